@@ -1,0 +1,14 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { jsonResponse } from '../shared/http.ts';
+import { logger } from '../shared/logger.ts';
+
+const version = process.env.EIGHTFOLD_VERSION ?? 'unknown';
+
+/** `GET /health`: liveness of the API itself; touches no dependency. */
+async function health(_event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  return jsonResponse(200, { status: 'ok', version });
+}
+
+export const handler = middy(health).use(injectLambdaContext(logger));

@@ -1,0 +1,65 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+
+export interface EightfoldFunctionProps {
+  /** Handler file name under `lambdas/handlers/`, without extension. */
+  readonly handler: string;
+  /** Powertools service name, shown on every log line. */
+  readonly serviceName: string;
+  /** Extra environment variables. @default none */
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+const handlersDir = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
+
+/**
+ * Every Eightfold Lambda: Node 22 on arm64 (cheaper per GB-second than x86), an ESM bundle made by local
+ * esbuild (never Docker), minified with source maps, the AWS SDK bundled so the version we test is the one
+ * we run, and a log group we own (no LogRetention custom resource).
+ */
+export class EightfoldFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: EightfoldFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const functionProps: NodejsFunctionProps = {
+      entry: `${handlersDir}${props.handler}.ts`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // Bundle the SDK: the bytes we test locally are the bytes Lambda runs.
+        bundleAwsSDK: true,
+        // Some CommonJS dependencies call require(); give the ESM bundle one.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    };
+    super(scope, id, functionProps);
+  }
+}

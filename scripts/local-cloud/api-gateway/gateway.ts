@@ -1,0 +1,373 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InvokeOutcome } from '../lambda/function-runtime.ts';
+import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch } from './model.ts';
+import { literal, matchRoute } from './model.ts';
+
+/** API Gateway's own answers (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html). */
+const GATEWAY_RESPONSES = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token', errorType: 'MissingAuthenticationTokenException' },
+  INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
+  THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long', errorType: 'RequestTooLongException' },
+  INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out', errorType: 'InternalServerErrorException' },
+  INTEGRATION_FAILURE: { status: 502, message: 'Internal server error', errorType: 'InternalServerErrorException' },
+} as const;
+type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
+
+/** REST API payload limit (10 MB) and Lambda's synchronous payload limit (6 MB). */
+const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/** REST API default integration timeout. */
+const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+
+export interface GatewayDependencies {
+  readonly model: ApiGatewayModel;
+  readonly region: string;
+  readonly accountId: string;
+  /** Invokes the function a Lambda integration URI names. */
+  readonly invokeFunction: (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
+  /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
+  readonly defaultApiId?: string;
+}
+
+interface TokenBucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+interface ApiRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Record<string, string>;
+  readonly multiValueHeaders: Record<string, string[]>;
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+/** Plays API Gateway (REST, v1) for the APIs of the template. */
+export class LocalApiGateway {
+  /** Requests per API, by the status they answered; for the report and benches. */
+  readonly counts = new Map<number, number>();
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  private readonly deps: GatewayDependencies;
+
+  constructor(deps: GatewayDependencies) {
+    this.deps = deps;
+  }
+
+  /** The Node.js `request` listener. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.handle(req, res).catch((error: unknown) => {
+      process.stderr.write(`local API Gateway: ${String((error as Error)?.stack ?? error)}\n`);
+      if (!res.headersSent) this.sendGatewayResponse(res, undefined, 'INTEGRATION_FAILURE', randomUUID());
+      else res.destroy();
+    });
+  };
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let api = this.deps.model.apis.find((a) => a.id === this.deps.defaultApiId) ?? this.deps.model.apis[0];
+    let stage = api?.stages[0]?.name ?? 'local';
+    let path = url.pathname;
+    const explicit = /^\/restapis\/([^/]+)\/([^/]+)\/_user_request_(\/.*)?$/.exec(path);
+    if (explicit) {
+      api = this.deps.model.apis.find((a) => a.id === explicit[1]);
+      stage = explicit[2]!;
+      path = explicit[3] ?? '/';
+    }
+    const body = await readBody(req, API_PAYLOAD_LIMIT);
+    if (!api) return this.sendGatewayResponse(res, undefined, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+    if (body === 'too-large') return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', requestId);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const match = matchRoute(api.root, path);
+    const apiMethod = match?.node.methods.get(method) ?? match?.node.methods.get('ANY');
+    if (!match || !apiMethod) return this.sendGatewayResponse(res, api, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+
+    const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
+    const request: ApiRequest = { requestId, method, path, query: url.searchParams, headers, multiValueHeaders, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' };
+    let apiKey: { id: string; value: string } | undefined;
+    if (apiMethod.apiKeyRequired) {
+      const presented = lowerCaseLookup(headers, 'x-api-key');
+      const key = this.deps.model.keys.find((k) => k.enabled && k.value === presented);
+      const plans = this.deps.model.plans.filter((p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage));
+      if (!key || plans.length === 0) return this.sendGatewayResponse(res, api, 'INVALID_API_KEY', requestId);
+      for (const plan of plans) {
+        if (plan.throttle && !this.take(`${plan.id}/${key.id}`, plan.throttle)) return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
+      }
+      apiKey = key;
+    }
+    switch (apiMethod.integration.Type) {
+      case 'AWS_PROXY':
+        return this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey);
+      case 'HTTP_PROXY':
+        return this.httpProxy(res, api, apiMethod, match, request);
+      case 'MOCK':
+        return this.mock(res, apiMethod, requestId);
+      default:
+        throw new Error(`Unsupported integration ${apiMethod.integration.Type}`);
+    }
+  }
+
+  private take(bucketKey: string, throttle: { rateLimit?: number; burstLimit?: number }): boolean {
+    const rate = throttle.rateLimit ?? Infinity;
+    const burst = throttle.burstLimit ?? Math.max(1, Math.ceil(rate));
+    const now = Date.now();
+    const bucket = this.buckets.get(bucketKey) ?? { tokens: burst, updatedMs: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedMs) / 1000) * rate);
+    bucket.updatedMs = now;
+    this.buckets.set(bucketKey, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  private async lambdaProxy(
+    res: ServerResponse,
+    api: RestApiModel,
+    stage: string,
+    apiMethod: ApiMethod,
+    match: RouteMatch,
+    request: ApiRequest,
+    apiKey: { id: string; value: string } | undefined,
+  ): Promise<void> {
+    const functionArn = /functions\/(.+)\/invocations$/.exec(apiMethod.integration.Uri ?? '')?.[1];
+    if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
+    const binary = isBinary(api.binaryMediaTypes, lowerCaseLookup(request.headers, 'content-type'));
+    const now = new Date();
+    const event = {
+      resource: match.node.path,
+      path: request.path,
+      httpMethod: request.method,
+      headers: Object.keys(request.headers).length ? request.headers : null,
+      multiValueHeaders: Object.keys(request.multiValueHeaders).length ? request.multiValueHeaders : null,
+      queryStringParameters: request.query.size ? Object.fromEntries(request.query) : null,
+      multiValueQueryStringParameters: request.query.size ? groupQuery(request.query) : null,
+      pathParameters: match.pathParameters,
+      stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
+      requestContext: {
+        accountId: this.deps.accountId,
+        apiId: api.id,
+        resourceId: match.node.id,
+        resourcePath: match.node.path,
+        httpMethod: request.method,
+        extendedRequestId: randomBytes(8).toString('base64url'),
+        requestTime: formatRequestTime(now),
+        requestTimeEpoch: now.getTime(),
+        path: `/${stage}${request.path}`,
+        protocol: 'HTTP/1.1',
+        stage,
+        domainPrefix: 'localhost',
+        domainName: lowerCaseLookup(request.headers, 'host') ?? 'localhost',
+        requestId: request.requestId,
+        identity: {
+          sourceIp: request.sourceIp,
+          userAgent: lowerCaseLookup(request.headers, 'user-agent') ?? null,
+          apiKey: apiKey?.value ?? null,
+          apiKeyId: apiKey?.id ?? null,
+          accessKey: null,
+          accountId: null,
+          caller: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          user: null,
+          userArn: null,
+        },
+        authorizer: null,
+      },
+      body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
+      isBase64Encoded: binary && request.body.length > 0,
+    };
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT) return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', request.requestId);
+    const timeoutMs = apiMethod.integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
+    const outcome = await withTimeout(this.deps.invokeFunction(functionArn, event), timeoutMs);
+    if (outcome === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', request.requestId);
+    if (!outcome.ok) return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
+    const response = parseProxyResponse(outcome.payload);
+    if (!response) {
+      process.stderr.write(`local API Gateway: malformed Lambda proxy response from ${functionArn}\n`);
+      return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
+    }
+    this.count(response.statusCode);
+    res.statusCode = response.statusCode;
+    for (const [name, values] of Object.entries(response.headers)) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    res.setHeader('x-amzn-RequestId', request.requestId);
+    res.end(response.body);
+  }
+
+  private async httpProxy(res: ServerResponse, api: RestApiModel, apiMethod: ApiMethod, match: RouteMatch, request: ApiRequest): Promise<void> {
+    const integration = apiMethod.integration;
+    let target = integration.Uri ?? '';
+    for (const [to, from] of Object.entries(integration.RequestParameters ?? {})) {
+      const placeholder = /^integration\.request\.path\.(.+)$/.exec(to)?.[1];
+      const source = /^method\.request\.path\.(.+)$/.exec(from)?.[1];
+      if (placeholder && source) {
+        const value = match.pathParameters?.[source] ?? '';
+        target = target.replace(`{${placeholder}}`, value.split('/').map(encodeURIComponent).join('/'));
+      }
+    }
+    const url = new URL(target);
+    for (const [key, value] of request.query) url.searchParams.append(key, value);
+    const forwarded = new Headers();
+    for (const [name, values] of Object.entries(request.multiValueHeaders)) {
+      if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+      for (const value of values) forwarded.append(name, value);
+    }
+    forwarded.set('x-forwarded-for', request.sourceIp);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS);
+    let upstream: Response;
+    try {
+      upstream = await fetch(url, {
+        method: integration.IntegrationHttpMethod === 'ANY' || !integration.IntegrationHttpMethod ? request.method : integration.IntegrationHttpMethod,
+        headers: forwarded,
+        body: request.body.length && request.method !== 'GET' && request.method !== 'HEAD' ? request.body : undefined,
+        signal: controller.signal,
+        redirect: 'manual',
+      });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      this.count(upstream.status);
+      res.statusCode = upstream.status;
+      upstream.headers.forEach((value, name) => {
+        if (!HOP_BY_HOP.has(name) && name !== 'content-encoding' && name !== 'content-length') res.setHeader(name, value);
+      });
+      res.setHeader('x-amzn-RequestId', request.requestId);
+      res.end(body);
+    } catch (error) {
+      const timedOut = controller.signal.aborted;
+      if (!timedOut) process.stderr.write(`local API Gateway: HTTP integration ${url.origin} failed: ${String((error as Error).cause ?? error)}\n`);
+      return this.sendGatewayResponse(res, api, timedOut ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE', request.requestId);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private mock(res: ServerResponse, apiMethod: ApiMethod, requestId: string): void {
+    const response = apiMethod.integration.IntegrationResponses?.find((r) => !r.SelectionPattern) ?? { StatusCode: '200' };
+    res.statusCode = Number(response.StatusCode);
+    for (const [key, value] of Object.entries(response.ResponseParameters ?? {})) {
+      const header = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
+      const text = literal(value);
+      if (header && text !== undefined) res.setHeader(header, text);
+    }
+    res.setHeader('x-amzn-RequestId', requestId);
+    this.count(res.statusCode);
+    res.end(response.ResponseTemplates?.['application/json'] ?? '');
+  }
+
+  private sendGatewayResponse(res: ServerResponse, api: RestApiModel | undefined, type: GatewayResponseType, requestId: string): void {
+    const builtIn = GATEWAY_RESPONSES[type];
+    const family = builtIn.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+    const override = api?.gatewayResponses.get(type) ?? api?.gatewayResponses.get(family);
+    const status = override?.statusCode ?? builtIn.status;
+    const template = override?.templates['application/json'];
+    const body = template
+      ? template.replaceAll('$context.error.messageString', JSON.stringify(builtIn.message)).replaceAll('$context.error.message', builtIn.message)
+      : JSON.stringify({ message: builtIn.message });
+    this.count(status);
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('x-amzn-RequestId', requestId);
+    res.setHeader('x-amzn-ErrorType', builtIn.errorType);
+    for (const [name, value] of Object.entries(override?.headers ?? {})) res.setHeader(name, value);
+    res.end(body);
+  }
+
+  private count(status: number): void {
+    this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
+  }
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'proxy-connection', 'te', 'trailer']);
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Headers as API Gateway passes them: the client's spelling, last value in `headers`, all in `multiValueHeaders`. */
+function collectHeaders(raw: string[]): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  return { headers, multiValueHeaders };
+}
+
+function lowerCaseLookup(headers: Record<string, string>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function groupQuery(query: URLSearchParams): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const [key, value] of query) (grouped[key] ??= []).push(value);
+  return grouped;
+}
+
+function isBinary(binaryMediaTypes: string[], contentType: string | undefined): boolean {
+  if (!contentType || binaryMediaTypes.length === 0) return false;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return binaryMediaTypes.some((pattern) => {
+    const p = pattern.toLowerCase().replace('~1', '/');
+    return p === '*/*' || p === type || (p.endsWith('/*') && type.startsWith(p.slice(0, -1)));
+  });
+}
+
+function formatRequestTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
+/** Validates a Lambda proxy response as API Gateway does; undefined means "Malformed Lambda proxy response". */
+export function parseProxyResponse(payload: unknown): { statusCode: number; headers: Record<string, string[]>; body: Buffer } | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  const statusCode = Number(p.statusCode ?? 200);
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
+  if (p.body !== undefined && p.body !== null && typeof p.body !== 'string') return undefined;
+  const headers: Record<string, string[]> = {};
+  if (p.headers !== undefined && p.headers !== null) {
+    if (typeof p.headers !== 'object') return undefined;
+    for (const [name, value] of Object.entries(p.headers)) headers[name] = [String(value)];
+  }
+  if (p.multiValueHeaders !== undefined && p.multiValueHeaders !== null) {
+    if (typeof p.multiValueHeaders !== 'object') return undefined;
+    for (const [name, values] of Object.entries(p.multiValueHeaders)) {
+      if (!Array.isArray(values)) return undefined;
+      headers[name] = [...(headers[name] ?? []), ...values.map(String)];
+    }
+  }
+  const text = (p.body as string | undefined) ?? '';
+  const body = p.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  return { statusCode, headers, body };
+}

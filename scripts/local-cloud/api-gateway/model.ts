@@ -1,0 +1,212 @@
+import type { ResolvedResource } from '../resources/types.ts';
+
+/** A REST API as the local API Gateway serves it, assembled from its template resources. */
+export interface RestApiModel {
+  readonly id: string;
+  readonly name: string;
+  readonly stackName: string;
+  readonly root: ResourceNode;
+  readonly stages: { name: string; variables: Record<string, string> | null }[];
+  readonly binaryMediaTypes: string[];
+  readonly gatewayResponses: Map<string, GatewayResponseOverride>;
+}
+
+export interface ResourceNode {
+  readonly id: string;
+  readonly pathPart: string;
+  /** Full path template, e.g. `/orders/{orderId}`. */
+  path: string;
+  readonly children: ResourceNode[];
+  readonly methods: Map<string, ApiMethod>;
+}
+
+export interface ApiMethod {
+  readonly httpMethod: string;
+  readonly apiKeyRequired: boolean;
+  readonly authorizationType: string;
+  readonly integration: Integration;
+}
+
+export interface Integration {
+  readonly Type: 'AWS_PROXY' | 'HTTP_PROXY' | 'MOCK' | 'AWS' | 'HTTP';
+  readonly Uri?: string;
+  readonly IntegrationHttpMethod?: string;
+  readonly TimeoutInMillis?: number;
+  readonly RequestParameters?: Record<string, string>;
+  readonly RequestTemplates?: Record<string, string>;
+  readonly IntegrationResponses?: { StatusCode: string; SelectionPattern?: string; ResponseParameters?: Record<string, string>; ResponseTemplates?: Record<string, string> }[];
+}
+
+export interface GatewayResponseOverride {
+  readonly statusCode?: number;
+  readonly headers: Record<string, string>;
+  readonly templates: Record<string, string>;
+}
+
+export interface ApiKeyModel {
+  readonly id: string;
+  readonly name: string;
+  readonly value: string;
+  readonly enabled: boolean;
+  readonly usagePlanIds: string[];
+}
+
+export interface UsagePlanModel {
+  readonly id: string;
+  readonly apiStages: { apiId: string; stage: string }[];
+  readonly throttle?: { rateLimit?: number; burstLimit?: number };
+}
+
+export interface ApiGatewayModel {
+  readonly apis: RestApiModel[];
+  readonly keys: ApiKeyModel[];
+  readonly plans: UsagePlanModel[];
+}
+
+/** A literal `'value'` of a mapping expression, as in `method.response.header.X: "'v'"`. */
+export function literal(expression: string): string | undefined {
+  const match = /^'(.*)'$/s.exec(expression);
+  return match ? match[1] : undefined;
+}
+
+interface Provisioned {
+  readonly resource: ResolvedResource;
+  readonly ref: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** Builds the routing model from every provisioned API Gateway resource of every stack. */
+export function buildApiGatewayModel(resources: Provisioned[], generateKey: () => string): ApiGatewayModel {
+  const byType = (type: string) => resources.filter((r) => r.resource.type === type);
+  const apis: RestApiModel[] = [];
+  const nodes = new Map<string, ResourceNode & { parentId?: string; apiId: string }>();
+
+  for (const api of byType('AWS::ApiGateway::RestApi')) {
+    const rootId = String(api.attributes.RootResourceId);
+    const root = { id: rootId, pathPart: '', path: '/', children: [], methods: new Map(), apiId: api.ref };
+    nodes.set(rootId, root);
+    const p = api.resource.properties;
+    apis.push({
+      id: api.ref,
+      name: p.Name ?? api.resource.logicalId,
+      stackName: api.resource.stackName,
+      root,
+      stages: [],
+      binaryMediaTypes: p.BinaryMediaTypes ?? [],
+      gatewayResponses: new Map(),
+    });
+  }
+  if (byType('AWS::ApiGateway::RestApi').some((api) => api.resource.properties.Body || api.resource.properties.BodyS3Location)) {
+    throw new Error('REST APIs defined by an OpenAPI body are not emulated; define resources and methods instead');
+  }
+  for (const r of byType('AWS::ApiGateway::Resource')) {
+    const p = r.resource.properties;
+    nodes.set(r.ref, { id: r.ref, pathPart: p.PathPart, path: '', children: [], methods: new Map(), parentId: p.ParentId, apiId: p.RestApiId });
+  }
+  for (const node of nodes.values()) {
+    if (node.parentId === undefined) continue;
+    const parent = nodes.get(node.parentId);
+    if (!parent) throw new Error(`API Gateway resource ${node.pathPart} has an unknown parent ${node.parentId}`);
+    parent.children.push(node);
+  }
+  const setPaths = (node: ResourceNode, prefix: string): void => {
+    node.path = node.pathPart ? `${prefix === '/' ? '' : prefix}/${node.pathPart}` : '/';
+    for (const child of node.children) setPaths(child, node.path);
+  };
+  for (const api of apis) setPaths(api.root, '');
+
+  for (const m of byType('AWS::ApiGateway::Method')) {
+    const p = m.resource.properties;
+    const node = nodes.get(p.ResourceId);
+    if (!node) throw new Error(`API Gateway method ${m.resource.logicalId} is on an unknown resource`);
+    const integration = (p.Integration ?? { Type: 'MOCK' }) as Integration;
+    if (integration.Type === 'AWS' || integration.Type === 'HTTP') {
+      throw new Error(`${m.resource.logicalId}: non-proxy ${integration.Type} integrations are not emulated (use AWS_PROXY or HTTP_PROXY)`);
+    }
+    node.methods.set(String(p.HttpMethod).toUpperCase(), {
+      httpMethod: String(p.HttpMethod).toUpperCase(),
+      apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
+      authorizationType: p.AuthorizationType ?? 'NONE',
+      integration,
+    });
+  }
+  for (const s of byType('AWS::ApiGateway::Stage')) {
+    apis.find((api) => api.id === s.resource.properties.RestApiId)?.stages.push({ name: s.ref, variables: s.resource.properties.Variables ?? null });
+  }
+  for (const g of byType('AWS::ApiGateway::GatewayResponse')) {
+    const p = g.resource.properties;
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries((p.ResponseParameters ?? {}) as Record<string, string>)) {
+      const header = /^gatewayresponse\.header\.(.+)$/.exec(key)?.[1];
+      const text = literal(value);
+      if (header && text !== undefined) headers[header] = text;
+    }
+    apis.find((api) => api.id === p.RestApiId)?.gatewayResponses.set(p.ResponseType, {
+      statusCode: p.StatusCode ? Number(p.StatusCode) : undefined,
+      headers,
+      templates: p.ResponseTemplates ?? {},
+    });
+  }
+  const plans: UsagePlanModel[] = byType('AWS::ApiGateway::UsagePlan').map((u) => ({
+    id: u.ref,
+    apiStages: (u.resource.properties.ApiStages ?? []).map((s: { ApiId: string; Stage: string }) => ({ apiId: s.ApiId, stage: s.Stage })),
+    throttle: u.resource.properties.Throttle
+      ? { rateLimit: u.resource.properties.Throttle.RateLimit, burstLimit: u.resource.properties.Throttle.BurstLimit }
+      : undefined,
+  }));
+  const planKeys = byType('AWS::ApiGateway::UsagePlanKey').map((k) => k.resource.properties as { KeyId: string; UsagePlanId: string });
+  const keys: ApiKeyModel[] = byType('AWS::ApiGateway::ApiKey').map((k) => ({
+    id: k.ref,
+    name: k.resource.properties.Name ?? k.resource.logicalId,
+    // AWS generates a value when the template sets none; so do we.
+    value: k.resource.properties.Value ?? generateKey(),
+    enabled: k.resource.properties.Enabled !== false && k.resource.properties.Enabled !== 'false',
+    usagePlanIds: planKeys.filter((pk) => pk.KeyId === k.ref).map((pk) => pk.UsagePlanId),
+  }));
+  for (const api of apis) if (api.stages.length === 0) api.stages.push({ name: 'local', variables: null });
+  return { apis, keys, plans };
+}
+
+export interface RouteMatch {
+  readonly node: ResourceNode;
+  readonly pathParameters: Record<string, string> | null;
+}
+
+/** API Gateway's matching: literal segments beat `{param}`, which beats a greedy `{proxy+}`. */
+export function matchRoute(root: ResourceNode, path: string): RouteMatch | undefined {
+  const segments = path.split('/').filter((s) => s.length > 0);
+  const walk = (node: ResourceNode, index: number, params: Record<string, string>): RouteMatch | undefined => {
+    if (index === segments.length) return { node, pathParameters: Object.keys(params).length ? params : null };
+    const segment = segments[index]!;
+    const literalChild = node.children.find((c) => c.pathPart === segment);
+    if (literalChild) {
+      const found = walk(literalChild, index + 1, params);
+      if (found) return found;
+    }
+    for (const child of node.children) {
+      const param = /^\{([^}+]+)\}$/.exec(child.pathPart)?.[1];
+      if (!param) continue;
+      const found = walk(child, index + 1, { ...params, [param]: decodeURIComponent(segment) });
+      if (found) return found;
+    }
+    for (const child of node.children) {
+      const greedy = /^\{([^}]+)\+\}$/.exec(child.pathPart)?.[1];
+      if (greedy) return { node: child, pathParameters: { ...params, [greedy]: segments.slice(index).map(decodeURIComponent).join('/') } };
+    }
+    return undefined;
+  };
+  return walk(root, 0, {});
+}
+
+/** Every route of an API, for the start-up table and `/ops/routes`-style listings. */
+export function listRoutes(root: ResourceNode): { method: string; path: string; integration: string; apiKeyRequired: boolean }[] {
+  const routes: { method: string; path: string; integration: string; apiKeyRequired: boolean }[] = [];
+  const visit = (node: ResourceNode): void => {
+    for (const method of node.methods.values()) {
+      routes.push({ method: method.httpMethod, path: node.path, integration: method.integration.Type, apiKeyRequired: method.apiKeyRequired });
+    }
+    for (const child of [...node.children].sort((a, b) => a.pathPart.localeCompare(b.pathPart))) visit(child);
+  };
+  visit(root);
+  return routes;
+}

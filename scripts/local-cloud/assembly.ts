@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CfnTemplate } from './template.ts';
+
+/** One stack of a synthesized cloud assembly, with where its file assets were bundled. */
+export interface StackArtifact {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+  /** S3 object key of a file asset (what the template references) → its directory in cdk.out. */
+  readonly assets: ReadonlyMap<string, string>;
+}
+
+interface Manifest {
+  artifacts: Record<string, { type: string; properties?: Record<string, any>; dependencies?: string[]; displayName?: string }>;
+}
+
+interface AssetManifest {
+  files?: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }>;
+}
+
+/** Reads every CloudFormation stack of `cdk.out`, dependencies first (as `cdk deploy --all` orders them). */
+export function readAssembly(outDir: string): StackArtifact[] {
+  const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Manifest;
+  const stacks: StackArtifact[] = [];
+  const done = new Set<string>();
+  const visit = (id: string): void => {
+    const artifact = manifest.artifacts[id];
+    if (!artifact || done.has(id)) return;
+    done.add(id);
+    for (const dep of artifact.dependencies ?? []) visit(dep);
+    if (artifact.type !== 'aws:cloudformation:stack') return;
+    const props = artifact.properties ?? {};
+    const template = JSON.parse(readFileSync(join(outDir, props.templateFile), 'utf8')) as CfnTemplate;
+    const assets = new Map<string, string>();
+    for (const dep of artifact.dependencies ?? []) {
+      const assetArtifact = manifest.artifacts[dep];
+      if (assetArtifact?.type !== 'cdk:asset-manifest') continue;
+      const assetManifest = JSON.parse(readFileSync(join(outDir, assetArtifact.properties!.file), 'utf8')) as AssetManifest;
+      for (const file of Object.values(assetManifest.files ?? {})) {
+        for (const destination of Object.values(file.destinations)) {
+          assets.set(destination.objectKey, resolve(outDir, file.source.path));
+        }
+      }
+    }
+    stacks.push({ stackName: props.stackName ?? artifact.displayName ?? id, template, assets });
+  };
+  for (const id of Object.keys(manifest.artifacts)) visit(id);
+  return stacks;
+}
+
+export interface SynthOptions {
+  /** Directory holding cdk.json. */
+  readonly appDir: string;
+  /** @default `${appDir}/cdk.out` */
+  readonly outDir?: string;
+  /** Extra context, as `cdk synth -c key=value`. @default none */
+  readonly context?: Record<string, unknown>;
+  /** Synthesize even when no input changed. @default false */
+  readonly force?: boolean;
+}
+
+export interface SynthResult {
+  readonly outDir: string;
+  readonly cached: boolean;
+  readonly durationMs: number;
+}
+
+const HASH_FILE = '.local-cloud-inputs';
+
+function filesUnder(path: string, into: string[]): void {
+  if (!existsSync(path)) return;
+  if (statSync(path).isFile()) {
+    into.push(path);
+    return;
+  }
+  for (const entry of readdirSync(path).sort()) {
+    if (entry === 'node_modules' || entry === 'cdk.out' || entry.startsWith('.')) continue;
+    filesUnder(join(path, entry), into);
+  }
+}
+
+/** Hash of everything a synthesis reads: the app's sources (cdk.json `watch.include`), its config, context and lockfile. */
+export function synthInputsHash(appDir: string, context: Record<string, unknown>): string {
+  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { watch?: { include?: string[] } };
+  const roots = (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map((glob) => glob.replace(/\/?\*\*.*$/, ''));
+  const files: string[] = [];
+  for (const root of [...roots, 'cdk.json', 'cdk.context.json', 'package-lock.json', 'package.json']) filesUnder(join(appDir, root), files);
+  const hash = createHash('sha256').update(JSON.stringify(context));
+  for (const file of files) hash.update(file).update(readFileSync(file));
+  return hash.digest('hex');
+}
+
+/**
+ * Runs the CDK app the way `cdk synth` does (cdk.json's `app` command with CDK_OUTDIR and CDK_CONTEXT_JSON),
+ * without the CLI's own start-up, and skips it when no input changed since the last run.
+ */
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+  const started = performance.now();
+  const appDir = resolve(options.appDir);
+  const outDir = resolve(options.outDir ?? join(appDir, 'cdk.out'));
+  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { app: string; context?: Record<string, unknown> };
+  const savedContextFile = join(appDir, 'cdk.context.json');
+  const context = {
+    ...cdkJson.context,
+    ...(existsSync(savedContextFile) ? JSON.parse(readFileSync(savedContextFile, 'utf8')) : {}),
+    ...options.context,
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:enable-asset-metadata': true,
+  };
+  const inputs = synthInputsHash(appDir, context);
+  const hashFile = join(outDir, HASH_FILE);
+  if (!options.force && existsSync(join(outDir, 'manifest.json')) && existsSync(hashFile) && readFileSync(hashFile, 'utf8') === inputs) {
+    return { outDir, cached: true, durationMs: performance.now() - started };
+  }
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(cdkJson.app, {
+      cwd: appDir,
+      shell: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`CDK synthesis of ${appDir} failed (exit ${code}):\n${output}`)),
+    );
+  });
+  writeFileSync(hashFile, inputs);
+  return { outDir, cached: false, durationMs: performance.now() - started };
+}

@@ -1,0 +1,24 @@
+/** Facts about the local account every part of the local cloud agrees on. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Any credentials work locally; these are the conventional dummy ones. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+export interface ServiceEndpoints {
+  readonly dynamodb: string;
+  readonly snsSqs: string;
+}
+
+/** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
+export function endpointEnvironment(endpoints: ServiceEndpoints, region: string): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: endpoints.snsSqs,
+    AWS_ENDPOINT_URL_SNS: endpoints.snsSqs,
+  };
+}

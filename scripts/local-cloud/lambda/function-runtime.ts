@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { LambdaContextFields, SerializedError, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
+
+/** What the local Lambda service knows of one function, read from its template resource. */
+export interface FunctionDefinition {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** Directory of the function's bundled asset in cdk.out. */
+  readonly codeDir: string;
+  /** e.g. `index.handler`. */
+  readonly handler: string;
+  readonly runtime: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly reservedConcurrency?: number;
+  readonly environment: Record<string, string>;
+}
+
+export type InvokeOutcome =
+  | { ok: true; payload: unknown; durationMs: number; coldStart: boolean }
+  | { ok: false; error: SerializedError; kind: 'Unhandled' | 'Timeout' | 'InitError' | 'Crashed'; durationMs: number; coldStart: boolean };
+
+export interface FunctionStats {
+  invocations: number;
+  errors: number;
+  coldStarts: number;
+  /** Init durations (handler module import) of every cold start, in ms. */
+  initDurationsMs: number[];
+}
+
+export interface FunctionRuntimeOptions {
+  /** Concurrency when the function reserves none. @default 4 */
+  readonly defaultConcurrency?: number;
+  /** Receives every line a worker prints. @default process.stdout with a prefix */
+  readonly onLog?: (functionName: string, line: string) => void;
+}
+
+interface Sandbox {
+  worker: Worker;
+  ready: Promise<number>;
+  busy: boolean;
+  dead: boolean;
+  pending?: { id: number; resolve: (reply: WorkerReply | { type: 'crash'; error: SerializedError }) => void };
+}
+
+const HANDLER_EXTENSIONS = ['.mjs', '.js', '.cjs'];
+const workerUrl = new URL('./worker.ts', import.meta.url);
+
+/** Resolves `dir/file.export` to the bundled file and the export path, as the Node.js runtime does. */
+export function resolveHandler(codeDir: string, handler: string): { file: string; exportPath: string[] } {
+  const lastSlash = handler.lastIndexOf('/');
+  const [moduleName, ...exportPath] = handler.slice(lastSlash + 1).split('.');
+  const base = join(codeDir, handler.slice(0, lastSlash + 1), moduleName!);
+  const file = HANDLER_EXTENSIONS.map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (!file || exportPath.length === 0) throw new Error(`Handler ${handler} not found in ${codeDir}`);
+  return { file, exportPath };
+}
+
+/**
+ * The execution environments of one function: warm workers reused across invocations, at most
+ * `reservedConcurrency` (or a local default) at once; extra invocations wait for a free one.
+ */
+export class FunctionRuntime {
+  readonly stats: FunctionStats = { invocations: 0, errors: 0, coldStarts: 0, initDurationsMs: [] };
+  private definition: FunctionDefinition;
+  private readonly sandboxes = new Set<Sandbox>();
+  /** Sandboxes that have not served an invocation yet: their first one is a cold start. */
+  private readonly coldSandboxes = new WeakSet<Sandbox>();
+  private readonly waiters: Array<() => void> = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly concurrency: number;
+  private readonly onLog: (functionName: string, line: string) => void;
+
+  constructor(definition: FunctionDefinition, options: FunctionRuntimeOptions = {}) {
+    this.definition = definition;
+    this.concurrency = Math.max(1, definition.reservedConcurrency ?? options.defaultConcurrency ?? 4);
+    this.onLog = options.onLog ?? ((name, line) => process.stdout.write(`[${name}] ${line}\n`));
+    resolveHandler(definition.codeDir, definition.handler); // fail at start-up, not on first call
+  }
+
+  get name(): string {
+    return this.definition.functionName;
+  }
+
+  get activeSandboxes(): number {
+    return this.sandboxes.size;
+  }
+
+  /** Swaps the code or configuration; running invocations finish on the old sandboxes. */
+  async replace(definition: FunctionDefinition): Promise<void> {
+    resolveHandler(definition.codeDir, definition.handler);
+    this.definition = definition;
+    await Promise.all([...this.sandboxes].filter((s) => !s.busy).map((s) => this.retire(s)));
+    for (const sandbox of this.sandboxes) sandbox.dead = true; // retired when their invocation ends
+  }
+
+  async invoke(event: unknown): Promise<InvokeOutcome> {
+    if (this.closed) throw new Error(`Function ${this.name} is shut down`);
+    const sandbox = await this.acquire();
+    const started = performance.now();
+    const coldStart = this.coldSandboxes.delete(sandbox);
+    const def = this.definition;
+    const timeoutMs = def.timeoutSeconds * 1000;
+    try {
+      let initMs: number;
+      try {
+        initMs = await sandbox.ready;
+      } catch (error) {
+        sandbox.dead = true;
+        return this.failed(error as SerializedError, 'InitError', started, coldStart);
+      }
+      if (coldStart) {
+        this.stats.coldStarts++;
+        this.stats.initDurationsMs.push(initMs);
+      }
+      const id = this.nextId++;
+      const request: WorkerRequest = {
+        id,
+        event,
+        deadlineMs: Date.now() + timeoutMs,
+        context: this.contextFields(),
+      };
+      const reply = await new Promise<WorkerReply | { type: 'crash'; error: SerializedError } | { type: 'timeout' }>((resolve) => {
+        const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
+        sandbox.pending = {
+          id,
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        };
+        sandbox.worker.postMessage(request);
+      });
+      sandbox.pending = undefined;
+      this.stats.invocations++;
+      if (reply.type === 'result') return { ok: true, payload: reply.payload, durationMs: performance.now() - started, coldStart };
+      if (reply.type === 'timeout') {
+        // Lambda discards a sandbox whose invocation timed out; so do we.
+        sandbox.dead = true;
+        const seconds = def.timeoutSeconds.toFixed(2);
+        return this.failed({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, trace: [] }, 'Timeout', started, coldStart);
+      }
+      if (reply.type === 'crash') {
+        sandbox.dead = true;
+        return this.failed(reply.error, 'Crashed', started, coldStart);
+      }
+      if (reply.type === 'error') return this.failed(reply.error, 'Unhandled', started, coldStart);
+      throw new Error(`Unexpected worker reply ${reply.type}`);
+    } finally {
+      await this.release(sandbox);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.sandboxes].map((s) => this.retire(s)));
+  }
+
+  private failed(error: SerializedError, kind: 'Unhandled' | 'Timeout' | 'InitError' | 'Crashed', started: number, coldStart: boolean): InvokeOutcome {
+    this.stats.errors++;
+    this.onLog(this.name, `${kind}: ${error.errorType}: ${error.errorMessage}`);
+    return { ok: false, error, kind, durationMs: performance.now() - started, coldStart };
+  }
+
+  private contextFields(): LambdaContextFields {
+    const def = this.definition;
+    return {
+      functionName: def.functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: def.arn,
+      memoryLimitInMB: String(def.memorySize),
+      awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/${def.functionName}`,
+      logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
+    };
+  }
+
+  private async acquire(): Promise<Sandbox> {
+    for (;;) {
+      for (const sandbox of this.sandboxes) {
+        if (!sandbox.busy && !sandbox.dead) {
+          sandbox.busy = true;
+          return sandbox;
+        }
+      }
+      if (this.sandboxes.size < this.concurrency) {
+        const sandbox = this.spawn();
+        sandbox.busy = true;
+        return sandbox;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private async release(sandbox: Sandbox): Promise<void> {
+    sandbox.busy = false;
+    if (sandbox.dead || this.closed) await this.retire(sandbox);
+    this.waiters.shift()?.();
+  }
+
+  private async retire(sandbox: Sandbox): Promise<void> {
+    if (!this.sandboxes.delete(sandbox)) return;
+    sandbox.dead = true;
+    await sandbox.worker.terminate();
+  }
+
+  private spawn(): Sandbox {
+    const def = this.definition;
+    const { file, exportPath } = resolveHandler(def.codeDir, def.handler);
+    const init: WorkerInit = {
+      handlerFile: file,
+      handlerPath: exportPath,
+      enableSourceMaps: (def.environment.NODE_OPTIONS ?? '').includes('--enable-source-maps'),
+    };
+    const worker = new Worker(workerUrl, {
+      workerData: init,
+      env: { ...def.environment },
+      stdout: true,
+      stderr: true,
+      // Lambda's memory setting bounds the heap, so a leak fails here as it would there.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, def.memorySize) },
+      name: def.functionName,
+    });
+    const sandbox: Sandbox = { worker, busy: false, dead: false, ready: Promise.resolve(0) };
+    this.coldSandboxes.add(sandbox);
+    sandbox.ready = new Promise<number>((resolve, reject) => {
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'ready') resolve(reply.initDurationMs);
+        else if (reply.type === 'init-error') reject(reply.error);
+        else if (sandbox.pending?.id === reply.id) sandbox.pending.resolve(reply);
+      });
+      const crash = (error: SerializedError): void => {
+        sandbox.dead = true;
+        reject(error);
+        sandbox.pending?.resolve({ type: 'crash', error });
+      };
+      worker.on('error', (error) => crash({ errorType: 'Runtime.ExitError', errorMessage: error.message, trace: (error.stack ?? '').split('\n') }));
+      worker.on('exit', (code) => crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] }));
+    });
+    sandbox.ready.catch(() => undefined); // observed by invoke()
+    this.pipeLines(worker.stdout, def.functionName);
+    this.pipeLines(worker.stderr, def.functionName);
+    this.sandboxes.add(sandbox);
+    return sandbox;
+  }
+
+  private pipeLines(stream: NodeJS.ReadableStream, name: string): void {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        this.onLog(name, buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+      }
+    });
+    stream.on('end', () => buffered && this.onLog(name, buffered));
+  }
+}

@@ -1,0 +1,426 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { LocalApiGateway } from './api-gateway/gateway.ts';
+import { buildApiGatewayModel, type ApiGatewayModel } from './api-gateway/model.ts';
+import { readAssembly, synthesize, type StackArtifact } from './assembly.ts';
+import { endpointEnvironment, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './environment.ts';
+import { compileFilterCriteria } from './event-pattern.ts';
+import { resolve, type ResolveContext } from './intrinsics.ts';
+import { FunctionRuntime, type FunctionDefinition, type InvokeOutcome } from './lambda/function-runtime.ts';
+import { CheckpointStore } from './pollers/checkpoints.ts';
+import { SqsPoller } from './pollers/sqs-poller.ts';
+import { DynamoDbStreamPoller } from './pollers/stream-poller.ts';
+import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
+import { provisionerFor, type ResourceKind } from './resources/catalog.ts';
+import type { LocalServices, ResolvedResource } from './resources/types.ts';
+import { Scheduler } from './scheduler.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
+import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
+import { creationOrder } from './template.ts';
+
+export interface LocalCloudOptions {
+  /** Directory holding the CDK app's cdk.json. @default process.cwd() */
+  readonly appDir?: string;
+  /** Cloud assembly directory. @default `${appDir}/cdk.out` */
+  readonly outDir?: string;
+  /** Extra CDK context for synthesis. @default none */
+  readonly context?: Record<string, unknown>;
+  /** Synthesize even when no source changed. @default false */
+  readonly forceSynth?: boolean;
+  /** Port of the local API Gateway; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default a free port */
+  readonly dynamodbPort?: number;
+  /** @default a free port */
+  readonly snsSqsPort?: number;
+  /** Keep data (tables, queues, stream checkpoints) in this directory across restarts. @default in memory */
+  readonly persistDir?: string;
+  /** @default process.env.AWS_REGION ?? 'us-east-1' */
+  readonly region?: string;
+  /** CloudFormation parameter values, by parameter name. @default each parameter's Default */
+  readonly parameters?: Record<string, string>;
+  /** Schedules run this many times faster than wall time. @default 1 */
+  readonly scheduleTimeScale?: number;
+  /** Concurrent sandboxes of a function that reserves no concurrency. @default 4 */
+  readonly functionConcurrency?: number;
+  /** The REST API served on bare paths, by logical id or name. @default the first one */
+  readonly defaultApi?: string;
+  /** Receives every log line (functions, pollers, scheduler). @default stdout, prefixed */
+  readonly onLog?: (source: string, line: string) => void;
+}
+
+export interface LocalResource {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly kind: ResourceKind;
+  readonly physicalId: string;
+  readonly attributes: Record<string, unknown>;
+  readonly properties: Record<string, any>;
+}
+
+export interface StartupTimings {
+  readonly synthMs: number;
+  readonly synthCached: boolean;
+  readonly servicesMs: number;
+  readonly provisionMs: number;
+  readonly totalMs: number;
+}
+
+/** Everything `startLocalCloud` started, and the handles tests and tools use. */
+export interface LocalCloud {
+  readonly url: string;
+  readonly port: number;
+  readonly region: string;
+  readonly endpoints: { readonly dynamodb: string; readonly snsSqs: string };
+  /** Variables that point the AWS SDK and CLI at the local services. */
+  readonly environment: Record<string, string>;
+  readonly resources: LocalResource[];
+  readonly functions: ReadonlyMap<string, FunctionRuntime>;
+  readonly pollers: readonly Poller[];
+  readonly scheduler: Scheduler;
+  readonly gateway: LocalApiGateway;
+  readonly apiModel: ApiGatewayModel;
+  readonly timings: StartupTimings;
+  /** The resource with this logical id (in any stack, or the named one). */
+  resource(logicalId: string, stackName?: string): LocalResource;
+  /** Invokes a function by name, ARN or logical id. */
+  invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
+  stop(): Promise<void>;
+}
+
+/** The variables Lambda sets for a function, the local endpoints, then the function's own. */
+function lambdaEnvironment(
+  resource: ResolvedResource,
+  functionName: string,
+  region: string,
+  endpoints: { dynamodb: string; snsSqs: string },
+  codeDir: string,
+): Record<string, string> {
+  const p = resource.properties;
+  const memory = String(p.MemorySize ?? 128);
+  const env: Record<string, string> = {
+    ...endpointEnvironment(endpoints, region),
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${p.Runtime}`,
+    LAMBDA_TASK_ROOT: codeDir,
+    LAMBDA_RUNTIME_DIR: codeDir,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+  };
+  if (p.LoggingConfig?.LogFormat) env.AWS_LAMBDA_LOG_FORMAT = p.LoggingConfig.LogFormat;
+  if (p.LoggingConfig?.ApplicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = p.LoggingConfig.ApplicationLogLevel;
+  for (const [key, value] of Object.entries((p.Environment?.Variables ?? {}) as Record<string, unknown>)) env[key] = String(value);
+  return env;
+}
+
+/** Boots the whole synthesized app on this machine: see the README section "The local cloud". */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const started = performance.now();
+  const appDir = resolvePath(options.appDir ?? process.cwd());
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const log = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
+  const persist = options.persistDir ? resolvePath(options.persistDir) : undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log('local-cloud', `stop: ${String(error)}`);
+      }
+    }
+  };
+
+  try {
+    // Java start-up and synthesis are the slow parts: run them side by side.
+    const servicesStarted = performance.now();
+    const dynamoPromise = startDynamoDbLocal({ port: options.dynamodbPort, dataDir: persist && join(persist, 'dynamodb') });
+    dynamoPromise.then((d) => cleanups.push(() => d.stop()), () => undefined);
+    const snsSqsPromise = startSnsSqs({ port: options.snsSqsPort, dataDir: persist && join(persist, 'sns-sqs'), region });
+    snsSqsPromise.then((s) => cleanups.push(() => s.stop()), () => undefined);
+    const synthPromise = synthesize({ appDir, outDir: options.outDir, context: options.context, force: options.forceSynth });
+    const [synth, dynamo, snsSqs] = (await Promise.all([synthPromise, dynamoPromise, snsSqsPromise])) as [
+      Awaited<typeof synthPromise>,
+      DynamoDbLocal,
+      SnsSqsEmulator,
+    ];
+    const servicesMs = performance.now() - servicesStarted;
+
+    const provisionStarted = performance.now();
+    const endpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint };
+    const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
+    const services: LocalServices = {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
+      sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
+      sns: new SNSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
+    };
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
+    cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));
+
+    const stacks = readAssembly(synth.outDir);
+    const resources = await provisionStacks(stacks, services, options.parameters ?? {});
+
+    // Lambda functions, each in its own pool of worker threads.
+    const functions = new Map<string, FunctionRuntime>();
+    const functionsByKey = new Map<string, FunctionRuntime>();
+    for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
+      const definition = functionDefinition(r, stacks, region, endpoints, join(synth.outDir, 'local-cloud-inline'));
+      const runtime = new FunctionRuntime(definition, { defaultConcurrency: options.functionConcurrency, onLog: log });
+      functions.set(definition.functionName, runtime);
+      for (const key of [definition.functionName, definition.arn, r.logicalId]) functionsByKey.set(key, runtime);
+    }
+    cleanups.push(() => Promise.all([...functions.values()].map((f) => f.close())).then(() => undefined));
+    const findFunction = (id: string): FunctionRuntime => {
+      const key = id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
+      const runtime = functionsByKey.get(key);
+      if (!runtime) throw new Error(`Function not found: ${id}`);
+      return runtime;
+    };
+    const invoke = (id: string, event: unknown): Promise<InvokeOutcome> => findFunction(id).invoke(event);
+
+    // API Gateway.
+    const apiModel = buildApiGatewayModel(
+      resources.map((r) => ({ resource: { ...r, assetDir: () => undefined }, ref: r.physicalId, attributes: r.attributes })),
+      () => randomBytes(30).toString('base64url').slice(0, 40),
+    );
+    const defaultApi = options.defaultApi
+      ? resources.find((r) => r.type === 'AWS::ApiGateway::RestApi' && (r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi))?.physicalId
+      : undefined;
+    const gateway = new LocalApiGateway({ model: apiModel, region, accountId: LOCAL_ACCOUNT_ID, invokeFunction: invoke, defaultApiId: defaultApi });
+    const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
+    await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+    cleanups.push(() => closeServer(server));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    // Event source mappings and schedules.
+    const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
+    cleanups.push(() => checkpoints.flush());
+    const sendToDestination = async (arn: string, message: unknown): Promise<void> => {
+      const body = JSON.stringify(message);
+      if (arn.startsWith('arn:aws:sqs:')) {
+        const { QueueUrl } = await services.sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').at(-1)! }));
+        await services.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+      } else if (arn.startsWith('arn:aws:sns:')) {
+        await services.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
+      } else {
+        throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
+      }
+    };
+    const pollerDeps = { region, invoke, sendToDestination, log: (line: string) => log('event-source-mapping', line) };
+    const pollers: Poller[] = [];
+    for (const r of resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')) {
+      const config = eventSourceMappingConfig(r, findFunction(String(r.properties.FunctionName)));
+      if (config.eventSourceArn.startsWith('arn:aws:sqs:')) {
+        const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
+        if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
+        pollers.push(new SqsPoller(config, queue.physicalId, services.sqs, pollerDeps));
+      } else if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
+        pollers.push(new DynamoDbStreamPoller(config, streams, checkpoints, pollerDeps));
+      } else {
+        throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not emulated (SQS queues and DynamoDB streams are)`);
+      }
+    }
+    for (const poller of pollers) poller.start();
+    cleanups.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
+
+    const scheduler = new Scheduler({
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      timeScale: options.scheduleTimeScale,
+      invoke,
+      log: (line) => log('scheduler', line),
+    });
+    for (const r of resources.filter((x) => x.type === 'AWS::Events::Rule')) {
+      const p = r.properties;
+      if (!p.ScheduleExpression) {
+        throw new Error(`${r.logicalId}: EventBridge rules with an event pattern are not emulated (schedules are)`);
+      }
+      if (p.State === 'DISABLED') continue;
+      const targets = (p.Targets ?? []) as { Id: string; Arn: string; Input?: string }[];
+      for (const target of targets) {
+        if (!target.Arn.startsWith('arn:aws:lambda:')) throw new Error(`${r.logicalId}: only Lambda targets of schedules are emulated`);
+      }
+      scheduler.add({ name: r.physicalId, arn: String(r.attributes.Arn), expression: p.ScheduleExpression, targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })) });
+    }
+    cleanups.push(() => scheduler.stop());
+
+    const provisionMs = performance.now() - provisionStarted;
+    const host = options.host ?? '127.0.0.1';
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    if (persist) {
+      mkdirSync(persist, { recursive: true });
+      writeFileSync(join(persist, 'endpoints.json'), JSON.stringify({ url, ...endpoints }, null, 2));
+    }
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      region,
+      endpoints,
+      environment: endpointEnvironment(endpoints, region),
+      resources,
+      functions,
+      pollers,
+      scheduler,
+      gateway,
+      apiModel,
+      timings: { synthMs: synth.durationMs, synthCached: synth.cached, servicesMs, provisionMs, totalMs: performance.now() - started },
+      resource(logicalId, stackName) {
+        const found = resources.find((r) => r.logicalId === logicalId && (!stackName || r.stackName === stackName));
+        if (!found) throw new Error(`No resource ${logicalId}${stackName ? ` in ${stackName}` : ''}`);
+        return found;
+      },
+      invoke,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. */
+async function provisionStacks(stacks: StackArtifact[], services: LocalServices, parameterValues: Record<string, string>): Promise<LocalResource[]> {
+  const unknown = stacks.flatMap((s) =>
+    Object.entries(s.template.Resources)
+      .filter(([, r]) => !provisionerFor(r.Type))
+      .map(([id, r]) => `${s.stackName}/${id} (${r.Type})`),
+  );
+  if (unknown.length > 0) {
+    throw new Error(`The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "What the local cloud emulates" in the README.`);
+  }
+  const all: LocalResource[] = [];
+  const exports = new Map<string, unknown>();
+  for (const stack of stacks) {
+    const template = stack.template;
+    const made = new Map<string, LocalResource>();
+    const conditions = new Map<string, boolean>();
+    const ctx: ResolveContext = {
+      region: services.region,
+      accountId: services.accountId,
+      stackName: stack.stackName,
+      ref: (id) => {
+        if (template.Parameters?.[id]) return parameterValues[id] ?? template.Parameters[id].Default;
+        return made.get(id)?.physicalId;
+      },
+      getAtt: (id, attribute) => made.get(id)?.attributes[attribute],
+      importValue: (name) => exports.get(name),
+      condition: (name) => {
+        if (!conditions.has(name)) {
+          if (!template.Conditions || !(name in template.Conditions)) throw new Error(`Unknown condition ${name}`);
+          conditions.set(name, Boolean(resolve(template.Conditions[name], ctx)));
+        }
+        return conditions.get(name)!;
+      },
+    };
+    for (const logicalId of creationOrder(template)) {
+      const cfn = template.Resources[logicalId]!;
+      if (cfn.Condition && !ctx.condition!(cfn.Condition)) continue;
+      const type = provisionerFor(cfn.Type)!;
+      let properties: Record<string, any>;
+      try {
+        properties = resolve(cfn.Properties ?? {}, ctx) as Record<string, any>;
+      } catch (error) {
+        throw new Error(`${stack.stackName}/${logicalId} (${cfn.Type}): ${(error as Error).message}`);
+      }
+      const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties, assetDir: (key) => stack.assets.get(key) };
+      const provisioned = await type.provision(resolved, services);
+      const record: LocalResource = { stackName: stack.stackName, logicalId, type: cfn.Type, kind: type.kind, physicalId: provisioned.ref, attributes: provisioned.attributes, properties };
+      made.set(logicalId, record);
+      all.push(record);
+    }
+    for (const output of Object.values(template.Outputs ?? {})) {
+      if (output.Export) exports.set(String(resolve(output.Export.Name, ctx)), resolve(output.Value, ctx));
+    }
+  }
+  return all;
+}
+
+function functionDefinition(
+  r: LocalResource,
+  stacks: StackArtifact[],
+  region: string,
+  endpoints: { dynamodb: string; snsSqs: string },
+  inlineCodeDir: string,
+): FunctionDefinition {
+  const p = r.properties;
+  if (!String(p.Runtime ?? '').startsWith('nodejs')) {
+    throw new Error(`${r.logicalId}: runtime ${p.Runtime} is not emulated (Node.js runtimes are)`);
+  }
+  const stack = stacks.find((s) => s.stackName === r.stackName)!;
+  let codeDir = p.Code?.S3Key ? stack.assets.get(p.Code.S3Key) : undefined;
+  if (!codeDir && p.Code?.ZipFile) {
+    // Inline code (CloudFormation's ZipFile) is written where an asset would be.
+    codeDir = join(inlineCodeDir, r.stackName, r.logicalId);
+    mkdirSync(codeDir, { recursive: true });
+    writeFileSync(join(codeDir, 'index.js'), String(p.Code.ZipFile));
+  }
+  if (!codeDir) throw new Error(`${r.logicalId}: code ${JSON.stringify(p.Code)} is not a file asset of this assembly`);
+  return {
+    logicalId: r.logicalId,
+    functionName: r.physicalId,
+    arn: String(r.attributes.Arn),
+    codeDir,
+    handler: p.Handler ?? 'index.handler',
+    runtime: p.Runtime,
+    timeoutSeconds: Number(p.Timeout ?? 3),
+    memorySize: Number(p.MemorySize ?? 128),
+    reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
+    environment: lambdaEnvironment({ ...r, assetDir: () => undefined }, r.physicalId, region, endpoints, codeDir),
+  };
+}
+
+function eventSourceMappingConfig(r: LocalResource, target: FunctionRuntime): EventSourceMappingConfig {
+  const p = r.properties;
+  const isSqs = String(p.EventSourceArn).startsWith('arn:aws:sqs:');
+  return {
+    id: r.physicalId,
+    functionArn: target.name,
+    eventSourceArn: String(p.EventSourceArn),
+    batchSize: Number(p.BatchSize ?? (isSqs ? 10 : 100)),
+    maximumBatchingWindowMs: Number(p.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+    startingPosition: p.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+    reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true || p.BisectBatchOnFunctionError === 'true',
+    maximumRetryAttempts: p.MaximumRetryAttempts === undefined ? -1 : Number(p.MaximumRetryAttempts),
+    maximumRecordAgeSeconds: p.MaximumRecordAgeInSeconds === undefined ? -1 : Number(p.MaximumRecordAgeInSeconds),
+    onFailureDestinationArn: p.DestinationConfig?.OnFailure?.Destination,
+    filter: compileFilterCriteria(p.FilterCriteria),
+    maximumConcurrency: p.ScalingConfig?.MaximumConcurrency === undefined ? undefined : Number(p.ScalingConfig.MaximumConcurrency),
+    enabled: p.Enabled !== false && p.Enabled !== 'false',
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} is in use: set PORT to another one`) : error),
+    );
+    server.listen(port, host, () => resolvePromise());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    server.close(() => resolvePromise());
+    server.closeAllConnections();
+  });
+}

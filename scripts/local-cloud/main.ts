@@ -1,0 +1,97 @@
+/**
+ * `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud.
+ *
+ *   node scripts/local-cloud/main.ts [--persist DIR] [--watch] [--app DIR] [--schedule-time-scale N]
+ *                                    [--parameter Name=Value ...] [--context key=value ...]
+ */
+import { watch } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from './local-cloud.ts';
+import { startupReport } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    persist: { type: 'string' },
+    watch: { type: 'boolean', default: false },
+    app: { type: 'string', default: '.' },
+    'schedule-time-scale': { type: 'string' },
+    parameter: { type: 'string', multiple: true, default: [] },
+    context: { type: 'string', multiple: true, default: [] },
+    port: { type: 'string' },
+  },
+});
+
+function pairs(list: string[]): Record<string, string> {
+  return Object.fromEntries(
+    list.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`Expected Name=Value, got "${pair}"`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+const options: LocalCloudOptions = {
+  appDir: resolve(values.app),
+  port: Number(values.port ?? process.env.PORT ?? 3000),
+  persistDir: values.persist,
+  parameters: pairs(values.parameter),
+  context: pairs(values.context),
+  scheduleTimeScale: values['schedule-time-scale'] ? Number(values['schedule-time-scale']) : undefined,
+};
+
+let cloud: LocalCloud | undefined;
+let restarting = Promise.resolve();
+let shuttingDown = false;
+
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  process.stdout.write(`\n${signal}: stopping the local cloud…\n`);
+  await restarting;
+  await cloud?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  cloud = await startLocalCloud(options);
+  process.stdout.write(`${startupReport(cloud)}\n\nPress Ctrl-C to stop.\n`);
+} catch (error) {
+  process.stderr.write(`Local cloud failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+if (values.watch) {
+  // Keep table and queue data across reloads: restart on the same persisted data directory.
+  const persistDir = options.persistDir ?? join(options.appDir!, '.local-cloud', 'dev-data');
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (): void => {
+    restarting = restarting.then(async () => {
+      if (shuttingDown) return;
+      const started = performance.now();
+      process.stdout.write('Change detected: re-synthesizing…\n');
+      await cloud?.stop();
+      try {
+        cloud = await startLocalCloud({ ...options, persistDir });
+        process.stdout.write(`Reloaded in ${((performance.now() - started) / 1000).toFixed(1)} s at ${cloud.url}\n`);
+      } catch (error) {
+        cloud = undefined;
+        process.stderr.write(`Reload failed, fix the error and save again: ${(error as Error).message}\n`);
+      }
+    });
+  };
+  for (const dir of ['lib', 'lambdas', 'bin']) {
+    watch(join(options.appDir!, dir), { recursive: true }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(reload, 300);
+    });
+  }
+  if (!options.persistDir) {
+    // The first run was in memory; move to the persisted directory so the next reload keeps data.
+    reload();
+  }
+  process.stdout.write('Watching lib/, lambdas/ and bin/ for changes.\n');
+}

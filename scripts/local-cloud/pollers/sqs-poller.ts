@@ -1,0 +1,143 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EventSourceMappingConfig, Poller, PollerDependencies } from './types.ts';
+import { reportedFailures, sleep } from './types.ts';
+
+/** The SQS record of a Lambda event (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
+export function toSqsRecord(message: Message, eventSourceArn: string, region: string): Record<string, unknown> {
+  const messageAttributes: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    messageAttributes[name] = {
+      stringValue: value.StringValue,
+      binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+      stringListValues: value.StringListValues ?? [],
+      binaryListValues: value.BinaryListValues ?? [],
+      dataType: value.DataType,
+    };
+  }
+  return {
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body,
+    attributes: message.Attributes ?? {},
+    messageAttributes,
+    md5OfBody: message.MD5OfBody,
+    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    eventSource: 'aws:sqs',
+    eventSourceARN: eventSourceArn,
+    awsRegion: region,
+  };
+}
+
+/** What FilterCriteria see: the record with a JSON body parsed (a non-JSON body stays a string). */
+function filterView(record: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return { ...record, body: JSON.parse(String(record.body)) };
+  } catch {
+    return record;
+  }
+}
+
+/**
+ * Plays Lambda's SQS event source mapping: long-polls, batches up to BatchSize within the batching
+ * window, deletes what the function processed (all of it, or all but the reported batchItemFailures) and
+ * leaves the rest to reappear after the visibility timeout, so the queue's redrive policy moves poison
+ * messages to the DLQ. Messages that fail the filter are deleted, as Lambda does.
+ */
+export class SqsPoller implements Poller {
+  readonly stats = { batches: 0, records: 0, failedBatches: 0, filteredOut: 0, sentToDestination: 0 };
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  readonly config: EventSourceMappingConfig;
+  private readonly queueUrl: string;
+  private readonly sqs: SQSClient;
+  private readonly deps: PollerDependencies;
+
+  constructor(config: EventSourceMappingConfig, queueUrl: string, sqs: SQSClient, deps: PollerDependencies) {
+    this.config = config;
+    this.queueUrl = queueUrl;
+    this.sqs = sqs;
+    this.deps = deps;
+  }
+
+  start(): void {
+    if (!this.config.enabled) return;
+    const loops = Math.max(1, this.config.maximumConcurrency ?? 2);
+    for (let i = 0; i < loops; i++) this.loops.push(this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const batch = await this.collectBatch(signal);
+        if (batch.length > 0) await this.deliver(batch);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log(`SQS poller ${this.config.id}: ${String(error)}`);
+        await sleep(1000, signal);
+      }
+    }
+  }
+
+  private async collectBatch(signal: AbortSignal): Promise<Message[]> {
+    const batch: Message[] = [];
+    const deadline = Date.now() + this.config.maximumBatchingWindowMs;
+    do {
+      const remaining = this.config.batchSize - batch.length;
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: Math.min(10, remaining),
+          // Short enough that Ctrl-C is prompt; long enough not to spin.
+          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: signal },
+      );
+      batch.push(...Messages);
+      if (Messages.length === 0 && batch.length > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()), signal);
+    } while (batch.length > 0 && batch.length < this.config.batchSize && Date.now() < deadline && !signal.aborted);
+    return batch;
+  }
+
+  private async deliver(messages: Message[]): Promise<void> {
+    const records = messages.map((m) => toSqsRecord(m, this.config.eventSourceArn, this.deps.region));
+    const passing = records.filter((record) => this.config.filter(filterView(record)));
+    const filteredOut = records.filter((record) => !passing.includes(record));
+    this.stats.filteredOut += filteredOut.length;
+    await this.deleteRecords(filteredOut);
+    if (passing.length === 0) return;
+    this.stats.batches++;
+    this.stats.records += passing.length;
+    const outcome = await this.deps.invoke(this.config.functionArn, { Records: passing });
+    const failures = this.config.reportBatchItemFailures
+      ? reportedFailures(outcome, passing.map((r) => String(r.messageId)))
+      : outcome.ok ? new Set<string>() : 'all';
+    if (failures === 'all') {
+      this.stats.failedBatches++;
+      return; // every message reappears after its visibility timeout
+    }
+    if (failures.size > 0) this.stats.failedBatches++;
+    await this.deleteRecords(passing.filter((record) => !failures.has(String(record.messageId))));
+  }
+
+  private async deleteRecords(records: Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      const { Failed = [] } = await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: String(record.receiptHandle) })),
+        }),
+      );
+      if (Failed.length > 0) this.deps.log(`SQS poller ${this.config.id}: ${Failed.length} deletes failed (${Failed[0]?.Message})`);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { listRoutes } from './api-gateway/model.ts';
+import type { LocalCloud } from './local-cloud.ts';
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The start-up report: endpoints, routes, resources, what is not emulated, and how to point tools here. */
+export function startupReport(cloud: LocalCloud): string {
+  const t = cloud.timings;
+  const sections: string[] = [];
+  sections.push(
+    `Eightfold local cloud ready in ${(t.totalMs / 1000).toFixed(1)} s ` +
+      `(synth ${t.synthCached ? 'cached' : `${(t.synthMs / 1000).toFixed(1)} s`}, services ${(t.servicesMs / 1000).toFixed(1)} s, ` +
+      `resources ${(t.provisionMs / 1000).toFixed(1)} s)`,
+  );
+  sections.push(
+    table(
+      ['endpoint', 'url'],
+      [
+        ['REST API (API Gateway)', cloud.url],
+        ['DynamoDB + Streams (DynamoDB Local)', cloud.endpoints.dynamodb],
+        ['SNS + SQS (fauxqs)', cloud.endpoints.snsSqs],
+      ],
+    ),
+  );
+  for (const api of cloud.apiModel.apis) {
+    const prefix = api === cloud.apiModel.apis[0] ? cloud.url : `${cloud.url}/restapis/${api.id}/${api.stages[0]?.name}/_user_request_`;
+    sections.push(
+      `${api.name} (stage ${api.stages.map((s) => s.name).join(', ')}) at ${prefix}\n` +
+        table(
+          ['method', 'path', 'integration', 'api key'],
+          listRoutes(api.root).map((r) => [r.method, r.path, r.integration, r.apiKeyRequired ? 'required' : '']),
+        ),
+    );
+  }
+  if (cloud.apiModel.keys.length > 0) {
+    sections.push(table(['api key', 'value'], cloud.apiModel.keys.map((k) => [k.name, k.value])));
+  }
+  const byType = new Map<string, { kind: string; count: number }>();
+  for (const r of cloud.resources) {
+    const entry = byType.get(r.type) ?? { kind: r.kind, count: 0 };
+    entry.count++;
+    byType.set(r.type, entry);
+  }
+  sections.push(
+    table(
+      ['resource type', 'count', 'locally'],
+      [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, { kind, count }]) => [type, String(count), kind]),
+    ),
+  );
+  sections.push(
+    'Point the AWS CLI or SDK here:\n' +
+      Object.entries(cloud.environment)
+        .map(([key, value]) => `  export ${key}=${value}`)
+        .join('\n'),
+  );
+  return sections.join('\n\n');
+}

