@@ -65,6 +65,8 @@ export interface LocalResource {
   readonly physicalId: string;
   readonly attributes: Record<string, unknown>;
   readonly properties: Record<string, any>;
+  /** The CDK construct path (`aws:cdk:path` metadata), e.g. `MyStack/Orders/Resource`. */
+  readonly constructPath?: string;
 }
 
 export interface StartupTimings {
@@ -90,7 +92,7 @@ export interface LocalCloud {
   readonly gateway: LocalApiGateway;
   readonly apiModel: ApiGatewayModel;
   readonly timings: StartupTimings;
-  /** The resource with this logical id (in any stack, or the named one). */
+  /** The resource with this logical id or construct id (`Orders` for `MyStack/Orders/Resource`), in any stack or the named one. */
   resource(logicalId: string, stackName?: string): LocalResource;
   /** Invokes a function by name, ARN or logical id. */
   invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
@@ -189,7 +191,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => Promise.all([...functions.values()].map((f) => f.close())).then(() => undefined));
     const findFunction = (id: string): FunctionRuntime => {
       const key = id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
-      const runtime = functionsByKey.get(key);
+      const byConstructId = () => functionsByKey.get(findResource(resources, id, undefined)?.logicalId ?? '');
+      const runtime = functionsByKey.get(key) ?? byConstructId();
       if (!runtime) throw new Error(`Function not found: ${id}`);
       return runtime;
     };
@@ -284,7 +287,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiModel,
       timings: { synthMs: synth.durationMs, synthCached: synth.cached, servicesMs, provisionMs, totalMs: performance.now() - started },
       resource(logicalId, stackName) {
-        const found = resources.find((r) => r.logicalId === logicalId && (!stackName || r.stackName === stackName));
+        const found = findResource(resources, logicalId, stackName);
         if (!found) throw new Error(`No resource ${logicalId}${stackName ? ` in ${stackName}` : ''}`);
         return found;
       },
@@ -295,6 +298,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+function findResource(resources: LocalResource[], id: string, stackName: string | undefined): LocalResource | undefined {
+  const inStack = resources.filter((r) => !stackName || r.stackName === stackName);
+  return (
+    inStack.find((r) => r.logicalId === id) ??
+    inStack.find((r) => r.constructPath === `${r.stackName}/${id}/Resource` || r.constructPath === `${r.stackName}/${id}`)
+  );
 }
 
 /** Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. */
@@ -343,7 +354,16 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
       }
       const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties, assetDir: (key) => stack.assets.get(key) };
       const provisioned = await type.provision(resolved, services);
-      const record: LocalResource = { stackName: stack.stackName, logicalId, type: cfn.Type, kind: type.kind, physicalId: provisioned.ref, attributes: provisioned.attributes, properties };
+      const record: LocalResource = {
+        stackName: stack.stackName,
+        logicalId,
+        type: cfn.Type,
+        kind: type.kind,
+        physicalId: provisioned.ref,
+        attributes: provisioned.attributes,
+        properties,
+        constructPath: cfn.Metadata?.['aws:cdk:path'] as string | undefined,
+      };
       made.set(logicalId, record);
       all.push(record);
     }

@@ -1,0 +1,266 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { FIXTURE_APP_DIR } from '../helpers/paths.ts';
+
+const API_KEY = 'fixture-api-key-0123456789abcdef';
+
+let cloud: LocalCloud;
+let legacy: Server;
+let dynamodb: DynamoDBClient;
+let sqs: SQSClient;
+let sns: SNSClient;
+const logs: string[] = [];
+const legacyRequests: { method: string; url: string; body: string }[] = [];
+
+const table = (logicalId: string) => cloud.resource(logicalId).physicalId;
+const queueUrl = (logicalId: string) => cloud.resource(logicalId).physicalId;
+
+async function auditItems(pk: string): Promise<Record<string, any>[]> {
+  const { Items = [] } = await dynamodb.send(
+    new QueryCommand({ TableName: table('Audit'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }),
+  );
+  return Items;
+}
+
+async function drain(logicalId: string, waitSeconds = 1): Promise<Message[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl(logicalId), MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'] }),
+  );
+  return Messages;
+}
+
+beforeAll(async () => {
+  legacy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      legacyRequests.push({ method: req.method!, url: req.url!, body });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': 'legacy' });
+      res.end(JSON.stringify({ legacy: true, url: req.url }));
+    });
+  });
+  await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+  cloud = await startLocalCloud({
+    appDir: FIXTURE_APP_DIR,
+    port: 0,
+    parameters: { LegacyUrl: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}` },
+    scheduleTimeScale: 60,
+    onLog: (source, line) => logs.push(`[${source}] ${line}`),
+  });
+  const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
+  dynamodb = new DynamoDBClient({ ...config, endpoint: cloud.endpoints.dynamodb });
+  sqs = new SQSClient({ ...config, endpoint: cloud.endpoints.snsSqs });
+  sns = new SNSClient({ ...config, endpoint: cloud.endpoints.snsSqs });
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  legacy?.close();
+  for (const client of [dynamodb, sqs, sns]) client?.destroy();
+});
+
+describe('API Gateway → Lambda → DynamoDB', () => {
+  it('stores an item posted with the API key and serves it back', async () => {
+    const created = await fetch(`${cloud.url}/items`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'api-1', kind: 'book', value: 'dune' }),
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ id: 'api-1' });
+
+    const stored = await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: 'api-1' } } }));
+    expect(stored.Item).toEqual({ pk: { S: 'api-1' }, kind: { S: 'book' }, value: { S: 'dune' } });
+
+    const read = await fetch(`${cloud.url}/items/api-1`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual({ id: 'api-1', kind: 'book', value: 'dune' });
+  });
+
+  it('passes the REST proxy event (format 1.0) and returns single- and multi-value headers', async () => {
+    const response = await fetch(`${cloud.url}/echo?a=1&a=2&b=x`, { method: 'PUT', headers: { 'X-Custom': 'yes' }, body: 'hello' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-multi')).toBe('a, b');
+    const { event, env } = (await response.json()) as { event: any; env: any };
+    expect(event).toMatchObject({
+      resource: '/echo',
+      path: '/echo',
+      httpMethod: 'PUT',
+      body: 'hello',
+      isBase64Encoded: false,
+      pathParameters: null,
+      queryStringParameters: { a: '2', b: 'x' },
+      multiValueQueryStringParameters: { a: ['1', '2'], b: ['x'] },
+      requestContext: { stage: 'test', path: '/test/echo', resourcePath: '/echo', httpMethod: 'PUT', accountId: '000000000000' },
+    });
+    expect(event.headers['X-Custom']).toBe('yes');
+    expect(event.multiValueHeaders['X-Custom']).toEqual(['yes']);
+    expect(env).toEqual({ name: cloud.resource('ApiFunction').physicalId, region: cloud.region });
+  });
+
+  it('refuses a missing or wrong API key with 403 and the stack’s gateway response header', async () => {
+    const attempts: Record<string, string>[] = [{}, { 'x-api-key': 'wrong' }];
+    for (const headers of attempts) {
+      const response = await fetch(`${cloud.url}/items`, { method: 'POST', headers, body: JSON.stringify({ id: 'no-key', kind: 'k', value: 'v' }) });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-served-by')).toBe('gateway');
+      expect(await response.json()).toEqual({ message: 'Forbidden' });
+    }
+    const unchanged = await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: 'no-key' } } }));
+    expect(unchanged.Item).toBeUndefined();
+  });
+
+  it('answers a method the resource lacks with 403 Missing Authentication Token', async () => {
+    const response = await fetch(`${cloud.url}/items/api-1`, { method: 'DELETE' });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+  });
+
+  it('maps a Lambda error and a malformed proxy response to 502', async () => {
+    for (const path of ['/boom', '/malformed']) {
+      const response = await fetch(`${cloud.url}${path}`);
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({ message: 'Internal server error' });
+    }
+  });
+
+  it('answers 504 when the integration outlives its timeout', async () => {
+    const started = Date.now();
+    const response = await fetch(`${cloud.url}/slow`);
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ message: 'Endpoint request timed out' });
+    expect(Date.now() - started).toBeLessThan(1400);
+  });
+
+  it('answers 413 for a payload over API Gateway’s 10 MB limit, without invoking the function', async () => {
+    const before = cloud.functions.get(cloud.resource('ApiFunction').physicalId)!.stats.invocations;
+    const response = await fetch(`${cloud.url}/echo`, { method: 'POST', body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    expect(response.status).toBe(413);
+    expect(cloud.functions.get(cloud.resource('ApiFunction').physicalId)!.stats.invocations).toBe(before);
+  });
+
+  it('proxies every other route to the legacy URL (HTTP_PROXY on {proxy+}) with method, path, query and body', async () => {
+    const response = await fetch(`${cloud.url}/catalog/products/sku-1?lang=en`, { method: 'POST', body: 'payload' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-served-by')).toBe('legacy');
+    expect(await response.json()).toEqual({ legacy: true, url: '/catalog/products/sku-1?lang=en' });
+    expect(legacyRequests.at(-1)).toEqual({ method: 'POST', url: '/catalog/products/sku-1?lang=en', body: 'payload' });
+  });
+});
+
+describe('Lambda runtime', () => {
+  it('enforces the function timeout and discards the timed-out sandbox', async () => {
+    const outcome = await cloud.invoke('ApiFunction', { resource: '/slow', queryStringParameters: { ms: '5000' } });
+    expect(outcome).toMatchObject({ ok: false, kind: 'Timeout', error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 2.00 seconds' } });
+  });
+
+  it('reuses a warm sandbox: one cold start, then warm invocations', async () => {
+    const runtime = cloud.functions.get(cloud.resource('TickFunction').physicalId)!;
+    // The schedule keeps this function warm; two direct calls in a row must not add cold starts.
+    await eventually(() => expect(runtime.stats.coldStarts).toBeGreaterThanOrEqual(1));
+    const coldBefore = runtime.stats.coldStarts;
+    const first = await cloud.invoke('TickFunction', { id: 'direct-1', 'detail-type': 'Direct', source: 'test', time: 'now' });
+    const second = await cloud.invoke('TickFunction', { id: 'direct-2', 'detail-type': 'Direct', source: 'test', time: 'now' });
+    expect(first.ok && second.ok).toBe(true);
+    expect(second.coldStart).toBe(false);
+    expect(runtime.stats.coldStarts - coldBefore).toBeLessThanOrEqual(1);
+    expect(runtime.stats.initDurationsMs.every((ms) => ms > 0)).toBe(true);
+  });
+});
+
+describe('DynamoDB stream → Lambda', () => {
+  it('delivers inserted items, skips filtered events, and isolates a poison record to the on-failure queue', async () => {
+    const put = (pk: string, value: string) =>
+      dynamodb.send(new PutItemCommand({ TableName: table('Items'), Item: { pk: { S: pk }, kind: { S: 'stream' }, value: { S: value } } }));
+    for (const [pk, value] of [['s1', 'one'], ['s2', 'two'], ['s3', 'poison'], ['s4', 'four'], ['s5', 'five']] as const) await put(pk, value);
+    await put('s1', 'one-modified'); // a MODIFY: filtered out by eventName = INSERT
+
+    for (const pk of ['s1', 's2', 's4', 's5']) {
+      const items = await eventually(async () => {
+        const found = await auditItems(`stream#${pk}`);
+        expect(found.length).toBeGreaterThan(0);
+        return found;
+      });
+      // Redelivery after a bisect is harmless (keyed by sequence number); the MODIFY never arrives.
+      expect(items.map((i) => i.eventName.S)).toEqual(['INSERT']);
+    }
+    expect(await auditItems('stream#s3')).toEqual([]);
+
+    const failure = await eventually(async () => {
+      const [message] = await drain('StreamFailures');
+      expect(message).toBeDefined();
+      return JSON.parse(message!.Body!);
+    });
+    expect(failure).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+      DDBStreamBatchInfo: { batchSize: 1, streamArn: cloud.resource('Items').attributes.StreamArn },
+    });
+    expect(failure.DDBStreamBatchInfo.startSequenceNumber).toBe(failure.DDBStreamBatchInfo.endSequenceNumber);
+  });
+});
+
+describe('SNS → filtered SQS → Lambda', () => {
+  it('processes matching messages, reports the failed one, and its redeliveries end in the DLQ', async () => {
+    const attributes = (type: string) => ({ type: { DataType: 'String', StringValue: type } });
+    for (let i = 0; i < 10; i++) {
+      const body = JSON.stringify({ id: `w${i}`, fail: i === 7 });
+      await sns.send(new PublishCommand({ TopicArn: cloud.resource('Events').physicalId, Message: body, MessageAttributes: attributes('order') }));
+    }
+    await sns.send(new PublishCommand({ TopicArn: cloud.resource('Events').physicalId, Message: JSON.stringify({ id: 'other' }), MessageAttributes: attributes('other') }));
+
+    for (let i = 0; i < 10; i++) {
+      if (i === 7) continue;
+      const [item] = await eventually(async () => {
+        const found = await auditItems(`work#w${i}`);
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      expect(JSON.parse(item!.body.S)).toEqual({ id: `w${i}`, fail: false });
+      expect(item!.type.S).toBe('order');
+    }
+    const dead = await eventually(
+      async () => {
+        const messages = await drain('WorkDlq');
+        expect(messages).toHaveLength(1);
+        return messages[0]!;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(JSON.parse(dead.Body!)).toEqual({ id: 'w7', fail: true });
+    expect(await auditItems('work#w7')).toEqual([]);
+    expect(await auditItems('work#other')).toEqual([]);
+  });
+
+  it('applies a filter policy on the message body', async () => {
+    const topic = cloud.resource('Events').physicalId;
+    await sns.send(new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ kind: 'toy', n: 1 }) }));
+    await sns.send(new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ kind: 'gift', n: 2 }) }));
+    const received = await eventually(async () => {
+      const messages = await drain('Gifts');
+      expect(messages.length).toBeGreaterThan(0);
+      return messages;
+    });
+    expect(received.map((m) => JSON.parse(m.Body!))).toEqual([{ kind: 'gift', n: 2 }]);
+    expect(await drain('Gifts', 1)).toEqual([]);
+  });
+});
+
+describe('EventBridge schedule → Lambda', () => {
+  it('fires the rate(1 minute) rule (time scaled ×60) with a scheduled event', async () => {
+    const ticks = await eventually(async () => {
+      const found = (await auditItems('tick')).filter((t) => t.detailType.S === 'Scheduled Event');
+      expect(found.length).toBeGreaterThanOrEqual(2);
+      return found;
+    });
+    expect(ticks[0]).toMatchObject({ source: { S: 'aws.events' } });
+    expect(new Date(ticks[0]!.time.S).getTime()).not.toBeNaN();
+  });
+});
