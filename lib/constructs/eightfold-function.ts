@@ -47,6 +47,8 @@ export class EightfoldFunction extends NodejsFunction {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
+        // Stack traces point at our TypeScript, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {

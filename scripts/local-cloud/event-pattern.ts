@@ -4,7 +4,7 @@
  * filter matches.
  */
 
-type Pattern = { [key: string]: Pattern | unknown[] };
+export type Pattern = Record<string, unknown>;
 
 function matchesRule(rule: unknown, value: unknown, present: boolean): boolean {
   if (rule === null) return present && value === null;

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/local-cloud/services/ports.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+/** True while something accepts TCP connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function javaProcessesOnPort(port: number): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return ps.split('\n').filter((line) => line.includes('DynamoDBLocal.jar') && line.includes(`-port ${port}`));
+}
+
+let child: ChildProcess | undefined;
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('npm start (the local cloud as a user runs it)', () => {
+  it('answers GET /health with 200 and X-Served-By: eightfold, then leaves nothing behind on Ctrl-C', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/local-cloud/main.ts'], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    const response = await eventually(() => fetch(`http://127.0.0.1:${port}/health`), { timeoutMs: 30_000, intervalMs: 100 });
+    const bootMs = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-served-by')).toBe('eightfold');
+    expect(await response.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(bootMs).toBeLessThan(15_000);
+
+    // The report names the endpoints; DynamoDB Local's port is how we find its Java process.
+    const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+    expect(dynamoPort).toBeGreaterThan(0);
+    expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
+    expect(javaProcessesOnPort(dynamoPort)).toHaveLength(1);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(javaProcessesOnPort(dynamoPort)).toEqual([]);
+    expect(await listening(port)).toBe(false);
+    expect(await listening(dynamoPort)).toBe(false);
+  });
+});
