@@ -206,7 +206,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const defaultApi = options.defaultApi
       ? resources.find((r) => r.type === 'AWS::ApiGateway::RestApi' && (r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi))?.physicalId
       : undefined;
-    const gateway = new LocalApiGateway({ model: apiModel, region, accountId: LOCAL_ACCOUNT_ID, invokeFunction: invoke, defaultApiId: defaultApi });
+    const gateway = new LocalApiGateway({
+      model: apiModel,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      invokeFunction: invoke,
+      defaultApiId: defaultApi,
+      log: (line) => log('api-gateway', line),
+    });
     const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
     await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     cleanups.push(() => closeServer(server));

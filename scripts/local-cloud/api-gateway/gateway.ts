@@ -29,6 +29,8 @@ export interface GatewayDependencies {
   readonly invokeFunction: (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
   /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
   readonly defaultApiId?: string;
+  /** What API Gateway would write to its execution log. */
+  readonly log: (line: string) => void;
 }
 
 interface TokenBucket {
@@ -62,7 +64,7 @@ export class LocalApiGateway {
   /** The Node.js `request` listener. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.handle(req, res).catch((error: unknown) => {
-      process.stderr.write(`local API Gateway: ${String((error as Error)?.stack ?? error)}\n`);
+      this.deps.log(String((error as Error)?.stack ?? error));
       if (!res.headersSent) this.sendGatewayResponse(res, undefined, 'INTEGRATION_FAILURE', randomUUID());
       else res.destroy();
     });
@@ -192,7 +194,7 @@ export class LocalApiGateway {
     if (!outcome.ok) return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
     const response = parseProxyResponse(outcome.payload);
     if (!response) {
-      process.stderr.write(`local API Gateway: malformed Lambda proxy response from ${functionArn}\n`);
+      this.deps.log(`Malformed Lambda proxy response from ${functionArn}`);
       return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
     }
     this.count(response.statusCode);
@@ -242,7 +244,7 @@ export class LocalApiGateway {
       res.end(body);
     } catch (error) {
       const timedOut = controller.signal.aborted;
-      if (!timedOut) process.stderr.write(`local API Gateway: HTTP integration ${url.origin} failed: ${String((error as Error).cause ?? error)}\n`);
+      if (!timedOut) this.deps.log(`HTTP integration ${url.origin} failed: ${String((error as Error).cause ?? error)}`);
       return this.sendGatewayResponse(res, api, timedOut ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE', request.requestId);
     } finally {
       clearTimeout(timer);

@@ -87,8 +87,18 @@ export class FunctionRuntime {
     return this.definition.functionName;
   }
 
+  /** The current code and configuration. */
+  get config(): FunctionDefinition {
+    return this.definition;
+  }
+
   get activeSandboxes(): number {
     return this.sandboxes.size;
+  }
+
+  /** Invocations running right now. */
+  get inFlight(): number {
+    return [...this.sandboxes].filter((s) => s.busy).length;
   }
 
   /** Swaps the code or configuration; running invocations finish on the old sandboxes. */

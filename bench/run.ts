@@ -1,0 +1,209 @@
+/**
+ * `npm run bench`: the local cloud's figures, each beside a baseline measured in the same run (or, for
+ * event-source latency, beside the figure AWS publishes). Writes bench/results/ and the README table.
+ *
+ * BENCH_SAMPLES (default 300) sets the samples per latency figure.
+ */
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { synthesize } from '../scripts/local-cloud/assembly.ts';
+import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
+import { resolveHandler } from '../scripts/local-cloud/lambda/function-runtime.ts';
+import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { freePort } from '../scripts/local-cloud/services/ports.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const LATENCY_APP = join(ROOT, 'bench/apps/latency');
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
+
+/** Event-source-to-handler latency AWS publishes for Lambda, as quoted in the foundation issue (#3). */
+const AWS_PUBLISHED = { streamP50: 213, streamP99: 552, sqsP50: 16, sqsP99: 105 };
+
+interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
+const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+/** Time from spawning `npm start`'s program to the first 200 on /health. */
+async function bootToHealth(): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/local-cloud/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: 'ignore',
+  });
+  try {
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+      if (ok) return performance.now() - started;
+      if (performance.now() - started > 60_000) throw new Error('local cloud did not answer /health within 60 s');
+      await sleep(20);
+    }
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+  }
+}
+
+async function bootFigures(rows: Row[]): Promise<void> {
+  const floorStarted = performance.now();
+  const dynamo = await startDynamoDbLocal();
+  const floor = performance.now() - floorStarted;
+  await dynamo.stop();
+  rmSync(join(ROOT, 'cdk.out/.local-cloud-inputs'), { force: true });
+  const cold = await bootToHealth();
+  const warm = await bootToHealth();
+  log(`boot: cold ${s(cold)}, warm ${s(warm)}, DynamoDB Local alone ${s(floor)}`);
+  rows.push(
+    { figure: 'boot to first `/health`, synth cached (`npm start`)', value: s(warm), baseline: `DynamoDB Local JVM alone: ${s(floor)}`, ratio: ratio(warm, floor) },
+    { figure: 'boot to first `/health`, fresh synth (fresh clone)', value: s(cold), baseline: `DynamoDB Local JVM alone: ${s(floor)}`, ratio: ratio(cold, floor) },
+  );
+}
+
+async function apiHopFigures(rows: Row[]): Promise<void> {
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  try {
+    const runtime = cloud.functions.get(cloud.resource('HealthFunction').physicalId)!;
+    // The same bundled handler, imported into this process and called directly.
+    Object.assign(process.env, runtime.config.environment, { AWS_LAMBDA_LOG_LEVEL: 'WARN' });
+    const { file, exportPath } = resolveHandler(runtime.config.codeDir, runtime.config.handler);
+    const module = (await import(pathToFileURL(file).href)) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
+    const handler = module[exportPath[0]!]!;
+    const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10_000 };
+    const event = { resource: '/health', path: '/health', httpMethod: 'GET', headers: {}, requestContext: {} };
+    const measure = async (call: () => Promise<unknown>): Promise<number[]> => {
+      for (let i = 0; i < 50; i++) await call(); // warm up: JIT, sandboxes, keep-alive
+      const samples: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const t = performance.now();
+        await call();
+        samples.push(performance.now() - t);
+      }
+      return samples;
+    };
+    const viaApi = await measure(() => fetch(`${cloud.url}/health`).then((r) => r.arrayBuffer()));
+    const viaWorker = await measure(() => cloud.invoke(runtime.name, event));
+    const inProcess = await measure(() => handler(event, context));
+    for (const p of [50, 99]) {
+      const api = percentile(viaApi, p);
+      const local = percentile(inProcess, p);
+      log(`API hop p${p}: API ${ms(api)}, worker ${ms(percentile(viaWorker, p))}, in-process ${ms(local)}`);
+      rows.push({
+        figure: `API hop p${p}: \`GET /health\` through the local API Gateway`,
+        value: ms(api),
+        baseline: `same handler in-process: ${ms(local)} (worker invoke alone: ${ms(percentile(viaWorker, p))})`,
+        ratio: ratio(api, local),
+      });
+    }
+  } finally {
+    await cloud.stop();
+  }
+}
+
+async function eventSourceFigures(rows: Row[]): Promise<void> {
+  const arrivals = new Map<string, number>();
+  const cloud = await startLocalCloud({
+    appDir: LATENCY_APP,
+    port: 0,
+    onLog: (_source, line) => {
+      const json = line.slice(line.indexOf('{'));
+      if (!json.startsWith('{"stamp"')) return;
+      const { stamp, at } = JSON.parse(json) as { stamp: string; at: number };
+      arrivals.set(stamp, at);
+    },
+  });
+  const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...config, endpoint: cloud.endpoints.dynamodb });
+  const sqs = new SQSClient({ ...config, endpoint: cloud.endpoints.snsSqs });
+  try {
+    const run = async (name: string, send: (id: string) => Promise<unknown>): Promise<number[]> => {
+      const sentAt = new Map<string, number>();
+      for (let i = 0; i < SAMPLES + 20; i++) {
+        const id = `${name}-${i}`;
+        sentAt.set(id, Date.now());
+        await send(id);
+        await sleep(15); // one record at a time: this measures latency, not throughput
+      }
+      const deadline = Date.now() + 30_000;
+      while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && Date.now() < deadline) await sleep(50);
+      // The first 20 warm the path (cold starts, shard discovery) and are not counted.
+      return [...sentAt.entries()].slice(20).map(([id, at]) => {
+        const arrived = arrivals.get(id);
+        if (arrived === undefined) throw new Error(`${id} never reached its function`);
+        return arrived - at;
+      });
+    };
+    await sleep(1500); // let the stream poller find its shard (LATEST starts at the tip)
+    const table = cloud.resource('Writes').physicalId;
+    const stream = await run('stream', (id) => dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: id } } })));
+    const queueUrl = cloud.resource('Messages').physicalId;
+    const queue = await run('sqs', (id) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: id })));
+    for (const [label, samples, p50, p99] of [
+      ['DynamoDB stream → handler', stream, AWS_PUBLISHED.streamP50, AWS_PUBLISHED.streamP99],
+      ['SQS → handler', queue, AWS_PUBLISHED.sqsP50, AWS_PUBLISHED.sqsP99],
+    ] as const) {
+      const local50 = percentile(samples, 50);
+      const local99 = percentile(samples, 99);
+      log(`${label}: p50 ${ms(local50)}, p99 ${ms(local99)}`);
+      rows.push(
+        { figure: `${label} latency p50`, value: ms(local50), baseline: `AWS published: ${ms(p50)}`, ratio: ratio(local50, p50) },
+        { figure: `${label} latency p99`, value: ms(local99), baseline: `AWS published: ${ms(p99)}`, ratio: ratio(local99, p99) },
+      );
+    }
+  } finally {
+    dynamodb.destroy();
+    sqs.destroy();
+    await cloud.stop();
+  }
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const date = new Date().toISOString();
+log(`machine: ${machine}; ${SAMPLES} samples per latency figure`);
+await Promise.all([synthesize({ appDir: ROOT }), synthesize({ appDir: LATENCY_APP })]);
+const rows: Row[] = [];
+await bootFigures(rows);
+await apiHopFigures(rows);
+await eventSourceFigures(rows);
+
+const table = [
+  '| figure | Eightfold | baseline | ratio |',
+  '|---|---|---|---|',
+  ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} |`),
+].join('\n');
+const header = `Measured ${date.slice(0, 10)} with \`npm run bench\` (BENCH_SAMPLES=${SAMPLES}) on ${machine}.`;
+const resultsDir = join(ROOT, 'bench/results');
+mkdirSync(resultsDir, { recursive: true });
+const stamp = date.replace(/[:]/g, '').slice(0, 15);
+writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n');
+writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
+const readmePath = join(ROOT, 'README.md');
+const readme = readFileSync(readmePath, 'utf8');
+const updated = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`);
+if (updated === readme && !readme.includes(table)) log('README.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
+writeFileSync(readmePath, updated);
+process.stdout.write(`${header}\n\n${table}\n`);
