@@ -7,6 +7,8 @@ import type { CfnTemplate } from './template.ts';
 /** One stack of a synthesized cloud assembly, with where its file assets were bundled. */
 export interface StackArtifact {
   readonly stackName: string;
+  /** The cloud assembly directory it was read from. */
+  readonly outDir: string;
   readonly template: CfnTemplate;
   /** S3 object key of a file asset (what the template references) → its directory in cdk.out. */
   readonly assets: ReadonlyMap<string, string>;
@@ -44,7 +46,7 @@ export function readAssembly(outDir: string): StackArtifact[] {
         }
       }
     }
-    stacks.push({ stackName: props.stackName ?? artifact.displayName ?? id, template, assets });
+    stacks.push({ stackName: props.stackName ?? artifact.displayName ?? id, outDir, template, assets });
   };
   for (const id of Object.keys(manifest.artifacts)) visit(id);
   return stacks;

@@ -94,25 +94,59 @@ export interface LocalCloud {
   readonly timings: StartupTimings;
   /** The resource with this logical id or construct id (`Orders` for `MyStack/Orders/Resource`), in any stack or the named one. */
   resource(logicalId: string, stackName?: string): LocalResource;
-  /** Invokes a function by name, ARN or logical id. */
+  /** Invokes a function by name, ARN, logical id or construct id. */
   invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
+  /**
+   * Re-synthesizes and applies the new template to the running services: tables and queues keep their
+   * data, changed functions get new sandboxes, routes, mappings and schedules are rebuilt.
+   */
+  reload(): Promise<ReloadSummary>;
   stop(): Promise<void>;
+}
+
+export interface ReloadSummary {
+  readonly synthCached: boolean;
+  readonly durationMs: number;
+  readonly functionsChanged: string[];
+  readonly functionsAdded: string[];
+  readonly functionsRemoved: string[];
+}
+
+/** What one template became on the running services. */
+interface Deployment {
+  readonly resources: LocalResource[];
+  readonly functions: Map<string, FunctionRuntime>;
+  readonly functionsByKey: Map<string, FunctionRuntime>;
+  readonly pollers: Poller[];
+  readonly scheduler: Scheduler;
+  readonly apiModel: ApiGatewayModel;
+  readonly defaultApiId?: string;
+}
+
+/** What deploying needs from the running local cloud. */
+interface DeployContext {
+  readonly services: LocalServices;
+  readonly streams: DynamoDBStreamsClient;
+  readonly endpoints: { dynamodb: string; snsSqs: string };
+  readonly options: LocalCloudOptions;
+  readonly checkpoints: CheckpointStore;
+  readonly log: (source: string, line: string) => void;
+  readonly invoke: (functionId: string, event: unknown) => Promise<InvokeOutcome>;
 }
 
 /** The variables Lambda sets for a function, the local endpoints, then the function's own. */
 function lambdaEnvironment(
-  resource: ResolvedResource,
-  functionName: string,
+  resource: LocalResource,
   region: string,
   endpoints: { dynamodb: string; snsSqs: string },
   codeDir: string,
 ): Record<string, string> {
   const p = resource.properties;
-  const memory = String(p.MemorySize ?? 128);
+  const functionName = resource.physicalId;
   const env: Record<string, string> = {
     ...endpointEnvironment(endpoints, region),
     AWS_LAMBDA_FUNCTION_NAME: functionName,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(p.MemorySize ?? 128),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: 'local',
@@ -137,6 +171,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const log = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
   const persist = options.persistDir ? resolvePath(options.persistDir) : undefined;
+  const synthOptions = { appDir, outDir: options.outDir, context: options.context };
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -155,7 +190,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     dynamoPromise.then((d) => cleanups.push(() => d.stop()), () => undefined);
     const snsSqsPromise = startSnsSqs({ port: options.snsSqsPort, dataDir: persist && join(persist, 'sns-sqs'), region });
     snsSqsPromise.then((s) => cleanups.push(() => s.stop()), () => undefined);
-    const synthPromise = synthesize({ appDir, outDir: options.outDir, context: options.context, force: options.forceSynth });
+    const synthPromise = synthesize({ ...synthOptions, force: options.forceSynth });
     const [synth, dynamo, snsSqs] = (await Promise.all([synthPromise, dynamoPromise, snsSqsPromise])) as [
       Awaited<typeof synthPromise>,
       DynamoDbLocal,
@@ -175,43 +210,28 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
     cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));
+    const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
+    cleanups.push(() => checkpoints.flush());
 
-    const stacks = readAssembly(synth.outDir);
-    const resources = await provisionStacks(stacks, services, options.parameters ?? {});
-
-    // Lambda functions, each in its own pool of worker threads.
-    const functions = new Map<string, FunctionRuntime>();
-    const functionsByKey = new Map<string, FunctionRuntime>();
-    for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
-      const definition = functionDefinition(r, stacks, region, endpoints, join(synth.outDir, 'local-cloud-inline'));
-      const runtime = new FunctionRuntime(definition, { defaultConcurrency: options.functionConcurrency, onLog: log });
-      functions.set(definition.functionName, runtime);
-      for (const key of [definition.functionName, definition.arn, r.logicalId]) functionsByKey.set(key, runtime);
-    }
-    cleanups.push(() => Promise.all([...functions.values()].map((f) => f.close())).then(() => undefined));
+    let current: Deployment | undefined;
     const findFunction = (id: string): FunctionRuntime => {
       const key = id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
-      const byConstructId = () => functionsByKey.get(findResource(resources, id, undefined)?.logicalId ?? '');
-      const runtime = functionsByKey.get(key) ?? byConstructId();
+      const byConstructId = () => current?.functionsByKey.get(findResource(current.resources, id, undefined)?.logicalId ?? '');
+      const runtime = current?.functionsByKey.get(key) ?? byConstructId();
       if (!runtime) throw new Error(`Function not found: ${id}`);
       return runtime;
     };
     const invoke = (id: string, event: unknown): Promise<InvokeOutcome> => findFunction(id).invoke(event);
+    const context: DeployContext = { services, streams, endpoints, options, checkpoints, log, invoke };
 
-    // API Gateway.
-    const apiModel = buildApiGatewayModel(
-      resources.map((r) => ({ resource: { ...r, assetDir: () => undefined }, ref: r.physicalId, attributes: r.attributes })),
-      () => randomBytes(30).toString('base64url').slice(0, 40),
-    );
-    const defaultApi = options.defaultApi
-      ? resources.find((r) => r.type === 'AWS::ApiGateway::RestApi' && (r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi))?.physicalId
-      : undefined;
+    current = await deploy(readAssembly(synth.outDir), context, undefined);
+    cleanups.push(() => undeploy(current));
     const gateway = new LocalApiGateway({
-      model: apiModel,
+      model: current.apiModel,
       region,
       accountId: LOCAL_ACCOUNT_ID,
       invokeFunction: invoke,
-      defaultApiId: defaultApi,
+      defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
     });
     const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
@@ -219,58 +239,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => closeServer(server));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-
-    // Event source mappings and schedules.
-    const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
-    cleanups.push(() => checkpoints.flush());
-    const sendToDestination = async (arn: string, message: unknown): Promise<void> => {
-      const body = JSON.stringify(message);
-      if (arn.startsWith('arn:aws:sqs:')) {
-        const { QueueUrl } = await services.sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').at(-1)! }));
-        await services.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
-      } else if (arn.startsWith('arn:aws:sns:')) {
-        await services.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
-      } else {
-        throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
-      }
-    };
-    const pollerDeps = { region, invoke, sendToDestination, log: (line: string) => log('event-source-mapping', line) };
-    const pollers: Poller[] = [];
-    for (const r of resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')) {
-      const config = eventSourceMappingConfig(r, findFunction(String(r.properties.FunctionName)));
-      if (config.eventSourceArn.startsWith('arn:aws:sqs:')) {
-        const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
-        if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
-        pollers.push(new SqsPoller(config, queue.physicalId, services.sqs, pollerDeps));
-      } else if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
-        pollers.push(new DynamoDbStreamPoller(config, streams, checkpoints, pollerDeps));
-      } else {
-        throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not emulated (SQS queues and DynamoDB streams are)`);
-      }
-    }
-    for (const poller of pollers) poller.start();
-    cleanups.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
-
-    const scheduler = new Scheduler({
-      region,
-      accountId: LOCAL_ACCOUNT_ID,
-      timeScale: options.scheduleTimeScale,
-      invoke,
-      log: (line) => log('scheduler', line),
-    });
-    for (const r of resources.filter((x) => x.type === 'AWS::Events::Rule')) {
-      const p = r.properties;
-      if (!p.ScheduleExpression) {
-        throw new Error(`${r.logicalId}: EventBridge rules with an event pattern are not emulated (schedules are)`);
-      }
-      if (p.State === 'DISABLED') continue;
-      const targets = (p.Targets ?? []) as { Id: string; Arn: string; Input?: string }[];
-      for (const target of targets) {
-        if (!target.Arn.startsWith('arn:aws:lambda:')) throw new Error(`${r.logicalId}: only Lambda targets of schedules are emulated`);
-      }
-      scheduler.add({ name: r.physicalId, arn: String(r.attributes.Arn), expression: p.ScheduleExpression, targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })) });
-    }
-    cleanups.push(() => scheduler.stop());
 
     const provisionMs = performance.now() - provisionStarted;
     const host = options.host ?? '127.0.0.1';
@@ -280,30 +248,157 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       writeFileSync(join(persist, 'endpoints.json'), JSON.stringify({ url, ...endpoints }, null, 2));
     }
     let stopping: Promise<void> | undefined;
+    let reloading = Promise.resolve() as Promise<unknown>;
+    const reload = async (): Promise<ReloadSummary> => {
+      const reloadStarted = performance.now();
+      const result = await synthesize(synthOptions);
+      const before = new Map([...current!.functions].map(([name, runtime]) => [name, runtime.config]));
+      current = await deploy(readAssembly(result.outDir), context, current);
+      gateway.setModel(current.apiModel, current.defaultApiId);
+      const after = current.functions;
+      return {
+        synthCached: result.cached,
+        durationMs: performance.now() - reloadStarted,
+        functionsAdded: [...after.keys()].filter((name) => !before.has(name)),
+        functionsRemoved: [...before.keys()].filter((name) => !after.has(name)),
+        functionsChanged: [...after.keys()].filter((name) => before.has(name) && JSON.stringify(before.get(name)) !== JSON.stringify(after.get(name)!.config)),
+      };
+    };
     return {
       url,
       port,
       region,
       endpoints,
       environment: endpointEnvironment(endpoints, region),
-      resources,
-      functions,
-      pollers,
-      scheduler,
+      get resources() {
+        return current!.resources;
+      },
+      get functions() {
+        return current!.functions;
+      },
+      get pollers() {
+        return current!.pollers;
+      },
+      get scheduler() {
+        return current!.scheduler;
+      },
+      get apiModel() {
+        return current!.apiModel;
+      },
       gateway,
-      apiModel,
       timings: { synthMs: synth.durationMs, synthCached: synth.cached, servicesMs, provisionMs, totalMs: performance.now() - started },
       resource(logicalId, stackName) {
-        const found = findResource(resources, logicalId, stackName);
+        const found = findResource(current!.resources, logicalId, stackName);
         if (!found) throw new Error(`No resource ${logicalId}${stackName ? ` in ${stackName}` : ''}`);
         return found;
       },
       invoke,
-      stop: () => (stopping ??= stopAll()),
+      reload: () => {
+        const next = reloading.then(reload);
+        reloading = next.catch(() => undefined);
+        return next;
+      },
+      stop: () => (stopping ??= reloading.then(stopAll)),
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Stops what delivers events into functions (pollers, schedules), then the functions. */
+async function undeploy(deployment: Deployment | undefined, keepFunctions = false): Promise<void> {
+  if (!deployment) return;
+  await Promise.all([...deployment.pollers.map((p) => p.stop()), deployment.scheduler.stop()]);
+  if (!keepFunctions) await Promise.all([...deployment.functions.values()].map((f) => f.close()));
+}
+
+/**
+ * Applies a synthesized assembly to the running services. Resources are created when missing and kept
+ * (with their data) when present; with a previous deployment, unchanged functions keep their warm
+ * sandboxes and changed ones are swapped.
+ */
+async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Deployment | undefined): Promise<Deployment> {
+  const { services, endpoints, options, log } = ctx;
+  const resources = await provisionStacks(stacks, services, options.parameters ?? {});
+  await undeploy(previous, true);
+
+  // Lambda functions, each in its own pool of worker threads.
+  const functions = new Map<string, FunctionRuntime>();
+  const functionsByKey = new Map<string, FunctionRuntime>();
+  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
+    const definition = functionDefinition(r, stacks, services.region, endpoints);
+    let runtime = previous?.functions.get(definition.functionName);
+    if (!runtime) runtime = new FunctionRuntime(definition, { defaultConcurrency: options.functionConcurrency, onLog: log });
+    else if (JSON.stringify(runtime.config) !== JSON.stringify(definition)) await runtime.replace(definition);
+    functions.set(definition.functionName, runtime);
+    for (const key of [definition.functionName, definition.arn, r.logicalId]) functionsByKey.set(key, runtime);
+  }
+  for (const [name, runtime] of previous?.functions ?? []) if (!functions.has(name)) await runtime.close();
+
+  // API keys keep the values they were given, across reloads too.
+  const previousKeys = new Map(previous?.apiModel.keys.map((k) => [k.id, k.value]));
+  const apiModel = buildApiGatewayModel(
+    resources.map((r) => ({ resource: { ...r, assetDir: () => undefined }, ref: r.physicalId, attributes: r.attributes })),
+    (id) => previousKeys.get(id) ?? randomBytes(30).toString('base64url').slice(0, 40),
+  );
+  const defaultApiId = options.defaultApi
+    ? resources.find((r) => r.type === 'AWS::ApiGateway::RestApi' && (r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi))?.physicalId
+    : undefined;
+
+  const pollers = resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping').map((r) => createPoller(r, resources, functionsByKey, ctx));
+  for (const poller of pollers) poller.start();
+  const scheduler = new Scheduler({
+    region: services.region,
+    accountId: services.accountId,
+    timeScale: options.scheduleTimeScale,
+    invoke: ctx.invoke,
+    log: (line) => log('scheduler', line),
+  });
+  for (const r of resources.filter((x) => x.type === 'AWS::Events::Rule')) {
+    const p = r.properties;
+    if (!p.ScheduleExpression) throw new Error(`${r.logicalId}: EventBridge rules with an event pattern are not emulated (schedules are)`);
+    if (p.State === 'DISABLED') continue;
+    const targets = (p.Targets ?? []) as { Id: string; Arn: string; Input?: string }[];
+    for (const target of targets) {
+      if (!target.Arn.startsWith('arn:aws:lambda:')) throw new Error(`${r.logicalId}: only Lambda targets of schedules are emulated`);
+    }
+    scheduler.add({ name: r.physicalId, arn: String(r.attributes.Arn), expression: p.ScheduleExpression, targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })) });
+  }
+  return { resources, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
+}
+
+function createPoller(r: LocalResource, resources: LocalResource[], functionsByKey: Map<string, FunctionRuntime>, ctx: DeployContext): Poller {
+  const target = functionsByKey.get(String(r.properties.FunctionName).replace(/^arn:aws:lambda:[^:]+:\d+:function:([^:]+).*$/, '$1'));
+  if (!target) throw new Error(`${r.logicalId}: function ${r.properties.FunctionName} is not part of this app`);
+  const config = eventSourceMappingConfig(r, target);
+  const deps = {
+    region: ctx.services.region,
+    invoke: ctx.invoke,
+    sendToDestination: (arn: string, message: unknown) => sendToDestination(ctx.services, arn, message),
+    log: (line: string) => ctx.log('event-source-mapping', line),
+  };
+  if (config.eventSourceArn.startsWith('arn:aws:sqs:')) {
+    const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
+    if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
+    return new SqsPoller(config, queue.physicalId, ctx.services.sqs, deps);
+  }
+  if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
+    return new DynamoDbStreamPoller(config, ctx.streams, ctx.checkpoints, deps);
+  }
+  throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not emulated (SQS queues and DynamoDB streams are)`);
+}
+
+/** OnFailure destinations: an SQS queue or an SNS topic receives the invocation record as JSON. */
+async function sendToDestination(services: LocalServices, arn: string, message: unknown): Promise<void> {
+  const body = JSON.stringify(message);
+  if (arn.startsWith('arn:aws:sqs:')) {
+    const { QueueUrl } = await services.sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').at(-1)! }));
+    await services.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+  } else if (arn.startsWith('arn:aws:sns:')) {
+    await services.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
+  } else {
+    throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
   }
 }
 
@@ -381,13 +476,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
   return all;
 }
 
-function functionDefinition(
-  r: LocalResource,
-  stacks: StackArtifact[],
-  region: string,
-  endpoints: { dynamodb: string; snsSqs: string },
-  inlineCodeDir: string,
-): FunctionDefinition {
+function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: string, endpoints: { dynamodb: string; snsSqs: string }): FunctionDefinition {
   const p = r.properties;
   if (!String(p.Runtime ?? '').startsWith('nodejs')) {
     throw new Error(`${r.logicalId}: runtime ${p.Runtime} is not emulated (Node.js runtimes are)`);
@@ -396,7 +485,7 @@ function functionDefinition(
   let codeDir = p.Code?.S3Key ? stack.assets.get(p.Code.S3Key) : undefined;
   if (!codeDir && p.Code?.ZipFile) {
     // Inline code (CloudFormation's ZipFile) is written where an asset would be.
-    codeDir = join(inlineCodeDir, r.stackName, r.logicalId);
+    codeDir = join(stack.outDir, 'local-cloud-inline', r.stackName, r.logicalId);
     mkdirSync(codeDir, { recursive: true });
     writeFileSync(join(codeDir, 'index.js'), String(p.Code.ZipFile));
   }
@@ -411,7 +500,7 @@ function functionDefinition(
     timeoutSeconds: Number(p.Timeout ?? 3),
     memorySize: Number(p.MemorySize ?? 128),
     reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
-    environment: lambdaEnvironment({ ...r, assetDir: () => undefined }, r.physicalId, region, endpoints, codeDir),
+    environment: lambdaEnvironment(r, region, endpoints, codeDir),
   };
 }
 

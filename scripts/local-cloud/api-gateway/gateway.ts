@@ -56,9 +56,19 @@ export class LocalApiGateway {
   private readonly buckets = new Map<string, TokenBucket>();
 
   private readonly deps: GatewayDependencies;
+  private model: ApiGatewayModel;
+  private defaultApiId: string | undefined;
 
   constructor(deps: GatewayDependencies) {
     this.deps = deps;
+    this.model = deps.model;
+    this.defaultApiId = deps.defaultApiId;
+  }
+
+  /** Serves a new model (after a reload); requests in flight finish on the old one. */
+  setModel(model: ApiGatewayModel, defaultApiId?: string): void {
+    this.model = model;
+    this.defaultApiId = defaultApiId;
   }
 
   /** The Node.js `request` listener. */
@@ -73,12 +83,12 @@ export class LocalApiGateway {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    let api = this.deps.model.apis.find((a) => a.id === this.deps.defaultApiId) ?? this.deps.model.apis[0];
+    let api = this.model.apis.find((a) => a.id === this.defaultApiId) ?? this.model.apis[0];
     let stage = api?.stages[0]?.name ?? 'local';
     let path = url.pathname;
     const explicit = /^\/restapis\/([^/]+)\/([^/]+)\/_user_request_(\/.*)?$/.exec(path);
     if (explicit) {
-      api = this.deps.model.apis.find((a) => a.id === explicit[1]);
+      api = this.model.apis.find((a) => a.id === explicit[1]);
       stage = explicit[2]!;
       path = explicit[3] ?? '/';
     }
@@ -95,8 +105,8 @@ export class LocalApiGateway {
     let apiKey: { id: string; value: string } | undefined;
     if (apiMethod.apiKeyRequired) {
       const presented = lowerCaseLookup(headers, 'x-api-key');
-      const key = this.deps.model.keys.find((k) => k.enabled && k.value === presented);
-      const plans = this.deps.model.plans.filter((p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage));
+      const key = this.model.keys.find((k) => k.enabled && k.value === presented);
+      const plans = this.model.plans.filter((p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage));
       if (!key || plans.length === 0) return this.sendGatewayResponse(res, api, 'INVALID_API_KEY', requestId);
       for (const plan of plans) {
         if (plan.throttle && !this.take(`${plan.id}/${key.id}`, plan.throttle)) return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);

@@ -76,7 +76,7 @@ interface Provisioned {
 }
 
 /** Builds the routing model from every provisioned API Gateway resource of every stack. */
-export function buildApiGatewayModel(resources: Provisioned[], generateKey: () => string): ApiGatewayModel {
+export function buildApiGatewayModel(resources: Provisioned[], generateKey: (keyId: string) => string): ApiGatewayModel {
   const byType = (type: string) => resources.filter((r) => r.resource.type === type);
   const apis: RestApiModel[] = [];
   const nodes = new Map<string, ResourceNode & { parentId?: string; apiId: string }>();
@@ -159,7 +159,7 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: () =
     id: k.ref,
     name: k.resource.properties.Name ?? k.resource.logicalId,
     // AWS generates a value when the template sets none; so do we.
-    value: k.resource.properties.Value ?? generateKey(),
+    value: k.resource.properties.Value ?? generateKey(k.ref),
     enabled: k.resource.properties.Enabled !== false && k.resource.properties.Enabled !== 'false',
     usagePlanIds: planKeys.filter((pk) => pk.KeyId === k.ref).map((pk) => pk.UsagePlanId),
   }));
