@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { CfnTemplate } from './template.ts';
 
 /** One stack of a synthesized cloud assembly, with where its file assets were bundled. */
@@ -83,14 +83,19 @@ function filesUnder(path: string, into: string[]): void {
   }
 }
 
+/** The source directories of a CDK app: the roots of cdk.json's `watch.include` globs. */
+export function watchedRoots(appDir: string): string[] {
+  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { watch?: { include?: string[] } };
+  return (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map((glob) => glob.replace(/\/?\*\*.*$/, ''));
+}
+
 /** Hash of everything a synthesis reads: the app's sources (cdk.json `watch.include`), its config, context and lockfile. */
 export function synthInputsHash(appDir: string, context: Record<string, unknown>): string {
-  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { watch?: { include?: string[] } };
-  const roots = (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map((glob) => glob.replace(/\/?\*\*.*$/, ''));
+  const roots = watchedRoots(appDir);
   const files: string[] = [];
   for (const root of [...roots, 'cdk.json', 'cdk.context.json', 'package-lock.json', 'package.json']) filesUnder(join(appDir, root), files);
   const hash = createHash('sha256').update(JSON.stringify(context));
-  for (const file of files) hash.update(file).update(readFileSync(file));
+  for (const file of files) hash.update(relative(appDir, file)).update(readFileSync(file));
   return hash.digest('hex');
 }
 

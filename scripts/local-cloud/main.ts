@@ -4,7 +4,8 @@
  *   node scripts/local-cloud/main.ts [--persist DIR] [--watch] [--app DIR] [--schedule-time-scale N]
  *                                    [--parameter Name=Value ...] [--context key=value ...]
  */
-import { watch } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
+import { watchedRoots } from './assembly.ts';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from './local-cloud.ts';
@@ -65,33 +66,33 @@ try {
 }
 
 if (values.watch) {
-  // Keep table and queue data across reloads: restart on the same persisted data directory.
-  const persistDir = options.persistDir ?? join(options.appDir!, '.local-cloud', 'dev-data');
+  // Re-synthesize on change and apply the new template to the running services: data stays.
   let timer: NodeJS.Timeout | undefined;
   const reload = (): void => {
     restarting = restarting.then(async () => {
-      if (shuttingDown) return;
-      const started = performance.now();
+      if (shuttingDown || !cloud) return;
       process.stdout.write('Change detected: re-synthesizing…\n');
-      await cloud?.stop();
       try {
-        cloud = await startLocalCloud({ ...options, persistDir });
-        process.stdout.write(`Reloaded in ${((performance.now() - started) / 1000).toFixed(1)} s at ${cloud.url}\n`);
+        const summary = await cloud.reload();
+        const changed = [...summary.functionsAdded, ...summary.functionsChanged];
+        process.stdout.write(
+          `Reloaded in ${(summary.durationMs / 1000).toFixed(1)} s` +
+            (summary.synthCached ? ' (no template change)' : '') +
+            (changed.length ? `; new code for ${changed.join(', ')}` : '') +
+            (summary.functionsRemoved.length ? `; removed ${summary.functionsRemoved.join(', ')}` : '') +
+            '\n',
+        );
       } catch (error) {
-        cloud = undefined;
-        process.stderr.write(`Reload failed, fix the error and save again: ${(error as Error).message}\n`);
+        process.stderr.write(`Reload failed, still serving the previous version: ${(error as Error).message}\n`);
       }
     });
   };
-  for (const dir of ['lib', 'lambdas', 'bin']) {
-    watch(join(options.appDir!, dir), { recursive: true }, () => {
+  const roots = watchedRoots(options.appDir!).filter((root) => existsSync(join(options.appDir!, root)));
+  for (const root of roots) {
+    watch(join(options.appDir!, root), { recursive: true }, () => {
       clearTimeout(timer);
       timer = setTimeout(reload, 300);
     });
   }
-  if (!options.persistDir) {
-    // The first run was in memory; move to the persisted directory so the next reload keeps data.
-    reload();
-  }
-  process.stdout.write('Watching lib/, lambdas/ and bin/ for changes.\n');
+  process.stdout.write(`Watching ${roots.join(', ')} for changes.\n`);
 }

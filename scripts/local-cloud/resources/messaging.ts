@@ -1,4 +1,4 @@
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Provisioner } from './types.ts';
 import { physicalName } from './types.ts';
@@ -59,6 +59,19 @@ export const provisionSubscription: Provisioner = async (resource, services) => 
   if (p.FilterPolicyScope) attributes.FilterPolicyScope = String(p.FilterPolicyScope);
   if (p.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = String(p.RawMessageDelivery);
   if (p.RedrivePolicy) attributes.RedrivePolicy = attributeString(p.RedrivePolicy);
+  // A persisted or reloaded app finds its subscription already there: update it rather than add a twin.
+  let nextToken: string | undefined;
+  do {
+    const page = await services.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: p.TopicArn, NextToken: nextToken }));
+    const existing = page.Subscriptions?.find((sub) => sub.Protocol === 'sqs' && sub.Endpoint === p.Endpoint);
+    if (existing?.SubscriptionArn) {
+      for (const [AttributeName, AttributeValue] of Object.entries(attributes)) {
+        await services.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: existing.SubscriptionArn, AttributeName, AttributeValue }));
+      }
+      return { ref: existing.SubscriptionArn, attributes: {} };
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
   const { SubscriptionArn } = await services.sns.send(
     new SubscribeCommand({ TopicArn: p.TopicArn, Protocol: 'sqs', Endpoint: p.Endpoint, Attributes: attributes, ReturnSubscriptionArn: true }),
   );
