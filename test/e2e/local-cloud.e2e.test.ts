@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local-cloud/services/ports.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
+import { dynamoDbLocalProcesses } from '../helpers/processes.ts';
 
 /** True while something accepts TCP connections on the port. */
 function listening(port: number): Promise<boolean> {
@@ -13,11 +13,6 @@ function listening(port: number): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-function javaProcessesOnPort(port: number): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.split('\n').filter((line) => line.includes('DynamoDBLocal.jar') && line.includes(`-port ${port}`));
 }
 
 let child: ChildProcess | undefined;
@@ -49,12 +44,12 @@ describe('npm start (the local cloud as a user runs it)', () => {
     const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     expect(dynamoPort).toBeGreaterThan(0);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
-    expect(javaProcessesOnPort(dynamoPort)).toHaveLength(1);
+    expect(dynamoDbLocalProcesses(dynamoPort)).toHaveLength(1);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(javaProcessesOnPort(dynamoPort)).toEqual([]);
+    expect(dynamoDbLocalProcesses(dynamoPort)).toEqual([]);
     expect(await listening(port)).toBe(false);
     expect(await listening(dynamoPort)).toBe(false);
   });

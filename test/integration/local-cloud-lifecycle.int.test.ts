@@ -6,6 +6,7 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR } from '../helpers/paths.ts';
+import { dynamoDbLocalProcesses } from '../helpers/processes.ts';
 
 const API_KEY = 'fixture-api-key-0123456789abcdef';
 const workDir = join(FIXTURE_APP_DIR, '..', '.tmp', `lifecycle-${process.pid}`);
@@ -92,5 +93,31 @@ describe('--persist', () => {
     expect(stream.stats.records).toBe(0);
     const workQueue = second.pollers.find((p) => p.config.functionArn === workerFunction.name)!;
     expect(workQueue.stats.records).toBe(1);
+  });
+});
+
+describe('start-up errors', () => {
+  it('names every resource type the local cloud cannot emulate, and leaves nothing running', async () => {
+    // A hand-made "CDK app" whose synthesis writes a cloud assembly with types we do not emulate.
+    const appDir = join(workDir, 'unsupported');
+    mkdirSync(appDir, { recursive: true });
+    const template = {
+      Resources: {
+        Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
+        Bucket: { Type: 'AWS::S3::Bucket' },
+        Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' } },
+      },
+    };
+    const manifest = { version: '48.0.0', artifacts: { Odd: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Odd.template.json' } } } };
+    const script = `const fs = require('fs'); const out = process.env.CDK_OUTDIR; fs.mkdirSync(out, { recursive: true });
+fs.writeFileSync(out + '/manifest.json', ${JSON.stringify(JSON.stringify(manifest))});
+fs.writeFileSync(out + '/Odd.template.json', ${JSON.stringify(JSON.stringify(template))});`;
+    writeFileSync(join(appDir, 'synth.cjs'), script);
+    writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: 'node synth.cjs', watch: { include: ['synth.cjs'] } }));
+
+    const javaBefore = dynamoDbLocalProcesses();
+    const failure = startLocalCloud({ appDir, port: 0, onLog: () => undefined });
+    await expect(failure).rejects.toThrow(/cannot emulate these resources:\n  Odd\/Vpc \(AWS::EC2::VPC\)\n  Odd\/Bucket \(AWS::S3::Bucket\)/);
+    expect(dynamoDbLocalProcesses()).toEqual(javaBefore);
   });
 });
