@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+const outDir = mkdtempSync(join(tmpdir(), 'eightfold-synth-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('the pinned CDK CLI', () => {
+  it('synthesizes the app with no warning, notice or unconfigured feature flag', async () => {
+    const { stdout, stderr } = await promisify(execFile)('scripts/cdk.sh', ['synth', '--quiet', '--output', outDir], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, PATH: `${join(PROJECT_DIR, 'node_modules/.bin')}:${process.env.PATH}` },
+    });
+    const output = `${stdout}\n${stderr}`;
+    expect(output).not.toMatch(/warn|deprecat|not configured|notice/i);
+    expect(output).toMatch(/Bundling asset Eightfold-dev\/HealthFunction/);
+  });
+});
