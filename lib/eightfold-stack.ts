@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 
@@ -24,6 +24,15 @@ export class EightfoldStack extends Stack {
       deployOptions: { stageName: 'prod' },
       cloudWatchRole: false,
     });
+    // API Gateway's own answers (unknown route, bad key, throttled, integration failure) keep the
+    // contract too: the error body shape and the X-Served-By header.
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(`Gateway${type.responseType}`, {
+        type,
+        responseHeaders: { 'X-Served-By': "'eightfold'", 'Content-Type': "'application/json'" },
+        templates: { 'application/json': '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}' },
+      });
+    }
 
     const health = new EightfoldFunction(this, 'HealthFunction', {
       handler: 'health',

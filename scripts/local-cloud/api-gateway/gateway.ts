@@ -281,7 +281,10 @@ export class LocalApiGateway {
     const status = override?.statusCode ?? builtIn.status;
     const template = override?.templates['application/json'];
     const body = template
-      ? template.replaceAll('$context.error.messageString', JSON.stringify(builtIn.message)).replaceAll('$context.error.message', builtIn.message)
+      ? template
+          .replaceAll('$context.error.messageString', JSON.stringify(builtIn.message))
+          .replaceAll('$context.error.message', builtIn.message)
+          .replaceAll('$context.error.responseType', type)
       : JSON.stringify({ message: builtIn.message });
     this.count(status);
     res.statusCode = status;
