@@ -255,6 +255,27 @@ describe('SNS → filtered SQS → Lambda', () => {
   });
 });
 
+describe('SNS FIFO → SQS FIFO → Lambda', () => {
+  it('delivers each message group in order and drops a duplicate', async () => {
+    const topic = cloud.resource('OrderedEvents').physicalId;
+    for (let seq = 1; seq <= 8; seq++) {
+      for (const group of ['g1', 'g2']) {
+        await sns.send(new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ group, seq }), MessageGroupId: group }));
+      }
+    }
+    // Same body, same group: content-based deduplication drops it.
+    await sns.send(new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ group: 'g1', seq: 8 }), MessageGroupId: 'g1' }));
+    for (const group of ['g1', 'g2']) {
+      await eventually(async () => {
+        const [item] = await auditItems(`ordered#${group}`);
+        expect(item?.seqs.L.map((n: { N: string }) => Number(n.N))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      });
+    }
+    const poller = cloud.pollers.find((p) => p.config.functionArn === cloud.resource('OrderedFunction').physicalId)!;
+    expect(poller.stats.records).toBe(16);
+  });
+});
+
 describe('EventBridge schedule → Lambda', () => {
   it('fires the rate(1 minute) rule (time scaled ×60) with a scheduled event', async () => {
     const ticks = await eventually(async () => {
