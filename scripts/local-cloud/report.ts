@@ -52,6 +52,10 @@ export function startupReport(cloud: LocalCloud): string {
     ),
   );
   sections.push(
+    'Not emulated: IAM enforcement, Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
+      'EventBridge event patterns, non-proxy API Gateway integrations, stage throttling, ParallelizationFactor.',
+  );
+  sections.push(
     'Point the AWS CLI or SDK here:\n' +
       Object.entries(cloud.environment)
         .map(([key, value]) => `  export ${key}=${value}`)

@@ -127,6 +127,7 @@ export class FunctionRuntime {
       if (coldStart) {
         this.stats.coldStarts++;
         this.stats.initDurationsMs.push(initMs);
+        this.onLog(this.name, `INIT cold start, Init Duration: ${initMs.toFixed(2)} ms`);
       }
       const id = this.nextId++;
       const request: WorkerRequest = {
