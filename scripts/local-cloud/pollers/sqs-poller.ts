@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { EventSourceMappingConfig, Poller, PollerDependencies } from './types.ts';
-import { reportedFailures, sleep } from './types.ts';
+import type { EventSourceMappingConfig, PollerDependencies } from './types.ts';
+import { EventSourcePoller, reportedFailures, sleep } from './types.ts';
 
 /** The SQS record of a Lambda event (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
 export function toSqsRecord(message: Message, eventSourceArn: string, region: string): Record<string, unknown> {
@@ -43,32 +43,19 @@ function filterView(record: Record<string, unknown>): Record<string, unknown> {
  * leaves the rest to reappear after the visibility timeout, so the queue's redrive policy moves poison
  * messages to the DLQ. Messages that fail the filter are deleted, as Lambda does.
  */
-export class SqsPoller implements Poller {
-  readonly stats = { batches: 0, records: 0, failedBatches: 0, filteredOut: 0, sentToDestination: 0 };
-  private readonly abort = new AbortController();
-  private loops: Promise<void>[] = [];
-
-  readonly config: EventSourceMappingConfig;
+export class SqsPoller extends EventSourcePoller {
   private readonly queueUrl: string;
   private readonly sqs: SQSClient;
-  private readonly deps: PollerDependencies;
 
   constructor(config: EventSourceMappingConfig, queueUrl: string, sqs: SQSClient, deps: PollerDependencies) {
-    this.config = config;
+    super(config, deps);
     this.queueUrl = queueUrl;
     this.sqs = sqs;
-    this.deps = deps;
   }
 
-  start(): void {
-    if (!this.config.enabled) return;
+  protected run(): void {
     const loops = Math.max(1, this.config.maximumConcurrency ?? 2);
-    for (let i = 0; i < loops; i++) this.loops.push(this.loop());
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.all(this.loops);
+    for (let i = 0; i < loops; i++) this.track(this.loop());
   }
 
   private async loop(): Promise<void> {

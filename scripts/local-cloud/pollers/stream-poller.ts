@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { randomUUID } from 'node:crypto';
 import type { CheckpointStore } from './checkpoints.ts';
-import type { EventSourceMappingConfig, Poller, PollerDependencies } from './types.ts';
-import { reportedFailures, sleep } from './types.ts';
+import type { EventSourceMappingConfig, PollerDependencies } from './types.ts';
+import { EventSourcePoller, reportedFailures, sleep } from './types.ts';
 
 /** AWS polls a stream shard about four times a second. */
 const POLL_INTERVAL_MS = 250;
@@ -68,34 +68,20 @@ type EventRecord = Record<string, unknown> & { dynamodb: { SequenceNumber: strin
  * destination. The checkpoint moves only past records that were delivered, filtered out or sent there,
  * so the poller itself never drops or repeats a record.
  */
-export class DynamoDbStreamPoller implements Poller {
-  readonly stats = { batches: 0, records: 0, failedBatches: 0, filteredOut: 0, sentToDestination: 0 };
-  private readonly abort = new AbortController();
+export class DynamoDbStreamPoller extends EventSourcePoller {
   private readonly shards = new Map<string, ShardState>();
-  private readonly running = new Set<Promise<void>>();
   private initialShards: Set<string> | undefined;
-  private discovery: Promise<void> | undefined;
-
-  readonly config: EventSourceMappingConfig;
   private readonly streams: DynamoDBStreamsClient;
   private readonly checkpoints: CheckpointStore;
-  private readonly deps: PollerDependencies;
 
   constructor(config: EventSourceMappingConfig, streams: DynamoDBStreamsClient, checkpoints: CheckpointStore, deps: PollerDependencies) {
-    this.config = config;
+    super(config, deps);
     this.streams = streams;
     this.checkpoints = checkpoints;
-    this.deps = deps;
   }
 
-  start(): void {
-    if (this.config.enabled) this.discovery = this.discover();
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.discovery;
-    await Promise.all(this.running);
+  protected run(): void {
+    this.track(this.discover());
   }
 
   private async discover(): Promise<void> {
@@ -113,11 +99,7 @@ export class DynamoDbStreamPoller implements Poller {
           const parent = state.parentShardId ? this.shards.get(state.parentShardId) : undefined;
           if (state.running || state.finished || (parent && !parent.finished)) continue;
           state.running = true;
-          const run = this.readShard(state).finally(() => {
-            state.running = false;
-            this.running.delete(run);
-          });
-          this.running.add(run);
+          this.track(this.readShard(state).finally(() => (state.running = false)));
         }
       } catch (error) {
         if (!signal.aborted) this.deps.log(`stream poller ${this.config.id}: ${String(error)}`);

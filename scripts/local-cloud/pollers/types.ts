@@ -28,12 +28,54 @@ export interface PollerDependencies {
   readonly log: (line: string) => void;
 }
 
+export interface PollerStats {
+  batches: number;
+  records: number;
+  failedBatches: number;
+  filteredOut: number;
+  sentToDestination: number;
+}
+
 export interface Poller {
   readonly config: EventSourceMappingConfig;
   start(): void;
   stop(): Promise<void>;
   /** Counters for the report and the benches. */
-  readonly stats: { batches: number; records: number; failedBatches: number; filteredOut: number; sentToDestination: number };
+  readonly stats: PollerStats;
+}
+
+/** What every event source poller shares: its mapping, counters, and loops that stop together. */
+export abstract class EventSourcePoller implements Poller {
+  readonly stats: PollerStats = { batches: 0, records: 0, failedBatches: 0, filteredOut: 0, sentToDestination: 0 };
+  readonly config: EventSourceMappingConfig;
+  protected readonly deps: PollerDependencies;
+  protected readonly abort = new AbortController();
+  private readonly tasks = new Set<Promise<void>>();
+
+  constructor(config: EventSourceMappingConfig, deps: PollerDependencies) {
+    this.config = config;
+    this.deps = deps;
+  }
+
+  /** Starts the poller's loops (a disabled mapping polls nothing). */
+  start(): void {
+    if (this.config.enabled) this.run();
+  }
+
+  /** Stops polling and waits for every batch in flight to finish. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    while (this.tasks.size > 0) await Promise.all(this.tasks);
+  }
+
+  protected abstract run(): void;
+
+  /** Runs a loop until it ends; stop() waits for it. */
+  protected track(task: Promise<void>): Promise<void> {
+    const tracked = task.finally(() => this.tasks.delete(tracked));
+    this.tasks.add(tracked);
+    return tracked;
+  }
 }
 
 /** Partial batch response: the identifiers the function reports as failed; 'all' when the response is invalid. */
