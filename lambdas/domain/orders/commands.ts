@@ -1,0 +1,18 @@
+import type { CancellationReason, OrderItem } from './types.ts';
+
+/**
+ * What someone asks of an order, in the imperative. `now` comes in with the command: the decider reads no
+ * clock, so its tests fix time and replays are deterministic.
+ */
+export type OrderCommand =
+  | Readonly<{ type: 'PlaceOrder'; data: { orderId: string; customerId: string; items: readonly OrderItem[] }; now: string }>
+  | Readonly<{ type: 'PayOrder'; data: { orderId: string; payment: PaymentOutcome }; now: string }>
+  | Readonly<{ type: 'CancelOrder'; data: { orderId: string; reason: CancellationReason }; now: string }>
+  | Readonly<{ type: 'ShipOrder'; data: { orderId: string }; now: string }>;
+
+/** The payment provider's answer, obtained before deciding (the decider makes no calls). */
+export type PaymentOutcome =
+  | Readonly<{ status: 'APPROVED'; paymentId: string; amountCents: number }>
+  | Readonly<{ status: 'DECLINED'; reason: string }>;
+
+export type OrderCommandType = OrderCommand['type'];

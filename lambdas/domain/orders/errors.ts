@@ -1,0 +1,30 @@
+import type { OrderCommandType } from './commands.ts';
+import type { OrderStatus } from './types.ts';
+
+/** Domain error codes, one table: handlers map each to an HTTP status in one place. */
+export const ORDER_ERROR_CODES = {
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  ORDER_ALREADY_EXISTS: 'ORDER_ALREADY_EXISTS',
+  ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
+  PAYMENT_AMOUNT_MISMATCH: 'PAYMENT_AMOUNT_MISMATCH',
+} as const;
+export type OrderErrorCode = (typeof ORDER_ERROR_CODES)[keyof typeof ORDER_ERROR_CODES];
+
+/** Thrown by `decide` when a command is not allowed in the order's current state. */
+export class OrderDomainError extends Error {
+  override readonly name = 'OrderDomainError';
+  /** Brand that survives bundling twice (instanceof does not). */
+  readonly isOrderDomainError = true;
+  readonly code: OrderErrorCode;
+  readonly context: { readonly orderId: string; readonly command: OrderCommandType; readonly status?: OrderStatus };
+
+  constructor(code: OrderErrorCode, message: string, context: OrderDomainError['context']) {
+    super(message);
+    this.code = code;
+    this.context = context;
+  }
+}
+
+export function isOrderDomainError(error: unknown): error is OrderDomainError {
+  return typeof error === 'object' && error !== null && (error as { isOrderDomainError?: unknown }).isOrderDomainError === true;
+}

@@ -1,0 +1,315 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { v7 as uuidv7 } from 'uuid';
+import { ConcurrencyError, EventStoreError, EventTooLargeError } from './errors.ts';
+import { itemSizeBytes } from './item-size.ts';
+import type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';
+
+/** DynamoDB's item size limit. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+/** TransactWriteItems takes at most 100 items; one is kept for a snapshot. */
+export const MAX_EVENTS_PER_APPEND = 99;
+
+export interface EventStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Take a snapshot when an append crosses a multiple of this many events. @default 50 */
+  readonly snapshotEvery?: number;
+  /** Upgrades old event data on read. @default none */
+  readonly upcasters?: Upcasters;
+  /** The schema version new events of each type are written with. @default 1 for every type */
+  readonly schemaVersions?: Readonly<Record<string, number>>;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  /** @default UUIDv7 */
+  readonly newEventId?: () => string;
+}
+
+export interface ReadOptions {
+  /** @default 1 */
+  readonly fromVersion?: number;
+  /** @default the latest */
+  readonly toVersion?: number;
+  /** Events per page. @default 100 */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface ReadResult {
+  readonly events: EventEnvelope[];
+  readonly nextCursor?: string;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append. */
+  readonly version: number;
+  readonly events: EventEnvelope[];
+}
+
+export interface LoadOptions<State, Event> {
+  readonly initialState: State;
+  readonly evolve: (state: State, event: Event) => State;
+  /** Shape version of `State`: snapshots of another shape are ignored. */
+  readonly stateSchemaVersion: number;
+  /** Load the state as it was after this version (time travel). @default the latest */
+  readonly toVersion?: number;
+}
+
+export interface Loaded<State> {
+  readonly state: State;
+  /** 0 for a stream with no events. */
+  readonly version: number;
+  /** The snapshot the fold started from, if any. */
+  readonly snapshotVersion?: number;
+  /** Events folded on top of the snapshot (or of the initial state). */
+  readonly eventsFolded: number;
+}
+
+/**
+ * Stream items: events at `position` = version, snapshots at version + 0.5, in one partition per stream.
+ * One descending Query then finds the newest snapshot and every event after it, so loading a stream is a
+ * single request; with the conditional write, a command costs two.
+ */
+interface StoredEvent {
+  streamId: string;
+  position: number;
+  kind: 'event';
+  version: number;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata & { recordedAt: string };
+}
+
+interface StoredSnapshot {
+  streamId: string;
+  position: number;
+  kind: 'snapshot';
+  version: number;
+  state: unknown;
+  stateSchemaVersion: number;
+}
+
+type StoredItem = StoredEvent | StoredSnapshot;
+
+const SNAPSHOT_OFFSET = 0.5;
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new EventStoreError('The cursor is not one this store issued', { cause: error });
+  }
+}
+
+/** An append-only event store on one DynamoDB table keyed by (streamId, position). */
+export class EventStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly snapshotEvery: number;
+  private readonly upcasters: Upcasters;
+  private readonly schemaVersions: Readonly<Record<string, number>>;
+  private readonly clock: () => Date;
+  private readonly newEventId: () => string;
+
+  constructor(options: EventStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.snapshotEvery = options.snapshotEvery ?? 50;
+    this.upcasters = options.upcasters ?? {};
+    this.schemaVersions = options.schemaVersions ?? {};
+    this.clock = options.clock ?? (() => new Date());
+    this.newEventId = options.newEventId ?? uuidv7;
+  }
+
+  /** Whether an append from `expectedVersion` to `newVersion` should carry a snapshot. */
+  shouldSnapshot(expectedVersion: number, newVersion: number): boolean {
+    return Math.floor(newVersion / this.snapshotEvery) > Math.floor(expectedVersion / this.snapshotEvery);
+  }
+
+  /**
+   * Appends events after `expectedVersion`, all or nothing. Each event is a write conditional on its version
+   * being free, so of two writers at the same version exactly one succeeds; the other gets a
+   * ConcurrencyError with the stream's current version. `snapshot` (the state after these events) rides in
+   * the same request.
+   */
+  async append(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+    snapshot?: Omit<Snapshot<unknown>, 'version'>,
+  ): Promise<AppendResult> {
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) throw new EventStoreError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
+    if (events.length === 0) throw new EventStoreError('An append needs at least one event');
+    if (events.length > MAX_EVENTS_PER_APPEND) throw new EventStoreError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
+    const recordedAt = this.clock().toISOString();
+    const items: StoredEvent[] = events.map((event, index) => ({
+      streamId,
+      position: expectedVersion + index + 1,
+      kind: 'event',
+      version: expectedVersion + index + 1,
+      eventId: this.newEventId(),
+      type: event.type,
+      schemaVersion: event.schemaVersion ?? this.schemaVersions[event.type] ?? 1,
+      data: event.data,
+      metadata: { ...metadata, recordedAt },
+    }));
+    for (const item of items) {
+      const size = itemSizeBytes(item as unknown as Record<string, unknown>);
+      if (size > MAX_ITEM_BYTES) throw new EventTooLargeError(streamId, item.type, size, MAX_ITEM_BYTES);
+    }
+    const newVersion = expectedVersion + events.length;
+    const snapshotItem: StoredSnapshot | undefined = snapshot && {
+      streamId,
+      position: newVersion + SNAPSHOT_OFFSET,
+      kind: 'snapshot',
+      version: newVersion,
+      state: snapshot.state,
+      stateSchemaVersion: snapshot.stateSchemaVersion,
+    };
+    // A snapshot too large for an item is skipped: loading then folds from further back, still correct.
+    const withSnapshot = snapshotItem && itemSizeBytes(snapshotItem as unknown as Record<string, unknown>) <= MAX_ITEM_BYTES;
+    const condition = { ConditionExpression: 'attribute_not_exists(streamId)' };
+    try {
+      if (items.length === 1 && !withSnapshot) {
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: items[0], ...condition }));
+      } else {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...items.map((Item) => ({ Put: { TableName: this.tableName, Item, ...condition } })),
+              ...(withSnapshot ? [{ Put: { TableName: this.tableName, Item: snapshotItem } }] : []),
+            ],
+          }),
+        );
+      }
+    } catch (error) {
+      const conflict =
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+      if (!conflict) throw error;
+      throw new ConcurrencyError(streamId, expectedVersion, await this.currentVersion(streamId), { cause: error });
+    }
+    return { version: newVersion, events: items.map((item) => this.toEnvelope(item)) };
+  }
+
+  /** The stream's latest version; 0 when it has no events. */
+  async currentVersion(streamId: string): Promise<number> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'streamId = :streamId',
+        ExpressionAttributeValues: { ':streamId': streamId },
+        ScanIndexForward: false,
+        ProjectionExpression: 'version',
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return (Items[0]?.version as number | undefined) ?? 0;
+  }
+
+  /** Events of a stream, oldest first, a page at a time. */
+  async read(streamId: string, options: ReadOptions = {}): Promise<ReadResult> {
+    const from = options.fromVersion ?? 1;
+    const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
+    const limit = options.limit ?? 100;
+    const events: EventEnvelope[] = [];
+    let startKey = decodeCursor(options.cursor);
+    // Snapshots share the key range; keep querying until a page of events is full or the stream ends.
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'streamId = :streamId AND #position BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#position': 'position' },
+          ExpressionAttributeValues: { ':streamId': streamId, ':from': from, ':to': to },
+          ExclusiveStartKey: startKey,
+          Limit: limit - events.length + 1,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of (page.Items ?? []) as StoredItem[]) {
+        if (item.kind !== 'event') continue;
+        if (events.length === limit) return { events, nextCursor: encodeCursor({ streamId, position: events.at(-1)!.version }) };
+        events.push(this.toEnvelope(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { events };
+  }
+
+  /**
+   * The state of a stream: the newest usable snapshot (at or before `toVersion`) plus the events after it,
+   * read newest first in one Query for a stream that snapshots regularly.
+   */
+  async load<State, Event extends { type: string; data: unknown }>(streamId: string, options: LoadOptions<State, Event>): Promise<Loaded<State>> {
+    const bounded = options.toVersion !== undefined;
+    const newestFirst: StoredEvent[] = [];
+    let snapshot: StoredSnapshot | undefined;
+    let startKey: Record<string, unknown> | undefined;
+    scan: do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // A snapshot taken at toVersion sits just above it, at toVersion + 0.5.
+          KeyConditionExpression: bounded ? 'streamId = :streamId AND #position <= :to' : 'streamId = :streamId',
+          ExpressionAttributeNames: bounded ? { '#position': 'position' } : undefined,
+          ExpressionAttributeValues: bounded ? { ':streamId': streamId, ':to': options.toVersion! + SNAPSHOT_OFFSET } : { ':streamId': streamId },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+          Limit: this.snapshotEvery + 2,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of (page.Items ?? []) as StoredItem[]) {
+        if (item.kind === 'snapshot') {
+          if (item.stateSchemaVersion !== options.stateSchemaVersion) continue;
+          snapshot = item;
+          break scan;
+        }
+        newestFirst.push(item);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    let state = snapshot ? (snapshot.state as State) : options.initialState;
+    for (let i = newestFirst.length - 1; i >= 0; i--) {
+      const envelope = this.toEnvelope(newestFirst[i]!);
+      state = options.evolve(state, { type: envelope.type, data: envelope.data } as Event);
+    }
+    return {
+      state,
+      version: newestFirst[0]?.version ?? snapshot?.version ?? 0,
+      snapshotVersion: snapshot?.version,
+      eventsFolded: newestFirst.length,
+    };
+  }
+
+  /** The stored item as an envelope, its data upcast to the current schema version. */
+  private toEnvelope(item: StoredEvent): EventEnvelope {
+    let { data, schemaVersion } = item;
+    for (let upcast = this.upcasters[item.type]?.[schemaVersion]; upcast; upcast = this.upcasters[item.type]?.[schemaVersion]) {
+      data = upcast(data);
+      schemaVersion++;
+    }
+    return {
+      eventId: item.eventId,
+      streamId: item.streamId,
+      version: item.version,
+      type: item.type,
+      schemaVersion,
+      data,
+      metadata: item.metadata,
+      recordedAt: item.metadata.recordedAt,
+    };
+  }
+}

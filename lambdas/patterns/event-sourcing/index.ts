@@ -1,0 +1,21 @@
+export {
+  ConcurrencyError,
+  EventStoreError,
+  EventTooLargeError,
+  isConcurrencyError,
+  isEventStoreError,
+  isEventTooLargeError,
+} from './errors.ts';
+export {
+  EventStore,
+  MAX_EVENTS_PER_APPEND,
+  MAX_ITEM_BYTES,
+  type AppendResult,
+  type EventStoreOptions,
+  type Loaded,
+  type LoadOptions,
+  type ReadOptions,
+  type ReadResult,
+} from './event-store.ts';
+export { itemSizeBytes } from './item-size.ts';
+export type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';
