@@ -1,7 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
+import { EventStore } from './constructs/event-store.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -42,6 +44,31 @@ export class EightfoldStack extends Stack {
       timeout: undefined,
     });
     this.api.root.addResource('health').addMethod('GET', new LambdaIntegration(health));
+
+    // Event Sourcing + CQRS, command side: one Lambda for the order commands. They share code, table
+    // grants and warm sandboxes; one function per command would triple the cold starts for no isolation gain.
+    const retain = props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const eventStore = new EventStore(this, 'EventStore', { removalPolicy: retain });
+    // Powertools idempotency records (Idempotency-Key on POST /orders), expired by TTL after a day.
+    const idempotency = new Table(this, 'Idempotency', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const commands = new EightfoldFunction(this, 'CommandsFunction', {
+      handler: 'commands',
+      serviceName: 'commands',
+      environment: { EVENTS_TABLE: eventStore.table.tableName, IDEMPOTENCY_TABLE: idempotency.tableName, SNAPSHOT_EVERY: '50' },
+    });
+    eventStore.grantAppend(commands);
+    idempotency.grantReadWriteData(commands);
+    const commandIntegration = new LambdaIntegration(commands);
+    const orders = this.api.root.addResource('orders');
+    orders.addMethod('POST', commandIntegration);
+    const order = orders.addResource('{orderId}');
+    order.addResource('cancel').addMethod('POST', commandIntegration);
+    order.addResource('ship').addMethod('POST', commandIntegration);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
   }

@@ -1,14 +1,14 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
 
 /** Every answer says who served it, so users can watch the strangler move routes. */
 export const SERVED_BY_HEADER = { 'X-Served-By': 'eightfold' } as const;
 
+/** Largest request body a command accepts. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
 /** A JSON response with the headers every Eightfold answer carries. */
-export function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { 'Content-Type': 'application/json', ...SERVED_BY_HEADER, ...headers },
@@ -16,7 +16,86 @@ export function jsonResponse(
   };
 }
 
-/** The error body of the HTTP contract: `{ "error": { "code", "message" } }`. */
-export function errorResponse(statusCode: number, code: string, message: string): APIGatewayProxyResult {
-  return jsonResponse(statusCode, { error: { code, message } });
+/** The error body of the HTTP contract: `{ "error": { "code", "message" } }`, plus optional details. */
+export function errorResponse(statusCode: number, code: string, message: string, details?: Record<string, unknown>, headers?: Record<string, string>): APIGatewayProxyResult {
+  return jsonResponse(statusCode, { error: { code, message, ...details } }, headers);
 }
+
+/** A client error found at the edge; handlers turn it into `errorResponse`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly isHttpError = true;
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(statusCode: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const isHttpError = (error: unknown): error is HttpError =>
+  typeof error === 'object' && error !== null && (error as { isHttpError?: unknown }).isHttpError === true;
+
+/** A request header by name, whatever case the client used. */
+export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value ?? undefined;
+  return undefined;
+}
+
+function rawBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/**
+ * The body parsed as JSON and checked against `schema`: 413 when too large, 415 when not JSON by its
+ * content type, 400 BAD_JSON when unparseable, 400 VALIDATION_FAILED naming each offending field.
+ * `optional` lets an empty body stand for `{}`.
+ */
+export function parseJsonBody<Schema extends z.ZodType>(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+  schema: Schema,
+  options: { optional?: boolean } = {},
+): z.infer<Schema> {
+  const text = rawBody(event);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES / 1024} KB`);
+  }
+  if (text.trim() === '' && options.optional) return schema.parse({});
+  const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'BAD_JSON', 'The body is not valid JSON');
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => ({
+      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(',') ?? '' : ''),
+      message: issue.message,
+    }));
+    throw new HttpError(400, 'VALIDATION_FAILED', `Invalid fields: ${fields.map((f) => f.field || '(body)').join(', ')}`, { fields });
+  }
+  return result.data;
+}
+
+/** `If-Match: 3` or `If-Match: "3"` (an ETag we issued) → 3; absent → undefined; anything else → 400. */
+export function parseIfMatch(event: Pick<APIGatewayProxyEvent, 'headers'>): number | undefined {
+  const value = header(event, 'if-match');
+  if (value === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
+  if (!match) throw new HttpError(400, 'BAD_IF_MATCH', 'If-Match must be an order version, e.g. If-Match: "3"');
+  return Number(match[1]);
+}
+
+/** The ETag of an aggregate version. */
+export const etag = (version: number): string => `"${version}"`;

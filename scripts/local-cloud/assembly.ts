@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import type { CfnTemplate } from './template.ts';
 
 /** One stack of a synthesized cloud assembly, with where its file assets were bundled. */
@@ -126,7 +126,8 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
       cwd: appDir,
       shell: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      // The app runs on the same Node.js as the local cloud, whatever `node` is first on the caller's PATH.
+      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context) },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -70,3 +70,40 @@ describe('EightfoldStack', () => {
     Annotations.fromStack(stack).hasNoError('*', Match.anyValue());
   });
 });
+
+describe('EightfoldStack: event store and command side', () => {
+  it('keys the events table by stream and position, streams new images, and keeps point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'streamId', KeyType: 'HASH' },
+        { AttributeName: 'position', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('routes POST /orders, /orders/{orderId}/cancel and /ship to the commands function', () => {
+    const commands = stack.resolve((stack.node.findChild('CommandsFunction') as unknown as { functionArn: string }).functionArn);
+    const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
+    expect(paths).toEqual(expect.arrayContaining(['orders', '{orderId}', 'cancel', 'ship']));
+    const postMethods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }));
+    expect(postMethods).toHaveLength(3);
+    for (const method of postMethods) {
+      expect(JSON.stringify((method as { Properties: { Integration: unknown } }).Properties.Integration)).toContain(JSON.stringify(commands).slice(1, -1));
+    }
+  });
+
+  it('lets the commands function append to the event store but not update, delete or scan it', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('CommandsFunction'),
+    );
+    const eventStatements = policies.flatMap((p) =>
+      (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement.filter((s) =>
+        JSON.stringify(s.Resource).includes('EventStoreEvents'),
+      ),
+    );
+    const eventActions = new Set(eventStatements.flatMap((s) => [s.Action].flat()));
+    expect(eventActions).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+  });
+});

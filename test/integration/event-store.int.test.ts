@@ -2,9 +2,10 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_SCHEMA_VERSION, decide, evolve, fold, initialState, orderUpcasters, type OrderEvent, type OrderState } from '../../lambdas/domain/orders/index.ts';
+import { CURRENT_SCHEMA_VERSION, decide, evolve, fold, initialState, orderDecider, orderUpcasters, type OrderEvent, type OrderState } from '../../lambdas/domain/orders/index.ts';
 import {
   EventStore,
+  handleCommand,
   isConcurrencyError,
   isEventTooLargeError,
   type ConcurrencyError,
@@ -199,5 +200,45 @@ describe('EventStore.load', () => {
 
   it('loads an unknown stream as the initial state at version 0', async () => {
     expect(await store().load(streamId(), loadOptions)).toEqual({ state: initialState, version: 0, snapshotVersion: undefined, eventsFolded: 0 });
+  });
+});
+
+describe('handleCommand', () => {
+  const orderId = () => `order-${randomUUID()}`;
+  const place = (id: string) => ({ type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: 'now' }) as const;
+  const decline = (id: string, n: number) => ({ type: 'PayOrder', data: { orderId: id, payment: { status: 'DECLINED', reason: `r${n}` } }, now: 'now' }) as const;
+
+  it('retries a conflicting command (reload, decide again) until every concurrent writer has appended once', async () => {
+    const id = orderId();
+    await handleCommand(store(), orderDecider, id, place(id), metadata);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, n) => handleCommand(store(), orderDecider, id, decline(id, n), metadata, { maxAttempts: 12, initialDelayMs: 5 })));
+    expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const { events } = await store().read(id);
+    expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('with an expected version, refuses at once when the stream has moved on, writing nothing', async () => {
+    const id = orderId();
+    await handleCommand(store(), orderDecider, id, place(id), metadata);
+    await handleCommand(store(), orderDecider, id, decline(id, 1), metadata);
+    const stale = handleCommand(store(), orderDecider, id, decline(id, 2), metadata, { expectedVersion: 1 });
+    await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', expectedVersion: 1, currentVersion: 2 });
+    expect(await storedPositions(id)).toEqual([1, 2]);
+  });
+
+  it('lets a domain error through without retrying or writing', async () => {
+    const id = orderId();
+    const ship = { type: 'ShipOrder', data: { orderId: id }, now: 'now' } as const;
+    await expect(handleCommand(store(), orderDecider, id, ship, metadata)).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
+    expect(await storedPositions(id)).toEqual([]);
+  });
+
+  it('writes a snapshot in the same request when an append crosses the snapshot interval', async () => {
+    const id = orderId();
+    const s = store({ snapshotEvery: 3 });
+    await handleCommand(s, orderDecider, id, place(id), metadata);
+    for (let n = 0; n < 4; n++) await handleCommand(s, orderDecider, id, decline(id, n), metadata);
+    expect(await storedPositions(id)).toEqual([1, 2, 3, 3.5, 4, 5]);
+    expect(await s.load(id, orderDecider)).toMatchObject({ version: 5, snapshotVersion: 3, eventsFolded: 2, state: { declinedPayments: 4 } });
   });
 });

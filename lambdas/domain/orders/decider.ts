@@ -101,3 +101,6 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
 export function fold(events: readonly OrderEvent[], from: OrderState = initialState): OrderState {
   return events.reduce(evolve, from);
 }
+
+/** The Order aggregate as the event store's command handler takes it. Bump `stateSchemaVersion` when OrderState's shape changes: older snapshots are then ignored. */
+export const orderDecider = { decide, evolve, initialState, stateSchemaVersion: 1 } as const;

@@ -1,5 +1,5 @@
 export type { OrderCommand, OrderCommandType, PaymentOutcome } from './commands.ts';
-export { decide, evolve, fold, initialState } from './decider.ts';
+export { decide, evolve, fold, initialState, orderDecider } from './decider.ts';
 export { isOrderDomainError, ORDER_ERROR_CODES, OrderDomainError, type OrderErrorCode } from './errors.ts';
 export { CURRENT_SCHEMA_VERSION, type OrderEvent, type OrderEventType } from './events.ts';
 export { ORDER_STATUS, type CancellationReason, type ExistingOrder, type OrderItem, type OrderState, type OrderStatus } from './types.ts';

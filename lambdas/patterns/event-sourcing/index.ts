@@ -17,5 +17,6 @@ export {
   type ReadOptions,
   type ReadResult,
 } from './event-store.ts';
+export { handleCommand, type CommandResult, type Decider, type HandleCommandOptions } from './command-handler.ts';
 export { itemSizeBytes } from './item-size.ts';
 export type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';

@@ -1,0 +1,112 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { v7 as uuidv7 } from 'uuid';
+import { CURRENT_SCHEMA_VERSION, isOrderDomainError, orderDecider, orderUpcasters, type OrderCommand } from '../domain/orders/index.ts';
+import { EventStore, handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
+import { documentClient, dynamodb, requireEnv } from '../shared/clients.ts';
+import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
+import { logger } from '../shared/logger.ts';
+import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from './orders-schemas.ts';
+
+const store = new EventStore({
+  client: documentClient,
+  tableName: requireEnv('EVENTS_TABLE'),
+  upcasters: orderUpcasters,
+  schemaVersions: CURRENT_SCHEMA_VERSION,
+  snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
+});
+const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
+const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
+
+/** Domain and store errors → HTTP, in one table. */
+const DOMAIN_STATUS: Record<string, number> = {
+  ORDER_NOT_FOUND: 404,
+  ORDER_ALREADY_EXISTS: 409,
+  ILLEGAL_TRANSITION: 409,
+  PAYMENT_AMOUNT_MISMATCH: 409,
+};
+
+function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
+  if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
+  if (isOrderDomainError(error)) return errorResponse(DOMAIN_STATUS[error.code] ?? 409, error.code, error.message);
+  if (isConcurrencyError(error)) {
+    return errorResponse(409, 'VERSION_CONFLICT', error.message, { currentVersion: error.currentVersion }, { ETag: etag(error.currentVersion) });
+  }
+  if (isEventTooLargeError(error)) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
+  if (error instanceof IdempotencyValidationError) {
+    return errorResponse(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return errorResponse(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, { 'Retry-After': '1' });
+  }
+  return undefined;
+}
+
+function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?: string): EventMetadata {
+  return {
+    correlationId: header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? uuidv7(),
+    causationId: event.requestContext?.requestId,
+    actor,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+}
+
+async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata): Promise<APIGatewayProxyResult> {
+  const orderId = uuidv7();
+  const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, items: body.items }, now: new Date().toISOString() };
+  const result = await handleCommand(store, orderDecider, orderId, command, metadata, { expectedVersion: 0 });
+  return jsonResponse(201, { orderId, version: result.version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(result.version) });
+}
+
+/** The same key and body replay the first response; the same key with another body is refused. */
+const placeOrderOnce = makeIdempotent(
+  (input: { key: string; body: PlaceOrderBody; metadata: EventMetadata }) => placeOrder(input.body, input.metadata),
+  { persistenceStore, config: idempotencyConfig },
+);
+
+async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'ShipOrder'): Promise<APIGatewayProxyResult> {
+  const orderId = idSchema.safeParse(event.pathParameters?.orderId);
+  if (!orderId.success) throw new HttpError(404, 'ORDER_NOT_FOUND', 'No order has this id');
+  parseJsonBody(event, emptyBodySchema, { optional: true });
+  const expectedVersion = parseIfMatch(event);
+  const now = new Date().toISOString();
+  const command: OrderCommand =
+    type === 'CancelOrder'
+      ? { type, data: { orderId: orderId.data, reason: 'CUSTOMER_REQUEST' }, now }
+      : { type, data: { orderId: orderId.data }, now };
+  const result = await handleCommand(store, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion });
+  const status = result.state.status === 'NONE' ? 'NONE' : result.state.status;
+  return jsonResponse(200, { orderId: orderId.data, version: result.version, status }, { ETag: etag(result.version) });
+}
+
+async function commands(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  try {
+    switch (`${event.httpMethod} ${event.resource}`) {
+      case 'POST /orders': {
+        const body = parseJsonBody(event, placeOrderSchema);
+        const key = header(event, 'idempotency-key');
+        if (key === undefined) return await placeOrder(body, metadataOf(event, body.customerId));
+        if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
+        idempotencyConfig.registerLambdaContext(context);
+        return await placeOrderOnce({ key, body, metadata: metadataOf(event, body.customerId, key) });
+      }
+      case 'POST /orders/{orderId}/cancel':
+        return await transition(event, 'CancelOrder');
+      case 'POST /orders/{orderId}/ship':
+        return await transition(event, 'ShipOrder');
+      default:
+        return errorResponse(404, 'NOT_FOUND', `No command at ${event.httpMethod} ${event.path}`);
+    }
+  } catch (error) {
+    const response = toHttpError(error);
+    if (response) return response;
+    logger.error('command failed', { error: error as Error });
+    return errorResponse(500, 'INTERNAL', 'The command failed; it may be retried safely');
+  }
+}
+
+export const handler = middy(commands).use(injectLambdaContext(logger));

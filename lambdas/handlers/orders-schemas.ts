@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Ids are opaque and URL-safe; bounded so no one stores a novel in a key. */
+export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "-" and "_"');
+
+export const placeOrderSchema = z
+  .object({
+    customerId: idSchema,
+    items: z
+      .array(
+        z
+          .object({
+            sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"'),
+            quantity: z.number().int().min(1).max(10_000),
+            unitPriceCents: z.number().int().min(1).max(100_000_000),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict();
+
+export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
+
+/** Cancel takes an optional empty JSON object; anything else is a mistake worth reporting. */
+export const emptyBodySchema = z.object({}).strict();

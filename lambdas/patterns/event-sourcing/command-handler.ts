@@ -1,0 +1,67 @@
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ConcurrencyError, isConcurrencyError } from './errors.ts';
+import type { EventStore } from './event-store.ts';
+import type { EventEnvelope, EventMetadata, NewEvent } from './types.ts';
+
+/** An aggregate as pure functions (a decider): what `handleCommand` needs to know of it. */
+export interface Decider<Command, Event extends NewEvent, State> {
+  readonly decide: (command: Command, state: State) => Event[];
+  readonly evolve: (state: State, event: Event) => State;
+  readonly initialState: State;
+  /** Shape version of `State`, stored with snapshots. */
+  readonly stateSchemaVersion: number;
+}
+
+export interface HandleCommandOptions {
+  /**
+   * The version the client last saw (HTTP If-Match). When set, the command applies only at that version:
+   * any other version is a ConcurrencyError, never retried. @default none: load, decide and retry on conflict
+   */
+  readonly expectedVersion?: number;
+  /** Attempts when no expectedVersion is given (load, decide, append). @default 3 */
+  readonly maxAttempts?: number;
+  /** First retry delay; later ones grow with decorrelated jitter. @default 20 */
+  readonly initialDelayMs?: number;
+}
+
+export interface CommandResult<State> {
+  /** The stream's version after the append. */
+  readonly version: number;
+  readonly events: EventEnvelope[];
+  readonly state: State;
+}
+
+/**
+ * Load, decide, append: the command side of event sourcing. Two requests on the happy path (one Query
+ * that reads the newest snapshot and the events after it, one conditional write). A conflict with another
+ * writer reloads and decides again, a bounded number of times with jittered backoff, unless the caller
+ * pinned the version it decided on.
+ */
+export async function handleCommand<Command, Event extends NewEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  streamId: string,
+  command: Command,
+  metadata: EventMetadata,
+  options: HandleCommandOptions = {},
+): Promise<CommandResult<State>> {
+  const attempt = async (): Promise<CommandResult<State>> => {
+    const loaded = await store.load<State, Event>(streamId, decider);
+    if (options.expectedVersion !== undefined && loaded.version !== options.expectedVersion) {
+      throw new ConcurrencyError(streamId, options.expectedVersion, loaded.version);
+    }
+    // Domain errors thrown here are not conflicts: they reach the caller at once.
+    const events = decider.decide(command, loaded.state);
+    const state = events.reduce(decider.evolve, loaded.state);
+    const newVersion = loaded.version + events.length;
+    const snapshot = store.shouldSnapshot(loaded.version, newVersion) ? { state, stateSchemaVersion: decider.stateSchemaVersion } : undefined;
+    const appended = await store.append(streamId, loaded.version, events, metadata, snapshot);
+    return { version: appended.version, events: appended.events, state };
+  };
+  if (options.expectedVersion !== undefined) return attempt();
+  const policy = retry(
+    handleWhen((error) => isConcurrencyError(error)),
+    { maxAttempts: (options.maxAttempts ?? 3) - 1, backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 20, maxDelay: 1000 }) },
+  );
+  return policy.execute(attempt);
+}

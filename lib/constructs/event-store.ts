@@ -1,0 +1,40 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, StreamViewType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface EventStoreProps {
+  /** Keep the table when the stack is deleted (the log is the source of truth). @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The event store: one table, one partition per stream. Events sit at `position` = version, snapshots at
+ * version + 0.5 (see lambdas/patterns/event-sourcing). Its stream (new images) is the outbox every read
+ * model and publisher consumes.
+ */
+export class EventStore extends Construct {
+  readonly table: ITable;
+
+  constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
+    super(scope, id);
+    this.table = new Table(this, 'Events', {
+      partitionKey: { name: 'streamId', type: AttributeType.STRING },
+      sortKey: { name: 'position', type: AttributeType.NUMBER },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType.NEW_IMAGE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Load and append: Query for the stream, conditional PutItem (alone or in a transaction). No reads of other tables, no updates or deletes. */
+  grantAppend(grantee: IGrantable): Grant {
+    return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
+  }
+
+  /** Read streams (the audit trail, time travel, gap healing). */
+  grantRead(grantee: IGrantable): Grant {
+    return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:GetItem');
+  }
+}

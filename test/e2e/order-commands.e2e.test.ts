@@ -1,0 +1,155 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderUpcasters } from '../../lambdas/domain/orders/index.ts';
+import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+let cloud: LocalCloud;
+let dynamodb: DynamoDBClient;
+let events: EventStore;
+let eventsTable: string;
+
+const validOrder = { customerId: 'customer-1', items: [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }] };
+
+function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const init: RequestInit = { method: 'POST', headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  return fetch(`${cloud.url}${path}`, init);
+}
+
+async function placeOrder(headers: Record<string, string> = {}): Promise<string> {
+  const response = await post('/orders', validOrder, headers);
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { orderId: string }).orderId;
+}
+
+async function itemCount(): Promise<number> {
+  return (await dynamodb.send(new ScanCommand({ TableName: eventsTable, Select: 'COUNT', ConsistentRead: true }))).Count ?? 0;
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined });
+  dynamodb = new DynamoDBClient({ region: cloud.region, credentials: LOCAL_CREDENTIALS, endpoint: cloud.endpoints.dynamodb });
+  eventsTable = cloud.resources.find((r) => r.constructPath?.endsWith('EventStore/Events/Resource'))!.physicalId;
+  events = new EventStore({ client: DynamoDBDocumentClient.from(dynamodb), tableName: eventsTable, upcasters: orderUpcasters });
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  await cloud?.stop();
+});
+
+describe('POST /orders', () => {
+  it('places an order: 201, Location, ETag, and an OrderPlaced event with its metadata', async () => {
+    const response = await post('/orders', validOrder, { 'X-Correlation-Id': 'corr-42' });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-served-by')).toBe('eightfold');
+    const body = (await response.json()) as { orderId: string; version: number; status: string };
+    expect(body).toEqual({ orderId: expect.stringMatching(/^[0-9a-f-]{36}$/), version: 1, status: 'PLACED' });
+    expect(response.headers.get('location')).toBe(`/orders/${body.orderId}`);
+    expect(response.headers.get('etag')).toBe('"1"');
+    const { events: stored } = await events.read(body.orderId);
+    expect(stored).toEqual([
+      expect.objectContaining({
+        streamId: body.orderId,
+        version: 1,
+        type: 'OrderPlaced',
+        schemaVersion: 2,
+        data: { orderId: body.orderId, customerId: 'customer-1', items: validOrder.items, totalCents: 1998, placedAt: expect.any(String) },
+        metadata: expect.objectContaining({ correlationId: 'corr-42', actor: 'customer-1' }),
+      }),
+    ]);
+  });
+
+  it('replays the first response for a repeated Idempotency-Key and body, and refuses another body with 422', async () => {
+    const key = `key-${Date.now()}`;
+    const first = await post('/orders', validOrder, { 'Idempotency-Key': key });
+    const again = await post('/orders', validOrder, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    const firstBody = await first.json();
+    expect(await again.json()).toEqual(firstBody);
+    const before = await itemCount();
+    const other = await post('/orders', { ...validOrder, customerId: 'someone-else' }, { 'Idempotency-Key': key });
+    expect(other.status).toBe(422);
+    expect(await other.json()).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it.each([
+    { description: 'malformed JSON', body: '{"customerId":', headers: {}, status: 400, code: 'BAD_JSON' },
+    { description: 'another content type', body: 'customerId=1', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { description: 'a body over 256 KB', body: JSON.stringify({ ...validOrder, pad: 'x'.repeat(300 * 1024) }), headers: {}, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    { description: 'no items', body: { customerId: 'c', items: [] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
+    { description: '101 items', body: { customerId: 'c', items: Array.from({ length: 101 }, () => validOrder.items[0]) }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
+    { description: 'a zero quantity and a fractional price', body: { customerId: 'c', items: [{ sku: 'A', quantity: 0, unitPriceCents: 1.5 }] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity', 'items.0.unitPriceCents'] },
+    { description: 'an unknown field', body: { ...validOrder, discount: 5 }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['discount'] },
+    { description: 'an over-long sku and a bad customer id', body: { customerId: 'a b', items: [{ sku: 'S'.repeat(65), quantity: 1, unitPriceCents: 1 }] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['customerId', 'items.0.sku'] },
+  ])('refuses $description with $status $code and writes nothing', async ({ body, headers, status, code, fields }) => {
+    const before = await itemCount();
+    const response = await post('/orders', body, headers as Record<string, string>);
+    expect(response.status).toBe(status);
+    const error = ((await response.json()) as { error: { code: string; fields?: { field: string }[] } }).error;
+    expect(error.code).toBe(code);
+    if (fields) expect(error.fields!.map((f) => f.field)).toEqual(fields);
+    expect(await itemCount()).toBe(before);
+  });
+});
+
+describe('POST /orders/{orderId}/cancel and /ship', () => {
+  it('cancels a placed order, answering with the new version and ETag', async () => {
+    const orderId = await placeOrder();
+    const response = await post(`/orders/${orderId}/cancel`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe('"2"');
+    expect(await response.json()).toEqual({ orderId, version: 2, status: 'CANCELLED' });
+    expect((await events.read(orderId)).events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
+  });
+
+  it('answers 409 VERSION_CONFLICT with the current version when If-Match is stale', async () => {
+    const orderId = await placeOrder();
+    const response = await post(`/orders/${orderId}/cancel`, undefined, { 'If-Match': '"7"' });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: { code: 'VERSION_CONFLICT', message: expect.any(String), currentVersion: 1 } });
+    expect((await events.read(orderId)).events).toHaveLength(1);
+  });
+
+  it('lets one of five racing cancels win; the others get 409 and nothing is appended twice', async () => {
+    const orderId = await placeOrder();
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post(`/orders/${orderId}/cancel`)));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409]);
+    const codes = await Promise.all(responses.filter((r) => r.status === 409).map(async (r) => ((await r.json()) as { error: { code: string } }).error.code));
+    expect(new Set(codes)).toEqual(new Set(['ILLEGAL_TRANSITION']));
+    expect((await events.read(orderId)).events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
+  });
+
+  it('lets one of five racing cancels at the same If-Match win; the others get VERSION_CONFLICT', async () => {
+    const orderId = await placeOrder();
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post(`/orders/${orderId}/cancel`, undefined, { 'If-Match': '1' })));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    for (const response of responses.filter((r) => r.status === 409)) {
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('VERSION_CONFLICT');
+    }
+  });
+
+  it('refuses to ship an unpaid order (409) and answers 404 for an unknown one', async () => {
+    const orderId = await placeOrder();
+    const ship = await post(`/orders/${orderId}/ship`);
+    expect(ship.status).toBe(409);
+    expect(((await ship.json()) as { error: { code: string } }).error.code).toBe('ILLEGAL_TRANSITION');
+    const unknown = await post('/orders/no-such-order/cancel');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'ORDER_NOT_FOUND', message: 'Order no-such-order does not exist' } });
+  });
+
+  it('refuses a malformed If-Match with 400', async () => {
+    const orderId = await placeOrder();
+    const response = await post(`/orders/${orderId}/cancel`, undefined, { 'If-Match': 'yesterday' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('BAD_IF_MATCH');
+  });
+});
