@@ -56,6 +56,8 @@ export class EightfoldFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         target: 'node22',
+        // Prefer packages' ES module builds: esbuild tree-shakes them (the commands bundle halves).
+        mainFields: ['module', 'main'],
         // Bundle the SDK: the bytes we test locally are the bytes Lambda runs.
         bundleAwsSDK: true,
         // Some CommonJS dependencies call require(); give the ESM bundle one.
