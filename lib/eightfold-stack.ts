@@ -4,6 +4,7 @@ import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigat
 import type { Construct } from 'constructs';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { EventStore } from './constructs/event-store.ts';
+import { ReadModel } from './constructs/read-model.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -69,6 +70,22 @@ export class EightfoldStack extends Stack {
     const order = orders.addResource('{orderId}');
     order.addResource('cancel').addMethod('POST', commandIntegration);
     order.addResource('ship').addMethod('POST', commandIntegration);
+
+    // Query side: the projector keeps OrdersView; the queries function only reads (the view, and the
+    // event store for the audit trail and time travel).
+    const readModel = new ReadModel(this, 'ReadModel', { eventStore });
+    const queries = new EightfoldFunction(this, 'QueriesFunction', {
+      handler: 'queries',
+      serviceName: 'queries',
+      environment: { EVENTS_TABLE: eventStore.table.tableName, ORDERS_VIEW_TABLE: readModel.ordersView.tableName },
+    });
+    readModel.grantRead(queries);
+    eventStore.grantRead(queries);
+    const queryIntegration = new LambdaIntegration(queries);
+    order.addMethod('GET', queryIntegration);
+    order.addResource('events').addMethod('GET', queryIntegration);
+    order.addResource('history').addMethod('GET', queryIntegration);
+    this.api.root.addResource('customers').addResource('{customerId}').addResource('orders').addMethod('GET', queryIntegration);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
   }

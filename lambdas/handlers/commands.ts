@@ -5,20 +5,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
-import { CURRENT_SCHEMA_VERSION, isOrderDomainError, orderDecider, orderUpcasters, type OrderCommand } from '../domain/orders/index.ts';
-import { EventStore, handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
-import { documentClient, dynamodb, requireEnv } from '../shared/clients.ts';
+import { isOrderDomainError, orderDecider, type OrderCommand } from '../domain/orders/index.ts';
+import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
+import { dynamodb, requireEnv } from '../shared/clients.ts';
+import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from './orders-schemas.ts';
 
-const store = new EventStore({
-  client: documentClient,
-  tableName: requireEnv('EVENTS_TABLE'),
-  upcasters: orderUpcasters,
-  schemaVersions: CURRENT_SCHEMA_VERSION,
-  snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
-});
+const store = orderEventStore;
 const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
 

@@ -107,3 +107,46 @@ describe('EightfoldStack: event store and command side', () => {
     expect(eventActions).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
   });
 });
+
+describe('EightfoldStack: CQRS separation, enforced by IAM', () => {
+  type Statement = { Action: string | string[]; Resource: unknown };
+  /** Every action each function's role may take on resources whose logical id contains `tableId`. */
+  function actionsOn(functionId: string, tableId: string): Set<string> {
+    const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(functionId));
+    expect(role, `role of ${functionId}`).toBeDefined();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role!))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    return new Set(statements.filter((s) => JSON.stringify(s.Resource).includes(tableId)).flatMap((s) => [s.Action].flat()));
+  }
+  const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
+
+  it('gives the queries function no write action on any table', () => {
+    for (const table of ['EventStoreEvents', 'ReadModelOrdersView', 'Idempotency']) {
+      const actions = actionsOn('QueriesFunction', table);
+      for (const write of WRITES) expect(actions.has(write), `${write} on ${table}`).toBe(false);
+    }
+    expect(actionsOn('QueriesFunction', 'ReadModelOrdersView')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
+  });
+
+  it('gives the commands function no access to the read model', () => {
+    expect(actionsOn('CommandsFunction', 'ReadModelOrdersView')).toEqual(new Set());
+  });
+
+  it('lets the projector write the view and only read the event store', () => {
+    expect(actionsOn('ReadModelProjector', 'ReadModelOrdersView')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+    const onEvents = actionsOn('ReadModelProjector', 'EventStoreEvents');
+    for (const write of WRITES) expect(onEvents.has(write)).toBe(false);
+  });
+
+  it('feeds the projector from the event stream: events only, partial batch failures, bisect, bounded retries, a DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: { Filters: [{ Pattern: Match.stringLikeRegexp('"kind":\\{"S":\\["event"\\]\\}') }] },
+    });
+  });
+});

@@ -145,6 +145,14 @@ describe('EventStore.read', () => {
     expect((await s.read(id, { fromVersion: 9, toVersion: 12 })).events.map((e) => e.version)).toEqual([9, 10, 11, 12]);
   });
 
+  it('writes new events at one past their newest upcaster when no schema version is configured', async () => {
+    const id = streamId();
+    const data = { orderId: id, customerId: 'c', items: [], totalCents: 5, placedAt: 'now' };
+    await store({ schemaVersions: {} }).append(id, 0, [{ type: 'OrderPlaced', data }], metadata);
+    const { events } = await store({ schemaVersions: {} }).read(id);
+    expect(events[0]).toMatchObject({ schemaVersion: 2, data });
+  });
+
   it('upcasts stored v1 events to the current schema on read', async () => {
     await client.send(new PutCommand({ TableName: TABLE, Item: v1Fixture }));
     const { events } = await store().read('order-legacy-1');

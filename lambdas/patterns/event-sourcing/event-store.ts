@@ -18,7 +18,7 @@ export interface EventStoreOptions {
   readonly snapshotEvery?: number;
   /** Upgrades old event data on read. @default none */
   readonly upcasters?: Upcasters;
-  /** The schema version new events of each type are written with. @default 1 for every type */
+  /** The schema version new events of each type are written with. @default one past the type's newest upcaster, else 1 */
   readonly schemaVersions?: Readonly<Record<string, number>>;
   /** @default () => new Date() */
   readonly clock?: () => Date;
@@ -130,6 +130,17 @@ export class EventStore {
     this.newEventId = options.newEventId ?? uuidv7;
   }
 
+  /**
+   * The version new events of a type are written with: as configured, or else one past the newest
+   * upcaster (an upcaster from v exists only because v + 1 is current), or else 1.
+   */
+  currentSchemaVersion(type: string): number {
+    const configured = this.schemaVersions[type];
+    if (configured !== undefined) return configured;
+    const upcastFrom = Object.keys(this.upcasters[type] ?? {}).map(Number);
+    return upcastFrom.length ? Math.max(...upcastFrom) + 1 : 1;
+  }
+
   /** Whether an append from `expectedVersion` to `newVersion` should carry a snapshot. */
   shouldSnapshot(expectedVersion: number, newVersion: number): boolean {
     return Math.floor(newVersion / this.snapshotEvery) > Math.floor(expectedVersion / this.snapshotEvery);
@@ -159,7 +170,7 @@ export class EventStore {
       version: expectedVersion + index + 1,
       eventId: this.newEventId(),
       type: event.type,
-      schemaVersion: event.schemaVersion ?? this.schemaVersions[event.type] ?? 1,
+      schemaVersion: event.schemaVersion ?? this.currentSchemaVersion(event.type),
       data: event.data,
       metadata: { ...metadata, recordedAt },
     }));
@@ -292,6 +303,14 @@ export class EventStore {
       snapshotVersion: snapshot?.version,
       eventsFolded: newestFirst.length,
     };
+  }
+
+  /**
+   * An item of this store's table (as a DynamoDB stream delivers it, unmarshalled) as an envelope, upcast;
+   * undefined for a snapshot.
+   */
+  decodeItem(item: Record<string, unknown>): EventEnvelope | undefined {
+    return item.kind === 'event' ? this.toEnvelope(item as unknown as StoredEvent) : undefined;
   }
 
   /** The stored item as an envelope, its data upcast to the current schema version. */

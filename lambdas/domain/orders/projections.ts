@@ -1,0 +1,55 @@
+import type { EventEnvelope } from '../../patterns/event-sourcing/index.ts';
+import type { Projection, ViewRow } from '../../patterns/cqrs/index.ts';
+import { evolve, initialState } from './decider.ts';
+import type { OrderEvent } from './events.ts';
+import type { CancellationReason, OrderItem, OrderState, OrderStatus } from './types.ts';
+
+/** A row of the OrdersView table: the order as the read side shows it, at `version`. */
+export interface OrderViewRow extends ViewRow {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: OrderStatus;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly placedAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+  readonly declinedPayments: number;
+  readonly paymentId?: string;
+  readonly cancellationReason?: CancellationReason;
+  /** Sort key of the by-customer index: newest first is a descending query. */
+  readonly customerOrderKey: string;
+}
+
+/** What `GET /orders/{orderId}` answers (the contract's order shape). */
+export interface OrderResponse {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: OrderStatus;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly version: number;
+  readonly placedAt: string;
+  readonly updatedAt: string;
+}
+
+/** An order (a loaded state with its version, or a view row) in the contract's shape. */
+export function toOrderResponse(order: Exclude<OrderState, { status: 'NONE' }> & { readonly version: number }): OrderResponse {
+  const { orderId, customerId, status, items, totalCents, version, placedAt, updatedAt } = order;
+  return { orderId, customerId, status, items, totalCents, version, placedAt, updatedAt };
+}
+
+function stateOf(row: OrderViewRow): OrderState {
+  const { version: _version, customerOrderKey: _key, ...state } = row;
+  return state as OrderState;
+}
+
+/** The OrdersView projection: the domain's own evolve, so the read side can never disagree with the write side. */
+export const orderViewProjection: Projection<OrderViewRow> = {
+  keyAttribute: 'orderId',
+  apply(row, event: EventEnvelope) {
+    const state = evolve(row ? stateOf(row) : initialState, { type: event.type, data: event.data } as OrderEvent);
+    if (state.status === 'NONE') throw new Error(`Event ${event.type} v${event.version} of ${event.streamId} comes before its OrderPlaced`);
+    return { ...state, version: event.version, customerOrderKey: `${state.placedAt}#${state.orderId}` };
+  },
+};

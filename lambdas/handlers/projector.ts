@@ -1,0 +1,46 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { orderViewProjection } from '../domain/orders/index.ts';
+import { projectStream } from '../patterns/cqrs/index.ts';
+import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
+import { documentClient, requireEnv } from '../shared/clients.ts';
+import { orderEventStore } from '../shared/event-store.ts';
+import { logger } from '../shared/logger.ts';
+
+const options = { client: documentClient, viewTable: requireEnv('ORDERS_VIEW_TABLE'), store: orderEventStore, projection: orderViewProjection };
+
+/**
+ * EventsTable stream → OrdersView. Records are grouped by stream so each order costs one conditional write
+ * per batch (Powertools' batch processor works record by record; ordering per order needs the group). A
+ * failing order reports its first record, so Lambda retries from there; the orders after it in the batch
+ * are retried too and skip what they already applied.
+ */
+async function project(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const byStream = new Map<string, { first: string; events: EventEnvelope[] }>();
+  for (const record of event.Records as DynamoDBRecord[]) {
+    const image = record.dynamodb?.NewImage;
+    if (!image) continue;
+    const envelope = orderEventStore.decodeItem(unmarshall(image as Record<string, AttributeValue>));
+    if (!envelope) continue; // a snapshot
+    const group = byStream.get(envelope.streamId) ?? { first: record.dynamodb!.SequenceNumber!, events: [] };
+    group.events.push(envelope);
+    byStream.set(envelope.streamId, group);
+  }
+  const results = await Promise.allSettled([...byStream].map(([streamId, { events }]) => projectStream(options, streamId, events)));
+  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  [...byStream.values()].forEach(({ first }, index) => {
+    const result = results[index]!;
+    if (result.status === 'rejected') {
+      logger.error('projection failed', { error: result.reason as Error, sequenceNumber: first });
+      batchItemFailures.push({ itemIdentifier: first });
+    } else if (result.value.healed > 0) {
+      logger.warn('gap healed from the event store', { ...result.value });
+    }
+  });
+  return { batchItemFailures };
+}
+
+export const handler = middy(project).use(injectLambdaContext(logger));

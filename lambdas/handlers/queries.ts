@@ -1,0 +1,140 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { orderDecider, toOrderResponse, type OrderViewRow } from '../domain/orders/index.ts';
+import { isEventStoreError, type EventEnvelope } from '../patterns/event-sourcing/index.ts';
+import { documentClient, requireEnv } from '../shared/clients.ts';
+import { orderEventStore } from '../shared/event-store.ts';
+import { errorResponse, etag, HttpError, isHttpError, jsonResponse } from '../shared/http.ts';
+import { logger } from '../shared/logger.ts';
+import { idSchema } from './orders-schemas.ts';
+
+const viewTable = requireEnv('ORDERS_VIEW_TABLE');
+/** How long `?minVersion=N` waits for the projection to catch up before answering 503 VIEW_BEHIND. */
+const MIN_VERSION_WAIT_MS = Number(process.env.MIN_VERSION_WAIT_MS ?? 2000);
+const POLL_MS = 50;
+
+function pathId(event: APIGatewayProxyEvent, name: string): string {
+  const parsed = idSchema.safeParse(event.pathParameters?.[name]);
+  if (!parsed.success) throw new HttpError(404, name === 'customerId' ? 'CUSTOMER_NOT_FOUND' : 'ORDER_NOT_FOUND', `No ${name.replace('Id', '')} has this id`);
+  return parsed.data;
+}
+
+function wholeNumber(event: APIGatewayProxyEvent, name: string, bounds: { min: number; max: number }): number | undefined {
+  const raw = event.queryStringParameters?.[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < bounds.min || value > bounds.max) {
+    throw new HttpError(400, 'VALIDATION_FAILED', `${name} must be a whole number from ${bounds.min} to ${bounds.max}`, { fields: [{ field: name, message: 'out of range' }] });
+  }
+  return value;
+}
+
+function cursorOf(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function keyOf(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'BAD_CURSOR', 'The cursor is not one this API issued');
+  }
+}
+
+async function viewRow(orderId: string): Promise<OrderViewRow | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: viewTable, Key: { orderId }, ConsistentRead: true }));
+  return Item as OrderViewRow | undefined;
+}
+
+/** GET /orders/{orderId}[?minVersion=N]: the projected order; read-your-writes waits a bounded time. */
+async function getOrder(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const orderId = pathId(event, 'orderId');
+  const minVersion = wholeNumber(event, 'minVersion', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  const deadline = Date.now() + (minVersion ? MIN_VERSION_WAIT_MS : 0);
+  let row = await viewRow(orderId);
+  while (minVersion && (row?.version ?? 0) < minVersion && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    row = await viewRow(orderId);
+  }
+  if (minVersion && (row?.version ?? 0) < minVersion) {
+    return errorResponse(
+      503,
+      'VIEW_BEHIND',
+      `The read model reflects version ${row?.version ?? 0} of this order, not yet ${minVersion}; retry shortly`,
+      { viewVersion: row?.version ?? 0, minVersion },
+      { 'Retry-After': '1' },
+    );
+  }
+  if (!row) return errorResponse(404, 'ORDER_NOT_FOUND', `No order ${orderId}`);
+  return jsonResponse(200, toOrderResponse(row), { ETag: etag(row.version) });
+}
+
+function eventResponse(event: EventEnvelope) {
+  const { eventId, streamId, version, type, schemaVersion, data, metadata, recordedAt } = event;
+  return { eventId, orderId: streamId, version, type, schemaVersion, data, metadata, recordedAt };
+}
+
+/** GET /orders/{orderId}/events: the audit trail, oldest first, from the event store itself. */
+async function getEvents(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const orderId = pathId(event, 'orderId');
+  const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 50;
+  const page = await orderEventStore.read(orderId, { limit, cursor: event.queryStringParameters?.cursor });
+  if (page.events.length === 0 && !event.queryStringParameters?.cursor) return errorResponse(404, 'ORDER_NOT_FOUND', `No order ${orderId}`);
+  return jsonResponse(200, { events: page.events.map(eventResponse), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+}
+
+/** GET /orders/{orderId}/history?version=N: the order as it was after event N (time travel). */
+async function getHistory(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const orderId = pathId(event, 'orderId');
+  const version = wholeNumber(event, 'version', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  if (version === undefined) throw new HttpError(400, 'VALIDATION_FAILED', 'version is required', { fields: [{ field: 'version', message: 'required' }] });
+  const loaded = await orderEventStore.load(orderId, { ...orderDecider, toVersion: version });
+  if (loaded.state.status === 'NONE') return errorResponse(404, 'ORDER_NOT_FOUND', `No order ${orderId}`);
+  if (loaded.version < version) return errorResponse(404, 'VERSION_NOT_FOUND', `Order ${orderId} has only ${loaded.version} versions`, { currentVersion: loaded.version });
+  return jsonResponse(200, toOrderResponse({ ...loaded.state, version: loaded.version }), { ETag: etag(loaded.version) });
+}
+
+/** GET /customers/{customerId}/orders: newest first, a page at a time. */
+async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const customerId = pathId(event, 'customerId');
+  const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 20;
+  const page = await documentClient.send(
+    new QueryCommand({
+      TableName: viewTable,
+      IndexName: 'byCustomer',
+      KeyConditionExpression: 'customerId = :customerId',
+      ExpressionAttributeValues: { ':customerId': customerId },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: keyOf(event.queryStringParameters?.cursor),
+    }),
+  );
+  const orders = ((page.Items ?? []) as OrderViewRow[]).map(toOrderResponse);
+  const nextCursor = cursorOf(page.LastEvaluatedKey);
+  return jsonResponse(200, { orders, ...(nextCursor ? { nextCursor } : {}) });
+}
+
+const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
+  'GET /orders/{orderId}': getOrder,
+  'GET /orders/{orderId}/events': getEvents,
+  'GET /orders/{orderId}/history': getHistory,
+  'GET /customers/{customerId}/orders': getCustomerOrders,
+};
+
+async function queries(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
+  if (!route) return errorResponse(404, 'NOT_FOUND', `No query at ${event.httpMethod} ${event.path}`);
+  try {
+    return await route(event);
+  } catch (error) {
+    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
+    if (isEventStoreError(error)) return errorResponse(400, 'BAD_CURSOR', error.message);
+    logger.error('query failed', { error: error as Error });
+    return errorResponse(500, 'INTERNAL', 'The query failed; retry it');
+  }
+}
+
+export const handler = middy(queries).use(injectLambdaContext(logger));

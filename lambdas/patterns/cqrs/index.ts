@@ -1,0 +1,1 @@
+export { projectStream, type Projection, type ProjectorOptions, type StreamOutcome, type ViewRow } from './projector.ts';

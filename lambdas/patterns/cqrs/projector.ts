@@ -1,0 +1,88 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { EventStore } from '../event-sourcing/index.ts';
+import type { EventEnvelope } from '../event-sourcing/index.ts';
+
+/** A view row: whatever the projection keeps, plus the stream version it reflects. */
+export interface ViewRow {
+  readonly version: number;
+  readonly [attribute: string]: unknown;
+}
+
+/** How one read model folds events into its rows. */
+export interface Projection<Row extends ViewRow> {
+  /** The view row's key attribute (holding the stream id). */
+  readonly keyAttribute: string;
+  /** The row after `event`; `row` is undefined before the stream's first event. */
+  readonly apply: (row: Row | undefined, event: EventEnvelope) => Row;
+}
+
+export interface ProjectorOptions<Row extends ViewRow> {
+  readonly client: DynamoDBDocumentClient;
+  readonly viewTable: string;
+  /** Where missing events are read from when a gap is found. */
+  readonly store: EventStore;
+  readonly projection: Projection<Row>;
+  /** Attempts when another writer updated the same row meanwhile. @default 3 */
+  readonly maxAttempts?: number;
+}
+
+export interface StreamOutcome {
+  readonly streamId: string;
+  /** The row's version after projecting (unchanged when everything was a duplicate). */
+  readonly version: number;
+  readonly applied: number;
+  readonly skipped: number;
+  /** Events read back from the store to fill a gap. */
+  readonly healed: number;
+}
+
+/**
+ * Projects the events of one stream into its view row: ordered and idempotent. An event at or below the
+ * row's version is a duplicate or arrived late, and changes nothing; an event beyond version + 1 means
+ * some were not delivered (yet), so the gap is read from the event store and applied first. All of a
+ * batch's events for a stream become one conditional write, on the version the row was read at.
+ */
+export async function projectStream<Row extends ViewRow>(options: ProjectorOptions<Row>, streamId: string, events: readonly EventEnvelope[]): Promise<StreamOutcome> {
+  const { client, viewTable, store, projection } = options;
+  const sorted = [...events].sort((a, b) => a.version - b.version);
+  for (let attempt = 1; ; attempt++) {
+    const { Item } = await client.send(new GetCommand({ TableName: viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }));
+    const before = Item as Row | undefined;
+    let row = before;
+    let applied = 0;
+    let skipped = 0;
+    let healed = 0;
+    for (const event of sorted) {
+      const at = row?.version ?? 0;
+      if (event.version <= at) {
+        skipped++;
+        continue;
+      }
+      if (event.version > at + 1) {
+        const { events: missing } = await store.read(streamId, { fromVersion: at + 1, toVersion: event.version - 1, limit: 1000 });
+        for (const gap of missing) row = projection.apply(row, gap);
+        healed += missing.length;
+        if ((row?.version ?? 0) !== event.version - 1) throw new Error(`Stream ${streamId} has no events ${at + 1}..${event.version - 1} in the store`);
+      }
+      row = projection.apply(row, event);
+      applied++;
+    }
+    if (!row || row === before) return { streamId, version: before?.version ?? 0, applied, skipped, healed };
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: viewTable,
+          Item: row,
+          ConditionExpression: before ? '#version = :before' : 'attribute_not_exists(#version)',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ...(before ? { ExpressionAttributeValues: { ':before': before.version } } : {}),
+        }),
+      );
+      return { streamId, version: row.version, applied, skipped, healed };
+    } catch (error) {
+      // Another projector (a redelivery, a rebuild) moved the row: read it again and re-apply.
+      if (!(error instanceof ConditionalCheckFailedException) || attempt >= (options.maxAttempts ?? 3)) throw error;
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../domain/orders/index.ts';
+import { EventStore } from '../patterns/event-sourcing/index.ts';
+import { documentClient, requireEnv } from './clients.ts';
+
+/** The order event store every handler shares: one configuration, one place. */
+export const orderEventStore = new EventStore({
+  client: documentClient,
+  tableName: requireEnv('EVENTS_TABLE'),
+  upcasters: orderUpcasters,
+  schemaVersions: CURRENT_SCHEMA_VERSION,
+  snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
+});

@@ -1,0 +1,69 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EightfoldFunction } from './eightfold-function.ts';
+import type { EventStore } from './event-store.ts';
+
+export interface ReadModelProps {
+  /** The event store whose stream feeds the view (and whose events heal gaps). */
+  readonly eventStore: EventStore;
+  /** Records per projector invocation. @default 100 */
+  readonly batchSize?: number;
+  /** Retries of a failing batch before it goes to the dead-letter queue. @default 5 */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * CQRS read side: the OrdersView table (one row per order, a by-customer index newest first) kept by a
+ * projector on the event store's stream. Ordered and idempotent per order; a batch that keeps failing is
+ * bisected, retried, then parked in a DLQ (the view heals from the store when later events arrive).
+ */
+export class ReadModel extends Construct {
+  readonly ordersView: ITable;
+  readonly projector: EightfoldFunction;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ReadModelProps) {
+    super(scope, id);
+    this.ordersView = new Table(this, 'OrdersView', {
+      partitionKey: { name: 'orderId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // A view is rebuilt from the event store at will: nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    (this.ordersView as Table).addGlobalSecondaryIndex({
+      indexName: 'byCustomer',
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
+    });
+    this.deadLetterQueue = new Queue(this, 'ProjectorDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.projector = new EightfoldFunction(this, 'Projector', {
+      handler: 'projector',
+      serviceName: 'projector',
+      environment: { EVENTS_TABLE: props.eventStore.table.tableName, ORDERS_VIEW_TABLE: this.ordersView.tableName },
+    });
+    this.ordersView.grant(this.projector, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.eventStore.grantRead(this.projector);
+    this.projector.addEventSource(
+      new DynamoEventSource(props.eventStore.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 100,
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts ?? 5,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.deadLetterQueue),
+        // Snapshots share the table: only events reach the projector.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { kind: { S: FilterRule.isEqual('event') } } } })],
+      }),
+    );
+  }
+
+  /** Queries of the view and its by-customer index: no write of any kind. */
+  grantRead(grantee: IGrantable): Grant {
+    return this.ordersView.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query');
+  }
+}

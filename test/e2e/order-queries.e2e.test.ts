@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+let cloud: LocalCloud;
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string> {
+  const response = await fetch(`${cloud.url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customerId, items: [{ sku, quantity: 2, unitPriceCents: 999 }] }),
+  });
+  expect(response.status).toBe(201);
+  return (await json<{ orderId: string }>(response)).orderId;
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined });
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('GET /orders/{orderId}', () => {
+  it('reads your write with ?minVersion: the projected order at that version', async () => {
+    const orderId = await placeOrder('reader-1');
+    const response = await fetch(`${cloud.url}/orders/${orderId}?minVersion=1`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe('"1"');
+    expect(await response.json()).toEqual({
+      orderId,
+      customerId: 'reader-1',
+      status: 'PLACED',
+      items: [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }],
+      totalCents: 1998,
+      version: 1,
+      placedAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    await fetch(`${cloud.url}/orders/${orderId}/cancel`, { method: 'POST' });
+    const cancelled = await json<{ status: string; version: number }>(await fetch(`${cloud.url}/orders/${orderId}?minVersion=2`));
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', version: 2 });
+  });
+
+  it('answers 503 VIEW_BEHIND after a bounded wait when the view cannot reach minVersion', async () => {
+    const orderId = await placeOrder('reader-2');
+    const started = Date.now();
+    const response = await fetch(`${cloud.url}/orders/${orderId}?minVersion=9`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toEqual({ error: { code: 'VIEW_BEHIND', message: expect.any(String), viewVersion: 1, minVersion: 9 } });
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('answers 404 for an unknown order and 400 for a bad minVersion', async () => {
+    expect((await fetch(`${cloud.url}/orders/unknown-order`)).status).toBe(404);
+    const bad = await fetch(`${cloud.url}/orders/unknown-order?minVersion=-1`);
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: { code: string } }>(bad)).error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('GET /orders/{orderId}/events and /history', () => {
+  it('lists the stored events oldest first, and shows the order as it was at an earlier version', async () => {
+    const orderId = await placeOrder('historian');
+    await fetch(`${cloud.url}/orders/${orderId}/cancel`, { method: 'POST' });
+    const { events } = await json<{ events: { orderId: string; version: number; type: string; schemaVersion: number }[] }>(
+      await fetch(`${cloud.url}/orders/${orderId}/events`),
+    );
+    expect(events.map(({ orderId: id, version, type, schemaVersion }) => ({ id, version, type, schemaVersion }))).toEqual([
+      { id: orderId, version: 1, type: 'OrderPlaced', schemaVersion: 2 },
+      { id: orderId, version: 2, type: 'OrderCancelled', schemaVersion: 1 },
+    ]);
+    const past = await json<{ status: string; version: number }>(await fetch(`${cloud.url}/orders/${orderId}/history?version=1`));
+    expect(past).toMatchObject({ orderId, status: 'PLACED', version: 1 });
+    const beyond = await fetch(`${cloud.url}/orders/${orderId}/history?version=3`);
+    expect(beyond.status).toBe(404);
+    expect(await beyond.json()).toEqual({ error: { code: 'VERSION_NOT_FOUND', message: expect.any(String), currentVersion: 2 } });
+  });
+
+  it('pages through events with limit and an opaque cursor', async () => {
+    const orderId = await placeOrder('pager');
+    await fetch(`${cloud.url}/orders/${orderId}/cancel`, { method: 'POST' });
+    const first = await json<{ events: { version: number }[]; nextCursor?: string }>(await fetch(`${cloud.url}/orders/${orderId}/events?limit=1`));
+    expect(first.events.map((e) => e.version)).toEqual([1]);
+    const second = await json<{ events: { version: number }[]; nextCursor?: string }>(
+      await fetch(`${cloud.url}/orders/${orderId}/events?limit=1&cursor=${first.nextCursor}`),
+    );
+    expect(second.events.map((e) => e.version)).toEqual([2]);
+    expect(second.nextCursor).toBeUndefined();
+  });
+});
+
+describe('GET /customers/{customerId}/orders', () => {
+  it('lists a customer’s orders newest first, a page at a time', async () => {
+    const customer = `customer-${Date.now()}`;
+    const placed = [];
+    for (const sku of ['A', 'B', 'C']) placed.push(await placeOrder(customer, sku));
+    for (const orderId of placed) await fetch(`${cloud.url}/orders/${orderId}?minVersion=1`);
+    const first = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(await fetch(`${cloud.url}/customers/${customer}/orders?limit=2`));
+    expect(first.orders.map((o) => o.orderId)).toEqual([placed[2], placed[1]]);
+    expect(first.nextCursor).toBeDefined();
+    const second = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(
+      await fetch(`${cloud.url}/customers/${customer}/orders?limit=2&cursor=${first.nextCursor}`),
+    );
+    expect(second.orders.map((o) => o.orderId)).toEqual([placed[0]]);
+  });
+
+  it('answers an empty list for a customer without orders, and 400 for a forged cursor', async () => {
+    expect(await json(await fetch(`${cloud.url}/customers/nobody/orders`))).toEqual({ orders: [] });
+    const forged = await fetch(`${cloud.url}/customers/nobody/orders?cursor=not-ours`);
+    expect(forged.status).toBe(400);
+  });
+});

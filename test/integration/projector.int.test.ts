@@ -1,0 +1,109 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderDecider, orderUpcasters, orderViewProjection, type OrderCommand } from '../../lambdas/domain/orders/index.ts';
+import { projectStream } from '../../lambdas/patterns/cqrs/index.ts';
+import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/patterns/event-sourcing/index.ts';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+
+let dynamo: DynamoDbLocal;
+let raw: DynamoDBClient;
+let client: DynamoDBDocumentClient;
+let store: EventStore;
+const history: EventEnvelope[] = [];
+
+async function createTable(name: string, key: { name: string; type: 'S' | 'N' }[]): Promise<void> {
+  await raw.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: key.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+      AttributeDefinitions: key.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+async function scanView(table: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+  return Items.sort((a, b) => String(a.orderId).localeCompare(String(b.orderId)));
+}
+
+/** Delivers batches as the stream poller would: grouped by stream, one projectStream per stream. */
+async function deliver(table: string, batch: EventEnvelope[]): Promise<void> {
+  const byStream = new Map<string, EventEnvelope[]>();
+  for (const event of batch) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
+  await Promise.all([...byStream].map(([streamId, events]) => projectStream({ client, viewTable: table, store, projection: orderViewProjection }, streamId, events)));
+}
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal();
+  raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  await createTable('events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+  for (const view of ['view-clean', 'view-chaos', 'view-gap']) await createTable(view, [{ name: 'orderId', type: 'S' }]);
+  store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
+  // 12 orders, each with a random legal life: payments declined or approved, cancelled or shipped.
+  const now = '2026-11-25T12:00:00.000Z';
+  const meta = { correlationId: 'c', actor: 'test' };
+  for (let i = 0; i < 12; i++) {
+    const orderId = `order-${String(i).padStart(2, '0')}`;
+    const place: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: `c${i % 3}`, items: [{ sku: 'A', quantity: i + 1, unitPriceCents: 100 }] }, now };
+    await handleCommand(store, orderDecider, orderId, place, meta);
+    for (let d = 0; d < i % 4; d++) {
+      await handleCommand(store, orderDecider, orderId, { type: 'PayOrder', data: { orderId, payment: { status: 'DECLINED', reason: 'NO' } }, now }, meta);
+    }
+    if (i % 3 !== 0) await handleCommand(store, orderDecider, orderId, { type: 'PayOrder', data: { orderId, payment: { status: 'APPROVED', paymentId: `p${i}`, amountCents: (i + 1) * 100 } }, now }, meta);
+    if (i % 3 === 1) await handleCommand(store, orderDecider, orderId, { type: 'ShipOrder', data: { orderId }, now }, meta);
+    if (i % 3 === 2) await handleCommand(store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now }, meta);
+    history.push(...(await store.read(orderId)).events);
+  }
+  await deliver('view-clean', history);
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.stop();
+});
+
+describe('projectStream', () => {
+  it('builds the same view from 10% duplicated and locally reordered deliveries as from a clean run', async () => {
+    const clean = await scanView('view-clean');
+    expect(clean).toHaveLength(12);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
+        await raw.send(new CreateTableCommand({ TableName: `chaos-${seed}`, KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+        // A seeded generator: the same seed replays the same chaos.
+        let state = seed;
+        const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+        const deliveries = history.flatMap((event) => (random() < 0.1 ? [event, event] : [event]));
+        for (let i = 0; i < deliveries.length - 1; i++) {
+          if (random() < 0.3) [deliveries[i], deliveries[i + 1]] = [deliveries[i + 1]!, deliveries[i]!];
+        }
+        for (let i = 0; i < deliveries.length; ) {
+          const size = 1 + Math.floor(random() * 7);
+          await deliver(`chaos-${seed}`, deliveries.slice(i, i + size));
+          i += size;
+        }
+        expect(await scanView(`chaos-${seed}`)).toEqual(clean);
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('heals a gap from the event store when a later event arrives first', async () => {
+    const streamEvents = history.filter((e) => e.streamId === 'order-05');
+    const last = streamEvents.at(-1)!;
+    const outcome = await projectStream({ client, viewTable: 'view-gap', store, projection: orderViewProjection }, last.streamId, [last]);
+    expect(outcome).toEqual({ streamId: 'order-05', version: last.version, applied: 1, skipped: 0, healed: last.version - 1 });
+    const [row] = (await scanView('view-gap')).filter((r) => r.orderId === 'order-05');
+    expect(row).toEqual((await scanView('view-clean')).find((r) => r.orderId === 'order-05'));
+  });
+
+  it('changes nothing for a redelivered or older event', async () => {
+    const first = history.find((e) => e.streamId === 'order-07')!;
+    const outcome = await projectStream({ client, viewTable: 'view-clean', store, projection: orderViewProjection }, first.streamId, [first, first]);
+    expect(outcome).toMatchObject({ applied: 0, skipped: 2, healed: 0 });
+  });
+});
