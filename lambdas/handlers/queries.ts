@@ -5,6 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { orderDecider, toOrderResponse, type OrderViewRow } from '../domain/orders/index.ts';
 import { isEventStoreError, type EventEnvelope } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
+import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, HttpError, isHttpError, jsonResponse } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
@@ -31,17 +32,11 @@ function wholeNumber(event: APIGatewayProxyEvent, name: string, bounds: { min: n
   return value;
 }
 
-function cursorOf(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
 function keyOf(cursor: string | undefined): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new HttpError(400, 'BAD_CURSOR', 'The cursor is not one this API issued');
-  }
+  const key = parseCursor(cursor);
+  if (!key) throw new HttpError(400, 'BAD_CURSOR', 'The cursor is not one this API issued');
+  return key;
 }
 
 async function viewRow(orderId: string): Promise<OrderViewRow | undefined> {
@@ -113,7 +108,7 @@ async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewa
     }),
   );
   const orders = ((page.Items ?? []) as OrderViewRow[]).map(toOrderResponse);
-  const nextCursor = cursorOf(page.LastEvaluatedKey);
+  const nextCursor = formatCursor(page.LastEvaluatedKey);
   return jsonResponse(200, { orders, ...(nextCursor ? { nextCursor } : {}) });
 }
 

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { ConcurrencyError, EventStoreError, EventTooLargeError } from './errors.ts';
+import { formatCursor, parseCursor } from '../../shared/cursor.ts';
 import { itemSizeBytes } from './item-size.ts';
 import type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';
 
@@ -97,17 +98,11 @@ type StoredItem = StoredEvent | StoredSnapshot;
 
 const SNAPSHOT_OFFSET = 0.5;
 
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
 function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new EventStoreError('The cursor is not one this store issued', { cause: error });
-  }
+  const key = parseCursor(cursor);
+  if (!key) throw new EventStoreError('The cursor is not one this store issued');
+  return key;
 }
 
 /** An append-only event store on one DynamoDB table keyed by (streamId, position). */
@@ -251,7 +246,7 @@ export class EventStore {
       );
       for (const item of (page.Items ?? []) as StoredItem[]) {
         if (item.kind !== 'event') continue;
-        if (events.length === limit) return { events, nextCursor: encodeCursor({ streamId, position: events.at(-1)!.version }) };
+        if (events.length === limit) return { events, nextCursor: formatCursor({ streamId, position: events.at(-1)!.version }) };
         events.push(this.toEnvelope(item));
       }
       startKey = page.LastEvaluatedKey;
