@@ -88,5 +88,7 @@ export class EightfoldStack extends Stack {
     this.api.root.addResource('customers').addResource('{customerId}').addResource('orders').addMethod('GET', queryIntegration);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
+    new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
+    new CfnOutput(this, 'OrdersViewTableName', { value: readModel.ordersView.tableName, description: 'The orders read model' });
   }
 }

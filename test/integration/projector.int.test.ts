@@ -1,11 +1,12 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderDecider, orderUpcasters, orderViewProjection, type OrderCommand } from '../../lambdas/domain/orders/index.ts';
 import { projectStream } from '../../lambdas/patterns/cqrs/index.ts';
 import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { rebuildProjections } from '../../scripts/rebuild-projections.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 
 let dynamo: DynamoDbLocal;
@@ -42,7 +43,7 @@ beforeAll(async () => {
   raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   await createTable('events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
-  for (const view of ['view-clean', 'view-chaos', 'view-gap']) await createTable(view, [{ name: 'orderId', type: 'S' }]);
+  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected']) await createTable(view, [{ name: 'orderId', type: 'S' }]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
   // 12 orders, each with a random legal life: payments declined or approved, cancelled or shipped.
   const now = '2026-11-25T12:00:00.000Z';
@@ -105,5 +106,35 @@ describe('projectStream', () => {
     const first = history.find((e) => e.streamId === 'order-07')!;
     const outcome = await projectStream({ client, viewTable: 'view-clean', store, projection: orderViewProjection }, first.streamId, [first, first]);
     expect(outcome).toMatchObject({ applied: 0, skipped: 2, healed: 0 });
+  });
+});
+
+describe('npm run rebuild-projections', () => {
+  it('repairs damaged and missing rows from the event store while commands and the live projector keep running', async () => {
+    await deliver('view-rebuild', history);
+    const clean = await scanView('view-rebuild');
+    // Damage: one row lies about its status, one row is gone.
+    await client.send(new PutCommand({ TableName: 'view-rebuild', Item: { ...clean.find((r) => r.orderId === 'order-03'), status: 'SHIPPED' } }));
+    await client.send(new DeleteCommand({ TableName: 'view-rebuild', Key: { orderId: 'order-04' } }));
+
+    // Live traffic during the rebuild: declined payments on an open order, projected as they happen.
+    const live = (async () => {
+      for (let n = 0; n < 5; n++) {
+        const result = await handleCommand(store, orderDecider, 'order-06', { type: 'PayOrder', data: { orderId: 'order-06', payment: { status: 'DECLINED', reason: `live-${n}` } }, now: 'later' }, { correlationId: 'live', actor: 'test' });
+        await deliver('view-rebuild', result.events);
+      }
+    })();
+    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-rebuild', segments: 3 });
+    await live;
+
+    expect(report.streams).toBe(12);
+    const everything = (await Promise.all(Array.from({ length: 12 }, (_, i) => store.read(`order-${String(i).padStart(2, '0')}`, { limit: 1000 })))).flatMap((p) => p.events);
+    await deliver('view-expected', everything);
+    const rebuilt = await scanView('view-rebuild');
+    expect(rebuilt).toEqual(await scanView('view-expected'));
+    // order-06 was placed with 6 % 4 = 2 declined payments; the live traffic added 5.
+    expect(rebuilt.find((r) => r.orderId === 'order-06')).toMatchObject({ declinedPayments: 7 });
+    expect(rebuilt.find((r) => r.orderId === 'order-03')).toMatchObject({ status: 'PLACED' });
+    expect(rebuilt.find((r) => r.orderId === 'order-04')).toBeDefined();
   });
 });

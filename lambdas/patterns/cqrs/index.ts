@@ -1,1 +1,1 @@
-export { projectStream, type Projection, type ProjectorOptions, type StreamOutcome, type ViewRow } from './projector.ts';
+export { projectStream, rebuildStream, type Projection, type ProjectorOptions, type StreamOutcome, type ViewRow } from './projector.ts';

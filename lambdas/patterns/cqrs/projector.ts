@@ -86,3 +86,38 @@ export async function projectStream<Row extends ViewRow>(options: ProjectorOptio
     }
   }
 }
+
+/**
+ * Rebuilds one stream's row from all its events (new projection logic, a damaged row), safe beside the
+ * live projector: the write is conditional on the row not being ahead of the rebuild. If the projector
+ * applied a newer event meanwhile, the stream is read again from the store and the rebuild retried.
+ */
+export async function rebuildStream<Row extends ViewRow>(options: ProjectorOptions<Row>, streamId: string, events: readonly EventEnvelope[]): Promise<number> {
+  const { client, viewTable, store, projection } = options;
+  let history = [...events].sort((a, b) => a.version - b.version);
+  for (let attempt = 1; ; attempt++) {
+    const row = history.reduce<Row | undefined>((current, event) => projection.apply(current, event), undefined);
+    if (!row) return 0;
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: viewTable,
+          Item: row,
+          ConditionExpression: 'attribute_not_exists(#version) OR #version <= :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': row.version },
+        }),
+      );
+      return row.version;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || attempt >= (options.maxAttempts ?? 3)) throw error;
+      history = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.read(streamId, { limit: 1000, cursor });
+        history.push(...page.events);
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+  }
+}
