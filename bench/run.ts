@@ -11,41 +11,15 @@ import { Agent, request } from 'node:http';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { synthesize } from '../scripts/local-cloud/assembly.ts';
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { resolveHandler } from '../scripts/local-cloud/lambda/function-runtime.ts';
 import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { freePort } from '../scripts/local-cloud/services/ports.ts';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const LATENCY_APP = join(ROOT, 'bench/apps/latency');
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
-
-/** Event-source-to-handler latency AWS publishes for Lambda, as quoted in the foundation issue (#3). */
-const AWS_PUBLISHED = { streamP50: 213, streamP99: 552, sqsP50: 16, sqsP99: 105 };
-
-interface Row {
-  figure: string;
-  value: string;
-  baseline: string;
-  ratio: string;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
-const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`);
-}
+import { AWS_PUBLISHED, LATENCY_APP, log, ms, percentile, ratio, ROOT, s, SAMPLES, sleep, type Row } from './common.ts';
+import { eventStoreFigures, projectionLagFigures } from './event-store.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -196,10 +170,17 @@ const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(to
 const date = new Date().toISOString();
 log(`machine: ${machine}; ${SAMPLES} samples per latency figure`);
 await Promise.all([synthesize({ appDir: ROOT }), synthesize({ appDir: LATENCY_APP })]);
+const sections: Record<string, (rows: Row[]) => Promise<void>> = {
+  boot: bootFigures,
+  'api-hop': apiHopFigures,
+  'event-sources': eventSourceFigures,
+  'event-store': eventStoreFigures,
+  'projection-lag': projectionLagFigures,
+};
+// BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
+const only = process.env.BENCH_ONLY?.split(',');
 const rows: Row[] = [];
-await bootFigures(rows);
-await apiHopFigures(rows);
-await eventSourceFigures(rows);
+for (const [name, section] of Object.entries(sections)) if (!only || only.includes(name)) await section(rows);
 
 const table = [
   '| figure | Eightfold | baseline | ratio |',
@@ -211,10 +192,10 @@ const resultsDir = join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = date.replace(/[:]/g, '').slice(0, 15);
 writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n');
-writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
+if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
 const readmePath = join(ROOT, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const updated = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`);
 if (updated === readme && !readme.includes(table)) log('README.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
-writeFileSync(readmePath, updated);
+if (!only) writeFileSync(readmePath, updated);
 process.stdout.write(`${header}\n\n${table}\n`);

@@ -273,7 +273,8 @@ export class EventStore {
           ExpressionAttributeValues: bounded ? { ':streamId': streamId, ':to': options.toVersion! + SNAPSHOT_OFFSET } : { ':streamId': streamId },
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
-          Limit: this.snapshotEvery + 2,
+          // The first page normally reaches the newest snapshot; if not, read on in full 1 MB pages.
+          Limit: startKey ? undefined : this.snapshotEvery + 2,
           ConsistentRead: true,
         }),
       );

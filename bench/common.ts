@@ -1,0 +1,32 @@
+/** What every bench section shares: where things are, how many samples, and how figures are written. */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const LATENCY_APP = join(ROOT, 'bench/apps/latency');
+export const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
+
+/** Event-source-to-handler latency AWS publishes for Lambda, as quoted in the foundation issue (#3). */
+export const AWS_PUBLISHED = { streamP50: 213, streamP99: 552, sqsP50: 16, sqsP99: 105 };
+
+export interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
+export const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
