@@ -51,6 +51,15 @@ export function startupReport(cloud: LocalCloud): string {
       [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, { kind, count }]) => [type, String(count), kind]),
     ),
   );
+  const named = cloud.resources.filter((r) => ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(r.type));
+  if (named.length > 0) {
+    sections.push(
+      table(
+        ['table, queue or topic', 'name'],
+        named.map((r) => [(r.constructPath ?? `${r.stackName}/${r.logicalId}`).replace(/\/Resource$/, ''), String(r.attributes.QueueName ?? r.attributes.TopicName ?? r.physicalId)]),
+      ),
+    );
+  }
   sections.push(
     'Not emulated: IAM enforcement, Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
       'EventBridge event patterns, non-proxy API Gateway integrations, stage throttling, ParallelizationFactor.',
