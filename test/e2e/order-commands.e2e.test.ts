@@ -79,6 +79,29 @@ describe('POST /orders', () => {
     expect(await itemCount()).toBe(before);
   });
 
+  it('places one order for five concurrent requests with one Idempotency-Key: the rest replay it or are told it is in progress', async () => {
+    const key = `race-${Date.now()}`;
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post('/orders', validOrder, { 'Idempotency-Key': key })));
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ orderId?: string; error?: { code: string } }>));
+    const placed = new Set(bodies.filter((b) => b.orderId).map((b) => b.orderId));
+    expect(placed.size).toBe(1);
+    for (const [i, response] of responses.entries()) {
+      if (response.status === 201) continue;
+      expect(response.status).toBe(409);
+      expect(bodies[i]!.error!.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(response.headers.get('retry-after')).toBe('1');
+    }
+    const withKey = await dynamodb.send(
+      new ScanCommand({
+        TableName: eventsTable,
+        FilterExpression: 'metadata.idempotencyKey = :key',
+        ExpressionAttributeValues: { ':key': { S: key } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(withKey.Count).toBe(1);
+  });
+
   it.each([
     { description: 'malformed JSON', body: '{"customerId":', headers: {}, status: 400, code: 'BAD_JSON' },
     { description: 'another content type', body: 'customerId=1', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
