@@ -339,7 +339,7 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
   // API keys keep the values they were given, across reloads too.
   const previousKeys = new Map(previous?.apiModel.keys.map((k) => [k.id, k.value]));
   const apiModel = buildApiGatewayModel(
-    resources.map((r) => ({ resource: { ...r, assetDir: () => undefined }, ref: r.physicalId, attributes: r.attributes })),
+    resources,
     (id) => previousKeys.get(id) ?? randomBytes(30).toString('base64url').slice(0, 40),
   );
   const defaultApiId = options.defaultApi
@@ -454,7 +454,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
       } catch (error) {
         throw new Error(`${stack.stackName}/${logicalId} (${cfn.Type}): ${(error as Error).message}`);
       }
-      const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties, assetDir: (key) => stack.assets.get(key) };
+      const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties };
       const provisioned = await type.provision(resolved, services);
       const record: LocalResource = {
         stackName: stack.stackName,

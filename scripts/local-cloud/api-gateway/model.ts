@@ -69,39 +69,39 @@ export function literal(expression: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-interface Provisioned {
-  readonly resource: ResolvedResource;
-  readonly ref: string;
+/** A provisioned resource: its template properties, `Ref` value and attributes. */
+interface Provisioned extends ResolvedResource {
+  readonly physicalId: string;
   readonly attributes: Record<string, unknown>;
 }
 
 /** Builds the routing model from every provisioned API Gateway resource of every stack. */
 export function buildApiGatewayModel(resources: Provisioned[], generateKey: (keyId: string) => string): ApiGatewayModel {
-  const byType = (type: string) => resources.filter((r) => r.resource.type === type);
+  const byType = (type: string) => resources.filter((r) => r.type === type);
   const apis: RestApiModel[] = [];
   const nodes = new Map<string, ResourceNode & { parentId?: string; apiId: string }>();
 
   for (const api of byType('AWS::ApiGateway::RestApi')) {
     const rootId = String(api.attributes.RootResourceId);
-    const root = { id: rootId, pathPart: '', path: '/', children: [], methods: new Map(), apiId: api.ref };
+    const root = { id: rootId, pathPart: '', path: '/', children: [], methods: new Map(), apiId: api.physicalId };
     nodes.set(rootId, root);
-    const p = api.resource.properties;
+    const p = api.properties;
     apis.push({
-      id: api.ref,
-      name: p.Name ?? api.resource.logicalId,
-      stackName: api.resource.stackName,
+      id: api.physicalId,
+      name: p.Name ?? api.logicalId,
+      stackName: api.stackName,
       root,
       stages: [],
       binaryMediaTypes: p.BinaryMediaTypes ?? [],
       gatewayResponses: new Map(),
     });
   }
-  if (byType('AWS::ApiGateway::RestApi').some((api) => api.resource.properties.Body || api.resource.properties.BodyS3Location)) {
+  if (byType('AWS::ApiGateway::RestApi').some((api) => api.properties.Body || api.properties.BodyS3Location)) {
     throw new Error('REST APIs defined by an OpenAPI body are not emulated; define resources and methods instead');
   }
   for (const r of byType('AWS::ApiGateway::Resource')) {
-    const p = r.resource.properties;
-    nodes.set(r.ref, { id: r.ref, pathPart: p.PathPart, path: '', children: [], methods: new Map(), parentId: p.ParentId, apiId: p.RestApiId });
+    const p = r.properties;
+    nodes.set(r.physicalId, { id: r.physicalId, pathPart: p.PathPart, path: '', children: [], methods: new Map(), parentId: p.ParentId, apiId: p.RestApiId });
   }
   for (const node of nodes.values()) {
     if (node.parentId === undefined) continue;
@@ -116,12 +116,12 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
   for (const api of apis) setPaths(api.root, '');
 
   for (const m of byType('AWS::ApiGateway::Method')) {
-    const p = m.resource.properties;
+    const p = m.properties;
     const node = nodes.get(p.ResourceId);
-    if (!node) throw new Error(`API Gateway method ${m.resource.logicalId} is on an unknown resource`);
+    if (!node) throw new Error(`API Gateway method ${m.logicalId} is on an unknown resource`);
     const integration = (p.Integration ?? { Type: 'MOCK' }) as Integration;
     if (integration.Type === 'AWS' || integration.Type === 'HTTP') {
-      throw new Error(`${m.resource.logicalId}: non-proxy ${integration.Type} integrations are not emulated (use AWS_PROXY or HTTP_PROXY)`);
+      throw new Error(`${m.logicalId}: non-proxy ${integration.Type} integrations are not emulated (use AWS_PROXY or HTTP_PROXY)`);
     }
     node.methods.set(String(p.HttpMethod).toUpperCase(), {
       httpMethod: String(p.HttpMethod).toUpperCase(),
@@ -131,10 +131,10 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     });
   }
   for (const s of byType('AWS::ApiGateway::Stage')) {
-    apis.find((api) => api.id === s.resource.properties.RestApiId)?.stages.push({ name: s.ref, variables: s.resource.properties.Variables ?? null });
+    apis.find((api) => api.id === s.properties.RestApiId)?.stages.push({ name: s.physicalId, variables: s.properties.Variables ?? null });
   }
   for (const g of byType('AWS::ApiGateway::GatewayResponse')) {
-    const p = g.resource.properties;
+    const p = g.properties;
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries((p.ResponseParameters ?? {}) as Record<string, string>)) {
       const header = /^gatewayresponse\.header\.(.+)$/.exec(key)?.[1];
@@ -148,20 +148,20 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     });
   }
   const plans: UsagePlanModel[] = byType('AWS::ApiGateway::UsagePlan').map((u) => ({
-    id: u.ref,
-    apiStages: (u.resource.properties.ApiStages ?? []).map((s: { ApiId: string; Stage: string }) => ({ apiId: s.ApiId, stage: s.Stage })),
-    throttle: u.resource.properties.Throttle
-      ? { rateLimit: u.resource.properties.Throttle.RateLimit, burstLimit: u.resource.properties.Throttle.BurstLimit }
+    id: u.physicalId,
+    apiStages: (u.properties.ApiStages ?? []).map((s: { ApiId: string; Stage: string }) => ({ apiId: s.ApiId, stage: s.Stage })),
+    throttle: u.properties.Throttle
+      ? { rateLimit: u.properties.Throttle.RateLimit, burstLimit: u.properties.Throttle.BurstLimit }
       : undefined,
   }));
-  const planKeys = byType('AWS::ApiGateway::UsagePlanKey').map((k) => k.resource.properties as { KeyId: string; UsagePlanId: string });
+  const planKeys = byType('AWS::ApiGateway::UsagePlanKey').map((k) => k.properties as { KeyId: string; UsagePlanId: string });
   const keys: ApiKeyModel[] = byType('AWS::ApiGateway::ApiKey').map((k) => ({
-    id: k.ref,
-    name: k.resource.properties.Name ?? k.resource.logicalId,
+    id: k.physicalId,
+    name: k.properties.Name ?? k.logicalId,
     // AWS generates a value when the template sets none; so do we.
-    value: k.resource.properties.Value ?? generateKey(k.ref),
-    enabled: k.resource.properties.Enabled !== false && k.resource.properties.Enabled !== 'false',
-    usagePlanIds: planKeys.filter((pk) => pk.KeyId === k.ref).map((pk) => pk.UsagePlanId),
+    value: k.properties.Value ?? generateKey(k.physicalId),
+    enabled: k.properties.Enabled !== false && k.properties.Enabled !== 'false',
+    usagePlanIds: planKeys.filter((pk) => pk.KeyId === k.physicalId).map((pk) => pk.UsagePlanId),
   }));
   for (const api of apis) if (api.stages.length === 0) api.stages.push({ name: 'local', variables: null });
   return { apis, keys, plans };

@@ -8,8 +8,6 @@ export interface ResolvedResource {
   readonly logicalId: string;
   readonly type: string;
   readonly properties: Record<string, any>;
-  /** Absolute directory of the file asset a property points at, keyed by its S3 object key. */
-  readonly assetDir: (s3Key: string) => string | undefined;
 }
 
 /** What a resource became locally: its `Ref` value and its `Fn::GetAtt` attributes. */
