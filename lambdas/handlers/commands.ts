@@ -1,11 +1,10 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
-import { isOrderDomainError, orderDecider, type OrderCommand } from '../domain/orders/index.ts';
+import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode } from '../domain/orders/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
 import { dynamodb, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
@@ -13,12 +12,11 @@ import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, pars
 import { logger } from '../shared/logger.ts';
 import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from './orders-schemas.ts';
 
-const store = orderEventStore;
 const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
 
 /** Domain and store errors → HTTP, in one table. */
-const DOMAIN_STATUS: Record<string, number> = {
+const DOMAIN_STATUS: Record<OrderErrorCode, number> = {
   ORDER_NOT_FOUND: 404,
   ORDER_ALREADY_EXISTS: 409,
   ILLEGAL_TRANSITION: 409,
@@ -27,7 +25,7 @@ const DOMAIN_STATUS: Record<string, number> = {
 
 function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
   if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
-  if (isOrderDomainError(error)) return errorResponse(DOMAIN_STATUS[error.code] ?? 409, error.code, error.message);
+  if (isOrderDomainError(error)) return errorResponse(DOMAIN_STATUS[error.code], error.code, error.message);
   if (isConcurrencyError(error)) {
     return errorResponse(409, 'VERSION_CONFLICT', error.message, { currentVersion: error.currentVersion }, { ETag: etag(error.currentVersion) });
   }
@@ -53,7 +51,7 @@ function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?:
 async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata): Promise<APIGatewayProxyResult> {
   const orderId = uuidv7();
   const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, items: body.items }, now: new Date().toISOString() };
-  const result = await handleCommand(store, orderDecider, orderId, command, metadata, { expectedVersion: 0 });
+  const result = await handleCommand(orderEventStore, orderDecider, orderId, command, metadata, { expectedVersion: 0 });
   return jsonResponse(201, { orderId, version: result.version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(result.version) });
 }
 
@@ -73,9 +71,8 @@ async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'Sh
     type === 'CancelOrder'
       ? { type, data: { orderId: orderId.data, reason: 'CUSTOMER_REQUEST' }, now }
       : { type, data: { orderId: orderId.data }, now };
-  const result = await handleCommand(store, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion });
-  const status = result.state.status === 'NONE' ? 'NONE' : result.state.status;
-  return jsonResponse(200, { orderId: orderId.data, version: result.version, status }, { ETag: etag(result.version) });
+  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion });
+  return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status }, { ETag: etag(result.version) });
 }
 
 async function commands(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
