@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
+import { hasBrand } from './brand.ts';
 
 /** Every answer says who served it, so users can watch the strangler move routes. */
 export const SERVED_BY_HEADER = { 'X-Served-By': 'eightfold' } as const;
@@ -37,8 +38,7 @@ export class HttpError extends Error {
   }
 }
 
-export const isHttpError = (error: unknown): error is HttpError =>
-  typeof error === 'object' && error !== null && (error as { isHttpError?: unknown }).isHttpError === true;
+export const isHttpError = (error: unknown): error is HttpError => hasBrand(error, 'isHttpError');
 
 /** A request header by name, whatever case the client used. */
 export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {

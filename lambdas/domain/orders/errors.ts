@@ -1,3 +1,4 @@
+import { hasBrand } from '../../shared/brand.ts';
 import type { OrderCommandType } from './commands.ts';
 import type { OrderStatus } from './types.ts';
 
@@ -26,5 +27,5 @@ export class OrderDomainError extends Error {
 }
 
 export function isOrderDomainError(error: unknown): error is OrderDomainError {
-  return typeof error === 'object' && error !== null && (error as { isOrderDomainError?: unknown }).isOrderDomainError === true;
+  return hasBrand(error, 'isOrderDomainError');
 }

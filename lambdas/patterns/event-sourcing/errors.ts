@@ -1,3 +1,5 @@
+import { hasBrand } from '../../shared/brand.ts';
+
 /** Base of every event store error; `cause` passes through. */
 export class EventStoreError extends Error {
   override name = 'EventStoreError';
@@ -39,9 +41,6 @@ export class EventTooLargeError extends EventStoreError {
     this.limitBytes = limitBytes;
   }
 }
-
-const hasBrand = (error: unknown, brand: string): boolean =>
-  typeof error === 'object' && error !== null && (error as Record<string, unknown>)[brand] === true;
 
 export const isEventStoreError = (error: unknown): error is EventStoreError => hasBrand(error, 'isEventStoreError');
 export const isConcurrencyError = (error: unknown): error is ConcurrencyError => hasBrand(error, 'isConcurrencyError');
