@@ -113,9 +113,12 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     for (const writers of [1, 16]) {
       const oursRates: number[] = [];
       const peerRates: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        oursRates.push(await appendsPerSecond(oursAppend, `ours-${writers}-${round}`, writers));
-        peerRates.push(await appendsPerSecond(peerAppend, `peer-${writers}-${round}`, writers));
+      // Who goes first swaps every round, so neither side always follows the other's garbage collection.
+      for (let round = 0; round < 6; round++) {
+        const runOurs = async () => oursRates.push(await appendsPerSecond(oursAppend, `ours-${writers}-${round}`, writers));
+        const runPeer = async () => peerRates.push(await appendsPerSecond(peerAppend, `peer-${writers}-${round}`, writers));
+        if (round % 2) await runPeer().then(runOurs);
+        else await runOurs().then(runPeer);
       }
       const oursRate = percentile(oursRates, 50);
       const peerRate = percentile(peerRates, 50);

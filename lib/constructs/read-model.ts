@@ -56,8 +56,8 @@ export class ReadModel extends Construct {
         retryAttempts: props.retryAttempts ?? 5,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.deadLetterQueue),
-        // Snapshots share the table: only events reach the projector.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { kind: { S: FilterRule.isEqual('event') } } } })],
+        // Snapshots share the table and carry no eventId: only events reach the projector.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } } })],
       }),
     );
   }

@@ -146,7 +146,7 @@ describe('EightfoldStack: CQRS separation, enforced by IAM', () => {
       MaximumRetryAttempts: 5,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-      FilterCriteria: { Filters: [{ Pattern: Match.stringLikeRegexp('"kind":\\{"S":\\["event"\\]\\}') }] },
+      FilterCriteria: { Filters: [{ Pattern: Match.stringLikeRegexp('"eventId":\\{"S":\\[\\{"exists":true\\}\\]\\}') }] },
     });
   });
 });

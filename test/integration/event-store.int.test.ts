@@ -97,7 +97,7 @@ describe('EventStore.append', () => {
     const id = streamId();
     await store().append(id, 0, [note(1)], metadata);
     // Another writer got version 3 in first (a raw write, as a racing append of two events would).
-    await client.send(new PutCommand({ TableName: TABLE, Item: { streamId: id, position: 3, kind: 'event', version: 3, eventId: 'x', type: 'Noted', schemaVersion: 1, data: {}, metadata: { ...metadata, recordedAt: 'now' } } }));
+    await client.send(new PutCommand({ TableName: TABLE, Item: { streamId: id, position: 3, eventId: 'x', type: 'Noted', schemaVersion: 1, data: {}, metadata: { ...metadata, recordedAt: 'now' } } }));
     const attempt = store().append(id, 1, [note(2), note(3), note(4)], metadata);
     await expect(attempt).rejects.toSatisfy(isConcurrencyError);
     await expect(attempt).rejects.toMatchObject({ currentVersion: 3 });

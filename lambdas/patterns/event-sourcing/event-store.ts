@@ -71,13 +71,14 @@ export interface Loaded<State> {
 /**
  * Stream items: events at `position` = version, snapshots at version + 0.5, in one partition per stream.
  * One descending Query then finds the newest snapshot and every event after it, so loading a stream is a
- * single request; with the conditional write, a command costs two.
+ * single request; with the conditional write, a command costs two. Whether an item is an event and which
+ * version it holds both follow from `position`, so neither is stored: every byte of an item is paid for
+ * on each write, each stream record and each read.
  */
 interface StoredEvent {
   streamId: string;
+  /** The event's version. */
   position: number;
-  kind: 'event';
-  version: number;
   eventId: string;
   type: string;
   schemaVersion: number;
@@ -87,14 +88,15 @@ interface StoredEvent {
 
 interface StoredSnapshot {
   streamId: string;
+  /** The version the state is at, + 0.5. */
   position: number;
-  kind: 'snapshot';
-  version: number;
   state: unknown;
   stateSchemaVersion: number;
 }
 
 type StoredItem = StoredEvent | StoredSnapshot;
+
+const isEvent = (item: { position: number }): item is StoredEvent => Number.isInteger(item.position);
 
 const SNAPSHOT_OFFSET = 0.5;
 
@@ -161,8 +163,6 @@ export class EventStore {
     const items: StoredEvent[] = events.map((event, index) => ({
       streamId,
       position: expectedVersion + index + 1,
-      kind: 'event',
-      version: expectedVersion + index + 1,
       eventId: this.newEventId(),
       type: event.type,
       schemaVersion: event.schemaVersion ?? this.currentSchemaVersion(event.type),
@@ -177,8 +177,6 @@ export class EventStore {
     const snapshotItem: StoredSnapshot | undefined = snapshot && {
       streamId,
       position: newVersion + SNAPSHOT_OFFSET,
-      kind: 'snapshot',
-      version: newVersion,
       state: snapshot.state,
       stateSchemaVersion: snapshot.stateSchemaVersion,
     };
@@ -216,12 +214,14 @@ export class EventStore {
         KeyConditionExpression: 'streamId = :streamId',
         ExpressionAttributeValues: { ':streamId': streamId },
         ScanIndexForward: false,
-        ProjectionExpression: 'version',
+        ProjectionExpression: '#position',
+        ExpressionAttributeNames: { '#position': 'position' },
         Limit: 1,
         ConsistentRead: true,
       }),
     );
-    return (Items[0]?.version as number | undefined) ?? 0;
+    // The newest item is the newest event or a snapshot just above it: either way the version is the floor.
+    return Math.floor((Items[0]?.position as number | undefined) ?? 0);
   }
 
   /** Events of a stream, oldest first, a page at a time. */
@@ -245,7 +245,7 @@ export class EventStore {
         }),
       );
       for (const item of (page.Items ?? []) as StoredItem[]) {
-        if (item.kind !== 'event') continue;
+        if (!isEvent(item)) continue;
         if (events.length === limit) return { events, nextCursor: formatCursor({ streamId, position: events.at(-1)!.version }) };
         events.push(this.toEnvelope(item));
       }
@@ -279,12 +279,13 @@ export class EventStore {
         }),
       );
       for (const item of (page.Items ?? []) as StoredItem[]) {
-        if (item.kind === 'snapshot') {
-          if (item.stateSchemaVersion !== options.stateSchemaVersion) continue;
-          snapshot = item;
-          break scan;
+        if (isEvent(item)) {
+          newestFirst.push(item);
+          continue;
         }
-        newestFirst.push(item);
+        if (item.stateSchemaVersion !== options.stateSchemaVersion) continue;
+        snapshot = item;
+        break scan;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -295,8 +296,8 @@ export class EventStore {
     }
     return {
       state,
-      version: newestFirst[0]?.version ?? snapshot?.version ?? 0,
-      snapshotVersion: snapshot?.version,
+      version: Math.floor(newestFirst[0]?.position ?? snapshot?.position ?? 0),
+      snapshotVersion: snapshot && Math.floor(snapshot.position),
       eventsFolded: newestFirst.length,
     };
   }
@@ -306,7 +307,8 @@ export class EventStore {
    * undefined for a snapshot.
    */
   decodeItem(item: Record<string, unknown>): EventEnvelope | undefined {
-    return item.kind === 'event' ? this.toEnvelope(item as unknown as StoredEvent) : undefined;
+    const stored = item as unknown as StoredItem;
+    return isEvent(stored) ? this.toEnvelope(stored) : undefined;
   }
 
   /** The stored item as an envelope, its data upcast to the current schema version. */
@@ -319,7 +321,7 @@ export class EventStore {
     return {
       eventId: item.eventId,
       streamId: item.streamId,
-      version: item.version,
+      version: item.position,
       type: item.type,
       schemaVersion,
       data,
