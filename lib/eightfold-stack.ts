@@ -4,7 +4,9 @@ import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigat
 import type { Construct } from 'constructs';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { EventStore } from './constructs/event-store.ts';
+import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
+import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -87,8 +89,41 @@ export class EightfoldStack extends Stack {
     order.addResource('history').addMethod('GET', queryIntegration);
     this.api.root.addResource('customers').addResource('{customerId}').addResource('orders').addMethod('GET', queryIntegration);
 
+    // Pub/Sub: the event stream, published to a FIFO topic, fanned out to subscribers with exactly-once effects.
+    const pubSub = new PubSub(this, 'PubSub', { eventStore });
+    const notificationsTable = new Table(this, 'Notifications', {
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'notificationId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const notifications = pubSub.addSubscriber('Notifications', {
+      handler: 'notifications-subscriber',
+      eventTypes: CUSTOMER_FACING_EVENTS,
+      environment: { NOTIFICATIONS_TABLE: notificationsTable.tableName },
+    });
+    notificationsTable.grant(notifications.consumer, 'dynamodb:PutItem');
+    const auditLog = new Table(this, 'AuditLog', {
+      partitionKey: { name: 'orderId', type: AttributeType.STRING },
+      sortKey: { name: 'version', type: AttributeType.NUMBER },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: retain,
+    });
+    const audit = pubSub.addSubscriber('Audit', { handler: 'audit-subscriber', environment: { AUDIT_LOG_TABLE: auditLog.tableName } });
+    // Append-only: the audit consumer may add entries, never change or remove one.
+    auditLog.grant(audit.consumer, 'dynamodb:PutItem');
+    notificationsTable.grant(queries, 'dynamodb:Query');
+    queries.addEnvironment('NOTIFICATIONS_TABLE', notificationsTable.tableName);
+    this.api.root.getResource('customers')!.getResource('{customerId}')!.addResource('notifications').addMethod('GET', queryIntegration);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
     new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
     new CfnOutput(this, 'OrdersViewTableName', { value: readModel.ordersView.tableName, description: 'The orders read model' });
+    new CfnOutput(this, 'OrderEventsTopicArn', { value: pubSub.topic.topicArn, description: 'Order events (FIFO), published from the event stream' });
+    new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
+    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit })) {
+      new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
+    }
   }
 }

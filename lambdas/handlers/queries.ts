@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { orderDecider, toOrderResponse, type OrderViewRow } from '../domain/orders/index.ts';
-import { isEventStoreError, type EventEnvelope } from '../patterns/event-sourcing/index.ts';
+import { orderDecider, toOrderEventMessage, toOrderResponse, type OrderViewRow } from '../domain/orders/index.ts';
+import { isEventStoreError } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
@@ -12,6 +12,7 @@ import { logger } from '../shared/logger.ts';
 import { idSchema } from './orders-schemas.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
+const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
 /** How long `?minVersion=N` waits for the projection to catch up before answering 503 VIEW_BEHIND. */
 const MIN_VERSION_WAIT_MS = Number(process.env.MIN_VERSION_WAIT_MS ?? 2000);
 const POLL_MS = 50;
@@ -67,18 +68,13 @@ async function getOrder(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   return jsonResponse(200, toOrderResponse(row), { ETag: etag(row.version) });
 }
 
-function eventResponse(event: EventEnvelope) {
-  const { eventId, streamId, version, type, schemaVersion, data, metadata, recordedAt } = event;
-  return { eventId, orderId: streamId, version, type, schemaVersion, data, metadata, recordedAt };
-}
-
 /** GET /orders/{orderId}/events: the audit trail, oldest first, from the event store itself. */
 async function getEvents(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const orderId = pathId(event, 'orderId');
   const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 50;
   const page = await orderEventStore.read(orderId, { limit, cursor: event.queryStringParameters?.cursor });
   if (page.events.length === 0 && !event.queryStringParameters?.cursor) return errorResponse(404, 'ORDER_NOT_FOUND', `No order ${orderId}`);
-  return jsonResponse(200, { events: page.events.map(eventResponse), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  return jsonResponse(200, { events: page.events.map(toOrderEventMessage), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
 }
 
 /** GET /orders/{orderId}/history?version=N: the order as it was after event N (time travel). */
@@ -112,11 +108,39 @@ async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewa
   return jsonResponse(200, { orders, ...(nextCursor ? { nextCursor } : {}) });
 }
 
+/** GET /customers/{customerId}/notifications: what the notifications subscriber delivered, newest first. */
+async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const customerId = pathId(event, 'customerId');
+  const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 20;
+  const page = await documentClient.send(
+    new QueryCommand({
+      TableName: notificationsTable,
+      KeyConditionExpression: 'customerId = :customerId',
+      ExpressionAttributeValues: { ':customerId': customerId },
+      // Notification ids are event ids (UUIDv7): descending is newest first.
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: keyOf(event.queryStringParameters?.cursor),
+    }),
+  );
+  const notifications = (page.Items ?? []).map((item) => ({
+    notificationId: item.notificationId,
+    orderId: item.orderId,
+    type: item.eventType,
+    version: item.orderVersion,
+    text: item.text,
+    createdAt: item.createdAt,
+  }));
+  const nextCursor = formatCursor(page.LastEvaluatedKey);
+  return jsonResponse(200, { notifications, ...(nextCursor ? { nextCursor } : {}) });
+}
+
 const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
   'GET /orders/{orderId}': getOrder,
   'GET /orders/{orderId}/events': getEvents,
   'GET /orders/{orderId}/history': getHistory,
   'GET /customers/{customerId}/orders': getCustomerOrders,
+  'GET /customers/{customerId}/notifications': getNotifications,
 };
 
 async function queries(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

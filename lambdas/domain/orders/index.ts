@@ -5,3 +5,5 @@ export { CURRENT_SCHEMA_VERSION, type OrderEvent, type OrderEventType } from './
 export { ORDER_STATUS, type CancellationReason, type ExistingOrder, type OrderItem, type OrderState, type OrderStatus } from './types.ts';
 export { orderViewProjection, toOrderResponse, type OrderResponse, type OrderViewRow } from './projections.ts';
 export { orderUpcasters } from './upcasters.ts';
+export { CUSTOMER_FACING_EVENTS, isCustomerFacing, notificationText, type CustomerFacingEvent } from './notifications.ts';
+export { domainEventOf, orderEventMessageSchema, toOrderEventMessage, type OrderEventMessage } from './event-message.ts';

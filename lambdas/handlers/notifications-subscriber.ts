@@ -1,0 +1,38 @@
+import { domainEventOf, isCustomerFacing, notificationText } from '../domain/orders/index.ts';
+import { applyInOrder } from '../patterns/pub-sub/index.ts';
+import { requireEnv } from '../shared/clients.ts';
+import { consumerOptions, subscriberHandler } from '../shared/subscriber.ts';
+
+const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
+// The subscription is filtered to customer-facing events, so versions arrive with gaps: newer is enough.
+const consumer = consumerOptions('monotonic');
+
+/**
+ * One notification per customer-facing event, keyed (customerId, notificationId = event id). Only
+ * OrderPlaced names the customer: the subscriber remembers it in its checkpoint for the order's later events.
+ */
+export const handler = subscriberHandler(async (message) => {
+  const event = domainEventOf(message);
+  if (!isCustomerFacing(event)) throw new Error(`${message.type} is not a customer-facing event; check the subscription's filter policy`);
+  return applyInOrder<{ customerId: string }>(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, (context) => {
+    const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
+    if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its OrderPlaced was never received)`);
+    return {
+      context: { customerId },
+      put: {
+        tableName: notificationsTable,
+        keyAttribute: 'customerId',
+        item: {
+          customerId,
+          notificationId: message.eventId,
+          orderId: message.orderId,
+          orderVersion: message.version,
+          eventType: message.type,
+          text: notificationText(message.orderId, event),
+          createdAt: message.recordedAt,
+          deliveredAt: new Date().toISOString(),
+        },
+      },
+    };
+  });
+});

@@ -1,0 +1,50 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { toOrderEventMessage } from '../domain/orders/index.ts';
+import { publishInOrder, type OutgoingMessage } from '../patterns/pub-sub/index.ts';
+import { requireEnv } from '../shared/clients.ts';
+import { orderEventStore } from '../shared/event-store.ts';
+import { logger } from '../shared/logger.ts';
+
+const sns = new SNSClient({});
+const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');
+
+/**
+ * EventsTable stream → the order-events FIFO topic: the stream is the outbox, so an event is published if
+ * and only if it was stored. The order id is the message group (order kept per order), the event id
+ * deduplicates, and the type and schema version ride as attributes for filter policies. Whatever was not
+ * published is reported from its first record, and Lambda retries from there until SNS takes it.
+ */
+async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const sequenceNumbers: string[] = [];
+  const messages: OutgoingMessage[] = [];
+  for (const record of event.Records) {
+    const envelope = orderEventStore.decodeItem(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>));
+    if (!envelope) continue; // a snapshot
+    const message = toOrderEventMessage(envelope);
+    sequenceNumbers.push(record.dynamodb!.SequenceNumber!);
+    messages.push({
+      groupId: message.orderId,
+      deduplicationId: message.eventId,
+      body: JSON.stringify(message),
+      attributes: { eventType: message.type, schemaVersion: message.schemaVersion },
+    });
+  }
+  const outcome = await publishInOrder(sns, topicArn, messages);
+  if (outcome.firstUnpublished === undefined) {
+    logger.debug('published', { events: outcome.published, requests: outcome.requests });
+    return { batchItemFailures: [] };
+  }
+  logger.warn('publishing stopped; the stream retries from the first unpublished event', {
+    published: outcome.published,
+    unpublished: messages.length - outcome.published,
+    error: outcome.error as Error,
+  });
+  return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[outcome.firstUnpublished]! }] };
+}
+
+export const handler = middy(publish).use(injectLambdaContext(logger));

@@ -1,0 +1,11 @@
+export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, planBatches, publishInOrder, type OutgoingMessage, type PublishOutcome } from './publisher.ts';
+export {
+  applyInOrder,
+  isOutOfOrderError,
+  OutOfOrderError,
+  type ConsumeResult,
+  type Effect,
+  type IncomingEvent,
+  type Ordering,
+  type OrderedConsumerOptions,
+} from './ordered-consumer.ts';

@@ -1,0 +1,128 @@
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { hasBrand } from '../../shared/brand.ts';
+
+/**
+ * How a subscriber orders one stream's events:
+ * - `contiguous`: version N + 1 only after N (a subscription that receives every event);
+ * - `monotonic`: any version newer than the last applied (a filtered subscription sees gaps by design).
+ */
+export type Ordering = 'contiguous' | 'monotonic';
+
+export interface OrderedConsumerOptions {
+  readonly client: DynamoDBDocumentClient;
+  /** Table keyed (subscriber, streamId): how far each subscriber got in each stream. */
+  readonly checkpointTable: string;
+  readonly subscriber: string;
+  readonly ordering: Ordering;
+}
+
+/** What a subscriber writes for one event, atomically with its checkpoint. */
+export interface Effect<Context> {
+  /** An item written only if absent: `keyAttribute` names its partition key. */
+  readonly put?: { readonly tableName: string; readonly item: Record<string, unknown>; readonly keyAttribute: string };
+  /** What the subscriber remembers about the stream for later events (e.g. the customer of an order). */
+  readonly context?: Context;
+}
+
+export interface IncomingEvent {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly version: number;
+}
+
+export type ConsumeResult = 'applied' | 'duplicate';
+
+/** An event arrived before one it must follow; it is retried, and reaches the DLQ if the gap never closes. */
+export class OutOfOrderError extends Error {
+  override name = 'OutOfOrderError';
+  readonly isOutOfOrderError = true;
+  readonly streamId: string;
+  readonly expectedVersion: number;
+  readonly receivedVersion: number;
+
+  constructor(streamId: string, expectedVersion: number, receivedVersion: number) {
+    super(`Stream ${streamId}: version ${receivedVersion} arrived before ${expectedVersion}`);
+    this.streamId = streamId;
+    this.expectedVersion = expectedVersion;
+    this.receivedVersion = receivedVersion;
+  }
+}
+
+export const isOutOfOrderError = (error: unknown): error is OutOfOrderError => hasBrand(error, 'isOutOfOrderError');
+
+interface Checkpoint<Context> {
+  subscriber: string;
+  streamId: string;
+  version: number;
+  eventId: string;
+  context?: Context;
+  updatedAt: string;
+}
+
+/**
+ * Applies an event's effect exactly once and in stream order, under at-least-once delivery. The effect and
+ * the subscriber's checkpoint for the stream are one transaction, conditional on the checkpoint being where
+ * it was read and on the effect's item not existing: a redelivered, older or concurrently delivered copy
+ * changes nothing, and an early one is refused with OutOfOrderError.
+ */
+export async function applyInOrder<Context>(
+  options: OrderedConsumerOptions,
+  event: IncomingEvent,
+  decide: (context: Context | undefined) => Effect<Context>,
+): Promise<ConsumeResult> {
+  const { client, checkpointTable, subscriber } = options;
+  const key = { subscriber, streamId: event.streamId };
+  const { Item } = await client.send(new GetCommand({ TableName: checkpointTable, Key: key, ConsistentRead: true }));
+  const checkpoint = Item as Checkpoint<Context> | undefined;
+  const last = checkpoint?.version ?? 0;
+  if (event.version <= last) return 'duplicate';
+  if (options.ordering === 'contiguous' && event.version !== last + 1) throw new OutOfOrderError(event.streamId, last + 1, event.version);
+
+  const effect = decide(checkpoint?.context);
+  const next: Checkpoint<Context> = {
+    ...key,
+    version: event.version,
+    eventId: event.eventId,
+    context: effect.context ?? checkpoint?.context,
+    updatedAt: new Date().toISOString(),
+  };
+  const checkpointPut = {
+    TableName: checkpointTable,
+    Item: next,
+    ConditionExpression: checkpoint ? '#version = :last' : 'attribute_not_exists(#version)',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ...(checkpoint ? { ExpressionAttributeValues: { ':last': last } } : {}),
+  };
+  try {
+    if (!effect.put) {
+      await client.send(new PutCommand(checkpointPut));
+    } else {
+      const { tableName, item, keyAttribute } = effect.put;
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: checkpointPut },
+            { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': keyAttribute } } },
+          ],
+        }),
+      );
+    }
+    return 'applied';
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) {
+      const [checkpointReason, effectReason] = error.CancellationReasons ?? [];
+      if (checkpointReason?.Code !== 'ConditionalCheckFailed' && effectReason?.Code === 'ConditionalCheckFailed') {
+        // The effect exists but the checkpoint is behind it (a checkpoint restored from a backup): catch up.
+        await client.send(new PutCommand(checkpointPut));
+        return 'duplicate';
+      }
+    }
+    const lostRace =
+      error instanceof ConditionalCheckFailedException ||
+      (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+    if (!lostRace) throw error;
+    // Another delivery of this stream got there between our read and write: judge again from where it left.
+    return applyInOrder(options, event, decide);
+  }
+}

@@ -1,0 +1,130 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EightfoldFunction } from './eightfold-function.ts';
+import type { EventStore } from './event-store.ts';
+
+export interface PubSubProps {
+  /** The event store whose stream is the outbox. */
+  readonly eventStore: EventStore;
+}
+
+export interface SubscriberProps {
+  /** Handler module under lambdas/handlers/. */
+  readonly handler: string;
+  /** Event types this subscriber receives (an SNS filter policy on `eventType`). @default every event */
+  readonly eventTypes?: readonly string[];
+  readonly environment?: Record<string, string>;
+  /** Receives before a message is parked in the DLQ. @default 3 */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * Pub/Sub on the event store: a publisher Lambda turns the stream into messages on a FIFO topic of order
+ * events (group = order id, deduplication = event id), and each subscriber is a FIFO queue with its own DLQ,
+ * DLQ-depth alarm and consumer Lambda. Subscribers keep their per-order progress in one checkpoints table.
+ */
+export class PubSub extends Construct {
+  readonly topic: Topic;
+  readonly publisher: EightfoldFunction;
+  /** Stream batches that could not be published before the records expired (24 h): pointers to republish. */
+  readonly publisherDeadLetterQueue: Queue;
+  readonly checkpoints: ITable;
+
+  constructor(scope: Construct, id: string, props: PubSubProps) {
+    super(scope, id);
+    // FIFO: per-order order is delivered, not reconstructed by every consumer (see the README design notes).
+    this.topic = new Topic(this, 'OrderEvents', { fifo: true, contentBasedDeduplication: false, enforceSSL: true });
+    this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.publisher = new EightfoldFunction(this, 'Publisher', {
+      handler: 'publisher',
+      serviceName: 'publisher',
+      // The table name only decodes items; the publisher reads nothing but its stream.
+      environment: { ORDER_EVENTS_TOPIC_ARN: this.topic.topicArn, EVENTS_TABLE: props.eventStore.table.tableName },
+    });
+    this.topic.grantPublish(this.publisher);
+    this.publisher.addEventSource(
+      new DynamoEventSource(props.eventStore.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        // An unpublished event blocks its shard until SNS takes it: retried, never skipped, never bisected
+        // (order matters), for as long as the stream keeps the record.
+        retryAttempts: -1,
+        bisectBatchOnError: false,
+        reportBatchItemFailures: true,
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.publisherDeadLetterQueue),
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } } })],
+      }),
+    );
+    this.checkpoints = new Table(this, 'SubscriberCheckpoints', {
+      partitionKey: { name: 'subscriber', type: AttributeType.STRING },
+      sortKey: { name: 'streamId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** A subscriber: FIFO queue + DLQ + alarm + consumer, subscribed with raw delivery and an optional filter. */
+  addSubscriber(id: string, props: SubscriberProps): Subscriber {
+    return new Subscriber(this, id, { ...props, pubSub: this });
+  }
+}
+
+export class Subscriber extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly consumer: EightfoldFunction;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: SubscriberProps & { pubSub: PubSub }) {
+    super(scope, id);
+    const name = id.toLowerCase();
+    const timeout = Duration.seconds(10);
+    this.deadLetterQueue = new Queue(this, 'Dlq', { fifo: true, retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.queue = new Queue(this, 'Queue', {
+      fifo: true,
+      // AWS's guidance for Lambda consumers: six times the function timeout, so retries do not overlap.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DlqDepthAlarm', {
+      alarmDescription: `Messages the ${name} subscriber could not process are waiting in its DLQ (npm run redrive -- ${name})`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    props.pubSub.topic.addSubscription(
+      new SqsSubscription(this.queue, {
+        rawMessageDelivery: true,
+        filterPolicy: props.eventTypes ? { eventType: SubscriptionFilter.stringFilter({ allowlist: [...props.eventTypes] }) } : undefined,
+      }),
+    );
+    this.consumer = new EightfoldFunction(this, 'Consumer', {
+      handler: props.handler,
+      serviceName: `${name}-subscriber`,
+      timeout,
+      environment: { ...props.environment, SUBSCRIBER_NAME: name, SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName },
+    });
+    // Each subscriber reads and writes only its own partition of the checkpoints table.
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        resources: [props.pubSub.checkpoints.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [name] } },
+      }),
+    );
+    this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+}
