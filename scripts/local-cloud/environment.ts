@@ -7,6 +7,8 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' 
 export interface ServiceEndpoints {
   readonly dynamodb: string;
   readonly snsSqs: string;
+  /** SNS through a proxy that can be taken down (`LocalCloud.setServiceDown`). @default snsSqs */
+  readonly sns?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -19,6 +21,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.snsSqs,
-    AWS_ENDPOINT_URL_SNS: endpoints.snsSqs,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns ?? endpoints.snsSqs,
   };
 }

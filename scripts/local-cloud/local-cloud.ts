@@ -9,7 +9,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { LocalApiGateway } from './api-gateway/gateway.ts';
 import { buildApiGatewayModel, type ApiGatewayModel } from './api-gateway/model.ts';
 import { readAssembly, synthesize, type StackArtifact } from './assembly.ts';
-import { endpointEnvironment, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './environment.ts';
+import { endpointEnvironment, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type ServiceEndpoints } from './environment.ts';
 import { compileFilterCriteria } from './event-pattern.ts';
 import { resolve, type ResolveContext } from './intrinsics.ts';
 import { FunctionRuntime, type FunctionDefinition, type InvokeOutcome } from './lambda/function-runtime.ts';
@@ -21,6 +21,7 @@ import { provisionerFor, type ResourceKind } from './resources/catalog.ts';
 import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
+import { startOutageProxy } from './services/outage-proxy.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { creationOrder } from './template.ts';
 
@@ -47,8 +48,11 @@ export interface LocalCloudOptions {
   readonly region?: string;
   /** CloudFormation parameter values, by parameter name. @default each parameter's Default */
   readonly parameters?: Record<string, string>;
-  /** Schedules run this many times faster than wall time. @default 1 */
-  readonly scheduleTimeScale?: number;
+  /**
+   * Schedules, and SQS redelivery after a failed batch (the queue's visibility timeout), run this many times
+   * faster than wall time: tests of retries and DLQs need not wait minutes. @default 1
+   */
+  readonly timeScale?: number;
   /** Concurrent sandboxes of a function that reserves no concurrency. @default 4 */
   readonly functionConcurrency?: number;
   /** The REST API served on bare paths, by logical id or name. @default the first one */
@@ -82,7 +86,7 @@ export interface LocalCloud {
   readonly url: string;
   readonly port: number;
   readonly region: string;
-  readonly endpoints: { readonly dynamodb: string; readonly snsSqs: string };
+  readonly endpoints: ServiceEndpoints;
   /** Variables that point the AWS SDK and CLI at the local services. */
   readonly environment: Record<string, string>;
   readonly resources: LocalResource[];
@@ -101,6 +105,8 @@ export interface LocalCloud {
    * data, changed functions get new sandboxes, routes, mappings and schedules are rebuilt.
    */
   reload(): Promise<ReloadSummary>;
+  /** Takes a service down (every call answers 503) or brings it back, for fault tests. Only SNS so far. */
+  setServiceDown(service: 'sns', down: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -127,7 +133,7 @@ interface Deployment {
 interface DeployContext {
   readonly services: LocalServices;
   readonly streams: DynamoDBStreamsClient;
-  readonly endpoints: { dynamodb: string; snsSqs: string };
+  readonly endpoints: ServiceEndpoints;
   readonly options: LocalCloudOptions;
   readonly checkpoints: CheckpointStore;
   readonly log: (source: string, line: string) => void;
@@ -138,7 +144,7 @@ interface DeployContext {
 function lambdaEnvironment(
   resource: LocalResource,
   region: string,
-  endpoints: { dynamodb: string; snsSqs: string },
+  endpoints: ServiceEndpoints,
   codeDir: string,
 ): Record<string, string> {
   const p = resource.properties;
@@ -199,7 +205,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const servicesMs = performance.now() - servicesStarted;
 
     const provisionStarted = performance.now();
-    const endpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint };
+    const snsProxy = await startOutageProxy(snsSqs.endpoint, 'SNS');
+    cleanups.push(() => snsProxy.stop());
+    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -298,6 +306,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         reloading = next.catch(() => undefined);
         return next;
       },
+      setServiceDown: (_service, down) => snsProxy.setDown(down),
       stop: () => (stopping ??= reloading.then(stopAll)),
     };
   } catch (error) {
@@ -351,7 +360,7 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
   const scheduler = new Scheduler({
     region: services.region,
     accountId: services.accountId,
-    timeScale: options.scheduleTimeScale,
+    timeScale: options.timeScale,
     invoke: ctx.invoke,
     log: (line) => log('scheduler', line),
   });
@@ -381,7 +390,8 @@ function createPoller(r: LocalResource, resources: LocalResource[], functionsByK
   if (config.eventSourceArn.startsWith('arn:aws:sqs:')) {
     const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
     if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
-    return new SqsPoller(config, queue.physicalId, ctx.services.sqs, deps);
+    const visibilityTimeoutSeconds = Number(queue.properties.VisibilityTimeout ?? 30);
+    return new SqsPoller(config, { url: queue.physicalId, visibilityTimeoutSeconds, timeScale: ctx.options.timeScale ?? 1 }, ctx.services.sqs, deps);
   }
   if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
     return new DynamoDbStreamPoller(config, ctx.streams, ctx.checkpoints, deps);
@@ -476,7 +486,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
   return all;
 }
 
-function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: string, endpoints: { dynamodb: string; snsSqs: string }): FunctionDefinition {
+function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: string, endpoints: ServiceEndpoints): FunctionDefinition {
   const p = r.properties;
   if (!String(p.Runtime ?? '').startsWith('nodejs')) {
     throw new Error(`${r.logicalId}: runtime ${p.Runtime} is not emulated (Node.js runtimes are)`);

@@ -1,7 +1,7 @@
 /**
  * `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud.
  *
- *   node scripts/local-cloud/main.ts [--persist DIR] [--watch] [--app DIR] [--schedule-time-scale N]
+ *   node scripts/local-cloud/main.ts [--persist DIR] [--watch] [--app DIR] [--time-scale N]
  *                                    [--parameter Name=Value ...] [--context key=value ...]
  */
 import { existsSync, watch } from 'node:fs';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     persist: { type: 'string' },
     watch: { type: 'boolean', default: false },
     app: { type: 'string', default: '.' },
-    'schedule-time-scale': { type: 'string' },
+    'time-scale': { type: 'string' },
     parameter: { type: 'string', multiple: true, default: [] },
     context: { type: 'string', multiple: true, default: [] },
     port: { type: 'string' },
@@ -39,7 +39,7 @@ const options: LocalCloudOptions = {
   persistDir: values.persist,
   parameters: pairs(values.parameter),
   context: pairs(values.context),
-  scheduleTimeScale: values['schedule-time-scale'] ? Number(values['schedule-time-scale']) : undefined,
+  timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
 };
 
 let cloud: LocalCloud | undefined;

@@ -51,7 +51,7 @@ beforeAll(async () => {
     appDir: FIXTURE_APP_DIR,
     port: 0,
     parameters: { LegacyUrl: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}` },
-    scheduleTimeScale: 60,
+    timeScale: 60,
     onLog: (source, line) => logs.push(`[${source}] ${line}`),
   });
   const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };

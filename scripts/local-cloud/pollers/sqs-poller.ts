@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventSourceMappingConfig, PollerDependencies } from './types.ts';
 import { EventSourcePoller, reportedFailures, sleep } from './types.ts';
 
@@ -43,13 +43,22 @@ function filterView(record: Record<string, unknown>): Record<string, unknown> {
  * leaves the rest to reappear after the visibility timeout, so the queue's redrive policy moves poison
  * messages to the DLQ. Messages that fail the filter are deleted, as Lambda does.
  */
+export interface PolledQueue {
+  readonly url: string;
+  readonly visibilityTimeoutSeconds: number;
+  /** Failed messages reappear this many times sooner than the visibility timeout says. */
+  readonly timeScale: number;
+}
+
 export class SqsPoller extends EventSourcePoller {
   private readonly queueUrl: string;
+  private readonly queue: PolledQueue;
   private readonly sqs: SQSClient;
 
-  constructor(config: EventSourceMappingConfig, queueUrl: string, sqs: SQSClient, deps: PollerDependencies) {
+  constructor(config: EventSourceMappingConfig, queue: PolledQueue, sqs: SQSClient, deps: PollerDependencies) {
     super(config, deps);
-    this.queueUrl = queueUrl;
+    this.queueUrl = queue.url;
+    this.queue = queue;
     this.sqs = sqs;
   }
 
@@ -109,10 +118,27 @@ export class SqsPoller extends EventSourcePoller {
       : outcome.ok ? new Set<string>() : 'all';
     if (failures === 'all') {
       this.stats.failedBatches++;
-      return; // every message reappears after its visibility timeout
+      await this.shortenVisibility(passing); // every message reappears after its visibility timeout
+      return;
     }
     if (failures.size > 0) this.stats.failedBatches++;
     await this.deleteRecords(passing.filter((record) => !failures.has(String(record.messageId))));
+    await this.shortenVisibility(passing.filter((record) => failures.has(String(record.messageId))));
+  }
+
+  /** With a time scale, failed messages come back after the scaled visibility timeout instead. */
+  private async shortenVisibility(records: Record<string, unknown>[]): Promise<void> {
+    if (this.queue.timeScale <= 1 || records.length === 0) return;
+    const seconds = Math.max(0, Math.round(this.queue.visibilityTimeoutSeconds / this.queue.timeScale));
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      await this.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: String(record.receiptHandle), VisibilityTimeout: seconds })),
+        }),
+      );
+    }
   }
 
   private async deleteRecords(records: Record<string, unknown>[]): Promise<void> {
