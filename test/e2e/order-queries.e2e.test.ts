@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
 let cloud: LocalCloud;
@@ -115,5 +116,38 @@ describe('GET /customers/{customerId}/orders', () => {
     expect(await json(await fetch(`${cloud.url}/customers/nobody/orders`))).toEqual({ orders: [] });
     const forged = await fetch(`${cloud.url}/customers/nobody/orders?cursor=not-ours`);
     expect(forged.status).toBe(400);
+  });
+});
+
+describe('GET /customers/{customerId}/notifications', () => {
+  type Page = { notifications: { orderId: string; type: string; version: number; text: string; createdAt: string }[]; nextCursor?: string };
+
+  it('lists what the notifications subscriber delivered, newest first, a page at a time', async () => {
+    const customer = `notified-${Date.now()}`;
+    const orderId = await placeOrder(customer);
+    expect((await fetch(`${cloud.url}/orders/${orderId}/cancel`, { method: 'POST' })).status).toBe(200);
+    const all = await eventually(async () => {
+      const page = await json<Page>(await fetch(`${cloud.url}/customers/${customer}/notifications`));
+      expect(page.notifications).toHaveLength(2);
+      return page;
+    });
+    expect(all.notifications).toEqual([
+      { notificationId: expect.any(String), orderId, type: 'OrderCancelled', version: 2, text: `Order ${orderId} is cancelled, as you asked.`, createdAt: expect.any(String) },
+      { notificationId: expect.any(String), orderId, type: 'OrderPlaced', version: 1, text: `Thanks! Order ${orderId} is placed: 2 items, $19.98.`, createdAt: expect.any(String) },
+    ]);
+    const first = await json<Page>(await fetch(`${cloud.url}/customers/${customer}/notifications?limit=1`));
+    expect(first.notifications.map((n) => n.type)).toEqual(['OrderCancelled']);
+    const second = await json<Page>(await fetch(`${cloud.url}/customers/${customer}/notifications?limit=1&cursor=${first.nextCursor}`));
+    expect(second.notifications.map((n) => n.type)).toEqual(['OrderPlaced']);
+  });
+
+  it('answers an empty list for a customer never notified, and 400 for a bad limit or a forged cursor', async () => {
+    expect(await json(await fetch(`${cloud.url}/customers/nobody/notifications`))).toEqual({ notifications: [] });
+    const badLimit = await fetch(`${cloud.url}/customers/nobody/notifications?limit=0`);
+    expect(badLimit.status).toBe(400);
+    expect(await json<{ error: { code: string } }>(badLimit)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    const forged = await fetch(`${cloud.url}/customers/nobody/notifications?cursor=not-ours`);
+    expect(forged.status).toBe(400);
+    expect(await json<{ error: { code: string } }>(forged)).toMatchObject({ error: { code: 'BAD_CURSOR' } });
   });
 });
