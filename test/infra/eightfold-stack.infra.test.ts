@@ -157,7 +157,7 @@ describe('EightfoldStack: Pub/Sub', () => {
 
   it('publishes to a FIFO topic that deduplicates by explicit id, not by content', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, ContentBasedDeduplication: false });
+    template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, ContentBasedDeduplication: false, FifoThroughputScope: 'MessageGroup' });
   });
 
   it('feeds the publisher from the event stream, events only, retried until published, never bisected', () => {
@@ -201,7 +201,7 @@ describe('EightfoldStack: Pub/Sub', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const [queueId, queue] = Object.entries(queues).find(([id]) => id.startsWith(`PubSub${name}Queue`))!;
     const dlqId = Object.keys(queues).find((id) => id.startsWith(`PubSub${name}Dlq`))!;
-    expect(queue.Properties).toMatchObject({ FifoQueue: true, VisibilityTimeout: 60, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 } });
+    expect(queue.Properties).toMatchObject({ FifoQueue: true, FifoThroughputLimit: 'perMessageGroupId', DeduplicationScope: 'messageGroup', VisibilityTimeout: 60, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 } });
     expect(queues[dlqId]!.Properties).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
