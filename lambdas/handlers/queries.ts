@@ -88,14 +88,14 @@ async function getHistory(event: APIGatewayProxyEvent): Promise<APIGatewayProxyR
   return jsonResponse(200, toOrderResponse({ ...loaded.state, version: loaded.version }), { ETag: etag(loaded.version) });
 }
 
-/** GET /customers/{customerId}/orders: newest first, a page at a time. */
-async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+/** A customer's items in a table (or index) keyed by customerId, newest first, a page at a time. */
+async function customerPage(event: APIGatewayProxyEvent, table: { name: string; index?: string }): Promise<{ items: Record<string, unknown>[]; nextCursor?: string }> {
   const customerId = pathId(event, 'customerId');
   const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 20;
   const page = await documentClient.send(
     new QueryCommand({
-      TableName: viewTable,
-      IndexName: 'byCustomer',
+      TableName: table.name,
+      IndexName: table.index,
       KeyConditionExpression: 'customerId = :customerId',
       ExpressionAttributeValues: { ':customerId': customerId },
       ScanIndexForward: false,
@@ -103,27 +103,19 @@ async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewa
       ExclusiveStartKey: keyOf(event.queryStringParameters?.cursor),
     }),
   );
-  const orders = ((page.Items ?? []) as OrderViewRow[]).map(toOrderResponse);
-  const nextCursor = formatCursor(page.LastEvaluatedKey);
-  return jsonResponse(200, { orders, ...(nextCursor ? { nextCursor } : {}) });
+  return { items: page.Items ?? [], nextCursor: formatCursor(page.LastEvaluatedKey) };
 }
 
-/** GET /customers/{customerId}/notifications: what the notifications subscriber delivered, newest first. */
+/** GET /customers/{customerId}/orders: newest first (the byCustomer index sorts by placement time). */
+async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const { items, nextCursor } = await customerPage(event, { name: viewTable, index: 'byCustomer' });
+  return jsonResponse(200, { orders: (items as OrderViewRow[]).map(toOrderResponse), ...(nextCursor ? { nextCursor } : {}) });
+}
+
+/** GET /customers/{customerId}/notifications: newest first (notification ids are UUIDv7 event ids). */
 async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const customerId = pathId(event, 'customerId');
-  const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 20;
-  const page = await documentClient.send(
-    new QueryCommand({
-      TableName: notificationsTable,
-      KeyConditionExpression: 'customerId = :customerId',
-      ExpressionAttributeValues: { ':customerId': customerId },
-      // Notification ids are event ids (UUIDv7): descending is newest first.
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: keyOf(event.queryStringParameters?.cursor),
-    }),
-  );
-  const notifications = (page.Items ?? []).map((item) => ({
+  const { items, nextCursor } = await customerPage(event, { name: notificationsTable });
+  const notifications = items.map((item) => ({
     notificationId: item.notificationId,
     orderId: item.orderId,
     type: item.eventType,
@@ -131,7 +123,6 @@ async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGateway
     text: item.text,
     createdAt: item.createdAt,
   }));
-  const nextCursor = formatCursor(page.LastEvaluatedKey);
   return jsonResponse(200, { notifications, ...(nextCursor ? { nextCursor } : {}) });
 }
 

@@ -1,9 +1,10 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyInOrder, isOutOfOrderError, type Effect, type OrderedConsumerOptions } from '../../lambdas/patterns/pub-sub/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { createTable } from '../helpers/tables.ts';
 
 let dynamo: DynamoDbLocal;
 let client: DynamoDBDocumentClient;
@@ -26,17 +27,8 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: 'checkpoints',
-      KeySchema: [{ AttributeName: 'subscriber', KeyType: 'HASH' }, { AttributeName: 'streamId', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'subscriber', AttributeType: 'S' }, { AttributeName: 'streamId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await raw.send(
-    new CreateTableCommand({ TableName: 'effects', KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }),
-  );
+  await createTable(raw, 'checkpoints', [{ name: 'subscriber', type: 'S' }, { name: 'streamId', type: 'S' }]);
+  await createTable(raw, 'effects', [{ name: 'eventId', type: 'S' }]);
   contiguous = { client, checkpointTable: 'checkpoints', subscriber: 'strict', ordering: 'contiguous' };
   monotonic = { client, checkpointTable: 'checkpoints', subscriber: 'filtered', ordering: 'monotonic' };
 });

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,23 +8,13 @@ import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/pat
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { rebuildProjections } from '../../scripts/rebuild-projections.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { createTable } from '../helpers/tables.ts';
 
 let dynamo: DynamoDbLocal;
 let raw: DynamoDBClient;
 let client: DynamoDBDocumentClient;
 let store: EventStore;
 const history: EventEnvelope[] = [];
-
-async function createTable(name: string, key: { name: string; type: 'S' | 'N' }[]): Promise<void> {
-  await raw.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: key.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-      AttributeDefinitions: key.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-}
 
 async function scanView(table: string): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
@@ -42,8 +32,8 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable('events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
-  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected']) await createTable(view, [{ name: 'orderId', type: 'S' }]);
+  await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected']) await createTable(raw, view, [{ name: 'orderId', type: 'S' }]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
   // 12 orders, each with a random legal life: payments declined or approved, cancelled or shipped.
   const now = '2026-11-25T12:00:00.000Z';
@@ -74,7 +64,7 @@ describe('projectStream', () => {
     expect(clean).toHaveLength(12);
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
-        await raw.send(new CreateTableCommand({ TableName: `chaos-${seed}`, KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+        await createTable(raw, `chaos-${seed}`, [{ name: 'orderId', type: 'S' }]);
         // A seeded generator: the same seed replays the same chaos.
         let state = seed;
         const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
