@@ -10,7 +10,7 @@ import { dynamodb, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from './orders-schemas.ts';
+import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
 
 const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });

@@ -9,7 +9,7 @@ import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, HttpError, isHttpError, jsonResponse } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { idSchema } from './orders-schemas.ts';
+import { idSchema } from '../shared/orders-schemas.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');

@@ -1,9 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
+import { handlerBundleDir } from './handler-bundles.ts';
 
 export interface EightfoldFunctionProps {
   /** Handler file name under `lambdas/handlers/`, without extension. */
@@ -22,8 +22,6 @@ export interface EightfoldFunctionProps {
   readonly logRetention?: RetentionDays;
 }
 
-const handlersDir = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
-
 /**
  * Every Eightfold Lambda: Node 22 on arm64 (cheaper per GB-second than x86), an ESM bundle made by local
  * esbuild (never Docker), minified with source maps, the AWS SDK bundled so the version we test is the one
@@ -36,8 +34,7 @@ export class EightfoldFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const functionProps: NodejsFunctionProps = {
-      entry: `${handlersDir}${props.handler}.ts`,
-      handler: 'handler',
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -51,18 +48,8 @@ export class EightfoldFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // Prefer packages' ES module builds: esbuild tree-shakes them (the commands bundle halves).
-        mainFields: ['module', 'main'],
-        // Bundle the SDK: the bytes we test locally are the bytes Lambda runs.
-        bundleAwsSDK: true,
-        // Some CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
+      // One esbuild call bundles every handler (see handler-bundles.ts); NodejsFunction takes the result as is.
+      code: Code.fromAsset(handlerBundleDir(props.handler)),
     };
     super(scope, id, functionProps);
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,10 @@ describe('the pinned CDK CLI', () => {
     });
     const output = `${stdout}\n${stderr}`;
     expect(output).not.toMatch(/warn|deprecat|not configured|notice/i);
-    expect(output).toMatch(/Bundling asset Eightfold-dev\/HealthFunction/);
+    // The CLI really ran the app: the template is there, its functions' code staged beside it.
+    const template = JSON.parse(readFileSync(join(outDir, 'Eightfold-dev.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(7);
+    expect(readdirSync(outDir).filter((name) => name.startsWith('asset.'))).toHaveLength(functions.length);
   });
 });

@@ -33,6 +33,9 @@ export interface IncomingEvent {
 
 export type ConsumeResult = 'applied' | 'duplicate';
 
+/** Reads and writes per event before a message is handed back to its queue for a later retry. */
+const MAX_ATTEMPTS = 5;
+
 /** An event arrived before one it must follow; it is retried, and reaches the DLQ if the gap never closes. */
 export class OutOfOrderError extends Error {
   override name = 'OutOfOrderError';
@@ -70,6 +73,7 @@ export async function applyInOrder<Context>(
   options: OrderedConsumerOptions,
   event: IncomingEvent,
   decide: (context: Context | undefined) => Effect<Context>,
+  attempt = 1,
 ): Promise<ConsumeResult> {
   const { client, checkpointTable, subscriber } = options;
   const key = { subscriber, streamId: event.streamId };
@@ -120,9 +124,10 @@ export async function applyInOrder<Context>(
     }
     const lostRace =
       error instanceof ConditionalCheckFailedException ||
-      (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
-    if (!lostRace) throw error;
+      (error instanceof TransactionCanceledException &&
+        (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' || (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')));
+    if (!lostRace || attempt >= MAX_ATTEMPTS) throw error;
     // Another delivery of this stream got there between our read and write: judge again from where it left.
-    return applyInOrder(options, event, decide);
+    return applyInOrder(options, event, decide, attempt + 1);
   }
 }

@@ -1,0 +1,82 @@
+import { buildSync } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectDir = fileURLToPath(new URL('../../', import.meta.url));
+const handlersDir = join(projectDir, 'lambdas/handlers');
+const cacheDir = join(projectDir, 'node_modules/.cache/eightfold-bundles');
+
+/** Every file under lambdas/ (the bundles' inputs) and the lockfile, hashed: a bundle set is reused only when none changed. */
+function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk(join(projectDir, 'lambdas'));
+  hash.update(readFileSync(join(projectDir, 'package-lock.json')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+let bundles: string | undefined;
+
+/**
+ * The directory holding `index.mjs` (+ source map) for a handler of lambdas/handlers/. All handlers are
+ * bundled together, once per synthesis, by one in-process esbuild call that uses every core: CDK's
+ * NodejsFunction spawns esbuild once per function (about 0.75 s each here), which put a fresh-clone
+ * `npm start` over its 15 s budget at seven functions. The options are the ones NodejsFunction was given:
+ * ESM, Node 22, minified, source maps, the AWS SDK bundled, ES module builds of packages preferred.
+ */
+export function handlerBundleDir(handler: string): string {
+  bundles ??= bundleAllHandlers();
+  const dir = join(bundles, handler);
+  if (!existsSync(join(dir, 'index.mjs'))) throw new Error(`No handler lambdas/handlers/${handler}.ts`);
+  return dir;
+}
+
+function bundleAllHandlers(): string {
+  const outDir = join(cacheDir, sourcesHash());
+  if (existsSync(outDir)) return outDir;
+  const entries = readdirSync(handlersDir).filter((name) => name.endsWith('.ts'));
+  const building = `${outDir}.building-${process.pid}`;
+  buildSync({
+    entryPoints: Object.fromEntries(entries.map((name) => [`${name.slice(0, -3)}/index`, join(handlersDir, name)])),
+    outdir: building,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    // Prefer packages' ES module builds: esbuild tree-shakes them (the commands bundle halves).
+    mainFields: ['module', 'main'],
+    // Some CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  // Published whole or not at all: a synthesis running beside this one never sees half a bundle set.
+  try {
+    renameSync(building, outDir);
+  } catch (error) {
+    if (!existsSync(outDir)) throw error;
+    rmSync(building, { recursive: true, force: true }); // the other synthesis published the same inputs first
+  }
+  pruneOldBundles(outDir);
+  return outDir;
+}
+
+/** Keeps the newest few bundle sets (other checkouts' synths may be using them), deletes the rest. */
+function pruneOldBundles(current: string): void {
+  const sets = readdirSync(cacheDir)
+    .filter((name) => !name.includes('.building-'))
+    .map((name) => join(cacheDir, name))
+    .filter((dir) => dir !== current)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const dir of sets.slice(4)) rmSync(dir, { recursive: true, force: true });
+}
