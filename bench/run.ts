@@ -50,7 +50,9 @@ async function bootFigures(rows: Row[]): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   const floor = performance.now() - floorStarted;
   await dynamo.stop();
+  // A fresh clone has neither the synth cache nor the handler bundles.
   rmSync(join(ROOT, 'cdk.out/.local-cloud-inputs'), { force: true });
+  rmSync(join(ROOT, 'node_modules/.cache/eightfold-bundles'), { recursive: true, force: true });
   const cold = await bootToHealth();
   const warm = await bootToHealth();
   log(`boot: cold ${s(cold)}, warm ${s(warm)}, DynamoDB Local alone ${s(floor)}`);
