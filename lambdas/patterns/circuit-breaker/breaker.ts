@@ -1,0 +1,216 @@
+import { BrokenCircuitError } from './errors.ts';
+import { bucketOf, closing, expiredBuckets, halfOpening, opening, probesTimedOut, tripReason, windowCounts } from './state-machine.ts';
+import { MemoryBreakerStore, type BreakerStore } from './store.ts';
+import { DEFAULT_POLICY, type BreakerPolicy, type BreakerRecord, type BreakerStateName, type Counts, type StateChange, type Transition } from './types.ts';
+
+export interface CircuitBreakerOptions {
+  /** The dependency this breaker guards; one record per name, shared by every instance. */
+  readonly name: string;
+  readonly store: BreakerStore;
+  /** @default DEFAULT_POLICY */
+  readonly policy?: Partial<BreakerPolicy>;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
+  /** Whether an error counts against the dependency (a 4xx the caller caused does not). @default every error */
+  readonly isFailure?: (error: unknown) => boolean;
+  /** Every transition this instance made: for the operators' log line, metric and notification. */
+  readonly onStateChange?: (change: StateChange) => void;
+  /** The shared store failed; the breaker carries on alone until it answers again. */
+  readonly onStoreError?: (error: unknown) => void;
+}
+
+/** How long an instance works alone after its shared store failed before it asks the store again. */
+const STORE_RETRY_MS = 5_000;
+/** Suggested wait when every HALF_OPEN probe is taken (they normally resolve within a call's time). */
+const PROBES_TAKEN_RETRY_MS = 1_000;
+
+/**
+ * A circuit breaker whose state every instance of every function shares through a BreakerStore, so a fleet
+ * trips together instead of each instance learning alone. Cheap on the hot path:
+ * - each instance trusts its copy of the state for `stateCacheMs`; an open breaker fails fast from it;
+ * - a healthy call writes nothing synchronously: outcomes are added up and flushed at most once per bucket
+ *   (that write also returns the state, keeping the copy fresh); a failed or slow call is flushed at once;
+ * - HALF_OPEN probes are claimed with conditional writes, so the fleet sends at most `halfOpenProbes`.
+ * If the store is unreachable, the instance carries on with an in-memory breaker seeded with the last state
+ * it saw (it still trips on its own failures), and retries the store every few seconds: the breaker never
+ * fails a call because its own table is down.
+ */
+export class DistributedCircuitBreaker {
+  readonly name: string;
+  readonly policy: BreakerPolicy;
+  private readonly store: BreakerStore;
+  private readonly clock: () => number;
+  private readonly options: CircuitBreakerOptions;
+  private cached?: { record: BreakerRecord; readAt: number };
+  private refreshing?: Promise<BreakerRecord>;
+  private pending?: { bucket: number; counts: Counts };
+  private fallback?: { store: MemoryBreakerStore; until: number };
+
+  constructor(options: CircuitBreakerOptions) {
+    this.name = options.name;
+    this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.store = options.store;
+    this.clock = options.clock ?? Date.now;
+    this.options = options;
+  }
+
+  /** Runs `fn` if the breaker admits it, else throws BrokenCircuitError without calling it. */
+  async execute<T>(fn: () => Promise<T>): Promise<T> {
+    return this.admit(await this.currentRecord(), fn, 0);
+  }
+
+  /** This instance's view of the breaker (at most `stateCacheMs` old). */
+  async state(): Promise<BreakerRecord> {
+    return this.currentRecord();
+  }
+
+  /** Whether this instance is working without its shared store. */
+  get isolated(): boolean {
+    return this.fallback !== undefined;
+  }
+
+  private async admit<T>(record: BreakerRecord, fn: () => Promise<T>, hops: number): Promise<T> {
+    const now = this.clock();
+    // A state can change under us at most a few times per call (OPEN → HALF_OPEN → OPEN); then fail fast.
+    if (hops > 3) throw new BrokenCircuitError(this.name, record.state, PROBES_TAKEN_RETRY_MS);
+    switch (record.state) {
+      case 'DISABLED':
+        return fn();
+      case 'FORCED_OPEN':
+        throw new BrokenCircuitError(this.name, 'FORCED_OPEN', this.policy.openMs);
+      case 'OPEN':
+        if (now < (record.nextProbeAt ?? 0)) throw new BrokenCircuitError(this.name, 'OPEN', (record.nextProbeAt ?? 0) - now);
+        return this.admit(await this.move(record, halfOpening(record, now), 'open period over'), fn, hops + 1);
+      case 'HALF_OPEN':
+        if (probesTimedOut(record, now, this.policy)) {
+          return this.admit(await this.move(record, opening(record, now, this.policy, true), 'probes timed out'), fn, hops + 1);
+        }
+        return this.probe(record, fn);
+      case 'CLOSED':
+        return this.closedCall(fn);
+    }
+  }
+
+  private async closedCall<T>(fn: () => Promise<T>): Promise<T> {
+    const started = this.clock();
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      await this.count(started, this.options.isFailure?.(error) ?? true);
+      throw error;
+    }
+    await this.count(started, false);
+    return result;
+  }
+
+  private async probe<T>(record: BreakerRecord, fn: () => Promise<T>): Promise<T> {
+    const claimed = await this.withStore((store) => store.claimProbe(this.name, record.version, this.policy.halfOpenProbes));
+    if (!claimed) {
+      void this.refresh().catch(() => undefined);
+      throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
+    }
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      if (this.options.isFailure?.(error) ?? true) await this.move(record, opening(record, this.clock(), this.policy, true), 'probe failed');
+      throw error;
+    }
+    const after = await this.withStore((store) => store.probeSucceeded(this.name, record.version));
+    if (after && after.probesSucceeded >= this.policy.halfOpenProbes) {
+      await this.move(after, closing(this.clock()), `${after.probesSucceeded} probes succeeded`);
+    }
+    return result;
+  }
+
+  /** Counts an outcome: healthy ones are flushed once per bucket, bad news at once. */
+  private async count(started: number, failed: boolean): Promise<void> {
+    const now = this.clock();
+    const slow = now - started >= this.policy.slowCallMs;
+    const bucket = bucketOf(now, this.policy);
+    if (this.pending && this.pending.bucket !== bucket) await this.flush();
+    this.pending ??= { bucket, counts: { calls: 0, failures: 0, slow: 0 } };
+    this.pending.counts.calls++;
+    if (failed) this.pending.counts.failures++;
+    if (slow) this.pending.counts.slow++;
+    if (failed || slow) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    const now = this.clock();
+    const drop = this.cached ? expiredBuckets(this.cached.record, now, this.policy) : [];
+    const record = this.remember(await this.withStore((store) => store.record(this.name, pending.bucket, pending.counts, drop)));
+    if (record.state !== 'CLOSED') return;
+    const window = windowCounts(record, now, this.policy);
+    const reason = tripReason(window, this.policy);
+    if (reason) await this.move(record, opening(record, now, this.policy, false), reason, window);
+  }
+
+  /** Compare-and-set to the next state; if another instance moved first, its state is read instead. */
+  private async move(from: BreakerRecord, to: Transition, reason: string, window?: Counts): Promise<BreakerRecord> {
+    const moved = await this.withStore((store) => store.transition(from, to));
+    if (!moved) return this.refresh();
+    this.remember(moved);
+    this.options.onStateChange?.({ name: this.name, from: from.state, to: to.state, version: moved.version, at: to.at, reason, window });
+    return moved;
+  }
+
+  private async currentRecord(): Promise<BreakerRecord> {
+    const cached = this.cached;
+    const now = this.clock();
+    if (cached && now - cached.readAt < this.policy.stateCacheMs) return cached.record;
+    // Counts of a past bucket are due anyway, and their write returns the state: one request, not two.
+    if (this.pending && this.pending.bucket !== bucketOf(now, this.policy)) {
+      await this.flush();
+      if (this.cached && this.cached.readAt === now) return this.cached.record;
+    }
+    // Open and not yet due for a probe: fail fast on the copy while a fresh one is fetched.
+    if (cached?.record.state === 'OPEN' && now < (cached.record.nextProbeAt ?? 0)) {
+      void this.refresh().catch(() => undefined);
+      return cached.record;
+    }
+    return this.refresh();
+  }
+
+  private refresh(): Promise<BreakerRecord> {
+    this.refreshing ??= this.withStore((store) => store.read(this.name))
+      .then((record) => this.remember(record))
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private remember(record: BreakerRecord): BreakerRecord {
+    this.cached = { record, readAt: this.clock() };
+    return record;
+  }
+
+  /** Runs a store operation on the shared store, or, while it is unreachable, on this instance's own copy. */
+  private async withStore<T>(operation: (store: BreakerStore) => Promise<T>): Promise<T> {
+    const now = this.clock();
+    if (this.fallback && now < this.fallback.until) return operation(this.fallback.store);
+    try {
+      const result = await operation(this.store);
+      this.fallback = undefined;
+      return result;
+    } catch (error) {
+      this.options.onStoreError?.(error);
+      const store = this.fallback?.store ?? new MemoryBreakerStore(this.cached ? [this.cached.record] : []);
+      this.fallback = { store, until: now + STORE_RETRY_MS };
+      return operation(store);
+    }
+  }
+}
+
+/** Operators' override (`PUT /ops/breakers/{name}`): FORCED_OPEN, DISABLED, or CLOSED (a reset). */
+export async function setBreakerState(store: BreakerStore, name: string, state: Extract<BreakerStateName, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>, now: number): Promise<BreakerRecord> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const current = await store.read(name);
+    const moved = await store.transition(current, { state, openings: 0, resetWindow: true, at: now });
+    if (moved) return moved;
+  }
+  throw new Error(`Breaker ${name} kept changing; try again`);
+}

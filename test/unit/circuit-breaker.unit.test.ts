@@ -1,0 +1,219 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  DistributedCircuitBreaker,
+  isBrokenCircuitError,
+  MemoryBreakerStore,
+  setBreakerState,
+  type BreakerPolicy,
+  type BreakerStore,
+  type StateChange,
+} from '../../lambdas/patterns/circuit-breaker/index.ts';
+
+const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, openMs: 5_000, maxOpenMs: 40_000, halfOpenProbes: 3, windowMs: 10_000, bucketMs: 1_000, slowCallMs: 1_000, slowCallRateThreshold: 0.8, probeTimeoutMs: 8_000 };
+
+let now: number;
+let store: MemoryBreakerStore;
+let changes: StateChange[];
+const clock = () => now;
+const ok = async () => 'ok';
+const boom = async (): Promise<string> => {
+  throw new Error('dependency failed');
+};
+const breaker = (options: { store?: BreakerStore; isFailure?: (error: unknown) => boolean; onStoreError?: (error: unknown) => void } = {}) =>
+  new DistributedCircuitBreaker({ name: 'payments', store: options.store ?? store, policy: POLICY, clock, onStateChange: (c) => changes.push(c), ...options });
+
+async function outcome(b: DistributedCircuitBreaker, fn: () => Promise<string>): Promise<string> {
+  try {
+    return await b.execute(fn);
+  } catch (error) {
+    return isBrokenCircuitError(error) ? `rejected:${error.state}:${error.retryAfterMs}` : 'failed';
+  }
+}
+
+async function trip(b: DistributedCircuitBreaker): Promise<void> {
+  for (let i = 0; i < 10; i++) await outcome(b, boom);
+  expect((await b.state()).state).toBe('OPEN');
+}
+
+/** A store that counts the operations it serves, to prove what the hot path costs. */
+function countingStore(inner: BreakerStore): BreakerStore & { calls: Record<string, number> } {
+  const calls: Record<string, number> = {};
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'calls') return calls;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls[String(property)] = (calls[String(property)] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as BreakerStore & { calls: Record<string, number> };
+}
+
+beforeEach(() => {
+  now = 1_700_000_000_000;
+  store = new MemoryBreakerStore();
+  changes = [];
+});
+
+describe('when CLOSED', () => {
+  it('does not trip below the minimum number of calls, however many fail', async () => {
+    const b = breaker();
+    for (let i = 0; i < 9; i++) expect(await outcome(b, boom)).toBe('failed');
+    expect((await b.state()).state).toBe('CLOSED');
+  });
+
+  it('trips to OPEN once the window holds the minimum calls at the failure-rate threshold, and says why', async () => {
+    const b = breaker();
+    for (let i = 0; i < 5; i++) await outcome(b, ok);
+    for (let i = 0; i < 5; i++) await outcome(b, boom);
+    expect((await b.state()).state).toBe('OPEN');
+    expect(changes).toEqual([expect.objectContaining({ name: 'payments', from: 'CLOSED', to: 'OPEN', version: 1, reason: 'failure rate 5/10', window: { calls: 10, failures: 5, slow: 0 } })]);
+  });
+
+  it('trips on the slow-call rate', async () => {
+    const b = breaker();
+    const slow = async () => {
+      now += 1_000;
+      return 'late';
+    };
+    for (let i = 0; i < 10; i++) await outcome(b, slow);
+    expect((await b.state()).state).toBe('OPEN');
+    expect(changes[0]?.reason).toMatch(/^slow-call rate/);
+  });
+
+  it('forgets failures that slid out of the window', async () => {
+    const b = breaker();
+    for (let i = 0; i < 9; i++) await outcome(b, boom);
+    now += 11_000;
+    for (let i = 0; i < 9; i++) await outcome(b, ok);
+    await outcome(b, boom);
+    expect((await b.state()).state).toBe('CLOSED');
+  });
+
+  it('does not count errors the caller says are not the dependency’s fault', async () => {
+    const b = breaker({ isFailure: () => false });
+    for (let i = 0; i < 20; i++) await outcome(b, boom);
+    expect((await b.state()).state).toBe('CLOSED');
+  });
+
+  it('writes healthy outcomes at most once per bucket, and reads the state at most once per cache period', async () => {
+    const counting = countingStore(store);
+    const b = breaker({ store: counting });
+    for (let i = 0; i < 1000; i++) await b.execute(ok);
+    expect(counting.calls).toEqual({ read: 1 });
+    now += 1_000; // next bucket: the previous one is flushed by the first call, and the flush refreshes the state
+    for (let i = 0; i < 1000; i++) await b.execute(ok);
+    expect(counting.calls).toEqual({ read: 1, record: 1 });
+  });
+});
+
+describe('when OPEN', () => {
+  it('fails fast without calling the dependency, saying how long until the next probe', async () => {
+    const b = breaker();
+    await trip(b);
+    now += 2_000;
+    let called = false;
+    expect(await outcome(b, async () => ((called = true), 'ok'))).toBe('rejected:OPEN:3000');
+    expect(called).toBe(false);
+  });
+});
+
+describe('when HALF_OPEN', () => {
+  it('admits exactly the configured probes, then closes when all succeed', async () => {
+    const b = breaker();
+    await trip(b);
+    now += 5_000;
+    const release: (() => void)[] = [];
+    const hanging = () => new Promise<string>((resolve) => release.push(() => resolve('ok')));
+    const probes = Array.from({ length: 3 }, () => b.execute(hanging));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await outcome(b, ok)).toBe('rejected:HALF_OPEN:1000');
+    expect(release).toHaveLength(3);
+    release.forEach((r) => r());
+    await Promise.all(probes);
+    expect((await b.state()).state).toBe('CLOSED');
+    expect(changes.map((c) => c.to)).toEqual(['OPEN', 'HALF_OPEN', 'CLOSED']);
+  });
+
+  it('reopens on a failed probe, for twice as long each time, capped', async () => {
+    const b = breaker();
+    await trip(b);
+    const openFor: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const { nextProbeAt, openedAt } = await b.state();
+      openFor.push(nextProbeAt! - openedAt!);
+      now = nextProbeAt!;
+      expect(await outcome(b, boom)).toBe('failed');
+    }
+    expect(openFor).toEqual([5_000, 10_000, 20_000, 40_000, 40_000]);
+  });
+
+  it('counts probes that never report as failed once the probe timeout passes', async () => {
+    const b = breaker();
+    await trip(b);
+    now += 5_000;
+    for (let i = 0; i < 3; i++) void b.execute(() => new Promise<string>(() => undefined)); // three probes that hang forever
+    await new Promise((r) => setTimeout(r, 0));
+    now += 9_000;
+    const result = await outcome(b, ok);
+    expect(result).toBe('rejected:OPEN:10000');
+    expect(changes.at(-1)).toMatchObject({ from: 'HALF_OPEN', to: 'OPEN', reason: 'probes timed out' });
+  });
+});
+
+describe('operators', () => {
+  it('force it open, disable it, and reset it', async () => {
+    const b = breaker();
+    await setBreakerState(store, 'payments', 'FORCED_OPEN', now);
+    now += 1_000;
+    expect(await outcome(b, ok)).toMatch(/^rejected:FORCED_OPEN/);
+    await setBreakerState(store, 'payments', 'DISABLED', now);
+    now += 1_000;
+    for (let i = 0; i < 20; i++) expect(await outcome(b, boom)).toBe('failed');
+    expect((await b.state()).state).toBe('DISABLED');
+    await setBreakerState(store, 'payments', 'CLOSED', now);
+    now += 1_000;
+    expect(await outcome(b, ok)).toBe('ok');
+    expect((await b.state()).version).toBe(3);
+  });
+});
+
+describe('when the shared store is unreachable', () => {
+  const unreachable: BreakerStore = {
+    read: () => Promise.reject(new Error('ECONNREFUSED')),
+    record: () => Promise.reject(new Error('ECONNREFUSED')),
+    transition: () => Promise.reject(new Error('ECONNREFUSED')),
+    claimProbe: () => Promise.reject(new Error('ECONNREFUSED')),
+    probeSucceeded: () => Promise.reject(new Error('ECONNREFUSED')),
+  };
+
+  it('never fails a call for it, and still protects the dependency with its own counts', async () => {
+    const storeErrors: unknown[] = [];
+    const b = breaker({ store: unreachable, onStoreError: (e) => storeErrors.push(e) });
+    expect(await outcome(b, ok)).toBe('ok');
+    expect(b.isolated).toBe(true);
+    expect(storeErrors.length).toBeGreaterThan(0);
+    await trip(b);
+    expect(await outcome(b, ok)).toMatch(/^rejected:OPEN/);
+  });
+
+  it('goes back to the shared state when the store answers again', async () => {
+    let down = true;
+    const flaky = new Proxy(store, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (...args: unknown[]) => (down ? Promise.reject(new Error('down')) : (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+      },
+    });
+    const b = breaker({ store: flaky });
+    await outcome(b, ok);
+    expect(b.isolated).toBe(true);
+    await setBreakerState(store, 'payments', 'FORCED_OPEN', now); // the fleet's state, set while this instance was cut off
+    down = false;
+    now += 6_000;
+    expect(await outcome(b, ok)).toMatch(/^rejected:FORCED_OPEN/);
+    expect(b.isolated).toBe(false);
+  });
+});
