@@ -21,6 +21,7 @@ import { freePort } from '../scripts/local-cloud/services/ports.ts';
 import { AWS_PUBLISHED, LATENCY_APP, log, ms, percentile, ratio, ROOT, s, SAMPLES, sleep, type Row } from './common.ts';
 import { eventStoreFigures, projectionLagFigures } from './event-store.ts';
 import { pubSubFigures } from './pub-sub.ts';
+import { circuitBreakerFigures } from './circuit-breaker.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -180,6 +181,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'event-store': eventStoreFigures,
   'projection-lag': projectionLagFigures,
   'pub-sub': pubSubFigures,
+  'circuit-breaker': circuitBreakerFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

@@ -105,9 +105,13 @@ export class DistributedCircuitBreaker {
   }
 
   private async probe<T>(record: BreakerRecord, fn: () => Promise<T>): Promise<T> {
+    // Every probe of this period is out: fail fast on what we know, without asking the store again.
+    if (record.probesClaimed >= this.policy.halfOpenProbes) throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
     const claimed = await this.withStore((store) => store.claimProbe(this.name, record.version, this.policy.halfOpenProbes));
     if (!claimed) {
-      void this.refresh().catch(() => undefined);
+      if (this.cached?.record.version === record.version) {
+        this.cached = { ...this.cached, record: { ...record, probesClaimed: this.policy.halfOpenProbes } };
+      }
       throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
     }
     let result: T;
@@ -168,8 +172,12 @@ export class DistributedCircuitBreaker {
       await this.flush();
       if (this.cached && this.cached.readAt === now) return this.cached.record;
     }
-    // Open and not yet due for a probe: fail fast on the copy while a fresh one is fetched.
-    if (cached?.record.state === 'OPEN' && now < (cached.record.nextProbeAt ?? 0)) {
+    // Open and not yet due for a probe, or probing with every probe out: fail fast on the copy while a
+    // fresh one is fetched.
+    const failingFast =
+      (cached?.record.state === 'OPEN' && now < (cached.record.nextProbeAt ?? 0)) ||
+      (cached?.record.state === 'HALF_OPEN' && cached.record.probesClaimed >= this.policy.halfOpenProbes && !probesTimedOut(cached.record, now, this.policy));
+    if (cached && failingFast) {
       void this.refresh().catch(() => undefined);
       return cached.record;
     }

@@ -1,0 +1,136 @@
+/**
+ * The shared (DynamoDB) circuit breaker against opossum, the per-instance in-memory breaker, side by side:
+ * M simulated instances call a dependency that dies mid-run and comes back.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import CircuitBreaker from 'opossum';
+import { DistributedCircuitBreaker, DynamoDbBreakerStore, isBrokenCircuitError, type BreakerPolicy } from '../lambdas/patterns/circuit-breaker/index.ts';
+import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
+import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { createTable } from '../test/helpers/tables.ts';
+import { log, ms, percentile, ratio, sleep, type Row } from './common.ts';
+
+const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, windowMs: 2_000, bucketMs: 200, openMs: 500, maxOpenMs: 2_000, halfOpenProbes: 3, stateCacheMs: 200 };
+const OPOSSUM = { errorThresholdPercentage: 50, volumeThreshold: 10, rollingCountTimeout: 2_000, rollingCountBuckets: 10, resetTimeout: 500, timeout: false as const };
+
+interface Dependency {
+  alive: boolean;
+  callsWhileDead: number;
+  call(): Promise<string>;
+}
+
+function dependency(): Dependency {
+  const dep: Dependency = {
+    alive: true,
+    callsWhileDead: 0,
+    async call() {
+      await sleep(2);
+      if (dep.alive) return 'ok';
+      dep.callsWhileDead++;
+      throw new Error('connection refused');
+    },
+  };
+  return dep;
+}
+
+/** One side's run: healthy, dead for 2 s, then back until every instance gets a call through. */
+async function scenario(instances: number, makeCaller: (dep: Dependency) => () => Promise<unknown>) {
+  const dep = dependency();
+  const callers = Array.from({ length: instances }, () => makeCaller(dep));
+  const failFast: number[] = [];
+  let stop = false;
+  const recoveredAt: (number | undefined)[] = callers.map(() => undefined);
+  let revivedAt = 0;
+  const loops = callers.map(async (call, i) => {
+    while (!stop) {
+      const started = performance.now();
+      try {
+        await call();
+        if (revivedAt && recoveredAt[i] === undefined) recoveredAt[i] = performance.now();
+      } catch (error) {
+        if ((error as { isBrokenCircuitError?: boolean; code?: string }).isBrokenCircuitError || (error as { code?: string }).code === 'EOPENBREAKER') {
+          failFast.push(performance.now() - started);
+        }
+      }
+      await sleep(5);
+    }
+  });
+  await sleep(1_000);
+  dep.alive = false;
+  await sleep(2_000);
+  dep.alive = true;
+  revivedAt = performance.now();
+  const deadline = revivedAt + 10_000;
+  while (recoveredAt.some((t) => t === undefined) && performance.now() < deadline) await sleep(20);
+  stop = true;
+  await Promise.all(loops);
+  const recovery = Math.max(...recoveredAt.map((t) => (t ?? deadline) - revivedAt));
+  return { callsWhileDead: dep.callsWhileDead, failFast, recovery };
+}
+
+export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
+  const dynamo = await startDynamoDbLocal();
+  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  let requests = 0;
+  raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'initialize', name: 'benchCounter' });
+  const store = new DynamoDbBreakerStore(DynamoDBDocumentClient.from(raw), 'breakers');
+  try {
+    await createTable(raw, 'breakers', [{ name: 'name', type: 'S' }]);
+    let run = 0;
+    for (const instances of [1, 4, 16]) {
+      const name = `dependency-${instances}-${run++}`;
+      const ours = await scenario(instances, (dep) => {
+        const breaker = new DistributedCircuitBreaker({ name, store, policy: POLICY });
+        return () => breaker.execute(() => dep.call());
+      });
+      const peer = await scenario(instances, (dep) => {
+        const breaker = new CircuitBreaker(() => dep.call(), OPOSSUM);
+        return () => breaker.fire();
+      });
+      log(`M=${instances}: calls to the dead dependency ours ${ours.callsWhileDead}, opossum ${peer.callsWhileDead}; recovery ${ms(ours.recovery)} vs ${ms(peer.recovery)}`);
+      rows.push({
+        figure: `calls reaching a dependency while it is dead for 2 s, ${instances} instance${instances > 1 ? 's' : ''}`,
+        value: String(ours.callsWhileDead),
+        baseline: `opossum (per instance): ${peer.callsWhileDead}`,
+        ratio: ratio(ours.callsWhileDead, peer.callsWhileDead),
+      });
+      if (instances === 16) {
+        for (const p of [50, 99]) {
+          const value = percentile(ours.failFast, p);
+          const baseline = percentile(peer.failFast, p);
+          rows.push({ figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 5 ms)`, value: ms(value), baseline: `opossum (in memory): ${ms(baseline)}`, ratio: ratio(value, baseline) });
+        }
+        rows.push({
+          figure: 'time until every one of 16 instances gets a call through after the dependency returns',
+          value: ms(ours.recovery),
+          baseline: `opossum: ${ms(peer.recovery)}`,
+          ratio: ratio(ours.recovery, peer.recovery),
+        });
+      }
+    }
+
+    // The hot path on a healthy dependency: DynamoDB requests per call, 4 instances for 3 s.
+    const breakers = Array.from({ length: 4 }, () => new DistributedCircuitBreaker({ name: 'healthy', store, policy: POLICY }));
+    const until = performance.now() + 3_000;
+    let calls = 0;
+    requests = 0;
+    await Promise.all(
+      breakers.map(async (breaker) => {
+        while (performance.now() < until) {
+          await breaker.execute(async () => 'ok').catch((error: unknown) => {
+            if (!isBrokenCircuitError(error)) throw error;
+          });
+          calls++;
+          await sleep(1);
+        }
+      }),
+    );
+    const perCall = requests / calls;
+    log(`healthy: ${requests} DynamoDB requests for ${calls} calls (${perCall.toFixed(3)} per call)`);
+    rows.push({ figure: 'DynamoDB requests per call on a healthy dependency (4 instances, ~1 call/ms each)', value: perCall.toFixed(3), baseline: 'goal: < 0.2', ratio: ratio(perCall, 0.2) });
+  } finally {
+    raw.destroy();
+    await dynamo.stop();
+  }
+}
