@@ -9,6 +9,8 @@ export interface ServiceEndpoints {
   readonly snsSqs: string;
   /** SNS through a proxy that can be taken down (`LocalCloud.setServiceDown`). @default snsSqs */
   readonly sns?: string;
+  /** SSM Parameter Store and Secrets Manager (the local cloud's own emulation). */
+  readonly parameters?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -22,5 +24,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.snsSqs,
     AWS_ENDPOINT_URL_SNS: endpoints.sns ?? endpoints.snsSqs,
+    ...(endpoints.parameters ? { AWS_ENDPOINT_URL_SSM: endpoints.parameters, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.parameters } : {}),
   };
 }

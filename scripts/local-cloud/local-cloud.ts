@@ -22,6 +22,7 @@ import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startOutageProxy } from './services/outage-proxy.ts';
+import { LocalParameterStore } from './services/parameters.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { creationOrder } from './template.ts';
 
@@ -207,7 +208,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const provisionStarted = performance.now();
     const snsProxy = await startOutageProxy(snsSqs.endpoint, 'SNS');
     cleanups.push(() => snsProxy.stop());
-    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint };
+    const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
+    await parameterStore.start();
+    cleanups.push(() => parameterStore.stop());
+    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -215,6 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
       sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
       sns: new SNSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
+      parameters: parameterStore,
     };
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
     cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));

@@ -23,6 +23,7 @@ export function startupReport(cloud: LocalCloud): string {
         ['REST API (API Gateway)', cloud.url],
         ['DynamoDB + Streams (DynamoDB Local)', cloud.endpoints.dynamodb],
         ['SNS + SQS (fauxqs)', cloud.endpoints.snsSqs],
+        ['SSM parameters + Secrets Manager (local)', cloud.endpoints.parameters ?? ''],
       ],
     ),
   );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { provisionTable } from './dynamodb.ts';
 import { provisionQueue, provisionSubscription, provisionTopic } from './messaging.ts';
+import { provisionParameter, provisionSecret } from './parameters.ts';
 import type { LocalServices, ProvisionedResource, Provisioner, ResolvedResource } from './types.ts';
 import { arn, physicalName } from './types.ts';
 
@@ -66,6 +67,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::ApiGateway::UsagePlan': { kind: 'emulated', provision: byId() },
   'AWS::ApiGateway::UsagePlanKey': { kind: 'emulated', provision: byId() },
   'AWS::ApiGateway::GatewayResponse': { kind: 'emulated', provision: byId() },
+  'AWS::SSM::Parameter': { kind: 'emulated', provision: provisionParameter },
+  'AWS::SecretsManager::Secret': { kind: 'emulated', provision: provisionSecret },
 
   'AWS::IAM::Role': { kind: 'no local effect', provision: named('iam', (n) => `role/${n}`, 'RoleName') },
   'AWS::IAM::Policy': { kind: 'no local effect', provision: byId() },

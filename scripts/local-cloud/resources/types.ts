@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalParameterStore } from '../services/parameters.ts';
 
 /** A template resource with every intrinsic in its properties resolved. */
 export interface ResolvedResource {
@@ -22,6 +23,8 @@ export interface LocalServices {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
+  /** SSM parameters and Secrets Manager secrets, served on their own endpoint. */
+  readonly parameters: LocalParameterStore;
 }
 
 export type Provisioner = (resource: ResolvedResource, services: LocalServices) => Promise<ProvisionedResource>;

@@ -1,0 +1,158 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface StoredParameter {
+  name: string;
+  type: string;
+  value: string;
+  version: number;
+  modified: Date;
+}
+
+interface StoredSecret {
+  name: string;
+  arn: string;
+  value: string;
+  versionId: string;
+  created: Date;
+}
+
+/**
+ * SSM Parameter Store and Secrets Manager, as far as configuration and secrets need them: the reads the
+ * AWS SDK (and Powertools Parameters) make, and the writes an operator makes to change a policy. Both speak
+ * AWS's JSON 1.1 protocol on one endpoint, told apart by `X-Amz-Target`. State is in memory: a restart
+ * provisions the template's values again.
+ */
+export class LocalParameterStore {
+  readonly parameters = new Map<string, StoredParameter>();
+  readonly secrets = new Map<string, StoredSecret>();
+  endpoint = '';
+  private server?: ReturnType<typeof createServer>;
+  private readonly region: string;
+  private readonly accountId: string;
+
+  constructor(region: string, accountId: string) {
+    this.region = region;
+    this.accountId = accountId;
+  }
+
+  putParameter(name: string, value: string, type = 'String'): StoredParameter {
+    const previous = this.parameters.get(name);
+    const parameter = { name, type, value, version: (previous?.version ?? 0) + 1, modified: new Date() };
+    this.parameters.set(name, parameter);
+    return parameter;
+  }
+
+  /** Creates a secret (keeping the value a persisted one already has); returns its ARN, which is its Ref. */
+  putSecret(name: string, value: string): string {
+    const existing = this.secrets.get(name);
+    const arn = existing?.arn ?? `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${name}-${randomBytes(3).toString('hex')}`;
+    this.secrets.set(name, { name, arn, value, versionId: randomUUID(), created: new Date() });
+    return arn;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let input: Record<string, any> = {};
+    try {
+      input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>) : {};
+    } catch {
+      return this.reply(res, 400, { __type: 'SerializationException', message: 'Body is not JSON' });
+    }
+    const [service, action] = target.split('.');
+    const result = service === 'AmazonSSM' ? this.ssm(action!, input) : service === 'secretsmanager' ? this.secretsManager(action!, input) : undefined;
+    if (!result) return this.reply(res, 400, { __type: 'UnknownOperationException', message: `${target} is not emulated locally` });
+    this.reply(res, result.status, result.body);
+  }
+
+  private ssm(action: string, input: Record<string, any>): { status: number; body: unknown } | undefined {
+    const describe = (p: StoredParameter) => ({
+      Name: p.name,
+      Type: p.type,
+      Value: p.value,
+      Version: p.version,
+      LastModifiedDate: p.modified.getTime() / 1000,
+      ARN: `arn:aws:ssm:${this.region}:${this.accountId}:parameter/${p.name.replace(/^\//, '')}`,
+      DataType: 'text',
+    });
+    switch (action) {
+      case 'GetParameter': {
+        const parameter = this.parameters.get(String(input.Name));
+        if (!parameter) return { status: 400, body: { __type: 'ParameterNotFound', message: `Parameter ${input.Name} not found` } };
+        return { status: 200, body: { Parameter: describe(parameter) } };
+      }
+      case 'GetParameters': {
+        const names = (input.Names ?? []) as string[];
+        return {
+          status: 200,
+          body: { Parameters: names.filter((n) => this.parameters.has(n)).map((n) => describe(this.parameters.get(n)!)), InvalidParameters: names.filter((n) => !this.parameters.has(n)) },
+        };
+      }
+      case 'PutParameter': {
+        if (this.parameters.has(String(input.Name)) && !input.Overwrite) {
+          return { status: 400, body: { __type: 'ParameterAlreadyExists', message: `Parameter ${input.Name} exists; pass Overwrite` } };
+        }
+        const parameter = this.putParameter(String(input.Name), String(input.Value), String(input.Type ?? this.parameters.get(String(input.Name))?.type ?? 'String'));
+        return { status: 200, body: { Version: parameter.version, Tier: 'Standard' } };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private secretsManager(action: string, input: Record<string, any>): { status: number; body: unknown } | undefined {
+    const id = String(input.SecretId);
+    const secret = [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
+    switch (action) {
+      case 'GetSecretValue':
+        if (!secret) return { status: 400, body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` } };
+        return {
+          status: 200,
+          body: { ARN: secret.arn, Name: secret.name, SecretString: secret.value, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: secret.created.getTime() / 1000 },
+        };
+      case 'PutSecretValue': {
+        if (!secret) return { status: 400, body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` } };
+        this.putSecret(secret.name, String(input.SecretString));
+        const updated = this.secrets.get(secret.name)!;
+        return { status: 200, body: { ARN: updated.arn, Name: updated.name, VersionId: updated.versionId, VersionStages: ['AWSCURRENT'] } };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private reply(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+/** `GenerateSecretString` as Secrets Manager does it: a random password, alone or inside a JSON template. */
+export function generateSecretString(spec: Record<string, any>): string {
+  const length = Number(spec.PasswordLength ?? 32);
+  const alphabet = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${spec.ExcludePunctuation ? '' : '!#$%&()*+,-.:;<=>?@[]^_{|}~'}`;
+  const excluded = new Set(String(spec.ExcludeCharacters ?? ''));
+  const usable = [...alphabet].filter((c) => !excluded.has(c));
+  const bytes = randomBytes(length);
+  const password = Array.from(bytes, (b) => usable[b % usable.length]).join('');
+  if (!spec.SecretStringTemplate || !spec.GenerateStringKey) return password;
+  return JSON.stringify({ ...JSON.parse(String(spec.SecretStringTemplate)), [spec.GenerateStringKey]: password });
+}

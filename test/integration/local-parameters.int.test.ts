@@ -1,0 +1,46 @@
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { LocalParameterStore, generateSecretString } from '../../scripts/local-cloud/services/parameters.ts';
+
+let store: LocalParameterStore;
+let ssm: SSMClient;
+let secrets: SecretsManagerClient;
+
+beforeAll(async () => {
+  store = new LocalParameterStore('us-east-1', '000000000000');
+  const endpoint = await store.start();
+  ssm = new SSMClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  secrets = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+});
+
+afterAll(async () => {
+  ssm?.destroy();
+  secrets?.destroy();
+  await store?.stop();
+});
+
+describe('the local SSM Parameter Store and Secrets Manager, through the AWS SDK', () => {
+  it('serves parameters, versions each overwrite, and answers ParameterNotFound', async () => {
+    store.putParameter('/eightfold/policy', '{"timeoutMs":1000}');
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: '/eightfold/policy' }));
+    expect(Parameter).toMatchObject({ Name: '/eightfold/policy', Value: '{"timeoutMs":1000}', Version: 1, Type: 'String' });
+    await expect(ssm.send(new PutParameterCommand({ Name: '/eightfold/policy', Value: 'x', Type: 'String' }))).rejects.toThrow(/Overwrite/);
+    expect(await ssm.send(new PutParameterCommand({ Name: '/eightfold/policy', Value: '{"timeoutMs":2000}', Overwrite: true }))).toMatchObject({ Version: 2 });
+    expect((await ssm.send(new GetParameterCommand({ Name: '/eightfold/policy' }))).Parameter?.Value).toBe('{"timeoutMs":2000}');
+    await expect(ssm.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+  });
+
+  it('serves secrets by name or ARN, takes new values, and answers ResourceNotFoundException', async () => {
+    const arn = store.putSecret('provider-token', generateSecretString({ SecretStringTemplate: '{"user":"eightfold"}', GenerateStringKey: 'token', ExcludePunctuation: true }));
+    const byName = await secrets.send(new GetSecretValueCommand({ SecretId: 'provider-token' }));
+    const { user, token } = JSON.parse(byName.SecretString!) as { user: string; token: string };
+    expect(user).toBe('eightfold');
+    expect(token).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect((await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString).toBe(byName.SecretString);
+    await secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'rotated' }));
+    expect((await secrets.send(new GetSecretValueCommand({ SecretId: 'provider-token' }))).SecretString).toBe('rotated');
+    await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
