@@ -1,9 +1,12 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnRestApi, LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { EventStore } from './constructs/event-store.ts';
+import { Ambassador } from './constructs/ambassador.ts';
+import { CircuitBreakers } from './constructs/circuit-breaker.ts';
 import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
@@ -13,7 +16,12 @@ export interface EightfoldStackProps extends StackProps {
   readonly stage: string;
   /** The app version reported by `GET /health`. */
   readonly version: string;
+  /** The payment provider the ambassador calls (the stand-in stack, or a real one with the same contract). */
+  readonly paymentProvider: { readonly url: string; readonly apiToken: ISecret; readonly faults: ITable };
 }
+
+/** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
+const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
 /** The order service: one REST API in front of the pattern constructs. */
 export class EightfoldStack extends Stack {
@@ -29,6 +37,8 @@ export class EightfoldStack extends Stack {
       deployOptions: { stageName: 'prod' },
       cloudWatchRole: false,
     });
+    // Locally, this API answers on bare paths (the payment provider's is under /restapis/{id}/prod/_user_request_).
+    (this.api.node.defaultChild as CfnRestApi).addMetadata('LocalCloud::DefaultApi', true);
     // API Gateway's own answers (unknown route, bad key, throttled, integration failure) keep the
     // contract too: the error body shape and the X-Served-By header.
     for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
@@ -72,6 +82,19 @@ export class EightfoldStack extends Stack {
     const order = orders.addResource('{orderId}');
     order.addResource('cancel').addMethod('POST', commandIntegration);
     order.addResource('ship').addMethod('POST', commandIntegration);
+
+    // Ambassador + Circuit Breaker: the commands function pays through the ambassador, whose breaker state
+    // every instance shares in the Breakers table.
+    const breakers = new CircuitBreakers(this, 'CircuitBreakers');
+    const overrides = (this.node.tryGetContext('eightfold:outbound') ?? {}) as Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>;
+    const ambassador = new Ambassador(this, 'Ambassador', {
+      targets: {
+        'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider'], authSecret: props.paymentProvider.apiToken },
+      },
+    });
+    breakers.useFrom(commands);
+    ambassador.useFrom(commands);
+    order.addResource('payment').addMethod('POST', commandIntegration);
 
     // Query side: the projector keeps OrdersView; the queries function only reads (the view, and the
     // event store for the audit trail and time travel).
@@ -117,10 +140,38 @@ export class EightfoldStack extends Stack {
     queries.addEnvironment('NOTIFICATIONS_TABLE', notificationsTable.tableName);
     this.api.root.getResource('customers')!.getResource('{customerId}')!.addResource('notifications').addMethod('GET', queryIntegration);
 
+    // Operations, behind an API key: breakers everywhere, fault injection everywhere but production.
+    const ops = new EightfoldFunction(this, 'OpsFunction', {
+      handler: 'ops',
+      serviceName: 'ops',
+      environment: {
+        BREAKERS_TABLE: breakers.table.tableName,
+        KNOWN_BREAKERS: 'payment-provider',
+        EIGHTFOLD_STAGE: props.stage,
+        FAULTS_TABLE: props.paymentProvider.faults.tableName,
+      },
+    });
+    breakers.grantOperate(ops);
+    const opsIntegration = new LambdaIntegration(ops);
+    const opsResource = this.api.root.addResource('ops');
+    const breakersResource = opsResource.addResource('breakers');
+    breakersResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
+    breakersResource.addResource('{name}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+    if (props.stage !== 'prod') {
+      props.paymentProvider.faults.grant(ops, 'dynamodb:PutItem');
+      opsResource.addResource('faults').addResource('{target}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+    }
+    const opsKey = this.api.addApiKey('OpsApiKey', { apiKeyName: `eightfold-${props.stage}-ops`, description: 'Operators of Eightfold (/ops/*)' });
+    const opsPlan = this.api.addUsagePlan('OpsUsagePlan', { name: `eightfold-${props.stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
+    opsPlan.addApiKey(opsKey);
+    opsPlan.addApiStage({ stage: this.api.deploymentStage });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
     new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
     new CfnOutput(this, 'OrdersViewTableName', { value: readModel.ordersView.tableName, description: 'The orders read model' });
     new CfnOutput(this, 'OrderEventsTopicArn', { value: pubSub.topic.topicArn, description: 'Order events (FIFO), published from the event stream' });
+    new CfnOutput(this, 'OpsApiKeyId', { value: opsKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id> gives the x-api-key value' });
+    new CfnOutput(this, 'BreakerTransitionsTopicArn', { value: breakers.transitions.topicArn, description: 'Every circuit-breaker transition (subscribe to be told)' });
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
     for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });

@@ -4,13 +4,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
-import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode } from '../domain/orders/index.ts';
+import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
+import { isOutboundError } from '../patterns/ambassador/index.ts';
+import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
 import { dynamodb, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { emptyBodySchema, idSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
+import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
+import { ambassadorFor } from '../shared/outbound.ts';
+
+const paymentProvider = ambassadorFor('payment-provider');
 
 const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
@@ -30,6 +35,13 @@ function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
     return errorResponse(409, 'VERSION_CONFLICT', error.message, { currentVersion: error.currentVersion }, { ETag: etag(error.currentVersion) });
   }
   if (isEventTooLargeError(error)) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
+  if (isBrokenCircuitError(error)) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return errorResponse(503, 'PAYMENT_UNAVAILABLE', `Payments are paused (circuit ${error.state}); retry in ${seconds} s`, { retryAfterSeconds: seconds }, { 'Retry-After': String(seconds) });
+  }
+  if (isOutboundError(error)) {
+    return errorResponse(503, 'PAYMENT_UNAVAILABLE', 'The payment provider did not answer; nothing was charged twice, retry shortly', { retryAfterSeconds: 5 }, { 'Retry-After': '5' });
+  }
   if (error instanceof IdempotencyValidationError) {
     return errorResponse(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
   }
@@ -75,6 +87,44 @@ async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'Sh
   return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status }, { ETag: etag(result.version) });
 }
 
+/**
+ * POST /orders/{orderId}/payment: charge the order's total through the ambassador (timeouts, retries,
+ * breaker), then record the outcome. The provider's idempotency key is the order and the version it was
+ * charged at, so a retried request, or a retry after a timeout, never charges twice.
+ */
+async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const orderId = idSchema.safeParse(event.pathParameters?.orderId);
+  if (!orderId.success) throw new HttpError(404, 'ORDER_NOT_FOUND', 'No order has this id');
+  const { cardToken } = parseJsonBody(event, paymentSchema, { optional: true });
+  // An open breaker answers 503 before the order is even read.
+  await paymentProvider.failFastIfOpen();
+  const metadata = metadataOf(event, 'api');
+  const loaded = await orderEventStore.load(orderId.data, orderDecider);
+  const now = new Date().toISOString();
+  // The decider judges payability before any money moves (unknown → 404, not PLACED → 409).
+  orderDecider.decide({ type: 'PayOrder', data: { orderId: orderId.data, payment: { status: 'DECLINED', reason: 'dry run' } }, now }, loaded.state);
+  const total = loaded.state.status === 'NONE' ? 0 : loaded.state.totalCents;
+  const charge = await paymentProvider.send({
+    method: 'POST',
+    path: '/charges',
+    body: { orderId: orderId.data, amountCents: total, currency: 'USD', ...(cardToken ? { cardToken } : {}) },
+    idempotencyKey: `${orderId.data}:v${loaded.version}`,
+    correlationId: metadata.correlationId,
+  });
+  const answer = charge.body as { chargeId?: string; status?: string; reason?: string; amountCents?: number };
+  if (charge.status >= 400 || (answer.status !== 'APPROVED' && answer.status !== 'DECLINED')) {
+    logger.error('unexpected answer from the payment provider', { status: charge.status, body: charge.body });
+    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', 'The payment provider refused the request; nothing was charged');
+  }
+  const payment: PaymentOutcome =
+    answer.status === 'APPROVED' ? { status: 'APPROVED', paymentId: answer.chargeId!, amountCents: answer.amountCents! } : { status: 'DECLINED', reason: answer.reason ?? 'DECLINED' };
+  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, { type: 'PayOrder', data: { orderId: orderId.data, payment }, now }, metadata, { expectedVersion: loaded.version });
+  if (payment.status === 'DECLINED') {
+    return errorResponse(402, 'PAYMENT_DECLINED', `The payment was declined: ${payment.reason}`, { reason: payment.reason, version: result.version }, { ETag: etag(result.version) });
+  }
+  return jsonResponse(200, { orderId: orderId.data, status: 'PAID', version: result.version }, { ETag: etag(result.version) });
+}
+
 async function commands(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   try {
     switch (`${event.httpMethod} ${event.resource}`) {
@@ -90,6 +140,8 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
         return await transition(event, 'CancelOrder');
       case 'POST /orders/{orderId}/ship':
         return await transition(event, 'ShipOrder');
+      case 'POST /orders/{orderId}/payment':
+        return await pay(event);
       default:
         return errorResponse(404, 'NOT_FOUND', `No command at ${event.httpMethod} ${event.path}`);
     }

@@ -26,3 +26,6 @@ export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
 
 /** Cancel takes an optional empty JSON object; anything else is a mistake worth reporting. */
 export const emptyBodySchema = z.object({}).strict();
+
+/** POST /orders/{orderId}/payment: an optional card token (see the provider stand-in for test tokens). */
+export const paymentSchema = z.strictObject({ cardToken: z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/).optional() });

@@ -23,6 +23,7 @@ import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startOutageProxy } from './services/outage-proxy.ts';
 import { LocalParameterStore } from './services/parameters.ts';
+import { freePort } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { creationOrder } from './template.ts';
 
@@ -56,6 +57,8 @@ export interface LocalCloudOptions {
   readonly timeScale?: number;
   /** Concurrent sandboxes of a function that reserves no concurrency. @default 4 */
   readonly functionConcurrency?: number;
+  /** The value of every API key the template leaves without one (Eightfold: EIGHTFOLD_API_KEY). @default random, in the start-up report */
+  readonly apiKeyValue?: string;
   /** The REST API served on bare paths, by logical id or name. @default the first one */
   readonly defaultApi?: string;
   /** Receives every log line (functions, pollers, scheduler). @default stdout, prefixed */
@@ -72,6 +75,8 @@ export interface LocalResource {
   readonly properties: Record<string, any>;
   /** The CDK construct path (`aws:cdk:path` metadata), e.g. `MyStack/Orders/Resource`. */
   readonly constructPath?: string;
+  /** The template's `Metadata` of the resource. */
+  readonly metadata: Record<string, unknown>;
 }
 
 export interface StartupTimings {
@@ -81,6 +86,23 @@ export interface StartupTimings {
   readonly provisionMs: number;
   readonly totalMs: number;
 }
+
+/**
+ * Rewrites API Gateway URLs (`https://{id}.execute-api.{region}.amazonaws.com/{stage}/…`, as `RestApi.url`
+ * builds them) in resolved properties to the local gateway, LocalStack-style, so that a function can call
+ * another stack's API by the URL CloudFormation would give it.
+ */
+function localApiUrls(value: unknown, apiBaseUrl: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/([A-Za-z0-9_-]+)/g, `${apiBaseUrl}/restapis/$1/$2/_user_request_`);
+  }
+  if (Array.isArray(value)) return value.map((v) => localApiUrls(v, apiBaseUrl));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localApiUrls(v, apiBaseUrl)]));
+  return value;
+}
+
+/** Template metadata that makes a REST API the one the local cloud serves on bare paths (`/health`, not `/restapis/…`). */
+export const DEFAULT_API_METADATA = 'LocalCloud::DefaultApi';
 
 /** Everything `startLocalCloud` started, and the handles tests and tools use. */
 export interface LocalCloud {
@@ -132,6 +154,8 @@ interface Deployment {
 
 /** What deploying needs from the running local cloud. */
 interface DeployContext {
+  /** Where the local API Gateway listens: execute-api URLs in the template point here. */
+  readonly apiBaseUrl: string;
   readonly services: LocalServices;
   readonly streams: DynamoDBStreamsClient;
   readonly endpoints: ServiceEndpoints;
@@ -235,7 +259,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return runtime;
     };
     const invoke = (id: string, event: unknown): Promise<InvokeOutcome> => findFunction(id).invoke(event);
-    const context: DeployContext = { services, streams, endpoints, options, checkpoints, log, invoke };
+    // The gateway's port is chosen before deploying, so execute-api URLs can be resolved to it.
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port === 0 ? await freePort() : (options.port ?? 3000);
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const context: DeployContext = { apiBaseUrl: url, services, streams, endpoints, options, checkpoints, log, invoke };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
     cleanups.push(() => undeploy(current));
@@ -248,14 +276,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log: (line) => log('api-gateway', line),
     });
     const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
-    await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+    await listen(server, port, host);
     cleanups.push(() => closeServer(server));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
 
     const provisionMs = performance.now() - provisionStarted;
-    const host = options.host ?? '127.0.0.1';
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     if (persist) {
       mkdirSync(persist, { recursive: true });
       writeFileSync(join(persist, 'endpoints.json'), JSON.stringify({ url, ...endpoints }, null, 2));
@@ -334,7 +358,7 @@ async function undeploy(deployment: Deployment | undefined, keepFunctions = fals
  */
 async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Deployment | undefined): Promise<Deployment> {
   const { services, endpoints, options, log } = ctx;
-  const resources = await provisionStacks(stacks, services, options.parameters ?? {});
+  const resources = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl);
   await undeploy(previous, true);
 
   // Lambda functions, each in its own pool of worker threads.
@@ -354,11 +378,13 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
   const previousKeys = new Map(previous?.apiModel.keys.map((k) => [k.id, k.value]));
   const apiModel = buildApiGatewayModel(
     resources,
-    (id) => previousKeys.get(id) ?? randomBytes(30).toString('base64url').slice(0, 40),
+    (id) => previousKeys.get(id) ?? options.apiKeyValue ?? randomBytes(30).toString('base64url').slice(0, 40),
   );
+  // The API on bare paths: as asked, else the one whose template metadata claims it, else the first.
+  const apis = resources.filter((r) => r.type === 'AWS::ApiGateway::RestApi');
   const defaultApiId = options.defaultApi
-    ? resources.find((r) => r.type === 'AWS::ApiGateway::RestApi' && (r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi))?.physicalId
-    : undefined;
+    ? apis.find((r) => r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi)?.physicalId
+    : apis.find((r) => r.metadata[DEFAULT_API_METADATA] === true)?.physicalId;
 
   const pollers = resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping').map((r) => createPoller(r, resources, functionsByKey, ctx));
   for (const poller of pollers) poller.start();
@@ -426,7 +452,7 @@ function findResource(resources: LocalResource[], id: string, stackName: string 
 }
 
 /** Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. */
-async function provisionStacks(stacks: StackArtifact[], services: LocalServices, parameterValues: Record<string, string>): Promise<LocalResource[]> {
+async function provisionStacks(stacks: StackArtifact[], services: LocalServices, parameterValues: Record<string, string>, apiBaseUrl: string): Promise<LocalResource[]> {
   const unknown = stacks.flatMap((s) =>
     Object.entries(s.template.Resources)
       .filter(([, r]) => !provisionerFor(r.Type))
@@ -465,7 +491,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
       const type = provisionerFor(cfn.Type)!;
       let properties: Record<string, any>;
       try {
-        properties = resolve(cfn.Properties ?? {}, ctx) as Record<string, any>;
+        properties = localApiUrls(resolve(cfn.Properties ?? {}, ctx), apiBaseUrl) as Record<string, any>;
       } catch (error) {
         throw new Error(`${stack.stackName}/${logicalId} (${cfn.Type}): ${(error as Error).message}`);
       }
@@ -480,6 +506,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
         attributes: provisioned.attributes,
         properties,
         constructPath: cfn.Metadata?.['aws:cdk:path'] as string | undefined,
+        metadata: cfn.Metadata ?? {},
       };
       made.set(logicalId, record);
       all.push(record);

@@ -40,6 +40,8 @@ const options: LocalCloudOptions = {
   parameters: pairs(values.parameter),
   context: pairs(values.context),
   timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
+  // The ops API key is whatever the operator sets; otherwise a random one, shown in the start-up report.
+  apiKeyValue: process.env.EIGHTFOLD_API_KEY || undefined,
 };
 
 let cloud: LocalCloud | undefined;

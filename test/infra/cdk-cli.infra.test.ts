@@ -18,9 +18,12 @@ describe('the pinned CDK CLI', () => {
     const output = `${stdout}\n${stderr}`;
     expect(output).not.toMatch(/warn|deprecat|not configured|notice/i);
     // The CLI really ran the app: the template is there, its functions' code staged beside it.
-    const template = JSON.parse(readFileSync(join(outDir, 'Eightfold-dev.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBeGreaterThanOrEqual(7);
+    const templates = readdirSync(outDir).filter((name) => name.endsWith('.template.json'));
+    expect(templates.sort()).toEqual(['Eightfold-dev.template.json', 'EightfoldPaymentProvider-dev.template.json']);
+    const functions = templates.flatMap((name) =>
+      Object.values((JSON.parse(readFileSync(join(outDir, name), 'utf8')) as { Resources: Record<string, { Type: string }> }).Resources).filter((r) => r.Type === 'AWS::Lambda::Function'),
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(9);
     expect(readdirSync(outDir).filter((name) => name.startsWith('asset.'))).toHaveLength(functions.length);
   });
 });

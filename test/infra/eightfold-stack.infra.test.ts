@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EightfoldStack } from '../../lib/eightfold-stack.ts';
+import { PaymentProviderStack } from '../../lib/payment-provider-stack.ts';
 import { RESOURCE_TYPES } from '../../scripts/local-cloud/resources/catalog.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -11,8 +12,9 @@ let stack: EightfoldStack;
 let template: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true } });
-  stack = new EightfoldStack(app, 'Eightfold-test', { stage: 'test', version });
+  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  const paymentProvider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-test', {});
+  stack = new EightfoldStack(app, 'Eightfold-test', { stage: 'test', version, paymentProvider });
   template = Template.fromStack(stack);
 });
 
@@ -83,12 +85,12 @@ describe('EightfoldStack: event store and command side', () => {
     });
   });
 
-  it('routes POST /orders, /orders/{orderId}/cancel and /ship to the commands function', () => {
+  it('routes POST /orders, /orders/{orderId}/cancel, /ship and /payment to the commands function', () => {
     const commands = stack.resolve((stack.node.findChild('CommandsFunction') as unknown as { functionArn: string }).functionArn);
     const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
-    expect(paths).toEqual(expect.arrayContaining(['orders', '{orderId}', 'cancel', 'ship']));
+    expect(paths).toEqual(expect.arrayContaining(['orders', '{orderId}', 'cancel', 'ship', 'payment']));
     const postMethods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }));
-    expect(postMethods).toHaveLength(3);
+    expect(postMethods).toHaveLength(4);
     for (const method of postMethods) {
       expect(JSON.stringify((method as { Properties: { Integration: unknown } }).Properties.Integration)).toContain(JSON.stringify(commands).slice(1, -1));
     }
@@ -156,7 +158,7 @@ describe('EightfoldStack: Pub/Sub', () => {
     Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m).includes(functionId)) as { Properties: Record<string, unknown> };
 
   it('publishes to a FIFO topic that deduplicates by explicit id, not by content', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 1);
+    expect(Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { FifoTopic: true } }))).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, ContentBasedDeduplication: false, FifoThroughputScope: 'MessageGroup' });
   });
 

@@ -59,6 +59,20 @@ export class DistributedCircuitBreaker {
     return this.admit(await this.currentRecord(), fn, 0);
   }
 
+  /**
+   * Throws BrokenCircuitError if a call now would be refused without trying (OPEN and not yet due for a
+   * probe, FORCED_OPEN, or every probe out): lets a caller skip its own work before the call.
+   */
+  async failFastIfOpen(): Promise<void> {
+    const record = await this.currentRecord();
+    const now = this.clock();
+    if (record.state === 'FORCED_OPEN') throw new BrokenCircuitError(this.name, 'FORCED_OPEN', this.policy.openMs);
+    if (record.state === 'OPEN' && now < (record.nextProbeAt ?? 0)) throw new BrokenCircuitError(this.name, 'OPEN', (record.nextProbeAt ?? 0) - now);
+    if (record.state === 'HALF_OPEN' && record.probesClaimed >= this.policy.halfOpenProbes && !probesTimedOut(record, now, this.policy)) {
+      throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
+    }
+  }
+
   /** This instance's view of the breaker (at most `stateCacheMs` old). */
   async state(): Promise<BreakerRecord> {
     return this.currentRecord();

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch } from './model.ts';
@@ -105,7 +105,7 @@ export class LocalApiGateway {
     let apiKey: { id: string; value: string } | undefined;
     if (apiMethod.apiKeyRequired) {
       const presented = lowerCaseLookup(headers, 'x-api-key');
-      const key = this.model.keys.find((k) => k.enabled && k.value === presented);
+      const key = this.model.keys.find((k) => k.enabled && sameSecret(k.value, presented));
       const plans = this.model.plans.filter((p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage));
       if (!key || plans.length === 0) return this.sendGatewayResponse(res, api, 'INVALID_API_KEY', requestId);
       for (const plan of plans) {
@@ -385,4 +385,11 @@ export function parseProxyResponse(payload: unknown): { statusCode: number; head
   const text = (p.body as string | undefined) ?? '';
   const body = p.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   return { statusCode, headers, body };
+}
+
+/** Compares a presented key with a stored one in constant time (hashing first makes the lengths equal). */
+function sameSecret(stored: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(stored), digest(presented));
 }

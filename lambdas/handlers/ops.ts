@@ -1,0 +1,86 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
+import { breakerStore } from '../shared/breakers.ts';
+import { documentClient, requireEnv } from '../shared/clients.ts';
+import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
+import { errorResponse, HttpError, isHttpError, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import { logger } from '../shared/logger.ts';
+
+const breakersTable = requireEnv('BREAKERS_TABLE');
+const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
+const stage = requireEnv('EIGHTFOLD_STAGE');
+const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** A breaker as operators see it: state, window counts, when it opened and when it will next probe. */
+function describe(record: BreakerRecord, now: number) {
+  return {
+    name: record.name,
+    state: record.state,
+    version: record.version,
+    window: windowCounts(record, now, DEFAULT_POLICY),
+    openedAt: iso(record.openedAt),
+    nextProbeAt: record.state === 'OPEN' ? iso(record.nextProbeAt) : null,
+    probes: record.state === 'HALF_OPEN' ? { claimed: record.probesClaimed, succeeded: record.probesSucceeded, of: DEFAULT_POLICY.halfOpenProbes } : null,
+    updatedAt: iso(record.updatedAt),
+  };
+}
+
+function breakerName(event: APIGatewayProxyEvent): string {
+  const name = event.pathParameters?.name ?? '';
+  if (!knownBreakers.includes(name)) throw new HttpError(404, 'BREAKER_NOT_FOUND', `No breaker ${name}; known: ${knownBreakers.join(', ')}`);
+  return name;
+}
+
+async function listBreakers(): Promise<APIGatewayProxyResult> {
+  const { Items = [] } = await documentClient.send(new ScanCommand({ TableName: breakersTable, ConsistentRead: true }));
+  const now = Date.now();
+  const byName = new Map(Items.map((item) => [String(item.name), fromItem(String(item.name), item)]));
+  // Every known breaker is listed, CLOSED if it never saw a call.
+  const names = [...new Set([...knownBreakers, ...byName.keys()])].sort();
+  return jsonResponse(200, { breakers: names.map((name) => describe(byName.get(name) ?? fromItem(name, undefined), now)) });
+}
+
+async function overrideBreaker(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const name = breakerName(event);
+  const { state } = parseJsonBody(event, overrideSchema);
+  const record = await setBreakerState(breakerStore, name, state, Date.now());
+  logger.warn('breaker overridden by an operator', { name, state, version: record.version });
+  return jsonResponse(200, describe(record, Date.now()));
+}
+
+async function injectFaults(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  if (stage === 'prod') throw new HttpError(404, 'NOT_FOUND', 'Fault injection does not exist in production');
+  const target = event.pathParameters?.target ?? '';
+  if (!(FAULT_TARGETS as readonly string[]).includes(target)) throw new HttpError(404, 'FAULT_TARGET_NOT_FOUND', `No fault target ${target}; known: ${FAULT_TARGETS.join(', ')}`);
+  const faults = parseJsonBody(event, faultsSchema);
+  await writeFaults(requireEnv('FAULTS_TABLE'), target as FaultTarget, faults);
+  logger.warn('faults injected', { target, ...faults });
+  return jsonResponse(200, { target, ...faults });
+}
+
+const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
+  'GET /ops/breakers': listBreakers,
+  'PUT /ops/breakers/{name}': overrideBreaker,
+  'PUT /ops/faults/{target}': injectFaults,
+};
+
+/** The operators' API (API key required at the gateway): breakers, and fault injection outside production. */
+async function ops(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
+  if (!route) return errorResponse(404, 'NOT_FOUND', `No operation at ${event.httpMethod} ${event.path}`);
+  try {
+    return await route(event);
+  } catch (error) {
+    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
+    logger.error('operation failed', { error: error as Error });
+    return errorResponse(500, 'INTERNAL', 'The operation failed; retry it');
+  }
+}
+
+export const handler = middy(ops).use(injectLambdaContext(logger));

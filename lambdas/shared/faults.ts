@@ -1,0 +1,27 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { documentClient } from './clients.ts';
+
+/** Faults an operator injects into a stand-in system (`PUT /ops/faults/{target}`), outside production. */
+export const faultsSchema = z.strictObject({
+  /** Share of requests answered 500, from 0 to 1. */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** Added to every request. */
+  latencyMs: z.number().int().min(0).max(60_000).default(0),
+  /** Every request answered 503. */
+  down: z.boolean().default(false),
+});
+export type Faults = z.infer<typeof faultsSchema>;
+export const FAULT_TARGETS = ['payment-provider'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false };
+
+export async function readFaults(table: string, target: FaultTarget): Promise<Faults> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: table, Key: { target }, ConsistentRead: true }));
+  return Item ? faultsSchema.parse({ errorRate: Item.errorRate, latencyMs: Item.latencyMs, down: Item.down }) : NO_FAULTS;
+}
+
+export async function writeFaults(table: string, target: FaultTarget, faults: Faults): Promise<void> {
+  await documentClient.send(new PutCommand({ TableName: table, Item: { target, ...faults, updatedAt: new Date().toISOString() } }));
+}

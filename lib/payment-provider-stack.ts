@@ -1,0 +1,49 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { EightfoldFunction } from './constructs/eightfold-function.ts';
+
+/**
+ * A stand-in for an external payment provider, deployed as its own stack (its own API, its own data) so
+ * that Eightfold reaches it only over HTTP, through its ambassador, as it would a real one. Its faults are
+ * set by Eightfold's ops API through the Faults table, which the legacy stand-in will share.
+ */
+export class PaymentProviderStack extends Stack {
+  readonly url: string;
+  readonly apiToken: Secret;
+  readonly faults: Table;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    this.faults = new Table(this, 'Faults', {
+      partitionKey: { name: 'target', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const charges = new Table(this, 'Charges', {
+      partitionKey: { name: 'idempotencyKey', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.apiToken = new Secret(this, 'ApiToken', {
+      description: 'Bearer token of the payment provider stand-in; Eightfold’s ambassador injects it',
+      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const provider = new EightfoldFunction(this, 'ProviderFunction', {
+      handler: 'payment-provider',
+      serviceName: 'payment-provider',
+      environment: { CHARGES_TABLE: charges.tableName, FAULTS_TABLE: this.faults.tableName, API_TOKEN_SECRET: this.apiToken.secretArn },
+    });
+    charges.grant(provider, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.faults.grant(provider, 'dynamodb:GetItem');
+    this.apiToken.grantRead(provider);
+    const api = new RestApi(this, 'Api', { restApiName: `${id}`, deployOptions: { stageName: 'prod' }, cloudWatchRole: false });
+    api.root.addResource('charges').addMethod('POST', new LambdaIntegration(provider));
+    this.url = api.url;
+    new CfnOutput(this, 'ProviderUrl', { value: api.url, description: 'Base URL of the payment provider stand-in' });
+    new CfnOutput(this, 'ChargesTableName', { value: charges.tableName, description: 'Every charge the provider made, by idempotency key' });
+  }
+}
