@@ -1,0 +1,167 @@
+/**
+ * Payments through the local cloud: commands Lambda → ambassador → breaker → the payment provider stand-in
+ * (its own stack and API), and the operators' API that watches and overrides the breaker and injects faults.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+const API_KEY = 'e2e-operator-key';
+let cloud: LocalCloud;
+let documents: DynamoDBDocumentClient;
+
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${cloud.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
+const json = async <T = Record<string, any>>(response: Response) => (await response.json()) as T;
+
+async function placeOrder(unitPriceCents = 1250): Promise<string> {
+  const response = await call('POST', '/orders', { customerId: 'payer', items: [{ sku: 'LAMP', quantity: 2, unitPriceCents }] });
+  expect(response.status).toBe(201);
+  return (await json(response)).orderId as string;
+}
+
+async function chargesOf(orderId: string): Promise<Record<string, unknown>[]> {
+  const table = cloud.resources.find((r) => r.constructPath?.endsWith('Charges/Resource'))!.physicalId;
+  const { Items = [] } = await documents.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+  return Items.filter((item) => item.orderId === orderId);
+}
+
+async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate?: number }): Promise<void> {
+  expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: () => undefined });
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+});
+
+afterAll(async () => {
+  documents?.destroy();
+  await cloud?.stop();
+});
+
+beforeEach(async () => {
+  await setFaults({});
+  expect((await ops('PUT', '/ops/breakers/payment-provider', { state: 'CLOSED' })).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 1_100)); // every instance's cached breaker state expires
+});
+
+describe('POST /orders/{orderId}/payment', () => {
+  it('charges the order total once and records the payment', async () => {
+    const orderId = await placeOrder();
+    const response = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_visa' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe('"2"');
+    expect(await json(response)).toEqual({ orderId, status: 'PAID', version: 2 });
+    expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ idempotencyKey: `${orderId}:v1`, response: expect.objectContaining({ status: 'APPROVED', amountCents: 2500 }) })]);
+    const view = await json(await call('GET', `/orders/${orderId}?minVersion=2`));
+    expect(view).toMatchObject({ status: 'PAID', version: 2 });
+    const again = await call('POST', `/orders/${orderId}/payment`);
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ error: { code: 'ILLEGAL_TRANSITION' } });
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  });
+
+  it('answers 402 for a declined card, records the decline, and takes another card afterwards', async () => {
+    const orderId = await placeOrder();
+    const declined = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_insufficient_funds' });
+    expect(declined.status).toBe(402);
+    expect(await json(declined)).toEqual({ error: { code: 'PAYMENT_DECLINED', message: expect.any(String), reason: 'INSUFFICIENT_FUNDS', version: 2 } });
+    const events = await json(await call('GET', `/orders/${orderId}/events`));
+    expect(events.events.map((e: { type: string }) => e.type)).toEqual(['OrderPlaced', 'PaymentDeclined']);
+    const paid = await call('POST', `/orders/${orderId}/payment`);
+    expect(await json(paid)).toEqual({ orderId, status: 'PAID', version: 3 });
+  });
+
+  it('refuses bad input and unknown orders without calling the provider', async () => {
+    expect((await call('POST', '/orders/nope-404/payment')).status).toBe(404);
+    const orderId = await placeOrder();
+    const bad = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok visa!', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(await chargesOf(orderId)).toEqual([]);
+  });
+
+  it('charges once when the provider answers too late and the payment is retried', async () => {
+    const orderId = await placeOrder();
+    // Slower than the ambassador's 2 s timeout: every attempt times out, though the provider charges.
+    await setFaults({ latencyMs: 2_500 });
+    const timedOut = await call('POST', `/orders/${orderId}/payment`);
+    expect(timedOut.status).toBe(503);
+    expect(timedOut.headers.get('retry-after')).toBeTruthy();
+    await setFaults({});
+    await eventually(async () => expect(await chargesOf(orderId)).toHaveLength(1), { timeoutMs: 5_000 });
+    const retried = await call('POST', `/orders/${orderId}/payment`);
+    expect(await json(retried)).toEqual({ orderId, status: 'PAID', version: 2 });
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  }, 30_000);
+
+  it('fails fast with 503 and Retry-After while the provider is down, then pays again once it is back', async () => {
+    await setFaults({ down: true });
+    const orders = await Promise.all(Array.from({ length: 6 }, () => placeOrder()));
+    for (const orderId of orders.slice(0, 4)) expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(503);
+    const breakers = await json(await ops('GET', '/ops/breakers'));
+    expect(breakers.breakers).toEqual([expect.objectContaining({ name: 'payment-provider', state: 'OPEN', nextProbeAt: expect.any(String) })]);
+
+    const started = performance.now();
+    const fast = await call('POST', `/orders/${orders[4]}/payment`);
+    const elapsed = performance.now() - started;
+    expect(fast.status).toBe(503);
+    expect(await json(fast)).toMatchObject({ error: { code: 'PAYMENT_UNAVAILABLE' } });
+    const retryAfter = Number(fast.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(5);
+    expect(elapsed).toBeLessThan(50);
+
+    await setFaults({});
+    const paid = await eventually(
+      async () => {
+        const response = await call('POST', `/orders/${orders[5]}/payment`);
+        expect(response.status).toBe(200);
+        return json(response);
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    expect(paid).toMatchObject({ status: 'PAID' });
+    // That was the first of three HALF_OPEN probes; two more successes close the breaker.
+    for (const orderId of await Promise.all([placeOrder(), placeOrder()])) expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    expect((await json(await ops('GET', '/ops/breakers'))).breakers[0]).toMatchObject({ state: 'CLOSED' });
+  }, 60_000);
+});
+
+describe('operators’ API', () => {
+  it('requires the API key', async () => {
+    for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
+      const response = await call('GET', '/ops/breakers', undefined, headers);
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-served-by')).toBe('eightfold');
+    }
+  });
+
+  it('forces the breaker open and resets it, fleet-wide', async () => {
+    const forced = await ops('PUT', '/ops/breakers/payment-provider', { state: 'FORCED_OPEN' });
+    expect(await json(forced)).toMatchObject({ name: 'payment-provider', state: 'FORCED_OPEN' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const orderId = await placeOrder();
+    const refused = await call('POST', `/orders/${orderId}/payment`);
+    expect(refused.status).toBe(503);
+    expect((await json(refused)).error.message).toMatch(/FORCED_OPEN/);
+    await ops('PUT', '/ops/breakers/payment-provider', { state: 'CLOSED' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+  });
+
+  it('answers 404 for an unknown breaker or fault target and 400 for a bad body, changing nothing', async () => {
+    expect((await ops('PUT', '/ops/breakers/nope', { state: 'CLOSED' })).status).toBe(404);
+    expect((await ops('PUT', '/ops/breakers/payment-provider', { state: 'HALF_OPEN' })).status).toBe(400);
+    expect((await ops('PUT', '/ops/faults/nope', { down: true })).status).toBe(404);
+    expect((await ops('PUT', '/ops/faults/payment-provider', { errorRate: 2 })).status).toBe(400);
+    const orderId = await placeOrder();
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+  });
+});
