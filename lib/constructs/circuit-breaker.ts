@@ -16,7 +16,7 @@ export class CircuitBreakers extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new Table(this, 'Breakers', {
+    this.table = new Table(this, 'Table', {
       partitionKey: { name: 'name', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,

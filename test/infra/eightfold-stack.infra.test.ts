@@ -237,3 +237,49 @@ describe('EightfoldStack: Pub/Sub', () => {
     expect(actionsOn('QueriesFunction', '"Notifications')).toEqual(new Set(['dynamodb:Query']));
   });
 });
+
+describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
+  it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
+    const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => JSON.stringify(m).includes('OpsFunction'));
+    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'PUT', 'PUT']);
+    for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  it('keeps the breakers in a table the commands function reads and updates, and announces transitions on a topic', () => {
+    expect(actionsOn('CommandsFunction', 'CircuitBreakersTable')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect(actionsOn('CommandsFunction', 'CircuitBreakersTransitions')).toEqual(new Set(['sns:Publish']));
+    expect(actionsOn('OpsFunction', 'CircuitBreakersTable')).toEqual(new Set(['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
+  });
+
+  it('declares the outbound policy once, in an SSM parameter the commands function may read, with the provider’s token secret', () => {
+    const [parameter] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Value: unknown } }[];
+    expect(JSON.stringify(parameter!.Properties.Value)).toMatch(/payment-provider.*timeoutMs.*maxAttempts.*retryBudgetRatio.*authSecret/);
+    expect([...actionsOn('CommandsFunction', 'AmbassadorOutboundPolicy')]).toEqual(expect.arrayContaining(['ssm:GetParameter']));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'commands', AMBASSADOR_POLICY_PARAMETER: Match.anyValue(), BREAKERS_TABLE: Match.anyValue() }) },
+    });
+  });
+
+  it('has no fault injection in production', () => {
+    const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+    const paymentProvider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-prod', {});
+    const prod = Template.fromStack(new EightfoldStack(app, 'Eightfold-prod', { stage: 'prod', version, paymentProvider }));
+    const paths = Object.values(prod.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
+    expect(paths).toContain('breakers');
+    expect(paths).not.toContain('faults');
+  });
+});
+
+describe('PaymentProviderStack', () => {
+  it('is its own API with its own charges table, a generated bearer token and the faults table', () => {
+    const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true } });
+    const provider = Template.fromStack(new PaymentProviderStack(app, 'EightfoldPaymentProvider-test', {}));
+    provider.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    provider.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
+    provider.resourceCountIs('AWS::DynamoDB::Table', 2);
+    provider.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { ExcludePunctuation: true, PasswordLength: 40 } });
+  });
+});

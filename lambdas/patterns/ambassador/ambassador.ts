@@ -129,8 +129,10 @@ export class Ambassador {
         headers: redact(headers),
       });
     let response: { status: number; text: string };
+    let aborted = false;
     try {
       response = await timeout(policy.timeoutMs, TimeoutStrategy.Aggressive).execute(async ({ signal }) => {
+        signal.addEventListener('abort', () => (aborted = true));
         const res = await (this.options.fetch ?? fetch)(url, {
           method: request.method,
           headers,
@@ -141,7 +143,8 @@ export class Ambassador {
       });
     } catch (error) {
       if (isBrokenCircuitError(error)) throw error;
-      const timedOut = isTaskCancelledError(error);
+      // fetch may reject with its own AbortError before cockatiel's TaskCancelledError: either is the timeout.
+      const timedOut = aborted || isTaskCancelledError(error);
       record(timedOut ? 'timeout' : 'network_error');
       throw new OutboundError(this.target, timedOut ? `no answer within ${policy.timeoutMs} ms` : `unreachable (${(error as Error).message})`, undefined, { cause: error });
     }
