@@ -74,7 +74,16 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   let requests = 0;
   raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'initialize', name: 'benchCounter' });
-  const store = new DynamoDbBreakerStore(DynamoDBDocumentClient.from(raw), 'breakers');
+  const shared = new DynamoDbBreakerStore(DynamoDBDocumentClient.from(raw), 'breakers');
+  // Probes admitted per HALF_OPEN period (a period is a breaker name and state version), fleet-wide.
+  const probes = new Map<string, number>();
+  const store = Object.assign(Object.create(shared) as DynamoDbBreakerStore, {
+    claimProbe: async (name: string, version: number, limit: number) => {
+      const claimed = await shared.claimProbe(name, version, limit);
+      if (claimed) probes.set(`${name}@${version}`, (probes.get(`${name}@${version}`) ?? 0) + 1);
+      return claimed;
+    },
+  });
   try {
     await createTable(raw, 'breakers', [{ name: 'name', type: 'S' }]);
     let run = 0;
@@ -109,6 +118,15 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         });
       }
     }
+
+    const mostProbes = Math.max(0, ...probes.values());
+    log(`HALF_OPEN periods: ${probes.size}, most probes admitted in one: ${mostProbes}`);
+    rows.push({
+      figure: `most probes admitted in one HALF_OPEN period, all instances together (${probes.size} periods)`,
+      value: String(mostProbes),
+      baseline: `limit K = ${POLICY.halfOpenProbes}`,
+      ratio: ratio(mostProbes, POLICY.halfOpenProbes!),
+    });
 
     // The hot path on a healthy dependency: DynamoDB requests per call, 4 instances for 3 s.
     const breakers = Array.from({ length: 4 }, () => new DistributedCircuitBreaker({ name: 'healthy', store, policy: POLICY }));

@@ -25,6 +25,9 @@ function breakerFor(name: string): DistributedCircuitBreaker {
     store: breakerStore,
     onStateChange: (change) => {
       logger.warn('circuit breaker transition', { ...change });
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ breaker: change.name, to: change.to });
+      metric.addMetric('BreakerTransitions', MetricUnit.Count, 1);
       void sns
         .send(new PublishCommand({ TopicArn: requireEnv('BREAKER_TRANSITIONS_TOPIC_ARN'), Subject: `Breaker ${change.name}: ${change.from} → ${change.to}`, Message: JSON.stringify(change) }))
         .catch((error: unknown) => logger.error('could not announce a breaker transition', { error: error as Error }));
