@@ -114,7 +114,10 @@ async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> 
   const answer = charge.body as { chargeId?: string; status?: string; reason?: string; amountCents?: number };
   if (charge.status >= 400 || (answer.status !== 'APPROVED' && answer.status !== 'DECLINED')) {
     logger.error('unexpected answer from the payment provider', { status: charge.status, body: charge.body });
-    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', 'The payment provider refused the request; nothing was charged');
+    // 422 from the provider: this order version was already charged with other details (a retry with
+    // another card after a timeout); the first charge stands, so the client must retry with the same card.
+    const providerCode = (charge.body as { error?: { code?: string } } | undefined)?.error?.code ?? `HTTP ${charge.status}`;
+    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', `The payment provider refused the request (${providerCode})`, { providerCode });
   }
   const payment: PaymentOutcome =
     answer.status === 'APPROVED' ? { status: 'APPROVED', paymentId: answer.chargeId!, amountCents: answer.amountCents! } : { status: 'DECLINED', reason: answer.reason ?? 'DECLINED' };
