@@ -7,7 +7,7 @@ import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRe
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
-import { errorResponse, HttpError, isHttpError, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
@@ -64,23 +64,14 @@ async function injectFaults(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   return jsonResponse(200, { target, ...faults });
 }
 
-const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
+const ROUTES: Record<string, Route> = {
   'GET /ops/breakers': listBreakers,
   'PUT /ops/breakers/{name}': overrideBreaker,
   'PUT /ops/faults/{target}': injectFaults,
 };
 
 /** The operators' API (API key required at the gateway): breakers, and fault injection outside production. */
-async function ops(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
-  if (!route) return errorResponse(404, 'NOT_FOUND', `No operation at ${event.httpMethod} ${event.path}`);
-  try {
-    return await route(event);
-  } catch (error) {
-    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
-    logger.error('operation failed', { error: error as Error });
-    return errorResponse(500, 'INTERNAL', 'The operation failed; retry it');
-  }
-}
+const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
 
 export const handler = middy(ops).use(injectLambdaContext(logger));

@@ -7,7 +7,7 @@ import { isEventStoreError } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
-import { errorResponse, etag, HttpError, isHttpError, jsonResponse } from '../shared/http.ts';
+import { dispatch, errorResponse, etag, HttpError, jsonResponse, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { idSchema } from '../shared/orders-schemas.ts';
 
@@ -126,7 +126,7 @@ async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGateway
   return jsonResponse(200, { notifications, ...(nextCursor ? { nextCursor } : {}) });
 }
 
-const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
+const ROUTES: Record<string, Route> = {
   'GET /orders/{orderId}': getOrder,
   'GET /orders/{orderId}/events': getEvents,
   'GET /orders/{orderId}/history': getHistory,
@@ -134,17 +134,11 @@ const ROUTES: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGateway
   'GET /customers/{customerId}/notifications': getNotifications,
 };
 
-async function queries(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
-  if (!route) return errorResponse(404, 'NOT_FOUND', `No query at ${event.httpMethod} ${event.path}`);
-  try {
-    return await route(event);
-  } catch (error) {
-    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
-    if (isEventStoreError(error)) return errorResponse(400, 'BAD_CURSOR', error.message);
-    logger.error('query failed', { error: error as Error });
-    return errorResponse(500, 'INTERNAL', 'The query failed; retry it');
-  }
-}
+const queries = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  dispatch(ROUTES, event, {
+    mapError: (error) => (isEventStoreError(error) ? errorResponse(400, 'BAD_CURSOR', error.message) : undefined),
+    onUnexpected: (error) => logger.error('query failed', { error: error as Error }),
+    failure: 'The query failed; retry it',
+  });
 
 export const handler = middy(queries).use(injectLambdaContext(logger));

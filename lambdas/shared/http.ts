@@ -99,3 +99,27 @@ export function parseIfMatch(event: Pick<APIGatewayProxyEvent, 'headers'>): numb
 
 /** The ETag of an aggregate version. */
 export const etag = (version: number): string => `"${version}"`;
+
+export type Route = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Dispatches on `METHOD /resource` to a route; HttpErrors become their answers, `mapError` may translate
+ * others, and anything else is logged by `onUnexpected` and answered 500 with the contract's error body.
+ */
+export async function dispatch(
+  routes: Readonly<Record<string, Route>>,
+  event: APIGatewayProxyEvent,
+  options: { mapError?: (error: unknown) => APIGatewayProxyResult | undefined; onUnexpected: (error: unknown) => void; failure: string },
+): Promise<APIGatewayProxyResult> {
+  const route = routes[`${event.httpMethod} ${event.resource}`];
+  if (!route) return errorResponse(404, 'NOT_FOUND', `Nothing at ${event.httpMethod} ${event.path}`);
+  try {
+    return await route(event);
+  } catch (error) {
+    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
+    const mapped = options.mapError?.(error);
+    if (mapped) return mapped;
+    options.onUnexpected(error);
+    return errorResponse(500, 'INTERNAL', options.failure);
+  }
+}
