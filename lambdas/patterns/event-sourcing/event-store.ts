@@ -43,6 +43,15 @@ export interface ReadResult {
   readonly nextCursor?: string;
 }
 
+/**
+ * A condition on another item that the append must meet, in the same transaction (a fencing token check):
+ * if it fails, nothing is written and `refused` says why.
+ */
+export interface AppendGuard {
+  readonly item: Record<string, unknown>;
+  readonly refused: (cause: unknown) => Error;
+}
+
 export interface AppendResult {
   /** The stream's version after the append. */
   readonly version: number;
@@ -155,6 +164,7 @@ export class EventStore {
     events: readonly NewEvent[],
     metadata: EventMetadata,
     snapshot?: Omit<Snapshot<unknown>, 'version'>,
+    guard?: AppendGuard,
   ): Promise<AppendResult> {
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) throw new EventStoreError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
     if (events.length === 0) throw new EventStoreError('An append needs at least one event');
@@ -184,12 +194,13 @@ export class EventStore {
     const withSnapshot = snapshotItem && itemSizeBytes(snapshotItem as unknown as Record<string, unknown>) <= MAX_ITEM_BYTES;
     const condition = { ConditionExpression: 'attribute_not_exists(streamId)' };
     try {
-      if (items.length === 1 && !withSnapshot) {
+      if (items.length === 1 && !withSnapshot && !guard) {
         await this.client.send(new PutCommand({ TableName: this.tableName, Item: items[0], ...condition }));
       } else {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
+              ...(guard ? [guard.item] : []),
               ...items.map((Item) => ({ Put: { TableName: this.tableName, Item, ...condition } })),
               ...(withSnapshot ? [{ Put: { TableName: this.tableName, Item: snapshotItem } }] : []),
             ],
@@ -197,6 +208,7 @@ export class EventStore {
         );
       }
     } catch (error) {
+      if (guard && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw guard.refused(error);
       const conflict =
         error instanceof ConditionalCheckFailedException ||
         (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));

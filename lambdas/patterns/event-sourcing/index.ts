@@ -10,6 +10,7 @@ export {
   EventStore,
   MAX_EVENTS_PER_APPEND,
   MAX_ITEM_BYTES,
+  type AppendGuard,
   type AppendResult,
   type EventStoreOptions,
   type Loaded,

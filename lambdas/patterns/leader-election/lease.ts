@@ -1,0 +1,155 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A lease as stored: one item per lease name, entry `lease`. */
+export interface LeaseRecord {
+  readonly name: string;
+  /** Undefined when released (or never taken). */
+  readonly holder?: string;
+  /** Grows by one with every acquisition: the fencing token of the current (or last) holder. */
+  readonly fencingToken: number;
+  /** Epoch ms, by the holder's clock. */
+  readonly expiresAt: number;
+  readonly heartbeatAt?: number;
+  readonly acquiredAt?: number;
+}
+
+/** What a contender holds after acquiring: its token, and until when it may act (its own clock). */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  readonly fencingToken: number;
+  readonly expiresAt: number;
+}
+
+export interface LeaseClientOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** This contender's id (a Lambda instance id, a host name…). */
+  readonly holder: string;
+  /** @default 15_000 */
+  readonly leaseMs?: number;
+  /**
+   * The most two contenders' clocks may disagree. A follower takes over only `margin` after expiry by its
+   * own clock, and a holder stops acting `margin` before expiry by its own clock, so skew up to the margin
+   * never gives two contenders a lease they both believe valid. @default 2_000
+   */
+  readonly clockSkewMarginMs?: number;
+  readonly clock?: () => number;
+}
+
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * A lease on DynamoDB with conditional writes: acquire when free or expired beyond the skew margin (the
+ * same write increments the fencing token), renew and release only as the holder with that token. No
+ * background thread is assumed: a Lambda contender renews within its invocations (`heartbeatMs` says how
+ * often: a third of the lease, so two missed heartbeats still leave it valid).
+ */
+export class LeaseClient {
+  readonly holder: string;
+  readonly leaseMs: number;
+  readonly marginMs: number;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: () => number;
+
+  constructor(options: LeaseClientOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.holder = options.holder;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.marginMs = options.clockSkewMarginMs ?? 2_000;
+    this.clock = options.clock ?? Date.now;
+    if (this.marginMs * 2 >= this.leaseMs) throw new Error('The clock-skew margin must be under half the lease');
+  }
+
+  /** How often a holder renews. */
+  get heartbeatMs(): number {
+    return Math.floor(this.leaseMs / 3);
+  }
+
+  async read(name: string): Promise<LeaseRecord> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name, entry: 'lease' }, ConsistentRead: true }));
+    return { name, holder: Item?.holder as string | undefined, fencingToken: Number(Item?.fencingToken ?? 0), expiresAt: Number(Item?.expiresAt ?? 0), heartbeatAt: Item?.heartbeatAt as number | undefined, acquiredAt: Item?.acquiredAt as number | undefined };
+  }
+
+  /** Takes the lease if it is free or expired beyond the margin; undefined if someone holds it. */
+  async tryAcquire(name: string): Promise<Lease | undefined> {
+    const now = this.clock();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name, entry: 'lease' },
+          UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now ADD fencingToken :one',
+          ConditionExpression: 'attribute_not_exists(holder) OR expiresAt < :expiredBefore',
+          ExpressionAttributeValues: { ':me': this.holder, ':expires': now + this.leaseMs, ':now': now, ':one': 1, ':expiredBefore': now - this.marginMs },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const lease = { name, holder: this.holder, fencingToken: Number(Attributes!.fencingToken), expiresAt: now + this.leaseMs };
+      await this.recordChange(lease, now);
+      return lease;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Extends the lease; undefined if it was lost (expired and taken, or released). */
+  async renew(lease: Lease): Promise<Lease | undefined> {
+    const now = this.clock();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name: lease.name, entry: 'lease' },
+          UpdateExpression: 'SET expiresAt = :expires, heartbeatAt = :now',
+          ConditionExpression: 'holder = :me AND fencingToken = :token',
+          ExpressionAttributeValues: { ':me': this.holder, ':token': lease.fencingToken, ':expires': now + this.leaseMs, ':now': now },
+        }),
+      );
+      return { ...lease, expiresAt: now + this.leaseMs };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Gives the lease up at once (a clean shutdown); the token stays, so the next holder's is higher. */
+  async release(lease: Lease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name: lease.name, entry: 'lease' },
+          UpdateExpression: 'REMOVE holder SET expiresAt = :zero',
+          ConditionExpression: 'holder = :me AND fencingToken = :token',
+          ExpressionAttributeValues: { ':me': this.holder, ':token': lease.fencingToken, ':zero': 0 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Whether the holder may still act on this lease by its own clock (the margin kept in hand). */
+  isValid(lease: Lease): boolean {
+    return this.clock() < lease.expiresAt - this.marginMs;
+  }
+
+  /** A leadership change, kept a week for `GET /ops/leader` (best effort: the lease is what counts). */
+  private async recordChange(lease: Lease, at: number): Promise<void> {
+    await this.client
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { name: lease.name, entry: `change#${String(lease.fencingToken).padStart(12, '0')}`, holder: lease.holder, fencingToken: lease.fencingToken, at, expiresAtEpochSeconds: Math.floor(at / 1000) + 7 * 86_400 },
+        }),
+      )
+      .catch(() => undefined);
+  }
+}
