@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../shared/clients.ts';
+import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
 import { readFaults } from '../shared/faults.ts';
 import { header } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
@@ -71,7 +72,7 @@ async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionalCheckFailed(error)) throw error;
     const raced = await documentClient.send(new GetCommand({ TableName: chargesTable, Key: { idempotencyKey }, ConsistentRead: true }));
     return replay(raced.Item!);
   }

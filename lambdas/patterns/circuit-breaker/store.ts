@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
 import { emptyRecord } from './state-machine.ts';
 import type { BreakerRecord, BreakerStateName, Counts, Transition } from './types.ts';
 
@@ -48,7 +48,6 @@ export function fromItem(name: string, item: Record<string, unknown> | undefined
 
 const bucketAttributes = (buckets: Iterable<number>): string[] => [...buckets].flatMap((b) => Object.values(COUNTER_PREFIX).map((prefix) => `${prefix}${b}`));
 
-const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** One item per breaker, keyed by `name`, in a table shared by every instance of every function. */
 export class DynamoDbBreakerStore implements BreakerStore {
@@ -123,7 +122,7 @@ export class DynamoDbBreakerStore implements BreakerStore {
       );
       return fromItem(from.name, Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -142,7 +141,7 @@ export class DynamoDbBreakerStore implements BreakerStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -162,7 +161,7 @@ export class DynamoDbBreakerStore implements BreakerStore {
       );
       return fromItem(name, Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
 
 /** A lease as stored: one item per lease name, entry `lease`. */
 export interface LeaseRecord {
@@ -38,7 +38,6 @@ export interface LeaseClientOptions {
   readonly clock?: () => number;
 }
 
-const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /**
  * A lease on DynamoDB with conditional writes: acquire when free or expired beyond the skew margin (the
@@ -92,7 +91,7 @@ export class LeaseClient {
       await this.recordChange(lease, now);
       return lease;
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -112,7 +111,7 @@ export class LeaseClient {
       );
       return { ...lease, expiresAt: now + this.leaseMs };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -131,7 +130,7 @@ export class LeaseClient {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
