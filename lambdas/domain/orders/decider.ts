@@ -61,9 +61,18 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       }
       return [{ type: 'OrderPaid', data: { paymentId: payment.paymentId, amountCents: payment.amountCents, paidAt: command.now } }];
     }
-    case 'CancelOrder':
-      existing(command, state);
+    case 'CancelOrder': {
+      const order = existing(command, state);
+      // A payment timeout applies only to an order still waiting for its payment: once paid, it stands.
+      if (command.data.reason === 'PAYMENT_TIMEOUT' && order.status !== 'PLACED') {
+        throw new OrderDomainError(ORDER_ERROR_CODES.ILLEGAL_TRANSITION, `A ${order.status} order is not waiting for payment`, {
+          orderId: order.orderId,
+          command: command.type,
+          status: order.status,
+        });
+      }
       return [{ type: 'OrderCancelled', data: { reason: command.data.reason, cancelledAt: command.now } }];
+    }
     case 'ShipOrder':
       existing(command, state);
       return [{ type: 'OrderShipped', data: { shippedAt: command.now } }];

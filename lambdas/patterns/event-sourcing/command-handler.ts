@@ -1,6 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { ConcurrencyError, isConcurrencyError } from './errors.ts';
-import type { EventStore } from './event-store.ts';
+import type { AppendGuard, EventStore } from './event-store.ts';
 import type { EventEnvelope, EventMetadata, NewEvent } from './types.ts';
 
 /** An aggregate as pure functions (a decider): what `handleCommand` needs to know of it. */
@@ -22,6 +22,8 @@ export interface HandleCommandOptions {
   readonly maxAttempts?: number;
   /** First retry delay; later ones grow with decorrelated jitter. @default 20 */
   readonly initialDelayMs?: number;
+  /** A condition the append must meet in the same transaction (a leader's fencing token). @default none */
+  readonly guard?: AppendGuard;
 }
 
 export interface CommandResult<State> {
@@ -55,7 +57,7 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
     const state = events.reduce(decider.evolve, loaded.state);
     const newVersion = loaded.version + events.length;
     const snapshot = store.shouldSnapshot(loaded.version, newVersion) ? { state, stateSchemaVersion: decider.stateSchemaVersion } : undefined;
-    const appended = await store.append(streamId, loaded.version, events, metadata, snapshot);
+    const appended = await store.append(streamId, loaded.version, events, metadata, snapshot, options.guard);
     return { version: appended.version, events: appended.events, state };
   };
   if (options.expectedVersion !== undefined) return attempt();

@@ -79,6 +79,11 @@ describe('Order decider', () => {
     it('ships', () => given([placed, paid]).when(ship).then([shipped]));
     it('cancels', () => given([placed, paid]).when(cancel).then([cancelled]));
     it('refuses a second payment', () => given([placed, paid]).when(payApproved).thenThrows('ILLEGAL_TRANSITION'));
+    it('refuses a payment-timeout cancellation: the payment came in time', () => {
+      const timeout: OrderCommand = { type: 'CancelOrder', data: { orderId: 'o-1', reason: 'PAYMENT_TIMEOUT' }, now: NOW };
+      given([placed, paid]).when(timeout).thenThrows('ILLEGAL_TRANSITION');
+      given([placed]).when(timeout).then([{ type: 'OrderCancelled', data: { reason: 'PAYMENT_TIMEOUT', cancelledAt: NOW } }]);
+    });
   });
 
   describe('when cancelled', () => {
