@@ -22,6 +22,7 @@ import { AWS_PUBLISHED, LATENCY_APP, log, ms, percentile, ratio, ROOT, s, SAMPLE
 import { eventStoreFigures, projectionLagFigures } from './event-store.ts';
 import { pubSubFigures } from './pub-sub.ts';
 import { circuitBreakerFigures } from './circuit-breaker.ts';
+import { leaderElectionFigures } from './leader-election.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -182,6 +183,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'projection-lag': projectionLagFigures,
   'pub-sub': pubSubFigures,
   'circuit-breaker': circuitBreakerFigures,
+  'leader-election': leaderElectionFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

@@ -1,0 +1,159 @@
+/**
+ * Our lease against dynamodb-lock-client (npm, FailOpen: leases with heartbeats and fencing tokens) on the
+ * same DynamoDB Local: failover time after the holder crashes, DynamoDB requests per contender per minute,
+ * and stale writes a paused leader gets accepted after it lost the lease.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import DynamoDBLockClient from 'dynamodb-lock-client';
+import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
+import { fencedAppend, isStaleFencingTokenError, LeaseClient, type Lease } from '../lambdas/patterns/leader-election/index.ts';
+import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
+import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { createTable } from '../test/helpers/tables.ts';
+import { log, percentile, ratio, sleep, type Row } from './common.ts';
+
+const LEASE_MS = 3_000;
+const HEARTBEAT_MS = 1_000;
+const CONTENDERS = 4;
+const CRASHES = 5;
+
+type Callback = (error: unknown, data?: unknown) => void;
+
+/** The AWS SDK v2 DocumentClient surface the lock client calls, on the v3 client (errors keep v2's `code`). */
+function v2DocumentClient(client: DynamoDBDocumentClient) {
+  const call = (command: Parameters<DynamoDBDocumentClient['send']>[0], callback: Callback) =>
+    client.send(command).then(
+      (data) => callback(null, data),
+      (error: Error & { code?: string }) => callback(Object.assign(error, { code: error.name })),
+    );
+  return {
+    get: (params: object, callback: Callback) => call(new GetCommand(params as never), callback),
+    put: (params: object, callback: Callback) => call(new PutCommand(params as never), callback),
+    delete: (params: object, callback: Callback) => call(new DeleteCommand(params as never), callback),
+  };
+}
+
+interface Side {
+  /** Runs CRASHES rounds of: a holder renews for a while, then crashes; returns each failover time. */
+  failovers(): Promise<number[]>;
+}
+
+export async function leaderElectionFigures(rows: Row[]): Promise<void> {
+  const dynamo = await startDynamoDbLocal();
+  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  let requests = 0;
+  raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'initialize', name: 'benchCounter' });
+  const client = DynamoDBDocumentClient.from(raw);
+  try {
+    await createTable(raw, 'leases', [{ name: 'name', type: 'S' }, { name: 'entry', type: 'S' }]);
+    await createTable(raw, 'locks', [{ name: 'id', type: 'S' }]);
+    await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+
+    // Ours: followers try every heartbeat; the holder renews every heartbeat until it crashes.
+    const ours: Side = {
+      async failovers() {
+        const contenders = Array.from({ length: CONTENDERS }, (_, i) => new LeaseClient({ client, tableName: 'leases', holder: `ours-${i}`, leaseMs: LEASE_MS, clockSkewMarginMs: 300 }));
+        const times: number[] = [];
+        let crashedAt = 0;
+        let crashed = new Set<string>();
+        const held = new Map<string, Lease>();
+        let stop = false;
+        const loops = contenders.map(async (c) => {
+          while (!stop) {
+            if (!crashed.has(c.holder)) {
+              const lease = held.get(c.holder);
+              if (lease) {
+                const renewed = await c.renew(lease);
+                if (renewed) held.set(c.holder, renewed);
+                else held.delete(c.holder);
+              } else {
+                const acquired = await c.tryAcquire('bench');
+                if (acquired) {
+                  held.set(c.holder, acquired);
+                  if (crashedAt) times.push(performance.now() - crashedAt);
+                  crashedAt = 0;
+                }
+              }
+            }
+            await sleep(HEARTBEAT_MS);
+          }
+        });
+        while (times.length < CRASHES) {
+          await sleep(2 * HEARTBEAT_MS);
+          const holder = [...held.keys()].find((h) => !crashed.has(h));
+          if (!holder || crashedAt) continue;
+          crashed = new Set([...crashed, holder]);
+          crashedAt = performance.now();
+          if (crashed.size === CONTENDERS) crashed = new Set([holder]); // keep someone alive to take over
+        }
+        stop = true;
+        await Promise.all(loops);
+        return times;
+      },
+    };
+
+    // dynamodb-lock-client FailOpen: the holder heartbeats; a waiter reads the lock, waits the lease, retries.
+    const peer: Side = {
+      async failovers() {
+        const lockClient = () =>
+          new DynamoDBLockClient.FailOpen({ dynamodb: v2DocumentClient(client), lockTable: 'locks', partitionKey: 'id', heartbeatPeriodMs: HEARTBEAT_MS, leaseDurationMs: LEASE_MS, trustLocalTime: true, retryCount: 0 });
+        const times: number[] = [];
+        for (let round = 0; round < CRASHES; round++) {
+          const acquire = (c: ReturnType<typeof lockClient>) =>
+            new Promise<{ heartbeatTimeout?: NodeJS.Timeout; fencingToken: number }>((resolve) => {
+              const attempt = () => c.acquireLock(`bench-${round}`, (error: unknown, lock: { heartbeatTimeout?: NodeJS.Timeout; fencingToken: number }) => (error ? attempt() : resolve(lock)));
+              attempt();
+            });
+          const holder = await acquire(lockClient());
+          await sleep(2 * HEARTBEAT_MS);
+          // Crash: the heartbeats stop, the lock is never released.
+          clearTimeout(holder.heartbeatTimeout);
+          const crashedAt = performance.now();
+          const followers = Array.from({ length: CONTENDERS - 1 }, () => lockClient());
+          const next = await Promise.race(followers.map(acquire));
+          times.push(performance.now() - crashedAt);
+          clearTimeout(next.heartbeatTimeout);
+        }
+        return times;
+      },
+    };
+
+    const oursFigures: number[] = [];
+    const peerFigures: number[] = [];
+    for (const [name, side] of [['ours', ours], ['dynamodb-lock-client', peer]] as const) {
+      requests = 0;
+      const started = performance.now();
+      const times = await side.failovers();
+      const minutes = (performance.now() - started) / 60_000;
+      const failover = percentile(times, 50);
+      const perMinute = requests / CONTENDERS / minutes;
+      log(`${name}: failover p50 ${failover.toFixed(0)} ms (${(failover / LEASE_MS).toFixed(2)} × lease); ${perMinute.toFixed(0)} requests per contender per minute`);
+      (name === 'ours' ? oursFigures : peerFigures).push(failover / LEASE_MS, perMinute);
+    }
+    rows.push(
+      { figure: `failover after the holder crashes ÷ lease (${LEASE_MS / 1000} s lease, ${CONTENDERS} contenders, p50 of ${CRASHES})`, value: oursFigures[0]!.toFixed(2), baseline: `dynamodb-lock-client: ${peerFigures[0]!.toFixed(2)} (goal ≤ 1.5)`, ratio: ratio(oursFigures[0]!, peerFigures[0]!) },
+      { figure: 'DynamoDB requests per contender per minute (1 s heartbeat)', value: oursFigures[1]!.toFixed(0), baseline: `dynamodb-lock-client: ${peerFigures[1]!.toFixed(0)}`, ratio: ratio(oursFigures[1]!, peerFigures[1]!) },
+    );
+
+    // A leader pauses past its lease, a successor takes over and writes; the paused one wakes and writes.
+    const store = new EventStore({ client, tableName: 'events' });
+    const paused = new LeaseClient({ client, tableName: 'leases', holder: 'paused', leaseMs: LEASE_MS, clockSkewMarginMs: 300 });
+    const successor = new LeaseClient({ client, tableName: 'leases', holder: 'successor', leaseMs: LEASE_MS, clockSkewMarginMs: 300 });
+    const fence = (lease: Lease) => fencedAppend({ tableName: 'leases', resource: 'bench-resource', fencingToken: lease.fencingToken });
+    const old = (await paused.tryAcquire('pause'))!;
+    await sleep(LEASE_MS + 400);
+    const current = (await successor.tryAcquire('pause'))!;
+    await store.append('resource-1', 0, [{ type: 'Written', data: { by: 'successor' } }], { correlationId: 'b', actor: 'successor' }, undefined, fence(current));
+    const accepted = await store
+      .append('resource-2', 0, [{ type: 'Written', data: { by: 'paused' } }], { correlationId: 'b', actor: 'paused' }, undefined, fence(old))
+      .then(() => 1, (error: unknown) => (isStaleFencingTokenError(error) ? 0 : Promise.reject(error)));
+    // The lock client hands out the token too, but the resource write is the caller's: a plain put lands.
+    const peerAccepted = await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'paused', fencingToken: old.fencingToken } })).then(() => 1);
+    log(`stale writes accepted after a pause: ours ${accepted}, dynamodb-lock-client ${peerAccepted}`);
+    rows.push({ figure: 'stale writes accepted from a paused leader after takeover (goal 0)', value: String(accepted), baseline: 'dynamodb-lock-client (token not checked at the resource): 1', ratio: ratio(accepted, peerAccepted) });
+  } finally {
+    client.destroy();
+    await dynamo.stop();
+  }
+}
