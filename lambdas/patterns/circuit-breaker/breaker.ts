@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from './errors.ts';
-import { bucketOf, closing, expiredBuckets, halfOpening, opening, probesTimedOut, tripReason, windowCounts } from './state-machine.ts';
+import { bucketOf, closing, expiredBuckets, halfOpening, opening, probesTimedOut, refusal, tripReason, windowCounts } from './state-machine.ts';
 import { MemoryBreakerStore, type BreakerStore } from './store.ts';
 import { DEFAULT_POLICY, type BreakerPolicy, type BreakerRecord, type BreakerStateName, type Counts, type StateChange, type Transition } from './types.ts';
 
@@ -65,12 +65,8 @@ export class DistributedCircuitBreaker {
    */
   async failFastIfOpen(): Promise<void> {
     const record = await this.currentRecord();
-    const now = this.clock();
-    if (record.state === 'FORCED_OPEN') throw new BrokenCircuitError(this.name, 'FORCED_OPEN', this.policy.openMs);
-    if (record.state === 'OPEN' && now < (record.nextProbeAt ?? 0)) throw new BrokenCircuitError(this.name, 'OPEN', (record.nextProbeAt ?? 0) - now);
-    if (record.state === 'HALF_OPEN' && record.probesClaimed >= this.policy.halfOpenProbes && !probesTimedOut(record, now, this.policy)) {
-      throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
-    }
+    const refused = refusal(record, this.clock(), this.policy, PROBES_TAKEN_RETRY_MS);
+    if (refused) throw new BrokenCircuitError(this.name, record.state, refused.retryAfterMs);
   }
 
   /** This instance's view of the breaker (at most `stateCacheMs` old). */
@@ -87,13 +83,14 @@ export class DistributedCircuitBreaker {
     const now = this.clock();
     // A state can change under us at most a few times per call (OPEN → HALF_OPEN → OPEN); then fail fast.
     if (hops > 3) throw new BrokenCircuitError(this.name, record.state, PROBES_TAKEN_RETRY_MS);
+    const refused = refusal(record, now, this.policy, PROBES_TAKEN_RETRY_MS);
+    if (refused) throw new BrokenCircuitError(this.name, record.state, refused.retryAfterMs);
     switch (record.state) {
       case 'DISABLED':
         return fn();
-      case 'FORCED_OPEN':
+      case 'FORCED_OPEN': // refused above
         throw new BrokenCircuitError(this.name, 'FORCED_OPEN', this.policy.openMs);
-      case 'OPEN':
-        if (now < (record.nextProbeAt ?? 0)) throw new BrokenCircuitError(this.name, 'OPEN', (record.nextProbeAt ?? 0) - now);
+      case 'OPEN': // due for a probe
         return this.admit(await this.move(record, halfOpening(record, now), 'open period over'), fn, hops + 1);
       case 'HALF_OPEN':
         if (probesTimedOut(record, now, this.policy)) {
@@ -119,8 +116,6 @@ export class DistributedCircuitBreaker {
   }
 
   private async probe<T>(record: BreakerRecord, fn: () => Promise<T>): Promise<T> {
-    // Every probe of this period is out: fail fast on what we know, without asking the store again.
-    if (record.probesClaimed >= this.policy.halfOpenProbes) throw new BrokenCircuitError(this.name, 'HALF_OPEN', PROBES_TAKEN_RETRY_MS);
     const claimed = await this.withStore((store) => store.claimProbe(this.name, record.version, this.policy.halfOpenProbes));
     if (!claimed) {
       if (this.cached?.record.version === record.version) {
@@ -187,11 +182,8 @@ export class DistributedCircuitBreaker {
       if (this.cached && this.cached.readAt === now) return this.cached.record;
     }
     // Open and not yet due for a probe, or probing with every probe out: fail fast on the copy while a
-    // fresh one is fetched.
-    const failingFast =
-      (cached?.record.state === 'OPEN' && now < (cached.record.nextProbeAt ?? 0)) ||
-      (cached?.record.state === 'HALF_OPEN' && cached.record.probesClaimed >= this.policy.halfOpenProbes && !probesTimedOut(cached.record, now, this.policy));
-    if (cached && failingFast) {
+    // fresh one is fetched. (A forced state is re-read first, so an operator's reset is seen at once.)
+    if (cached && cached.record.state !== 'FORCED_OPEN' && refusal(cached.record, now, this.policy, PROBES_TAKEN_RETRY_MS)) {
       void this.refresh().catch(() => undefined);
       return cached.record;
     }

@@ -64,3 +64,14 @@ export const closing = (now: number): Transition => ({ state: 'CLOSED', openings
 /** HALF_OPEN too long: a claimed probe never reported (its instance died, or it hung). */
 export const probesTimedOut = (record: BreakerRecord, now: number, policy: BreakerPolicy): boolean =>
   record.state === 'HALF_OPEN' && now - (record.halfOpenAt ?? 0) > policy.probeTimeoutMs;
+
+/**
+ * Whether a call now would be refused without trying, and for how long: OPEN and not yet due for a probe,
+ * FORCED_OPEN, or HALF_OPEN with every probe out (and not yet timed out).
+ */
+export function refusal(record: BreakerRecord, now: number, policy: BreakerPolicy, probesTakenRetryMs: number): { retryAfterMs: number } | undefined {
+  if (record.state === 'FORCED_OPEN') return { retryAfterMs: policy.openMs };
+  if (record.state === 'OPEN' && now < (record.nextProbeAt ?? 0)) return { retryAfterMs: (record.nextProbeAt ?? 0) - now };
+  if (record.state === 'HALF_OPEN' && record.probesClaimed >= policy.halfOpenProbes && !probesTimedOut(record, now, policy)) return { retryAfterMs: probesTakenRetryMs };
+  return undefined;
+}
