@@ -9,7 +9,7 @@ import { DistributedCircuitBreaker, DynamoDbBreakerStore, isBrokenCircuitError, 
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../test/helpers/tables.ts';
-import { log, ms, percentile, ratio, sleep, type Row } from './common.ts';
+import { countRequests, log, ms, percentile, ratio, sleep, type Row } from './common.ts';
 
 const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, windowMs: 2_000, bucketMs: 200, openMs: 500, maxOpenMs: 2_000, halfOpenProbes: 3, stateCacheMs: 200 };
 const OPOSSUM = { errorThresholdPercentage: 50, volumeThreshold: 10, rollingCountTimeout: 2_000, rollingCountBuckets: 10, resetTimeout: 500, timeout: false as const };
@@ -72,8 +72,7 @@ async function scenario(instances: number, makeCaller: (dep: Dependency) => () =
 export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  let requests = 0;
-  raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'initialize', name: 'benchCounter' });
+  const requests = countRequests(raw);
   const shared = new DynamoDbBreakerStore(DynamoDBDocumentClient.from(raw), 'breakers');
   // Probes admitted per HALF_OPEN period (a period is a breaker name and state version), fleet-wide.
   const probes = new Map<string, number>();
@@ -132,7 +131,7 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
     const breakers = Array.from({ length: 4 }, () => new DistributedCircuitBreaker({ name: 'healthy', store, policy: POLICY }));
     const until = performance.now() + 3_000;
     let calls = 0;
-    requests = 0;
+    requests.count = 0;
     await Promise.all(
       breakers.map(async (breaker) => {
         while (performance.now() < until) {
@@ -144,8 +143,8 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         }
       }),
     );
-    const perCall = requests / calls;
-    log(`healthy: ${requests} DynamoDB requests for ${calls} calls (${perCall.toFixed(3)} per call)`);
+    const perCall = requests.count / calls;
+    log(`healthy: ${requests.count} DynamoDB requests for ${calls} calls (${perCall.toFixed(3)} per call)`);
     rows.push({ figure: 'DynamoDB requests per call on a healthy dependency (4 instances, ~1 call/ms each)', value: perCall.toFixed(3), baseline: 'goal: < 0.2', ratio: ratio(perCall, 0.2) });
   } finally {
     raw.destroy();

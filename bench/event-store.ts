@@ -200,8 +200,8 @@ export async function projectionLagFigures(rows: Row[]): Promise<void> {
   const raw = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   const client = DynamoDBDocumentClient.from(raw);
   try {
-    const eventsTable = cloud.resources.find((r) => r.constructPath?.endsWith('EventStore/Events/Resource'))!.physicalId;
-    const viewTable = cloud.resources.find((r) => r.constructPath?.endsWith('ReadModel/OrdersView/Resource'))!.physicalId;
+    const eventsTable = cloud.resource('EventStore/Events').physicalId;
+    const viewTable = cloud.resource('ReadModel/OrdersView').physicalId;
     const store = new EventStore({ client, tableName: eventsTable, upcasters: orderUpcasters });
     const lags: number[] = [];
     const samples = Math.min(SAMPLES, 200);

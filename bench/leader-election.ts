@@ -11,7 +11,7 @@ import { fencedAppend, isStaleFencingTokenError, LeaseClient, type Lease } from 
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../test/helpers/tables.ts';
-import { log, percentile, ratio, sleep, type Row } from './common.ts';
+import { countRequests, log, percentile, ratio, sleep, type Row } from './common.ts';
 
 const LEASE_MS = 3_000;
 const HEARTBEAT_MS = 1_000;
@@ -44,8 +44,7 @@ interface Side {
 export async function leaderElectionFigures(rows: Row[]): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  let requests = 0;
-  raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'initialize', name: 'benchCounter' });
+  const requests = countRequests(raw);
   const client = DynamoDBDocumentClient.from(raw);
   try {
     await createTable(raw, 'leases', [{ name: 'name', type: 'S' }, { name: 'entry', type: 'S' }]);
@@ -139,12 +138,12 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
     const oursFigures: number[] = [];
     const peerFigures: number[] = [];
     for (const [name, side] of [['ours', ours], ['dynamodb-lock-client', peer]] as const) {
-      requests = 0;
+      requests.count = 0;
       const started = performance.now();
       const times = await side.failovers();
       const minutes = (side.contendingMs ?? performance.now() - started) / 60_000;
       const failover = percentile(times, 50);
-      const perMinute = requests / CONTENDERS / minutes;
+      const perMinute = requests.count / CONTENDERS / minutes;
       log(`${name}: failover p50 ${failover.toFixed(0)} ms (${(failover / LEASE_MS).toFixed(2)} × lease); ${perMinute.toFixed(0)} requests per contender per minute`);
       (name === 'ours' ? oursFigures : peerFigures).push(failover / LEASE_MS, perMinute);
     }

@@ -13,7 +13,7 @@ import { publishInOrder, type OutgoingMessage } from '../lambdas/patterns/pub-su
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
 import { startSnsSqs } from '../scripts/local-cloud/services/sns-sqs.ts';
-import { AWS_PUBLISHED, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
+import { AWS_PUBLISHED, countRequests, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const META = { correlationId: 'bench', actor: 'bench' };
 const placed = (orderId: string, customerId: string) => ({
@@ -21,19 +21,13 @@ const placed = (orderId: string, customerId: string) => ({
   data: { orderId, customerId, items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }], totalCents: 999, placedAt: '2026-11-25T12:00:00.000Z' },
 });
 
-/** Counts the requests a client sends. */
-function countRequests(client: SNSClient): { count: number } {
-  const counter = { count: 0 };
-  client.middlewareStack.add((next) => (args) => (counter.count++, next(args)), { step: 'initialize', name: 'benchCounter' });
-  return counter;
-}
 
 export async function pubSubFigures(rows: Row[]): Promise<void> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
   const raw = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   const client = DynamoDBDocumentClient.from(raw);
   try {
-    const table = (path: string) => cloud.resources.find((r) => r.constructPath?.endsWith(`${path}/Resource`))!.physicalId;
+    const table = (constructId: string) => cloud.resource(constructId).physicalId;
     const store = new EventStore({ client, tableName: table('EventStore/Events'), upcasters: orderUpcasters });
     const notifications = table('Notifications');
     const auditLog = table('AuditLog');

@@ -33,7 +33,7 @@ async function itemCount(): Promise<number> {
 beforeAll(async () => {
   cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined });
   dynamodb = new DynamoDBClient({ region: cloud.region, credentials: LOCAL_CREDENTIALS, endpoint: cloud.endpoints.dynamodb });
-  eventsTable = cloud.resources.find((r) => r.constructPath?.endsWith('EventStore/Events/Resource'))!.physicalId;
+  eventsTable = cloud.resource('EventStore/Events').physicalId;
   events = new EventStore({ client: DynamoDBDocumentClient.from(dynamodb), tableName: eventsTable, upcasters: orderUpcasters });
 });
 

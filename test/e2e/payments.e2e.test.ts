@@ -26,7 +26,7 @@ async function placeOrder(unitPriceCents = 1250): Promise<string> {
 }
 
 async function chargesOf(orderId: string): Promise<Record<string, unknown>[]> {
-  const table = cloud.resources.find((r) => r.constructPath?.endsWith('Charges/Resource'))!.physicalId;
+  const table = cloud.resource('Charges').physicalId;
   const { Items = [] } = await documents.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
   return Items.filter((item) => item.orderId === orderId);
 }

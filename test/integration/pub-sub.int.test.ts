@@ -18,7 +18,7 @@ let cloud: LocalCloud;
 let documents: DynamoDBDocumentClient;
 let sqs: SQSClient;
 let store: EventStore;
-const table = (constructPath: string) => cloud.resources.find((r) => r.constructPath?.endsWith(`${constructPath}/Resource`))!.physicalId;
+const table = (constructId: string) => cloud.resource(constructId).physicalId;
 const queueUrl = (constructPath: string) => table(constructPath);
 const meta = { correlationId: 'pub-sub-test', actor: 'test' };
 const NOW = '2026-11-25T12:00:00.000Z';
