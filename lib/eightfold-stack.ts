@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRestApi, LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -7,6 +7,7 @@ import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
+import { LeaderElection } from './constructs/leader-election.ts';
 import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
@@ -22,6 +23,15 @@ export interface EightfoldStackProps extends StackProps {
 
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
 const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
+
+/** The coordinator and its singleton job; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field. */
+const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30 };
+
+/** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
+function objectContext<T>(scope: Construct, key: string): Partial<T> {
+  const value: unknown = scope.node.tryGetContext(key);
+  return (typeof value === 'string' ? JSON.parse(value) : (value ?? {})) as Partial<T>;
+}
 
 /** The order service: one REST API in front of the pattern constructs. */
 export class EightfoldStack extends Stack {
@@ -86,10 +96,10 @@ export class EightfoldStack extends Stack {
     // Ambassador + Circuit Breaker: the commands function pays through the ambassador, whose breaker state
     // every instance shares in the Breakers table.
     const breakers = new CircuitBreakers(this, 'CircuitBreakers');
-    const overrides = (this.node.tryGetContext('eightfold:outbound') ?? {}) as Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>;
+    const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(this, 'eightfold:outbound');
     const ambassador = new Ambassador(this, 'Ambassador', {
       targets: {
-        'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider'], authSecret: props.paymentProvider.apiToken },
+        'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: props.paymentProvider.apiToken },
       },
     });
     breakers.useFrom(commands);
@@ -140,7 +150,29 @@ export class EightfoldStack extends Stack {
     queries.addEnvironment('NOTIFICATIONS_TABLE', notificationsTable.tableName);
     this.api.root.getResource('customers')!.getResource('{customerId}')!.addResource('notifications').addMethod('GET', queryIntegration);
 
-    // Operations, behind an API key: breakers everywhere, fault injection everywhere but production.
+    // Leader Election: contenders take scheduled turns; the lease holder cancels orders left unpaid, its
+    // appends fenced. The local cloud's --time-scale shrinks every duration alike.
+    const timeScale = Number(this.node.tryGetContext('local-cloud:time-scale') ?? 1);
+    const coordinator = { ...COORDINATOR, ...objectContext<typeof COORDINATOR>(this, 'eightfold:coordinator') };
+    const leaderElection = new LeaderElection(this, 'LeaderElection', {
+      handler: 'coordinator',
+      leaseName: 'coordinator',
+      every: Duration.minutes(coordinator.everyMinutes),
+      lease: Duration.millis(coordinator.leaseSeconds * 1000),
+      clockSkewMargin: Duration.millis(coordinator.clockSkewMarginSeconds * 1000),
+      contenders: coordinator.contenders,
+      timeScale,
+      environment: {
+        EVENTS_TABLE: eventStore.table.tableName,
+        ORDERS_VIEW_TABLE: readModel.ordersView.tableName,
+        PAYMENT_TIMEOUT_MS: String(Math.round((coordinator.paymentTimeoutMinutes * 60_000) / timeScale)),
+      },
+    });
+    eventStore.grantAppend(leaderElection.coordinator);
+    readModel.grantRead(leaderElection.coordinator);
+
+    // Operations, behind an API key: breakers and the leader everywhere; fault injection and step-down
+    // everywhere but production.
     const ops = new EightfoldFunction(this, 'OpsFunction', {
       handler: 'ops',
       serviceName: 'ops',
@@ -149,17 +181,24 @@ export class EightfoldStack extends Stack {
         KNOWN_BREAKERS: 'payment-provider',
         EIGHTFOLD_STAGE: props.stage,
         FAULTS_TABLE: props.paymentProvider.faults.tableName,
+        LEASES_TABLE: leaderElection.table.tableName,
+        LEASE_NAME: leaderElection.leaseName,
       },
     });
     breakers.grantOperate(ops);
+    leaderElection.grantObserve(ops);
     const opsIntegration = new LambdaIntegration(ops);
     const opsResource = this.api.root.addResource('ops');
     const breakersResource = opsResource.addResource('breakers');
     breakersResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
     breakersResource.addResource('{name}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+    const leaderResource = opsResource.addResource('leader');
+    leaderResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
     if (props.stage !== 'prod') {
       props.paymentProvider.faults.grant(ops, 'dynamodb:PutItem');
       opsResource.addResource('faults').addResource('{target}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+      leaderElection.grantStepDown(ops);
+      leaderResource.addResource('step-down').addMethod('POST', opsIntegration, { apiKeyRequired: true });
     }
     const opsKey = this.api.addApiKey('OpsApiKey', { apiKeyName: `eightfold-${props.stage}-ops`, description: 'Operators of Eightfold (/ops/*)' });
     const opsPlan = this.api.addUsagePlan('OpsUsagePlan', { name: `eightfold-${props.stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
@@ -172,6 +211,7 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'OrderEventsTopicArn', { value: pubSub.topic.topicArn, description: 'Order events (FIFO), published from the event stream' });
     new CfnOutput(this, 'OpsApiKeyId', { value: opsKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id> gives the x-api-key value' });
     new CfnOutput(this, 'BreakerTransitionsTopicArn', { value: breakers.transitions.topicArn, description: 'Every circuit-breaker transition (subscribe to be told)' });
+    new CfnOutput(this, 'LeasesTableName', { value: leaderElection.table.tableName, description: 'Leases, leadership changes and fences (GET /ops/leader)' });
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
     for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
+import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
@@ -13,6 +14,8 @@ import { logger } from '../shared/logger.ts';
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
 const stage = requireEnv('EIGHTFOLD_STAGE');
+const leaseName = requireEnv('LEASE_NAME');
+const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('LEASES_TABLE') });
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -54,8 +57,13 @@ async function overrideBreaker(event: APIGatewayProxyEvent): Promise<APIGatewayP
   return jsonResponse(200, describe(record, Date.now()));
 }
 
+/** The same answer as the gateway's for a route production does not have. */
+function outsideProductionOnly(feature: string): void {
+  if (stage === 'prod') throw new HttpError(404, 'NOT_FOUND', `${feature} does not exist in production`);
+}
+
 async function injectFaults(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  if (stage === 'prod') throw new HttpError(404, 'NOT_FOUND', 'Fault injection does not exist in production');
+  outsideProductionOnly('Fault injection');
   const target = event.pathParameters?.target ?? '';
   if (!(FAULT_TARGETS as readonly string[]).includes(target)) throw new HttpError(404, 'FAULT_TARGET_NOT_FOUND', `No fault target ${target}; known: ${FAULT_TARGETS.join(', ')}`);
   const faults = parseJsonBody(event, faultsSchema);
@@ -64,13 +72,41 @@ async function injectFaults(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   return jsonResponse(200, { target, ...faults });
 }
 
+/** The lease as operators see it: LEADING, STEPPING_DOWN (told to, not yet expired), EXPIRED or VACANT. */
+function describeLease(lease: LeaseRecord, now: number) {
+  const live = lease.holder !== undefined && lease.expiresAt > now;
+  return {
+    holder: lease.holder ?? null,
+    status: !lease.holder ? 'VACANT' : !live ? 'EXPIRED' : lease.steppedDown ? 'STEPPING_DOWN' : 'LEADING',
+    fencingToken: lease.fencingToken,
+    leaseExpiresAt: lease.holder ? iso(lease.expiresAt) : null,
+    heartbeatAt: iso(lease.heartbeatAt),
+  };
+}
+
+async function showLeader(): Promise<APIGatewayProxyResult> {
+  const view: LeaseView = await leases.describe(leaseName);
+  const recentChanges = view.recentChanges.map((change) => ({ ...change, acquiredAt: iso(change.acquiredAt), steppedDownAt: iso(change.steppedDownAt) }));
+  return jsonResponse(200, { ...describeLease(view, Date.now()), recentChanges });
+}
+
+async function stepDown(): Promise<APIGatewayProxyResult> {
+  outsideProductionOnly('Step-down');
+  const lease = await leases.stepDown(leaseName, Date.now());
+  if (!lease) throw new HttpError(409, 'NO_LEADER', 'No contender holds the lease now; nothing to step down');
+  logger.warn('leader told to step down', { holder: lease.holder, fencingToken: lease.fencingToken });
+  return jsonResponse(202, describeLease(lease, Date.now()));
+}
+
 const ROUTES: Record<string, Route> = {
+  'GET /ops/leader': showLeader,
+  'POST /ops/leader/step-down': stepDown,
   'GET /ops/breakers': listBreakers,
   'PUT /ops/breakers/{name}': overrideBreaker,
   'PUT /ops/faults/{target}': injectFaults,
 };
 
-/** The operators' API (API key required at the gateway): breakers, and fault injection outside production. */
+/** The operators' API (API key required at the gateway): breakers, the leader, and faults and step-down outside production. */
 const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
 

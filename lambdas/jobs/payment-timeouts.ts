@@ -1,11 +1,11 @@
 import { isOrderDomainError, orderDecider } from '../domain/orders/index.ts';
 import { handleCommand, type EventMetadata, type EventStore } from '../patterns/event-sourcing/index.ts';
-import { fencedAppend, type Lease } from '../patterns/leader-election/index.ts';
+import { fencedAppend, type Leadership } from '../patterns/leader-election/index.ts';
 
 export interface PaymentTimeoutJob {
   readonly store: EventStore;
-  /** Orders still PLACED (unpaid) that were placed before `placedBefore`, from the read model. */
-  readonly findUnpaid: (placedBefore: string) => Promise<string[]>;
+  /** Orders still PLACED (unpaid) that were placed before `placedBefore`, oldest first, from the read model. */
+  readonly findUnpaid: (placedBefore: string) => AsyncIterable<string>;
   /** The table holding the fence of the protected resource. */
   readonly fenceTable: string;
   readonly timeoutMs: number;
@@ -16,6 +16,8 @@ export interface PaymentTimeoutReport {
   readonly cancelled: string[];
   /** Paid or cancelled since the read model said otherwise: left alone. */
   readonly skipped: string[];
+  /** The lease ran low before every candidate was judged: the next leader's turn picks up the rest. */
+  readonly interrupted: boolean;
 }
 
 /**
@@ -24,15 +26,15 @@ export interface PaymentTimeoutReport {
  * nominates orders; the decider judges each against the event store, so an order paid meanwhile, or
  * already cancelled by a racing coordinator, is skipped, and a stale leader's append is refused.
  */
-export async function cancelUnpaidOrders(job: PaymentTimeoutJob, lease: Lease): Promise<PaymentTimeoutReport> {
+export async function cancelUnpaidOrders(job: PaymentTimeoutJob, { lease, stillLeading }: Leadership): Promise<PaymentTimeoutReport> {
   const now = job.now();
-  const candidates = await job.findUnpaid(new Date(now.getTime() - job.timeoutMs).toISOString());
   const metadata: EventMetadata = { correlationId: `payment-timeouts-${now.toISOString()}`, actor: `system:coordinator:${lease.holder}` };
   // The orders are the protected resource; its fence follows this lease's token sequence.
   const guard = fencedAppend({ tableName: job.fenceTable, resource: `orders@${lease.name}`, fencingToken: lease.fencingToken });
   const cancelled: string[] = [];
   const skipped: string[] = [];
-  for (const orderId of candidates) {
+  for await (const orderId of job.findUnpaid(new Date(now.getTime() - job.timeoutMs).toISOString())) {
+    if (!stillLeading()) return { cancelled, skipped, interrupted: true };
     try {
       await handleCommand(job.store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'PAYMENT_TIMEOUT' }, now: now.toISOString() }, metadata, { guard });
       cancelled.push(orderId);
@@ -41,5 +43,5 @@ export async function cancelUnpaidOrders(job: PaymentTimeoutJob, lease: Lease): 
       skipped.push(orderId);
     }
   }
-  return { cancelled, skipped };
+  return { cancelled, skipped, interrupted: false };
 }

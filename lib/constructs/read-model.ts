@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AWAITING_PAYMENT_INDEX } from '../../lambdas/domain/orders/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -40,6 +41,13 @@ export class ReadModel extends Construct {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
     });
+    // Sparse: only orders awaiting payment carry its key, so the payment-timeout job reads nothing else.
+    (this.ordersView as Table).addGlobalSecondaryIndex({
+      indexName: AWAITING_PAYMENT_INDEX,
+      partitionKey: { name: 'awaitingPayment', type: AttributeType.STRING },
+      sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
     this.deadLetterQueue = new Queue(this, 'ProjectorDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     this.projector = new EightfoldFunction(this, 'Projector', {
       handler: 'projector',
@@ -62,7 +70,7 @@ export class ReadModel extends Construct {
     );
   }
 
-  /** Queries of the view and its by-customer index: no write of any kind. */
+  /** Queries of the view and its indexes: no write of any kind. */
   grantRead(grantee: IGrantable): Grant {
     return this.ordersView.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query');
   }

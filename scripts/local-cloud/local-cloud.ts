@@ -52,7 +52,8 @@ export interface LocalCloudOptions {
   readonly parameters?: Record<string, string>;
   /**
    * Schedules, and SQS redelivery after a failed batch (the queue's visibility timeout), run this many times
-   * faster than wall time: tests of retries and DLQs need not wait minutes. @default 1
+   * faster than wall time: tests of retries and DLQs need not wait minutes. The app sees the factor as
+   * the context value `local-cloud:time-scale`. @default 1
    */
   readonly timeScale?: number;
   /** Concurrent sandboxes of a function that reserves no concurrency. @default 4 */
@@ -195,6 +196,9 @@ function lambdaEnvironment(
   return env;
 }
 
+/** The context key that tells a CDK app how much faster than wall time the local cloud runs schedules. */
+export const TIME_SCALE_CONTEXT = 'local-cloud:time-scale';
+
 /** Boots the whole synthesized app on this machine: see the README section "The local cloud". */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const started = performance.now();
@@ -202,7 +206,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const log = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
   const persist = options.persistDir ? resolvePath(options.persistDir) : undefined;
-  const synthOptions = { appDir, outDir: options.outDir, context: options.context };
+  // The app is told the time scale, so the durations it sets itself (leases, timeouts) can shrink alike.
+  const timeContext = options.timeScale && options.timeScale !== 1 ? { [TIME_SCALE_CONTEXT]: options.timeScale } : {};
+  const synthOptions = { appDir, outDir: options.outDir, context: { ...timeContext, ...options.context } };
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {

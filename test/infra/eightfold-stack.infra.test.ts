@@ -11,10 +11,16 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 let stack: EightfoldStack;
 let template: Template;
 
+/** The Eightfold stack of a fresh app, with cdk.json's relevant flags and `context`. */
+function synthesizeStack(context: Record<string, unknown> = {}, stage = 'test'): EightfoldStack {
+  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...context } });
+  const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
+  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider });
+}
+const synthesize = (context: Record<string, unknown> = {}, stage = 'test') => Template.fromStack(synthesizeStack(context, stage));
+
 beforeAll(() => {
-  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
-  const paymentProvider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-test', {});
-  stack = new EightfoldStack(app, 'Eightfold-test', { stage: 'test', version, paymentProvider });
+  stack = synthesizeStack();
   template = Template.fromStack(stack);
 });
 
@@ -89,7 +95,7 @@ describe('EightfoldStack: event store and command side', () => {
     const commands = stack.resolve((stack.node.findChild('CommandsFunction') as unknown as { functionArn: string }).functionArn);
     const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
     expect(paths).toEqual(expect.arrayContaining(['orders', '{orderId}', 'cancel', 'ship', 'payment']));
-    const postMethods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }));
+    const postMethods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } })).filter((m) => !JSON.stringify(m).includes('OpsFunction'));
     expect(postMethods).toHaveLength(4);
     for (const method of postMethods) {
       expect(JSON.stringify((method as { Properties: { Integration: unknown } }).Properties.Integration)).toContain(JSON.stringify(commands).slice(1, -1));
@@ -241,7 +247,7 @@ describe('EightfoldStack: Pub/Sub', () => {
 describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
   it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => JSON.stringify(m).includes('OpsFunction'));
-    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'PUT', 'PUT']);
+    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'PUT', 'PUT']);
     for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
@@ -263,13 +269,72 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
     });
   });
 
-  it('has no fault injection in production', () => {
-    const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
-    const paymentProvider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-prod', {});
-    const prod = Template.fromStack(new EightfoldStack(app, 'Eightfold-prod', { stage: 'prod', version, paymentProvider }));
+  it('has no fault injection and no step-down in production', () => {
+    const prod = synthesize({}, 'prod');
     const paths = Object.values(prod.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
-    expect(paths).toContain('breakers');
+    expect(paths).toEqual(expect.arrayContaining(['breakers', 'leader']));
     expect(paths).not.toContain('faults');
+    expect(paths).not.toContain('step-down');
+  });
+});
+
+describe('EightfoldStack: Leader Election', () => {
+  const coordinatorEnvironment = (t: Template) =>
+    (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('"POWERTOOLS_SERVICE_NAME":"coordinator"')) as { Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number } }).Properties;
+
+  it('keeps leases, a week of leadership changes (TTL) and fences in one table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }, { AttributeName: 'entry', KeyType: 'RANGE' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpochSeconds', Enabled: true },
+    });
+  });
+
+  it('fires three named contenders every minute, with no retries of a late turn', () => {
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as { Properties: { ScheduleExpression: string; Targets: { Input: string; RetryPolicy: unknown }[] } }[];
+    expect(rule!.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule!.Properties.Targets.map((t) => JSON.parse(t.Input))).toEqual([{ contender: 'coordinator-1' }, { contender: 'coordinator-2' }, { contender: 'coordinator-3' }]);
+    for (const target of rule!.Properties.Targets) expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+  });
+
+  it('gives the coordinator a three-minute lease, a 5 s skew margin, a 30 minute payment timeout, and a turn shorter than the rate', () => {
+    const coordinator = coordinatorEnvironment(template);
+    expect(coordinator.Environment.Variables).toMatchObject({ LEASE_NAME: 'coordinator', LEASE_MS: '180000', CLOCK_SKEW_MARGIN_MS: '5000', PAYMENT_TIMEOUT_MS: '1800000' });
+    expect(coordinator.Timeout).toBe(60);
+  });
+
+  it('shrinks the lease, margin and payment timeout by the local cloud’s time scale, keeping the rate a valid EventBridge one', () => {
+    const fast = synthesize({ 'local-cloud:time-scale': 60 });
+    expect(coordinatorEnvironment(fast).Environment.Variables).toMatchObject({ LEASE_MS: '3000', CLOCK_SKEW_MARGIN_MS: '83', PAYMENT_TIMEOUT_MS: '30000' });
+    fast.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('refuses a lease shorter than three turns (the holder renews once a turn)', () => {
+    expect(() => synthesize({ 'eightfold:coordinator': '{"leaseSeconds":120}' })).toThrow(/at least three turns/);
+  });
+
+  it('lets the coordinator write leases and fences, append events and only read the view; operators reach the lease partition only', () => {
+    expect(actionsOn('LeaderElectionCoordinator', 'LeaderElectionLeasesTable')).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem']));
+    expect(actionsOn('LeaderElectionCoordinator', 'EventStoreEvents')).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+    expect(actionsOn('LeaderElectionCoordinator', 'ReadModelOrdersView')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actionsOn('OpsFunction', 'LeaderElectionLeasesTable')).toEqual(new Set(['dynamodb:Query', 'dynamodb:UpdateItem']));
+    const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('OpsFunction'))!;
+    const leaseStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Resource: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement)
+      .filter((s) => JSON.stringify(s.Resource).includes('LeaderElectionLeasesTable'));
+    for (const statement of leaseStatements) expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['coordinator'] } });
+  });
+
+  it('indexes only the orders awaiting payment, oldest first, keys only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'awaitingPayment',
+          KeySchema: [{ AttributeName: 'awaitingPayment', KeyType: 'HASH' }, { AttributeName: 'customerOrderKey', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+    });
   });
 });
 

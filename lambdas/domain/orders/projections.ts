@@ -17,9 +17,15 @@ export interface OrderViewRow extends ViewRow {
   readonly declinedPayments: number;
   readonly paymentId?: string;
   readonly cancellationReason?: CancellationReason;
-  /** Sort key of the by-customer index: newest first is a descending query. */
+  /** Sort key of the by-customer index (newest first is a descending query) and of the awaiting-payment one. */
   readonly customerOrderKey: string;
+  /** Present only while the order awaits payment: the key of the sparse awaiting-payment index. */
+  readonly awaitingPayment?: typeof AWAITING_PAYMENT;
 }
+
+/** The sparse index of the orders still unpaid, sorted by placedAt, and its one partition. */
+export const AWAITING_PAYMENT_INDEX = 'awaitingPayment';
+export const AWAITING_PAYMENT = 'PLACED';
 
 /** What `GET /orders/{orderId}` answers (the contract's order shape). */
 export interface OrderResponse {
@@ -40,7 +46,7 @@ export function toOrderResponse(order: Exclude<OrderState, { status: 'NONE' }> &
 }
 
 function stateOf(row: OrderViewRow): OrderState {
-  const { version: _version, customerOrderKey: _key, ...state } = row;
+  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, ...state } = row;
   return state as OrderState;
 }
 
@@ -50,6 +56,11 @@ export const orderViewProjection: Projection<OrderViewRow> = {
   apply(row, event: EventEnvelope) {
     const state = evolve(row ? stateOf(row) : initialState, { type: event.type, data: event.data } as OrderEvent);
     if (state.status === 'NONE') throw new Error(`Event ${event.type} v${event.version} of ${event.streamId} comes before its OrderPlaced`);
-    return { ...state, version: event.version, customerOrderKey: `${state.placedAt}#${state.orderId}` };
+    return {
+      ...state,
+      version: event.version,
+      customerOrderKey: `${state.placedAt}#${state.orderId}`,
+      ...(state.status === 'PLACED' ? { awaitingPayment: AWAITING_PAYMENT } : {}),
+    };
   },
 };

@@ -10,31 +10,21 @@ export interface CoordinatorTurn<T> {
   readonly result?: T;
 }
 
+/** What the singleton work is given: the lease, whose token it attaches to every write, and whether it still leads. */
+export interface Leadership {
+  readonly lease: Lease;
+  /** False once the lease is no longer valid by this contender's clock (margin kept): stop starting new writes. */
+  readonly stillLeading: () => boolean;
+}
+
 /**
  * One contender's turn (one scheduled invocation): renew the lease it holds, or try to take it; if it
- * leads, run the singleton work with the lease, whose fencing token the work must attach to every write.
- * Followers do nothing else. No background thread: the turn is the heartbeat, so the schedule must fire at
- * least every `leases.heartbeatMs`.
+ * leads, run the singleton work. Followers do nothing else. Stateless, as a Lambda must be: the table
+ * says who holds the lease. No background thread either: the turn is the heartbeat, so the schedule must
+ * fire at least every `leases.heartbeatMs`.
  */
-export class Coordinator {
-  private lease?: Lease;
-  private readonly leases: LeaseClient;
-  private readonly leaseName: string;
-
-  constructor(leases: LeaseClient, leaseName: string) {
-    this.leases = leases;
-    this.leaseName = leaseName;
-  }
-
-  async turn<T>(work: (lease: Lease) => Promise<T>): Promise<CoordinatorTurn<T>> {
-    this.lease = this.lease ? await this.leases.renew(this.lease) : undefined;
-    this.lease ??= await this.leases.tryAcquire(this.leaseName);
-    if (!this.lease || !this.leases.isValid(this.lease)) return { role: 'follower' };
-    return { role: 'leader', lease: this.lease, result: await work(this.lease) };
-  }
-
-  /** Stops renewing, as if this contender crashed: another takes over after the lease expires. */
-  abandon(): void {
-    this.lease = undefined;
-  }
+export async function coordinatorTurn<T>(leases: LeaseClient, leaseName: string, work: (leadership: Leadership) => Promise<T>): Promise<CoordinatorTurn<T>> {
+  const lease = await leases.hold(leaseName);
+  if (!lease || !leases.isValid(lease)) return { role: 'follower' };
+  return { role: 'leader', lease, result: await work({ lease, stillLeading: () => leases.isValid(lease) }) };
 }

@@ -1,3 +1,4 @@
 export { fenceCheck, fencedAppend, isStaleFencingTokenError, StaleFencingTokenError, type Fence } from './fence.ts';
-export { Coordinator, type CoordinatorTurn, type Role } from './coordinator.ts';
+export { coordinatorTurn, type CoordinatorTurn, type Leadership, type Role } from './coordinator.ts';
 export { LeaseClient, type Lease, type LeaseClientOptions, type LeaseRecord } from './lease.ts';
+export { LeaseTable, type LeadershipChange, type LeaseView } from './lease-table.ts';

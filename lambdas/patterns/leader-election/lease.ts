@@ -1,5 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { changeEntry, toLeaseRecord } from './lease-table.ts';
 
 /** A lease as stored: one item per lease name, entry `lease`. */
 export interface LeaseRecord {
@@ -12,6 +15,8 @@ export interface LeaseRecord {
   readonly expiresAt: number;
   readonly heartbeatAt?: number;
   readonly acquiredAt?: number;
+  /** Set by an operator's step-down: this holder may no longer renew, and lets others take over first. */
+  readonly steppedDown?: string;
 }
 
 /** What a contender holds after acquiring: its token, and until when it may act (its own clock). */
@@ -68,9 +73,34 @@ export class LeaseClient {
     return Math.floor(this.leaseMs / 3);
   }
 
-  async read(name: string): Promise<LeaseRecord> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name, entry: 'lease' }, ConsistentRead: true }));
-    return { name, holder: Item?.holder as string | undefined, fencingToken: Number(Item?.fencingToken ?? 0), expiresAt: Number(Item?.expiresAt ?? 0), heartbeatAt: Item?.heartbeatAt as number | undefined, acquiredAt: Item?.acquiredAt as number | undefined };
+  /**
+   * One stateless turn of a contender (a scheduled Lambda keeps nothing between invocations): renew the
+   * lease if the table names this contender its holder, otherwise take it if it is free or expired beyond
+   * the margin. Undefined when someone else holds it. A follower spends one failed conditional write per
+   * turn: the refused renewal returns the item, which says whether acquiring is worth a second write.
+   */
+  async hold(name: string): Promise<Lease | undefined> {
+    const now = this.clock();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name, entry: 'lease' },
+          UpdateExpression: 'SET expiresAt = :expires, heartbeatAt = :now',
+          ConditionExpression: 'holder = :me AND attribute_not_exists(steppedDown)',
+          ExpressionAttributeValues: { ':me': this.holder, ':expires': now + this.leaseMs, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { name, holder: this.holder, fencingToken: Number(Attributes!.fencingToken), expiresAt: now + this.leaseMs };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const current = toLeaseRecord(name, item && unmarshall(item));
+      if (current.holder !== undefined && current.expiresAt >= now - this.marginMs) return undefined;
+      return this.tryAcquire(name);
+    }
   }
 
   /** Takes the lease if it is free or expired beyond the margin; undefined if someone holds it. */
@@ -81,9 +111,18 @@ export class LeaseClient {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { name, entry: 'lease' },
-          UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now ADD fencingToken :one',
-          ConditionExpression: 'attribute_not_exists(holder) OR expiresAt < :expiredBefore',
-          ExpressionAttributeValues: { ':me': this.holder, ':expires': now + this.leaseMs, ':now': now, ':one': 1, ':expiredBefore': now - this.marginMs },
+          UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now REMOVE steppedDown ADD fencingToken :one',
+          // A holder that was told to step down lets the others try for a whole lease before it may return.
+          ConditionExpression:
+            '(attribute_not_exists(holder) OR expiresAt < :expiredBefore) AND (attribute_not_exists(steppedDown) OR steppedDown <> :me OR expiresAt < :longExpiredBefore)',
+          ExpressionAttributeValues: {
+            ':me': this.holder,
+            ':expires': now + this.leaseMs,
+            ':now': now,
+            ':one': 1,
+            ':expiredBefore': now - this.marginMs,
+            ':longExpiredBefore': now - this.marginMs - this.leaseMs,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -105,7 +144,7 @@ export class LeaseClient {
           TableName: this.tableName,
           Key: { name: lease.name, entry: 'lease' },
           UpdateExpression: 'SET expiresAt = :expires, heartbeatAt = :now',
-          ConditionExpression: 'holder = :me AND fencingToken = :token',
+          ConditionExpression: 'holder = :me AND fencingToken = :token AND attribute_not_exists(steppedDown)',
           ExpressionAttributeValues: { ':me': this.holder, ':token': lease.fencingToken, ':expires': now + this.leaseMs, ':now': now },
         }),
       );
@@ -146,7 +185,7 @@ export class LeaseClient {
       .send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { name: lease.name, entry: `change#${String(lease.fencingToken).padStart(12, '0')}`, holder: lease.holder, fencingToken: lease.fencingToken, at, expiresAtEpochSeconds: Math.floor(at / 1000) + 7 * 86_400 },
+          Item: { name: lease.name, entry: changeEntry(lease.fencingToken), holder: lease.holder, fencingToken: lease.fencingToken, at, expiresAtEpochSeconds: Math.floor(at / 1000) + 7 * 86_400 },
         }),
       )
       .catch(() => undefined);

@@ -1,0 +1,109 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { EightfoldFunction } from './eightfold-function.ts';
+
+export interface LeaderElectionProps {
+  /** The coordinator's handler file under `lambdas/handlers/`: one turn of one contender. */
+  readonly handler: string;
+  /** The lease the contenders compete for. */
+  readonly leaseName: string;
+  /** How often each contender takes a turn; EventBridge's finest rate is a minute. @default 1 minute */
+  readonly every?: Duration;
+  /** @default 3 × `every`: the holder's turn renews it, so it may miss two turns and still lead */
+  readonly lease?: Duration;
+  /** The most two contenders' clocks may disagree. @default 5 seconds */
+  readonly clockSkewMargin?: Duration;
+  /** Contenders, each a target of the schedule with its own name (EventBridge allows 5 per rule). @default 3 */
+  readonly contenders?: number;
+  /**
+   * How much faster than real time the local cloud runs schedules (`--time-scale`): the lease, margin and
+   * the work's own durations shrink by it, so a minute's rate and a three-minute lease stay in proportion.
+   * @default 1
+   */
+  readonly timeScale?: number;
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * Leader Election: a LeasesTable (one item per lease, its leadership changes beside it for a week, and the
+ * fences of the resources its leaders write to) and a coordinator Lambda that a schedule invokes once per
+ * contender per turn. Only the lease holder does the singleton work.
+ */
+export class LeaderElection extends Construct {
+  readonly table: Table;
+  readonly coordinator: EightfoldFunction;
+  readonly schedule: Rule;
+  readonly leaseName: string;
+  /** In the Lambda's (real) time. */
+  readonly leaseMs: number;
+
+  constructor(scope: Construct, id: string, props: LeaderElectionProps) {
+    super(scope, id);
+    const timeScale = props.timeScale ?? 1;
+    const every = props.every ?? Duration.minutes(1);
+    const contenders = props.contenders ?? 3;
+    const leaseMs = (props.lease ?? Duration.minutes(every.toMinutes() * 3)).toMilliseconds() / timeScale;
+    const marginMs = (props.clockSkewMargin ?? Duration.seconds(5)).toMilliseconds() / timeScale;
+    const everyMs = every.toMilliseconds() / timeScale;
+    if (everyMs * 3 > leaseMs) throw new Error(`${id}: the lease must last at least three turns (heartbeat ≤ lease / 3)`);
+    if (marginMs * 2 >= leaseMs) throw new Error(`${id}: the clock-skew margin must be under half the lease`);
+    if (!Number.isInteger(contenders) || contenders < 1 || contenders > 5) throw new Error(`${id}: 1 to 5 contenders (targets of one rule)`);
+    this.leaseName = props.leaseName;
+    this.leaseMs = leaseMs;
+
+    this.table = new Table(this, 'LeasesTable', {
+      partitionKey: { name: 'name', type: AttributeType.STRING },
+      sortKey: { name: 'entry', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // Leadership changes expire after a week; leases and fences carry no TTL and stay.
+      timeToLiveAttribute: 'expiresAtEpochSeconds',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.coordinator = new EightfoldFunction(this, 'Coordinator', {
+      handler: props.handler,
+      serviceName: 'coordinator',
+      // A turn ends before the next one starts, so one contender never runs twice at once.
+      timeout: Duration.seconds(Math.max(3, Math.min(Math.floor(everyMs / 1000), Math.floor((leaseMs - marginMs) / 1000)))),
+      environment: {
+        ...props.environment,
+        LEASES_TABLE: this.table.tableName,
+        LEASE_NAME: props.leaseName,
+        LEASE_MS: String(Math.round(leaseMs)),
+        CLOCK_SKEW_MARGIN_MS: String(Math.round(marginMs)),
+      },
+    });
+    // Lease items (renew, acquire, history) and fences (updated inside the fenced transactions).
+    this.table.grant(this.coordinator, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    this.schedule = new Rule(this, 'Turns', {
+      description: `Every contender for the ${props.leaseName} lease takes a turn`,
+      schedule: Schedule.rate(every),
+      targets: Array.from(
+        { length: contenders },
+        (_, i) =>
+          // A late turn is worthless once the next one is due: no retries, no stale deliveries.
+          new LambdaFunction(this.coordinator, { event: RuleTargetInput.fromObject({ contender: `${props.leaseName}-${i + 1}` }), retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      ),
+    });
+  }
+
+  /** Read the lease and its recent changes (`GET /ops/leader`). */
+  grantObserve(grantee: IGrantable): void {
+    this.grantOnLeaseItems(grantee, 'dynamodb:Query');
+  }
+
+  /** Tell the holder to step down (`POST /ops/leader/step-down`). */
+  grantStepDown(grantee: IGrantable): void {
+    this.grantOnLeaseItems(grantee, 'dynamodb:UpdateItem');
+  }
+
+  /** Operators reach this lease's partition only, never a fence: a fence only ever moves forward. */
+  private grantOnLeaseItems(grantee: IGrantable, ...actions: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [this.table.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [this.leaseName] } } }),
+    );
+  }
+}
