@@ -119,6 +119,8 @@ export interface LocalCloud {
   readonly scheduler: Scheduler;
   readonly gateway: LocalApiGateway;
   readonly apiModel: ApiGatewayModel;
+  /** The REST API served on bare paths (its `LocalCloud::DefaultApi` metadata, or the first). */
+  readonly defaultApiId?: string;
   readonly timings: StartupTimings;
   /** The resource with this logical id or construct id (`Orders` for `MyStack/Orders/Resource`), in any stack or the named one. */
   resource(logicalId: string, stackName?: string): LocalResource;
@@ -324,6 +326,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       get scheduler() {
         return current!.scheduler;
+      },
+      get defaultApiId() {
+        return current!.defaultApiId;
       },
       get apiModel() {
         return current!.apiModel;

@@ -27,8 +27,10 @@ export function startupReport(cloud: LocalCloud): string {
       ],
     ),
   );
-  for (const api of cloud.apiModel.apis) {
-    const prefix = api === cloud.apiModel.apis[0] ? cloud.url : `${cloud.url}/restapis/${api.id}/${api.stages[0]?.name}/_user_request_`;
+  // The default API answers on bare paths; the others under their execute-api style prefix.
+  const defaultApiId = cloud.defaultApiId ?? cloud.apiModel.apis[0]?.id;
+  for (const api of [...cloud.apiModel.apis].sort((a, b) => Number(b.id === defaultApiId) - Number(a.id === defaultApiId))) {
+    const prefix = api.id === defaultApiId ? cloud.url : `${cloud.url}/restapis/${api.id}/${api.stages[0]?.name}/_user_request_`;
     sections.push(
       `${api.name} (stage ${api.stages.map((s) => s.name).join(', ')}) at ${prefix}\n` +
         table(

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { isConditionalCheckFailed, isTransactionRefused } from '../../shared/dynamodb-errors.ts';
 import { changeEntry, toLeaseRecord } from './lease-table.ts';
 
 /** A lease as stored: one item per lease name, entry `lease`. */
@@ -97,42 +97,72 @@ export class LeaseClient {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const current = toLeaseRecord(name, item && unmarshall(item));
-      if (current.holder !== undefined && current.expiresAt >= now - this.marginMs) return undefined;
-      return this.tryAcquire(name);
+      return this.tryAcquire(name, toLeaseRecord(name, item && unmarshall(item)));
     }
   }
 
-  /** Takes the lease if it is free or expired beyond the margin; undefined if someone holds it. */
-  async tryAcquire(name: string): Promise<Lease | undefined> {
+  /**
+   * Takes the lease if it is free or expired beyond the margin; undefined if someone holds it, or won it
+   * first. The same transaction raises the fencing token by one and records the leadership change, so the
+   * history never lacks a leader. `seen` is the lease as last read, when the caller has it.
+   */
+  async tryAcquire(name: string, seen?: LeaseRecord): Promise<Lease | undefined> {
+    const current = seen ?? (await this.read(name));
     const now = this.clock();
+    if (!this.isAcquirable(current, now)) return undefined;
+    const lease = { name, holder: this.holder, fencingToken: current.fencingToken + 1, expiresAt: now + this.leaseMs };
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { name, entry: 'lease' },
-          UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now REMOVE steppedDown ADD fencingToken :one',
-          // A holder that was told to step down lets the others try for a whole lease before it may return.
-          ConditionExpression:
-            '(attribute_not_exists(holder) OR expiresAt < :expiredBefore) AND (attribute_not_exists(steppedDown) OR steppedDown <> :me OR expiresAt < :longExpiredBefore)',
-          ExpressionAttributeValues: {
-            ':me': this.holder,
-            ':expires': now + this.leaseMs,
-            ':now': now,
-            ':one': 1,
-            ':expiredBefore': now - this.marginMs,
-            ':longExpiredBefore': now - this.marginMs - this.leaseMs,
-          },
-          ReturnValues: 'ALL_NEW',
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { name, entry: 'lease' },
+                UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now, fencingToken = :token REMOVE steppedDown',
+                // The token we read is still the newest (nobody acquired since), and the lease is still free or
+                // expired; a holder told to step down lets the others try for a whole lease before it may return.
+                ConditionExpression:
+                  '(attribute_not_exists(fencingToken) OR fencingToken = :seenToken) AND (attribute_not_exists(holder) OR expiresAt < :expiredBefore) AND (attribute_not_exists(steppedDown) OR steppedDown <> :me OR expiresAt < :longExpiredBefore)',
+                ExpressionAttributeValues: {
+                  ':me': this.holder,
+                  ':expires': lease.expiresAt,
+                  ':now': now,
+                  ':token': lease.fencingToken,
+                  ':seenToken': current.fencingToken,
+                  ':expiredBefore': now - this.marginMs,
+                  ':longExpiredBefore': now - this.marginMs - this.leaseMs,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                // Kept a week for `GET /ops/leader`.
+                Item: { name, entry: changeEntry(lease.fencingToken), holder: this.holder, fencingToken: lease.fencingToken, at: now, expiresAtEpochSeconds: Math.floor(now / 1000) + 7 * 86_400 },
+              },
+            },
+          ],
         }),
       );
-      const lease = { name, holder: this.holder, fencingToken: Number(Attributes!.fencingToken), expiresAt: now + this.leaseMs };
-      await this.recordChange(lease, now);
       return lease;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
+      if (isTransactionRefused(error)) return undefined;
       throw error;
     }
+  }
+
+  /** The lease as stored, read consistently. */
+  async read(name: string): Promise<LeaseRecord> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name, entry: 'lease' }, ConsistentRead: true }));
+    return toLeaseRecord(name, Item);
+  }
+
+  /** Whether this contender may take the lease now, by its own clock (the write's condition says it again). */
+  private isAcquirable(lease: LeaseRecord, now: number): boolean {
+    const expiredBeyondMargin = lease.expiresAt < now - this.marginMs;
+    const mayReturn = lease.steppedDown !== this.holder || lease.expiresAt < now - this.marginMs - this.leaseMs;
+    return (lease.holder === undefined || expiredBeyondMargin) && mayReturn;
   }
 
   /** Extends the lease; undefined if it was lost (expired and taken, or released). */
@@ -177,17 +207,5 @@ export class LeaseClient {
   /** Whether the holder may still act on this lease by its own clock (the margin kept in hand). */
   isValid(lease: Lease): boolean {
     return this.clock() < lease.expiresAt - this.marginMs;
-  }
-
-  /** A leadership change, kept a week for `GET /ops/leader` (best effort: the lease is what counts). */
-  private async recordChange(lease: Lease, at: number): Promise<void> {
-    await this.client
-      .send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { name: lease.name, entry: changeEntry(lease.fencingToken), holder: lease.holder, fencingToken: lease.fencingToken, at, expiresAtEpochSeconds: Math.floor(at / 1000) + 7 * 86_400 },
-        }),
-      )
-      .catch(() => undefined);
   }
 }
