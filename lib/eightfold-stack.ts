@@ -10,6 +10,7 @@ import { CircuitBreakers } from './constructs/circuit-breaker.ts';
 import { LeaderElection } from './constructs/leader-election.ts';
 import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
+import { Sharding } from './constructs/sharding.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 
 export interface EightfoldStackProps extends StackProps {
@@ -26,6 +27,9 @@ const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs:
 
 /** The coordinator and its singleton job; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field. */
 const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30 };
+
+/** N shards, S write shards per counter; `-c eightfold:sharding='{"shards":32}'` overrides either (a reshard moves a running system). */
+const SHARDING = { shards: 16, writeShards: 8 };
 
 /** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
 function objectContext<T>(scope: Construct, key: string): Partial<T> {
@@ -146,6 +150,19 @@ export class EightfoldStack extends Stack {
     const audit = pubSub.addSubscriber('Audit', { handler: 'audit-subscriber', environment: { AUDIT_LOG_TABLE: auditLog.tableName } });
     // Append-only: the audit consumer may add entries, never change or remove one.
     auditLog.grant(audit.consumer, 'dynamodb:PutItem');
+    // Sharding: units sold per SKU on write-sharded counters, routed by a versioned shard map.
+    const sharding = new Sharding(this, 'Sharding', { ...SHARDING, ...objectContext<typeof SHARDING>(this, 'eightfold:sharding'), removalPolicy: retain });
+    const sales = pubSub.addSubscriber('Sales', {
+      handler: 'sales-subscriber',
+      eventTypes: ['OrderPlaced', 'OrderCancelled'],
+      environment: { ...sharding.environment, EVENTS_TABLE: eventStore.table.tableName },
+    });
+    sharding.grantCount(sales.consumer);
+    // A cancellation's items come from the order's OrderPlaced.
+    eventStore.grantRead(sales.consumer);
+    sharding.grantReadTotals(queries);
+    for (const [name, value] of Object.entries(sharding.environment)) queries.addEnvironment(name, value);
+    this.api.root.addResource('products').addResource('{sku}').addResource('sales').addMethod('GET', queryIntegration);
     notificationsTable.grant(queries, 'dynamodb:Query');
     queries.addEnvironment('NOTIFICATIONS_TABLE', notificationsTable.tableName);
     this.api.root.getResource('customers')!.getResource('{customerId}')!.addResource('notifications').addMethod('GET', queryIntegration);
@@ -183,8 +200,10 @@ export class EightfoldStack extends Stack {
         FAULTS_TABLE: props.paymentProvider.faults.tableName,
         LEASES_TABLE: leaderElection.table.tableName,
         LEASE_NAME: leaderElection.leaseName,
+        ...sharding.environment,
       },
     });
+    sharding.grantObserve(ops);
     breakers.grantOperate(ops);
     leaderElection.grantObserve(ops);
     const opsIntegration = new LambdaIntegration(ops);
@@ -192,6 +211,7 @@ export class EightfoldStack extends Stack {
     const breakersResource = opsResource.addResource('breakers');
     breakersResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
     breakersResource.addResource('{name}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+    opsResource.addResource('shards').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     const leaderResource = opsResource.addResource('leader');
     leaderResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
     if (props.stage !== 'prod') {
@@ -213,7 +233,8 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'BreakerTransitionsTopicArn', { value: breakers.transitions.topicArn, description: 'Every circuit-breaker transition (subscribe to be told)' });
     new CfnOutput(this, 'LeasesTableName', { value: leaderElection.table.tableName, description: 'Leases, leadership changes and fences (GET /ops/leader)' });
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
-    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit })) {
+    new CfnOutput(this, 'SalesCountersTableName', { value: sharding.counters.tableName, description: 'Write-sharded sales counters (GET /ops/shards)' });
+    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
     }
   }

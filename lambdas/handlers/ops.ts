@@ -5,6 +5,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
 import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
+import { COUNTERS_BY_SHARD_INDEX, shardLoad } from '../patterns/sharding/index.ts';
+import { salesShardMap } from '../shared/sales.ts';
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
@@ -98,7 +100,19 @@ async function stepDown(): Promise<APIGatewayProxyResult> {
   return jsonResponse(202, describeLease(lease, Date.now()));
 }
 
+/** Writes within this window count as recent, and their keys compete for hot. */
+const RECENT_WINDOW_MS = 5 * 60_000;
+
+/** The sales shard map and each shard's load, from the counters' by-shard index. */
+async function showShards(): Promise<APIGatewayProxyResult> {
+  const map = await salesShardMap();
+  const since = new Date(Date.now() - RECENT_WINDOW_MS);
+  const report = await shardLoad({ client: documentClient, tableName: requireEnv('SALES_COUNTERS_TABLE'), indexName: COUNTERS_BY_SHARD_INDEX, shards: map.shards, since });
+  return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
+}
+
 const ROUTES: Record<string, Route> = {
+  'GET /ops/shards': showShards,
   'GET /ops/leader': showLeader,
   'POST /ops/leader/step-down': stepDown,
   'GET /ops/breakers': listBreakers,

@@ -9,7 +9,8 @@ import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { dispatch, errorResponse, etag, HttpError, jsonResponse, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { idSchema } from '../shared/orders-schemas.ts';
+import { idSchema, skuSchema } from '../shared/orders-schemas.ts';
+import { salesCounters, salesShardMap } from '../shared/sales.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
@@ -126,7 +127,16 @@ async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGateway
   return jsonResponse(200, { notifications, ...(nextCursor ? { nextCursor } : {}) });
 }
 
+/** GET /products/{sku}/sales: units sold (placed minus cancelled), gathered from the counter's write shards. */
+async function getSales(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const parsed = skuSchema.safeParse(event.pathParameters?.sku);
+  if (!parsed.success) throw new HttpError(404, 'PRODUCT_NOT_FOUND', 'No product has this SKU');
+  const { total, writeShards } = await salesCounters.total(await salesShardMap(), parsed.data);
+  return jsonResponse(200, { sku: parsed.data, unitsSold: total, shards: writeShards, asOf: new Date().toISOString() });
+}
+
 const ROUTES: Record<string, Route> = {
+  'GET /products/{sku}/sales': getSales,
   'GET /orders/{orderId}': getOrder,
   'GET /orders/{orderId}/events': getEvents,
   'GET /orders/{orderId}/history': getHistory,

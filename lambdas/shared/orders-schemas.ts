@@ -4,6 +4,9 @@ import * as z from 'zod';
 /** Ids are opaque and URL-safe; bounded so no one stores a novel in a key. */
 export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "-" and "_"');
 
+/** A product's stock-keeping unit, as orders name it. */
+export const skuSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"');
+
 export const placeOrderSchema = z
   .object({
     customerId: idSchema,
@@ -11,7 +14,7 @@ export const placeOrderSchema = z
       .array(
         z
           .object({
-            sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"'),
+            sku: skuSchema,
             quantity: z.number().int().min(1).max(10_000),
             unitPriceCents: z.number().int().min(1).max(100_000_000),
           })

@@ -1,13 +1,23 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-/** Creates an on-demand table: the first key is the partition key, a second one the sort key. */
-export async function createTable(client: DynamoDBClient, name: string, key: { name: string; type: 'S' | 'N' }[]): Promise<void> {
+type KeyAttribute = { name: string; type: 'S' | 'N' };
+
+/**
+ * Creates an on-demand table: the first key is the partition key, a second one the sort key; each index
+ * likewise (projecting everything).
+ */
+export async function createTable(client: DynamoDBClient, name: string, key: KeyAttribute[], indexes: Record<string, KeyAttribute[]> = {}): Promise<void> {
+  const schema = (keys: KeyAttribute[]) => keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const) }));
+  const attributes = new Map([...key, ...Object.values(indexes).flat()].map((k) => [k.name, k.type]));
   await client.send(
     new CreateTableCommand({
       TableName: name,
-      KeySchema: key.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-      AttributeDefinitions: key.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+      KeySchema: schema(key),
+      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
       BillingMode: 'PAY_PER_REQUEST',
+      ...(Object.keys(indexes).length > 0
+        ? { GlobalSecondaryIndexes: Object.entries(indexes).map(([IndexName, keys]) => ({ IndexName, KeySchema: schema(keys), Projection: { ProjectionType: 'ALL' as const } })) }
+        : {}),
     }),
   );
 }

@@ -196,6 +196,7 @@ describe('EightfoldStack: Pub/Sub', () => {
   it.each([
     ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped'] }],
     ['Audit', undefined],
+    ['Sales', { eventType: ['OrderPlaced', 'OrderCancelled'] }],
   ])('subscribes the %s FIFO queue with raw delivery and its filter policy', (name, filterPolicy) => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sqs',
@@ -205,7 +206,7 @@ describe('EightfoldStack: Pub/Sub', () => {
     });
   });
 
-  it.each(['Notifications', 'Audit'])('gives the %s queue a FIFO DLQ after 3 receives, an alarm on its depth, and a partial-batch consumer', (name) => {
+  it.each(['Notifications', 'Audit', 'Sales'])('gives the %s queue a FIFO DLQ after 3 receives, an alarm on its depth, and a partial-batch consumer', (name) => {
     const queues = template.findResources('AWS::SQS::Queue');
     const [queueId, queue] = Object.entries(queues).find(([id]) => id.startsWith(`PubSub${name}Queue`))!;
     const dlqId = Object.keys(queues).find((id) => id.startsWith(`PubSub${name}Dlq`))!;
@@ -228,7 +229,7 @@ describe('EightfoldStack: Pub/Sub', () => {
     // A leading quote: the tables' own logical ids, not the queues and functions named after them.
     expect(actionsOn('PubSubAuditConsumer', '"AuditLog')).toEqual(new Set(['dynamodb:PutItem']));
     expect(actionsOn('PubSubNotificationsConsumer', '"Notifications')).toEqual(new Set(['dynamodb:PutItem']));
-    for (const [consumer, subscriber] of [['PubSubAuditConsumer', 'audit'], ['PubSubNotificationsConsumer', 'notifications']] as const) {
+    for (const [consumer, subscriber] of [['PubSubAuditConsumer', 'audit'], ['PubSubNotificationsConsumer', 'notifications'], ['PubSubSalesConsumer', 'sales']] as const) {
       const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(consumer))!;
       const checkpointStatements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role))
@@ -247,7 +248,7 @@ describe('EightfoldStack: Pub/Sub', () => {
 describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
   it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => JSON.stringify(m).includes('OpsFunction'));
-    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'PUT', 'PUT']);
+    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'PUT', 'PUT']);
     for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
@@ -275,6 +276,44 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
     expect(paths).toEqual(expect.arrayContaining(['breakers', 'leader']));
     expect(paths).not.toContain('faults');
     expect(paths).not.toContain('step-down');
+  });
+});
+
+describe('EightfoldStack: Sharding', () => {
+  it('keeps write-sharded counters with expiring applied-markers and a by-shard index carrying key and increments', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpochSeconds', Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byShard',
+          KeySchema: [{ AttributeName: 'shard', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['key', 'increments'] },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], TableName: Match.absent() });
+  });
+
+  it('gives each function only what its part needs: the subscriber counts, queries batch-read, operators query the index', () => {
+    expect(actionsOn('PubSubSalesConsumer', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem']));
+    expect(actionsOn('PubSubSalesConsumer', 'ShardingShardMaps')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+    expect(actionsOn('PubSubSalesConsumer', 'EventStoreEvents')).toEqual(new Set(['dynamodb:Query', 'dynamodb:GetItem']));
+    expect(actionsOn('QueriesFunction', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:BatchGetItem']));
+    expect(actionsOn('OpsFunction', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:Query']));
+  });
+
+  it('routes GET /products/{sku}/sales to the queries function and GET /ops/shards to ops, behind the key', () => {
+    const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => (r as { Properties: { PathPart: string } }).Properties.PathPart);
+    expect(paths).toEqual(expect.arrayContaining(['products', '{sku}', 'sales', 'shards']));
+  });
+
+  it('takes N = 16 shards and S = 8 write shards by default, either from context, and refuses S over 100 (one batch read)', () => {
+    const environment = (t: Template, service: string) =>
+      (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes(`"POWERTOOLS_SERVICE_NAME":"${service}"`)) as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    for (const service of ['queries', 'ops', 'sales-subscriber']) expect(environment(template, service)).toMatchObject({ DEFAULT_SHARDS: '16', DEFAULT_WRITE_SHARDS: '8' });
+    expect(environment(synthesize({ 'eightfold:sharding': '{"shards":32}' }), 'queries')).toMatchObject({ DEFAULT_SHARDS: '32', DEFAULT_WRITE_SHARDS: '8' });
+    expect(() => synthesize({ 'eightfold:sharding': { writeShards: 101 } })).toThrow(/writeShards must be a whole number from 1 to 100/);
   });
 });
 

@@ -1,0 +1,16 @@
+import { shardOf } from './hashing.ts';
+
+/** The counters' by-shard index: partition key `shard`, sort key `updatedAt`, carrying `key` and `increments`. */
+export const COUNTERS_BY_SHARD_INDEX = 'byShard';
+
+/**
+ * Where write shard `writeShard` of counter `key` lives. The key's own shard (jump hash) holds write shard
+ * 0; the others follow a stride apart around the N shards, so a hot key's S items sit on S distinct shards
+ * (on every shard alike when S ≥ N) instead of wherever S independent hashes happen to fall. The shard
+ * leads the item's key, as a shard's own store would.
+ */
+export function counterItem(map: { readonly shards: number; readonly writeShards: number }, key: string, writeShard: number): { pk: string; shard: number } {
+  const stride = Math.max(1, Math.floor(map.shards / map.writeShards));
+  const shard = (shardOf(map, key) + writeShard * stride) % map.shards;
+  return { pk: `s${String(shard).padStart(3, '0')}#${key}#w${writeShard}`, shard };
+}

@@ -1,0 +1,81 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+
+/** Which of N shards each key lives in, and how many write shards split one hot counter. Versioned: it only moves forward. */
+export interface ShardMap {
+  readonly name: string;
+  readonly version: number;
+  /** N: keys are spread over shards 0..N-1 by jump consistent hashing. */
+  readonly shards: number;
+  /** S: every counter is split over this many write shards, each its own item. */
+  readonly writeShards: number;
+  readonly updatedAt: string;
+}
+
+/** The map's stored shape, one item per map name. */
+function toShardMap(item: Record<string, unknown>): ShardMap {
+  return { name: String(item.name), version: Number(item.version), shards: Number(item.shards), writeShards: Number(item.writeShards), updatedAt: String(item.updatedAt) };
+}
+
+export interface ShardMapStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How long a read map is trusted before it is read again. @default 10_000 */
+  readonly cacheMs?: number;
+  readonly clock?: () => number;
+}
+
+/**
+ * The shard maps in DynamoDB, so every Lambda routes alike: read consistently, cached briefly, created
+ * from the deployment's defaults the first time, and replaced only by a newer version.
+ */
+export class ShardMapStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly cacheMs: number;
+  private readonly clock: () => number;
+  private readonly cache = new Map<string, { map: ShardMap; readAt: number }>();
+
+  constructor(options: ShardMapStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.cacheMs = options.cacheMs ?? 10_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** The current map, from the cache while it is fresh; `defaults` becomes version 1 if there is none yet. */
+  async current(name: string, defaults: Pick<ShardMap, 'shards' | 'writeShards'>): Promise<ShardMap> {
+    const cached = this.cache.get(name);
+    if (cached && this.clock() - cached.readAt < this.cacheMs) return cached.map;
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
+    const map = Item ? toShardMap(Item) : await this.create({ name, version: 1, ...defaults, updatedAt: new Date(this.clock()).toISOString() });
+    this.cache.set(name, { map, readAt: this.clock() });
+    return map;
+  }
+
+  /** Replaces the map with `next`, whose version must be exactly one above the stored one. False if another writer got there first. */
+  async publish(next: ShardMap): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...next }, ConditionExpression: 'version = :previous', ExpressionAttributeValues: { ':previous': next.version - 1 } }),
+      );
+      this.cache.set(next.name, { map: next, readAt: this.clock() });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  private async create(map: ShardMap): Promise<ShardMap> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...map }, ConditionExpression: 'attribute_not_exists(#name)', ExpressionAttributeNames: { '#name': 'name' } }));
+      return map;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Another instance created it first: theirs is the map.
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name: map.name }, ConsistentRead: true }));
+      return toShardMap(Item!);
+    }
+  }
+}

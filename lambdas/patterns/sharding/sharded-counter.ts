@@ -1,0 +1,112 @@
+import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { hash64 } from './hashing.ts';
+import { counterItem } from './layout.ts';
+import type { ShardMap } from './shard-map.ts';
+
+/** One counter's change: `key` names the counter (a SKU), `amount` may be negative. */
+export interface CounterDelta {
+  readonly key: string;
+  readonly amount: number;
+}
+
+export interface CounterTotal {
+  readonly key: string;
+  readonly total: number;
+  /** The write shards read (S). */
+  readonly writeShards: number;
+}
+
+export interface ShardedCountersOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How long an applied event's marker is kept: longer than any redelivery (a DLQ keeps 14 days). @default 15 */
+  readonly markerDays?: number;
+  /** Attempts of a transaction that met another on the same item. @default 8 */
+  readonly maxAttempts?: number;
+}
+
+/** DynamoDB allows 100 items per transaction: one is the chunk's applied-marker. */
+const COUNTERS_PER_TRANSACTION = 99;
+
+const isTransactionConflict = (error: unknown): boolean =>
+  (error as Error)?.name === 'TransactionCanceledException' && ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+const isAlreadyApplied = (error: unknown): boolean =>
+  (error as Error)?.name === 'TransactionCanceledException' && (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+
+/**
+ * Write-sharded counters: a hot key (one partition takes at most 1,000 writes a second) is split over S
+ * items, each increment landing on one of them (chosen from the event id, so a redelivery picks the same),
+ * and a read gathers the S items in one batch. Each event applies exactly once: its increments and a
+ * marker named after the event are one transaction, conditional on the marker being absent. Additions
+ * commute, so events may apply in any order.
+ */
+export class ShardedCounters {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly markerDays: number;
+  private readonly policy;
+
+  constructor(options: ShardedCountersOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.markerDays = options.markerDays ?? 15;
+    // Transactions on the same hot item cancel each other (TransactionConflict): back off and try again.
+    this.policy = retry(handleWhen(isTransactionConflict), { maxAttempts: (options.maxAttempts ?? 8) - 1, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 500 }) });
+  }
+
+  /** Applies an event's deltas once; 'duplicate' if it had been applied already. */
+  async add(map: ShardMap, eventId: string, deltas: readonly CounterDelta[], now = new Date()): Promise<'applied' | 'duplicate'> {
+    const totals = new Map<string, number>();
+    for (const { key, amount } of deltas) totals.set(key, (totals.get(key) ?? 0) + amount);
+    const changes = [...totals].filter(([, amount]) => amount !== 0);
+    let applied = false;
+    for (let chunk = 0; chunk * COUNTERS_PER_TRANSACTION < changes.length; chunk++) {
+      const part = changes.slice(chunk * COUNTERS_PER_TRANSACTION, (chunk + 1) * COUNTERS_PER_TRANSACTION);
+      try {
+        await this.policy.execute(() => this.client.send(new TransactWriteCommand({ TransactItems: [this.marker(eventId, chunk, now), ...part.map(([key, amount]) => this.increment(map, eventId, key, amount, now))] })));
+        applied = true;
+      } catch (error) {
+        if (!isAlreadyApplied(error)) throw error;
+      }
+    }
+    return applied ? 'applied' : 'duplicate';
+  }
+
+  /** The counter's total: its S write shards in one batch read (eventually consistent: half the cost). */
+  async total(map: ShardMap, key: string): Promise<CounterTotal> {
+    let keys: Record<string, unknown>[] = Array.from({ length: map.writeShards }, (_, w) => ({ pk: counterItem(map, key, w).pk }));
+    let total = 0;
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: 'units' } } }));
+      for (const item of Responses?.[this.tableName] ?? []) total += Number(item.units ?? 0);
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    return { key, total, writeShards: map.writeShards };
+  }
+
+  private marker(eventId: string, chunk: number, now: Date) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: `applied#${eventId}#${chunk}`, appliedAt: now.toISOString(), expiresAtEpochSeconds: Math.floor(now.getTime() / 1000) + this.markerDays * 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private increment(map: ShardMap, eventId: string, key: string, amount: number, now: Date) {
+    const writeShard = Number(hash64(`${eventId}:${key}`) % BigInt(map.writeShards));
+    const { pk, shard } = counterItem(map, key, writeShard);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk },
+        UpdateExpression: 'ADD units :amount, increments :one SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
+        ExpressionAttributeNames: { '#key': 'key', '#shard': 'shard' },
+        ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':key': key, ':writeShard': writeShard, ':shard': shard, ':now': now.toISOString() },
+      },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
+
+export interface ShardingProps {
+  /** N: shards the keys are spread over (the shard map's version 1; a reshard moves it). */
+  readonly shards: number;
+  /** S: write shards per counter, so one hot SKU takes S times a partition's 1,000 writes a second. */
+  readonly writeShards: number;
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Sharding: the ShardMaps table (one versioned map per name, read by every router) and the SalesCounters
+ * table (write-sharded counters whose keys start with their shard, applied-event markers expiring by
+ * TTL, and a by-shard index for per-shard load and shard-by-shard scans).
+ */
+export class Sharding extends Construct {
+  readonly shardMaps: Table;
+  readonly counters: Table;
+  readonly shards: number;
+  readonly writeShards: number;
+
+  constructor(scope: Construct, id: string, props: ShardingProps) {
+    super(scope, id);
+    for (const [name, value, max] of [['shards', props.shards, 1024], ['writeShards', props.writeShards, 100]] as const) {
+      // A counter's write shards are gathered by one BatchGetItem: at most 100 keys.
+      if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${id}: ${name} must be a whole number from 1 to ${max}, got ${value}`);
+    }
+    this.shards = props.shards;
+    this.writeShards = props.writeShards;
+    this.shardMaps = new Table(this, 'ShardMaps', {
+      partitionKey: { name: 'name', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.counters = new Table(this, 'SalesCounters', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAtEpochSeconds',
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.counters.addGlobalSecondaryIndex({
+      indexName: COUNTERS_BY_SHARD_INDEX,
+      partitionKey: { name: 'shard', type: AttributeType.NUMBER },
+      sortKey: { name: 'updatedAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['key', 'increments'],
+    });
+  }
+
+  /** What a Lambda needs to find the map and the counters. */
+  get environment(): Record<string, string> {
+    return {
+      SHARD_MAPS_TABLE: this.shardMaps.tableName,
+      SALES_COUNTERS_TABLE: this.counters.tableName,
+      DEFAULT_SHARDS: String(this.shards),
+      DEFAULT_WRITE_SHARDS: String(this.writeShards),
+    };
+  }
+
+  /** Read the map, and create version 1 from the defaults if no one has yet. */
+  grantRoute(grantee: IGrantable): void {
+    this.shardMaps.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem');
+  }
+
+  /** Apply increments: counter updates and applied-markers, in transactions. */
+  grantCount(grantee: IGrantable): void {
+    this.grantRoute(grantee);
+    this.counters.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+  }
+
+  /** Gather counter totals: batch reads only. */
+  grantReadTotals(grantee: IGrantable): void {
+    this.grantRoute(grantee);
+    this.counters.grant(grantee, 'dynamodb:BatchGetItem');
+  }
+
+  /** Per-shard load for operators: queries of the by-shard index. */
+  grantObserve(grantee: IGrantable): void {
+    this.grantRoute(grantee);
+    this.counters.grant(grantee, 'dynamodb:Query');
+  }
+}

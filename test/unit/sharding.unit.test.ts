@@ -1,0 +1,81 @@
+/** The shard router's spread and movement, with uniform and Zipf-distributed keys. */
+import { describe, expect, it } from 'vitest';
+import { counterItem, hash64, HashRing, jumpHash, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
+
+const N = 16;
+const S = 8;
+const KEYS = Array.from({ length: 20_000 }, (_, i) => `SKU-${i}`);
+
+/** Zipf (s = 1.1) popularity of the i-th key, normalized to sum 1. */
+function zipfWeights(count: number, s = 1.1): number[] {
+  const raw = Array.from({ length: count }, (_, i) => 1 / (i + 1) ** s);
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((w) => w / sum);
+}
+
+const maxOverMean = (loads: number[]) => Math.max(...loads) / (loads.reduce((a, b) => a + b, 0) / loads.length);
+
+describe('jump consistent hashing', () => {
+  it('spreads uniform keys evenly: max/mean ≤ 1.3 at N = 16 (in fact within a few percent)', () => {
+    const loads = new Array<number>(N).fill(0);
+    for (const key of KEYS) loads[shardOf({ shards: N }, key)]!++;
+    expect(maxOverMean(loads)).toBeLessThanOrEqual(1.05);
+  });
+
+  it('spreads Zipf (s = 1.1) traffic with max/mean ≤ 1.3 once each counter is split over S write shards', () => {
+    // A counter's increments land on its S write shards evenly (chosen from event ids).
+    for (const keys of [KEYS, KEYS.slice(0, 1000)]) {
+      const weights = zipfWeights(keys.length);
+      const loads = new Array<number>(N).fill(0);
+      keys.forEach((key, i) => {
+        for (let w = 0; w < S; w++) loads[counterItem({ shards: N, writeShards: S }, key, w).shard]! += weights[i]! / S;
+      });
+      expect(maxOverMean(loads)).toBeLessThanOrEqual(1.3);
+    }
+    // Without write sharding the hottest key alone outweighs the mean shard: that is what S is for.
+    const weights = zipfWeights(KEYS.length);
+    const unsplit = new Array<number>(N).fill(0);
+    KEYS.forEach((key, i) => (unsplit[shardOf({ shards: N }, key)]! += weights[i]!));
+    expect(maxOverMean(unsplit)).toBeGreaterThan(1.3);
+  });
+
+  it('moves close to 1/(N+1) of the keys when N grows to N+1 (within 10%), and only into the new shard', () => {
+    for (const n of [4, 16, 31]) {
+      const moved = KEYS.filter((key) => shardOf({ shards: n }, key) !== shardOf({ shards: n + 1 }, key));
+      expect(moved.length / KEYS.length).toBeGreaterThan((1 / (n + 1)) * 0.9);
+      expect(moved.length / KEYS.length).toBeLessThan((1 / (n + 1)) * 1.1);
+      for (const key of moved) expect(shardOf({ shards: n + 1 }, key)).toBe(n);
+    }
+  });
+
+  it('is the published algorithm: a single bucket takes everything, and results stay in range and stable', () => {
+    expect(jumpHash(123456789n, 1)).toBe(0);
+    for (const key of KEYS.slice(0, 1000)) {
+      const shard = jumpHash(hash64(key), 10);
+      expect(shard).toBeGreaterThanOrEqual(0);
+      expect(shard).toBeLessThan(10);
+      expect(jumpHash(hash64(key), 10)).toBe(shard);
+    }
+    expect(() => jumpHash(1n, 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('write shards', () => {
+  it('put a key’s S write shards on S distinct shards, a stride apart, and on every shard when S ≥ N', () => {
+    for (const key of KEYS.slice(0, 200)) {
+      expect(new Set(Array.from({ length: S }, (_, w) => counterItem({ shards: N, writeShards: S }, key, w).shard)).size).toBe(S);
+      expect(new Set(Array.from({ length: N }, (_, w) => counterItem({ shards: N, writeShards: N }, key, w).shard)).size).toBe(N);
+    }
+    expect(counterItem({ shards: N, writeShards: S }, 'LAMP', 3).pk).toMatch(/^s0\d\d#LAMP#w3$/);
+  });
+});
+
+describe('the baselines the bench compares against', () => {
+  it('modulo hashing moves about N/(N+1) of the keys on N → N+1; the ring with virtual nodes about 1/(N+1)', () => {
+    const moduloMoved = KEYS.filter((key) => moduloHash(hash64(key), N) !== moduloHash(hash64(key), N + 1)).length / KEYS.length;
+    expect(moduloMoved).toBeGreaterThan(0.9);
+    const [before, after] = [new HashRing(N), new HashRing(N + 1)];
+    const ringMoved = KEYS.filter((key) => before.shardOf(hash64(key)) !== after.shardOf(hash64(key))).length / KEYS.length;
+    expect(ringMoved).toBeLessThan(2 / (N + 1));
+  });
+});
