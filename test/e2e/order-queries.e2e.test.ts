@@ -4,6 +4,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
 let cloud: LocalCloud;
+const API_KEY = 'e2e-queries-key';
 
 async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
@@ -20,7 +21,7 @@ async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined });
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: () => undefined });
 });
 
 afterAll(async () => {
@@ -149,5 +150,35 @@ describe('GET /customers/{customerId}/notifications', () => {
     const forged = await fetch(`${cloud.url}/customers/nobody/notifications?cursor=not-ours`);
     expect(forged.status).toBe(400);
     expect(await json<{ error: { code: string } }>(forged)).toMatchObject({ error: { code: 'BAD_CURSOR' } });
+  });
+});
+
+describe('GET /products/{sku}/sales', () => {
+  type Sales = { sku: string; unitsSold: number; shards: number; asOf: string };
+  const sales = async (sku: string) => json<Sales>(await fetch(`${cloud.url}/products/${sku}/sales`));
+
+  it('counts the units of placed orders and takes back cancelled ones, gathered from the write shards', async () => {
+    expect(await sales('E2E-LAMP')).toEqual({ sku: 'E2E-LAMP', unitsSold: 0, shards: 8, asOf: expect.any(String) });
+    const orders = await Promise.all(Array.from({ length: 6 }, (_, i) => placeOrder(`sales-${i}`, 'E2E-LAMP')));
+    await eventually(async () => expect((await sales('E2E-LAMP')).unitsSold).toBe(12));
+    expect((await fetch(`${cloud.url}/orders/${orders[0]}/cancel`, { method: 'POST' })).status).toBe(200);
+    await eventually(async () => expect((await sales('E2E-LAMP')).unitsSold).toBe(10));
+  });
+
+  it('answers 404 PRODUCT_NOT_FOUND for a SKU no order could name', async () => {
+    const response = await fetch(`${cloud.url}/products/${encodeURIComponent('no such sku')}/sales`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: 'PRODUCT_NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('shows operators the shard map and each shard’s load on GET /ops/shards', async () => {
+    expect((await fetch(`${cloud.url}/ops/shards`)).status).toBe(403);
+    const response = await fetch(`${cloud.url}/ops/shards`, { headers: { 'x-api-key': API_KEY } });
+    expect(response.status).toBe(200);
+    const report = await json<{ map: { version: number; shards: number; writeShards: number }; perShard: { items: number; recentWrites: number }[]; hotKeys: { key: string; increments: number }[] }>(response);
+    expect(report.map).toMatchObject({ name: 'sales', version: 1, shards: 16, writeShards: 8 });
+    expect(report.perShard).toHaveLength(16);
+    expect(report.perShard.reduce((sum, s) => sum + s.recentWrites, 0)).toBeGreaterThan(0);
+    expect(report.hotKeys.map((k) => k.key)).toContain('E2E-LAMP');
   });
 });
