@@ -23,6 +23,7 @@ import { eventStoreFigures, projectionLagFigures } from './event-store.ts';
 import { pubSubFigures } from './pub-sub.ts';
 import { circuitBreakerFigures } from './circuit-breaker.ts';
 import { leaderElectionFigures } from './leader-election.ts';
+import { shardingFigures } from './sharding.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -184,6 +185,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'pub-sub': pubSubFigures,
   'circuit-breaker': circuitBreakerFigures,
   'leader-election': leaderElectionFigures,
+  sharding: shardingFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

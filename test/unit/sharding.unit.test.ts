@@ -1,19 +1,12 @@
 /** The shard router's spread and movement, with uniform and Zipf-distributed keys. */
 import { describe, expect, it } from 'vitest';
 import { counterItem, hash64, HashRing, jumpHash, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
+import { maxOverMean, zipfWeights } from '../helpers/distribution.ts';
 
 const N = 16;
 const S = 8;
 const KEYS = Array.from({ length: 20_000 }, (_, i) => `SKU-${i}`);
 
-/** Zipf (s = 1.1) popularity of the i-th key, normalized to sum 1. */
-function zipfWeights(count: number, s = 1.1): number[] {
-  const raw = Array.from({ length: count }, (_, i) => 1 / (i + 1) ** s);
-  const sum = raw.reduce((a, b) => a + b, 0);
-  return raw.map((w) => w / sum);
-}
-
-const maxOverMean = (loads: number[]) => Math.max(...loads) / (loads.reduce((a, b) => a + b, 0) / loads.length);
 
 describe('jump consistent hashing', () => {
   it('spreads uniform keys evenly: max/mean ≤ 1.3 at N = 16 (in fact within a few percent)', () => {
