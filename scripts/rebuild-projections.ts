@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { orderUpcasters, orderViewProjection } from '../lambdas/domain/orders/index.ts';
 import { rebuildStream } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
+import { stackOutputs } from './stack-outputs.ts';
 
 export interface RebuildOptions {
   readonly client: DynamoDBDocumentClient;
@@ -70,21 +71,13 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   };
 }
 
-async function tablesFromStack(stackName: string): Promise<{ eventsTable?: string; viewTable?: string }> {
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const cloudformation = new CloudFormationClient({});
-  const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-  return { eventsTable: outputs.EventsTableName, viewTable: outputs.OrdersViewTableName };
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, segments: { type: 'string', default: '4' }, stack: { type: 'string' } },
   });
-  const fromStack = values.stack ? await tablesFromStack(values.stack) : {};
-  const eventsTable = values['events-table'] ?? process.env.EVENTS_TABLE ?? fromStack.eventsTable;
-  const viewTable = values['view-table'] ?? process.env.ORDERS_VIEW_TABLE ?? fromStack.viewTable;
+  const fromStack = values.stack ? await stackOutputs(values.stack) : {};
+  const eventsTable = values['events-table'] ?? process.env.EVENTS_TABLE ?? fromStack.EventsTableName;
+  const viewTable = values['view-table'] ?? process.env.ORDERS_VIEW_TABLE ?? fromStack.OrdersViewTableName;
   if (!eventsTable || !viewTable) {
     process.stderr.write('Name the tables: --events-table and --view-table (or EVENTS_TABLE / ORDERS_VIEW_TABLE, or --stack NAME on AWS)\n');
     process.exit(2);

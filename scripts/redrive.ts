@@ -18,6 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
+import { stackOutputs } from './stack-outputs.ts';
 
 export interface RedriveOptions {
   readonly sqs: SQSClient;
@@ -92,10 +93,8 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
 export async function resolveQueueUrl(sqs: SQSClient, queue: string, stackName?: string): Promise<string> {
   if (/^https?:\/\//.test(queue)) return queue;
   if (stackName) {
-    const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-    const { Stacks = [] } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
     const key = `${queue[0]!.toUpperCase()}${queue.slice(1)}QueueUrl`;
-    const url = Stacks[0]?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+    const url = (await stackOutputs(stackName))[key];
     if (!url) throw new Error(`Stack ${stackName} has no output ${key}`);
     return url;
   }

@@ -107,7 +107,7 @@ const RECENT_WINDOW_MS = 5 * 60_000;
 async function showShards(): Promise<APIGatewayProxyResult> {
   const map = await salesShardMap();
   const since = new Date(Date.now() - RECENT_WINDOW_MS);
-  const report = await shardLoad({ client: documentClient, tableName: requireEnv('SALES_COUNTERS_TABLE'), indexName: COUNTERS_BY_SHARD_INDEX, shards: map.shards, since });
+  const report = await shardLoad({ client: documentClient, tableName: requireEnv('SALES_COUNTERS_TABLE'), indexName: COUNTERS_BY_SHARD_INDEX, shards: Math.max(map.shards, map.alsoReadFrom ?? 0), since });
   return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
 }
 

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
+import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
 
 export interface ShardingProps {
   /** N: shards the keys are spread over (the shard map's version 1; a reshard moves it). */
@@ -25,8 +25,8 @@ export class Sharding extends Construct {
 
   constructor(scope: Construct, id: string, props: ShardingProps) {
     super(scope, id);
-    for (const [name, value, max] of [['shards', props.shards, 1024], ['writeShards', props.writeShards, 100]] as const) {
-      // A counter's write shards are gathered by one BatchGetItem: at most 100 keys.
+    for (const [name, value, max] of [['shards', props.shards, 1024], ['writeShards', props.writeShards, 50]] as const) {
+      // While resharding, a counter's 2 × S locations are read in one transaction: at most 100 items.
       if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${id}: ${name} must be a whole number from 1 to ${max}, got ${value}`);
     }
     this.shards = props.shards;
@@ -47,7 +47,7 @@ export class Sharding extends Construct {
       partitionKey: { name: 'shard', type: AttributeType.NUMBER },
       sortKey: { name: 'updatedAt', type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: ['key', 'increments'],
+      nonKeyAttributes: COUNTERS_BY_SHARD_INCLUDES,
     });
   }
 

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -181,4 +183,31 @@ describe('GET /products/{sku}/sales', () => {
     expect(report.perShard.reduce((sum, s) => sum + s.recentWrites, 0)).toBeGreaterThan(0);
     expect(report.hotKeys.map((k) => k.key)).toContain('E2E-LAMP');
   });
+});
+
+describe('npm run reshard', () => {
+  const reshard = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/reshard.ts', ...args], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...cloud.environment, SALES_COUNTERS_TABLE: cloud.resource('Sharding/SalesCounters').physicalId, SHARD_MAPS_TABLE: cloud.resource('Sharding/ShardMaps').physicalId },
+    });
+
+  it('prints the plan, then moves 16 → 20 shards while the system runs, the sales still exact', async () => {
+    const sales = async () => (await json<{ unitsSold: number }>(await fetch(`${cloud.url}/products/E2E-LAMP/sales`))).unitsSold;
+    const before = await sales();
+    expect(before).toBeGreaterThan(0);
+    const dry = await reshard('--to', '20', '--dry-run');
+    expect(dry.stdout).toMatch(/Map sales v1: STABLE, 16 shards, 8 write shards per counter/);
+    expect(dry.stdout).toMatch(/Reshard 16 → 20 shards: \d+ of \d+ counter items move/);
+    // Settling waits out the Lambdas' 10 s map cache, as on AWS.
+    const { stdout } = await reshard('--to', '20', '--settle-seconds', '11');
+    expect(stdout).toMatch(/Done: \d+ items moved; map versions 2, 3, 4/);
+    await eventually(async () => expect(await sales()).toBe(before), { timeoutMs: 15_000 });
+    const shards = await json<{ map: { version: number; shards: number; phase: string } }>(await fetch(`${cloud.url}/ops/shards`, { headers: { 'x-api-key': API_KEY } }));
+    expect(shards.map).toMatchObject({ version: 4, shards: 20, phase: 'STABLE' });
+    // New sales land on the new map's locations and count.
+    await placeOrder('after-reshard', 'E2E-LAMP');
+    await eventually(async () => expect(await sales()).toBe(before + 2));
+    await expect(reshard('--to', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--to must be a whole number/) });
+  }, 90_000);
 });

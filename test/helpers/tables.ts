@@ -1,14 +1,16 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 type KeyAttribute = { name: string; type: 'S' | 'N' };
+/** An index's keys; with `include`, it projects only those attributes (as the stack's index does). */
+type Index = { keys: KeyAttribute[]; include?: string[] };
 
 /**
  * Creates an on-demand table: the first key is the partition key, a second one the sort key; each index
- * likewise (projecting everything).
+ * likewise.
  */
-export async function createTable(client: DynamoDBClient, name: string, key: KeyAttribute[], indexes: Record<string, KeyAttribute[]> = {}): Promise<void> {
+export async function createTable(client: DynamoDBClient, name: string, key: KeyAttribute[], indexes: Record<string, Index> = {}): Promise<void> {
   const schema = (keys: KeyAttribute[]) => keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const) }));
-  const attributes = new Map([...key, ...Object.values(indexes).flat()].map((k) => [k.name, k.type]));
+  const attributes = new Map([...key, ...Object.values(indexes).flatMap((index) => index.keys)].map((k) => [k.name, k.type]));
   await client.send(
     new CreateTableCommand({
       TableName: name,
@@ -16,7 +18,13 @@ export async function createTable(client: DynamoDBClient, name: string, key: Key
       AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
       BillingMode: 'PAY_PER_REQUEST',
       ...(Object.keys(indexes).length > 0
-        ? { GlobalSecondaryIndexes: Object.entries(indexes).map(([IndexName, keys]) => ({ IndexName, KeySchema: schema(keys), Projection: { ProjectionType: 'ALL' as const } })) }
+        ? {
+            GlobalSecondaryIndexes: Object.entries(indexes).map(([IndexName, index]) => ({
+              IndexName,
+              KeySchema: schema(index.keys),
+              Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'ALL' as const },
+            })),
+          }
         : {}),
     }),
   );

@@ -288,7 +288,7 @@ describe('EightfoldStack: Sharding', () => {
         {
           IndexName: 'byShard',
           KeySchema: [{ AttributeName: 'shard', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['key', 'increments'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['key', 'writeShard', 'increments'] },
         },
       ],
     });
@@ -308,12 +308,12 @@ describe('EightfoldStack: Sharding', () => {
     expect(paths).toEqual(expect.arrayContaining(['products', '{sku}', 'sales', 'shards']));
   });
 
-  it('takes N = 16 shards and S = 8 write shards by default, either from context, and refuses S over 100 (one batch read)', () => {
+  it('takes N = 16 shards and S = 8 write shards by default, either from context, and refuses S over 50 (a resharding read gathers 2 × S items in one transaction)', () => {
     const environment = (t: Template, service: string) =>
       (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes(`"POWERTOOLS_SERVICE_NAME":"${service}"`)) as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
     for (const service of ['queries', 'ops', 'sales-subscriber']) expect(environment(template, service)).toMatchObject({ DEFAULT_SHARDS: '16', DEFAULT_WRITE_SHARDS: '8' });
     expect(environment(synthesize({ 'eightfold:sharding': '{"shards":32}' }), 'queries')).toMatchObject({ DEFAULT_SHARDS: '32', DEFAULT_WRITE_SHARDS: '8' });
-    expect(() => synthesize({ 'eightfold:sharding': { writeShards: 101 } })).toThrow(/writeShards must be a whole number from 1 to 100/);
+    expect(() => synthesize({ 'eightfold:sharding': { writeShards: 51 } })).toThrow(/writeShards must be a whole number from 1 to 50/);
   });
 });
 

@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COUNTERS_BY_SHARD_INDEX, ShardedCounters, shardLoad, ShardMapStore, type ShardMap } from '../../lambdas/patterns/sharding/index.ts';
+import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, planReshard, reshard, ShardedCounters, shardLoad, ShardMapStore, type ShardMap } from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../helpers/tables.ts';
@@ -10,13 +10,13 @@ import { createTable } from '../helpers/tables.ts';
 let dynamo: DynamoDbLocal;
 let client: DynamoDBDocumentClient;
 let counters: ShardedCounters;
-const map: ShardMap = { name: 'sales', version: 1, shards: 16, writeShards: 8, updatedAt: '2026-01-01T00:00:00.000Z' };
+const map: ShardMap = { name: 'sales', version: 1, phase: 'STABLE', shards: 16, writeShards: 8, updatedAt: '2026-01-01T00:00:00.000Z' };
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw);
-  await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], { [COUNTERS_BY_SHARD_INDEX]: [{ name: 'shard', type: 'N' }, { name: 'updatedAt', type: 'S' }] });
+  await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], { [COUNTERS_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'updatedAt', type: 'S' }], include: COUNTERS_BY_SHARD_INCLUDES } });
   await createTable(raw, 'shard-maps', [{ name: 'name', type: 'S' }]);
   counters = new ShardedCounters({ client, tableName: 'counters' });
 });
@@ -92,5 +92,74 @@ describe('the shard map store', () => {
     expect((await reader.current('cached', { shards: 4, writeShards: 2 })).version).toBe(1);
     now += 10_000;
     expect((await reader.current('cached', { shards: 4, writeShards: 2 })).version).toBe(2);
+  });
+});
+
+describe('resharding under concurrent writes and reads', () => {
+  it('moves the counters from 4 to 7 shards with nothing lost or counted twice, every read within what was applied', async () => {
+    const CACHE_MS = 150;
+    const admin = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 0 });
+    const router = () => new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: CACHE_MS });
+    const defaults = { shards: 4, writeShards: 4 };
+    const skus = ['R-A', 'R-B', 'R-C', 'R-D', 'R-E'];
+    const started = new Map(skus.map((sku) => [sku, 0]));
+    const applied = new Map(skus.map((sku) => [sku, 0]));
+    for (const [i, sku] of skus.entries()) {
+      for (let n = 0; n < 20; n++) {
+        started.set(sku, started.get(sku)! + 1);
+        await counters.add(await admin.current('resharded', defaults), `seed-${sku}-${n}`, [{ key: sku, amount: 1 }]);
+        applied.set(sku, applied.get(sku)! + 1);
+      }
+      expect((await counters.total(await admin.current('resharded', defaults), sku)).total, `seeded ${i}`).toBe(20);
+    }
+    const plan = await planReshard(client, 'counters', (await admin.read('resharded'))!, 7);
+    expect(plan).toMatchObject({ from: 4, to: 7, items: expect.any(Number) });
+    expect(plan.moving).toBeGreaterThan(0);
+    expect(plan.moving).toBeLessThan(plan.items);
+
+    let running = true;
+    let reads = 0;
+    const writers = Array.from({ length: 4 }, (_, writer) =>
+      (async () => {
+        const maps = router();
+        for (let n = 0; running; n++) {
+          const sku = skus[(writer + n) % skus.length]!;
+          started.set(sku, started.get(sku)! + 1);
+          await counters.add(await maps.current('resharded', defaults), `live-${writer}-${n}`, [{ key: sku, amount: 1 }]);
+          applied.set(sku, applied.get(sku)! + 1);
+        }
+      })(),
+    );
+    const readers = Array.from({ length: 2 }, () =>
+      (async () => {
+        const maps = router();
+        for (let n = 0; running; n++) {
+          const sku = skus[n % skus.length]!;
+          const floor = applied.get(sku)!;
+          const { total } = await counters.total(await maps.current('resharded', defaults), sku);
+          // Never below what was applied before the read began, never above what had begun by its end.
+          expect(total, `read of ${sku}`).toBeGreaterThanOrEqual(floor);
+          expect(total, `read of ${sku}`).toBeLessThanOrEqual(started.get(sku)!);
+          reads++;
+        }
+      })(),
+    );
+    const report = await reshard({ client, countersTable: 'counters', maps: admin, mapName: 'resharded', to: 7, settleMs: 3 * CACHE_MS + 300 });
+    await new Promise((resolve) => setTimeout(resolve, 3 * CACHE_MS));
+    running = false;
+    await Promise.all([...writers, ...readers]);
+
+    expect(report.versions).toEqual([2, 3, 4]);
+    expect(report.moved).toBeGreaterThan(0);
+    expect(reads).toBeGreaterThan(20);
+    const final = (await admin.read('resharded'))!;
+    expect(final).toMatchObject({ version: 4, phase: 'STABLE', shards: 7 });
+    expect(final.alsoReadFrom).toBeUndefined();
+    for (const sku of skus) expect((await counters.total(final, sku)).total, sku).toBe(applied.get(sku));
+    // Every item sits where the new map puts it.
+    const stray = (await planReshard(client, 'counters', final, 7)).moving;
+    expect(stray).toBe(0);
+    // Versions only move forward: an old version cannot be published again.
+    expect(await admin.publish({ ...final, version: 3, shards: 4 })).toBe(false);
   });
 });

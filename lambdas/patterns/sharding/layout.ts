@@ -1,7 +1,8 @@
 import { shardOf } from './hashing.ts';
 
-/** The counters' by-shard index: partition key `shard`, sort key `updatedAt`, carrying `key` and `increments`. */
+/** The counters' by-shard index: partition key `shard`, sort key `updatedAt`, carrying what load reports and reshards read. */
 export const COUNTERS_BY_SHARD_INDEX = 'byShard';
+export const COUNTERS_BY_SHARD_INCLUDES = ['key', 'writeShard', 'increments'];
 
 /**
  * Where write shard `writeShard` of counter `key` lives. The key's own shard (jump hash) holds write shard

@@ -1,20 +1,41 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
 
+/**
+ * Where keys live. A reshard from N to M passes through phases, each a new version (versions only move
+ * forward): STABLE (N) → DUAL_READ (writes N, reads N and M) → MIGRATING (writes M, reads M and N, the
+ * items at N are moved to M) → STABLE (M).
+ */
+export type ShardMapPhase = 'STABLE' | 'DUAL_READ' | 'MIGRATING';
+
 /** Which of N shards each key lives in, and how many write shards split one hot counter. Versioned: it only moves forward. */
 export interface ShardMap {
   readonly name: string;
   readonly version: number;
-  /** N: keys are spread over shards 0..N-1 by jump consistent hashing. */
+  readonly phase: ShardMapPhase;
+  /** N: writes go to shards 0..N-1, chosen by jump consistent hashing. */
   readonly shards: number;
+  /** While resharding, the other shard count whose locations reads also gather. */
+  readonly alsoReadFrom?: number;
   /** S: every counter is split over this many write shards, each its own item. */
   readonly writeShards: number;
   readonly updatedAt: string;
 }
 
+/** Every shard count a read must gather from under this map: the write one first. */
+export const readShardCounts = (map: ShardMap): number[] => (map.alsoReadFrom === undefined ? [map.shards] : [map.shards, map.alsoReadFrom]);
+
 /** The map's stored shape, one item per map name. */
 function toShardMap(item: Record<string, unknown>): ShardMap {
-  return { name: String(item.name), version: Number(item.version), shards: Number(item.shards), writeShards: Number(item.writeShards), updatedAt: String(item.updatedAt) };
+  return {
+    name: String(item.name),
+    version: Number(item.version),
+    phase: (item.phase as ShardMapPhase | undefined) ?? 'STABLE',
+    shards: Number(item.shards),
+    ...(item.alsoReadFrom === undefined ? {} : { alsoReadFrom: Number(item.alsoReadFrom) }),
+    writeShards: Number(item.writeShards),
+    updatedAt: String(item.updatedAt),
+  };
 }
 
 export interface ShardMapStoreOptions {
@@ -48,9 +69,15 @@ export class ShardMapStore {
     const cached = this.cache.get(name);
     if (cached && this.clock() - cached.readAt < this.cacheMs) return cached.map;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
-    const map = Item ? toShardMap(Item) : await this.create({ name, version: 1, ...defaults, updatedAt: new Date(this.clock()).toISOString() });
+    const map = Item ? toShardMap(Item) : await this.create({ name, version: 1, phase: 'STABLE', ...defaults, updatedAt: new Date(this.clock()).toISOString() });
     this.cache.set(name, { map, readAt: this.clock() });
     return map;
+  }
+
+  /** The stored map, read now (no cache); undefined if none was created yet. */
+  async read(name: string): Promise<ShardMap | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
+    return Item ? toShardMap(Item) : undefined;
   }
 
   /** Replaces the map with `next`, whose version must be exactly one above the stored one. False if another writer got there first. */

@@ -1,8 +1,8 @@
-import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { hash64 } from './hashing.ts';
 import { counterItem } from './layout.ts';
-import type { ShardMap } from './shard-map.ts';
+import { readShardCounts, type ShardMap } from './shard-map.ts';
 
 /** One counter's change: `key` names the counter (a SKU), `amount` may be negative. */
 export interface CounterDelta {
@@ -29,7 +29,8 @@ export interface ShardedCountersOptions {
 /** DynamoDB allows 100 items per transaction: one is the chunk's applied-marker. */
 const COUNTERS_PER_TRANSACTION = 99;
 
-const isTransactionConflict = (error: unknown): boolean =>
+/** Another transaction held an item (a TransactGet meeting a write is cancelled the same way). */
+export const isTransactionConflict = (error: unknown): boolean =>
   (error as Error)?.name === 'TransactionCanceledException' && ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
 const isAlreadyApplied = (error: unknown): boolean =>
   (error as Error)?.name === 'TransactionCanceledException' && (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
@@ -73,17 +74,35 @@ export class ShardedCounters {
     return applied ? 'applied' : 'duplicate';
   }
 
-  /** The counter's total: its S write shards in one batch read (eventually consistent: half the cost). */
+  /**
+   * The counter's total: its S write shards in one batch read (eventually consistent: half the cost). While
+   * resharding, its items may sit at either shard count's locations, and the reshard moves them between
+   * the two: then all locations are read in one transaction, a snapshot in which each unit is in exactly
+   * one place.
+   */
   async total(map: ShardMap, key: string): Promise<CounterTotal> {
-    let keys: Record<string, unknown>[] = Array.from({ length: map.writeShards }, (_, w) => ({ pk: counterItem(map, key, w).pk }));
-    let total = 0;
-    for (let attempt = 0; keys.length > 0; attempt++) {
+    const locations = new Set(readShardCounts(map).flatMap((shards) => Array.from({ length: map.writeShards }, (_, w) => counterItem({ shards, writeShards: map.writeShards }, key, w).pk)));
+    const keys = [...locations].map((pk) => ({ pk }));
+    const items = locations.size > map.writeShards ? await this.snapshot(keys) : await this.batchRead(keys);
+    return { key, total: items.reduce((sum, item) => sum + Number(item.units ?? 0), 0), writeShards: map.writeShards };
+  }
+
+  private async batchRead(pending: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: 'units' } } }));
-      for (const item of Responses?.[this.tableName] ?? []) total += Number(item.units ?? 0);
-      keys = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ProjectionExpression: 'units' } } }));
+      items.push(...(Responses?.[this.tableName] ?? []));
+      pending = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
-    return { key, total, writeShards: map.writeShards };
+    return items;
+  }
+
+  private async snapshot(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const { Responses = [] } = await this.policy.execute(() =>
+      this.client.send(new TransactGetCommand({ TransactItems: keys.map((Key) => ({ Get: { TableName: this.tableName, Key, ProjectionExpression: 'units' } })) })),
+    );
+    return Responses.flatMap((response) => (response.Item ? [response.Item] : []));
   }
 
   private marker(eventId: string, chunk: number, now: Date) {
