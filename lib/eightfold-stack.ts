@@ -112,7 +112,8 @@ export class EightfoldStack extends Stack {
 
     // Query side: the projector keeps OrdersView; the queries function only reads (the view, and the
     // event store for the audit trail and time travel).
-    const readModel = new ReadModel(this, 'ReadModel', { eventStore });
+    const sharding = new Sharding(this, 'Sharding', { ...SHARDING, ...objectContext<typeof SHARDING>(this, 'eightfold:sharding'), removalPolicy: retain });
+    const readModel = new ReadModel(this, 'ReadModel', { eventStore, sharding });
     const queries = new EightfoldFunction(this, 'QueriesFunction', {
       handler: 'queries',
       serviceName: 'queries',
@@ -151,7 +152,6 @@ export class EightfoldStack extends Stack {
     // Append-only: the audit consumer may add entries, never change or remove one.
     auditLog.grant(audit.consumer, 'dynamodb:PutItem');
     // Sharding: units sold per SKU on write-sharded counters, routed by a versioned shard map.
-    const sharding = new Sharding(this, 'Sharding', { ...SHARDING, ...objectContext<typeof SHARDING>(this, 'eightfold:sharding'), removalPolicy: retain });
     const sales = pubSub.addSubscriber('Sales', {
       handler: 'sales-subscriber',
       eventTypes: ['OrderPlaced', 'OrderCancelled'],

@@ -1,15 +1,16 @@
 /**
- * `npm run reshard -- --to N [--dry-run] [--settle-seconds S] [--stack NAME | --counters-table T --maps-table M]`
+ * `npm run reshard -- --to N [--dry-run] [--settle-seconds S] [--stack NAME | --counters-table T --view-table V --maps-table M]`
  *
- * Prints which sales counters a move to N shards relocates (how many items and keys, from which shard to
- * which), then, unless --dry-run, moves them while the system runs: see `reshard` in
- * lambdas/patterns/sharding/reshard.ts. Table names come from the flags, from SALES_COUNTERS_TABLE /
- * SHARD_MAPS_TABLE, or from the outputs of `--stack NAME` on AWS.
+ * Prints what a move to N shards relocates (sales counter items and orders view rows: how many, which
+ * keys, from which shard to which), then, unless --dry-run, moves them while the system runs: see
+ * `reshard` in lambdas/patterns/sharding/reshard.ts. Table names come from the flags, from
+ * SALES_COUNTERS_TABLE / ORDERS_VIEW_TABLE / SHARD_MAPS_TABLE, or from the outputs of `--stack NAME` on AWS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
-import { planReshard, reshard, ShardMapStore, type ReshardPlan } from '../lambdas/patterns/sharding/index.ts';
+import { VIEW_BY_SHARD_INDEX } from '../lambdas/domain/orders/index.ts';
+import { planReshard, reshard, SHARD_MAP, shardedCounters, shardedView, ShardMapStore, type ReshardPlan } from '../lambdas/patterns/sharding/index.ts';
 import { stackOutputs } from './stack-outputs.ts';
 
 /**
@@ -19,12 +20,17 @@ import { stackOutputs } from './stack-outputs.ts';
 const DEFAULT_SETTLE_SECONDS = 45;
 
 export function describePlan(plan: ReshardPlan): string {
-  const routes = Object.entries(plan.routes).sort((a, b) => b[1] - a[1]);
   return [
-    `Reshard ${plan.from} → ${plan.to} shards: ${plan.moving} of ${plan.items} counter items move (${plan.items ? ((plan.moving / plan.items) * 100).toFixed(1) : '0.0'}%), ${plan.keysMoving} SKUs touched`,
-    ...routes.slice(0, 20).map(([route, count]) => `  shard ${route}: ${count}`),
-    ...(routes.length > 20 ? [`  … and ${routes.length - 20} more routes`] : []),
-    ...(plan.sample.length ? [`  e.g. ${plan.sample.join(', ')}`] : []),
+    `Reshard ${plan.from} → ${plan.to} shards:`,
+    ...plan.data.flatMap((data) => {
+      const routes = Object.entries(data.routes).sort((a, b) => b[1] - a[1]);
+      return [
+        `  ${data.name}: ${data.moving} of ${data.items} items move (${data.items ? ((data.moving / data.items) * 100).toFixed(1) : '0.0'}%), ${data.keysMoving} keys touched`,
+        ...routes.slice(0, 10).map(([route, count]) => `    shard ${route}: ${count}`),
+        ...(routes.length > 10 ? [`    … and ${routes.length - 10} more routes`] : []),
+        ...(data.sample.length ? [`    e.g. ${data.sample.join(', ')}`] : []),
+      ];
+    }),
   ].join('\n');
 }
 
@@ -34,8 +40,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       to: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'settle-seconds': { type: 'string', default: String(DEFAULT_SETTLE_SECONDS) },
-      map: { type: 'string', default: 'sales' },
+      map: { type: 'string', default: SHARD_MAP },
       'counters-table': { type: 'string' },
+      'view-table': { type: 'string' },
       'maps-table': { type: 'string' },
       stack: { type: 'string' },
     },
@@ -47,9 +54,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const fromStack = values.stack ? await stackOutputs(values.stack) : {};
   const countersTable = values['counters-table'] ?? process.env.SALES_COUNTERS_TABLE ?? fromStack.SalesCountersTableName;
+  const viewTable = values['view-table'] ?? process.env.ORDERS_VIEW_TABLE ?? fromStack.OrdersViewTableName;
   const mapsTable = values['maps-table'] ?? process.env.SHARD_MAPS_TABLE ?? fromStack.ShardMapsTableName;
-  if (!countersTable || !mapsTable) {
-    process.stderr.write('Name the tables: --counters-table and --maps-table (or SALES_COUNTERS_TABLE / SHARD_MAPS_TABLE, or --stack NAME on AWS)\n');
+  if (!countersTable || !viewTable || !mapsTable) {
+    process.stderr.write('Name the tables: --counters-table, --view-table and --maps-table (or SALES_COUNTERS_TABLE / ORDERS_VIEW_TABLE / SHARD_MAPS_TABLE, or --stack NAME on AWS)\n');
     process.exit(2);
   }
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -58,18 +66,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const map = await maps.read(values.map);
     if (!map) throw new Error(`No shard map ${values.map} yet: nothing has been routed`);
     process.stdout.write(`Map ${map.name} v${map.version}: ${map.phase}, ${map.shards} shards, ${map.writeShards} write shards per counter\n`);
-    process.stdout.write(`${describePlan(await planReshard(client, countersTable, map, to))}\n`);
+    const data = [shardedCounters(client, countersTable, map.writeShards), shardedView(client, viewTable, VIEW_BY_SHARD_INDEX)];
+    process.stdout.write(`${describePlan(await planReshard(map, to, data))}\n`);
     if (!values['dry-run']) {
       const report = await reshard({
-        client,
-        countersTable,
+        data,
         maps,
         mapName: values.map,
         to,
         settleMs: Number(values['settle-seconds']) * 1000,
         log: (line) => process.stdout.write(`${line}\n`),
       });
-      process.stdout.write(`Done: ${report.moved} items moved; map versions ${report.versions.join(', ')}\n`);
+      const moved = Object.entries(report.moved).map(([name, count]) => `${count} ${name} items`).join(', ');
+      process.stdout.write(`Done: ${moved} moved; map versions ${report.versions.join(', ')}\n`);
     }
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

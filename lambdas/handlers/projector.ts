@@ -3,14 +3,15 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { orderViewProjection } from '../domain/orders/index.ts';
+import { shardedViewProjection } from '../domain/orders/index.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
 import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
+import { currentShardMap } from '../shared/shards.ts';
 
-const options = { client: documentClient, viewTable: requireEnv('ORDERS_VIEW_TABLE'), store: orderEventStore, projection: orderViewProjection };
+const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 
 /**
  * EventsTable stream → OrdersView. Records are grouped by stream so each order costs one conditional write
@@ -29,6 +30,8 @@ async function project(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
     group.events.push(envelope);
     byStream.set(envelope.streamId, group);
   }
+  // Rows carry their customer's shard, for shard-by-shard scans of the view.
+  const options = { client: documentClient, viewTable, store: orderEventStore, projection: shardedViewProjection(await currentShardMap()) };
   const results = await Promise.allSettled([...byStream].map(([streamId, { events }]) => projectStream(options, streamId, events)));
   const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
   [...byStream.values()].forEach(({ first }, index) => {

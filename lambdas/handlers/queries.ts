@@ -10,7 +10,8 @@ import { orderEventStore } from '../shared/event-store.ts';
 import { dispatch, errorResponse, etag, HttpError, jsonResponse, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { idSchema, skuSchema } from '../shared/orders-schemas.ts';
-import { salesCounters, salesShardMap } from '../shared/sales.ts';
+import { salesCounters } from '../shared/sales.ts';
+import { currentShardMap } from '../shared/shards.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
@@ -131,7 +132,7 @@ async function getNotifications(event: APIGatewayProxyEvent): Promise<APIGateway
 async function getSales(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const parsed = skuSchema.safeParse(event.pathParameters?.sku);
   if (!parsed.success) throw new HttpError(404, 'PRODUCT_NOT_FOUND', 'No product has this SKU');
-  const { total, writeShards } = await salesCounters.total(await salesShardMap(), parsed.data);
+  const { total, writeShards } = await salesCounters.total(await currentShardMap(), parsed.data);
   return jsonResponse(200, { sku: parsed.data, unitsSold: total, shards: writeShards, asOf: new Date().toISOString() });
 }
 

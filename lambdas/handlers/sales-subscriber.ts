@@ -1,6 +1,7 @@
 import { domainEventOf, type OrderItem } from '../domain/orders/index.ts';
 import { orderEventStore } from '../shared/event-store.ts';
-import { salesCounters, salesShardMap } from '../shared/sales.ts';
+import { salesCounters } from '../shared/sales.ts';
+import { currentShardMap } from '../shared/shards.ts';
 import { subscriberHandler } from '../shared/subscriber.ts';
 
 /** The items of an order, from its OrderPlaced (a cancellation does not repeat them). */
@@ -18,5 +19,5 @@ async function placedItems(orderId: string): Promise<readonly OrderItem[]> {
 export const handler = subscriberHandler(async (message) => {
   const event = domainEventOf(message);
   const [items, sign] = event.type === 'OrderPlaced' ? [event.data.items, 1] : [await placedItems(message.orderId), -1];
-  return salesCounters.add(await salesShardMap(), message.eventId, items.map((item) => ({ key: item.sku, amount: sign * item.quantity })));
+  return salesCounters.add(await currentShardMap(), message.eventId, items.map((item) => ({ key: item.sku, amount: sign * item.quantity })));
 });

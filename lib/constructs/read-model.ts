@@ -5,13 +5,16 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AWAITING_PAYMENT_INDEX } from '../../lambdas/domain/orders/index.ts';
+import { AWAITING_PAYMENT_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
+import type { Sharding } from './sharding.ts';
 
 export interface ReadModelProps {
   /** The event store whose stream feeds the view (and whose events heal gaps). */
   readonly eventStore: EventStore;
+  /** The shard map the projector stamps each row's shard by. */
+  readonly sharding: Sharding;
   /** Records per projector invocation. @default 100 */
   readonly batchSize?: number;
   /** Retries of a failing batch before it goes to the dead-letter queue. @default 5 */
@@ -41,6 +44,14 @@ export class ReadModel extends Construct {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
     });
+    // Shard by shard: each row carries its customer's shard, so full scans of the view split by shard.
+    (this.ordersView as Table).addGlobalSecondaryIndex({
+      indexName: VIEW_BY_SHARD_INDEX,
+      partitionKey: { name: 'shard', type: AttributeType.NUMBER },
+      sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['customerId'],
+    });
     // Sparse: only orders awaiting payment carry its key, so the payment-timeout job reads nothing else.
     (this.ordersView as Table).addGlobalSecondaryIndex({
       indexName: AWAITING_PAYMENT_INDEX,
@@ -52,8 +63,9 @@ export class ReadModel extends Construct {
     this.projector = new EightfoldFunction(this, 'Projector', {
       handler: 'projector',
       serviceName: 'projector',
-      environment: { EVENTS_TABLE: props.eventStore.table.tableName, ORDERS_VIEW_TABLE: this.ordersView.tableName },
+      environment: { EVENTS_TABLE: props.eventStore.table.tableName, ORDERS_VIEW_TABLE: this.ordersView.tableName, ...props.sharding.routingEnvironment },
     });
+    props.sharding.grantRoute(this.projector);
     this.ordersView.grant(this.projector, 'dynamodb:GetItem', 'dynamodb:PutItem');
     props.eventStore.grantRead(this.projector);
     this.projector.addEventSource(

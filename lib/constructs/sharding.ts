@@ -51,14 +51,14 @@ export class Sharding extends Construct {
     });
   }
 
-  /** What a Lambda needs to find the map and the counters. */
+  /** What a Lambda needs to find the shard map. */
+  get routingEnvironment(): Record<string, string> {
+    return { SHARD_MAPS_TABLE: this.shardMaps.tableName, DEFAULT_SHARDS: String(this.shards), DEFAULT_WRITE_SHARDS: String(this.writeShards) };
+  }
+
+  /** What a Lambda needs to find the shard map and the counters. */
   get environment(): Record<string, string> {
-    return {
-      SHARD_MAPS_TABLE: this.shardMaps.tableName,
-      SALES_COUNTERS_TABLE: this.counters.tableName,
-      DEFAULT_SHARDS: String(this.shards),
-      DEFAULT_WRITE_SHARDS: String(this.writeShards),
-    };
+    return { ...this.routingEnvironment, SALES_COUNTERS_TABLE: this.counters.tableName };
   }
 
   /** Read the map, and create version 1 from the defaults if no one has yet. */

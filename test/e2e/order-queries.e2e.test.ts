@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
@@ -178,7 +182,7 @@ describe('GET /products/{sku}/sales', () => {
     const response = await fetch(`${cloud.url}/ops/shards`, { headers: { 'x-api-key': API_KEY } });
     expect(response.status).toBe(200);
     const report = await json<{ map: { version: number; shards: number; writeShards: number }; perShard: { items: number; recentWrites: number }[]; hotKeys: { key: string; increments: number }[] }>(response);
-    expect(report.map).toMatchObject({ name: 'sales', version: 1, shards: 16, writeShards: 8 });
+    expect(report.map).toMatchObject({ name: 'eightfold', version: 1, phase: 'STABLE', shards: 16, writeShards: 8 });
     expect(report.perShard).toHaveLength(16);
     expect(report.perShard.reduce((sum, s) => sum + s.recentWrites, 0)).toBeGreaterThan(0);
     expect(report.hotKeys.map((k) => k.key)).toContain('E2E-LAMP');
@@ -189,22 +193,34 @@ describe('npm run reshard', () => {
   const reshard = (...args: string[]) =>
     promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/reshard.ts', ...args], {
       cwd: PROJECT_DIR,
-      env: { ...process.env, ...cloud.environment, SALES_COUNTERS_TABLE: cloud.resource('Sharding/SalesCounters').physicalId, SHARD_MAPS_TABLE: cloud.resource('Sharding/ShardMaps').physicalId },
+      env: {
+        ...process.env,
+        ...cloud.environment,
+        SALES_COUNTERS_TABLE: cloud.resource('Sharding/SalesCounters').physicalId,
+        ORDERS_VIEW_TABLE: cloud.resource('ReadModel/OrdersView').physicalId,
+        SHARD_MAPS_TABLE: cloud.resource('Sharding/ShardMaps').physicalId,
+      },
     });
 
-  it('prints the plan, then moves 16 → 20 shards while the system runs, the sales still exact', async () => {
+  it('prints the plan, then moves 16 → 20 shards while the system runs: the sales still exact, every view row relabelled', async () => {
     const sales = async () => (await json<{ unitsSold: number }>(await fetch(`${cloud.url}/products/E2E-LAMP/sales`))).unitsSold;
     const before = await sales();
     expect(before).toBeGreaterThan(0);
     const dry = await reshard('--to', '20', '--dry-run');
-    expect(dry.stdout).toMatch(/Map sales v1: STABLE, 16 shards, 8 write shards per counter/);
-    expect(dry.stdout).toMatch(/Reshard 16 → 20 shards: \d+ of \d+ counter items move/);
+    expect(dry.stdout).toMatch(/Map eightfold v1: STABLE, 16 shards, 8 write shards per counter/);
+    expect(dry.stdout).toMatch(/Reshard 16 → 20 shards:\n {2}sales counters: \d+ of \d+ items move/);
+    expect(dry.stdout).toMatch(/\n {2}orders view: \d+ of \d+ items move/);
     // Settling waits out the Lambdas' 10 s map cache, as on AWS.
     const { stdout } = await reshard('--to', '20', '--settle-seconds', '11');
-    expect(stdout).toMatch(/Done: \d+ items moved; map versions 2, 3, 4/);
+    expect(stdout).toMatch(/Done: \d+ sales counters items, \d+ orders view items moved; map versions 2, 3, 4/);
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+    const { Items: rows = [] } = await documents.send(new ScanCommand({ TableName: cloud.resource('ReadModel/OrdersView').physicalId, ConsistentRead: true }));
+    documents.destroy();
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect(row.shard, String(row.orderId)).toBe(shardOf({ shards: 20 }, String(row.customerId)));
     await eventually(async () => expect(await sales()).toBe(before), { timeoutMs: 15_000 });
     const shards = await json<{ map: { version: number; shards: number; phase: string } }>(await fetch(`${cloud.url}/ops/shards`, { headers: { 'x-api-key': API_KEY } }));
-    expect(shards.map).toMatchObject({ version: 4, shards: 20, phase: 'STABLE' });
+    expect(shards.map).toMatchObject({ name: 'eightfold', version: 4, shards: 20, phase: 'STABLE' });
     // New sales land on the new map's locations and count.
     await placeOrder('after-reshard', 'E2E-LAMP');
     await eventually(async () => expect(await sales()).toBe(before + 2));

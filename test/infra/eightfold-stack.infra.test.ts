@@ -295,6 +295,20 @@ describe('EightfoldStack: Sharding', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], TableName: Match.absent() });
   });
 
+  it('stamps each OrdersView row with its customer’s shard: a by-shard index for shard-by-shard scans, the projector reading the map', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'byShard',
+          KeySchema: [{ AttributeName: 'shard', KeyType: 'HASH' }, { AttributeName: 'customerOrderKey', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['customerId'] },
+        },
+      ]),
+    });
+    expect(actionsOn('ReadModelProjector', 'ShardingShardMaps')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+  });
+
   it('gives each function only what its part needs: the subscriber counts, queries batch-read, operators query the index', () => {
     expect(actionsOn('PubSubSalesConsumer', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem']));
     expect(actionsOn('PubSubSalesConsumer', 'ShardingShardMaps')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));

@@ -2,13 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderDecider, orderUpcasters, orderViewProjection, type OrderCommand } from '../../lambdas/domain/orders/index.ts';
+import { orderDecider, orderUpcasters, shardedViewProjection, type OrderCommand } from '../../lambdas/domain/orders/index.ts';
 import { projectStream } from '../../lambdas/patterns/cqrs/index.ts';
 import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/patterns/event-sourcing/index.ts';
+import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { rebuildProjections } from '../../scripts/rebuild-projections.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../helpers/tables.ts';
+
+/** The shard count rows are stamped with, as the live projector stamps them. */
+const SHARDS = 4;
+const projection = shardedViewProjection({ shards: SHARDS });
 
 let dynamo: DynamoDbLocal;
 let raw: DynamoDBClient;
@@ -25,7 +30,7 @@ async function scanView(table: string): Promise<Record<string, unknown>[]> {
 async function deliver(table: string, batch: EventEnvelope[]): Promise<void> {
   const byStream = new Map<string, EventEnvelope[]>();
   for (const event of batch) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
-  await Promise.all([...byStream].map(([streamId, events]) => projectStream({ client, viewTable: table, store, projection: orderViewProjection }, streamId, events)));
+  await Promise.all([...byStream].map(([streamId, events]) => projectStream({ client, viewTable: table, store, projection }, streamId, events)));
 }
 
 beforeAll(async () => {
@@ -89,7 +94,7 @@ describe('projectStream', () => {
   it('heals a gap from the event store when a later event arrives first', async () => {
     const streamEvents = history.filter((e) => e.streamId === 'order-05');
     const last = streamEvents.at(-1)!;
-    const outcome = await projectStream({ client, viewTable: 'view-gap', store, projection: orderViewProjection }, last.streamId, [last]);
+    const outcome = await projectStream({ client, viewTable: 'view-gap', store, projection }, last.streamId, [last]);
     expect(outcome).toEqual({ streamId: 'order-05', version: last.version, applied: 1, skipped: 0, healed: last.version - 1 });
     const [row] = (await scanView('view-gap')).filter((r) => r.orderId === 'order-05');
     expect(row).toEqual((await scanView('view-clean')).find((r) => r.orderId === 'order-05'));
@@ -97,7 +102,7 @@ describe('projectStream', () => {
 
   it('changes nothing for a redelivered or older event', async () => {
     const first = history.find((e) => e.streamId === 'order-07')!;
-    const outcome = await projectStream({ client, viewTable: 'view-clean', store, projection: orderViewProjection }, first.streamId, [first, first]);
+    const outcome = await projectStream({ client, viewTable: 'view-clean', store, projection }, first.streamId, [first, first]);
     expect(outcome).toMatchObject({ applied: 0, skipped: 2, healed: 0 });
   });
 });
@@ -117,7 +122,7 @@ describe('npm run rebuild-projections', () => {
         await deliver('view-rebuild', result.events);
       }
     })();
-    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-rebuild', segments: 3 });
+    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-rebuild', segments: 3, shards: SHARDS });
     await live;
 
     expect(report.streams).toBe(12);
@@ -129,5 +134,7 @@ describe('npm run rebuild-projections', () => {
     expect(rebuilt.find((r) => r.orderId === 'order-06')).toMatchObject({ declinedPayments: 7 });
     expect(rebuilt.find((r) => r.orderId === 'order-03')).toMatchObject({ status: 'PLACED' });
     expect(rebuilt.find((r) => r.orderId === 'order-04')).toBeDefined();
+    // Every row carries its customer's shard, as the live projector stamps it.
+    for (const row of rebuilt) expect(row.shard).toBe(shardOf({ shards: SHARDS }, String(row.customerId)));
   });
 });

@@ -1,20 +1,23 @@
 /** Write-sharded counters, the shard map store and per-shard load, on DynamoDB Local. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, planReshard, reshard, ShardedCounters, shardLoad, ShardMapStore, type ShardMap } from '../../lambdas/patterns/sharding/index.ts';
+import { VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
+import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, planReshard, reshard, shardedCounters, ShardedCounters, shardedView, shardOf, shardLoad, ShardMapStore, type ShardMap } from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../helpers/tables.ts';
 
 let dynamo: DynamoDbLocal;
 let client: DynamoDBDocumentClient;
+let dynamoClient: DynamoDBClient;
 let counters: ShardedCounters;
 const map: ShardMap = { name: 'sales', version: 1, phase: 'STABLE', shards: 16, writeShards: 8, updatedAt: '2026-01-01T00:00:00.000Z' };
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  dynamoClient = raw;
   client = DynamoDBDocumentClient.from(raw);
   await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], { [COUNTERS_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'updatedAt', type: 'S' }], include: COUNTERS_BY_SHARD_INCLUDES } });
   await createTable(raw, 'shard-maps', [{ name: 'name', type: 'S' }]);
@@ -112,10 +115,11 @@ describe('resharding under concurrent writes and reads', () => {
       }
       expect((await counters.total(await admin.current('resharded', defaults), sku)).total, `seeded ${i}`).toBe(20);
     }
-    const plan = await planReshard(client, 'counters', (await admin.read('resharded'))!, 7);
-    expect(plan).toMatchObject({ from: 4, to: 7, items: expect.any(Number) });
-    expect(plan.moving).toBeGreaterThan(0);
-    expect(plan.moving).toBeLessThan(plan.items);
+    const data = [shardedCounters(client, 'counters', defaults.writeShards)];
+    const { data: [plan] } = await planReshard((await admin.read('resharded'))!, 7, data);
+    expect(plan).toMatchObject({ name: 'sales counters', items: expect.any(Number) });
+    expect(plan!.moving).toBeGreaterThan(0);
+    expect(plan!.moving).toBeLessThan(plan!.items);
 
     let running = true;
     let reads = 0;
@@ -144,22 +148,45 @@ describe('resharding under concurrent writes and reads', () => {
         }
       })(),
     );
-    const report = await reshard({ client, countersTable: 'counters', maps: admin, mapName: 'resharded', to: 7, settleMs: 3 * CACHE_MS + 300 });
+    const report = await reshard({ data, maps: admin, mapName: 'resharded', to: 7, settleMs: 3 * CACHE_MS + 300 });
     await new Promise((resolve) => setTimeout(resolve, 3 * CACHE_MS));
     running = false;
     await Promise.all([...writers, ...readers]);
 
     expect(report.versions).toEqual([2, 3, 4]);
-    expect(report.moved).toBeGreaterThan(0);
+    expect(report.moved['sales counters']).toBeGreaterThan(0);
     expect(reads).toBeGreaterThan(20);
     const final = (await admin.read('resharded'))!;
     expect(final).toMatchObject({ version: 4, phase: 'STABLE', shards: 7 });
     expect(final.alsoReadFrom).toBeUndefined();
     for (const sku of skus) expect((await counters.total(final, sku)).total, sku).toBe(applied.get(sku));
     // Every item sits where the new map puts it.
-    const stray = (await planReshard(client, 'counters', final, 7)).moving;
-    expect(stray).toBe(0);
+    expect((await planReshard(final, 7, data)).data[0]!.moving).toBe(0);
     // Versions only move forward: an old version cannot be published again.
     expect(await admin.publish({ ...final, version: 3, shards: 4 })).toBe(false);
+  });
+});
+
+describe('resharding the orders view', () => {
+  it('relabels every row with its customer’s shard under the new count, shard by shard, and nothing else', async () => {
+    await createTable(dynamoClient, 'view', [{ name: 'orderId', type: 'S' }], {
+      [VIEW_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'customerOrderKey', type: 'S' }], include: ['customerId'] },
+    });
+    const admin = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 0 });
+    await admin.current('view-map', { shards: 4, writeShards: 1 });
+    const rows = Array.from({ length: 60 }, (_, i) => ({ orderId: `o-${i}`, customerId: `c-${i % 23}`, customerOrderKey: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z#o-${i}`, status: 'PLACED', version: 1 }));
+    for (const row of rows) await client.send(new PutCommand({ TableName: 'view', Item: { ...row, shard: shardOf({ shards: 4 }, row.customerId) } }));
+    const data = [shardedView(client, 'view', VIEW_BY_SHARD_INDEX)];
+    const { data: [plan] } = await planReshard((await admin.read('view-map'))!, 7, data);
+    expect(plan).toMatchObject({ name: 'orders view', items: 60 });
+    expect(plan!.moving).toBeGreaterThan(0);
+    const report = await reshard({ data, maps: admin, mapName: 'view-map', to: 7, settleMs: 0 });
+    expect(report.moved['orders view']).toBe(plan!.moving);
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: 'view', ConsistentRead: true }));
+    expect(Items).toHaveLength(60);
+    for (const item of Items) {
+      expect(item.shard).toBe(shardOf({ shards: 7 }, String(item.customerId)));
+      expect(item).toMatchObject({ status: 'PLACED', version: 1 });
+    }
   });
 });

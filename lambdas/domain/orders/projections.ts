@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../../patterns/event-sourcing/index.ts';
 import type { Projection, ViewRow } from '../../patterns/cqrs/index.ts';
+import { shardOf } from '../../patterns/sharding/hashing.ts';
 import { evolve, initialState } from './decider.ts';
 import type { OrderEvent } from './events.ts';
 import type { CancellationReason, OrderItem, OrderState, OrderStatus } from './types.ts';
@@ -19,9 +20,14 @@ export interface OrderViewRow extends ViewRow {
   readonly cancellationReason?: CancellationReason;
   /** Sort key of the by-customer index (newest first is a descending query) and of the awaiting-payment one. */
   readonly customerOrderKey: string;
+  /** The customer's shard under the current shard map (stamped by the projector): the key of the by-shard index. */
+  readonly shard?: number;
   /** Present only while the order awaits payment: the key of the sparse awaiting-payment index. */
   readonly awaitingPayment?: typeof AWAITING_PAYMENT;
 }
+
+/** The view's by-shard index: partition key `shard`, sort key `customerOrderKey`; shard-by-shard scans read it. */
+export const VIEW_BY_SHARD_INDEX = 'byShard';
 
 /** The sparse index of the orders still unpaid, sorted by placedAt, and its one partition. */
 export const AWAITING_PAYMENT_INDEX = 'awaitingPayment';
@@ -46,7 +52,7 @@ export function toOrderResponse(order: Exclude<OrderState, { status: 'NONE' }> &
 }
 
 function stateOf(row: OrderViewRow): OrderState {
-  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, ...state } = row;
+  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, shard: _shard, ...state } = row;
   return state as OrderState;
 }
 
@@ -64,3 +70,12 @@ export const orderViewProjection: Projection<OrderViewRow> = {
     };
   },
 };
+
+/** The OrdersView projection with each row stamped with its customer's shard among `shards.shards`. */
+export function shardedViewProjection(shards: { readonly shards: number }): Projection<OrderViewRow> {
+  const apply: Projection<OrderViewRow>['apply'] = (row, event) => {
+    const next = orderViewProjection.apply(row, event);
+    return { ...next, shard: shardOf(shards, next.customerId) };
+  };
+  return { ...orderViewProjection, apply };
+}

@@ -1,5 +1,8 @@
 import { shardOf } from './hashing.ts';
 
+/** The one shard map the whole service routes by: the sales counters and the orders view. */
+export const SHARD_MAP = 'eightfold';
+
 /** The counters' by-shard index: partition key `shard`, sort key `updatedAt`, carrying what load reports and reshards read. */
 export const COUNTERS_BY_SHARD_INDEX = 'byShard';
 export const COUNTERS_BY_SHARD_INCLUDES = ['key', 'writeShard', 'increments'];

@@ -1,23 +1,33 @@
-import { GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
 import { isTransactionConflict } from './sharded-counter.ts';
 import type { ShardMap, ShardMapStore } from './shard-map.ts';
 
-/** A counter item as the by-shard index shows it. */
-interface CounterItem {
-  readonly pk: string;
-  readonly key: string;
-  readonly writeShard: number;
+/** An item as a by-shard index shows it. */
+export interface ShardedItem {
   readonly shard: number;
+  readonly [attribute: string]: unknown;
 }
 
-export interface ReshardPlan {
-  readonly from: number;
-  readonly to: number;
+/** A kind of data whose items live on shards, and move (or are relabelled) when the shard count changes. */
+export interface ShardedData {
+  readonly name: string;
+  /** Every item, each shard's part read in parallel. */
+  items(shards: number[]): Promise<ShardedItem[]>;
+  /** Where the item belongs among `shards` shards, whether that is a move, and what to call it in a plan. */
+  target(item: ShardedItem, shards: number): { shard: number; moves: boolean; label: string };
+  /** Puts the item where `shards` shards put it; false if it was there already (or is gone). */
+  move(item: ShardedItem, shards: number): Promise<boolean>;
+}
+
+export interface DataPlan {
+  readonly name: string;
   readonly items: number;
   /** Items whose location differs under the new shard count. */
   readonly moving: number;
-  /** Distinct counter keys with at least one item moving. */
+  /** Distinct keys with at least one item moving. */
   readonly keysMoving: number;
   /** How many items go from each shard to each other, `"3→16"`. */
   readonly routes: Record<string, number>;
@@ -25,12 +35,18 @@ export interface ReshardPlan {
   readonly sample: string[];
 }
 
+export interface ReshardPlan {
+  readonly from: number;
+  readonly to: number;
+  readonly data: DataPlan[];
+}
+
 export interface ReshardOptions {
-  readonly client: DynamoDBDocumentClient;
-  readonly countersTable: string;
   readonly maps: ShardMapStore;
   readonly mapName: string;
   readonly to: number;
+  /** Everything routed by the map. */
+  readonly data: ShardedData[];
   /**
    * How long a published map takes to reach every writer and reader: their cache time plus the longest
    * invocation (a Lambda cannot outlive its timeout, so no write routed by an older map lands later).
@@ -42,73 +58,127 @@ export interface ReshardOptions {
 
 export interface ReshardReport {
   readonly plan: ReshardPlan;
-  readonly moved: number;
+  /** Items moved, per data name. */
+  readonly moved: Record<string, number>;
   /** The versions published, one per phase. */
   readonly versions: number[];
 }
 
-/** Every counter item, each shard's part of the by-shard index read in parallel. */
-export async function counterItems(client: DynamoDBDocumentClient, countersTable: string, shards: number[]): Promise<CounterItem[]> {
-  const perShard = await Promise.all(
-    shards.map(async (shard) => {
-      const items: CounterItem[] = [];
-      const pages = paginateQuery(
-        { client },
-        { TableName: countersTable, IndexName: COUNTERS_BY_SHARD_INDEX, KeyConditionExpression: '#shard = :shard', ExpressionAttributeNames: { '#shard': 'shard', '#key': 'key' }, ExpressionAttributeValues: { ':shard': shard }, ProjectionExpression: 'pk, #key, writeShard, #shard' },
-      );
-      for await (const page of pages) for (const item of page.Items ?? []) items.push({ pk: String(item.pk), key: String(item.key), writeShard: Number(item.writeShard), shard: Number(item.shard) });
-      return items;
-    }),
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** Every shard an item may sit on under this map: while resharding, the larger of the two counts. */
+const shardsOf = (map: ShardMap) => range(Math.max(map.shards, map.alsoReadFrom ?? 0));
+
+/** Reads one shard's part of a by-shard index. */
+async function queryShard(client: DynamoDBDocumentClient, table: string, index: string, shard: number, attributes: string[]): Promise<ShardedItem[]> {
+  const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
+  const pages = paginateQuery(
+    { client },
+    { TableName: table, IndexName: index, KeyConditionExpression: '#shard = :shard', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':shard': shard }, ProjectionExpression: Object.keys(names).join(', ') },
   );
-  return perShard.flat();
+  const items: ShardedItem[] = [];
+  for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
+  return items;
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** The write-sharded counters: an item's shard leads its key, so a move is a new item and a delete. */
+export function shardedCounters(client: DynamoDBDocumentClient, table: string, writeShards: number): ShardedData {
+  const targetOf = (item: ShardedItem, shards: number) => counterItem({ shards, writeShards }, String(item.key), Number(item.writeShard));
+  return {
+    name: 'sales counters',
+    items: async (shards) => (await Promise.all(shards.map((shard) => queryShard(client, table, COUNTERS_BY_SHARD_INDEX, shard, ['pk', 'key', 'writeShard'])))).flat(),
+    target: (item, shards) => {
+      const target = targetOf(item, shards);
+      return { shard: target.shard, moves: target.pk !== item.pk, label: String(item.key) };
+    },
+    move: (item, shards) => moveCounter(client, table, item, targetOf(item, shards)),
+  };
+}
 
-/** Which items a reshard of `map` to `to` shards would move, from where to where. */
-export async function planReshard(client: DynamoDBDocumentClient, countersTable: string, map: ShardMap, to: number): Promise<ReshardPlan> {
-  const items = await counterItems(client, countersTable, range(Math.max(map.shards, map.alsoReadFrom ?? 0)));
-  const routes: Record<string, number> = {};
-  const keys = new Set<string>();
-  for (const item of items) {
-    const target = counterItem({ shards: to, writeShards: map.writeShards }, item.key, item.writeShard);
-    if (target.pk === item.pk) continue;
-    routes[`${item.shard}→${target.shard}`] = (routes[`${item.shard}→${target.shard}`] ?? 0) + 1;
-    keys.add(item.key);
-  }
-  const moving = Object.values(routes).reduce((a, b) => a + b, 0);
-  return { from: map.shards, to, items: items.length, moving, keysMoving: keys.size, routes, sample: [...keys].slice(0, 10) };
+/** The orders view: a row's shard is an attribute (its key is the order id), so a move relabels it. */
+export function shardedView(client: DynamoDBDocumentClient, table: string, index: string): ShardedData {
+  const targetOf = (item: ShardedItem, shards: number) => shardOf({ shards }, String(item.customerId));
+  return {
+    name: 'orders view',
+    items: async (shards) => (await Promise.all(shards.map((shard) => queryShard(client, table, index, shard, ['orderId', 'customerId'])))).flat(),
+    target: (item, shards) => ({ shard: targetOf(item, shards), moves: targetOf(item, shards) !== item.shard, label: String(item.customerId) }),
+    async move(item, shards) {
+      const target = targetOf(item, shards);
+      let current = item.shard;
+      for (let attempt = 1; current !== target; attempt++) {
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { orderId: item.orderId },
+              UpdateExpression: 'SET #shard = :to',
+              ConditionExpression: 'attribute_exists(orderId) AND #shard = :from',
+              ExpressionAttributeNames: { '#shard': 'shard' },
+              ExpressionAttributeValues: { ':to': target, ':from': current },
+            }),
+          );
+          return true;
+        } catch (error) {
+          // The projector rewrote the row meanwhile (with the new map, after the settle): look again.
+          if (!isConditionalCheckFailed(error) || attempt >= 10) throw error;
+          const { Item } = await client.send(new GetCommand({ TableName: table, Key: { orderId: item.orderId }, ConsistentRead: true }));
+          if (!Item) return false;
+          current = Number(Item.shard);
+        }
+      }
+      return false;
+    },
+  };
+}
+
+/** What a reshard of `map` to `to` shards would move, data by data, from where to where. */
+export async function planReshard(map: ShardMap, to: number, data: ShardedData[]): Promise<ReshardPlan> {
+  const plans = await Promise.all(
+    data.map(async (kind) => {
+      const items = await kind.items(shardsOf(map));
+      const routes: Record<string, number> = {};
+      const keys = new Set<string>();
+      for (const item of items) {
+        const target = kind.target(item, to);
+        if (!target.moves) continue;
+        routes[`${item.shard}→${target.shard}`] = (routes[`${item.shard}→${target.shard}`] ?? 0) + 1;
+        keys.add(target.label);
+      }
+      return { name: kind.name, items: items.length, moving: Object.values(routes).reduce((a, b) => a + b, 0), keysMoving: keys.size, routes, sample: [...keys].slice(0, 10) };
+    }),
+  );
+  return { from: map.shards, to, data: plans };
 }
 
 /**
- * Moves the counters from N to `to` shards while they are written and read: dual reads, then moves.
+ * Moves everything routed by the map from N to `to` shards while it is written and read: dual reads, then moves.
  * 1. DUAL_READ: readers gather both shard counts' locations; writers still write to N.
  * 2. after the settle time, MIGRATING: writers write to the new locations; readers still gather both.
- * 3. after another settle, no write can reach an old location: each old item's value is moved to its new
- *    location in one transaction (added there, deleted here only if unchanged since read), so a reader's
- *    snapshot sees every unit exactly once, before or after its move.
+ * 3. after another settle, no write can reach an old location: each item is moved (a counter's value is
+ *    added at its new location and its old item deleted in one transaction, conditional on it being
+ *    unchanged since read, so a reader's snapshot sees every unit exactly once; a view row is relabelled).
  * 4. STABLE at the new count. Each phase is a new map version; a stopped reshard resumes from its phase.
  */
 export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
-  const { client, countersTable, maps, mapName, to } = options;
+  const { maps, mapName, to } = options;
   const log = options.log ?? (() => undefined);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const stored = await maps.read(mapName);
   if (!stored) throw new Error(`No shard map ${mapName} yet: nothing has been routed, so change the deployment's shard count instead`);
   let map = stored;
-  const from = map.phase === 'STABLE' ? map.shards : map.phase === 'DUAL_READ' ? map.shards : map.alsoReadFrom!;
+  const from = map.phase === 'MIGRATING' ? map.alsoReadFrom! : map.shards;
   const target = map.phase === 'STABLE' ? to : map.phase === 'DUAL_READ' ? map.alsoReadFrom! : map.shards;
   if (target !== to) throw new Error(`Map ${mapName} v${map.version} is resharding to ${target}, not ${to}: finish that first`);
-  const plan = await planReshard(client, countersTable, map, to);
+  const plan = await planReshard(map, to, options.data);
   const versions: number[] = [];
-  const advance = async (next: Omit<ShardMap, 'name' | 'version' | 'updatedAt' | 'writeShards'>): Promise<void> => {
+  const moved: Record<string, number> = Object.fromEntries(options.data.map((kind) => [kind.name, 0]));
+  if (from === to && map.phase === 'STABLE') return { plan, moved, versions };
+  const advance = async (next: Pick<ShardMap, 'phase' | 'shards' | 'alsoReadFrom'>): Promise<void> => {
     const candidate: ShardMap = { name: mapName, version: map.version + 1, writeShards: map.writeShards, updatedAt: new Date().toISOString(), ...next };
     if (!(await maps.publish(candidate))) throw new Error(`Map ${mapName} changed under the reshard (expected v${map.version}): run it again`);
     map = candidate;
     versions.push(map.version);
     log(`map ${mapName} v${map.version}: ${map.phase}, writes to ${map.shards}${map.alsoReadFrom ? `, reads also ${map.alsoReadFrom}` : ''}`);
   };
-  if (from === to && map.phase === 'STABLE') return { plan, moved: 0, versions };
   if (map.phase === 'STABLE') {
     await advance({ phase: 'DUAL_READ', shards: from, alsoReadFrom: to });
     await sleep(options.settleMs);
@@ -117,17 +187,16 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
     await advance({ phase: 'MIGRATING', shards: to, alsoReadFrom: from });
     await sleep(options.settleMs);
   }
-  let moved = 0;
-  for (const item of await counterItems(client, countersTable, range(Math.max(from, to)))) {
-    if (await moveItem(client, countersTable, item, counterItem({ shards: to, writeShards: map.writeShards }, item.key, item.writeShard))) moved++;
+  for (const kind of options.data) {
+    for (const item of await kind.items(shardsOf(map))) if (await kind.move(item, to)) moved[kind.name]!++;
+    log(`${kind.name}: moved ${moved[kind.name]} items`);
   }
-  log(`moved ${moved} counter items`);
   await advance({ phase: 'STABLE', shards: to });
   return { plan, moved, versions };
 }
 
-/** Moves one item's value to its new location atomically; false if it is already there (or gone). */
-async function moveItem(client: DynamoDBDocumentClient, table: string, item: CounterItem, target: { pk: string; shard: number }): Promise<boolean> {
+/** Moves one counter item's value to its new location atomically; false if it is already there (or gone). */
+async function moveCounter(client: DynamoDBDocumentClient, table: string, item: ShardedItem, target: { pk: string; shard: number }): Promise<boolean> {
   if (target.pk === item.pk) return false;
   for (let attempt = 1; ; attempt++) {
     const { Item } = await client.send(new GetCommand({ TableName: table, Key: { pk: item.pk }, ConsistentRead: true }));
