@@ -1,11 +1,10 @@
 /**
- * `npm run rebuild-projections -- --events-table T --view-table V --maps-table M [--segments 4]`
+ * `npm run rebuild-projections -- --events-table T --view-table V --maps-table M [--segments 4] [--shard K]`
  *
  * Rebuilds the OrdersView from the event store with a parallel Scan (one worker per segment), while
  * traffic flows: each order's row is recomputed from all its events and written only if the live
  * projector is not already ahead (see `rebuildStream`), stamped with its customer's shard under the current
- * shard map. The event store is keyed by order, not by customer, so its scan is split by DynamoDB's own
- * segments; the view's scans go shard by shard (its by-shard index). Table names come from the flags, from
+ * shard map; the writes go shard by shard in parallel (`--shard K`: that shard's orders only). Table names come from the flags, from
  * EVENTS_TABLE / ORDERS_VIEW_TABLE / SHARD_MAPS_TABLE, or from the outputs of `--stack NAME` on AWS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { orderUpcasters, shardedViewProjection } from '../lambdas/domain/orders/index.ts';
 import { rebuildStream } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
-import { SHARD_MAP, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
+import { SHARD_MAP, shardOf, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
 import { stackOutputs } from './stack-outputs.ts';
 
 export interface RebuildOptions {
@@ -25,27 +24,63 @@ export interface RebuildOptions {
   readonly segments?: number;
   /** The shard count rows are stamped with (the shard map's current one). */
   readonly shards: number;
+  /** Rebuild this shard's orders only. @default every shard */
+  readonly onlyShard?: number;
 }
 
 export interface RebuildReport {
   readonly streams: number;
   readonly events: number;
+  /** Orders rebuilt per shard. */
+  readonly perShard: number[];
   readonly durationMs: number;
 }
 
-/** Scans one segment; a partition lies wholly in one segment and arrives in sort-key order. */
-async function rebuildSegment(options: RebuildOptions, store: EventStore, segment: number, totalSegments: number): Promise<{ streams: number; events: number }> {
+/** A shard's lane holds at most this many streams (with their events) before the scan waits for it. */
+const LANE_LIMIT = 64;
+
+type Stream = { streamId: string; events: EventEnvelope[] };
+
+/**
+ * The event store is keyed by order, so it is read with a parallel Scan split by DynamoDB's segments
+ * (a stream's events lie in one segment, in order); each complete stream then goes to the lane of its
+ * customer's shard, and the lanes rebuild shard by shard in parallel, each writing only its shard's rows.
+ */
+export async function rebuildProjections(options: RebuildOptions): Promise<RebuildReport> {
+  const started = performance.now();
+  const store = new EventStore({ client: options.client, tableName: options.eventsTable, upcasters: orderUpcasters });
   const projector = { client: options.client, viewTable: options.viewTable, store, projection: shardedViewProjection({ shards: options.shards }) };
-  let streams = 0;
-  let events = 0;
-  let current: { streamId: string; events: EventEnvelope[] } | undefined;
-  const flush = async (): Promise<void> => {
-    if (!current) return;
-    await rebuildStream(projector, current.streamId, current.events);
-    streams++;
-    events += current.events.length;
-    current = undefined;
+  const lanes = Array.from({ length: options.shards }, () => ({ tail: Promise.resolve(), waiting: 0, streams: 0, events: 0 }));
+  const route = async (stream: Stream): Promise<void> => {
+    const customerId = (stream.events[0]?.data as { customerId?: string } | undefined)?.customerId;
+    if (customerId === undefined) throw new Error(`Stream ${stream.streamId} does not start with the order's placement`);
+    const shard = shardOf({ shards: options.shards }, customerId);
+    if (options.onlyShard !== undefined && shard !== options.onlyShard) return;
+    const lane = lanes[shard]!;
+    while (lane.waiting >= LANE_LIMIT) await lane.tail;
+    lane.waiting++;
+    lane.tail = lane.tail.then(async () => {
+      await rebuildStream(projector, stream.streamId, stream.events);
+      lane.waiting--;
+      lane.streams++;
+      lane.events += stream.events.length;
+    });
+    lane.tail.catch(() => undefined); // a failure surfaces where the lane is awaited, not as unhandled
   };
+  const segments = options.segments ?? 4;
+  await Promise.all(Array.from({ length: segments }, (_, segment) => scanSegment(options, store, segment, segments, route)));
+  await Promise.all(lanes.map((lane) => lane.tail));
+  return {
+    streams: lanes.reduce((sum, lane) => sum + lane.streams, 0),
+    events: lanes.reduce((sum, lane) => sum + lane.events, 0),
+    perShard: lanes.map((lane) => lane.streams),
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Scans one segment and hands each complete stream on. */
+async function scanSegment(options: RebuildOptions, store: EventStore, segment: number, totalSegments: number, route: (stream: Stream) => Promise<void>): Promise<void> {
+  let current: Stream | undefined;
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await options.client.send(
@@ -54,31 +89,18 @@ async function rebuildSegment(options: RebuildOptions, store: EventStore, segmen
     for (const item of page.Items ?? []) {
       const envelope = store.decodeItem(item);
       if (!envelope) continue;
-      if (current && current.streamId !== envelope.streamId) await flush();
-      current ??= { streamId: envelope.streamId, events: [] };
+      if (current && current.streamId !== envelope.streamId) await route(current);
+      if (current?.streamId !== envelope.streamId) current = { streamId: envelope.streamId, events: [] };
       current.events.push(envelope);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  await flush();
-  return { streams, events };
-}
-
-export async function rebuildProjections(options: RebuildOptions): Promise<RebuildReport> {
-  const started = performance.now();
-  const store = new EventStore({ client: options.client, tableName: options.eventsTable, upcasters: orderUpcasters });
-  const segments = options.segments ?? 4;
-  const results = await Promise.all(Array.from({ length: segments }, (_, segment) => rebuildSegment(options, store, segment, segments)));
-  return {
-    streams: results.reduce((sum, r) => sum + r.streams, 0),
-    events: results.reduce((sum, r) => sum + r.events, 0),
-    durationMs: performance.now() - started,
-  };
+  if (current) await route(current);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, 'maps-table': { type: 'string' }, segments: { type: 'string', default: '4' }, stack: { type: 'string' } },
+    options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, 'maps-table': { type: 'string' }, segments: { type: 'string', default: '4' }, shard: { type: 'string' }, stack: { type: 'string' } },
   });
   const fromStack = values.stack ? await stackOutputs(values.stack) : {};
   const eventsTable = values['events-table'] ?? process.env.EVENTS_TABLE ?? fromStack.EventsTableName;
@@ -95,7 +117,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`No shard map ${SHARD_MAP} yet: nothing was ever projected\n`);
     process.exit(1);
   }
-  const report = await rebuildProjections({ client, eventsTable, viewTable, segments: Number(values.segments), shards: map.shards });
+  const onlyShard = values.shard === undefined ? undefined : Number(values.shard);
+  if (onlyShard !== undefined && !(Number.isInteger(onlyShard) && onlyShard >= 0 && onlyShard < map.shards)) {
+    process.stderr.write(`--shard must be a shard of map ${SHARD_MAP}: 0 to ${map.shards - 1}\n`);
+    process.exit(2);
+  }
+  const report = await rebuildProjections({ client, eventsTable, viewTable, segments: Number(values.segments), shards: map.shards, onlyShard });
   process.stdout.write(`Rebuilt ${report.streams} orders from ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`Per shard: ${report.perShard.map((count, shard) => `${shard}:${count}`).join(' ')}\n`);
   client.destroy();
 }

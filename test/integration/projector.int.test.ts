@@ -12,7 +12,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-clou
 import { createTable } from '../helpers/tables.ts';
 
 /** The shard count rows are stamped with, as the live projector stamps them. */
-const SHARDS = 4;
+const SHARDS = 8;
 const projection = shardedViewProjection({ shards: SHARDS });
 
 let dynamo: DynamoDbLocal;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
-  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected']) await createTable(raw, view, [{ name: 'orderId', type: 'S' }]);
+  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected', 'view-one-shard']) await createTable(raw, view, [{ name: 'orderId', type: 'S' }]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
   // 12 orders, each with a random legal life: payments declined or approved, cancelled or shipped.
   const now = '2026-11-25T12:00:00.000Z';
@@ -136,5 +136,21 @@ describe('npm run rebuild-projections', () => {
     expect(rebuilt.find((r) => r.orderId === 'order-04')).toBeDefined();
     // Every row carries its customer's shard, as the live projector stamps it.
     for (const row of rebuilt) expect(row.shard).toBe(shardOf({ shards: SHARDS }, String(row.customerId)));
+    // Rebuilt shard by shard: each lane did exactly its shard's orders.
+    expect(report.perShard).toEqual(Array.from({ length: SHARDS }, (_, shard) => rebuilt.filter((r) => r.shard === shard).length));
+  });
+
+  it('rebuilds one shard alone on request, leaving the others’ rows untouched', async () => {
+    await deliver('view-one-shard', history);
+    const before = await scanView('view-one-shard');
+    const target = before.find((r) => r.orderId === 'order-03')!;
+    await client.send(new PutCommand({ TableName: 'view-one-shard', Item: { ...target, status: 'SHIPPED' } }));
+    const other = before.find((r) => r.shard !== target.shard)!;
+    await client.send(new PutCommand({ TableName: 'view-one-shard', Item: { ...other, status: 'SHIPPED' } }));
+    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-one-shard', shards: SHARDS, onlyShard: Number(target.shard) });
+    expect(report.perShard.filter((count, shard) => shard !== target.shard && count > 0)).toEqual([]);
+    const after = await scanView('view-one-shard');
+    expect(after.find((r) => r.orderId === 'order-03')).toMatchObject({ status: target.status });
+    expect(after.find((r) => r.orderId === other.orderId)).toMatchObject({ status: 'SHIPPED' });
   });
 });
