@@ -3,7 +3,7 @@ import { Architecture, Code, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lamb
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { handlerBundleDir } from './handler-bundles.ts';
+import { handlerBundle } from './handler-bundles.ts';
 
 export interface EightfoldFunctionProps {
   /** Handler file name under `lambdas/handlers/`, without extension. */
@@ -33,8 +33,9 @@ export class EightfoldFunction extends NodejsFunction {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const bundle = handlerBundle(props.handler);
     const functionProps: NodejsFunctionProps = {
-      handler: 'index.handler',
+      handler: bundle.handler,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -48,8 +49,8 @@ export class EightfoldFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      // One esbuild call bundles every handler (see handler-bundles.ts); NodejsFunction takes the result as is.
-      code: Code.fromAsset(handlerBundleDir(props.handler)),
+      // One esbuild call bundles every handler into one shared asset (see handler-bundles.ts); NodejsFunction takes it as is.
+      code: Code.fromAsset(bundle.dir),
     };
     super(scope, id, functionProps);
   }

@@ -26,17 +26,20 @@ function sourcesHash(): string {
 let bundles: string | undefined;
 
 /**
- * The directory holding `index.mjs` (+ source map) for a handler of lambdas/handlers/. All handlers are
- * bundled together, once per synthesis, by one in-process esbuild call that uses every core: CDK's
- * NodejsFunction spawns esbuild once per function (about 0.75 s each here), which put a fresh-clone
- * `npm start` over its 15 s budget at seven functions. The options are the ones NodejsFunction was given:
- * ESM, Node 22, minified, source maps, the AWS SDK bundled, ES module builds of packages preferred.
+ * Where a handler of lambdas/handlers/ lives: the one bundle directory every function shares, and its
+ * Lambda handler string (`<handler>/index.handler`). All handlers are bundled together, once per synthesis,
+ * by one in-process esbuild call with code splitting: what handlers share (the AWS SDK, Powertools, the
+ * patterns) is written once into chunks each entry imports, instead of eleven times over. That takes
+ * esbuild from 1.8 s to 0.4 s and the bundles from 29 MB to under 5 MB, and CDK hashes, copies and (on
+ * AWS) uploads one asset instead of one per function. A function still loads only the chunks its entry
+ * reaches. NodejsFunction's own bundling would spawn esbuild once per function (about 0.75 s each here).
+ * The options are otherwise the ones NodejsFunction was given: ESM, Node 22, minified, source maps, the
+ * AWS SDK bundled, ES module builds of packages preferred.
  */
-export function handlerBundleDir(handler: string): string {
+export function handlerBundle(handler: string): { dir: string; handler: string } {
   bundles ??= bundleAllHandlers();
-  const dir = join(bundles, handler);
-  if (!existsSync(join(dir, 'index.mjs'))) throw new Error(`No handler lambdas/handlers/${handler}.ts`);
-  return dir;
+  if (!existsSync(join(bundles, handler, 'index.mjs'))) throw new Error(`No handler lambdas/handlers/${handler}.ts`);
+  return { dir: bundles, handler: `${handler}/index.handler` };
 }
 
 function bundleAllHandlers(): string {
@@ -54,6 +57,8 @@ function bundleAllHandlers(): string {
     format: 'esm',
     minify: true,
     sourcemap: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     // Prefer packages' ES module builds: esbuild tree-shakes them (the commands bundle halves).
     mainFields: ['module', 'main'],
     // Some CommonJS dependencies call require(); give the ESM bundle one.

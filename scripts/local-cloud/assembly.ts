@@ -127,7 +127,15 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
       shell: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       // The app runs on the same Node.js as the local cloud, whatever `node` is first on the caller's PATH.
-      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      env: {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+        CDK_OUTDIR: outDir,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        // aws-cdk-lib validates every template against CloudFormation's rules in WebAssembly, about 3 s of a
+        // start-up; `cdk synth` and `cdk deploy` keep doing it (and the CLI test fails on any warning).
+        CDK_VALIDATION: process.env.CDK_VALIDATION ?? 'false',
+      },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -55,7 +55,7 @@ describe('EightfoldStack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      Handler: 'index.handler',
+      Handler: 'health/index.handler',
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
       Environment: {
         Variables: Match.objectLike({ EIGHTFOLD_VERSION: version, POWERTOOLS_SERVICE_NAME: 'health', NODE_OPTIONS: '--enable-source-maps' }),
