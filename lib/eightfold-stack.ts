@@ -11,6 +11,7 @@ import { LeaderElection } from './constructs/leader-election.ts';
 import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
 import { Sharding } from './constructs/sharding.ts';
+import { StranglerFacade } from './constructs/strangler.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 
 export interface EightfoldStackProps extends StackProps {
@@ -20,6 +21,8 @@ export interface EightfoldStackProps extends StackProps {
   readonly version: string;
   /** The payment provider the ambassador calls (the stand-in stack, or a real one with the same contract). */
   readonly paymentProvider: { readonly url: string; readonly apiToken: ISecret; readonly faults: ITable };
+  /** The legacy system Eightfold strangles: what Eightfold does not serve goes there. */
+  readonly legacy: { readonly url: string };
 }
 
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
@@ -224,6 +227,9 @@ export class EightfoldStack extends Stack {
     const opsPlan = this.api.addUsagePlan('OpsUsagePlan', { name: `eightfold-${props.stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
     opsPlan.addApiKey(opsKey);
     opsPlan.addApiStage({ stage: this.api.deploymentStage });
+
+    // Strangler Fig: everything Eightfold does not serve (any other path, any other method) goes to legacy.
+    new StranglerFacade(this, 'Strangler', { api: this.api, legacyUrl: props.legacy.url }).routeTheRestToLegacy();
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
     new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });

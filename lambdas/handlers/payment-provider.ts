@@ -7,7 +7,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
-import { readFaults } from '../shared/faults.ts';
+import { injectedFailure } from '../shared/faults.ts';
 import { header } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { decideCharge } from '../stand-ins/payment-provider.ts';
@@ -37,10 +37,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * Faults set through Eightfold's `PUT /ops/faults/payment-provider` apply before anything else.
  */
 async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const faults = await readFaults(faultsTable, 'payment-provider');
-  if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-  if (faults.down) return failure(503, 'UNAVAILABLE', 'The payment provider is down');
-  if (Math.random() < faults.errorRate) return failure(500, 'INTERNAL', 'The payment provider failed');
+  const injected = await injectedFailure(faultsTable, 'payment-provider', 'The payment provider');
+  if (injected) return failure(injected.statusCode, injected.code, injected.message);
 
   if (event.httpMethod !== 'POST' || event.path.replace(/\/$/, '').split('/').at(-1) !== 'charges') return failure(404, 'NOT_FOUND', 'Only POST /charges');
   const token = (await getSecret(tokenSecret, { maxAge: 300 })) as string;

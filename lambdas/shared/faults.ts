@@ -12,7 +12,7 @@ export const faultsSchema = z.strictObject({
   down: z.boolean().default(false),
 });
 export type Faults = z.infer<typeof faultsSchema>;
-export const FAULT_TARGETS = ['payment-provider'] as const;
+export const FAULT_TARGETS = ['payment-provider', 'legacy'] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
 const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false };
@@ -24,4 +24,20 @@ export async function readFaults(table: string, target: FaultTarget): Promise<Fa
 
 export async function writeFaults(table: string, target: FaultTarget, faults: Faults): Promise<void> {
   await documentClient.send(new PutCommand({ TableName: table, Item: { target, ...faults, updatedAt: new Date().toISOString() } }));
+}
+
+/** What a stand-in answers instead of serving, when its injected faults say so. */
+export interface InjectedFailure {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Applies a stand-in's faults: waits the injected latency, then says how to fail, if it must. */
+export async function injectedFailure(table: string, target: FaultTarget, systemName: string): Promise<InjectedFailure | undefined> {
+  const faults = await readFaults(table, target);
+  if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  if (faults.down) return { statusCode: 503, code: 'UNAVAILABLE', message: `${systemName} is down` };
+  if (Math.random() < faults.errorRate) return { statusCode: 500, code: 'INTERNAL', message: `${systemName} failed` };
+  return undefined;
 }

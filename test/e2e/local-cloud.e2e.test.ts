@@ -40,10 +40,10 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(await response.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     expect(bootMs).toBeLessThan(15_000);
 
+    // What Eightfold does not serve goes to the legacy stand-in, its own stack on the same local cloud.
     const unknown = await fetch(`http://127.0.0.1:${port}/no-such-route`);
-    expect(unknown.status).toBe(403);
-    expect(unknown.headers.get('x-served-by')).toBe('eightfold');
-    expect(await unknown.json()).toEqual({ error: { code: 'MISSING_AUTHENTICATION_TOKEN', message: 'Missing Authentication Token' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('x-served-by')).toBe('legacy');
 
     // The report names the endpoints; DynamoDB Local's port is how we find its Java process.
     const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);

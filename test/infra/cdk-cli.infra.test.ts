@@ -19,7 +19,7 @@ describe('the pinned CDK CLI', () => {
     expect(output).not.toMatch(/warn|deprecat|not configured|notice/i);
     // The CLI really ran the app: the template is there, its functions' code staged beside it.
     const templates = readdirSync(outDir).filter((name) => name.endsWith('.template.json'));
-    expect(templates.sort()).toEqual(['Eightfold-dev.template.json', 'EightfoldPaymentProvider-dev.template.json']);
+    expect(templates.sort()).toEqual(['Eightfold-dev.template.json', 'EightfoldLegacy-dev.template.json', 'EightfoldPaymentProvider-dev.template.json']);
     const functions = templates.flatMap((name) =>
       Object.values((JSON.parse(readFileSync(join(outDir, name), 'utf8')) as { Resources: Record<string, { Type: string }> }).Resources).filter((r) => r.Type === 'AWS::Lambda::Function'),
     );

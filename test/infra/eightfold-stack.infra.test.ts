@@ -3,11 +3,13 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EightfoldStack } from '../../lib/eightfold-stack.ts';
+import { LegacyStack } from '../../lib/legacy-stack.ts';
 import { PaymentProviderStack } from '../../lib/payment-provider-stack.ts';
 import { RESOURCE_TYPES } from '../../scripts/local-cloud/resources/catalog.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+const LEGACY_URL = 'https://legacy.example.com/shop/';
 let stack: EightfoldStack;
 let template: Template;
 
@@ -15,7 +17,7 @@ let template: Template;
 function synthesizeStack(context: Record<string, unknown> = {}, stage = 'test'): EightfoldStack {
   const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...context } });
   const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
-  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider });
+  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, legacy: { url: LEGACY_URL } });
 }
 const synthesize = (context: Record<string, unknown> = {}, stage = 'test') => Template.fromStack(synthesizeStack(context, stage));
 
@@ -388,6 +390,46 @@ describe('EightfoldStack: Leader Election', () => {
         },
       ]),
     });
+  });
+});
+
+describe('EightfoldStack: Strangler Fig façade', () => {
+  type Method = { Properties: { HttpMethod: string; ResourceId: unknown; ApiKeyRequired?: boolean; Integration: { Type: string; Uri?: unknown; TimeoutInMillis?: number; IntegrationHttpMethod?: string; RequestParameters?: Record<string, string> } } };
+  const legacyMethods = () => (Object.values(template.findResources('AWS::ApiGateway::Method')) as Method[]).filter((m) => m.Properties.Integration.Type === 'HTTP_PROXY');
+  const resources = () => template.findResources('AWS::ApiGateway::Resource') as Record<string, { Properties: { PathPart: string; ParentId: unknown } }>;
+
+  it('sends any path Eightfold does not serve to legacy: a {proxy+} catch-all, HTTP_PROXY with a 3 s timeout', () => {
+    const [proxyId] = Object.entries(resources()).find(([, r]) => r.Properties.PathPart === '{proxy+}' && JSON.stringify(r.Properties.ParentId).includes('RootResourceId'))!;
+    const catchAll = legacyMethods().find((m) => JSON.stringify(m.Properties.ResourceId).includes(proxyId))!;
+    expect(catchAll.Properties).toMatchObject({
+      HttpMethod: 'ANY',
+      Integration: { Type: 'HTTP_PROXY', IntegrationHttpMethod: 'ANY', Uri: `${LEGACY_URL}{proxy}`, TimeoutInMillis: 3000, RequestParameters: { 'integration.request.path.proxy': 'method.request.path.proxy' } },
+    });
+    expect(catchAll.Properties.ApiKeyRequired).toBeUndefined();
+  });
+
+  it('sends the methods Eightfold does not serve on its own paths to the same path on legacy, path parameters carried over', () => {
+    const uris = legacyMethods().map((m) => m.Properties.Integration.Uri);
+    for (const path of ['', 'health', 'orders', 'orders/{orderId}', 'orders/{orderId}/cancel', 'customers/{customerId}', 'products/{sku}/sales']) expect(uris).toContain(`${LEGACY_URL}${path}`);
+    const cancel = legacyMethods().find((m) => m.Properties.Integration.Uri === `${LEGACY_URL}orders/{orderId}/cancel`)!;
+    expect(cancel.Properties.Integration.RequestParameters).toEqual({ 'integration.request.path.orderId': 'method.request.path.orderId' });
+  });
+
+  it('keeps /ops Eightfold’s alone: no operator path falls through to legacy', () => {
+    expect(legacyMethods().map((m) => String(m.Properties.Integration.Uri))).not.toEqual(expect.arrayContaining([expect.stringContaining(`${LEGACY_URL}ops`)]));
+  });
+});
+
+describe('LegacyStack', () => {
+  it('is its own API: one monolith Lambda behind {proxy+}, its customers table, reading the shared faults', () => {
+    const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+    const provider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-test', {});
+    const legacy = Template.fromStack(new LegacyStack(app, 'EightfoldLegacy-test', { faults: provider.faults }));
+    legacy.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    legacy.resourceCountIs('AWS::Lambda::Function', 1);
+    legacy.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+    legacy.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] });
+    legacy.hasResourceProperties('AWS::Lambda::Function', { Handler: 'legacy/index.handler', Environment: { Variables: Match.objectLike({ FAULTS_TABLE: Match.anyValue(), LEGACY_CUSTOMERS_TABLE: Match.anyValue() }) } });
   });
 });
 

@@ -1,0 +1,68 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { documentClient, requireEnv } from '../shared/clients.ts';
+import { injectedFailure } from '../shared/faults.ts';
+import { logger } from '../shared/logger.ts';
+import { LEGACY_CATALOG } from '../stand-ins/legacy-catalog.ts';
+
+const customersTable = requireEnv('LEGACY_CUSTOMERS_TABLE');
+const faultsTable = requireEnv('FAULTS_TABLE');
+
+const answer = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', 'X-Served-By': 'legacy' },
+  body: JSON.stringify(body),
+});
+const notFound = (what: string) => answer(404, { error: { code: 'NOT_FOUND', message: `No ${what}` } });
+
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+const profileSchema = z.strictObject({ name: z.string().min(1).max(200), email: z.email().max(254) });
+
+/** The path after the stage, however the request reached us (directly, or through Eightfold's proxy). */
+const pathOf = (event: APIGatewayProxyEvent) => `/${event.pathParameters?.proxy ?? ''}`.replace(/\/+$/, '') || '/';
+
+/**
+ * The legacy monolith Eightfold strangles: a catalog, customer profiles, every answer marked
+ * `X-Served-By: legacy`. One Lambda behind `{proxy+}`, routing by itself, as old systems do. Faults set by
+ * Eightfold's `PUT /ops/faults/legacy` apply first.
+ */
+async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const injected = await injectedFailure(faultsTable, 'legacy', 'The legacy system');
+  if (injected) return answer(injected.statusCode, { error: { code: injected.code, message: injected.message } });
+  const path = pathOf(event);
+  const method = event.httpMethod;
+  if (method === 'GET' && path === '/catalog/products') return answer(200, { products: LEGACY_CATALOG });
+  const product = /^\/catalog\/products\/([^/]+)$/.exec(path);
+  if (method === 'GET' && product) {
+    const found = LEGACY_CATALOG.find((p) => p.sku === decodeURIComponent(product[1]!));
+    return found ? answer(200, found) : notFound('product with this SKU');
+  }
+  const customer = /^\/customers\/([^/]+)$/.exec(path);
+  if (customer) {
+    const customerId = decodeURIComponent(customer[1]!);
+    if (!idPattern.test(customerId)) return notFound('customer with this id');
+    if (method === 'GET') {
+      const { Item } = await documentClient.send(new GetCommand({ TableName: customersTable, Key: { customerId }, ConsistentRead: true }));
+      return Item ? answer(200, Item) : notFound('customer with this id');
+    }
+    if (method === 'PUT') {
+      let body: unknown;
+      try {
+        body = JSON.parse(event.body ?? '');
+      } catch {
+        return answer(400, { error: { code: 'BAD_JSON', message: 'The body is not JSON' } });
+      }
+      const parsed = profileSchema.safeParse(body);
+      if (!parsed.success) return answer(400, { error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+      const profile = { customerId, ...parsed.data, updatedAt: new Date().toISOString() };
+      await documentClient.send(new PutCommand({ TableName: customersTable, Item: profile }));
+      return answer(200, profile);
+    }
+  }
+  return notFound(`route ${method} ${path} in the legacy system`);
+}
+
+export const handler = middy(legacy).use(injectLambdaContext(logger));

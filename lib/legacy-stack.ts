@@ -1,0 +1,41 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { EightfoldFunction } from './constructs/eightfold-function.ts';
+
+export interface LegacyStackProps extends StackProps {
+  /** Where Eightfold's `PUT /ops/faults/legacy` leaves the faults this stand-in applies. */
+  readonly faults: ITable;
+}
+
+/**
+ * A stand-in for the legacy monolith Eightfold strangles: its own stack, its own API and data, one
+ * Lambda behind `{proxy+}` that routes by itself (catalog, customer profiles). On AWS, the context value
+ * `legacyUrl` points Eightfold at a real legacy system instead, and this stack is not deployed.
+ */
+export class LegacyStack extends Stack {
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LegacyStackProps) {
+    super(scope, id, props);
+    const customers = new Table(this, 'Customers', {
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const monolith = new EightfoldFunction(this, 'LegacyFunction', {
+      handler: 'legacy',
+      serviceName: 'legacy',
+      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, FAULTS_TABLE: props.faults.tableName },
+    });
+    customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.faults.grant(monolith, 'dynamodb:GetItem');
+    const api = new RestApi(this, 'Api', { restApiName: id, deployOptions: { stageName: 'prod' }, cloudWatchRole: false });
+    const integration = new LambdaIntegration(monolith);
+    api.root.addMethod('ANY', integration);
+    api.root.addProxy({ defaultIntegration: integration, anyMethod: true });
+    this.url = api.url;
+    new CfnOutput(this, 'LegacyUrl', { value: api.url, description: 'Base URL of the legacy stand-in (Eightfold routes what it does not serve here)' });
+  }
+}
