@@ -14,7 +14,7 @@ import { orderUpcasters, shardedViewProjection } from '../lambdas/domain/orders/
 import { rebuildStream } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, shardOf, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
-import { stackOutputs } from './stack-outputs.ts';
+import { resolveTables } from './stack-outputs.ts';
 
 export interface RebuildOptions {
   readonly client: DynamoDBDocumentClient;
@@ -102,14 +102,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, 'maps-table': { type: 'string' }, segments: { type: 'string', default: '4' }, shard: { type: 'string' }, stack: { type: 'string' } },
   });
-  const fromStack = values.stack ? await stackOutputs(values.stack) : {};
-  const eventsTable = values['events-table'] ?? process.env.EVENTS_TABLE ?? fromStack.EventsTableName;
-  const viewTable = values['view-table'] ?? process.env.ORDERS_VIEW_TABLE ?? fromStack.OrdersViewTableName;
-  const mapsTable = values['maps-table'] ?? process.env.SHARD_MAPS_TABLE ?? fromStack.ShardMapsTableName;
-  if (!eventsTable || !viewTable || !mapsTable) {
-    process.stderr.write('Name the tables: --events-table, --view-table and --maps-table (or EVENTS_TABLE / ORDERS_VIEW_TABLE / SHARD_MAPS_TABLE, or --stack NAME on AWS)\n');
-    process.exit(2);
-  }
+  const { eventsTable, viewTable, mapsTable } = await resolveTables(values, values.stack, {
+    eventsTable: { flag: 'events-table', env: 'EVENTS_TABLE', output: 'EventsTableName' },
+    viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
+    mapsTable: { flag: 'maps-table', env: 'SHARD_MAPS_TABLE', output: 'ShardMapsTableName' },
+  });
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   // The projector creates the map with its first batch: without one there is no view to rebuild either.
   const map = await new ShardMapStore({ client, tableName: mapsTable }).read(SHARD_MAP);

@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { VIEW_BY_SHARD_INDEX } from '../lambdas/domain/orders/index.ts';
 import { planReshard, reshard, SHARD_MAP, shardedCounters, shardedView, ShardMapStore, type ReshardPlan } from '../lambdas/patterns/sharding/index.ts';
-import { stackOutputs } from './stack-outputs.ts';
+import { resolveTables } from './stack-outputs.ts';
 
 /**
  * A published map reaches every Lambda within its cache time (10 s) plus the longest invocation that may
@@ -52,14 +52,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write('--to must be a whole number of shards from 1 to 1024\n');
     process.exit(2);
   }
-  const fromStack = values.stack ? await stackOutputs(values.stack) : {};
-  const countersTable = values['counters-table'] ?? process.env.SALES_COUNTERS_TABLE ?? fromStack.SalesCountersTableName;
-  const viewTable = values['view-table'] ?? process.env.ORDERS_VIEW_TABLE ?? fromStack.OrdersViewTableName;
-  const mapsTable = values['maps-table'] ?? process.env.SHARD_MAPS_TABLE ?? fromStack.ShardMapsTableName;
-  if (!countersTable || !viewTable || !mapsTable) {
-    process.stderr.write('Name the tables: --counters-table, --view-table and --maps-table (or SALES_COUNTERS_TABLE / ORDERS_VIEW_TABLE / SHARD_MAPS_TABLE, or --stack NAME on AWS)\n');
-    process.exit(2);
-  }
+  const { countersTable, viewTable, mapsTable } = await resolveTables(values, values.stack, {
+    countersTable: { flag: 'counters-table', env: 'SALES_COUNTERS_TABLE', output: 'SalesCountersTableName' },
+    viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
+    mapsTable: { flag: 'maps-table', env: 'SHARD_MAPS_TABLE', output: 'ShardMapsTableName' },
+  });
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   try {
     const maps = new ShardMapStore({ client, tableName: mapsTable, cacheMs: 0 });
