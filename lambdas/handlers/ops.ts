@@ -6,18 +6,19 @@ import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
 import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
 import { COUNTERS_BY_SHARD_INDEX, shardLoad } from '../patterns/sharding/index.ts';
-import { currentShardMap } from '../shared/shards.ts';
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
 import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
+import { currentShardMap } from '../shared/shards.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
 const stage = requireEnv('EIGHTFOLD_STAGE');
 const leaseName = requireEnv('LEASE_NAME');
 const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('LEASES_TABLE') });
+const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -59,7 +60,7 @@ async function overrideBreaker(event: APIGatewayProxyEvent): Promise<APIGatewayP
   return jsonResponse(200, describe(record, Date.now()));
 }
 
-/** The same answer as the gateway's for a route production does not have. */
+/** Production deploys no such route; should a request reach one anyway, it is refused as absent. */
 function outsideProductionOnly(feature: string): void {
   if (stage === 'prod') throw new HttpError(404, 'NOT_FOUND', `${feature} does not exist in production`);
 }
@@ -103,11 +104,11 @@ async function stepDown(): Promise<APIGatewayProxyResult> {
 /** Writes within this window count as recent, and their keys compete for hot. */
 const RECENT_WINDOW_MS = 5 * 60_000;
 
-/** The sales shard map and each shard's load, from the counters' by-shard index. */
+/** The shard map, and each shard's load from the sales counters' by-shard index. */
 async function showShards(): Promise<APIGatewayProxyResult> {
   const map = await currentShardMap();
   const since = new Date(Date.now() - RECENT_WINDOW_MS);
-  const report = await shardLoad({ client: documentClient, tableName: requireEnv('SALES_COUNTERS_TABLE'), indexName: COUNTERS_BY_SHARD_INDEX, shards: Math.max(map.shards, map.alsoReadFrom ?? 0), since });
+  const report = await shardLoad({ client: documentClient, tableName: salesCountersTable, indexName: COUNTERS_BY_SHARD_INDEX, shards: Math.max(map.shards, map.alsoReadFrom ?? 0), since });
   return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
 }
 

@@ -3,9 +3,14 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
-/** A transaction some item of which found its condition false, or another transaction touching it (by name, as above). */
-export function isTransactionRefused(error: unknown): boolean {
-  if ((error as Error | undefined)?.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict');
+/** Why a cancelled transaction was cancelled, item by item (`ConditionalCheckFailed`, `TransactionConflict`, `None`…); undefined for any other error. */
+export function cancellationCodes(error: unknown): string[] | undefined {
+  if ((error as Error | undefined)?.name !== 'TransactionCanceledException') return undefined;
+  return ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }
+
+/** Another transaction held one of the items: trying again may succeed. */
+export const isTransactionConflict = (error: unknown): boolean => cancellationCodes(error)?.includes('TransactionConflict') ?? false;
+
+/** A transaction some item of which found its condition false, or another transaction touching it. */
+export const isTransactionRefused = (error: unknown): boolean => cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict') ?? false;

@@ -1,8 +1,7 @@
 import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../shared/dynamodb-errors.ts';
 import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
-import { isTransactionConflict } from './sharded-counter.ts';
 import type { ShardMap, ShardMapStore } from './shard-map.ts';
 
 /** An item as a by-shard index shows it. */
@@ -221,8 +220,7 @@ async function moveCounter(client: DynamoDBDocumentClient, table: string, item: 
       );
       return true;
     } catch (error) {
-      const refused = (error as Error).name === 'TransactionCanceledException';
-      if (!refused || attempt >= 10) throw error;
+      if (!cancellationCodes(error) || attempt >= 10) throw error;
       await new Promise((resolve) => setTimeout(resolve, isTransactionConflict(error) ? 10 * attempt : 0));
     }
   }

@@ -1,5 +1,6 @@
 import { BatchGetCommand, TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { cancellationCodes, isTransactionConflict } from '../../shared/dynamodb-errors.ts';
 import { hash64 } from './hashing.ts';
 import { counterItem } from './layout.ts';
 import { readShardCounts, type ShardMap } from './shard-map.ts';
@@ -29,11 +30,8 @@ export interface ShardedCountersOptions {
 /** DynamoDB allows 100 items per transaction: one is the chunk's applied-marker. */
 const COUNTERS_PER_TRANSACTION = 99;
 
-/** Another transaction held an item (a TransactGet meeting a write is cancelled the same way). */
-export const isTransactionConflict = (error: unknown): boolean =>
-  (error as Error)?.name === 'TransactionCanceledException' && ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
-const isAlreadyApplied = (error: unknown): boolean =>
-  (error as Error)?.name === 'TransactionCanceledException' && (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+/** The chunk's marker (the transaction's first item) exists: the event was applied before. */
+const isAlreadyApplied = (error: unknown): boolean => cancellationCodes(error)?.[0] === 'ConditionalCheckFailed';
 
 /**
  * Write-sharded counters: a hot key (one partition takes at most 1,000 writes a second) is split over S
@@ -52,7 +50,8 @@ export class ShardedCounters {
     this.client = options.client;
     this.tableName = options.tableName;
     this.markerDays = options.markerDays ?? 15;
-    // Transactions on the same hot item cancel each other (TransactionConflict): back off and try again.
+    // Transactions on the same hot item cancel each other (TransactionConflict), as does a TransactGet
+    // meeting a write: back off and try again.
     this.policy = retry(handleWhen(isTransactionConflict), { maxAttempts: (options.maxAttempts ?? 8) - 1, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 500 }) });
   }
 
