@@ -24,6 +24,11 @@ export interface SubscriberProps {
   readonly environment?: Record<string, string>;
   /** Receives before a message is parked in the DLQ. @default 3 */
   readonly maxReceiveCount?: number;
+  /**
+   * Whether the subscriber applies events in order with a per-order checkpoint (the ordered consumer).
+   * One whose effects commute and carry their own exactly-once marker needs neither. @default true
+   */
+  readonly checkpoints?: boolean;
 }
 
 /**
@@ -125,16 +130,18 @@ export class Subscriber extends Construct {
       handler: props.handler,
       serviceName: `${name}-subscriber`,
       timeout,
-      environment: { ...props.environment, SUBSCRIBER_NAME: name, SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName },
+      environment: { ...props.environment, SUBSCRIBER_NAME: name, ...(props.checkpoints === false ? {} : { SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName }) },
     });
-    // Each subscriber reads and writes only its own partition of the checkpoints table.
-    this.consumer.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-        resources: [props.pubSub.checkpoints.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [name] } },
-      }),
-    );
+    if (props.checkpoints !== false) {
+      // Each subscriber reads and writes only its own partition of the checkpoints table.
+      this.consumer.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          resources: [props.pubSub.checkpoints.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [name] } },
+        }),
+      );
+    }
     this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
   }
 }
