@@ -43,10 +43,10 @@ export interface LeaseClientOptions {
   readonly clock?: () => number;
 }
 
-
 /**
  * A lease on DynamoDB with conditional writes: acquire when free or expired beyond the skew margin (the
- * same write increments the fencing token), renew and release only as the holder with that token. No
+ * same write increments the fencing token), renew (`hold`) only as the holder, release only as the holder
+ * with its token. No
  * background thread is assumed: a Lambda contender renews within its invocations (`heartbeatMs` says how
  * often: a third of the lease, so two missed heartbeats still leave it valid).
  */
@@ -163,26 +163,6 @@ export class LeaseClient {
     const expiredBeyondMargin = lease.expiresAt < now - this.marginMs;
     const mayReturn = lease.steppedDown !== this.holder || lease.expiresAt < now - this.marginMs - this.leaseMs;
     return (lease.holder === undefined || expiredBeyondMargin) && mayReturn;
-  }
-
-  /** Extends the lease; undefined if it was lost (expired and taken, or released). */
-  async renew(lease: Lease): Promise<Lease | undefined> {
-    const now = this.clock();
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { name: lease.name, entry: 'lease' },
-          UpdateExpression: 'SET expiresAt = :expires, heartbeatAt = :now',
-          ConditionExpression: 'holder = :me AND fencingToken = :token AND attribute_not_exists(steppedDown)',
-          ExpressionAttributeValues: { ':me': this.holder, ':token': lease.fencingToken, ':expires': now + this.leaseMs, ':now': now },
-        }),
-      );
-      return { ...lease, expiresAt: now + this.leaseMs };
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw error;
-    }
   }
 
   /** Gives the lease up at once (a clean shutdown); the token stays, so the next holder's is higher. */
