@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { HttpIntegration, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { HttpIntegration, Resource, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 
 export interface StranglerFacadeProps {
@@ -31,7 +31,7 @@ export class StranglerFacade extends Construct {
     const own = new Set(this.props.ownPaths ?? ['ops']);
     const visit = (resource: IResource): void => {
       if (resource.path.split('/')[1] && own.has(resource.path.split('/')[1]!)) return;
-      for (const child of resource.node.children) if (isResource(child)) visit(child);
+      for (const child of resource.node.children) if (child instanceof Resource) visit(child);
       this.addLegacyMethod(resource, resource.path);
     };
     visit(api.root);
@@ -52,5 +52,3 @@ export class StranglerFacade extends Construct {
     resource.addMethod('ANY', integration, { requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])) });
   }
 }
-
-const isResource = (construct: unknown): construct is IResource => typeof construct === 'object' && construct !== null && 'addMethod' in construct && 'path' in construct;

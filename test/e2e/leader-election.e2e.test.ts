@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
@@ -21,10 +22,8 @@ let outDir: string;
 
 type Leader = { holder: string | null; status: string; fencingToken: number; leaseExpiresAt: string | null; recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[] };
 
-const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${cloud.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+const call = apiCaller(() => cloud.url);
 const ops = (method: string, path: string) => call(method, path, undefined, { 'x-api-key': API_KEY });
-const json = async <T = Record<string, any>>(response: Response) => (await response.json()) as T;
 
 async function leader(): Promise<Leader> {
   const response = await ops('GET', '/ops/leader');

@@ -6,15 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
 let cloud: LocalCloud;
 const API_KEY = 'e2e-queries-key';
-
-async function json<T>(response: Response): Promise<T> {
-  return (await response.json()) as T;
-}
 
 async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string> {
   const response = await fetch(`${cloud.url}/orders`, {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
@@ -14,10 +15,8 @@ const API_KEY = 'e2e-operator-key';
 let cloud: LocalCloud;
 let documents: DynamoDBDocumentClient;
 
-const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${cloud.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+const call = apiCaller(() => cloud.url);
 const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
-const json = async <T = Record<string, any>>(response: Response) => (await response.json()) as T;
 
 async function placeOrder(unitPriceCents = 1250): Promise<string> {
   const response = await call('POST', '/orders', { customerId: 'payer', items: [{ sku: 'LAMP', quantity: 2, unitPriceCents }] });

@@ -2,15 +2,15 @@
  * Strangler Fig through the local cloud: Eightfold's API in front, the legacy stand-in (its own stack and
  * API) behind it for everything Eightfold does not serve, and legacy's faults kept off Eightfold's routes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { apiCaller } from '../helpers/api.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'e2e-strangler-key';
 let cloud: LocalCloud;
 
-const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${cloud.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+const call = apiCaller(() => cloud.url);
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
   expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': API_KEY })).status).toBe(200);
 
@@ -57,33 +57,27 @@ describe('routes Eightfold does not serve', () => {
 });
 
 describe('a legacy outage', () => {
+  afterEach(() => setLegacyFaults({}));
+
   it('fails legacy routes fast and leaves Eightfold’s routes alone', async () => {
     await setLegacyFaults({ down: true });
-    try {
-      const started = Date.now();
-      const down = await call('GET', '/catalog/products');
-      expect(down.status).toBe(503);
-      expect(down.headers.get('x-served-by')).toBe('legacy');
-      expect(Date.now() - started).toBeLessThan(1_000);
-      const placed = await call('POST', '/orders', { customerId: 'strangled-3', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] });
-      expect(placed.status).toBe(201);
-    } finally {
-      await setLegacyFaults({});
-    }
+    const started = Date.now();
+    const down = await call('GET', '/catalog/products');
+    expect(down.status).toBe(503);
+    expect(down.headers.get('x-served-by')).toBe('legacy');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const placed = await call('POST', '/orders', { customerId: 'strangled-3', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] });
+    expect(placed.status).toBe(201);
   });
 
   it('answers 504 from the gateway after the 3 s integration timeout when legacy hangs', async () => {
     await setLegacyFaults({ latencyMs: 10_000 });
-    try {
-      const started = Date.now();
-      const hung = await call('GET', '/catalog/products');
-      expect(hung.status).toBe(504);
-      expect(hung.headers.get('x-served-by')).toBe('eightfold');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
-      expect(Date.now() - started).toBeLessThan(5_000);
-      expect((await call('GET', '/health')).status).toBe(200);
-    } finally {
-      await setLegacyFaults({});
-    }
+    const started = Date.now();
+    const hung = await call('GET', '/catalog/products');
+    expect(hung.status).toBe(504);
+    expect(hung.headers.get('x-served-by')).toBe('eightfold');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await call('GET', '/health')).status).toBe(200);
   }, 30_000);
 });
