@@ -5,10 +5,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { counterItem, COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, hash64, HashRing, jumpHash, moduloHash, ShardedCounters, type ShardMap } from '../lambdas/patterns/sharding/index.ts';
+import { counterItem, COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, hash64, HashRing, jumpHash, maxOverMean, moduloHash, ShardedCounters, type ShardMap } from '../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
-import { maxOverMean, zipfWeights } from '../test/helpers/distribution.ts';
+import { zipfWeights } from '../test/helpers/distribution.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { log, ms, percentile, ratio, SAMPLES, type Row } from './common.ts';
 

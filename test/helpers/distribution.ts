@@ -4,6 +4,3 @@ export function zipfWeights(count: number, s = 1.1): number[] {
   const sum = raw.reduce((a, b) => a + b, 0);
   return raw.map((w) => w / sum);
 }
-
-/** The fullest bucket over the mean: 1 is perfectly even. */
-export const maxOverMean = (loads: number[]): number => Math.max(...loads) / (loads.reduce((a, b) => a + b, 0) / loads.length);

@@ -1,7 +1,7 @@
 /** The shard router's spread and movement, with uniform and Zipf-distributed keys. */
 import { describe, expect, it } from 'vitest';
-import { counterItem, hash64, HashRing, jumpHash, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
-import { maxOverMean, zipfWeights } from '../helpers/distribution.ts';
+import { counterItem, hash64, HashRing, jumpHash, maxOverMean, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
+import { zipfWeights } from '../helpers/distribution.ts';
 
 const N = 16;
 const S = 8;

@@ -27,10 +27,11 @@ export interface LoadQuery {
   readonly hotKeys?: number;
 }
 
-const ratio = (values: number[]): number => {
+/** The fullest bucket over the mean: 1 is perfectly even (and so is all empty). */
+export function maxOverMean(values: number[]): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return mean === 0 ? 1 : Math.max(...values) / mean;
-};
+}
 
 /** Per-shard load from the by-shard index, every shard read in parallel. */
 export async function shardLoad(query: LoadQuery): Promise<LoadReport> {
@@ -65,5 +66,5 @@ export async function shardLoad(query: LoadQuery): Promise<LoadReport> {
   for (const { key, increments } of perShard.flatMap((s) => s.recent)) byKey.set(key, (byKey.get(key) ?? 0) + increments);
   const hotKeys = [...byKey].map(([key, increments]) => ({ key, increments })).sort((a, b) => b.increments - a.increments).slice(0, query.hotKeys ?? 10);
   const loads = perShard.map((s) => s.load);
-  return { perShard: loads, maxOverMean: { items: ratio(loads.map((l) => l.items)), recentWrites: ratio(loads.map((l) => l.recentWrites)) }, hotKeys };
+  return { perShard: loads, maxOverMean: { items: maxOverMean(loads.map((l) => l.items)), recentWrites: maxOverMean(loads.map((l) => l.recentWrites)) }, hotKeys };
 }
