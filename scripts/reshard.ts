@@ -64,11 +64,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!map) throw new Error(`No shard map ${values.map} yet: nothing has been routed`);
     process.stdout.write(`Map ${map.name} v${map.version}: ${map.phase}, ${map.shards} shards, ${map.writeShards} write shards per counter\n`);
     const data = [shardedCounters(client, countersTable, map.writeShards), shardedView(client, viewTable, VIEW_BY_SHARD_INDEX)];
-    process.stdout.write(`${describePlan(await planReshard(map, to, data))}\n`);
-    if (!values['dry-run']) {
+    const printPlan = (plan: ReshardPlan) => process.stdout.write(`${describePlan(plan)}\n`);
+    if (values['dry-run']) printPlan(await planReshard(map, to, data));
+    else {
       const report = await reshard({
         data,
         maps,
+        onPlan: printPlan,
         mapName: values.map,
         to,
         settleMs: Number(values['settle-seconds']) * 1000,

@@ -52,6 +52,8 @@ export interface ReshardOptions {
    */
   readonly settleMs: number;
   readonly log?: (line: string) => void;
+  /** Shown the plan before anything moves (an operator sees what is about to happen). */
+  readonly onPlan?: (plan: ReshardPlan) => void;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -168,6 +170,7 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
   const target = map.phase === 'STABLE' ? to : map.phase === 'DUAL_READ' ? map.alsoReadFrom! : map.shards;
   if (target !== to) throw new Error(`Map ${mapName} v${map.version} is resharding to ${target}, not ${to}: finish that first`);
   const plan = await planReshard(map, to, options.data);
+  options.onPlan?.(plan);
   const versions: number[] = [];
   const moved: Record<string, number> = Object.fromEntries(options.data.map((kind) => [kind.name, 0]));
   if (from === to && map.phase === 'STABLE') return { plan, moved, versions };
