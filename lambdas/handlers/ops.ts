@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
 import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
-import { COUNTERS_BY_SHARD_INDEX, shardLoad } from '../patterns/sharding/index.ts';
+import { COUNTERS_BY_SHARD_INDEX, shardLoad, shardsSpanned } from '../patterns/sharding/index.ts';
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
@@ -108,7 +108,7 @@ const RECENT_WINDOW_MS = 5 * 60_000;
 async function showShards(): Promise<APIGatewayProxyResult> {
   const map = await currentShardMap();
   const since = new Date(Date.now() - RECENT_WINDOW_MS);
-  const report = await shardLoad({ client: documentClient, tableName: salesCountersTable, indexName: COUNTERS_BY_SHARD_INDEX, shards: Math.max(map.shards, map.alsoReadFrom ?? 0), since });
+  const report = await shardLoad({ client: documentClient, tableName: salesCountersTable, indexName: COUNTERS_BY_SHARD_INDEX, shards: shardsSpanned(map), since });
   return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
 }
 

@@ -2,7 +2,7 @@ import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type Dy
 import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../shared/dynamodb-errors.ts';
 import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
-import type { ShardMap, ShardMapStore } from './shard-map.ts';
+import { shardsSpanned, type ShardMap, type ShardMapStore } from './shard-map.ts';
 
 /** An item as a by-shard index shows it. */
 export interface ShardedItem {
@@ -66,8 +66,8 @@ export interface ReshardReport {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-/** Every shard an item may sit on under this map: while resharding, the larger of the two counts. */
-const shardsOf = (map: ShardMap) => range(Math.max(map.shards, map.alsoReadFrom ?? 0));
+/** Every shard an item may sit on under this map. */
+const shardsOf = (map: ShardMap) => range(shardsSpanned(map));
 
 /** Reads one shard's part of a by-shard index. */
 async function queryShard(client: DynamoDBDocumentClient, table: string, index: string, shard: number, attributes: string[]): Promise<ShardedItem[]> {

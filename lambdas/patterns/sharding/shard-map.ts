@@ -25,6 +25,9 @@ export interface ShardMap {
 /** Every shard count a read must gather from under this map: the write one first. */
 export const readShardCounts = (map: ShardMap): number[] => (map.alsoReadFrom === undefined ? [map.shards] : [map.shards, map.alsoReadFrom]);
 
+/** How many shards an item may sit on under this map: while resharding, the larger of the two counts. */
+export const shardsSpanned = (map: ShardMap): number => Math.max(...readShardCounts(map));
+
 /** The map's stored shape, one item per map name. */
 function toShardMap(item: Record<string, unknown>): ShardMap {
   return {
