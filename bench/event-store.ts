@@ -91,9 +91,11 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     const oursNoSnapshots = new EventStore({ client: DynamoDBDocumentClient.from(oursRaw), tableName: 'ours', upcasters: orderUpcasters, snapshotEvery: 1e9 });
     const peer = new DynamoDBSingleTableEventStorageAdapter({ tableName: 'castore', dynamoDBClient: peerRaw });
 
-    // Appends: writers each growing their own streams, one event per append.
+    // Appends: writers each growing their own streams, one event per append. Both sides are bound by the same
+    // DynamoDB Local, so a round must be long (a few seconds) for its rate to rise above the engine's jitter.
+    const appendsPerRound = Math.max(SAMPLES * 3, 960);
     const appendsPerSecond = async (append: (stream: string, version: number) => Promise<unknown>, prefix: string, writers: number): Promise<number> => {
-      const perWriter = Math.ceil(SAMPLES / writers);
+      const perWriter = Math.ceil(appendsPerRound / writers);
       const elapsed = await timed(() =>
         Promise.all(Array.from({ length: writers }, async (_, w) => {
           for (let v = 0; v < perWriter; v++) await append(`${prefix}-${w}-${Math.floor(v / 10)}`, v % 10);
@@ -114,7 +116,7 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
       const oursRates: number[] = [];
       const peerRates: number[] = [];
       // Who goes first swaps every round, so neither side always follows the other's garbage collection.
-      for (let round = 0; round < 6; round++) {
+      for (let round = 0; round < 8; round++) {
         const runOurs = async () => oursRates.push(await appendsPerSecond(oursAppend, `ours-${writers}-${round}`, writers));
         const runPeer = async () => peerRates.push(await appendsPerSecond(peerAppend, `peer-${writers}-${round}`, writers));
         if (round % 2) await runPeer().then(runOurs);

@@ -28,6 +28,9 @@ export interface EightfoldStackProps extends StackProps {
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
 const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
+/** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
+const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
+
 /** The coordinator and its singleton job; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field. */
 const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30 };
 
@@ -107,6 +110,7 @@ export class EightfoldStack extends Stack {
     const ambassador = new Ambassador(this, 'Ambassador', {
       targets: {
         'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: props.paymentProvider.apiToken },
+        legacy: { baseUrl: props.legacy.url, ...LEGACY_POLICY, ...overrides.legacy! },
       },
     });
     breakers.useFrom(commands);
@@ -200,7 +204,7 @@ export class EightfoldStack extends Stack {
       serviceName: 'ops',
       environment: {
         BREAKERS_TABLE: breakers.table.tableName,
-        KNOWN_BREAKERS: 'payment-provider',
+        KNOWN_BREAKERS: 'payment-provider,legacy',
         EIGHTFOLD_STAGE: props.stage,
         FAULTS_TABLE: props.paymentProvider.faults.tableName,
         LEASES_TABLE: leaderElection.table.tableName,
@@ -232,6 +236,19 @@ export class EightfoldStack extends Stack {
 
     // Strangler Fig: everything Eightfold does not serve (any other path, any other method) goes to legacy.
     new StranglerFacade(this, 'Strangler', { api: this.api, legacyUrl: props.legacy.url }).routeTheRestToLegacy();
+    // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
+    // While legacy is down, messages wait, backing off from 1 s to 5 min: about 2 h before the DLQ.
+    const legacySync = pubSub.addSubscriber('LegacySync', {
+      handler: 'legacy-sync-subscriber',
+      checkpoints: false,
+      retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
+      maxReceiveCount: 30,
+      // At most 5 × (2 attempts of 1 s) per invocation when legacy hangs.
+      batchSize: 5,
+      timeout: Duration.seconds(15),
+    });
+    breakers.useFrom(legacySync.consumer);
+    ambassador.useFrom(legacySync.consumer);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
     new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
@@ -243,7 +260,7 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
     new CfnOutput(this, 'SalesCountersTableName', { value: sharding.counters.tableName, description: 'Write-sharded sales counters (GET /ops/shards, npm run reshard)' });
     new CfnOutput(this, 'ShardMapsTableName', { value: sharding.shardMaps.tableName, description: 'The versioned shard maps (npm run reshard)' });
-    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales })) {
+    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
     }
   }

@@ -11,7 +11,8 @@ export interface LegacyStackProps extends StackProps {
 
 /**
  * A stand-in for the legacy monolith Eightfold strangles: its own stack, its own API and data, one
- * Lambda behind `{proxy+}` that routes by itself (catalog, customer profiles). On AWS, the context value
+ * Lambda behind `{proxy+}` that routes by itself (catalog, customer profiles, its old orders API and report,
+ * the integration feed Eightfold syncs its orders through). On AWS, the context value
  * `legacyUrl` points Eightfold at a real legacy system instead, and this stack is not deployed.
  */
 export class LegacyStack extends Stack {
@@ -24,12 +25,19 @@ export class LegacyStack extends Stack {
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The old system's orders: its own, and Eightfold's as its integration feed delivers them.
+    const orders = new Table(this, 'Orders', {
+      partitionKey: { name: 'order_no', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const monolith = new EightfoldFunction(this, 'LegacyFunction', {
       handler: 'legacy',
       serviceName: 'legacy',
-      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, FAULTS_TABLE: props.faults.tableName },
+      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, LEGACY_ORDERS_TABLE: orders.tableName, FAULTS_TABLE: props.faults.tableName },
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    orders.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan');
     props.faults.grant(monolith, 'dynamodb:GetItem');
     const api = new RestApi(this, 'Api', { restApiName: id, deployOptions: { stageName: 'prod' }, cloudWatchRole: false });
     const integration = new LambdaIntegration(monolith);

@@ -93,9 +93,10 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
 export async function resolveQueueUrl(sqs: SQSClient, queue: string, stackName?: string): Promise<string> {
   if (/^https?:\/\//.test(queue)) return queue;
   if (stackName) {
-    const key = `${queue[0]!.toUpperCase()}${queue.slice(1)}QueueUrl`;
-    const url = (await stackOutputs(stackName))[key];
-    if (!url) throw new Error(`Stack ${stackName} has no output ${key}`);
+    // `legacysync` names the output LegacySyncQueueUrl: outputs are matched without regard to case.
+    const key = `${queue}QueueUrl`.toLowerCase();
+    const url = Object.entries(await stackOutputs(stackName)).find(([name]) => name.toLowerCase() === key)?.[1];
+    if (!url) throw new Error(`Stack ${stackName} has no output ${queue}QueueUrl`);
     return url;
   }
   const urls: string[] = [];

@@ -7,9 +7,11 @@ import { documentClient, requireEnv } from '../shared/clients.ts';
 import { injectedFailure } from '../shared/faults.ts';
 import { logger } from '../shared/logger.ts';
 import { LEGACY_CATALOG } from '../stand-ins/legacy-catalog.ts';
+import { LegacyOrders, type LegacyAnswer } from '../stand-ins/legacy-orders.ts';
 
 const customersTable = requireEnv('LEGACY_CUSTOMERS_TABLE');
 const faultsTable = requireEnv('FAULTS_TABLE');
+const orders = new LegacyOrders(requireEnv('LEGACY_ORDERS_TABLE'));
 
 const answer = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   statusCode,
@@ -17,6 +19,16 @@ const answer = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 const notFound = (what: string) => answer(404, { error: { code: 'NOT_FOUND', message: `No ${what}` } });
+const BAD_JSON: LegacyAnswer = { statusCode: 400, body: { error: { code: 'BAD_JSON', message: 'The body is not JSON' } } };
+
+/** The request body as JSON; undefined when it is not JSON. */
+function jsonBody(event: APIGatewayProxyEvent): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(event.body ?? '') };
+  } catch {
+    return undefined;
+  }
+}
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const profileSchema = z.strictObject({ name: z.string().min(1).max(200), email: z.email().max(254) });
@@ -25,7 +37,8 @@ const profileSchema = z.strictObject({ name: z.string().min(1).max(200), email: 
 const pathOf = (event: APIGatewayProxyEvent) => `/${event.pathParameters?.proxy ?? ''}`.replace(/\/+$/, '') || '/';
 
 /**
- * The legacy monolith Eightfold strangles: a catalog, customer profiles, every answer marked
+ * The legacy monolith Eightfold strangles: a catalog, customer profiles, its old orders API and daily
+ * report, and the feed Eightfold keeps its orders in sync through; every answer marked
  * `X-Served-By: legacy`. One Lambda behind `{proxy+}`, routing by itself, as old systems do. Faults set by
  * Eightfold's `PUT /ops/faults/legacy` apply first.
  */
@@ -49,20 +62,38 @@ async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
       return Item ? answer(200, Item) : notFound('customer with this id');
     }
     if (method === 'PUT') {
-      let body: unknown;
-      try {
-        body = JSON.parse(event.body ?? '');
-      } catch {
-        return answer(400, { error: { code: 'BAD_JSON', message: 'The body is not JSON' } });
-      }
-      const parsed = profileSchema.safeParse(body);
+      const body = jsonBody(event);
+      if (!body) return answer(BAD_JSON.statusCode, BAD_JSON.body);
+      const parsed = profileSchema.safeParse(body.value);
       if (!parsed.success) return answer(400, { error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
       const profile = { customerId, ...parsed.data, updatedAt: new Date().toISOString() };
       await documentClient.send(new PutCommand({ TableName: customersTable, Item: profile }));
       return answer(200, profile);
     }
   }
-  return notFound(`route ${method} ${path} in the legacy system`);
+  const served = await ordersRoute(method, path, event);
+  return served ? answer(served.statusCode, served.body) : notFound(`route ${method} ${path} in the legacy system`);
+}
+
+/** The old orders API, the report, and the integration feed; undefined for any other route. */
+async function ordersRoute(method: string, path: string, event: APIGatewayProxyEvent): Promise<LegacyAnswer | undefined> {
+  if (method === 'GET' && path === '/reports/orders') return orders.dailyReport(event.queryStringParameters?.date);
+  if (method === 'POST' && path === '/orders') {
+    const body = jsonBody(event);
+    return body ? orders.place(body.value) : BAD_JSON;
+  }
+  const order = /^\/(orders|integration\/orders)\/([^/]+)(\/cancel)?$/.exec(path);
+  if (!order) return undefined;
+  const orderNo = decodeURIComponent(order[2]!);
+  if (!idPattern.test(orderNo)) return { statusCode: 404, body: { error: { code: 'NOT_FOUND', message: `No order ${orderNo}` } } };
+  if (order[1] === 'orders' && !order[3] && method === 'GET') return orders.get(orderNo);
+  if (order[1] === 'orders' && order[3] && method === 'POST') return orders.cancel(orderNo);
+  if (order[1] === 'integration/orders' && !order[3] && method === 'GET') return orders.getRow(orderNo);
+  if (order[1] === 'integration/orders' && !order[3] && method === 'PUT') {
+    const body = jsonBody(event);
+    return body ? orders.applyFeed(orderNo, body.value) : BAD_JSON;
+  }
+  return undefined;
 }
 
 export const handler = middy(legacy).use(injectLambdaContext(logger));

@@ -1,6 +1,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
@@ -13,9 +14,38 @@ export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
 }
 
 /**
+ * How long a failed message stays invisible before its next delivery: doubling from the first delay with
+ * each receive, up to the longest. Set by the construct (`retryBackoff`), for subscribers whose failures
+ * mean "the other side is down" rather than "this message is poison".
+ */
+export function retryDelaySeconds(receiveCount: number, firstSeconds: number, maxSeconds: number): number {
+  return Math.min(maxSeconds, firstSeconds * 2 ** Math.max(0, Math.min(30, receiveCount - 1)));
+}
+
+// The queue URL names its own host; the client's endpoint (AWS_ENDPOINT_URL locally) is the one to use.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+
+/** Backs off the failed messages of a batch (the queue's own visibility timeout applies otherwise). */
+async function backOff(event: SQSEvent, response: SQSBatchResponse, queueUrl: string, firstSeconds: number, maxSeconds: number): Promise<void> {
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const records = event.Records.filter((record) => failed.has(record.messageId));
+  for (let i = 0; i < records.length; i += 10) {
+    const entries = records.slice(i, i + 10).map((record, index) => ({
+      Id: String(index),
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: retryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), firstSeconds, maxSeconds),
+    }));
+    // Best effort: if this fails, the messages come back after the visibility timeout instead.
+    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries })).catch((error: unknown) => logger.warn('could not back off failed messages', { error: error as Error }));
+  }
+}
+
+/**
  * The Lambda handler of a subscriber queue (SQS FIFO), with Powertools' FIFO batch processor: a message
  * that fails (unparseable, an unknown event type, or an effect that threw) is reported alone with the
  * messages after it in its order's group, so the rest of the batch is done and order within a group holds.
+ * With a retry backoff configured, the failed messages come back after a growing delay instead of the
+ * queue's fixed visibility timeout.
  */
 export function subscriberHandler(consume: (message: OrderEventMessage) => Promise<ConsumeResult>) {
   const name = requireEnv('SUBSCRIBER_NAME');
@@ -30,7 +60,12 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
       throw error;
     }
   };
-  const consumeBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  const backoffQueueUrl = process.env.SUBSCRIBER_QUEUE_URL;
+  const [firstSeconds, maxSeconds] = (process.env.SUBSCRIBER_RETRY_BACKOFF_SECONDS ?? '').split(':').map(Number);
+  const consumeBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const response = await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+    if (backoffQueueUrl && response.batchItemFailures.length > 0) await backOff(event, response, backoffQueueUrl, firstSeconds!, maxSeconds!);
+    return response;
+  };
   return middy(consumeBatch).use(injectLambdaContext(logger));
 }

@@ -29,6 +29,16 @@ export interface SubscriberProps {
    * One whose effects commute and carry their own exactly-once marker needs neither. @default true
    */
   readonly checkpoints?: boolean;
+  /**
+   * Failed messages come back after a delay doubling from `first` to `max` per receive, instead of the
+   * queue's fixed visibility timeout: for a subscriber that waits out another system's outage.
+   * @default the visibility timeout
+   */
+  readonly retryBackoff?: { readonly first: Duration; readonly max: Duration };
+  /** Messages per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
 }
 
 /**
@@ -99,7 +109,7 @@ export class Subscriber extends Construct {
   constructor(scope: Construct, id: string, props: SubscriberProps & { pubSub: PubSub }) {
     super(scope, id);
     const name = id.toLowerCase();
-    const timeout = Duration.seconds(10);
+    const timeout = props.timeout ?? Duration.seconds(10);
     this.deadLetterQueue = new Queue(this, 'Dlq', { fifo: true, retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     this.queue = new Queue(this, 'Queue', {
       fifo: true,
@@ -130,7 +140,14 @@ export class Subscriber extends Construct {
       handler: props.handler,
       serviceName: `${name}-subscriber`,
       timeout,
-      environment: { ...props.environment, SUBSCRIBER_NAME: name, ...(props.checkpoints === false ? {} : { SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName }) },
+      environment: {
+        ...props.environment,
+        SUBSCRIBER_NAME: name,
+        ...(props.checkpoints === false ? {} : { SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName }),
+        ...(props.retryBackoff
+          ? { SUBSCRIBER_QUEUE_URL: this.queue.queueUrl, SUBSCRIBER_RETRY_BACKOFF_SECONDS: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}` }
+          : {}),
+      },
     });
     if (props.checkpoints !== false) {
       // Each subscriber reads and writes only its own partition of the checkpoints table.
@@ -142,6 +159,7 @@ export class Subscriber extends Construct {
         }),
       );
     }
-    this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    // The event source's consume grant includes sqs:ChangeMessageVisibility, which the retry backoff uses.
+    this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }));
   }
 }

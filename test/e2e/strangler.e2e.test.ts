@@ -2,15 +2,20 @@
  * Strangler Fig through the local cloud: Eightfold's API in front, the legacy stand-in (its own stack and
  * API) behind it for everything Eightfold does not serve, and legacy's faults kept off Eightfold's routes.
  */
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
-import { apiCaller } from '../helpers/api.ts';
+import { apiCaller, json } from '../helpers/api.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'e2e-strangler-key';
 let cloud: LocalCloud;
 
 const call = apiCaller(() => cloud.url);
+/** Legacy called directly, not through Eightfold's façade (its own API in its own stack). */
+const callLegacy = apiCaller(() => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`);
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
   expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': API_KEY })).status).toBe(200);
 
@@ -80,4 +85,76 @@ describe('a legacy outage', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await call('GET', '/health')).status).toBe(200);
   }, 30_000);
+});
+
+describe('legacy kept whole', () => {
+  afterEach(() => setLegacyFaults({}));
+
+  const placeOrder = async (customerId: string, sku = 'LAMP') => {
+    const placed = await call('POST', '/orders', { customerId, items: [{ sku, quantity: 2, unitPriceCents: 1250 }] });
+    expect(placed.status).toBe(201);
+    return (await json<{ orderId: string }>(placed)).orderId;
+  };
+  const cancel = async (orderId: string) => expect((await call('POST', `/orders/${orderId}/cancel`, {})).status).toBe(200);
+  /** The row legacy keeps, once it has reached `rev`. */
+  const legacyRow = (orderId: string, rev: number) =>
+    eventually(
+      async () => {
+        const response = await callLegacy('GET', `/integration/orders/${orderId}`);
+        expect(response.status).toBe(200);
+        const row = await json(response);
+        expect(row.rev).toBe(rev);
+        return row;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+
+  it('receives every order Eightfold takes, in its own terms, and serves it and its old report from them', async () => {
+    const kept = await placeOrder('sync-1');
+    const cancelled = await placeOrder('sync-1', 'MUG');
+    await cancel(cancelled);
+    expect(await legacyRow(kept, 1)).toMatchObject({ order_no: kept, customer_no: 'sync-1', status_code: 'N', total_amount: '25.00', lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }], source: 'EIGHTFOLD', applied_revs: [1] });
+    expect(await legacyRow(cancelled, 2)).toMatchObject({ status_code: 'C', applied_revs: [1, 2] });
+    // Legacy's old orders API answers in the public shape, from its own copy.
+    const eightfold = await json(await call('GET', `/orders/${kept}?minVersion=1`));
+    const legacy = await json(await callLegacy('GET', `/orders/${kept}`));
+    expect(legacy).toMatchObject({ orderId: kept, customerId: 'sync-1', status: 'PLACED', items: eightfold.items, totalCents: eightfold.totalCents, version: eightfold.version });
+    // Its report, routed to legacy by the façade, counts Eightfold's orders beside its own.
+    const today = new Date().toISOString().slice(0, 10);
+    const ownOrder = await callLegacy('POST', '/orders', { customerId: 'sync-1', items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }] });
+    expect(ownOrder.status).toBe(201);
+    const report = await call('GET', `/reports/orders?date=${today}`);
+    expect(report.headers.get('x-served-by')).toBe('legacy');
+    const figures = await json(report);
+    expect(figures.bySource.EIGHTFOLD).toBeGreaterThanOrEqual(2);
+    expect(figures.bySource.LEGACY).toBeGreaterThanOrEqual(1);
+    expect(figures.byStatus.CANCELLED).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('loses and duplicates nothing across a legacy outage: messages wait and are fed once legacy is back', async () => {
+    await setLegacyFaults({ down: true });
+    const orders = [];
+    for (let i = 0; i < 6; i++) orders.push(await placeOrder(`sync-outage-${i}`));
+    for (const orderId of orders.slice(0, 3)) await cancel(orderId);
+    // The feed is waiting, not dropped: its messages are in flight or backing off, none in the DLQ.
+    const queueUrl = (name: string) => cloud.resource(name).physicalId;
+    const sqs = new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    const waiting = async () => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl('PubSub/LegacySync/Queue'), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+    };
+    await eventually(async () => expect(await waiting()).toBeGreaterThanOrEqual(9), { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await setLegacyFaults({});
+    for (const [i, orderId] of orders.entries()) {
+      const row = await legacyRow(orderId, i < 3 ? 2 : 1);
+      expect(row.applied_revs).toEqual(i < 3 ? [1, 2] : [1]);
+      expect(row.status_code).toBe(i < 3 ? 'C' : 'N');
+    }
+    await eventually(async () => expect(await waiting()).toBe(0));
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl('PubSub/LegacySync/Dlq'), AttributeNames: ['ApproximateNumberOfMessages'] }));
+    expect(Number(Attributes.ApproximateNumberOfMessages)).toBe(0);
+  }, 90_000);
 });

@@ -420,10 +420,29 @@ describe('EightfoldStack: Strangler Fig façade', () => {
   it('keeps /ops Eightfold’s alone: no operator path falls through to legacy', () => {
     expect(legacyMethods().map((m) => String(m.Properties.Integration.Uri))).not.toEqual(expect.arrayContaining([expect.stringContaining(`${LEGACY_URL}ops`)]));
   });
+
+  it('feeds every order event to legacy: an unfiltered FIFO subscriber that backs off and waits ~2 h before its DLQ', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const [queueId, queue] = Object.entries(queues).find(([id]) => id.startsWith('PubSubLegacySyncQueue'))!;
+    // 6 × the 15 s function timeout; 30 receives backing off 1 s, 2 s, … 5 min.
+    expect(queue.Properties).toMatchObject({ FifoQueue: true, VisibilityTimeout: 90, RedrivePolicy: { maxReceiveCount: 30 } });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] }, FilterPolicy: Match.absent() });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'legacy-sync-subscriber/index.handler',
+      Timeout: 15,
+      Environment: { Variables: Match.objectLike({ SUBSCRIBER_QUEUE_URL: { Ref: queueId }, SUBSCRIBER_RETRY_BACKOFF_SECONDS: '1:300', AMBASSADOR_POLICY_PARAMETER: Match.anyValue(), BREAKERS_TABLE: Match.anyValue() }) },
+    });
+    expect(actionsOn('PubSubLegacySyncConsumer', 'PubSubSubscriberCheckpoints')).toEqual(new Set());
+    expect([...actionsOn('PubSubLegacySyncConsumer', 'PubSubLegacySyncQueue')]).toEqual(expect.arrayContaining(['sqs:ChangeMessageVisibility']));
+    // Legacy is an outbound target like the payment provider: its own policy, its own breaker.
+    const [parameter] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Value: unknown } }[];
+    expect(JSON.stringify(parameter!.Properties.Value)).toContain(`\\"legacy\\":{\\"baseUrl\\":\\"${LEGACY_URL}`);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KNOWN_BREAKERS: 'payment-provider,legacy' }) } });
+  });
 });
 
 describe('LegacyStack', () => {
-  it('is its own API: one monolith Lambda behind {proxy+}, its customers table, reading the shared faults', () => {
+  it('is its own API: one monolith Lambda behind {proxy+}, its customers and orders tables, reading the shared faults', () => {
     const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
     const provider = new PaymentProviderStack(app, 'EightfoldPaymentProvider-test', {});
     const legacy = Template.fromStack(new LegacyStack(app, 'EightfoldLegacy-test', { faults: provider.faults }));
@@ -431,7 +450,11 @@ describe('LegacyStack', () => {
     legacy.resourceCountIs('AWS::Lambda::Function', 1);
     legacy.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
     legacy.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] });
-    legacy.hasResourceProperties('AWS::Lambda::Function', { Handler: 'legacy/index.handler', Environment: { Variables: Match.objectLike({ FAULTS_TABLE: Match.anyValue(), LEGACY_CUSTOMERS_TABLE: Match.anyValue() }) } });
+    legacy.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'order_no', KeyType: 'HASH' }] });
+    legacy.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'legacy/index.handler',
+      Environment: { Variables: Match.objectLike({ FAULTS_TABLE: Match.anyValue(), LEGACY_CUSTOMERS_TABLE: Match.anyValue(), LEGACY_ORDERS_TABLE: Match.anyValue() }) },
+    });
   });
 });
 

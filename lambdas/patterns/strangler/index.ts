@@ -1,0 +1,1 @@
+export { feedToLegacy, LegacyRefusedError, toLegacyFeedEntry } from './anti-corruption.ts';
