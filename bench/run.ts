@@ -24,6 +24,7 @@ import { pubSubFigures } from './pub-sub.ts';
 import { circuitBreakerFigures } from './circuit-breaker.ts';
 import { leaderElectionFigures } from './leader-election.ts';
 import { shardingFigures } from './sharding.ts';
+import { stranglerFigures } from './strangler.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -186,6 +187,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'circuit-breaker': circuitBreakerFigures,
   'leader-election': leaderElectionFigures,
   sharding: shardingFigures,
+  strangler: stranglerFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

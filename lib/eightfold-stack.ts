@@ -13,6 +13,7 @@ import { ReadModel } from './constructs/read-model.ts';
 import { Sharding } from './constructs/sharding.ts';
 import { StranglerFacade } from './constructs/strangler.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
+import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -36,6 +37,13 @@ const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds
 
 /** N shards, S write shards per counter; `-c eightfold:sharding='{"shards":32}'` overrides either (a reshard moves a running system). */
 const SHARDING = { shards: 16, writeShards: 8 };
+
+/** The strangler's routing table, from context `eightfold:routes` (cdk.json): the one place routes move. */
+function routingTable(scope: Construct): RoutingTable {
+  const parsed = routingTableSchema.safeParse(objectContext<RoutingTable>(scope, 'eightfold:routes'));
+  if (!parsed.success) throw new Error(`eightfold:routes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 /** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
 function objectContext<T>(scope: Construct, key: string): Partial<T> {
@@ -96,12 +104,12 @@ export class EightfoldStack extends Stack {
     });
     eventStore.grantAppend(commands);
     idempotency.grantReadWriteData(commands);
-    const commandIntegration = new LambdaIntegration(commands);
-    const orders = this.api.root.addResource('orders');
-    orders.addMethod('POST', commandIntegration);
-    const order = orders.addResource('{orderId}');
-    order.addResource('cancel').addMethod('POST', commandIntegration);
-    order.addResource('ship').addMethod('POST', commandIntegration);
+    // Strangler Fig: Eightfold declares the routes it can serve; the routing table in cdk.json
+    // (`eightfold:routes`) says, route by route, whether Eightfold or legacy answers them.
+    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, legacyUrl: props.legacy.url, routes: routingTable(this) });
+    strangler.serve('POST /orders', commands);
+    strangler.serve('POST /orders/{orderId}/cancel', commands);
+    strangler.serve('POST /orders/{orderId}/ship', commands);
 
     // Ambassador + Circuit Breaker: the commands function pays through the ambassador, whose breaker state
     // every instance shares in the Breakers table.
@@ -115,7 +123,8 @@ export class EightfoldStack extends Stack {
     });
     breakers.useFrom(commands);
     ambassador.useFrom(commands);
-    order.addResource('payment').addMethod('POST', commandIntegration);
+    // A payment's decision is the provider's answer: it has no dry run to shadow.
+    strangler.serve('POST /orders/{orderId}/payment', commands, { shadowable: false });
 
     // Query side: the projector keeps OrdersView; the queries function only reads (the view, and the
     // event store for the audit trail and time travel).
@@ -128,11 +137,7 @@ export class EightfoldStack extends Stack {
     });
     readModel.grantRead(queries);
     eventStore.grantRead(queries);
-    const queryIntegration = new LambdaIntegration(queries);
-    order.addMethod('GET', queryIntegration);
-    order.addResource('events').addMethod('GET', queryIntegration);
-    order.addResource('history').addMethod('GET', queryIntegration);
-    this.api.root.addResource('customers').addResource('{customerId}').addResource('orders').addMethod('GET', queryIntegration);
+    for (const route of ['GET /orders/{orderId}', 'GET /orders/{orderId}/events', 'GET /orders/{orderId}/history', 'GET /customers/{customerId}/orders']) strangler.serve(route, queries);
 
     // Pub/Sub: the event stream, published to a FIFO topic, fanned out to subscribers with exactly-once effects.
     const pubSub = new PubSub(this, 'PubSub', { eventStore });
@@ -171,10 +176,10 @@ export class EightfoldStack extends Stack {
     eventStore.grantRead(sales.consumer);
     sharding.grantReadTotals(queries);
     for (const [name, value] of Object.entries(sharding.environment)) queries.addEnvironment(name, value);
-    this.api.root.addResource('products').addResource('{sku}').addResource('sales').addMethod('GET', queryIntegration);
+    strangler.serve('GET /products/{sku}/sales', queries);
     notificationsTable.grant(queries, 'dynamodb:Query');
     queries.addEnvironment('NOTIFICATIONS_TABLE', notificationsTable.tableName);
-    this.api.root.getResource('customers')!.getResource('{customerId}')!.addResource('notifications').addMethod('GET', queryIntegration);
+    strangler.serve('GET /customers/{customerId}/notifications', queries);
 
     // Leader Election: contenders take scheduled turns; the lease holder cancels orders left unpaid, its
     // appends fenced. The local cloud's --time-scale shrinks every duration alike.
@@ -234,8 +239,10 @@ export class EightfoldStack extends Stack {
     opsPlan.addApiKey(opsKey);
     opsPlan.addApiStage({ stage: this.api.deploymentStage });
 
-    // Strangler Fig: everything Eightfold does not serve (any other path, any other method) goes to legacy.
-    new StranglerFacade(this, 'Strangler', { api: this.api, legacyUrl: props.legacy.url }).routeTheRestToLegacy();
+    // Strangler Fig: every route as the table says; everything else (any other path, any other method) to legacy.
+    strangler.grantObserve(ops);
+    opsResource.addResource('routes').addMethod('GET', opsIntegration, { apiKeyRequired: true });
+    strangler.build();
     // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
     // While legacy is down, messages wait, backing off from 1 s to 5 min: about 2 h before the DLQ.
     const legacySync = pubSub.addSubscriber('LegacySync', {

@@ -60,10 +60,16 @@ function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?:
   };
 }
 
-async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata): Promise<APIGatewayProxyResult> {
+/**
+ * A strangler shadow run (`eightfoldDryRun` on the event, which only a direct invoker can set, never an API
+ * client): the command is decided and answered, but nothing is appended, charged or remembered.
+ */
+const isDryRun = (event: APIGatewayProxyEvent) => (event as { eightfoldDryRun?: unknown }).eightfoldDryRun === true;
+
+async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata, dryRun = false): Promise<APIGatewayProxyResult> {
   const orderId = uuidv7();
   const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, items: body.items }, now: new Date().toISOString() };
-  const result = await handleCommand(orderEventStore, orderDecider, orderId, command, metadata, { expectedVersion: 0 });
+  const result = await handleCommand(orderEventStore, orderDecider, orderId, command, metadata, { expectedVersion: 0, dryRun });
   return jsonResponse(201, { orderId, version: result.version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(result.version) });
 }
 
@@ -83,7 +89,7 @@ async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'Sh
     type === 'CancelOrder'
       ? { type, data: { orderId: orderId.data, reason: 'CUSTOMER_REQUEST' }, now }
       : { type, data: { orderId: orderId.data }, now };
-  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion });
+  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion, dryRun: isDryRun(event) });
   return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status }, { ETag: etag(result.version) });
 }
 
@@ -134,7 +140,7 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
       case 'POST /orders': {
         const body = parseJsonBody(event, placeOrderSchema);
         const key = header(event, 'idempotency-key');
-        if (key === undefined) return await placeOrder(body, metadataOf(event, body.customerId));
+        if (key === undefined || isDryRun(event)) return await placeOrder(body, metadataOf(event, body.customerId), isDryRun(event));
         if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
         idempotencyConfig.registerLambdaContext(context);
         return await placeOrderOnce({ key, body, metadata: metadataOf(event, body.customerId, key) });
@@ -144,6 +150,8 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
       case 'POST /orders/{orderId}/ship':
         return await transition(event, 'ShipOrder');
       case 'POST /orders/{orderId}/payment':
+        // A payment cannot be rehearsed: the provider's answer is the decision. The façade refuses to shadow it.
+        if (isDryRun(event)) throw new HttpError(400, 'DRY_RUN_UNSUPPORTED', 'A payment cannot run as a dry run');
         return await pay(event);
       default:
         return errorResponse(404, 'NOT_FOUND', `No command at ${event.httpMethod} ${event.path}`);

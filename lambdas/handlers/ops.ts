@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
 import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
 import { COUNTERS_BY_SHARD_INDEX, shardLoad, shardsSpanned } from '../patterns/sharding/index.ts';
+import { parseRouteKey, routingTableSchema, ShadowLog, type Route as StranglerRoute } from '../patterns/strangler/index.ts';
 import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
@@ -19,6 +20,8 @@ const stage = requireEnv('EIGHTFOLD_STAGE');
 const leaseName = requireEnv('LEASE_NAME');
 const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('LEASES_TABLE') });
 const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
+const routingTable = routingTableSchema.parse(JSON.parse(requireEnv('ROUTING_TABLE')));
+const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -112,7 +115,38 @@ async function showShards(): Promise<APIGatewayProxyResult> {
   return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
 }
 
+/** Who answers a route in its mode: shares per side, and whether Eightfold runs beside legacy. */
+function servedBy(route: StranglerRoute) {
+  switch (route.mode) {
+    case 'legacy':
+      return { legacy: 100, eightfold: 0 };
+    case 'eightfold':
+      return { legacy: 0, eightfold: 100 };
+    case 'shadow':
+      return { legacy: 100, eightfold: 0, shadowedByEightfold: true };
+    case 'weighted':
+      return { legacy: 100 - route.percent!, eightfold: route.percent!, stickyPer: 'customer' };
+  }
+}
+
+/** The strangler's routing table as deployed, with what each shadow route's comparisons found. */
+async function showRoutes(): Promise<APIGatewayProxyResult> {
+  const routes = await Promise.all(
+    Object.entries(routingTable).map(async ([key, route]) => ({
+      route: key,
+      ...parseRouteKey(key),
+      mode: route.mode,
+      since: route.since,
+      ...(route.percent !== undefined ? { percent: route.percent } : {}),
+      servedBy: servedBy(route),
+      ...(route.mode === 'shadow' ? { shadow: (await shadowLog.report(key)) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] }, ignored: route.ignore ?? [] } : {}),
+    })),
+  );
+  return jsonResponse(200, { routes, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
+}
+
 const ROUTES: Record<string, Route> = {
+  'GET /ops/routes': showRoutes,
   'GET /ops/shards': showShards,
   'GET /ops/leader': showLeader,
   'POST /ops/leader/step-down': stepDown,

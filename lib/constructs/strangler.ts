@@ -1,54 +1,152 @@
-import { Duration } from 'aws-cdk-lib';
-import { HttpIntegration, Resource, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { HttpIntegration, LambdaIntegration, Resource, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { parseRouteKey, type RoutingTable } from '../../lambdas/patterns/strangler/index.ts';
+import { EightfoldFunction } from './eightfold-function.ts';
 
 export interface StranglerFacadeProps {
   readonly api: RestApi;
   /** The legacy system's base URL, ending in `/`. */
   readonly legacyUrl: string;
+  /** Per method + path, who answers (CDK context `eightfold:routes`; see lambdas/patterns/strangler/routing.ts). */
+  readonly routes: RoutingTable;
   /** How long API Gateway waits for legacy: short, so an outage answers fast. @default 3 seconds */
   readonly legacyTimeout?: Duration;
   /** Top-level paths that are Eightfold's alone and never fall through to legacy. @default ['ops'] */
   readonly ownPaths?: string[];
 }
 
+export interface ServeOptions {
+  /** Whether the route may run in `shadow` mode: not if even a dry run has effects (a payment). @default true */
+  readonly shadowable?: boolean;
+}
+
 /**
- * Strangler Fig, the façade: whatever Eightfold does not serve goes to the legacy system, as a plain
- * HTTP_PROXY integration (no Lambda hop). A `{proxy+}` catch-all takes unknown paths; on every path
- * Eightfold serves, an `ANY` method takes the methods it does not (API Gateway never falls back from a
- * matched resource to the catch-all). Call `routeTheRestToLegacy` once every Eightfold route exists.
+ * Strangler Fig, the façade. Eightfold declares what it can serve (`serve`); the routing table decides, per
+ * route, who does: `legacy` and `eightfold` routes are plain API Gateway integrations (an HTTP proxy to
+ * legacy, a Lambda), with no hop of ours in between; `shadow` and `weighted` routes go through the strangler
+ * router. Whatever the table does not list goes to legacy: a `{proxy+}` catch-all for unknown paths, and an
+ * `ANY` on every other path for the methods it does not serve (API Gateway never falls back from a matched
+ * resource to the catch-all). Call `build` once every route is declared.
  */
 export class StranglerFacade extends Construct {
+  /** What shadow runs found, per route (GET /ops/routes). */
+  readonly shadowComparisons: Table;
   private readonly props: StranglerFacadeProps;
+  private readonly served = new Map<string, { fn: IFunction; shadowable: boolean }>();
+  private router?: EightfoldFunction;
+  private shadow?: EightfoldFunction;
 
   constructor(scope: Construct, id: string, props: StranglerFacadeProps) {
     super(scope, id);
     this.props = props;
+    this.shadowComparisons = new Table(this, 'ShadowComparisons', {
+      partitionKey: { name: 'route', type: AttributeType.STRING },
+      sortKey: { name: 'entry', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 
-  routeTheRestToLegacy(): void {
+  /** Eightfold can serve `route` (`METHOD /path`) with `fn`; the routing table decides whether it does. */
+  serve(route: string, fn: IFunction, options: ServeOptions = {}): void {
+    parseRouteKey(route);
+    if (this.served.has(route)) throw new Error(`Route ${route} is served twice`);
+    this.served.set(route, { fn, shadowable: options.shadowable ?? true });
+  }
+
+  /** Builds every route of the table, then sends everything else to legacy. */
+  build(): void {
+    const { api, routes } = this.props;
+    for (const route of this.served.keys()) {
+      if (!routes[route]) throw new Error(`eightfold:routes has no mode for ${route}, which Eightfold serves: add it (mode "legacy" keeps it on legacy)`);
+    }
+    const viaRouter: Record<string, unknown> = {};
+    for (const [key, route] of Object.entries(routes)) {
+      const { method, path } = parseRouteKey(key);
+      const resource = api.root.resourceForPath(path);
+      if (route.mode === 'legacy') {
+        this.addLegacyMethod(resource, path, method);
+        continue;
+      }
+      const served = this.served.get(key);
+      if (!served) throw new Error(`eightfold:routes sends ${key} to Eightfold (mode "${route.mode}"), but no Eightfold function serves it`);
+      if (route.mode === 'shadow' && !served.shadowable) throw new Error(`${key} cannot be shadowed: even a dry run of it has effects`);
+      if (route.mode === 'eightfold') {
+        resource.addMethod(method, new LambdaIntegration(served.fn));
+        continue;
+      }
+      viaRouter[key] = { ...route, target: served.fn.functionName };
+      resource.addMethod(method, new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow')));
+    }
+    if (this.router) this.router.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
+    if (this.shadow) this.shadow.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
+    this.routeTheRestToLegacy();
+  }
+
+  /** Operators read the routing table and what shadow runs found. */
+  grantObserve(fn: EightfoldFunction): void {
+    this.shadowComparisons.grant(fn, 'dynamodb:Query');
+    fn.addEnvironment('ROUTING_TABLE', JSON.stringify(this.props.routes));
+    fn.addEnvironment('SHADOW_COMPARISONS_TABLE', this.shadowComparisons.tableName);
+  }
+
+  /** The router (made on first use), allowed to invoke `target`; and the shadow function, if `shadow`. */
+  private routerFor(target: IFunction, shadow: boolean): EightfoldFunction {
+    if (!this.router) {
+      this.router = new EightfoldFunction(this, 'Router', {
+        handler: 'strangler-router',
+        serviceName: 'strangler-router',
+        // Legacy's 3 s, or the Eightfold function's own answer, within API Gateway's 29 s.
+        timeout: Duration.seconds(28),
+        // No shadow function until a route is shadowed.
+        environment: { LEGACY_URL: this.props.legacyUrl, SHADOW_FUNCTION: 'none' },
+      });
+    }
+    target.grantInvoke(this.router);
+    if (shadow) {
+      if (!this.shadow) {
+        this.shadow = new EightfoldFunction(this, 'Shadow', {
+          handler: 'strangler-shadow',
+          serviceName: 'strangler-shadow',
+          timeout: Duration.seconds(30),
+          environment: { SHADOW_COMPARISONS_TABLE: this.shadowComparisons.tableName },
+        });
+        this.shadowComparisons.grant(this.shadow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+        this.shadow.grantInvoke(this.router);
+        this.router.addEnvironment('SHADOW_FUNCTION', this.shadow.functionName);
+      }
+      target.grantInvoke(this.shadow);
+    }
+    return this.router;
+  }
+
+  private routeTheRestToLegacy(): void {
     const { api } = this.props;
     const own = new Set(this.props.ownPaths ?? ['ops']);
     const visit = (resource: IResource): void => {
       if (resource.path.split('/')[1] && own.has(resource.path.split('/')[1]!)) return;
       for (const child of resource.node.children) if (child instanceof Resource) visit(child);
-      this.addLegacyMethod(resource, resource.path);
+      this.addLegacyMethod(resource, resource.path, 'ANY');
     };
     visit(api.root);
-    this.addLegacyMethod(api.root.addResource('{proxy+}'), '/{proxy}');
+    this.addLegacyMethod(api.root.addResource('{proxy+}'), '/{proxy}', 'ANY');
   }
 
-  /** `ANY` on this resource, proxied to the same path on legacy, path parameters carried over. */
-  private addLegacyMethod(resource: IResource, path: string): void {
+  /** `method` on this resource, proxied to the same path on legacy, path parameters carried over. */
+  private addLegacyMethod(resource: IResource, path: string, method: string): void {
     const params = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
     const integration = new HttpIntegration(`${this.props.legacyUrl}${path.replace(/^\//, '')}`, {
       proxy: true,
-      httpMethod: 'ANY',
+      httpMethod: method,
       options: {
         timeout: this.props.legacyTimeout ?? Duration.seconds(3),
         requestParameters: Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`])),
       },
     });
-    resource.addMethod('ANY', integration, { requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])) });
+    resource.addMethod(method, integration, { requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])) });
   }
 }

@@ -11,6 +11,8 @@ export interface ServiceEndpoints {
   readonly sns?: string;
   /** SSM Parameter Store and Secrets Manager (the local cloud's own emulation). */
   readonly parameters?: string;
+  /** Lambda's Invoke API (the local cloud's own emulation). */
+  readonly lambda?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -25,5 +27,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     AWS_ENDPOINT_URL_SQS: endpoints.snsSqs,
     AWS_ENDPOINT_URL_SNS: endpoints.sns ?? endpoints.snsSqs,
     ...(endpoints.parameters ? { AWS_ENDPOINT_URL_SSM: endpoints.parameters, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.parameters } : {}),
+    ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
   };
 }

@@ -22,6 +22,7 @@ import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startOutageProxy } from './services/outage-proxy.ts';
+import { LocalLambdaApi } from './services/lambda-api.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { freePort } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
@@ -243,7 +244,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start();
     cleanups.push(() => parameterStore.stop());
-    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint };
+    // Functions invoking functions reach them through the Lambda API, which is told of them once deployed.
+    let invokeDeployed: (id: string, event: unknown) => Promise<InvokeOutcome> = () => Promise.reject(new Error('nothing is deployed yet'));
+    const lambdaApi = new LocalLambdaApi({ invoke: (id, event) => invokeDeployed(id, event), log: (line) => log('lambda', line) });
+    await lambdaApi.start();
+    cleanups.push(() => lambdaApi.stop());
+    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -267,6 +273,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return runtime;
     };
     const invoke = (id: string, event: unknown): Promise<InvokeOutcome> => findFunction(id).invoke(event);
+    invokeDeployed = invoke;
     // The gateway's port is chosen before deploying, so execute-api URLs can be resolved to it.
     const host = options.host ?? '127.0.0.1';
     const port = options.port === 0 ? await freePort() : (options.port ?? 3000);

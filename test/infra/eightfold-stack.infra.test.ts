@@ -8,6 +8,8 @@ import { PaymentProviderStack } from '../../lib/payment-provider-stack.ts';
 import { RESOURCE_TYPES } from '../../scripts/local-cloud/resources/catalog.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The routing table as cdk.json has it: the one place routes move. */
+const ROUTES = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, Record<string, { mode: string }>> }).context['eightfold:routes']!;
 
 const LEGACY_URL = 'https://legacy.example.com/shop/';
 let stack: EightfoldStack;
@@ -15,7 +17,7 @@ let template: Template;
 
 /** The Eightfold stack of a fresh app, with cdk.json's relevant flags and `context`. */
 function synthesizeStack(context: Record<string, unknown> = {}, stage = 'test'): EightfoldStack {
-  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...context } });
+  const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong', 'eightfold:routes': ROUTES, ...context } });
   const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
   return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, legacy: { url: LEGACY_URL } });
 }
@@ -250,7 +252,7 @@ describe('EightfoldStack: Pub/Sub', () => {
 describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
   it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => JSON.stringify(m).includes('OpsFunction'));
-    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'PUT', 'PUT']);
+    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'GET', 'POST', 'PUT', 'PUT']);
     for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
@@ -438,6 +440,95 @@ describe('EightfoldStack: Strangler Fig façade', () => {
     const [parameter] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Value: unknown } }[];
     expect(JSON.stringify(parameter!.Properties.Value)).toContain(`\\"legacy\\":{\\"baseUrl\\":\\"${LEGACY_URL}`);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KNOWN_BREAKERS: 'payment-provider,legacy' }) } });
+  });
+});
+
+type ApiMethod = { Properties: { HttpMethod: string; ResourceId: { Ref: string } | { 'Fn::GetAtt': string[] }; Integration: { Type: string; Uri?: unknown; IntegrationHttpMethod?: string } } };
+
+/** The method a route key names (`GET /orders/{orderId}`), found by walking the API's resources. */
+function methodAt(of: Template, route: string): ApiMethod {
+  const [httpMethod, path] = route.split(' ') as [string, string];
+  const resources = of.findResources('AWS::ApiGateway::Resource') as Record<string, { Properties: { PathPart: string; ParentId: { Ref?: string } } }>;
+  const pathOf = (id: string): string => {
+    const resource = resources[id]!;
+    const parent = resource.Properties.ParentId.Ref;
+    return `${parent && resources[parent] ? pathOf(parent) : ''}/${resource.Properties.PathPart}`;
+  };
+  const resourceId = Object.keys(resources).find((id) => pathOf(id) === path);
+  expect(resourceId, `resource ${path}`).toBeDefined();
+  const method = (Object.values(of.findResources('AWS::ApiGateway::Method')) as ApiMethod[]).find(
+    (m) => m.Properties.HttpMethod === httpMethod && JSON.stringify(m.Properties.ResourceId) === JSON.stringify({ Ref: resourceId }),
+  );
+  expect(method, route).toBeDefined();
+  return method!;
+}
+const lambdaTarget = (method: ApiMethod) => JSON.stringify(method.Properties.Integration.Uri).match(/"(\w+Function\w*|StranglerRouter\w*)","Arn"/)?.[1];
+const withRoutes = (changes: Record<string, unknown>) => ({ 'eightfold:routes': { ...ROUTES, ...changes } });
+
+describe('EightfoldStack: Strangler Fig routing table', () => {
+  it.each(Object.entries(ROUTES))('builds %s as its mode in cdk.json says (%o)', (route, { mode }) => {
+    const method = methodAt(template, route);
+    if (mode === 'legacy') {
+      expect(method.Properties.Integration).toMatchObject({ Type: 'HTTP_PROXY', IntegrationHttpMethod: route.split(' ')[0], Uri: `${LEGACY_URL}${route.split(' ')[1]!.slice(1)}` });
+    } else {
+      expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+      expect(lambdaTarget(method)).toMatch(route.startsWith('POST') ? /^CommandsFunction/ : /^QueriesFunction/);
+    }
+  });
+
+  it('rolls a route back to legacy with a one-line change: the same method becomes a plain proxy to legacy', () => {
+    const rolledBack = synthesize(withRoutes({ 'GET /orders/{orderId}/history': { mode: 'legacy', since: '2026-11-27' } }));
+    expect(methodAt(rolledBack, 'GET /orders/{orderId}/history').Properties.Integration).toMatchObject({ Type: 'HTTP_PROXY', Uri: `${LEGACY_URL}orders/{orderId}/history` });
+    expect(Object.keys(rolledBack.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Strangler'))).toEqual([]);
+  });
+
+  it('sends shadow and weighted routes through the router, which alone may hand a shadow run to the shadow function', () => {
+    const moved = synthesize(
+      withRoutes({
+        'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-27', ignore: ['updatedAt'] },
+        'POST /orders/{orderId}/cancel': { mode: 'shadow', since: '2026-11-27' },
+        'GET /customers/{customerId}/orders': { mode: 'weighted', since: '2026-11-27', percent: 30 },
+      }),
+    );
+    for (const route of ['GET /orders/{orderId}', 'POST /orders/{orderId}/cancel', 'GET /customers/{customerId}/orders']) expect(lambdaTarget(methodAt(moved, route)), route).toMatch(/^StranglerRouter/);
+    expect(lambdaTarget(methodAt(moved, 'POST /orders'))).toMatch(/^CommandsFunction/);
+    const functions = moved.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Handler: string; Environment: { Variables: Record<string, unknown> } } }>;
+    const [, router] = Object.entries(functions).find(([id]) => id.startsWith('StranglerRouter'))!;
+    const routes = JSON.stringify(router.Properties.Environment.Variables.STRANGLER_ROUTES);
+    expect(routes).toMatch(/GET \/orders\/\{orderId\}.*shadow.*updatedAt.*target.*QueriesFunction/);
+    expect(routes).toMatch(/POST \/orders\/\{orderId\}\/cancel.*shadow.*target.*CommandsFunction/);
+    expect(routes).toMatch(/weighted.*percent\\?":30.*target.*QueriesFunction/);
+    expect(router.Properties.Environment.Variables).toMatchObject({ LEGACY_URL, SHADOW_FUNCTION: { Ref: expect.stringMatching(/^StranglerShadow/) } });
+    // The shadow function is no API integration: clients never reach it, and it never answers them.
+    const shadowId = Object.keys(functions).find((id) => id.startsWith('StranglerShadow'))!;
+    for (const method of Object.values(moved.findResources('AWS::ApiGateway::Method'))) expect(JSON.stringify(method)).not.toContain(shadowId);
+    const invokers = (fn: string) =>
+      Object.values(moved.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p).includes('lambda:InvokeFunction') && JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(fn))
+        .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement.filter((s) => JSON.stringify(s.Action).includes('lambda:InvokeFunction')))
+        .map((s) => JSON.stringify(s.Resource));
+    const routerInvokes = invokers('StranglerRouter').join();
+    for (const target of ['QueriesFunction', 'CommandsFunction', 'StranglerShadow']) expect(routerInvokes).toContain(target);
+    const shadowInvokes = invokers('StranglerShadow').join();
+    expect(shadowInvokes).toContain('QueriesFunction');
+    expect(shadowInvokes).toContain('CommandsFunction');
+    expect(shadowInvokes).not.toContain('StranglerRouter');
+  });
+
+  it.each([
+    ['a payment shadowed (even its dry run would charge)', { 'POST /orders/{orderId}/payment': { mode: 'shadow', since: '2026-11-27' } }, /cannot be shadowed/],
+    ['a route Eightfold serves left out of the table', { 'GET /products/{sku}/sales': undefined }, /has no mode for GET \/products\/\{sku\}\/sales/],
+    ['a route sent to Eightfold that no function serves', { 'GET /catalog/products': { mode: 'eightfold', since: '2026-11-27' } }, /no Eightfold function serves it/],
+    ['a weighted route without its percent', { 'GET /orders/{orderId}': { mode: 'weighted', since: '2026-11-27' } }, /percent is required/],
+    ['a mode that does not exist', { 'GET /orders/{orderId}': { mode: 'canary', since: '2026-11-27' } }, /mode/],
+  ])('refuses to synthesize %s', (_, changes, message) => {
+    const routes = Object.fromEntries(Object.entries({ ...ROUTES, ...changes }).filter(([, route]) => route !== undefined));
+    expect(() => synthesizeStack({ 'eightfold:routes': routes })).toThrow(message);
+  });
+
+  it('lets the ops function read the routing table and query the shadow comparisons, nothing more', () => {
+    expect(actionsOn('OpsFunction', 'StranglerShadowComparisons')).toEqual(new Set(['dynamodb:Query']));
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ROUTING_TABLE: JSON.stringify(ROUTES), SHADOW_COMPARISONS_TABLE: Match.anyValue() }) } });
   });
 });
 

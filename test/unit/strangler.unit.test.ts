@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderEvent, OrderEventMessage } from '../../lambdas/domain/orders/index.ts';
-import { feedToLegacy, LegacyRefusedError, toLegacyFeedEntry } from '../../lambdas/patterns/strangler/index.ts';
+import { compareAnswers, feedToLegacy, LegacyRefusedError, MAX_DIFFERENCES, routingTableSchema, servedByEightfold, stickyKeyOf, toLegacyFeedEntry } from '../../lambdas/patterns/strangler/index.ts';
 import { retryDelaySeconds } from '../../lambdas/shared/subscriber.ts';
 import { centsOf, dollarsOf, legacyFeedSchema } from '../../lambdas/stand-ins/legacy-orders.ts';
 
@@ -36,19 +36,19 @@ describe('the anti-corruption layer', () => {
     expect(entry).toEqual({
       rev: 1,
       status_code: 'N',
-      updated_at: '2026-11-26T10:00:01.000Z',
+      updated_at: '2026-11-26T10:00:00.000Z',
       order: { customer_no: 'c-9', lines: [{ sku: 'LAMP', qty: 3, unit_price: '12.05' }], total_amount: '36.15', placed_at: '2026-11-26T10:00:00.000Z' },
     });
     expect(legacyFeedSchema.parse(entry)).toEqual(entry);
   });
 
   it.each([
-    [{ type: 'OrderPaid', data: { paymentId: 'p', amountCents: 1, paidAt: 'x' } }, 'P'],
-    [{ type: 'PaymentDeclined', data: { reason: 'card', declinedAt: 'x' } }, 'N'],
-    [{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: 'x' } }, 'C'],
-    [{ type: 'OrderShipped', data: { shippedAt: 'x' } }, 'S'],
-  ] as [OrderEvent, string][])('feeds %o as a status change only', (event, status) => {
-    expect(toLegacyFeedEntry(message(2, event), event)).toEqual({ rev: 2, status_code: status, updated_at: '2026-11-26T10:00:02.000Z' });
+    [{ type: 'OrderPaid', data: { paymentId: 'p', amountCents: 1, paidAt: 't1' } }, 'P', 't1'],
+    [{ type: 'PaymentDeclined', data: { reason: 'card', declinedAt: 't2' } }, 'N', 't2'],
+    [{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: 't3' } }, 'C', 't3'],
+    [{ type: 'OrderShipped', data: { shippedAt: 't4' } }, 'S', 't4'],
+  ] as [OrderEvent, string, string][])('feeds %o as a status change at the time it happened', (event, status, at) => {
+    expect(toLegacyFeedEntry(message(2, event), event)).toEqual({ rev: 2, status_code: status, updated_at: at });
   });
 
   it('counts legacy’s answers: applied, a repeat, or a refusal that must be retried', async () => {
@@ -64,5 +64,71 @@ describe('the anti-corruption layer', () => {
 describe('a subscriber’s retry backoff', () => {
   it('doubles from the first delay with each receive, up to the longest', () => {
     expect([1, 2, 3, 4, 9, 10, 30, 1000].map((n) => retryDelaySeconds(n, 1, 300))).toEqual([1, 2, 4, 8, 256, 300, 300, 300]);
+  });
+});
+
+describe('shadow comparisons', () => {
+  const order = { orderId: 'o-1', status: 'PLACED', items: [{ sku: 'LAMP', quantity: 2 }], updatedAt: 't1' };
+
+  it('finds nothing between equal answers, whatever the key order', () => {
+    expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 200, body: { updatedAt: 't1', items: [{ quantity: 2, sku: 'LAMP' }], status: 'PLACED', orderId: 'o-1' } })).toEqual([]);
+  });
+
+  it('names each difference by its path: status code, fields, list lengths and elements, missing fields', () => {
+    const eightfold = { orderId: 'o-1', status: 'PAID', items: [{ sku: 'LAMP', quantity: 3 }, { sku: 'MUG', quantity: 1 }], version: 2 };
+    expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 201, body: eightfold })).toEqual([
+      { path: 'statusCode', legacy: 200, eightfold: 201 },
+      { path: 'status', legacy: 'PLACED', eightfold: 'PAID' },
+      { path: 'items.length', legacy: 1, eightfold: 2 },
+      { path: 'items[0].quantity', legacy: 2, eightfold: 3 },
+      { path: 'updatedAt', legacy: 't1', eightfold: undefined },
+      { path: 'version', legacy: undefined, eightfold: 2 },
+    ]);
+  });
+
+  it('skips ignored fields at any depth, and whole paths', () => {
+    const eightfold = { ...order, orderId: 'o-2', updatedAt: 't2', items: [{ sku: 'LAMP', quantity: 5 }] };
+    expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 200, body: eightfold }, ['orderId', 'updatedAt', 'items[0].quantity'])).toEqual([]);
+  });
+
+  it('compares bodies that are not JSON as text, and reports at most MAX_DIFFERENCES', () => {
+    expect(compareAnswers({ statusCode: 502, body: 'Bad gateway' }, { statusCode: 502, body: 'Bad Gateway' })).toEqual([{ path: 'body', legacy: 'Bad gateway', eightfold: 'Bad Gateway' }]);
+    const many = (offset: number) => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i + offset]));
+    expect(compareAnswers({ statusCode: 200, body: many(0) }, { statusCode: 200, body: many(1) })).toHaveLength(MAX_DIFFERENCES);
+  });
+});
+
+describe('the routing table', () => {
+  it('takes the four modes, a percent only when weighted, ignores only when shadowed', () => {
+    expect(routingTableSchema.parse({ 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26', ignore: ['updatedAt'] } })).toBeDefined();
+    for (const bad of [
+      { 'GET /orders': { mode: 'weighted', since: '2026-11-26' } },
+      { 'GET /orders': { mode: 'eightfold', since: '2026-11-26', percent: 10 } },
+      { 'GET /orders': { mode: 'legacy', since: '2026-11-26', ignore: ['x'] } },
+      { 'GET /orders': { mode: 'weighted', since: '2026-11-26', percent: 101 } },
+      { 'GET /orders': { mode: 'legacy', since: 'yesterday' } },
+      { 'FETCH /orders': { mode: 'legacy', since: '2026-11-26' } },
+      { 'GET orders': { mode: 'legacy', since: '2026-11-26' } },
+    ]) {
+      expect(routingTableSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('keys a weighted split on the customer, however the request names it', () => {
+    expect(stickyKeyOf({ pathParameters: { customerId: 'c-1' } })).toBe('customer:c-1');
+    expect(stickyKeyOf({ body: JSON.stringify({ customerId: 'c-2', items: [] }) })).toBe('customer:c-2');
+    expect(stickyKeyOf({ headers: { 'X-Customer-Id': 'c-3' } })).toBe('customer:c-3');
+    expect(stickyKeyOf({ pathParameters: { orderId: 'o-1' }, body: 'not json' })).toBe('param:o-1');
+    expect(stickyKeyOf({ sourceIp: '10.0.0.1' })).toBe('ip:10.0.0.1');
+  });
+
+  it('sends each key always the same way, and close to the percentage of keys to Eightfold', () => {
+    fc.assert(fc.property(fc.string(), fc.integer({ min: 0, max: 100 }), (key, percent) => servedByEightfold(key, percent) === servedByEightfold(key, percent)));
+    for (const percent of [0, 10, 50, 90, 100]) {
+      const share = Array.from({ length: 10_000 }, (_, i) => servedByEightfold(`customer:${i}`, percent)).filter(Boolean).length / 100;
+      expect(Math.abs(share - percent)).toBeLessThanOrEqual(1.5);
+    }
+    // Raising the percentage only moves keys from legacy to Eightfold, never back.
+    for (let i = 0; i < 1_000; i++) if (servedByEightfold(`customer:${i}`, 20)) expect(servedByEightfold(`customer:${i}`, 30)).toBe(true);
   });
 });

@@ -24,11 +24,17 @@ export interface HandleCommandOptions {
   readonly initialDelayMs?: number;
   /** A condition the append must meet in the same transaction (a leader's fencing token). @default none */
   readonly guard?: AppendGuard;
+  /**
+   * Load and decide, but append nothing (a strangler's shadow run): the result is what the append would
+   * have made, with no events stored. @default false
+   */
+  readonly dryRun?: boolean;
 }
 
 export interface CommandResult<State> {
   /** The stream's version after the append. */
   readonly version: number;
+  /** The events appended (none in a dry run). */
   readonly events: EventEnvelope[];
   readonly state: State;
 }
@@ -56,6 +62,7 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
     const events = decider.decide(command, loaded.state);
     const state = events.reduce(decider.evolve, loaded.state);
     const newVersion = loaded.version + events.length;
+    if (options.dryRun) return { version: newVersion, events: [], state };
     const snapshot = store.shouldSnapshot(loaded.version, newVersion) ? { state, stateSchemaVersion: decider.stateSchemaVersion } : undefined;
     const appended = await store.append(streamId, loaded.version, events, metadata, snapshot, options.guard);
     return { version: appended.version, events: appended.events, state };

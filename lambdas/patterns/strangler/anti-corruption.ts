@@ -16,12 +16,28 @@ const STATUS_AFTER: Record<OrderEvent['type'], LegacyStatusCode> = {
   OrderShipped: 'S',
 };
 
+/** When the event happened, as the order's own history tells it (what our read model shows as `updatedAt`). */
+function happenedAt(event: OrderEvent): string {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return event.data.placedAt;
+    case 'OrderPaid':
+      return event.data.paidAt;
+    case 'PaymentDeclined':
+      return event.data.declinedAt;
+    case 'OrderCancelled':
+      return event.data.cancelledAt;
+    case 'OrderShipped':
+      return event.data.shippedAt;
+  }
+}
+
 /**
  * One of our events as legacy's feed entry: the order at revision = our version. Every event is fed, so
  * legacy's revision of an order always equals our version of it.
  */
 export function toLegacyFeedEntry(message: OrderEventMessage, event: OrderEvent): LegacyFeedEntry {
-  const entry = { rev: message.version, status_code: STATUS_AFTER[event.type], updated_at: message.recordedAt };
+  const entry = { rev: message.version, status_code: STATUS_AFTER[event.type], updated_at: happenedAt(event) };
   if (event.type !== 'OrderPlaced') return entry;
   const { customerId, items, totalCents, placedAt } = event.data;
   return {

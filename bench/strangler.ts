@@ -1,0 +1,118 @@
+/**
+ * Strangler Fig figures: what the façade costs a legacy route, an Eightfold route against the same read on
+ * legacy, and what shadowing a route adds to the client's wait. Four local clouds run side by side, the
+ * same app with `GET /orders/{orderId}` in each mode (eightfold, legacy, weighted at 0 % — the router's hop
+ * alone — and shadow), and their requests are interleaved so no cloud is measured on a quieter machine.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
+
+const ROUTE = 'GET /orders/{orderId}';
+const cdkRoutes = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context['eightfold:routes'];
+
+const agent = new Agent({ keepAlive: true });
+/** A GET with node:http and keep-alive (fetch adds ~0.2 ms of its own); resolves with the body. */
+const get = (url: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject).end();
+  });
+const API_KEY = 'bench-routes-key';
+const legacyBase = (cloud: LocalCloud) => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`;
+
+export async function stranglerFigures(rows: Row[]): Promise<void> {
+  const outDirs: string[] = [];
+  const clouds: LocalCloud[] = [];
+  const start = async (route: { mode: string; percent?: number } | undefined): Promise<LocalCloud> => {
+    const outDir = route && mkdtempSync(join(tmpdir(), `eightfold-bench-${route.mode}-`));
+    if (outDir) outDirs.push(outDir);
+    const context = route && { 'eightfold:routes': { ...cdkRoutes, [ROUTE]: { ...route, since: '2026-11-26' } } };
+    const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, apiKeyValue: API_KEY, context, onLog: () => undefined });
+    clouds.push(cloud);
+    return cloud;
+  };
+  try {
+    // One at a time: syntheses at once would starve two cores.
+    const eightfold = await start(undefined);
+    const legacy = await start({ mode: 'legacy' });
+    const routerOnly = await start({ mode: 'weighted', percent: 0 });
+    const shadow = await start({ mode: 'shadow' });
+    // The same orders on every cloud: placed on Eightfold, fed to its legacy.
+    const orders = new Map<LocalCloud, string[]>();
+    for (const cloud of clouds) {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const placed = await fetch(`${cloud.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: `bench-${i}`, items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }) });
+        ids.push(((await placed.json()) as { orderId: string }).orderId);
+      }
+      orders.set(cloud, ids);
+    }
+    for (const [cloud, ids] of orders) {
+      for (const id of ids) while ((await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 || (await get(`${cloud.url}/orders/${id}`)).status !== 200) await sleep(50);
+    }
+    const calls = {
+      viaFacade: (i: number) => get(`${legacy.url}/orders/${orders.get(legacy)![i % 20]}`),
+      legacyDirect: (i: number) => get(`${legacyBase(legacy)}/orders/${orders.get(legacy)![i % 20]}`),
+      eightfoldRoute: (i: number) => get(`${eightfold.url}/orders/${orders.get(eightfold)![i % 20]}`),
+      routerOnly: (i: number) => get(`${routerOnly.url}/orders/${orders.get(routerOnly)![i % 20]}`),
+      shadowRoute: (i: number) => get(`${shadow.url}/orders/${orders.get(shadow)![i % 20]}`),
+    };
+    const samples = Object.fromEntries(Object.keys(calls).map((name) => [name, [] as number[]])) as Record<keyof typeof calls, number[]>;
+    const total = Math.max(SAMPLES, 500);
+    for (let i = -100; i < total; i++) {
+      // Interleaved, in an order that rotates, so none always follows the same neighbour.
+      const names = Object.keys(calls) as (keyof typeof calls)[];
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + i + 100) % names.length]!;
+        const started = performance.now();
+        await calls[name](i);
+        if (i >= 0) samples[name].push(performance.now() - started);
+      }
+    }
+    const p = (name: keyof typeof calls, q: number) => percentile(samples[name], q);
+    log(`strangler p50: façade ${ms(p('viaFacade', 50))}, legacy direct ${ms(p('legacyDirect', 50))}, eightfold ${ms(p('eightfoldRoute', 50))}, router ${ms(p('routerOnly', 50))}, shadow ${ms(p('shadowRoute', 50))}`);
+    // Let the shadow runs finish, then check they were made: a shadow that compared nothing would be free.
+    await sleep(2_000);
+    const routes = (await (await fetch(`${shadow.url}/ops/routes`, { headers: { 'x-api-key': API_KEY } })).json()) as { routes?: { route: string; shadow?: { compared: number; matches: number } }[] };
+    const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow;
+    for (const q of [50, 99]) {
+      rows.push({
+        figure: `legacy route through the façade (HTTP proxy) p${q}: \`GET /orders/{id}\``,
+        value: ms(p('viaFacade', q)),
+        baseline: `legacy's own API called directly: ${ms(p('legacyDirect', q))}`,
+        ratio: ratio(p('viaFacade', q), p('legacyDirect', q)),
+      });
+    }
+    rows.push({
+      figure: 'Eightfold route p50: `GET /orders/{id}` from the read model',
+      value: ms(p('eightfoldRoute', 50)),
+      baseline: `the same read on legacy through the façade: ${ms(p('viaFacade', 50))}`,
+      ratio: ratio(p('eightfoldRoute', 50), p('viaFacade', 50)),
+    });
+    for (const q of [50, 99]) {
+      rows.push({
+        figure: `shadow route p${q}: what shadowing adds (legacy answers; Eightfold runs off the client's path${q === 50 && compared ? `; ${compared.compared} compared, ${compared.matches} matched` : ''})`,
+        value: ms(p('shadowRoute', q)),
+        baseline: `the router's hop alone (weighted at 0 %): ${ms(p('routerOnly', q))}`,
+        ratio: ratio(p('shadowRoute', q), p('routerOnly', q)),
+      });
+    }
+    rows.push({
+      figure: 'shadow route p50, all told (the router hop included)',
+      value: ms(p('shadowRoute', 50)),
+      baseline: `same route in legacy mode (plain HTTP proxy): ${ms(p('viaFacade', 50))}`,
+      ratio: ratio(p('shadowRoute', 50), p('viaFacade', 50)),
+    });
+  } finally {
+    agent.destroy();
+    for (const cloud of clouds) await cloud.stop();
+    for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
