@@ -54,8 +54,12 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
       }
       orders.set(cloud, ids);
     }
+    // Both sides must know every order before anything is timed: legacy (fed by the sync subscriber) and
+    // Eightfold's read model (a customer's orders come from it on every cloud, whatever GET /orders/{id}'s mode).
     for (const [cloud, ids] of orders) {
-      for (const id of ids) while ((await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 || (await get(`${cloud.url}/orders/${id}`)).status !== 200) await sleep(50);
+      for (const [i, id] of ids.entries()) {
+        while ((await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 || !(await get(`${cloud.url}/customers/bench-${i}/orders`)).body.includes(id)) await sleep(50);
+      }
     }
     const calls = {
       viaFacade: (i: number) => get(`${legacy.url}/orders/${orders.get(legacy)![i % 20]}`),

@@ -29,6 +29,8 @@ export interface EightfoldStackProps extends StackProps {
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
 const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
+const API_STAGE = 'prod';
+
 /** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
 const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
@@ -62,7 +64,8 @@ export class EightfoldStack extends Stack {
     this.api = new RestApi(this, 'Api', {
       restApiName: `eightfold-${props.stage}`,
       description: 'Eightfold order service',
-      deployOptions: { stageName: 'prod' },
+      // Detailed metrics: a request count per method, which GET /ops/routes reports per strangler route.
+      deployOptions: { stageName: API_STAGE, metricsEnabled: true },
       cloudWatchRole: false,
     });
     // Locally, this API answers on bare paths (the payment provider's is under /restapis/{id}/prod/_user_request_).
@@ -106,7 +109,7 @@ export class EightfoldStack extends Stack {
     idempotency.grantReadWriteData(commands);
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table in cdk.json
     // (`eightfold:routes`) says, route by route, whether Eightfold or legacy answers them.
-    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, legacyUrl: props.legacy.url, routes: routingTable(this) });
+    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, stageName: API_STAGE, legacyUrl: props.legacy.url, routes: routingTable(this) });
     strangler.serve('POST /orders', commands);
     strangler.serve('POST /orders/{orderId}/cancel', commands);
     strangler.serve('POST /orders/{orderId}/ship', commands);

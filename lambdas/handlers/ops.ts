@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -13,6 +14,7 @@ import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../s
 import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
+import { ROUTED_REQUESTS_METRIC, STRANGLER_NAMESPACE } from '../shared/strangler.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
@@ -22,6 +24,8 @@ const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('L
 const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
 const routingTable = routingTableSchema.parse(JSON.parse(requireEnv('ROUTING_TABLE')));
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
+const cloudwatch = new CloudWatchClient({});
+const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -129,8 +133,51 @@ function servedBy(route: StranglerRoute) {
   }
 }
 
-/** The strangler's routing table as deployed, with what each shadow route's comparisons found. */
-async function showRoutes(): Promise<APIGatewayProxyResult> {
+/**
+ * Requests each route served in the last `hours`, per side, from CloudWatch: API Gateway's per-method
+ * `Count` for a plain route (all of it on the side its mode names), the router's own count per side for a
+ * shadow or weighted one. Nothing is written on a request's path to count it.
+ */
+async function servedCounts(hours: number): Promise<Map<string, { legacy: number; eightfold: number }>> {
+  const period = hours * 3600;
+  const queries: (MetricDataQuery & { route: string; side: 'legacy' | 'eightfold' })[] = Object.entries(routingTable).flatMap(([key, route], i) => {
+    const { method, path } = parseRouteKey(key);
+    if (route.mode === 'legacy' || route.mode === 'eightfold') {
+      const dimensions = [{ Name: 'ApiName', Value: requireEnv('API_NAME') }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: path }, { Name: 'Stage', Value: requireEnv('API_STAGE') }];
+      return [{ Id: `r${i}`, route: key, side: route.mode, MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions }, Period: period, Stat: 'Sum' } }];
+    }
+    return (['legacy', 'eightfold'] as const).map((side) => ({
+      Id: `r${i}${side}`,
+      route: key,
+      side,
+      MetricStat: {
+        Metric: { Namespace: STRANGLER_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: requireEnv('ROUTER_SERVICE_NAME') }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
+        Period: period,
+        Stat: 'Sum',
+      },
+    }));
+  });
+  const now = Date.now();
+  const { MetricDataResults = [] } = await cloudwatch.send(
+    new GetMetricDataCommand({ StartTime: new Date(now - period * 1000), EndTime: new Date(now), MetricDataQueries: queries.map(({ route: _route, side: _side, ...query }) => query) }),
+  );
+  const counts = new Map(Object.keys(routingTable).map((key) => [key, { legacy: 0, eightfold: 0 }]));
+  for (const result of MetricDataResults) {
+    const query = queries.find((q) => q.Id === result.Id)!;
+    counts.get(query.route)![query.side] += (result.Values ?? []).reduce((sum, value) => sum + value, 0);
+  }
+  return counts;
+}
+
+/** The strangler's routing table as deployed: each route's mode, who served it lately, and what shadow runs found. */
+async function showRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const hours = hoursSchema.safeParse(event.queryStringParameters?.hours ?? undefined);
+  if (!hours.success) throw new HttpError(400, 'VALIDATION_FAILED', 'hours: a whole number from 1 to 336');
+  const counts = await servedCounts(hours.data).catch((error: unknown) => {
+    // The table and the comparisons are still worth showing without the counts.
+    logger.error('served-by counts unavailable', { error: error as Error });
+    return undefined;
+  });
   const routes = await Promise.all(
     Object.entries(routingTable).map(async ([key, route]) => ({
       route: key,
@@ -139,10 +186,11 @@ async function showRoutes(): Promise<APIGatewayProxyResult> {
       since: route.since,
       ...(route.percent !== undefined ? { percent: route.percent } : {}),
       servedBy: servedBy(route),
+      served: counts?.get(key) ?? null,
       ...(route.mode === 'shadow' ? { shadow: (await shadowLog.report(key)) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] }, ignored: route.ignore ?? [] } : {}),
     })),
   );
-  return jsonResponse(200, { routes, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
+  return jsonResponse(200, { routes, servedInLastHours: hours.data, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
 }
 
 const ROUTES: Record<string, Route> = {

@@ -1,16 +1,25 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { servedByEightfold, stickyKeyOf } from '../patterns/strangler/index.ts';
 import { requireEnv } from '../shared/clients.ts';
 import { errorResponse } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
+import { invokeEightfold, proxyToLegacy, ROUTED_REQUESTS_METRIC, routeKeyOf, routerRoutes, STRANGLER_NAMESPACE, type ShadowRun } from '../shared/strangler.ts';
 
 const routes = routerRoutes();
 const shadowFunction = requireEnv('SHADOW_FUNCTION');
 const lambda = new LambdaClient({});
+const metrics = new Metrics({ namespace: STRANGLER_NAMESPACE });
+
+/** One EMF log line per request: which side served it (GET /ops/routes sums them; no write on the request's path). */
+function countServed(route: string, servedBy: 'legacy' | 'eightfold'): void {
+  const metric = metrics.singleMetric();
+  metric.addDimensions({ route, servedBy });
+  metric.addMetric(ROUTED_REQUESTS_METRIC, MetricUnit.Count, 1);
+}
 
 /** An asynchronous invocation carries at most 1 MB; a larger shadow run is skipped, never the client's answer. */
 const MAX_SHADOW_BYTES = 1_000_000;
@@ -26,8 +35,10 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
   if (!config) return errorResponse(500, 'ROUTE_NOT_CONFIGURED', `The strangler router has no route ${key}`);
   if (config.mode === 'weighted') {
     const eightfold = servedByEightfold(stickyKeyOf({ ...event, sourceIp: event.requestContext?.identity?.sourceIp }), config.percent!);
+    countServed(key, eightfold ? 'eightfold' : 'legacy');
     return eightfold ? invokeEightfold(config.target, event) : proxyToLegacy(event);
   }
+  countServed(key, 'legacy');
   const answer = await proxyToLegacy(event);
   const run: ShadowRun = { route: key, event, legacy: { statusCode: answer.statusCode, body: answer.body } };
   const payload = new TextEncoder().encode(JSON.stringify(run));

@@ -21,6 +21,10 @@ export interface ShadowRun {
 /** `METHOD /resource/{param}`: the route a request came in on. */
 export const routeKeyOf = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
 
+/** Where the router counts which side served each request: `route` × `servedBy` (plus Powertools' `service`). */
+export const STRANGLER_NAMESPACE = 'Eightfold';
+export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';
+
 const lambda = new LambdaClient({});
 
 /** Eightfold's answer: the request handed, as it came, to the function that serves the route. */

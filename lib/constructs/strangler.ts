@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpIntegration, LambdaIntegration, Resource, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { parseRouteKey, type RoutingTable } from '../../lambdas/patterns/strangler/index.ts';
@@ -8,6 +9,8 @@ import { EightfoldFunction } from './eightfold-function.ts';
 
 export interface StranglerFacadeProps {
   readonly api: RestApi;
+  /** The API's stage name, as written (the stage's own attribute would make a dependency cycle). */
+  readonly stageName: string;
   /** The legacy system's base URL, ending in `/`. */
   readonly legacyUrl: string;
   /** Per method + path, who answers (CDK context `eightfold:routes`; see lambdas/patterns/strangler/routing.ts). */
@@ -17,6 +20,9 @@ export interface StranglerFacadeProps {
   /** Top-level paths that are Eightfold's alone and never fall through to legacy. @default ['ops'] */
   readonly ownPaths?: string[];
 }
+
+/** The router's Powertools service name: a dimension of the counts it writes. */
+const ROUTER_SERVICE_NAME = 'strangler-router';
 
 export interface ServeOptions {
   /** Whether the route may run in `shadow` mode: not if even a dry run has effects (a payment). @default true */
@@ -87,11 +93,19 @@ export class StranglerFacade extends Construct {
     this.routeTheRestToLegacy();
   }
 
-  /** Operators read the routing table and what shadow runs found. */
+  /**
+   * Operators read the routing table, what shadow runs found, and who served each route: API Gateway's
+   * per-method counts (the stage's detailed metrics) and the router's own (EMF), from CloudWatch.
+   */
   grantObserve(fn: EightfoldFunction): void {
     this.shadowComparisons.grant(fn, 'dynamodb:Query');
+    // GetMetricData has no resource-level permissions.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     fn.addEnvironment('ROUTING_TABLE', JSON.stringify(this.props.routes));
     fn.addEnvironment('SHADOW_COMPARISONS_TABLE', this.shadowComparisons.tableName);
+    fn.addEnvironment('API_NAME', this.props.api.restApiName);
+    fn.addEnvironment('API_STAGE', this.props.stageName);
+    fn.addEnvironment('ROUTER_SERVICE_NAME', ROUTER_SERVICE_NAME);
   }
 
   /** The router (made on first use), allowed to invoke `target`; and the shadow function, if `shadow`. */
@@ -99,7 +113,7 @@ export class StranglerFacade extends Construct {
     if (!this.router) {
       this.router = new EightfoldFunction(this, 'Router', {
         handler: 'strangler-router',
-        serviceName: 'strangler-router',
+        serviceName: ROUTER_SERVICE_NAME,
         // Legacy's 3 s, or the Eightfold function's own answer, within API Gateway's 29 s.
         timeout: Duration.seconds(28),
         // No shadow function until a route is shadowed.

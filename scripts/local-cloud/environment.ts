@@ -13,6 +13,8 @@ export interface ServiceEndpoints {
   readonly parameters?: string;
   /** Lambda's Invoke API (the local cloud's own emulation). */
   readonly lambda?: string;
+  /** CloudWatch metrics (the local cloud's own emulation). */
+  readonly cloudwatch?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -28,5 +30,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     AWS_ENDPOINT_URL_SNS: endpoints.sns ?? endpoints.snsSqs,
     ...(endpoints.parameters ? { AWS_ENDPOINT_URL_SSM: endpoints.parameters, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.parameters } : {}),
     ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
+    ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
   };
 }

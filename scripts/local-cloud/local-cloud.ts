@@ -23,6 +23,7 @@ import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startOutageProxy } from './services/outage-proxy.ts';
 import { LocalLambdaApi } from './services/lambda-api.ts';
+import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { freePort } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
@@ -207,7 +208,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const started = performance.now();
   const appDir = resolvePath(options.appDir ?? process.cwd());
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const log = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
+  const userLog = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
+  // Functions' embedded-metric-format lines become CloudWatch data points, as on AWS.
+  const metrics = new LocalMetrics();
+  const log = (source: string, line: string) => {
+    metrics.recordLogLine(line);
+    userLog(source, line);
+  };
   const persist = options.persistDir ? resolvePath(options.persistDir) : undefined;
   // The app is told the time scale, so the durations it sets itself (leases, timeouts) can shrink alike.
   const timeContext = options.timeScale && options.timeScale !== 1 ? { [TIME_SCALE_CONTEXT]: options.timeScale } : {};
@@ -249,7 +256,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const lambdaApi = new LocalLambdaApi({ invoke: (id, event) => invokeDeployed(id, event), log: (line) => log('lambda', line) });
     await lambdaApi.start();
     cleanups.push(() => lambdaApi.stop());
-    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint };
+    await metrics.start();
+    cleanups.push(() => metrics.stop());
+    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint, cloudwatch: metrics.endpoint };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -289,6 +298,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invokeFunction: invoke,
       defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
+      onMethodServed: ({ apiName, stage, method, resource, status, latencyMs }) => {
+        const dimensions = [{ Name: 'ApiName', Value: apiName }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: resource }, { Name: 'Stage', Value: stage }];
+        metrics.record('AWS/ApiGateway', 'Count', dimensions, 1);
+        metrics.record('AWS/ApiGateway', '4XXError', dimensions, status >= 400 && status < 500 ? 1 : 0);
+        metrics.record('AWS/ApiGateway', '5XXError', dimensions, status >= 500 ? 1 : 0);
+        metrics.record('AWS/ApiGateway', 'Latency', dimensions, latencyMs);
+      },
     });
     const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
     await listen(server, port, host);

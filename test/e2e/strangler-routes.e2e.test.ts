@@ -29,7 +29,7 @@ const callLegacy = apiCaller(() => `${cloud.url}/restapis/${cloud.resource('Api'
 const ops = (path: string) => call('GET', path, undefined, { 'x-api-key': API_KEY });
 
 type ShadowReport = { compared: number; matches: number; mismatches: number; errors: number; recentMismatches: { path: string; differences: { path: string; legacy: unknown; eightfold: unknown }[] }[] };
-type RouteView = { route: string; mode: string; since: string; percent?: number; servedBy: Record<string, unknown>; shadow?: ShadowReport };
+type RouteView = { route: string; mode: string; since: string; percent?: number; servedBy: Record<string, unknown>; served: { legacy: number; eightfold: number } | null; shadow?: ShadowReport };
 const routeView = async (route: string): Promise<RouteView> => {
   const response = await ops('/ops/routes');
   expect(response.status).toBe(200);
@@ -117,17 +117,34 @@ describe('a weighted route', () => {
     // 200 draws at p = 0.4: a standard deviation of 7; ±20 is about three.
     expect(Math.abs(toEightfold - 200 * (WEIGHTED_PERCENT / 100))).toBeLessThanOrEqual(20);
     for (const customerId of customers.slice(0, 20)) expect((await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')).toBe(sides.get(customerId));
-    expect(await routeView('GET /customers/{customerId}/orders')).toMatchObject({ mode: 'weighted', percent: WEIGHTED_PERCENT, servedBy: { eightfold: WEIGHTED_PERCENT, legacy: 100 - WEIGHTED_PERCENT, stickyPer: 'customer' } });
+    const repeatedToEightfold = customers.slice(0, 20).filter((c) => sides.get(c) === 'eightfold').length;
+    // The counts come from the router's metrics (CloudWatch, played locally from its EMF log lines).
+    expect(await routeView('GET /customers/{customerId}/orders')).toMatchObject({
+      mode: 'weighted',
+      percent: WEIGHTED_PERCENT,
+      servedBy: { eightfold: WEIGHTED_PERCENT, legacy: 100 - WEIGHTED_PERCENT, stickyPer: 'customer' },
+      served: { eightfold: toEightfold + repeatedToEightfold, legacy: 220 - toEightfold - repeatedToEightfold },
+    });
   }, 60_000);
 });
 
 describe('GET /ops/routes', () => {
   it('lists every route of the table with its mode and since, behind the API key', async () => {
     expect((await call('GET', '/ops/routes')).status).toBe(403);
+    expect((await ops('/ops/routes?hours=0')).status).toBe(400);
     const { routes, everythingElse } = await json<{ routes: RouteView[]; everythingElse: string }>(await ops('/ops/routes'));
     expect(routes.map((r) => r.route).sort()).toEqual(Object.keys(ROUTES).sort());
     expect(routes.find((r) => r.route === 'GET /catalog/products')).toMatchObject({ mode: 'legacy', servedBy: { legacy: 100, eightfold: 0 } });
     expect(routes.find((r) => r.route === 'POST /orders')).toMatchObject({ mode: 'eightfold', servedBy: { legacy: 0, eightfold: 100 } });
     expect(everythingElse).toBe('legacy');
+  });
+
+  it('counts who served each plain route from API Gateway’s per-method metrics', async () => {
+    const before = await routeView('GET /catalog/products');
+    for (let i = 0; i < 3; i++) expect((await call('GET', '/catalog/products')).headers.get('x-served-by')).toBe('legacy');
+    expect((await routeView('GET /catalog/products')).served).toEqual({ legacy: before.served!.legacy + 3, eightfold: 0 });
+    const placedBefore = (await routeView('POST /orders')).served!;
+    await orderOnBothSides('counted-1');
+    expect((await routeView('POST /orders')).served).toEqual({ legacy: 0, eightfold: placedBefore.eightfold + 1 });
   });
 });

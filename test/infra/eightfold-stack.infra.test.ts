@@ -526,9 +526,14 @@ describe('EightfoldStack: Strangler Fig routing table', () => {
     expect(() => synthesizeStack({ 'eightfold:routes': routes })).toThrow(message);
   });
 
-  it('lets the ops function read the routing table and query the shadow comparisons, nothing more', () => {
+  it('lets the ops function read the routing table, query the shadow comparisons and read the served-by metrics', () => {
     expect(actionsOn('OpsFunction', 'StranglerShadowComparisons')).toEqual(new Set(['dynamodb:Query']));
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ROUTING_TABLE: JSON.stringify(ROUTES), SHADOW_COMPARISONS_TABLE: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ROUTING_TABLE: JSON.stringify(ROUTES), SHADOW_COMPARISONS_TABLE: Match.anyValue(), API_NAME: 'eightfold-test', API_STAGE: 'prod', ROUTER_SERVICE_NAME: 'strangler-router' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:GetMetricData', Resource: '*' })]) } });
+    // Per-method request counts: the stage's detailed metrics.
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod', MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', MetricsEnabled: true })] });
   });
 });
 

@@ -31,6 +31,8 @@ export interface GatewayDependencies {
   readonly defaultApiId?: string;
   /** What API Gateway would write to its execution log. */
   readonly log: (line: string) => void;
+  /** Each request a method answered, for the per-method metrics API Gateway's detailed metrics record. */
+  readonly onMethodServed?: (served: { apiName: string; stage: string; method: string; resource: string; status: number; latencyMs: number }) => void;
 }
 
 interface TokenBucket {
@@ -113,16 +115,21 @@ export class LocalApiGateway {
       }
       apiKey = key;
     }
+    const started = performance.now();
     switch (apiMethod.integration.Type) {
       case 'AWS_PROXY':
-        return this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey);
+        await this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey);
+        break;
       case 'HTTP_PROXY':
-        return this.httpProxy(res, api, apiMethod, match, request);
+        await this.httpProxy(res, api, apiMethod, match, request);
+        break;
       case 'MOCK':
-        return this.mock(res, apiMethod, requestId);
+        await this.mock(res, apiMethod, requestId);
+        break;
       default:
         throw new Error(`Unsupported integration ${apiMethod.integration.Type}`);
     }
+    this.deps.onMethodServed?.({ apiName: api.name, stage, method: apiMethod.httpMethod, resource: match.node.path, status: res.statusCode, latencyMs: performance.now() - started });
   }
 
   private take(bucketKey: string, throttle: { rateLimit?: number; burstLimit?: number }): boolean {

@@ -1,0 +1,147 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One data point, as CloudWatch keeps it: a metric (namespace, name, dimensions), a time and a value. */
+interface DataPoint {
+  readonly namespace: string;
+  readonly name: string;
+  /** `name=value` pairs, sorted: a metric is its exact set of dimensions. */
+  readonly dimensions: string;
+  readonly atMs: number;
+  readonly value: number;
+}
+
+type Dimension = { Name: string; Value: string };
+const dimensionKey = (dimensions: readonly Dimension[] = []) => dimensions.map((d) => `${d.Name}=${d.Value}`).sort().join(',');
+
+/** Points older than CloudWatch would serve at one-minute resolution are dropped. */
+const RETENTION_MS = 15 * 24 * 3600_000;
+
+/**
+ * CloudWatch metrics, as far as reading the local cloud's own figures needs them: the data points API
+ * Gateway records per method (`AWS/ApiGateway` `Count`, with detailed metrics' dimensions), the ones functions
+ * write as embedded metric format log lines (Powertools Metrics), and `PutMetricData`; read back with
+ * `GetMetricData` (`Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum` per period). AWS's JSON 1.0
+ * protocol, in memory.
+ */
+export class LocalMetrics {
+  endpoint = '';
+  private readonly points: DataPoint[] = [];
+  private server?: ReturnType<typeof createServer>;
+
+  record(namespace: string, name: string, dimensions: readonly Dimension[], value: number, atMs = Date.now()): void {
+    this.points.push({ namespace, name, dimensions: dimensionKey(dimensions), atMs, value });
+    if (this.points.length % 10_000 === 0) {
+      const oldest = Date.now() - RETENTION_MS;
+      const keep = this.points.filter((p) => p.atMs >= oldest);
+      this.points.splice(0, this.points.length, ...keep);
+    }
+  }
+
+  /** Reads an embedded-metric-format log line (a JSON object with `_aws.CloudWatchMetrics`); ignores any other. */
+  recordLogLine(line: string): void {
+    const start = line.indexOf('{"');
+    if (start < 0 || !line.includes('"CloudWatchMetrics"')) return;
+    let document: Record<string, any>;
+    try {
+      document = JSON.parse(line.slice(start)) as Record<string, any>;
+    } catch {
+      return;
+    }
+    const aws = document._aws as { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } | undefined;
+    for (const directive of aws?.CloudWatchMetrics ?? []) {
+      for (const dimensionSet of directive.Dimensions ?? [[]]) {
+        const dimensions = dimensionSet.map((name) => ({ Name: name, Value: String(document[name]) }));
+        for (const metric of directive.Metrics ?? []) {
+          for (const value of [document[metric.Name]].flat()) {
+            if (typeof value === 'number') this.record(directive.Namespace, metric.Name, dimensions, value, aws?.Timestamp ?? Date.now());
+          }
+        }
+      }
+    }
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const action = String(req.headers['x-amz-target'] ?? '').split('.')[1];
+    let input: Record<string, any>;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
+    } catch {
+      return reply(res, 400, { __type: 'SerializationException', message: 'Body is not JSON' });
+    }
+    if (action === 'GetMetricData') return reply(res, 200, this.getMetricData(input));
+    if (action === 'PutMetricData') {
+      for (const datum of (input.MetricData ?? []) as Record<string, any>[]) {
+        const atMs = datum.Timestamp ? Number(datum.Timestamp) * 1000 : Date.now();
+        for (const value of datum.Values ?? [datum.Value]) this.record(String(input.Namespace), String(datum.MetricName), datum.Dimensions ?? [], Number(value), atMs);
+      }
+      return reply(res, 200, {});
+    }
+    reply(res, 400, { __type: 'InvalidAction', message: `${req.headers['x-amz-target']} is not emulated locally` });
+  }
+
+  private getMetricData(input: Record<string, any>) {
+    const startMs = Number(input.StartTime) * 1000;
+    const endMs = Number(input.EndTime) * 1000;
+    const results = ((input.MetricDataQueries ?? []) as Record<string, any>[]).map((query) => {
+      const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string } | undefined;
+      if (!stat) return { Id: query.Id, Label: query.Label ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete', Messages: [{ Code: 'Unsupported', Value: 'Only MetricStat queries are emulated' }] };
+      const key = dimensionKey(stat.Metric.Dimensions);
+      const periodMs = stat.Period * 1000;
+      const buckets = new Map<number, number[]>();
+      for (const point of this.points) {
+        if (point.namespace !== stat.Metric.Namespace || point.name !== stat.Metric.MetricName || point.dimensions !== key) continue;
+        if (point.atMs < startMs || point.atMs >= endMs) continue;
+        const bucket = startMs + Math.floor((point.atMs - startMs) / periodMs) * periodMs;
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), point.value]);
+      }
+      // Newest first, as GetMetricData answers by default (ScanBy TimestampDescending).
+      const ordered = [...buckets.entries()].sort(([a], [b]) => (input.ScanBy === 'TimestampAscending' ? a - b : b - a));
+      return {
+        Id: query.Id,
+        Label: query.Label ?? stat.Metric.MetricName,
+        Timestamps: ordered.map(([at]) => at / 1000),
+        Values: ordered.map(([, values]) => statistic(stat.Stat, values)),
+        StatusCode: 'Complete',
+      };
+    });
+    return { MetricDataResults: results, Messages: [] };
+  }
+}
+
+function statistic(stat: string, values: number[]): number {
+  switch (stat) {
+    case 'SampleCount':
+      return values.length;
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    default:
+      return values.reduce((a, b) => a + b, 0);
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end(JSON.stringify(body));
+}
