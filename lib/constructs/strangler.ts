@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { HttpIntegration, LambdaIntegration, Resource, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { HttpIntegration, LambdaIntegration, Resource, ResponseTransferMode, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -86,7 +86,8 @@ export class StranglerFacade extends Construct {
         continue;
       }
       viaRouter[key] = { ...route, target: served.fn.functionName };
-      resource.addMethod(method, new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow')));
+      // Streamed, so the router can finish a shadow run's hand-off after the client has its whole answer.
+      resource.addMethod(method, new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow'), { responseTransferMode: ResponseTransferMode.STREAM }));
     }
     if (this.router) this.router.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
     if (this.shadow) this.shadow.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));

@@ -22,6 +22,7 @@ import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startOutageProxy } from './services/outage-proxy.ts';
+import type { StreamReply } from './lambda/protocol.ts';
 import { LocalLambdaApi } from './services/lambda-api.ts';
 import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
@@ -281,7 +282,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (!runtime) throw new Error(`Function not found: ${id}`);
       return runtime;
     };
-    const invoke = (id: string, event: unknown): Promise<InvokeOutcome> => findFunction(id).invoke(event);
+    const invoke = (id: string, event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> => findFunction(id).invoke(event, onStream);
     invokeDeployed = invoke;
     // The gateway's port is chosen before deploying, so execute-api URLs can be resolved to it.
     const host = options.host ?? '127.0.0.1';

@@ -102,8 +102,10 @@ describe('POST /orders/{orderId}/payment', () => {
 
   it('fails fast with 503 and Retry-After while the provider is down, then pays again once it is back', async () => {
     await setFaults({ down: true });
-    const orders = await Promise.all(Array.from({ length: 6 }, () => placeOrder()));
-    for (const orderId of orders.slice(0, 4)) expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(503);
+    const orders = await Promise.all(Array.from({ length: 7 }, () => placeOrder()));
+    // Five payments make at least ten calls (five first attempts, and at least the retry budget's floor of
+    // five retries), the breaker's minimum, however fast they run.
+    for (const orderId of orders.slice(0, 5)) expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(503);
     const breakers = await json(await ops('GET', '/ops/breakers'));
     // Every known breaker is listed (legacy's too); only the provider's opened.
     expect(breakers.breakers).toEqual(
@@ -111,7 +113,7 @@ describe('POST /orders/{orderId}/payment', () => {
     );
 
     const started = performance.now();
-    const fast = await call('POST', `/orders/${orders[4]}/payment`);
+    const fast = await call('POST', `/orders/${orders[5]}/payment`);
     const elapsed = performance.now() - started;
     expect(fast.status).toBe(503);
     expect(await json(fast)).toMatchObject({ error: { code: 'PAYMENT_UNAVAILABLE' } });
@@ -123,7 +125,7 @@ describe('POST /orders/{orderId}/payment', () => {
     await setFaults({});
     const paid = await eventually(
       async () => {
-        const response = await call('POST', `/orders/${orders[5]}/payment`);
+        const response = await call('POST', `/orders/${orders[6]}/payment`);
         expect(response.status).toBe(200);
         return json(response);
       },

@@ -490,7 +490,13 @@ describe('EightfoldStack: Strangler Fig routing table', () => {
         'GET /customers/{customerId}/orders': { mode: 'weighted', since: '2026-11-27', percent: 30 },
       }),
     );
-    for (const route of ['GET /orders/{orderId}', 'POST /orders/{orderId}/cancel', 'GET /customers/{customerId}/orders']) expect(lambdaTarget(methodAt(moved, route)), route).toMatch(/^StranglerRouter/);
+    for (const route of ['GET /orders/{orderId}', 'POST /orders/{orderId}/cancel', 'GET /customers/{customerId}/orders']) {
+      const method = methodAt(moved, route);
+      expect(lambdaTarget(method), route).toMatch(/^StranglerRouter/);
+      // Streamed: the client's answer is complete when the router ends its stream, before any hand-off.
+      expect(method.Properties.Integration).toMatchObject({ ResponseTransferMode: 'STREAM' });
+      expect(JSON.stringify(method.Properties.Integration.Uri)).toContain('/response-streaming-invocations');
+    }
     expect(lambdaTarget(methodAt(moved, 'POST /orders'))).toMatch(/^CommandsFunction/);
     const functions = moved.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Handler: string; Environment: { Variables: Record<string, unknown> } } }>;
     const [, router] = Object.entries(functions).find(([id]) => id.startsWith('StranglerRouter'))!;

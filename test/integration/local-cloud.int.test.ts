@@ -84,6 +84,19 @@ describe('API Gateway → Lambda → DynamoDB', () => {
     expect(await read.json()).toEqual({ id: 'api-1', kind: 'book', value: 'dune' });
   });
 
+  it('streams a response-streaming function’s answer, complete when it ends its stream though it works on', async () => {
+    const started = performance.now();
+    const response = await fetch(`${cloud.url}/streamed?run=s1`);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-streamed')).toBe('yes');
+    expect(await response.text()).toBe('part one, part two');
+    // The function waits 600 ms after ending its stream; the client did not.
+    expect(performance.now() - started).toBeLessThan(500);
+    const item = async () => (await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: 'after-stream#s1' } } }))).Item;
+    expect(await item()).toBeUndefined();
+    await eventually(async () => expect(await item()).toBeDefined(), { timeoutMs: 5_000 });
+  });
+
   it('passes the REST proxy event (format 1.0) and returns single- and multi-value headers', async () => {
     const response = await fetch(`${cloud.url}/echo?a=1&a=2&b=x`, { method: 'PUT', headers: { 'X-Custom': 'yes' }, body: 'hello' });
     expect(response.status).toBe(200);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
+import type { StreamReply } from '../lambda/protocol.ts';
 import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch } from './model.ts';
 import { literal, matchRoute } from './model.ts';
 
@@ -26,7 +27,7 @@ export interface GatewayDependencies {
   readonly region: string;
   readonly accountId: string;
   /** Invokes the function a Lambda integration URI names. */
-  readonly invokeFunction: (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
+  readonly invokeFunction: (functionArn: string, event: unknown, onStream?: (reply: StreamReply) => void) => Promise<InvokeOutcome>;
   /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
   readonly defaultApiId?: string;
   /** What API Gateway would write to its execution log. */
@@ -154,7 +155,8 @@ export class LocalApiGateway {
     request: ApiRequest,
     apiKey: { id: string; value: string } | undefined,
   ): Promise<void> {
-    const functionArn = /functions\/(.+)\/invocations$/.exec(apiMethod.integration.Uri ?? '')?.[1];
+    const uri = /functions\/(.+)\/(response-streaming-)?invocations$/.exec(apiMethod.integration.Uri ?? '');
+    const functionArn = uri?.[1];
     if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
     const binary = isBinary(api.binaryMediaTypes, lowerCaseLookup(request.headers, 'content-type'));
     const now = new Date();
@@ -206,6 +208,7 @@ export class LocalApiGateway {
     };
     if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT) return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', request.requestId);
     const timeoutMs = apiMethod.integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
+    if (uri?.[2]) return this.lambdaStream(res, api, functionArn, event, timeoutMs, request.requestId);
     const outcome = await withTimeout(this.deps.invokeFunction(functionArn, event), timeoutMs);
     if (outcome === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', request.requestId);
     if (!outcome.ok) return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
@@ -219,6 +222,35 @@ export class LocalApiGateway {
     for (const [name, values] of Object.entries(response.headers)) res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.setHeader('x-amzn-RequestId', request.requestId);
     res.end(response.body);
+  }
+
+  /**
+   * A response-streaming Lambda integration (`responseTransferMode: STREAM`): the head and the chunks go to
+   * the client as the function writes them, and the response ends when the function ends its stream, even
+   * if the invocation runs on.
+   */
+  private async lambdaStream(res: ServerResponse, api: RestApiModel, functionArn: string, event: unknown, timeoutMs: number, requestId: string): Promise<void> {
+    let streamEnded!: () => void;
+    const ended = new Promise<'ended'>((resolve) => (streamEnded = () => resolve('ended')));
+    const onStream = (reply: StreamReply): void => {
+      if (reply.type === 'stream-head') {
+        res.statusCode = reply.metadata.statusCode ?? 200;
+        for (const [name, value] of Object.entries(reply.metadata.headers ?? {})) res.setHeader(name, value);
+        res.setHeader('x-amzn-RequestId', requestId);
+      } else if (reply.type === 'stream-chunk') {
+        res.write(reply.data);
+      } else {
+        this.count(res.statusCode);
+        res.end();
+        streamEnded();
+      }
+    };
+    const invocation = this.deps.invokeFunction(functionArn, event, onStream);
+    const first = await withTimeout(Promise.race([ended, invocation]), timeoutMs);
+    if (first === 'ended') return;
+    if (res.headersSent) return void res.end();
+    if (first === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', requestId);
+    this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', requestId);
   }
 
   private async httpProxy(res: ServerResponse, api: RestApiModel, apiMethod: ApiMethod, match: RouteMatch, request: ApiRequest): Promise<void> {

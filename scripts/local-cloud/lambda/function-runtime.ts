@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { LambdaContextFields, SerializedError, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { LambdaContextFields, SerializedError, StreamReply, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
 
 /** What the local Lambda service knows of one function, read from its template resource. */
 export interface FunctionDefinition {
@@ -44,7 +44,7 @@ interface Sandbox {
   ready: Promise<number>;
   busy: boolean;
   dead: boolean;
-  pending?: { id: number; resolve: (reply: WorkerReply | { type: 'crash'; error: SerializedError }) => void };
+  pending?: { id: number; onStream?: (reply: StreamReply) => void; resolve: (reply: WorkerReply | { type: 'crash'; error: SerializedError }) => void };
 }
 
 const HANDLER_EXTENSIONS = ['.mjs', '.js', '.cjs'];
@@ -109,7 +109,11 @@ export class FunctionRuntime {
     for (const sandbox of this.sandboxes) sandbox.dead = true; // retired when their invocation ends
   }
 
-  async invoke(event: unknown): Promise<InvokeOutcome> {
+  /**
+   * Runs one invocation. A response-streaming handler's writes reach `onStream` as they happen (its head,
+   * chunks, end); the outcome comes when the invocation finishes, which may be after the stream ended.
+   */
+  async invoke(event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> {
     if (this.closed) throw new Error(`Function ${this.name} is shut down`);
     const sandbox = await this.acquire();
     const started = performance.now();
@@ -140,6 +144,7 @@ export class FunctionRuntime {
         const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
         sandbox.pending = {
           id,
+          onStream,
           resolve: (r) => {
             clearTimeout(timer);
             resolve(r);
@@ -243,7 +248,9 @@ export class FunctionRuntime {
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') resolve(reply.initDurationMs);
         else if (reply.type === 'init-error') reject(reply.error);
-        else if (sandbox.pending?.id === reply.id) sandbox.pending.resolve(reply);
+        else if (sandbox.pending?.id !== reply.id) return;
+        else if (reply.type.startsWith('stream-')) sandbox.pending.onStream?.(reply as StreamReply);
+        else sandbox.pending.resolve(reply);
       });
       const crash = (error: SerializedError): void => {
         sandbox.dead = true;

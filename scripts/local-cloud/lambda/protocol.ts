@@ -33,8 +33,17 @@ export interface SerializedError {
   readonly trace: string[];
 }
 
+/** What a response-streaming handler (`awslambda.streamifyResponse`) writes, as it writes it. */
+export type StreamReply =
+  /** `awslambda.HttpResponseStream.from(stream, { statusCode, headers })`, before the first byte. */
+  | { type: 'stream-head'; id: number; metadata: { statusCode?: number; headers?: Record<string, string> } }
+  | { type: 'stream-chunk'; id: number; data: Uint8Array }
+  /** The handler ended the stream: the response is complete, though the invocation may run on. */
+  | { type: 'stream-end'; id: number };
+
 export type WorkerReply =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
   | { type: 'result'; id: number; payload: unknown }
-  | { type: 'error'; id: number; error: SerializedError };
+  | { type: 'error'; id: number; error: SerializedError }
+  | StreamReply;

@@ -2,14 +2,68 @@
  * One Lambda execution environment: a worker thread that imports the function's bundled handler once
  * (the cold start) and then serves invocations one at a time, as a Lambda sandbox does.
  */
+import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import type { InvocationContextData, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { InvocationContextData, StreamReply, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
 
 const init = workerData as WorkerInit;
 if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
 
 type Handler = (event: unknown, context: object, callback?: (error: unknown, result?: unknown) => void) => unknown;
+type StreamingHandler = ((event: unknown, stream: Writable, context: object) => Promise<unknown>) & { [STREAMING]?: true };
+
+const STREAMING = Symbol.for('local-cloud.response-streaming');
+
+/**
+ * The response stream Lambda's Node.js runtime hands a streaming handler: what is written goes out at once
+ * (to the gateway), and ending it completes the response while the handler may still run.
+ */
+class ResponseStream extends Writable {
+  metadata?: { statusCode?: number; headers?: Record<string, string> };
+  private headSent = false;
+  private readonly send: (reply: StreamReply) => void;
+  private readonly id: number;
+
+  constructor(id: number, send: (reply: StreamReply) => void) {
+    super();
+    this.id = id;
+    this.send = send;
+  }
+
+  private head(): void {
+    if (this.headSent) return;
+    this.headSent = true;
+    this.send({ type: 'stream-head', id: this.id, metadata: this.metadata ?? {} });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.head();
+    if (chunk.length) this.send({ type: 'stream-chunk', id: this.id, data: new Uint8Array(chunk) });
+    callback();
+  }
+
+  override _final(callback: () => void): void {
+    this.head();
+    this.send({ type: 'stream-end', id: this.id });
+    callback();
+  }
+
+  /** Lambda's stream has it; the gateway reads the content type from the head's headers. */
+  setContentType(type: string): void {
+    this.metadata = { ...this.metadata, headers: { ...this.metadata?.headers, 'content-type': type } };
+  }
+}
+
+// The global the Node.js runtime provides to handlers: response streaming's decorator and metadata.
+Object.assign(globalThis, {
+  awslambda: {
+    streamifyResponse: (handler: StreamingHandler) => Object.assign(handler, { [STREAMING]: true as const }),
+    HttpResponseStream: {
+      from: (stream: ResponseStream, metadata: ResponseStream['metadata']) => Object.assign(stream, { metadata }),
+    },
+  },
+});
 
 function serializeError(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   if (error instanceof Error) {
@@ -66,6 +120,14 @@ handlerPromise.then(
 port.on('message', async (request: WorkerRequest) => {
   try {
     const handler = await handlerPromise;
+    if ((handler as StreamingHandler)[STREAMING]) {
+      const stream = new ResponseStream(request.id, (reply) => port.postMessage(reply));
+      await (handler as StreamingHandler)(request.event, stream, lambdaContext(request));
+      // A handler that returns without ending its stream has finished its response.
+      if (!stream.writableEnded) await new Promise<void>((resolve) => stream.end(resolve));
+      port.postMessage({ type: 'result', id: request.id, payload: null } satisfies WorkerReply);
+      return;
+    }
     const payload = await runHandler(handler, request.event, lambdaContext(request));
     port.postMessage({ type: 'result', id: request.id, payload: payload === undefined ? null : payload } satisfies WorkerReply);
   } catch (error) {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalService } from './local-endpoint.ts';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 
 export interface LocalLambdaApiOptions {
@@ -15,34 +15,22 @@ export interface LocalLambdaApiOptions {
  * function then running in the background (one attempt: Lambda's async retries are not played);
  * `DryRun` answers 204.
  */
-export class LocalLambdaApi {
-  endpoint = '';
-  private server?: ReturnType<typeof createServer>;
+export class LocalLambdaApi extends LocalService {
   private readonly options: LocalLambdaApiOptions;
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(options: LocalLambdaApiOptions) {
+    super();
     this.options = options;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer({ keepAliveTimeout: 5000 }, (req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.endpoint;
-  }
-
   /** Stops taking invocations, and waits for the queued ones to finish. */
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+  override async stop(): Promise<void> {
+    await super.stop();
     await Promise.allSettled([...this.background]);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalService } from './local-endpoint.ts';
 
 /** One data point, as CloudWatch keeps it: a metric (namespace, name, dimensions), a time and a value. */
 interface DataPoint {
@@ -24,10 +24,8 @@ const RETENTION_MS = 15 * 24 * 3600_000;
  * `GetMetricData` (`Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum` per period). AWS's JSON 1.0
  * protocol, in memory.
  */
-export class LocalMetrics {
-  endpoint = '';
+export class LocalMetrics extends LocalService {
   private readonly points: DataPoint[] = [];
-  private server?: ReturnType<typeof createServer>;
 
   record(namespace: string, name: string, dimensions: readonly Dimension[], value: number, atMs = Date.now()): void {
     this.points.push({ namespace, name, dimensions: dimensionKey(dimensions), atMs, value });
@@ -61,22 +59,7 @@ export class LocalMetrics {
     }
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.endpoint;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const action = String(req.headers['x-amz-target'] ?? '').split('.')[1];

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalService } from './local-endpoint.ts';
 
 interface StoredParameter {
   name: string;
@@ -24,15 +24,14 @@ interface StoredSecret {
  * AWS's JSON 1.1 protocol on one endpoint, told apart by `X-Amz-Target`. State is in memory: a restart
  * provisions the template's values again.
  */
-export class LocalParameterStore {
+export class LocalParameterStore extends LocalService {
   readonly parameters = new Map<string, StoredParameter>();
   readonly secrets = new Map<string, StoredSecret>();
-  endpoint = '';
-  private server?: ReturnType<typeof createServer>;
   private readonly region: string;
   private readonly accountId: string;
 
   constructor(region: string, accountId: string) {
+    super();
     this.region = region;
     this.accountId = accountId;
   }
@@ -52,22 +51,7 @@ export class LocalParameterStore {
     return arn;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.endpoint;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');

@@ -1,0 +1,27 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One of the local cloud's own service emulations: an HTTP endpoint on a free loopback port. */
+export abstract class LocalService {
+  endpoint = '';
+  private server?: ReturnType<typeof createServer>;
+
+  async start(): Promise<string> {
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  /** Drops open connections and stops listening. */
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
