@@ -61,12 +61,14 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
         while ((await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 || !(await get(`${cloud.url}/customers/bench-${i}/orders`)).body.includes(id)) await sleep(50);
       }
     }
+    // Warm-up rounds count from -100: wrap the index, so every request reads a real order.
+    const nth = (cloud: LocalCloud, i: number) => orders.get(cloud)![(i + 2000) % 20];
     const calls = {
-      viaFacade: (i: number) => get(`${legacy.url}/orders/${orders.get(legacy)![i % 20]}`),
-      legacyDirect: (i: number) => get(`${legacyBase(legacy)}/orders/${orders.get(legacy)![i % 20]}`),
-      eightfoldRoute: (i: number) => get(`${eightfold.url}/orders/${orders.get(eightfold)![i % 20]}`),
-      routerOnly: (i: number) => get(`${routerOnly.url}/orders/${orders.get(routerOnly)![i % 20]}`),
-      shadowRoute: (i: number) => get(`${shadow.url}/orders/${orders.get(shadow)![i % 20]}`),
+      viaFacade: (i: number) => get(`${legacy.url}/orders/${nth(legacy, i)}`),
+      legacyDirect: (i: number) => get(`${legacyBase(legacy)}/orders/${nth(legacy, i)}`),
+      eightfoldRoute: (i: number) => get(`${eightfold.url}/orders/${nth(eightfold, i)}`),
+      routerOnly: (i: number) => get(`${routerOnly.url}/orders/${nth(routerOnly, i)}`),
+      shadowRoute: (i: number) => get(`${shadow.url}/orders/${nth(shadow, i)}`),
     };
     const samples = Object.fromEntries(Object.keys(calls).map((name) => [name, [] as number[]])) as Record<keyof typeof calls, number[]>;
     const total = Math.max(SAMPLES, 500);
@@ -85,7 +87,8 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     // Let the shadow runs finish, then check they were made: a shadow that compared nothing would be free.
     await sleep(2_000);
     const routes = (await (await fetch(`${shadow.url}/ops/routes`, { headers: { 'x-api-key': API_KEY } })).json()) as { routes?: { route: string; shadow?: { compared: number; matches: number } }[] };
-    const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow;
+    const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow as { compared: number; matches: number; recentMismatches?: unknown[] } | undefined;
+    if (compared?.recentMismatches?.length) log(`shadow mismatches, latest: ${JSON.stringify(compared.recentMismatches.slice(0, 2))}`);
     for (const q of [50, 99]) {
       rows.push({
         figure: `legacy route through the façade (HTTP proxy) p${q}: \`GET /orders/{id}\``,
