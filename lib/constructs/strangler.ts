@@ -130,6 +130,8 @@ export class StranglerFacade extends Construct {
           timeout: Duration.seconds(30),
           environment: { SHADOW_COMPARISONS_TABLE: this.shadowComparisons.tableName },
         });
+        // A comparison is a statistic: one attempt, so a run that failed halfway is never counted twice.
+        this.shadow.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
         this.shadowComparisons.grant(this.shadow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
         this.shadow.grantInvoke(this.router);
         this.router.addEnvironment('SHADOW_FUNCTION', this.shadow.functionName);

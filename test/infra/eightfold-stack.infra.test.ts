@@ -507,6 +507,7 @@ describe('EightfoldStack: Strangler Fig routing table', () => {
     expect(router.Properties.Environment.Variables).toMatchObject({ LEGACY_URL, SHADOW_FUNCTION: { Ref: expect.stringMatching(/^StranglerShadow/) } });
     // The shadow function is no API integration: clients never reach it, and it never answers them.
     const shadowId = Object.keys(functions).find((id) => id.startsWith('StranglerShadow'))!;
+    moved.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: shadowId }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
     for (const method of Object.values(moved.findResources('AWS::ApiGateway::Method'))) expect(JSON.stringify(method)).not.toContain(shadowId);
     const invokers = (fn: string) =>
       Object.values(moved.findResources('AWS::IAM::Policy'))

@@ -74,6 +74,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::IAM::Policy': { kind: 'no local effect', provision: byId() },
   'AWS::IAM::ManagedPolicy': { kind: 'no local effect', provision: named('iam', (n) => `policy/${n}`, 'ManagedPolicyName') },
   'AWS::Lambda::Permission': { kind: 'no local effect', provision: byId() },
+  // Asynchronous invocations get one attempt locally (what MaximumRetryAttempts: 0 asks for).
+  'AWS::Lambda::EventInvokeConfig': { kind: 'no local effect', provision: byId() },
   'AWS::Logs::LogGroup': { kind: 'no local effect', provision: named('logs', (n) => `log-group:${n}:*`, 'LogGroupName', 512) },
   'AWS::CloudWatch::Alarm': { kind: 'no local effect', provision: named('cloudwatch', (n) => `alarm:${n}`, 'AlarmName', 255) },
   'AWS::CloudWatch::Dashboard': { kind: 'no local effect', provision: byId() },
