@@ -14,6 +14,7 @@ import { Sharding } from './constructs/sharding.ts';
 import { StranglerFacade } from './constructs/strangler.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
+import { issuesText } from '../lambdas/shared/http.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -43,7 +44,7 @@ const SHARDING = { shards: 16, writeShards: 8 };
 /** The strangler's routing table, from context `eightfold:routes` (cdk.json): the one place routes move. */
 function routingTable(scope: Construct): RoutingTable {
   const parsed = routingTableSchema.safeParse(objectContext<RoutingTable>(scope, 'eightfold:routes'));
-  if (!parsed.success) throw new Error(`eightfold:routes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`eightfold:routes: ${issuesText(parsed.error)}`);
   return parsed.data;
 }
 

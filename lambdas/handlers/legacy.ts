@@ -5,6 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { injectedFailure } from '../shared/faults.ts';
+import { issuesText } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { LEGACY_CATALOG } from '../stand-ins/legacy-catalog.ts';
 import { LegacyOrders, type LegacyAnswer } from '../stand-ins/legacy-orders.ts';
@@ -65,7 +66,7 @@ async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
       const body = jsonBody(event);
       if (!body) return answer(BAD_JSON.statusCode, BAD_JSON.body);
       const parsed = profileSchema.safeParse(body.value);
-      if (!parsed.success) return answer(400, { error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+      if (!parsed.success) return answer(400, { error: { code: 'VALIDATION_FAILED', message: issuesText(parsed.error) } });
       const profile = { customerId, ...parsed.data, updatedAt: new Date().toISOString() };
       await documentClient.send(new PutCommand({ TableName: customersTable, Item: profile }));
       return answer(200, profile);

@@ -88,6 +88,9 @@ export function parseJsonBody<Schema extends z.ZodType>(
   return result.data;
 }
 
+/** A schema's complaints in one line, `field.path: message; …`, for an error message. */
+export const issuesText = (error: z.ZodError): string => error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+
 /** `If-Match: 3` or `If-Match: "3"` (an ETag we issued) → 3; absent → undefined; anything else → 400. */
 export function parseIfMatch(event: Pick<APIGatewayProxyEvent, 'headers'>): number | undefined {
   const value = header(event, 'if-match');

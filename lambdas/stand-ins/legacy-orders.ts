@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { documentClient } from '../shared/clients.ts';
 import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
+import { issuesText } from '../shared/http.ts';
 import { placeOrderSchema } from '../shared/orders-schemas.ts';
 
 /** Legacy's status codes, and the public statuses they stand for. */
@@ -99,7 +100,7 @@ export class LegacyOrders {
   /** `POST /orders` at legacy's own counter: the public request, legacy's own order number. */
   async place(body: unknown): Promise<LegacyAnswer> {
     const parsed = placeOrderSchema.safeParse(body);
-    if (!parsed.success) return failure(400, 'VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
     const now = new Date().toISOString();
     const lines = parsed.data.items.map((item) => ({ sku: item.sku, qty: item.quantity, unit_price: dollarsOf(item.unitPriceCents) }));
     const row: LegacyOrderRow = {
@@ -152,7 +153,7 @@ export class LegacyOrders {
    */
   async applyFeed(orderNo: string, body: unknown): Promise<LegacyAnswer> {
     const parsed = legacyFeedSchema.safeParse(body);
-    if (!parsed.success) return failure(400, 'VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
     const entry = parsed.data;
     try {
       if (entry.order) {
