@@ -25,6 +25,8 @@ const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
 const routingTable = routingTableSchema.parse(JSON.parse(requireEnv('ROUTING_TABLE')));
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
 const cloudwatch = new CloudWatchClient({});
+const api = { name: requireEnv('API_NAME'), stage: requireEnv('API_STAGE') };
+const routerServiceName = requireEnv('ROUTER_SERVICE_NAME');
 const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
 
@@ -143,7 +145,7 @@ async function servedCounts(hours: number): Promise<Map<string, { legacy: number
   const queries: (MetricDataQuery & { route: string; side: 'legacy' | 'eightfold' })[] = Object.entries(routingTable).flatMap(([key, route], i) => {
     const { method, path } = parseRouteKey(key);
     if (route.mode === 'legacy' || route.mode === 'eightfold') {
-      const dimensions = [{ Name: 'ApiName', Value: requireEnv('API_NAME') }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: path }, { Name: 'Stage', Value: requireEnv('API_STAGE') }];
+      const dimensions = [{ Name: 'ApiName', Value: api.name }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: path }, { Name: 'Stage', Value: api.stage }];
       return [{ Id: `r${i}`, route: key, side: route.mode, MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions }, Period: period, Stat: 'Sum' } }];
     }
     return (['legacy', 'eightfold'] as const).map((side) => ({
@@ -151,7 +153,7 @@ async function servedCounts(hours: number): Promise<Map<string, { legacy: number
       route: key,
       side,
       MetricStat: {
-        Metric: { Namespace: STRANGLER_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: requireEnv('ROUTER_SERVICE_NAME') }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
+        Metric: { Namespace: STRANGLER_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: routerServiceName }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
         Period: period,
         Stat: 'Sum',
       },
@@ -173,23 +175,25 @@ async function servedCounts(hours: number): Promise<Map<string, { legacy: number
 async function showRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const hours = hoursSchema.safeParse(event.queryStringParameters?.hours ?? undefined);
   if (!hours.success) throw new HttpError(400, 'VALIDATION_FAILED', 'hours: a whole number from 1 to 336');
-  const counts = await servedCounts(hours.data).catch((error: unknown) => {
+  const countsRead = servedCounts(hours.data).catch((error: unknown) => {
     // The table and the comparisons are still worth showing without the counts.
     logger.error('served-by counts unavailable', { error: error as Error });
     return undefined;
   });
-  const routes = await Promise.all(
-    Object.entries(routingTable).map(async ([key, route]) => ({
-      route: key,
-      ...parseRouteKey(key),
-      mode: route.mode,
-      since: route.since,
-      ...(route.percent !== undefined ? { percent: route.percent } : {}),
-      servedBy: servedBy(route),
-      served: counts?.get(key) ?? null,
-      ...(route.mode === 'shadow' ? { shadow: (await shadowLog.report(key)) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] }, ignored: route.ignore ?? [] } : {}),
-    })),
+  const reports = new Map(
+    await Promise.all(Object.entries(routingTable).filter(([, route]) => route.mode === 'shadow').map(async ([key]) => [key, await shadowLog.report(key)] as const)),
   );
+  const counts = await countsRead;
+  const routes = Object.entries(routingTable).map(([key, route]) => ({
+    route: key,
+    ...parseRouteKey(key),
+    mode: route.mode,
+    since: route.since,
+    ...(route.percent !== undefined ? { percent: route.percent } : {}),
+    servedBy: servedBy(route),
+    served: counts?.get(key) ?? null,
+    ...(route.mode === 'shadow' ? { shadow: reports.get(key) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] }, ignored: route.ignore ?? [] } : {}),
+  }));
   return jsonResponse(200, { routes, servedInLastHours: hours.data, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
 }
 
