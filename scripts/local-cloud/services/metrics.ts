@@ -1,18 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalService } from './local-endpoint.ts';
 
-/** One data point, as CloudWatch keeps it: a metric (namespace, name, dimensions), a time and a value. */
+/** One data point of a metric: a time and a value. */
 interface DataPoint {
-  readonly namespace: string;
-  readonly name: string;
-  /** `name=value` pairs, sorted: a metric is its exact set of dimensions. */
-  readonly dimensions: string;
   readonly atMs: number;
   readonly value: number;
 }
 
 type Dimension = { Name: string; Value: string };
-const dimensionKey = (dimensions: readonly Dimension[] = []) => dimensions.map((d) => `${d.Name}=${d.Value}`).sort().join(',');
+/** A metric is its namespace, its name and its exact set of dimensions (sorted `name=value` pairs). */
+const metricKey = (namespace: string, name: string, dimensions: readonly Dimension[] = []) =>
+  `${namespace}|${name}|${dimensions.map((d) => `${d.Name}=${d.Value}`).sort().join(',')}`;
 
 /** Points older than CloudWatch would serve at one-minute resolution are dropped. */
 const RETENTION_MS = 15 * 24 * 3600_000;
@@ -25,14 +23,17 @@ const RETENTION_MS = 15 * 24 * 3600_000;
  * protocol, in memory.
  */
 export class LocalMetrics extends LocalService {
-  private readonly points: DataPoint[] = [];
+  /** Each metric's data points, in the order they were recorded. */
+  private readonly series = new Map<string, DataPoint[]>();
 
   record(namespace: string, name: string, dimensions: readonly Dimension[], value: number, atMs = Date.now()): void {
-    this.points.push({ namespace, name, dimensions: dimensionKey(dimensions), atMs, value });
-    if (this.points.length % 10_000 === 0) {
+    const key = metricKey(namespace, name, dimensions);
+    let points = this.series.get(key);
+    if (!points) this.series.set(key, (points = []));
+    points.push({ atMs, value });
+    if (points.length % 10_000 === 0) {
       const oldest = Date.now() - RETENTION_MS;
-      const keep = this.points.filter((p) => p.atMs >= oldest);
-      this.points.splice(0, this.points.length, ...keep);
+      this.series.set(key, points.filter((p) => p.atMs >= oldest));
     }
   }
 
@@ -86,14 +87,14 @@ export class LocalMetrics extends LocalService {
     const results = ((input.MetricDataQueries ?? []) as Record<string, any>[]).map((query) => {
       const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string } | undefined;
       if (!stat) return { Id: query.Id, Label: query.Label ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete', Messages: [{ Code: 'Unsupported', Value: 'Only MetricStat queries are emulated' }] };
-      const key = dimensionKey(stat.Metric.Dimensions);
       const periodMs = stat.Period * 1000;
       const buckets = new Map<number, number[]>();
-      for (const point of this.points) {
-        if (point.namespace !== stat.Metric.Namespace || point.name !== stat.Metric.MetricName || point.dimensions !== key) continue;
+      for (const point of this.series.get(metricKey(stat.Metric.Namespace, stat.Metric.MetricName, stat.Metric.Dimensions)) ?? []) {
         if (point.atMs < startMs || point.atMs >= endMs) continue;
         const bucket = startMs + Math.floor((point.atMs - startMs) / periodMs) * periodMs;
-        buckets.set(bucket, [...(buckets.get(bucket) ?? []), point.value]);
+        const values = buckets.get(bucket);
+        if (values) values.push(point.value);
+        else buckets.set(bucket, [point.value]);
       }
       // Newest first, as GetMetricData answers by default (ScanBy TimestampDescending).
       const ordered = [...buckets.entries()].sort(([a], [b]) => (input.ScanBy === 'TimestampAscending' ? a - b : b - a));
@@ -116,9 +117,9 @@ function statistic(stat: string, values: number[]): number {
     case 'Average':
       return values.reduce((a, b) => a + b, 0) / values.length;
     case 'Minimum':
-      return Math.min(...values);
+      return values.reduce((a, b) => Math.min(a, b));
     case 'Maximum':
-      return Math.max(...values);
+      return values.reduce((a, b) => Math.max(a, b));
     default:
       return values.reduce((a, b) => a + b, 0);
   }
