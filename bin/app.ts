@@ -21,7 +21,7 @@ const legacy = legacyUrl
   : new LegacyStack(app, `EightfoldLegacy-${stage}`, {
       env,
       faults: paymentProvider.faults,
-      description: 'Eightfold: a stand-in for the legacy monolith it strangles (catalog, customer profiles)',
+      description: 'Eightfold: a stand-in for the legacy monolith it strangles (catalog, customer profiles, old orders API and report)',
     });
 new EightfoldStack(app, `Eightfold-${stage}`, {
   stage,
