@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextFiring, parseSchedule } from '../../scripts/local-cloud/schedule.ts';
+import { Scheduler } from '../../scripts/local-cloud/scheduler.ts';
 
 const at = (iso: string) => new Date(iso).getTime();
 
@@ -34,5 +35,28 @@ describe('cron expressions (UTC, six fields)', () => {
 
   it.each(['cron(0 12 * * * *)', 'cron(0 12 ? * ? *)', 'cron(0 12 * *)', 'cron(61 * * * ? *)'])('refuses %s', (expression) => {
     expect(() => parseSchedule(expression)).toThrow();
+  });
+});
+
+describe('Scheduler.fireAll', () => {
+  it('fires every rule once, ahead of its schedule, and resolves only when each target has answered', async () => {
+    const finished: string[] = [];
+    const scheduler = new Scheduler({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      log: () => undefined,
+      invoke: async (functionArn) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished.push(functionArn);
+        return { ok: true, payload: null, durationMs: 20, coldStart: false };
+      },
+    });
+    const rule = (name: string, targets: string[]) => ({ name, arn: `arn:${name}`, expression: 'rate(1 hour)', targets: targets.map((functionArn, i) => ({ id: String(i), functionArn })) });
+    scheduler.add(rule('a', ['f1', 'f2']));
+    scheduler.add(rule('b', ['f3']));
+    await scheduler.fireAll();
+    expect(finished.sort()).toEqual(['f1', 'f2', 'f3']);
+    expect(Object.fromEntries(scheduler.firings)).toEqual({ a: 1, b: 1 });
+    await scheduler.stop();
   });
 });
