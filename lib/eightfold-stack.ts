@@ -1,9 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { CfnRestApi, LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { CfnRestApi, LambdaIntegration, ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
+import { ServiceApi } from './constructs/service-api.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -12,6 +15,7 @@ import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
 import { Sharding } from './constructs/sharding.ts';
 import { StranglerFacade } from './constructs/strangler.ts';
+import { AWAITING_PAYMENT_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import { issuesText } from '../lambdas/shared/http.ts';
@@ -38,6 +42,9 @@ const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDe
 /** The coordinator and its singleton job; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field. */
 const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30 };
 
+/** Stage-wide throttle of the API, all callers together; `-c eightfold:throttle='{"rateLimit":200}'` overrides either. */
+const THROTTLE = { rateLimit: 1_000, burstLimit: 2_000 };
+
 /** N shards, S write shards per counter; `-c eightfold:sharding='{"shards":32}'` overrides either (a reshard moves a running system). */
 const SHARDING = { shards: 16, writeShards: 8 };
 
@@ -61,13 +68,15 @@ export class EightfoldStack extends Stack {
   constructor(scope: Construct, id: string, props: EightfoldStackProps) {
     super(scope, id, props);
 
-    // REST API (v1), not HTTP API (v2): LocalStack's free plan serves only v1.
-    this.api = new RestApi(this, 'Api', {
+    this.api = new ServiceApi(this, 'Api', {
       restApiName: `eightfold-${props.stage}`,
       description: 'Eightfold order service',
       // Detailed metrics: a request count per method, which GET /ops/routes reports per strangler route.
-      deployOptions: { stageName: API_STAGE, metricsEnabled: true },
-      cloudWatchRole: false,
+      detailedMetrics: true,
+      throttle: { ...THROTTLE, ...objectContext<typeof THROTTLE>(this, 'eightfold:throttle') },
+      logs: { retention: props.stage === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH },
+      openBecause:
+        'The shop’s public order API: the contract names the customer in each request and has no caller identity. /ops/* takes an API key (its own throttled usage plan). Put an authorizer in front where the shop has sign-in.',
     });
     // Locally, this API answers on bare paths (the payment provider's is under /restapis/{id}/prod/_user_request_).
     (this.api.node.defaultChild as CfnRestApi).addMetadata('LocalCloud::DefaultApi', true);
@@ -101,6 +110,7 @@ export class EightfoldStack extends Stack {
       timeToLiveAttribute: 'expiration',
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledge(idempotency, { 'AwsSolutions-DDB3': 'Idempotency records expire after a day; the event store (with point-in-time recovery) holds every accepted command.' });
     const commands = new EightfoldFunction(this, 'CommandsFunction', {
       handler: 'commands',
       serviceName: 'commands',
@@ -139,7 +149,7 @@ export class EightfoldStack extends Stack {
       serviceName: 'queries',
       environment: { EVENTS_TABLE: eventStore.table.tableName, ORDERS_VIEW_TABLE: readModel.ordersView.tableName },
     });
-    readModel.grantRead(queries);
+    readModel.grantRead(queries, VIEW_BY_CUSTOMER_INDEX);
     eventStore.grantRead(queries);
     for (const route of ['GET /orders/{orderId}', 'GET /orders/{orderId}/events', 'GET /orders/{orderId}/history', 'GET /customers/{customerId}/orders']) strangler.serve(route, queries);
 
@@ -149,6 +159,7 @@ export class EightfoldStack extends Stack {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'notificationId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const notifications = pubSub.addSubscriber('Notifications', {
@@ -204,7 +215,7 @@ export class EightfoldStack extends Stack {
       },
     });
     eventStore.grantAppend(leaderElection.coordinator);
-    readModel.grantRead(leaderElection.coordinator);
+    readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX);
 
     // Operations, behind an API key: breakers and the leader everywhere; fault injection and step-down
     // everywhere but production.

@@ -1,8 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
+import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
 
 export interface LegacyStackProps extends StackProps {
   /** Where Eightfold's `PUT /ops/faults/legacy` leaves the faults this stand-in applies. */
@@ -20,6 +22,7 @@ export class LegacyStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LegacyStackProps) {
     super(scope, id, props);
+    acknowledge(this, { 'AwsSolutions-DDB3': STAND_IN_DATA });
     const customers = new Table(this, 'Customers', {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -39,7 +42,7 @@ export class LegacyStack extends Stack {
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
     orders.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan');
     props.faults.grant(monolith, 'dynamodb:GetItem');
-    const api = new RestApi(this, 'Api', { restApiName: id, deployOptions: { stageName: 'prod' }, cloudWatchRole: false });
+    const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for the legacy monolith, open as the old system was; Eightfold’s façade fronts it.' });
     const integration = new LambdaIntegration(monolith);
     api.root.addMethod('ANY', integration);
     api.root.addProxy({ defaultIntegration: integration, anyMethod: true });

@@ -1,9 +1,11 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
+import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
 
 /**
  * A stand-in for an external payment provider, deployed as its own stack (its own API, its own data) so
@@ -17,6 +19,7 @@ export class PaymentProviderStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
+    acknowledge(this, { 'AwsSolutions-DDB3': STAND_IN_DATA });
     this.faults = new Table(this, 'Faults', {
       partitionKey: { name: 'target', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -40,7 +43,8 @@ export class PaymentProviderStack extends Stack {
     charges.grant(provider, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.faults.grant(provider, 'dynamodb:GetItem');
     this.apiToken.grantRead(provider);
-    const api = new RestApi(this, 'Api', { restApiName: `${id}`, deployOptions: { stageName: 'prod' }, cloudWatchRole: false });
+    acknowledge(this.apiToken, { 'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real provider issues and rotates its tokens itself.' });
+    const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for a third-party provider: the function itself checks the bearer token the ambassador sends, as the provider would.' });
     api.root.addResource('charges').addMethod('POST', new LambdaIntegration(provider));
     this.url = api.url;
     new CfnOutput(this, 'ProviderUrl', { value: api.url, description: 'Base URL of the payment provider stand-in' });

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { orderDecider, toOrderEventMessage, toOrderResponse, type OrderViewRow } from '../domain/orders/index.ts';
+import { orderDecider, toOrderEventMessage, toOrderResponse, VIEW_BY_CUSTOMER_INDEX, type OrderViewRow } from '../domain/orders/index.ts';
 import { isEventStoreError } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { formatCursor, parseCursor } from '../shared/cursor.ts';
@@ -110,7 +110,7 @@ async function customerPage(event: APIGatewayProxyEvent, table: { name: string; 
 
 /** GET /customers/{customerId}/orders: newest first (the byCustomer index sorts by placement time). */
 async function getCustomerOrders(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const { items, nextCursor } = await customerPage(event, { name: viewTable, index: 'byCustomer' });
+  const { items, nextCursor } = await customerPage(event, { name: viewTable, index: VIEW_BY_CUSTOMER_INDEX });
   return jsonResponse(200, { orders: (items as OrderViewRow[]).map(toOrderResponse), ...(nextCursor ? { nextCursor } : {}) });
 }
 

@@ -1,7 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { acknowledge } from '../compliance.ts';
+import { grantPublishTo } from './grants.ts';
 import { Construct } from 'constructs';
 import type { EightfoldFunction } from './eightfold-function.ts';
 
@@ -21,13 +24,15 @@ export class CircuitBreakers extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.transitions = new Topic(this, 'Transitions', { enforceSSL: true });
+    acknowledge(this.table, { 'AwsSolutions-DDB3': 'Breaker state is rebuilt by the next calls within one window; restoring an old state would be wrong, not safer.' });
+    // Encrypted at rest with the AWS managed key: no key to pay for, no KMS grant for publishers.
+    this.transitions = new Topic(this, 'Transitions', { enforceSSL: true, masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns') });
   }
 
   /** A function that calls through breakers: reads and updates their items, announces transitions. */
   useFrom(fn: EightfoldFunction): void {
     this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    this.transitions.grantPublish(fn);
+    grantPublishTo(fn, this.transitions);
     fn.addEnvironment('BREAKERS_TABLE', this.table.tableName);
     fn.addEnvironment('BREAKER_TRANSITIONS_TOPIC_ARN', this.transitions.topicArn);
   }

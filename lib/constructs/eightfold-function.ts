@@ -1,8 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Code, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LoggingFormat, Runtime, type IEventSource } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../compliance.ts';
 import { handlerBundle } from './handler-bundles.ts';
 
 export interface EightfoldFunctionProps {
@@ -25,7 +28,8 @@ export interface EightfoldFunctionProps {
 /**
  * Every Eightfold Lambda: Node 22 on arm64 (cheaper per GB-second than x86), an ESM bundle made by local
  * esbuild (never Docker), minified with source maps, the AWS SDK bundled so the version we test is the one
- * we run, and a log group we own (no LogRetention custom resource).
+ * we run, and a log group we own (no LogRetention custom resource) that its role may write to and nothing
+ * else: no AWSLambdaBasicExecutionRole, whose log actions reach every log group of the account.
  */
 export class EightfoldFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: EightfoldFunctionProps) {
@@ -33,6 +37,8 @@ export class EightfoldFunction extends NodejsFunction {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     const bundle = handlerBundle(props.handler);
     const functionProps: NodejsFunctionProps = {
       handler: bundle.handler,
@@ -43,6 +49,7 @@ export class EightfoldFunction extends NodejsFunction {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
+      role,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         // Stack traces point at our TypeScript, not the minified bundle.
@@ -53,5 +60,15 @@ export class EightfoldFunction extends NodejsFunction {
       code: Code.fromAsset(bundle.dir),
     };
     super(scope, id, functionProps);
+    acknowledge(this, {
+      'AwsSolutions-L1': 'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
+    });
+  }
+
+  override addEventSource(source: IEventSource): void {
+    super.addEventSource(source);
+    if (source instanceof DynamoEventSource) {
+      acknowledge(this.role!, { 'AwsSolutions-IAM5[Resource::*]': 'dynamodb:ListStreams, which a DynamoDB stream event source needs, has no resource-level permissions.' });
+    }
   }
 }

@@ -5,6 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
+import { acknowledge } from '../compliance.ts';
 
 export interface LeaderElectionProps {
   /** The coordinator's handler file under `lambdas/handlers/`: one turn of one contender. */
@@ -63,6 +64,7 @@ export class LeaderElection extends Construct {
       timeToLiveAttribute: 'expiresAtEpochSeconds',
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledge(this.table, { 'AwsSolutions-DDB3': 'A lease lives minutes, and restoring fences to an earlier time would reissue fencing tokens already used: never restore this table.' });
     this.coordinator = new EightfoldFunction(this, 'Coordinator', {
       handler: props.handler,
       serviceName: 'coordinator',

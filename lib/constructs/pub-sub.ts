@@ -4,12 +4,15 @@ import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FifoThroughputScope, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
+import { acknowledge } from '../compliance.ts';
+import { grantPublishTo } from './grants.ts';
 
 export interface PubSubProps {
   /** The event store whose stream is the outbox. */
@@ -63,15 +66,18 @@ export class PubSub extends Construct {
       contentBasedDeduplication: false,
       fifoThroughputScope: FifoThroughputScope.MESSAGE_GROUP,
       enforceSSL: true,
+      // Encrypted at rest with the AWS managed key: no key to pay for, no KMS grant for the publisher.
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
     this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    acknowledge(this.publisherDeadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the publisher’s stream mapping.' });
     this.publisher = new EightfoldFunction(this, 'Publisher', {
       handler: 'publisher',
       serviceName: 'publisher',
       // The table name only decodes items; the publisher reads nothing but its stream.
       environment: { ORDER_EVENTS_TOPIC_ARN: this.topic.topicArn, EVENTS_TABLE: props.eventStore.table.tableName },
     });
-    this.topic.grantPublish(this.publisher);
+    grantPublishTo(this.publisher, this.topic);
     this.publisher.addEventSource(
       new DynamoEventSource(props.eventStore.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -90,6 +96,8 @@ export class PubSub extends Construct {
       partitionKey: { name: 'subscriber', type: AttributeType.STRING },
       sortKey: { name: 'streamId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      // A lost checkpoint would let a redelivered event apply its effect twice.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
   }

@@ -5,10 +5,12 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AWAITING_PAYMENT_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
+import { AWAITING_PAYMENT_INDEX, VIEW_BY_CUSTOMER_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 import type { Sharding } from './sharding.ts';
+import { grantOnTable } from './grants.ts';
+import { acknowledge } from '../compliance.ts';
 
 export interface ReadModelProps {
   /** The event store whose stream feeds the view (and whose events heal gaps). */
@@ -40,7 +42,7 @@ export class ReadModel extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     (this.ordersView as Table).addGlobalSecondaryIndex({
-      indexName: 'byCustomer',
+      indexName: VIEW_BY_CUSTOMER_INDEX,
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
     });
@@ -59,14 +61,16 @@ export class ReadModel extends Construct {
       sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
+    acknowledge(this.ordersView, { 'AwsSolutions-DDB3': 'A projection: `npm run rebuild-projections` rebuilds it from the event store, which has point-in-time recovery.' });
     this.deadLetterQueue = new Queue(this, 'ProjectorDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    acknowledge(this.deadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the projector’s stream mapping.' });
     this.projector = new EightfoldFunction(this, 'Projector', {
       handler: 'projector',
       serviceName: 'projector',
       environment: { EVENTS_TABLE: props.eventStore.table.tableName, ORDERS_VIEW_TABLE: this.ordersView.tableName, ...props.sharding.routingEnvironment },
     });
     props.sharding.grantRoute(this.projector);
-    this.ordersView.grant(this.projector, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantOnTable(this.projector, this.ordersView, ['dynamodb:GetItem', 'dynamodb:PutItem']);
     props.eventStore.grantRead(this.projector);
     this.projector.addEventSource(
       new DynamoEventSource(props.eventStore.table, {
@@ -82,8 +86,8 @@ export class ReadModel extends Construct {
     );
   }
 
-  /** Queries of the view and its indexes: no write of any kind. */
-  grantRead(grantee: IGrantable): Grant {
-    return this.ordersView.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query');
+  /** Reads of the view and of the named indexes: no write of any kind. */
+  grantRead(grantee: IGrantable, ...indexes: string[]): Grant {
+    return grantOnTable(grantee, this.ordersView, ['dynamodb:GetItem', 'dynamodb:Query'], indexes);
   }
 }

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { grantOnTable } from './grants.ts';
 import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
 
 export interface ShardingProps {
@@ -34,12 +35,14 @@ export class Sharding extends Construct {
     this.shardMaps = new Table(this, 'ShardMaps', {
       partitionKey: { name: 'name', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.counters = new Table(this, 'SalesCounters', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAtEpochSeconds',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.counters.addGlobalSecondaryIndex({
@@ -69,18 +72,18 @@ export class Sharding extends Construct {
   /** Apply increments: counter updates and applied-markers, in transactions. */
   grantCount(grantee: IGrantable): void {
     this.grantRoute(grantee);
-    this.counters.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    grantOnTable(grantee, this.counters, ['dynamodb:UpdateItem', 'dynamodb:PutItem']);
   }
 
   /** Gather counter totals: batch reads only. */
   grantReadTotals(grantee: IGrantable): void {
     this.grantRoute(grantee);
-    this.counters.grant(grantee, 'dynamodb:BatchGetItem');
+    grantOnTable(grantee, this.counters, ['dynamodb:BatchGetItem']);
   }
 
   /** Per-shard load for operators: queries of the by-shard index. */
   grantObserve(grantee: IGrantable): void {
     this.grantRoute(grantee);
-    this.counters.grant(grantee, 'dynamodb:Query');
+    grantOnTable(grantee, this.counters, ['dynamodb:Query'], [COUNTERS_BY_SHARD_INDEX]);
   }
 }

@@ -6,6 +6,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { parseRouteKey, type RoutingTable } from '../../lambdas/patterns/strangler/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
+import { acknowledge } from '../compliance.ts';
+import { grantInvokeUnqualified } from './grants.ts';
 
 export interface StranglerFacadeProps {
   readonly api: RestApi;
@@ -55,6 +57,7 @@ export class StranglerFacade extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledge(this.shadowComparisons, { 'AwsSolutions-DDB3': 'Diagnostics of a migration, expiring by TTL: shadowing anew recreates them.' });
   }
 
   /** Eightfold can serve `route` (`METHOD /path`) with `fn`; the routing table decides whether it does. */
@@ -102,6 +105,7 @@ export class StranglerFacade extends Construct {
     this.shadowComparisons.grant(fn, 'dynamodb:Query');
     // GetMetricData has no resource-level permissions.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    acknowledge(fn.role!, { 'AwsSolutions-IAM5[Resource::*]': 'cloudwatch:GetMetricData has no resource-level permissions (it reads the served-by counts).' });
     fn.addEnvironment('ROUTING_TABLE', JSON.stringify(this.props.routes));
     fn.addEnvironment('SHADOW_COMPARISONS_TABLE', this.shadowComparisons.tableName);
     fn.addEnvironment('API_NAME', this.props.api.restApiName);
@@ -121,7 +125,7 @@ export class StranglerFacade extends Construct {
         environment: { LEGACY_URL: this.props.legacyUrl, SHADOW_FUNCTION: 'none' },
       });
     }
-    target.grantInvoke(this.router);
+    grantInvokeUnqualified(this.router, target);
     if (shadow) {
       if (!this.shadow) {
         this.shadow = new EightfoldFunction(this, 'Shadow', {
@@ -133,10 +137,10 @@ export class StranglerFacade extends Construct {
         // A comparison is a statistic: one attempt, so a run that failed halfway is never counted twice.
         this.shadow.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
         this.shadowComparisons.grant(this.shadow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
-        this.shadow.grantInvoke(this.router);
+        grantInvokeUnqualified(this.router, this.shadow);
         this.router.addEnvironment('SHADOW_FUNCTION', this.shadow.functionName);
       }
-      target.grantInvoke(this.shadow);
+      grantInvokeUnqualified(this.shadow, target);
     }
     return this.router;
   }

@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseProxyResponse } from '../../scripts/local-cloud/api-gateway/gateway.ts';
-import { matchRoute, type ResourceNode } from '../../scripts/local-cloud/api-gateway/model.ts';
+import { LocalApiGateway, parseProxyResponse } from '../../scripts/local-cloud/api-gateway/gateway.ts';
+import { buildApiGatewayModel, matchRoute, type ResourceNode } from '../../scripts/local-cloud/api-gateway/model.ts';
 
 function node(pathPart: string, path: string, children: ResourceNode[] = []): ResourceNode {
   return { id: path, pathPart, path, children, methods: new Map() };
@@ -57,5 +59,46 @@ describe('parseProxyResponse', () => {
     ['multiValueHeaders that are not lists', { statusCode: 200, multiValueHeaders: { a: 'b' } }],
   ])('treats %s as malformed', (_description, payload) => {
     expect(parseProxyResponse(payload)).toBeUndefined();
+  });
+});
+
+describe('stage throttling', () => {
+  it('answers 429 TooManyRequests past the stage’s burst, for all callers together, then admits at its rate', async () => {
+    const resource = (logicalId: string, type: string, properties: Record<string, unknown>, attributes: Record<string, unknown> = {}) => ({
+      stackName: 's',
+      logicalId,
+      type,
+      properties,
+      physicalId: logicalId.toLowerCase(),
+      attributes,
+    });
+    const model = buildApiGatewayModel(
+      [
+        resource('Api', 'AWS::ApiGateway::RestApi', { Name: 'api' }, { RootResourceId: 'root' }),
+        resource('Ping', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'ping' }),
+        resource('PingGet', 'AWS::ApiGateway::Method', { RestApiId: 'api', ResourceId: 'ping', HttpMethod: 'GET', Integration: { Type: 'MOCK' } }),
+        resource('Prod', 'AWS::ApiGateway::Stage', {
+          RestApiId: 'api',
+          StageName: 'prod',
+          MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 3 }],
+        }),
+      ],
+      () => 'key',
+    );
+    const gateway = new LocalApiGateway({ model, region: 'us-east-1', accountId: '000000000000', invokeFunction: () => Promise.reject(new Error('no functions')), log: () => undefined });
+    const server = createServer(gateway.listener).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
+    try {
+      const statuses = await Promise.all(Array.from({ length: 5 }, () => fetch(url).then((r) => r.status)));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+      const throttled = await fetch(url);
+      expect(throttled.status).toBe(429);
+      expect(await throttled.json()).toEqual({ message: 'Too Many Requests' });
+      await new Promise((resolve) => setTimeout(resolve, 120)); // 20 per second: two tokens back
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      server.close();
+    }
   });
 });

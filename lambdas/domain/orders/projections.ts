@@ -26,6 +26,9 @@ export interface OrderViewRow extends ViewRow {
   readonly awaitingPayment?: typeof AWAITING_PAYMENT;
 }
 
+/** The view's by-customer index: partition key `customerId`, sort key `customerOrderKey` (newest first by placedAt). */
+export const VIEW_BY_CUSTOMER_INDEX = 'byCustomer';
+
 /** The view's by-shard index: partition key `shard`, sort key `customerOrderKey`; shard-by-shard scans read it. */
 export const VIEW_BY_SHARD_INDEX = 'byShard';
 

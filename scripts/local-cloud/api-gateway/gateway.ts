@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 import type { StreamReply } from '../lambda/protocol.ts';
-import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch } from './model.ts';
+import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch, Throttle } from './model.ts';
 import { literal, matchRoute } from './model.ts';
 
 /** API Gateway's own answers (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html). */
@@ -103,6 +103,8 @@ export class LocalApiGateway {
     const apiMethod = match?.node.methods.get(method) ?? match?.node.methods.get('ANY');
     if (!match || !apiMethod) return this.sendGatewayResponse(res, api, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
+    const stageThrottle = api.stages.find((s) => s.name === stage)?.throttle;
+    if (stageThrottle && !this.take(`stage/${api.id}/${stage}`, stageThrottle)) return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
     const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
     const request: ApiRequest = { requestId, method, path, query: url.searchParams, headers, multiValueHeaders, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' };
     let apiKey: { id: string; value: string } | undefined;
@@ -133,7 +135,7 @@ export class LocalApiGateway {
     this.deps.onMethodServed?.({ apiName: api.name, stage, method: apiMethod.httpMethod, resource: match.node.path, status: res.statusCode, latencyMs: performance.now() - started });
   }
 
-  private take(bucketKey: string, throttle: { rateLimit?: number; burstLimit?: number }): boolean {
+  private take(bucketKey: string, throttle: Throttle): boolean {
     const rate = throttle.rateLimit ?? Infinity;
     const burst = throttle.burstLimit ?? Math.max(1, Math.ceil(rate));
     const now = Date.now();

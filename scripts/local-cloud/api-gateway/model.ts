@@ -6,9 +6,21 @@ export interface RestApiModel {
   readonly name: string;
   readonly stackName: string;
   readonly root: ResourceNode;
-  readonly stages: { name: string; variables: Record<string, string> | null }[];
+  readonly stages: StageModel[];
   readonly binaryMediaTypes: string[];
   readonly gatewayResponses: Map<string, GatewayResponseOverride>;
+}
+
+export interface StageModel {
+  readonly name: string;
+  readonly variables: Record<string, string> | null;
+  /** The stage's default method throttling (MethodSettings for `/*` and `*`): one bucket for all callers. */
+  readonly throttle?: Throttle;
+}
+
+export interface Throttle {
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
 }
 
 export interface ResourceNode {
@@ -54,7 +66,7 @@ export interface ApiKeyModel {
 export interface UsagePlanModel {
   readonly id: string;
   readonly apiStages: { apiId: string; stage: string }[];
-  readonly throttle?: { rateLimit?: number; burstLimit?: number };
+  readonly throttle?: Throttle;
 }
 
 export interface ApiGatewayModel {
@@ -131,7 +143,13 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     });
   }
   for (const s of byType('AWS::ApiGateway::Stage')) {
-    apis.find((api) => api.id === s.properties.RestApiId)?.stages.push({ name: s.physicalId, variables: s.properties.Variables ?? null });
+    const settings = ((s.properties.MethodSettings ?? []) as { ResourcePath?: string; HttpMethod?: string; ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }[]).find(
+      (m) => m.ResourcePath === '/*' && m.HttpMethod === '*',
+    );
+    const throttle = settings && (settings.ThrottlingRateLimit !== undefined || settings.ThrottlingBurstLimit !== undefined)
+      ? { rateLimit: settings.ThrottlingRateLimit, burstLimit: settings.ThrottlingBurstLimit }
+      : undefined;
+    apis.find((api) => api.id === s.properties.RestApiId)?.stages.push({ name: s.physicalId, variables: s.properties.Variables ?? null, throttle });
   }
   for (const g of byType('AWS::ApiGateway::GatewayResponse')) {
     const p = g.properties;

@@ -1,0 +1,26 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+
+/**
+ * Grants actions on a table and on the named indexes only. `Table.grant` adds `<table>/index/*` for a
+ * table with any index, which reaches indexes the grantee never reads.
+ */
+export function grantOnTable(grantee: IGrantable, table: ITable, actions: string[], indexes: readonly string[] = []): Grant {
+  return Grant.addToPrincipal({ grantee, actions, resourceArns: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] });
+}
+
+/**
+ * sns:Publish (PublishBatch included) on a topic encrypted with the AWS managed key: that key's policy lets
+ * anyone in the account use it through SNS, so no KMS grant is needed (`grantPublish` would add KMS actions
+ * on every key of the account, narrowed only by a condition).
+ */
+export function grantPublishTo(grantee: IGrantable, topic: ITopic): Grant {
+  return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [topic.topicArn] });
+}
+
+/** lambda:InvokeFunction on the function itself: `grantInvoke` adds `<arn>:*`, every version and alias, which nothing here invokes. */
+export function grantInvokeUnqualified(grantee: IGrantable, fn: IFunction): Grant {
+  return Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
+}

@@ -1,0 +1,134 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defineEightfold, type EightfoldApp } from '../../lib/eightfold-app.ts';
+
+/** cdk.json's context: the routing table and the feature flags `cdk synth` runs with. */
+const CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+const outDirs: string[] = [];
+
+/** The whole app of a stage, as `cdk synth` builds it, into a scratch cloud assembly. */
+function defineApp(context: Record<string, unknown> = {}): { app: App; defined: EightfoldApp; outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'eightfold-nag-'));
+  outDirs.push(outdir);
+  const app = new App({ outdir, context: { ...CONTEXT, ...context } });
+  return { app, defined: defineEightfold(app), outdir };
+}
+
+afterAll(() => {
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every IAM statement of a template: inline role policies and managed-policy-less default policies alike. */
+function statements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
+
+describe('cdk-nag (AWS Solutions pack)', () => {
+  it.each(['dev', 'prod'])('passes the %s stage, all three stacks, with every finding fixed or acknowledged with a reason', (stage) => {
+    const { app } = defineApp({ 'eightfold:stage': stage });
+    const assembly = app.synth();
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([`Eightfold-${stage}`, `EightfoldLegacy-${stage}`, `EightfoldPaymentProvider-${stage}`]);
+  });
+
+  it('passes with shadowed and weighted routes, whose router and shadow functions invoke others', () => {
+    const routes = { ...(CONTEXT['eightfold:routes'] as object), 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26' }, 'POST /orders': { mode: 'weighted', percent: 10, since: '2026-11-26' } };
+    const { app, defined } = defineApp({ 'eightfold:routes': routes });
+    app.synth();
+    const invokes = statements(Template.fromStack(defined.eightfold)).filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invokes.length).toBe(2); // the router's and the shadow function's
+    for (const statement of invokes) expect(JSON.stringify(statement.Resource)).not.toContain(':*');
+  });
+
+  it('fails synth on a finding nobody acknowledged, naming the rule and the resource', () => {
+    const { app, defined, outdir } = defineApp();
+    new Table(defined.eightfold, 'Unreviewed', { partitionKey: { name: 'id', type: AttributeType.STRING }, removalPolicy: RemovalPolicy.DESTROY });
+    // A warning-level rule fails synth as an error-level one does.
+    expect(() => app.synth()).toThrow(/Eightfold-dev\/Unreviewed\/Resource/);
+    const report = readFileSync(join(outdir, 'validation-report.json'), 'utf8');
+    const violations = (JSON.parse(report) as { pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[] }).pluginReports[0]!.violations;
+    expect(violations.map((v) => [v.ruleName, v.violatingConstructs.map((c) => c.constructPath)])).toEqual([['AwsSolutions-DDB3', ['Eightfold-dev/Unreviewed/Resource']]]);
+  });
+});
+
+describe('least privilege', () => {
+  const { defined } = defineApp();
+  const stacks: Stack[] = [defined.paymentProvider, defined.legacy!, defined.eightfold];
+  const templates = stacks.map((s) => Template.fromStack(s));
+
+  it('grants no wildcard action anywhere, and `*` resources only to actions that have no resource-level permissions', () => {
+    const all = templates.flatMap(statements);
+    const actions = all.flatMap((s) => [s.Action].flat());
+    expect(actions.length).toBeGreaterThan(50);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    const onEverything = new Set(all.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat()));
+    expect([...onEverything].sort()).toEqual(['cloudwatch:GetMetricData', 'dynamodb:ListStreams']);
+  });
+
+  it('attaches no AWS managed policy to a function’s role: each writes its own log group only', () => {
+    const eightfold = Template.fromStack(defined.eightfold);
+    const roles = Object.entries(eightfold.findResources('AWS::IAM::Role')).filter(([, r]) => JSON.stringify(r).includes('lambda.amazonaws.com'));
+    expect(roles.length).toBeGreaterThan(10);
+    for (const [, role] of roles) expect((role as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns).toBeUndefined();
+    const logWrites = statements(eightfold).filter((s) => [s.Action].flat().includes('logs:PutLogEvents'));
+    expect(logWrites.length).toBe(roles.length);
+    for (const statement of logWrites) expect(JSON.stringify(statement.Resource)).toMatch(/Logs[0-9A-F]{8}","Arn"/);
+  });
+});
+
+describe('encryption, recovery and logs', () => {
+  const { defined } = defineApp({ 'eightfold:stage': 'prod' });
+  const eightfold = Template.fromStack(defined.eightfold);
+
+  it('encrypts every topic (AWS managed SNS key) and every queue (SQS managed), and refuses plain HTTP to them', () => {
+    const topics = Object.values(eightfold.findResources('AWS::SNS::Topic'));
+    expect(topics.length).toBe(2);
+    for (const topic of topics) expect(JSON.stringify(topic)).toContain('alias/aws/sns');
+    const queues = Object.values(eightfold.findResources('AWS::SQS::Queue'));
+    expect(queues.length).toBeGreaterThanOrEqual(10);
+    for (const queue of queues) expect((queue as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled).toBe(true);
+    const denials = [...Object.values(eightfold.findResources('AWS::SQS::QueuePolicy')), ...Object.values(eightfold.findResources('AWS::SNS::TopicPolicy'))].filter((p) =>
+      JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
+    );
+    expect(denials.length).toBe(queues.length + topics.length);
+  });
+
+  it('keeps point-in-time recovery on every table whose data exists nowhere else, and retains the event store in prod', () => {
+    const tables = eightfold.findResources('AWS::DynamoDB::Table');
+    const recoverable = Object.keys(tables).filter((id) => (tables[id] as { Properties: { PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled: boolean } } }).Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled);
+    for (const prefix of ['EventStoreEvents', 'AuditLog', 'ShardingShardMaps', 'ShardingSalesCounters', 'PubSubSubscriberCheckpoints', 'Notifications']) {
+      expect(recoverable.some((id) => id.startsWith(prefix))).toBe(true);
+    }
+    const events = Object.entries(tables).find(([id]) => id.startsWith('EventStoreEvents'))![1] as { DeletionPolicy: string };
+    expect(events.DeletionPolicy).toBe('Retain');
+  });
+
+  it('throttles the stage, and writes access logs without caller identity and error-level execution logs without bodies', () => {
+    eightfold.hasResourceProperties('AWS::ApiGateway::Account', {});
+    const stage = Object.values(eightfold.findResources('AWS::ApiGateway::Stage'))[0] as { Properties: Record<string, unknown> };
+    const settings = (stage.Properties.MethodSettings as Record<string, unknown>[])[0]!;
+    expect(settings).toMatchObject({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000, LoggingLevel: 'ERROR', DataTraceEnabled: false });
+    const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
+    expect(Object.keys(JSON.parse(format) as object)).toEqual(expect.arrayContaining(['requestId', 'httpMethod', 'resourcePath', 'status', 'responseLatency']));
+    expect(format).not.toMatch(/sourceIp|identity\.user|identity\.caller|apiKey/);
+    const destination = JSON.stringify((stage.Properties.AccessLogSetting as { DestinationArn: unknown }).DestinationArn);
+    const [, group] = Object.entries(eightfold.findResources('AWS::Logs::LogGroup')).find(([id]) => destination.includes(id))!;
+    expect((group as { Properties: { RetentionInDays: number } }).Properties.RetentionInDays).toBe(365);
+  });
+
+  it('takes its throttle from context', () => {
+    const { defined: throttled } = defineApp({ 'eightfold:throttle': '{"rateLimit":50}' });
+    Template.fromStack(throttled.eightfold).hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 2000 })],
+    });
+  });
+});
