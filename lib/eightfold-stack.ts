@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi } from './constructs/service-api.ts';
+import { Monitoring } from './constructs/monitoring.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -129,12 +130,13 @@ export class EightfoldStack extends Stack {
     // every instance shares in the Breakers table.
     const breakers = new CircuitBreakers(this, 'CircuitBreakers');
     const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(this, 'eightfold:outbound');
-    const ambassador = new Ambassador(this, 'Ambassador', {
-      targets: {
-        'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: props.paymentProvider.apiToken },
-        legacy: { baseUrl: props.legacy.url, ...LEGACY_POLICY, ...overrides.legacy! },
-      },
-    });
+    const outboundTargets = {
+      'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: props.paymentProvider.apiToken },
+      legacy: { baseUrl: props.legacy.url, ...LEGACY_POLICY, ...overrides.legacy! },
+    };
+    const ambassador = new Ambassador(this, 'Ambassador', { targets: outboundTargets });
+    // One breaker per outbound target.
+    for (const target of Object.keys(outboundTargets)) breakers.alarmWhenOpen(target);
     breakers.useFrom(commands);
     ambassador.useFrom(commands);
     // A payment's decision is the provider's answer: it has no dry run to shadow.
@@ -224,7 +226,7 @@ export class EightfoldStack extends Stack {
       serviceName: 'ops',
       environment: {
         BREAKERS_TABLE: breakers.table.tableName,
-        KNOWN_BREAKERS: 'payment-provider,legacy',
+        KNOWN_BREAKERS: Object.keys(outboundTargets).join(','),
         EIGHTFOLD_STAGE: props.stage,
         FAULTS_TABLE: props.paymentProvider.faults.tableName,
         LEASES_TABLE: leaderElection.table.tableName,
@@ -272,7 +274,13 @@ export class EightfoldStack extends Stack {
     breakers.useFrom(legacySync.consumer);
     ambassador.useFrom(legacySync.consumer);
 
+    // Every alarm the constructs made, to one topic and one dashboard.
+    const monitoring = new Monitoring(this, 'Monitoring', { dashboardName: `eightfold-${props.stage}` });
+    monitoring.watch(this);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn, description: 'Every alarm’s state changes: subscribe an email or a pager' });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard of every alarm' });
     new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
     new CfnOutput(this, 'OrdersViewTableName', { value: readModel.ordersView.tableName, description: 'The orders read model' });
     new CfnOutput(this, 'OrderEventsTopicArn', { value: pubSub.topic.topicArn, description: 'Order events (FIFO), published from the event stream' });

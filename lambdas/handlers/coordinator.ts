@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { cancelUnpaidOrders } from '../jobs/payment-timeouts.ts';
@@ -6,6 +7,7 @@ import { coordinatorTurn, isStaleFencingTokenError, LeaseClient } from '../patte
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../shared/metric-names.ts';
 import { unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
 
 const leasesTable = requireEnv('LEASES_TABLE');
@@ -14,6 +16,15 @@ const leaseName = requireEnv('LEASE_NAME');
 const leaseMs = Number(requireEnv('LEASE_MS'));
 const clockSkewMarginMs = Number(requireEnv('CLOCK_SKEW_MARGIN_MS'));
 const timeoutMs = Number(requireEnv('PAYMENT_TIMEOUT_MS'));
+
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
+
+/** One EMF line: the alarms on a leaderless lease and on a lost one read these. */
+function count(metricName: string): void {
+  const metric = metrics.singleMetric();
+  metric.addDimension('lease', leaseName);
+  metric.addMetric(metricName, MetricUnit.Count, 1);
+}
 
 /** Each schedule target names its contender; a contender is whichever invocation carries that name. */
 const turnSchema = z.object({ contender: z.string().min(1).max(64) });
@@ -36,12 +47,20 @@ async function turn(event: unknown) {
   const leases = new LeaseClient({ client: documentClient, tableName: leasesTable, holder: contender, leaseMs, clockSkewMarginMs });
   try {
     const outcome = await coordinatorTurn(leases, leaseName, (leadership) => cancelUnpaidOrders(job, leadership));
-    if (outcome.role === 'leader') logger.info('led a turn', { fencingToken: outcome.lease!.fencingToken, ...outcome.result });
+    if (outcome.lease?.takenOverFrom) {
+      logger.warn('took over a lease its holder let expire', { from: outcome.lease.takenOverFrom, fencingToken: outcome.lease.fencingToken });
+      count(LEASES_LOST_METRIC);
+    }
+    if (outcome.role === 'leader') {
+      logger.info('led a turn', { fencingToken: outcome.lease!.fencingToken, ...outcome.result });
+      count(LEADER_TURNS_METRIC);
+    }
     return { role: outcome.role, fencingToken: outcome.lease?.fencingToken };
   } catch (error) {
     // A newer leader wrote while this one was paused: the fence refused the write, which is the point.
     if (!isStaleFencingTokenError(error)) throw error;
     logger.warn('stale leader refused at the resource', { resource: error.resource, fencingToken: error.fencingToken });
+    count(LEASES_LOST_METRIC);
     return { role: 'deposed' as const, fencingToken: error.fencingToken };
   }
 }

@@ -7,9 +7,12 @@ import { DistributedCircuitBreaker } from '../patterns/circuit-breaker/index.ts'
 import { breakerStore } from './breakers.ts';
 import { requireEnv } from './clients.ts';
 import { logger } from './logger.ts';
+import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from './metric-names.ts';
 
 const sns = new SNSClient({});
-const metrics = new Metrics({ namespace: 'Eightfold' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
+// One service for every breaker transition, whichever function made it: one alarm per breaker sees them all.
+const breakerMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: BREAKERS_SERVICE });
 
 
 /** The outbound policy parameter, cached 30 s by Powertools Parameters: a change reaches every instance within that. */
@@ -25,9 +28,9 @@ function breakerFor(name: string): DistributedCircuitBreaker {
     store: breakerStore,
     onStateChange: (change) => {
       logger.warn('circuit breaker transition', { ...change });
-      const metric = metrics.singleMetric();
+      const metric = breakerMetrics.singleMetric();
       metric.addDimensions({ breaker: change.name, to: change.to });
-      metric.addMetric('BreakerTransitions', MetricUnit.Count, 1);
+      metric.addMetric(BREAKER_TRANSITIONS_METRIC, MetricUnit.Count, 1);
       void sns
         .send(new PublishCommand({ TopicArn: requireEnv('BREAKER_TRANSITIONS_TOPIC_ARN'), Subject: `Breaker ${change.name}: ${change.from} → ${change.to}`, Message: JSON.stringify(change) }))
         .catch((error: unknown) => logger.error('could not announce a breaker transition', { error: error as Error }));

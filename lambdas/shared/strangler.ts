@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
 import { requireEnv } from './clients.ts';
 import { errorResponse } from './http.ts';
+import { METRICS_NAMESPACE } from './metric-names.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));
@@ -22,7 +23,7 @@ export interface ShadowRun {
 export const routeKeyOf = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
 
 /** Where the router counts which side served each request: `route` × `servedBy` (plus Powertools' `service`). */
-export const STRANGLER_NAMESPACE = 'Eightfold';
+export const STRANGLER_NAMESPACE = METRICS_NAMESPACE;
 export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';
 
 const lambda = new LambdaClient({});

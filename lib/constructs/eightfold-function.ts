@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Architecture, Code, LoggingFormat, Runtime, type IEventSource } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -60,6 +61,22 @@ export class EightfoldFunction extends NodejsFunction {
       code: Code.fromAsset(bundle.dir),
     };
     super(scope, id, functionProps);
+    // Handlers answer bad input and outages with responses, and consumers retry: a few errors are an
+    // outage's echo, a run of them is a bug. Any throttle means reserved or account concurrency ran out.
+    this.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: `${id} threw or timed out 5 times or more in 5 minutes`,
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.metricThrottles({ period: Duration.minutes(5) }).createAlarm(this, 'ThrottlesAlarm', {
+      alarmDescription: `${id} was throttled: its concurrency ran out`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     acknowledge(this, {
       'AwsSolutions-L1': 'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
     });
@@ -68,6 +85,14 @@ export class EightfoldFunction extends NodejsFunction {
   override addEventSource(source: IEventSource): void {
     super.addEventSource(source);
     if (source instanceof DynamoEventSource) {
+      // Records a minute old for five minutes: the function keeps failing, or falls behind the writes.
+      this.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }).createAlarm(this, 'IteratorAgeAlarm', {
+        alarmDescription: `${this.node.id} is more than a minute behind its DynamoDB stream`,
+        threshold: 60_000,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
       acknowledge(this.role!, { 'AwsSolutions-IAM5[Resource::*]': 'dynamodb:ListStreams, which a DynamoDB stream event source needs, has no resource-level permissions.' });
     }
   }

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -6,6 +7,7 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
 import { acknowledge } from '../compliance.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
 
 export interface LeaderElectionProps {
   /** The coordinator's handler file under `lambdas/handlers/`: one turn of one contender. */
@@ -38,6 +40,8 @@ export class LeaderElection extends Construct {
   readonly table: Table;
   readonly coordinator: EightfoldFunction;
   readonly schedule: Rule;
+  readonly leaseLostAlarm: Alarm;
+  readonly leaderlessAlarm: Alarm;
   readonly leaseName: string;
   /** In the Lambda's (real) time. */
   readonly leaseMs: number;
@@ -67,7 +71,7 @@ export class LeaderElection extends Construct {
     acknowledge(this.table, { 'AwsSolutions-DDB3': 'A lease lives minutes, and restoring fences to an earlier time would reissue fencing tokens already used: never restore this table.' });
     this.coordinator = new EightfoldFunction(this, 'Coordinator', {
       handler: props.handler,
-      serviceName: 'coordinator',
+      serviceName: COORDINATOR_SERVICE,
       // A turn ends before the next one starts, so one contender never runs twice at once.
       timeout: Duration.seconds(Math.max(3, Math.min(Math.floor(everyMs / 1000), Math.floor((leaseMs - marginMs) / 1000)))),
       environment: {
@@ -89,6 +93,25 @@ export class LeaderElection extends Construct {
           // A late turn is worthless once the next one is due: no retries, no stale deliveries.
           new LambdaFunction(this.coordinator, { event: RuleTargetInput.fromObject({ contender: `${props.leaseName}-${i + 1}` }), retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
       ),
+    });
+    // On AWS (time scale 1): a lease lost (taken over after it expired, or a fenced write refused), and
+    // a whole lease's time without a turn led, which means no contender could take it.
+    const coordinatorMetric = (metricName: string, period: Duration) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: COORDINATOR_SERVICE, lease: props.leaseName }, statistic: 'Sum', period });
+    this.leaseLostAlarm = coordinatorMetric(LEASES_LOST_METRIC, Duration.minutes(5)).createAlarm(this, 'LeaseLostAlarm', {
+      alarmDescription: `A ${props.leaseName} leader lost its lease (crashed, paused or cut off past it): see GET /ops/leader`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const leaseMinutes = Math.max(1, Math.ceil((props.lease ?? Duration.minutes(every.toMinutes() * 3)).toSeconds() / 60));
+    this.leaderlessAlarm = coordinatorMetric(LEADER_TURNS_METRIC, Duration.minutes(leaseMinutes)).createAlarm(this, 'LeaderlessAlarm', {
+      alarmDescription: `No ${props.leaseName} leader led a turn for a whole lease: the singleton work is not running`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
     });
   }
 

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,7 @@ import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 import { acknowledge } from '../compliance.ts';
 import { grantPublishTo } from './grants.ts';
+import { deadLetterAlarm } from './monitoring.ts';
 
 export interface PubSubProps {
   /** The event store whose stream is the outbox. */
@@ -71,6 +72,7 @@ export class PubSub extends Construct {
     });
     this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     acknowledge(this.publisherDeadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the publisher’s stream mapping.' });
+    deadLetterAlarm(this, this.publisherDeadLetterQueue, 'Stream records SNS refused for the stream’s whole 24 h retention: republish those orders’ events from the event store (see Operations).');
     this.publisher = new EightfoldFunction(this, 'Publisher', {
       handler: 'publisher',
       serviceName: 'publisher',
@@ -130,14 +132,7 @@ export class Subscriber extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    this.deadLetterAlarm = new Alarm(this, 'DlqDepthAlarm', {
-      alarmDescription: `Messages the ${name} subscriber could not process are waiting in its DLQ (npm run redrive -- ${name})`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(this, this.deadLetterQueue, `Messages the ${name} subscriber could not process are waiting in its DLQ (npm run redrive -- ${name})`);
     props.pubSub.topic.addSubscription(
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,

@@ -11,6 +11,7 @@ import type { EventStore } from './event-store.ts';
 import type { Sharding } from './sharding.ts';
 import { grantOnTable } from './grants.ts';
 import { acknowledge } from '../compliance.ts';
+import { deadLetterAlarm } from './monitoring.ts';
 
 export interface ReadModelProps {
   /** The event store whose stream feeds the view (and whose events heal gaps). */
@@ -64,6 +65,7 @@ export class ReadModel extends Construct {
     acknowledge(this.ordersView, { 'AwsSolutions-DDB3': 'A projection: `npm run rebuild-projections` rebuilds it from the event store, which has point-in-time recovery.' });
     this.deadLetterQueue = new Queue(this, 'ProjectorDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     acknowledge(this.deadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the projector’s stream mapping.' });
+    deadLetterAlarm(this, this.deadLetterQueue, 'Stream records the projector gave up on: their orders’ rows heal on their next event, or now with npm run rebuild-projections.');
     this.projector = new EightfoldFunction(this, 'Projector', {
       handler: 'projector',
       serviceName: 'projector',

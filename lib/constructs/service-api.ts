@@ -1,4 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AccessLogField, AccessLogFormat, LogGroupLogDestination, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -70,6 +71,13 @@ export class ServiceApi extends RestApi {
         // Errors only, and never bodies (dataTrace): requests carry customers' orders.
         ...(accessLogs && { accessLogDestination: new LogGroupLogDestination(accessLogs), accessLogFormat: ACCESS_LOG_FORMAT, loggingLevel: MethodLoggingLevel.ERROR, dataTraceEnabled: false }),
       },
+    });
+    this.metricServerError({ period: Duration.minutes(5) }).createAlarm(this, 'ServerErrorsAlarm', {
+      alarmDescription: `${props.restApiName} answered 5xx 10 times or more in 5 minutes`,
+      threshold: 10,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     acknowledge(this, {
       'AwsSolutions-APIG2': 'Each handler validates its request with zod and answers the contract’s 400 VALIDATION_FAILED naming the fields; an API Gateway model would answer first, in another shape.',

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { metricSum } from '../helpers/metrics.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC } from '../../lambdas/shared/metric-names.ts';
 
 const API_KEY = 'e2e-leader-key';
 const TIME_SCALE = 60;
@@ -71,6 +73,8 @@ describe('GET /ops/leader', () => {
     expect(current.fencingToken).toBeGreaterThanOrEqual(1);
     expect(Date.parse(current.leaseExpiresAt!)).toBeGreaterThan(Date.now() - LEASE_MS);
     expect(current.recentChanges[0]).toMatchObject({ holder: current.holder, fencingToken: current.fencingToken, steppedDownAt: null });
+    // Its turns reach CloudWatch with the dimensions the leaderless alarm watches.
+    await eventually(async () => expect(await metricSum(cloud, LEADER_TURNS_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' })).toBeGreaterThanOrEqual(1));
   });
 });
 

@@ -9,7 +9,9 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { metricSum } from '../helpers/metrics.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
+import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/shared/metric-names.ts';
 
 const API_KEY = 'e2e-operator-key';
 let cloud: LocalCloud;
@@ -111,6 +113,8 @@ describe('POST /orders/{orderId}/payment', () => {
     expect(breakers.breakers).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'payment-provider', state: 'OPEN', nextProbeAt: expect.any(String) }), expect.objectContaining({ name: 'legacy', state: 'CLOSED' })]),
     );
+    // The transition reached CloudWatch with the dimensions the breaker-open alarm watches.
+    await eventually(async () => expect(await metricSum(cloud, BREAKER_TRANSITIONS_METRIC, { service: BREAKERS_SERVICE, breaker: 'payment-provider', to: 'OPEN' })).toBeGreaterThanOrEqual(1));
 
     const started = performance.now();
     const fast = await call('POST', `/orders/${orders[5]}/payment`);

@@ -121,7 +121,19 @@ describe('leases on DynamoDB Local', () => {
     expect(await a.release(lease)).toBe(true);
     const next = (await b.hold('own'))!;
     expect(next.fencingToken).toBe(lease.fencingToken + 1);
+    expect(next.takenOverFrom).toBeUndefined(); // released, not lost
     expect(await a.hold('own')).toBeUndefined();
+  });
+
+  it('says whom a takeover took the lease from when its holder let it expire, and only then', async () => {
+    const [a, b] = [contender('a'), contender('b')];
+    const first = (await a.hold('lapses'))!;
+    expect(first.takenOverFrom).toBeUndefined(); // a free lease
+    now = first.expiresAt + MARGIN_MS + 1; // a missed every renewal: crashed, paused or cut off
+    const second = (await b.hold('lapses'))!;
+    expect(second).toMatchObject({ holder: 'b', fencingToken: first.fencingToken + 1, takenOverFrom: 'a' });
+    now += HEARTBEAT_MS;
+    expect((await b.hold('lapses'))!.takenOverFrom).toBeUndefined(); // a renewal
   });
 
   it('steps the holder down: it stops renewing, and after expiry another takes over with a higher token', async () => {
@@ -141,6 +153,7 @@ describe('leases on DynamoDB Local', () => {
     expect(await a.hold('steps')).toBeUndefined();
     const second = (await b.hold('steps'))!;
     expect(second.fencingToken).toBe(first.fencingToken + 1);
+    expect(second.takenOverFrom).toBeUndefined(); // stepped down, not lost
     const view = await leaseTable.describe('steps');
     expect(view).toMatchObject({ holder: 'b', fencingToken: second.fencingToken, steppedDown: undefined });
     expect(view.recentChanges).toEqual([

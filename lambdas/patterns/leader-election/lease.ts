@@ -25,6 +25,8 @@ export interface Lease {
   readonly holder: string;
   readonly fencingToken: number;
   readonly expiresAt: number;
+  /** The holder this acquisition took the lease from because it let it expire (not one that stepped down or released it). */
+  readonly takenOverFrom?: string;
 }
 
 export interface LeaseClientOptions {
@@ -110,7 +112,13 @@ export class LeaseClient {
     const current = seen ?? (await this.read(name));
     const now = this.clock();
     if (!this.isAcquirable(current, now)) return undefined;
-    const lease = { name, holder: this.holder, fencingToken: current.fencingToken + 1, expiresAt: now + this.leaseMs };
+    const lease: Lease = {
+      name,
+      holder: this.holder,
+      fencingToken: current.fencingToken + 1,
+      expiresAt: now + this.leaseMs,
+      takenOverFrom: current.holder !== undefined && current.steppedDown === undefined ? current.holder : undefined,
+    };
     try {
       await this.client.send(
         new TransactWriteCommand({

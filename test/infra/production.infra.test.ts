@@ -89,17 +89,21 @@ describe('encryption, recovery and logs', () => {
   const { defined } = defineApp({ 'eightfold:stage': 'prod' });
   const eightfold = Template.fromStack(defined.eightfold);
 
-  it('encrypts every topic (AWS managed SNS key) and every queue (SQS managed), and refuses plain HTTP to them', () => {
-    const topics = Object.values(eightfold.findResources('AWS::SNS::Topic'));
-    expect(topics.length).toBe(2);
-    for (const topic of topics) expect(JSON.stringify(topic)).toContain('alias/aws/sns');
+  it('encrypts every topic of order data (AWS managed SNS key) and every queue (SQS managed), and refuses plain HTTP to them', () => {
+    const topics = eightfold.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(3);
+    for (const [id, topic] of Object.entries(topics)) {
+      // CloudWatch cannot publish under the AWS managed key: the alarm topic alone carries no order data.
+      if (id.startsWith('MonitoringAlarms')) expect(JSON.stringify(topic)).not.toContain('KmsMasterKeyId');
+      else expect(JSON.stringify(topic)).toContain('alias/aws/sns');
+    }
     const queues = Object.values(eightfold.findResources('AWS::SQS::Queue'));
     expect(queues.length).toBeGreaterThanOrEqual(10);
     for (const queue of queues) expect((queue as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled).toBe(true);
     const denials = [...Object.values(eightfold.findResources('AWS::SQS::QueuePolicy')), ...Object.values(eightfold.findResources('AWS::SNS::TopicPolicy'))].filter((p) =>
       JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
     );
-    expect(denials.length).toBe(queues.length + topics.length);
+    expect(denials.length).toBe(queues.length + Object.keys(topics).length);
   });
 
   it('keeps point-in-time recovery on every table whose data exists nowhere else, and retains the event store in prod', () => {
@@ -130,5 +134,51 @@ describe('encryption, recovery and logs', () => {
     Template.fromStack(throttled.eightfold).hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 2000 })],
     });
+  });
+});
+
+describe('alarms and dashboard', () => {
+  const { defined } = defineApp();
+  const eightfold = Template.fromStack(defined.eightfold);
+  const alarms = Object.values(eightfold.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> & { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] } }[];
+  const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
+  const dimension = (alarm: (typeof alarms)[number], name: string) => alarm.Properties.Dimensions?.find((d) => d.Name === name)?.Value;
+
+  it('watches every function for errors and throttles, and each stream consumer for its iterator age', () => {
+    const functions = Object.keys(eightfold.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(10);
+    for (const metric of ['Errors', 'Throttles']) expect(byMetric(metric)).toHaveLength(functions.length);
+    const iteratorAge = byMetric('IteratorAge').map((a) => JSON.stringify(dimension(a, 'FunctionName')));
+    expect(iteratorAge).toHaveLength(2);
+    expect(iteratorAge.join()).toMatch(/Projector.*Publisher|Publisher.*Projector/);
+  });
+
+  it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, and on a lost or missing leader', () => {
+    const queues = eightfold.findResources('AWS::SQS::Queue');
+    const deadLetterQueues = Object.keys(queues).filter((id) => /Dlq[0-9A-F]{8}$/.test(id));
+    expect(deadLetterQueues).toHaveLength(6); // four subscribers', the projector's, the publisher's
+    const watchedQueues = byMetric('ApproximateNumberOfMessagesVisible').map((a) => JSON.stringify(dimension(a, 'QueueName')));
+    for (const id of deadLetterQueues) expect(watchedQueues.some((q) => q.includes(id))).toBe(true);
+    expect(byMetric('5XXError')).toHaveLength(1);
+    expect(byMetric('BreakerTransitions').map((a) => [dimension(a, 'breaker'), dimension(a, 'to'), dimension(a, 'service')]).sort()).toEqual([
+      ['legacy', 'OPEN', 'circuit-breakers'],
+      ['payment-provider', 'OPEN', 'circuit-breakers'],
+    ]);
+    expect(byMetric('LeasesLost').map((a) => [dimension(a, 'service'), dimension(a, 'lease')])).toEqual([['coordinator', 'coordinator']]);
+    const [leaderless] = byMetric('LeaderTurns');
+    expect(leaderless!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 180 });
+  });
+
+  it('sends every alarm, into and out of ALARM, to one topic, and lays every alarm out on the dashboard', () => {
+    const [topicId] = Object.keys(eightfold.findResources('AWS::SNS::Topic')).filter((id) => id.startsWith('MonitoringAlarms'));
+    expect(topicId).toBeDefined();
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+    const [dashboard] = Object.values(eightfold.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardName: string; DashboardBody: unknown } }[];
+    expect(dashboard!.Properties.DashboardName).toBe('eightfold-dev');
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const id of Object.keys(eightfold.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(id);
   });
 });

@@ -1,0 +1,16 @@
+/**
+ * The custom metrics the handlers emit (EMF, through Powertools Metrics) and the alarms and dashboard of
+ * lib/ read: one place for their names, so the two cannot drift apart.
+ */
+export const METRICS_NAMESPACE = 'Eightfold';
+
+/** A breaker changed state; dimensions `service` = BREAKERS_SERVICE, `breaker`, `to`. */
+export const BREAKER_TRANSITIONS_METRIC = 'BreakerTransitions';
+/** Breaker transitions carry this service dimension whichever function made them, so one alarm per breaker sees them all. */
+export const BREAKERS_SERVICE = 'circuit-breakers';
+
+/** A contender led a coordinator turn; dimensions `service` = COORDINATOR_SERVICE, `lease`. */
+export const LEADER_TURNS_METRIC = 'LeaderTurns';
+/** A leader lost its lease: taken over after it expired unrenewed, or its write refused by a fence; same dimensions. */
+export const LEASES_LOST_METRIC = 'LeasesLost';
+export const COORDINATOR_SERVICE = 'coordinator';
