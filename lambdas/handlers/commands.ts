@@ -11,6 +11,7 @@ import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMeta
 import { dynamodb, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
+import { correlateRequests, correlationIdOf } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
 import { ambassadorFor } from '../shared/outbound.ts';
@@ -53,7 +54,7 @@ function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
 
 function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?: string): EventMetadata {
   return {
-    correlationId: header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? uuidv7(),
+    correlationId: correlationIdOf(event) ?? uuidv7(),
     causationId: event.requestContext?.requestId,
     actor,
     ...(idempotencyKey ? { idempotencyKey } : {}),
@@ -164,4 +165,4 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
   }
 }
 
-export const handler = middy(commands).use(injectLambdaContext(logger));
+export const handler = middy(commands).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());

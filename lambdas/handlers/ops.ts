@@ -12,6 +12,7 @@ import { breakerStore } from '../shared/breakers.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
 import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../shared/http.ts';
+import { correlateRequests } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
 import { ROUTED_REQUESTS_METRIC, STRANGLER_NAMESPACE } from '../shared/strangler.ts';
@@ -211,4 +212,4 @@ const ROUTES: Record<string, Route> = {
 const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
 
-export const handler = middy(ops).use(injectLambdaContext(logger));
+export const handler = middy(ops).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());

@@ -7,6 +7,7 @@ import { shardedViewProjection } from '../domain/orders/index.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
 import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
+import { correlationIdsOf } from '../shared/correlation.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
@@ -34,13 +35,13 @@ async function project(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   const options = { client: documentClient, viewTable, store: orderEventStore, projection: shardedViewProjection(await currentShardMap()) };
   const results = await Promise.allSettled([...byStream].map(([streamId, { events }]) => projectStream(options, streamId, events)));
   const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
-  [...byStream.values()].forEach(({ first }, index) => {
+  [...byStream.values()].forEach(({ first, events }, index) => {
     const result = results[index]!;
     if (result.status === 'rejected') {
-      logger.error('projection failed', { error: result.reason as Error, sequenceNumber: first });
+      logger.error('projection failed', { error: result.reason as Error, sequenceNumber: first, correlationIds: correlationIdsOf(events) });
       batchItemFailures.push({ itemIdentifier: first });
     } else if (result.value.healed > 0) {
-      logger.warn('gap healed from the event store', { ...result.value });
+      logger.warn('gap healed from the event store', { ...result.value, correlationIds: correlationIdsOf(events) });
     }
   });
   return { batchItemFailures };

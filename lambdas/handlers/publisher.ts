@@ -21,12 +21,14 @@ const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');
  */
 async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const sequenceNumbers: string[] = [];
+  const correlationIds: string[] = [];
   const messages: OutgoingMessage[] = [];
   for (const record of event.Records) {
     const envelope = orderEventStore.decodeItem(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>));
     if (!envelope) continue; // a snapshot
     const message = toOrderEventMessage(envelope);
     sequenceNumbers.push(record.dynamodb!.SequenceNumber!);
+    correlationIds.push(envelope.metadata.correlationId);
     messages.push({
       groupId: message.orderId,
       deduplicationId: message.eventId,
@@ -42,6 +44,7 @@ async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   logger.warn('publishing stopped; the stream retries from the first unpublished event', {
     published: outcome.published,
     unpublished: messages.length - outcome.published,
+    correlationId: correlationIds[outcome.firstUnpublished],
     error: outcome.error as Error,
   });
   return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[outcome.firstUnpublished]! }] };

@@ -8,6 +8,7 @@ import { documentClient, requireEnv } from '../shared/clients.ts';
 import { formatCursor, parseCursor } from '../shared/cursor.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { dispatch, errorResponse, etag, HttpError, jsonResponse, type Route } from '../shared/http.ts';
+import { correlateRequests } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { idSchema, skuSchema } from '../shared/orders-schemas.ts';
 import { salesCounters } from '../shared/sales.ts';
@@ -152,4 +153,4 @@ const queries = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     failure: 'The query failed; retry it',
   });
 
-export const handler = middy(queries).use(injectLambdaContext(logger));
+export const handler = middy(queries).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());

@@ -53,6 +53,8 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     try {
       const message = orderEventMessageSchema.parse(JSON.parse(record.body));
+      // The id the command stamped on the event: this effect's log lines join the request's.
+      logger.setCorrelationId(message.metadata.correlationId);
       const result = await consume(message);
       logger.debug(result, { subscriber: name, orderId: message.orderId, version: message.version, eventId: message.eventId });
     } catch (error) {
@@ -67,5 +69,5 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
     if (backoffQueueUrl && response.batchItemFailures.length > 0) await backOff(event, response, backoffQueueUrl, firstSeconds!, maxSeconds!);
     return response;
   };
-  return middy(consumeBatch).use(injectLambdaContext(logger));
+  return middy(consumeBatch).use(injectLambdaContext(logger, { resetKeys: true }));
 }

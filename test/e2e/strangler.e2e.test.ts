@@ -12,6 +12,8 @@ import { PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'e2e-strangler-key';
 let cloud: LocalCloud;
+/** Every function's log lines, by function name. */
+const logLines: { source: string; line: string }[] = [];
 
 const call = apiCaller(() => cloud.url);
 /** Legacy called directly, not through Eightfold's façade (its own API in its own stack). */
@@ -20,7 +22,7 @@ const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; err
   expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': API_KEY })).status).toBe(200);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: () => undefined });
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: (source, line) => logLines.push({ source, line }) });
 });
 
 afterAll(async () => {
@@ -157,4 +159,29 @@ describe('legacy kept whole', () => {
     const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl('PubSub/LegacySync/Dlq'), AttributeNames: ['ApproximateNumberOfMessages'] }));
     expect(Number(Attributes.ApproximateNumberOfMessages)).toBe(0);
   }, 90_000);
+});
+
+describe('one correlation id from the request to every effect', () => {
+  /** The structured log lines of functions whose name contains `name`. */
+  const linesOf = (name: string) =>
+    logLines.filter((l) => l.source.includes(name) && l.line.startsWith('{')).map((l) => JSON.parse(l.line) as { message?: string; correlation_id?: string });
+
+  it('answers with the caller’s X-Correlation-Id, stamps it on the event, and logs it where the command ran and where legacy was fed', async () => {
+    const correlationId = `e2e-correlation-${Date.now()}`;
+    const placed = await call('POST', '/orders', { customerId: 'correlated-1', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }, { 'X-Correlation-Id': correlationId });
+    expect(placed.status).toBe(201);
+    expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
+    const { orderId } = await json(placed);
+    const { events } = await json(await call('GET', `/orders/${orderId}/events`));
+    expect(events[0].metadata.correlationId).toBe(correlationId);
+    // The subscriber that feeds legacy logs each outbound call under the id of the request that placed the order.
+    await eventually(() => expect(linesOf('LegacySync').some((l) => l.message === 'outbound call' && l.correlation_id === correlationId)).toBe(true));
+  });
+
+  it('uses API Gateway’s request id when the caller sends none, and returns it', async () => {
+    const response = await call('GET', '/orders/no-such-order');
+    expect(response.status).toBe(404);
+    const id = response.headers.get('x-correlation-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });

@@ -1,0 +1,29 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
+import { header } from './http.ts';
+import { logger } from './logger.ts';
+
+/** An API request's correlation id: the caller's `X-Correlation-Id`, else API Gateway's request id. */
+export const correlationIdOf = (event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string | undefined =>
+  header(event, 'x-correlation-id') ?? event.requestContext?.requestId;
+
+/**
+ * Every log line of an API request carries its correlation id (`correlation_id`), which the commands also
+ * stamp on the events they append, and the subscribers log again: one id from the request to every effect.
+ * The answer returns it in `X-Correlation-Id`.
+ */
+export function correlateRequests(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    before: ({ event }) => {
+      logger.setCorrelationId(correlationIdOf(event));
+    },
+    after: (request) => {
+      const id = correlationIdOf(request.event);
+      if (request.response && id) request.response.headers = { ...request.response.headers, 'X-Correlation-Id': id };
+    },
+  };
+}
+
+/** The distinct correlation ids of some events, for a log line about all of them. */
+export const correlationIdsOf = (events: readonly EventEnvelope[]): string[] => [...new Set(events.map((event) => event.metadata.correlationId))];
