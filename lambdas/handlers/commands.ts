@@ -1,7 +1,5 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
 import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
@@ -15,6 +13,7 @@ import { correlateRequests, correlationIdOf } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
 import { ambassadorFor } from '../shared/outbound.ts';
+import { observed } from '../shared/observability.ts';
 
 const paymentProvider = ambassadorFor('payment-provider');
 
@@ -165,4 +164,4 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
   }
 }
 
-export const handler = middy(commands).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());
+export const handler = observed(commands).use(correlateRequests());

@@ -1,6 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { cancelUnpaidOrders } from '../jobs/payment-timeouts.ts';
 import { coordinatorTurn, isStaleFencingTokenError, LeaseClient } from '../patterns/leader-election/index.ts';
@@ -9,6 +7,7 @@ import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../shared/metric-names.ts';
 import { unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
+import { observed } from '../shared/observability.ts';
 
 const leasesTable = requireEnv('LEASES_TABLE');
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
@@ -65,4 +64,4 @@ async function turn(event: unknown) {
   }
 }
 
-export const handler = middy(turn).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = observed(turn);

@@ -1,8 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { jsonResponse } from '../shared/http.ts';
-import { logger } from '../shared/logger.ts';
+import { observed } from '../shared/observability.ts';
 
 const version = process.env.EIGHTFOLD_VERSION ?? 'unknown';
 
@@ -11,4 +9,4 @@ async function health(_event: APIGatewayProxyEvent): Promise<APIGatewayProxyResu
   return jsonResponse(200, { status: 'ok', version });
 }
 
-export const handler = middy(health).use(injectLambdaContext(logger));
+export const handler = observed(health);

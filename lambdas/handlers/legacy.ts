@@ -1,14 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { injectedFailure } from '../shared/faults.ts';
 import { issuesText } from '../shared/http.ts';
-import { logger } from '../shared/logger.ts';
 import { LEGACY_CATALOG } from '../stand-ins/legacy-catalog.ts';
 import { LegacyOrders, type LegacyAnswer } from '../stand-ins/legacy-orders.ts';
+import { observed } from '../shared/observability.ts';
 
 const customersTable = requireEnv('LEGACY_CUSTOMERS_TABLE');
 const faultsTable = requireEnv('FAULTS_TABLE');
@@ -97,4 +95,4 @@ async function ordersRoute(method: string, path: string, event: APIGatewayProxyE
   return undefined;
 }
 
-export const handler = middy(legacy).use(injectLambdaContext(logger));
+export const handler = observed(legacy);

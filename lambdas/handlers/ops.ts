@@ -1,7 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRecord } from '../patterns/circuit-breaker/index.ts';
@@ -16,6 +14,7 @@ import { correlateRequests } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
 import { ROUTED_REQUESTS_METRIC, STRANGLER_NAMESPACE } from '../shared/strangler.ts';
+import { observed, tracer } from '../shared/observability.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
@@ -25,7 +24,7 @@ const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('L
 const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
 const routingTable = routingTableSchema.parse(JSON.parse(requireEnv('ROUTING_TABLE')));
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
-const cloudwatch = new CloudWatchClient({});
+const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
 const api = { name: requireEnv('API_NAME'), stage: requireEnv('API_STAGE') };
 const routerServiceName = requireEnv('ROUTER_SERVICE_NAME');
 const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);
@@ -212,4 +211,4 @@ const ROUTES: Record<string, Route> = {
 const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
 
-export const handler = middy(ops).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());
+export const handler = observed(ops).use(correlateRequests());

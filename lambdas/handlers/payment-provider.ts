@@ -1,7 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
@@ -11,6 +9,7 @@ import { injectedFailure } from '../shared/faults.ts';
 import { header } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { decideCharge } from '../stand-ins/payment-provider.ts';
+import { observed } from '../shared/observability.ts';
 
 const chargesTable = requireEnv('CHARGES_TABLE');
 const faultsTable = requireEnv('FAULTS_TABLE');
@@ -78,4 +77,4 @@ async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   return answer(201, response);
 }
 
-export const handler = middy(provider).use(injectLambdaContext(logger));
+export const handler = observed(provider);

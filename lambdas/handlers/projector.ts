@@ -1,7 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { shardedViewProjection } from '../domain/orders/index.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
@@ -11,6 +9,7 @@ import { correlationIdsOf } from '../shared/correlation.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
+import { observed } from '../shared/observability.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 
@@ -47,4 +46,4 @@ async function project(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   return { batchItemFailures };
 }
 
-export const handler = middy(project).use(injectLambdaContext(logger));
+export const handler = observed(project);

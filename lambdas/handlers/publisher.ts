@@ -1,16 +1,15 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toOrderEventMessage } from '../domain/orders/index.ts';
 import { publishInOrder, type OutgoingMessage } from '../patterns/pub-sub/index.ts';
 import { requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
+import { observed, tracer } from '../shared/observability.ts';
 
-const sns = new SNSClient({});
+const sns = tracer.captureAWSv3Client(new SNSClient({}));
 const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');
 
 /**
@@ -50,4 +49,4 @@ async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[outcome.firstUnpublished]! }] };
 }
 
-export const handler = middy(publish).use(injectLambdaContext(logger));
+export const handler = observed(publish);

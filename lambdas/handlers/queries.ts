@@ -1,6 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { orderDecider, toOrderEventMessage, toOrderResponse, VIEW_BY_CUSTOMER_INDEX, type OrderViewRow } from '../domain/orders/index.ts';
 import { isEventStoreError } from '../patterns/event-sourcing/index.ts';
@@ -13,6 +11,7 @@ import { logger } from '../shared/logger.ts';
 import { idSchema, skuSchema } from '../shared/orders-schemas.ts';
 import { salesCounters } from '../shared/sales.ts';
 import { currentShardMap } from '../shared/shards.ts';
+import { observed } from '../shared/observability.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
@@ -153,4 +152,4 @@ const queries = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     failure: 'The query failed; retry it',
   });
 
-export const handler = middy(queries).use(injectLambdaContext(logger, { resetKeys: true })).use(correlateRequests());
+export const handler = observed(queries).use(correlateRequests());

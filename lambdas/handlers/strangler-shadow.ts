@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { compareAnswers, ShadowLog, type ComparedAnswer } from '../patterns/strangler/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { logger } from '../shared/logger.ts';
 import { invokeEightfold, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
+import { observed } from '../shared/observability.ts';
 
 const routes = routerRoutes();
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
@@ -35,4 +34,4 @@ async function shadow(run: ShadowRun): Promise<void> {
   }
 }
 
-export const handler = middy(shadow).use(injectLambdaContext(logger));
+export const handler = observed(shadow);

@@ -5,6 +5,7 @@ import { routeSchema } from '../patterns/strangler/index.ts';
 import { requireEnv } from './clients.ts';
 import { errorResponse } from './http.ts';
 import { METRICS_NAMESPACE } from './metric-names.ts';
+import { tracer } from './observability.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));
@@ -26,7 +27,7 @@ export const routeKeyOf = (event: APIGatewayProxyEvent) => `${event.httpMethod} 
 export const STRANGLER_NAMESPACE = METRICS_NAMESPACE;
 export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';
 
-const lambda = new LambdaClient({});
+const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
 
 /** Eightfold's answer: the request handed, as it came, to the function that serves the route. */
 export async function invokeEightfold(functionName: string, event: unknown): Promise<APIGatewayProxyResult> {

@@ -1,12 +1,11 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
 import { documentClient, requireEnv } from './clients.ts';
 import { logger } from './logger.ts';
+import { observed, tracer } from './observability.ts';
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
 export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
@@ -23,7 +22,7 @@ export function retryDelaySeconds(receiveCount: number, firstSeconds: number, ma
 }
 
 // The queue URL names its own host; the client's endpoint (AWS_ENDPOINT_URL locally) is the one to use.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 /** Backs off the failed messages of a batch (the queue's own visibility timeout applies otherwise). */
 async function backOff(event: SQSEvent, response: SQSBatchResponse, queueUrl: string, firstSeconds: number, maxSeconds: number): Promise<void> {
@@ -69,5 +68,5 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
     if (backoffQueueUrl && response.batchItemFailures.length > 0) await backOff(event, response, backoffQueueUrl, firstSeconds!, maxSeconds!);
     return response;
   };
-  return middy(consumeBatch).use(injectLambdaContext(logger, { resetKeys: true }));
+  return observed(consumeBatch);
 }

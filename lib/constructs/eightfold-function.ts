@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Architecture, Code, LoggingFormat, Runtime, type IEventSource } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LoggingFormat, Runtime, Tracing, type IEventSource } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -49,6 +49,8 @@ export class EightfoldFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       loggingFormat: LoggingFormat.JSON,
+      // X-Ray: Powertools' tracer makes each invocation a segment and each AWS SDK call a subsegment.
+      tracing: Tracing.ACTIVE,
       logGroup,
       role,
       environment: {
@@ -80,6 +82,10 @@ export class EightfoldFunction extends NodejsFunction {
     acknowledge(this, {
       'AwsSolutions-L1': 'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
     });
+    acknowledge(role, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Only actions without resource-level permissions are granted on *: xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), dynamodb:ListStreams (stream event sources), cloudwatch:GetMetricData (ops); test/infra/production.infra.test.ts pins that list.',
+    });
   }
 
   override addEventSource(source: IEventSource): void {
@@ -93,7 +99,6 @@ export class EightfoldFunction extends NodejsFunction {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      acknowledge(this.role!, { 'AwsSolutions-IAM5[Resource::*]': 'dynamodb:ListStreams, which a DynamoDB stream event source needs, has no resource-level permissions.' });
     }
   }
 }

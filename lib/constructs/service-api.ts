@@ -65,6 +65,8 @@ export class ServiceApi extends RestApi {
       cloudWatchRole: logged,
       deployOptions: {
         stageName: 'prod',
+        // X-Ray from the gateway on: a trace starts at the request and runs through the functions it reaches.
+        tracingEnabled: true,
         metricsEnabled: props.detailedMetrics ?? false,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,

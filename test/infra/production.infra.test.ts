@@ -71,7 +71,7 @@ describe('least privilege', () => {
     expect(actions.length).toBeGreaterThan(50);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     const onEverything = new Set(all.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat()));
-    expect([...onEverything].sort()).toEqual(['cloudwatch:GetMetricData', 'dynamodb:ListStreams']);
+    expect([...onEverything].sort()).toEqual(['cloudwatch:GetMetricData', 'dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
   it('attaches no AWS managed policy to a function’s role: each writes its own log group only', () => {
@@ -127,6 +127,13 @@ describe('encryption, recovery and logs', () => {
     const destination = JSON.stringify((stage.Properties.AccessLogSetting as { DestinationArn: unknown }).DestinationArn);
     const [, group] = Object.entries(eightfold.findResources('AWS::Logs::LogGroup')).find(([id]) => destination.includes(id))!;
     expect((group as { Properties: { RetentionInDays: number } }).Properties.RetentionInDays).toBe(365);
+  });
+
+  it('traces with X-Ray from the API stage through every function', () => {
+    const functions = Object.values(eightfold.findResources('AWS::Lambda::Function')) as { Properties: { TracingConfig?: { Mode: string } } }[];
+    expect(functions.length).toBeGreaterThan(10);
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    eightfold.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
   });
 
   it('takes its throttle from context', () => {

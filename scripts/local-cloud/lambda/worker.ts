@@ -2,6 +2,7 @@
  * One Lambda execution environment: a worker thread that imports the function's bundled handler once
  * (the cold start) and then serves invocations one at a time, as a Lambda sandbox does.
  */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -87,7 +88,16 @@ async function loadHandler(): Promise<Handler> {
   return handler as Handler;
 }
 
+/**
+ * Lambda's runtime gives each invocation an X-Ray trace header. Here the trace is marked unsampled, as
+ * X-Ray marks the traces it drops: tracers (Powertools, the X-Ray SDK) run their code and send nothing.
+ */
+function traceHeader(): string {
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}
+
 function lambdaContext(data: InvocationContextData): object {
+  process.env._X_AMZN_TRACE_ID = traceHeader();
   const deadline = data.deadlineMs;
   return {
     ...data.context,
