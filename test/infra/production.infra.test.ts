@@ -1,7 +1,7 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -187,5 +187,27 @@ describe('alarms and dashboard', () => {
     expect(dashboard!.Properties.DashboardName).toBe('eightfold-dev');
     const body = JSON.stringify(dashboard!.Properties.DashboardBody);
     for (const id of Object.keys(eightfold.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(id);
+  });
+});
+
+describe('LocalStack readiness', () => {
+  /** The services LocalStack's free tier serves, as CloudFormation type prefixes (API Gateway v1 only). */
+  const FREE_TIER = ['AWS::ApiGateway::', 'AWS::Lambda::', 'AWS::DynamoDB::', 'AWS::SNS::', 'AWS::SQS::', 'AWS::Events::', 'AWS::IAM::', 'AWS::SSM::', 'AWS::SecretsManager::', 'AWS::CloudWatch::', 'AWS::Logs::'];
+
+  it.each(['dev', 'prod'])('deploys only resource types of LocalStack’s free tier (%s)', (stage) => {
+    const { defined } = defineApp({ 'eightfold:stage': stage });
+    const types = new Set([defined.paymentProvider, defined.legacy!, defined.eightfold].flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)));
+    types.delete('AWS::CDK::Metadata');
+    expect(types.size).toBeGreaterThan(15);
+    expect([...types].filter((type) => !FREE_TIER.some((prefix) => type.startsWith(prefix)))).toEqual([]);
+  });
+
+  it('creates every AWS SDK client with no endpoint of its own, so AWS_ENDPOINT_URL (and its per-service forms) points it anywhere', () => {
+    const root = new URL('../../lambdas/', import.meta.url);
+    const sources = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(new URL(f, root), 'utf8'));
+    const constructions = sources.flatMap((source) => source.match(/new \w+Client\([^)]*\)/g) ?? []).filter((c) => !c.startsWith('new LeaseClient'));
+    expect(constructions.length).toBeGreaterThanOrEqual(6);
+    // (SQS's useQueueUrlAsEndpoint: false keeps queue URLs from overriding the configured endpoint.)
+    expect(constructions.filter((c) => /[{,]\s*(endpoint|region|credentials)\s*:/.test(c))).toEqual([]);
   });
 });
