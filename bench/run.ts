@@ -68,10 +68,13 @@ async function bootFigures(rows: Row[]): Promise<void> {
 
 async function apiHopFigures(rows: Row[]): Promise<void> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const environment = { ...process.env };
   try {
     const runtime = cloud.functions.get(cloud.resource('HealthFunction').physicalId)!;
-    // The same bundled handler, imported into this process and called directly.
-    Object.assign(process.env, runtime.config.environment, { AWS_LAMBDA_LOG_LEVEL: 'WARN' });
+    // The same bundled handler, imported into this process and called directly, in the function's
+    // environment and with an unsampled trace header as the local runtime gives it (so its tracer does the
+    // same work); the environment is put back afterwards, or later sections would think they run in Lambda.
+    Object.assign(process.env, runtime.config.environment, { AWS_LAMBDA_LOG_LEVEL: 'WARN', _X_AMZN_TRACE_ID: 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0' });
     const { file, exportPath } = resolveHandler(runtime.config.codeDir, runtime.config.handler);
     const module = (await import(pathToFileURL(file).href)) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
     const handler = module[exportPath[0]!]!;
@@ -112,6 +115,8 @@ async function apiHopFigures(rows: Row[]): Promise<void> {
       });
     }
   } finally {
+    for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
+    Object.assign(process.env, environment);
     await cloud.stop();
   }
 }

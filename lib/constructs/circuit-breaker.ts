@@ -1,11 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
-import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../compliance.ts';
 import { grantPublishTo } from './grants.ts';
+import { alarmAtOrAbove } from './monitoring.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
 import { Construct } from 'constructs';
 import type { EightfoldFunction } from './eightfold-function.ts';
@@ -53,12 +54,6 @@ export class CircuitBreakers extends Construct {
       statistic: 'Sum',
       period: Duration.minutes(1),
     });
-    return opened.createAlarm(this, `${name}OpenAlarm`, {
-      alarmDescription: `The ${name} breaker opened: calls to ${name} fail fast until a probe succeeds (GET /ops/breakers)`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    return alarmAtOrAbove(this, `${name}OpenAlarm`, opened, 1, `The ${name} breaker opened: calls to ${name} fail fast until a probe succeeds (GET /ops/breakers)`);
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Architecture, Code, LoggingFormat, Runtime, Tracing, type IEventSource } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance.ts';
 import { handlerBundle } from './handler-bundles.ts';
+import { alarmAtOrAbove } from './monitoring.ts';
 
 export interface EightfoldFunctionProps {
   /** Handler file name under `lambdas/handlers/`, without extension. */
@@ -65,20 +65,8 @@ export class EightfoldFunction extends NodejsFunction {
     super(scope, id, functionProps);
     // Handlers answer bad input and outages with responses, and consumers retry: a few errors are an
     // outage's echo, a run of them is a bug. Any throttle means reserved or account concurrency ran out.
-    this.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
-      alarmDescription: `${id} threw or timed out 5 times or more in 5 minutes`,
-      threshold: 5,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.metricThrottles({ period: Duration.minutes(5) }).createAlarm(this, 'ThrottlesAlarm', {
-      alarmDescription: `${id} was throttled: its concurrency ran out`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    alarmAtOrAbove(this, 'ErrorsAlarm', this.metricErrors({ period: Duration.minutes(5) }), 5, `${id} threw or timed out 5 times or more in 5 minutes`);
+    alarmAtOrAbove(this, 'ThrottlesAlarm', this.metricThrottles({ period: Duration.minutes(5) }), 1, `${id} was throttled: its concurrency ran out`);
     acknowledge(this, {
       'AwsSolutions-L1': 'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
     });
@@ -92,13 +80,8 @@ export class EightfoldFunction extends NodejsFunction {
     super.addEventSource(source);
     if (source instanceof DynamoEventSource) {
       // Records a minute old for five minutes: the function keeps failing, or falls behind the writes.
-      this.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }).createAlarm(this, 'IteratorAgeAlarm', {
-        alarmDescription: `${this.node.id} is more than a minute behind its DynamoDB stream`,
-        threshold: 60_000,
-        evaluationPeriods: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+      const iteratorAge = this.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) });
+      alarmAtOrAbove(this, 'IteratorAgeAlarm', iteratorAge, 60_000, `${this.node.id} is more than a minute behind its DynamoDB stream`, 5);
     }
   }
 }

@@ -6,6 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
+import { alarmAtOrAbove } from './monitoring.ts';
 import { acknowledge } from '../compliance.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
 
@@ -98,13 +99,13 @@ export class LeaderElection extends Construct {
     // a whole lease's time without a turn led, which means no contender could take it.
     const coordinatorMetric = (metricName: string, period: Duration) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: COORDINATOR_SERVICE, lease: props.leaseName }, statistic: 'Sum', period });
-    this.leaseLostAlarm = coordinatorMetric(LEASES_LOST_METRIC, Duration.minutes(5)).createAlarm(this, 'LeaseLostAlarm', {
-      alarmDescription: `A ${props.leaseName} leader lost its lease (crashed, paused or cut off past it): see GET /ops/leader`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.leaseLostAlarm = alarmAtOrAbove(
+      this,
+      'LeaseLostAlarm',
+      coordinatorMetric(LEASES_LOST_METRIC, Duration.minutes(5)),
+      1,
+      `A ${props.leaseName} leader lost its lease (crashed, paused or cut off past it): see GET /ops/leader`,
+    );
     const leaseMinutes = Math.max(1, Math.ceil((props.lease ?? Duration.minutes(every.toMinutes() * 3)).toSeconds() / 60));
     this.leaderlessAlarm = coordinatorMetric(LEADER_TURNS_METRIC, Duration.minutes(leaseMinutes)).createAlarm(this, 'LeaderlessAlarm', {
       alarmDescription: `No ${props.leaseName} leader led a turn for a whole lease: the singleton work is not running`,

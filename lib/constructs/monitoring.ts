@@ -1,20 +1,28 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, AlarmStatusWidget, AlarmWidget, ComparisonOperator, Dashboard, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, AlarmStatusWidget, AlarmWidget, ComparisonOperator, Dashboard, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 
-/** An alarm as soon as one message waits in a dead-letter queue; `remedy` says what to do about it. */
-export function deadLetterAlarm(scope: Construct, queue: IQueue, remedy: string): Alarm {
-  return new Alarm(scope, 'DlqDepthAlarm', {
-    alarmDescription: remedy,
-    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-    threshold: 1,
-    evaluationPeriods: 1,
+/**
+ * An alarm when `metric` reaches `threshold` for `evaluationPeriods` periods in a row. No data means
+ * nothing happened (no calls, no messages), so it is never a breach.
+ */
+export function alarmAtOrAbove(scope: Construct, id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1): Alarm {
+  return new Alarm(scope, id, {
+    alarmDescription: description,
+    metric,
+    threshold,
+    evaluationPeriods,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });
+}
+
+/** An alarm as soon as one message waits in a dead-letter queue; `remedy` says what to do about it. */
+export function deadLetterAlarm(scope: Construct, queue: IQueue, remedy: string): Alarm {
+  return alarmAtOrAbove(scope, 'DlqDepthAlarm', queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1, remedy);
 }
 
 export interface MonitoringProps {

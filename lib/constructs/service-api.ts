@@ -1,9 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AccessLogField, AccessLogFormat, LogGroupLogDestination, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance.ts';
+import { alarmAtOrAbove } from './monitoring.ts';
 
 export interface ServiceApiProps {
   readonly restApiName: string;
@@ -74,13 +74,7 @@ export class ServiceApi extends RestApi {
         ...(accessLogs && { accessLogDestination: new LogGroupLogDestination(accessLogs), accessLogFormat: ACCESS_LOG_FORMAT, loggingLevel: MethodLoggingLevel.ERROR, dataTraceEnabled: false }),
       },
     });
-    this.metricServerError({ period: Duration.minutes(5) }).createAlarm(this, 'ServerErrorsAlarm', {
-      alarmDescription: `${props.restApiName} answered 5xx 10 times or more in 5 minutes`,
-      threshold: 10,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    alarmAtOrAbove(this, 'ServerErrorsAlarm', this.metricServerError({ period: Duration.minutes(5) }), 10, `${props.restApiName} answered 5xx 10 times or more in 5 minutes`);
     acknowledge(this, {
       'AwsSolutions-APIG2': 'Each handler validates its request with zod and answers the contract’s 400 VALIDATION_FAILED naming the fields; an API Gateway model would answer first, in another shape.',
       'AwsSolutions-APIG3': 'No WAF web ACL by default (from $5/month each plus per request): stage throttling bounds abuse; attach an ACL to the stage where the traffic calls for one.',
