@@ -39,7 +39,7 @@ export interface RebuildReport {
 /** A shard's lane holds at most this many streams (with their events) before the scan waits for it. */
 const LANE_LIMIT = 64;
 
-type Stream = { streamId: string; events: EventEnvelope[] };
+export type Stream = { streamId: string; events: EventEnvelope[] };
 
 /**
  * The event store is keyed by order, so it is read with a parallel Scan split by DynamoDB's segments
@@ -78,8 +78,8 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   };
 }
 
-/** Scans one segment and hands each complete stream on. */
-async function scanSegment(options: RebuildOptions, store: EventStore, segment: number, totalSegments: number, route: (stream: Stream) => Promise<void>): Promise<void> {
+/** Scans one segment of the event store and hands each complete stream on, its events in order. */
+export async function scanSegment(options: Pick<RebuildOptions, 'client' | 'eventsTable'>, store: EventStore, segment: number, totalSegments: number, route: (stream: Stream) => Promise<void>): Promise<void> {
   let current: Stream | undefined;
   let startKey: Record<string, unknown> | undefined;
   do {

@@ -1,11 +1,13 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { checkConsistency } from '../../scripts/check-consistency.ts';
 
 let cloud: LocalCloud;
 let dynamodb: DynamoDBClient;
@@ -174,5 +176,42 @@ describe('POST /orders/{orderId}/cancel and /ship', () => {
     const response = await post(`/orders/${orderId}/cancel`, undefined, { 'If-Match': 'yesterday' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('BAD_IF_MATCH');
+  });
+});
+
+describe('read models against the event store (npm run check-consistency)', () => {
+  const check = () => {
+    const client = DynamoDBDocumentClient.from(dynamodb);
+    return checkConsistency({ client, eventsTable, viewTable: cloud.resource('ReadModel/OrdersView').physicalId, auditTable: cloud.resource('AuditLog').physicalId, shards: 16 });
+  };
+
+  it('finds every order of this file’s commands (races included) projected and audited exactly as its events say', async () => {
+    const report = await eventually(async () => {
+      const current = await check();
+      expect(current.inconsistencies).toEqual([]);
+      return current;
+    }, { timeoutMs: 15_000, intervalMs: 500 });
+    expect(report.orders).toBeGreaterThanOrEqual(5);
+    expect(report.events).toBeGreaterThan(report.orders);
+  });
+
+  it('names a view row that disagrees with its events, field by field, and an audit entry gone missing', async () => {
+    const orderId = await placeOrder();
+    const viewTable = cloud.resource('ReadModel/OrdersView').physicalId;
+    const auditTable = cloud.resource('AuditLog').physicalId;
+    const client = DynamoDBDocumentClient.from(dynamodb);
+    await eventually(async () => expect((await client.send(new GetCommand({ TableName: auditTable, Key: { orderId, version: 1 } }))).Item).toBeDefined());
+    const row = await eventually(async () => {
+      const { Item } = await client.send(new GetCommand({ TableName: viewTable, Key: { orderId }, ConsistentRead: true }));
+      expect(Item).toBeDefined();
+      return Item!;
+    });
+    await client.send(new PutCommand({ TableName: viewTable, Item: { ...row, status: 'SHIPPED', totalCents: 1 } }));
+    await client.send(new DeleteCommand({ TableName: auditTable, Key: { orderId, version: 1 } }));
+    const { inconsistencies } = await check();
+    expect(inconsistencies).toEqual([
+      { orderId, readModel: 'OrdersView', problem: 'differs from the events in status, totalCents' },
+      { orderId, readModel: 'AuditLog', problem: 'holds versions [] for events 1 to 1' },
+    ]);
   });
 });
