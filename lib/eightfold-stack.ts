@@ -6,7 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
-import { ServiceApi } from './constructs/service-api.ts';
+import { SERVICE_API_STAGE, ServiceApi } from './constructs/service-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
@@ -34,8 +34,6 @@ export interface EightfoldStackProps extends StackProps {
 
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
 const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
-
-const API_STAGE = 'prod';
 
 /** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
 const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
@@ -121,7 +119,7 @@ export class EightfoldStack extends Stack {
     idempotency.grantReadWriteData(commands);
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table in cdk.json
     // (`eightfold:routes`) says, route by route, whether Eightfold or legacy answers them.
-    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, stageName: API_STAGE, legacyUrl: props.legacy.url, routes: routingTable(this) });
+    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, stageName: SERVICE_API_STAGE, legacyUrl: props.legacy.url, routes: routingTable(this) });
     strangler.serve('POST /orders', commands);
     strangler.serve('POST /orders/{orderId}/cancel', commands);
     strangler.serve('POST /orders/{orderId}/ship', commands);

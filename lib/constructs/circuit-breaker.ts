@@ -2,10 +2,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../compliance.ts';
-import { grantPublishTo } from './grants.ts';
+import { awsManagedSnsKey, grantPublishTo } from './grants.ts';
 import { alarmAtOrAbove } from './monitoring.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
 import { Construct } from 'constructs';
@@ -28,8 +27,7 @@ export class CircuitBreakers extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledge(this.table, { 'AwsSolutions-DDB3': 'Breaker state is rebuilt by the next calls within one window; restoring an old state would be wrong, not safer.' });
-    // Encrypted at rest with the AWS managed key: no key to pay for, no KMS grant for publishers.
-    this.transitions = new Topic(this, 'Transitions', { enforceSSL: true, masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns') });
+    this.transitions = new Topic(this, 'Transitions', { enforceSSL: true, masterKey: awsManagedSnsKey(this) });
   }
 
   /** A function that calls through breakers: reads and updates their items, announces transitions. */

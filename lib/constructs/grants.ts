@@ -1,6 +1,8 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Alias, type IAlias } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 
 /**
@@ -10,6 +12,9 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 export function grantOnTable(grantee: IGrantable, table: ITable, actions: string[], indexes: readonly string[] = []): Grant {
   return Grant.addToPrincipal({ grantee, actions, resourceArns: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] });
 }
+
+/** The AWS managed SNS key, for a topic's encryption at rest: no key to pay for, and no KMS grant for publishers (see `grantPublishTo`). */
+export const awsManagedSnsKey = (scope: Construct): IAlias => Alias.fromAliasName(scope, 'SnsKey', 'alias/aws/sns');
 
 /**
  * sns:Publish (PublishBatch included) on a topic encrypted with the AWS managed key: that key's policy lets

@@ -52,7 +52,8 @@ export class LeaderElection extends Construct {
     const timeScale = props.timeScale ?? 1;
     const every = props.every ?? Duration.minutes(1);
     const contenders = props.contenders ?? 3;
-    const leaseMs = (props.lease ?? Duration.minutes(every.toMinutes() * 3)).toMilliseconds() / timeScale;
+    const lease = props.lease ?? Duration.minutes(every.toMinutes() * 3);
+    const leaseMs = lease.toMilliseconds() / timeScale;
     const marginMs = (props.clockSkewMargin ?? Duration.seconds(5)).toMilliseconds() / timeScale;
     const everyMs = every.toMilliseconds() / timeScale;
     if (everyMs * 3 > leaseMs) throw new Error(`${id}: the lease must last at least three turns (heartbeat ≤ lease / 3)`);
@@ -106,7 +107,7 @@ export class LeaderElection extends Construct {
       1,
       `A ${props.leaseName} leader lost its lease (crashed, paused or cut off past it): see GET /ops/leader`,
     );
-    const leaseMinutes = Math.max(1, Math.ceil((props.lease ?? Duration.minutes(every.toMinutes() * 3)).toSeconds() / 60));
+    const leaseMinutes = Math.max(1, Math.ceil(lease.toSeconds() / 60));
     this.leaderlessAlarm = coordinatorMetric(LEADER_TURNS_METRIC, Duration.minutes(leaseMinutes)).createAlarm(this, 'LeaderlessAlarm', {
       alarmDescription: `No ${props.leaseName} leader led a turn for a whole lease: the singleton work is not running`,
       threshold: 1,

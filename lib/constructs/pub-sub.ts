@@ -4,7 +4,6 @@ import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FifoThroughputScope, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -12,7 +11,7 @@ import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 import { acknowledge } from '../compliance.ts';
-import { grantPublishTo } from './grants.ts';
+import { awsManagedSnsKey, grantPublishTo } from './grants.ts';
 import { deadLetterAlarm } from './monitoring.ts';
 
 export interface PubSubProps {
@@ -67,8 +66,7 @@ export class PubSub extends Construct {
       contentBasedDeduplication: false,
       fifoThroughputScope: FifoThroughputScope.MESSAGE_GROUP,
       enforceSSL: true,
-      // Encrypted at rest with the AWS managed key: no key to pay for, no KMS grant for the publisher.
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: awsManagedSnsKey(this),
     });
     this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     acknowledge(this.publisherDeadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the publisher’s stream mapping.' });

@@ -22,6 +22,9 @@ export interface ServiceApiProps {
   readonly detailedMetrics?: boolean;
 }
 
+/** The one stage every ServiceApi deploys. */
+export const SERVICE_API_STAGE = 'prod';
+
 /** A stand-in's API (the payment provider's, legacy's): throttled like Eightfold's, without logs of its own. */
 export const STAND_IN_API = {
   throttle: { rateLimit: 1_000, burstLimit: 2_000 },
@@ -57,14 +60,14 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  */
 export class ServiceApi extends RestApi {
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
-    const logged = 'retention' in props.logs;
-    const accessLogs = logged && new LogGroup(scope, `${id}AccessLogs`, { retention: (props.logs as { retention: RetentionDays }).retention, removalPolicy: RemovalPolicy.DESTROY });
+    const { logs } = props;
+    const accessLogs = 'retention' in logs ? new LogGroup(scope, `${id}AccessLogs`, { retention: logs.retention, removalPolicy: RemovalPolicy.DESTROY }) : undefined;
     super(scope, id, {
       restApiName: props.restApiName,
       description: props.description,
-      cloudWatchRole: logged,
+      cloudWatchRole: accessLogs !== undefined,
       deployOptions: {
-        stageName: 'prod',
+        stageName: SERVICE_API_STAGE,
         // X-Ray from the gateway on: a trace starts at the request and runs through the functions it reaches.
         tracingEnabled: true,
         metricsEnabled: props.detailedMetrics ?? false,
@@ -80,16 +83,12 @@ export class ServiceApi extends RestApi {
       'AwsSolutions-APIG3': 'No WAF web ACL by default (from $5/month each plus per request): stage throttling bounds abuse; attach an ACL to the stage where the traffic calls for one.',
       'AwsSolutions-APIG4': props.openBecause,
       'AwsSolutions-COG4': props.openBecause,
-      ...(!logged && {
-        'AwsSolutions-APIG1': (props.logs as { noneBecause: string }).noneBecause,
-        'AwsSolutions-APIG6': (props.logs as { noneBecause: string }).noneBecause,
-      }),
+      ...('noneBecause' in logs
+        ? { 'AwsSolutions-APIG1': logs.noneBecause, 'AwsSolutions-APIG6': logs.noneBecause }
+        : {
+            'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
+              'API Gateway’s account-wide logging role: AWS’s managed policy is the one API Gateway documents for it.',
+          }),
     });
-    if (logged) {
-      acknowledge(this, {
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
-          'API Gateway’s account-wide logging role: AWS’s managed policy is the one API Gateway documents for it.',
-      });
-    }
   }
 }
