@@ -8,8 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isDeepStrictEqual } from 'node:util';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { orderUpcasters, shardedViewProjection, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';

@@ -13,7 +13,7 @@ import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '..
 import { correlateRequests } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
-import { ROUTED_REQUESTS_METRIC, STRANGLER_NAMESPACE } from '../shared/strangler.ts';
+import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
 import { observed, tracer } from '../shared/observability.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
@@ -153,7 +153,7 @@ async function servedCounts(hours: number): Promise<Map<string, { legacy: number
       route: key,
       side,
       MetricStat: {
-        Metric: { Namespace: STRANGLER_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: routerServiceName }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
+        Metric: { Namespace: METRICS_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: routerServiceName }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
         Period: period,
         Stat: 'Sum',
       },

@@ -6,13 +6,14 @@ import { servedByEightfold, stickyKeyOf } from '../patterns/strangler/index.ts';
 import { requireEnv } from '../shared/clients.ts';
 import { errorResponse } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { invokeEightfold, proxyToLegacy, ROUTED_REQUESTS_METRIC, routeKeyOf, routerRoutes, STRANGLER_NAMESPACE, type ShadowRun } from '../shared/strangler.ts';
+import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
+import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
 import { tracer } from '../shared/observability.ts';
 
 const routes = routerRoutes();
 const shadowFunction = requireEnv('SHADOW_FUNCTION');
 const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
-const metrics = new Metrics({ namespace: STRANGLER_NAMESPACE });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 
 /** An asynchronous invocation carries at most 1 MB; a larger shadow run is skipped, never the client's answer. */
 const MAX_SHADOW_BYTES = 1_000_000;

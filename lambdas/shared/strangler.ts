@@ -4,7 +4,6 @@ import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
 import { requireEnv } from './clients.ts';
 import { errorResponse } from './http.ts';
-import { METRICS_NAMESPACE } from './metric-names.ts';
 import { tracer } from './observability.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
@@ -22,10 +21,6 @@ export interface ShadowRun {
 
 /** `METHOD /resource/{param}`: the route a request came in on. */
 export const routeKeyOf = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
-
-/** Where the router counts which side served each request: `route` × `servedBy` (plus Powertools' `service`). */
-export const STRANGLER_NAMESPACE = METRICS_NAMESPACE;
-export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';
 
 const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
 
