@@ -1,18 +1,28 @@
 /**
- * `npm run check-consistency -- [--stack Eightfold-dev] [--events-table T --view-table V --audit-table A --maps-table M]`
+ * `npm run check-consistency -- [--stack Eightfold-dev] [--events-table T --view-table V --audit-table A --maps-table M]
+ *   [--notifications-table N] [--sales-counters-table S] [--legacy-orders-table L] [--charges-table C]`
  *
- * Compares the read models with the event store, the source of truth: each order's OrdersView row must be
- * exactly the fold of its events (the projection's own `apply`, every attribute), and its audit log must
- * hold each of its events once, at its version, with its event id. Run it once traffic has settled (the
- * read models trail the store by the stream's lag); it prints what disagrees and exits 1 if anything does.
+ * Compares every read model with the event store, the source of truth:
+ * - each order's OrdersView row must be exactly the fold of its events (the projection's own `apply`);
+ * - its audit log must hold each of its events once, at its version, with its event id;
+ * - the customer must have one notification per customer-facing event, and none for an event not stored;
+ * - each SKU's sales counter must equal the units its orders placed less those cancelled;
+ * - legacy's copy of the order must be at its version and status, every revision applied once, in order;
+ * - the payment provider must hold one approved charge for each paid order, the one its OrderPaid names,
+ *   and none for an order not paid;
+ * - no Idempotency-Key may have placed two orders, and every order a client was told was accepted
+ *   (`expectedOrders`) must be stored.
+ * Run it once traffic has settled (read models trail the store by the stream's lag); it prints what
+ * disagrees and exits 1 if anything does. Read models whose table is not named are not checked.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { orderUpcasters, shardedViewProjection, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
+import { domainEventOf, isCustomerFacing, orderUpcasters, shardedViewProjection, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
-import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
+import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
+import { toLegacyFeedEntry } from '../lambdas/patterns/strangler/index.ts';
 import { scanSegment, type Stream } from './rebuild-projections.ts';
 import { resolveTables } from './stack-outputs.ts';
 
@@ -23,20 +33,64 @@ export interface ConsistencyOptions {
   readonly auditTable: string;
   /** The shard count view rows are stamped with (the shard map's current one). */
   readonly shards: number;
+  readonly notificationsTable?: string;
+  readonly salesCountersTable?: string;
+  /** Legacy's ORDERS table, which Eightfold's orders reach through the integration feed. */
+  readonly legacyOrdersTable?: string;
+  /** The payment provider's charges (the stand-in's table), by idempotency key. */
+  readonly chargesTable?: string;
+  /** Orders a client was answered 201 for: each must be in the store. */
+  readonly expectedOrders?: Iterable<string>;
   /** Parallel Scan segments of the event store. @default 4 */
   readonly segments?: number;
 }
 
+export type ReadModelName = 'EventStore' | 'OrdersView' | 'AuditLog' | 'Notifications' | 'SalesCounters' | 'LegacyFeed' | 'Payments';
+
 export interface Inconsistency {
-  readonly orderId: string;
-  readonly readModel: 'OrdersView' | 'AuditLog';
+  /** The order (or, for sales counters, the SKU) that disagrees. */
+  readonly key: string;
+  readonly readModel: ReadModelName;
   readonly problem: string;
 }
 
 export interface ConsistencyReport {
   readonly orders: number;
   readonly events: number;
+  /** The read models compared. */
+  readonly checked: ReadModelName[];
   readonly inconsistencies: Inconsistency[];
+}
+
+/** Every item of a table, with consistent reads. */
+async function scanAll(client: DynamoDBDocumentClient, tableName: string): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+const differingFields = (actual: Record<string, unknown>, expected: Record<string, unknown> | undefined): string[] =>
+  [...new Set([...Object.keys(expected ?? {}), ...Object.keys(actual)])].filter((field) => !isDeepStrictEqual(actual[field], expected?.[field])).sort();
+
+/** Units each SKU sold by these events: an OrderPlaced adds its quantities, an OrderCancelled takes them back. */
+function salesOf(history: readonly EventEnvelope[], into: Map<string, number>): void {
+  const placed = history[0]?.type === 'OrderPlaced' ? (history[0].data as { items: readonly OrderItem[] }).items : [];
+  const sign = history.some((e) => e.type === 'OrderCancelled') ? 0 : 1;
+  for (const item of placed) into.set(item.sku, (into.get(item.sku) ?? 0) + sign * item.quantity);
+}
+
+/** Legacy's row as the feed must have left it: the placement's fields, then each revision's status, in order. */
+function expectedLegacyRow(orderId: string, history: readonly EventEnvelope[]): Record<string, unknown> | undefined {
+  const entries = history.map((envelope) => toLegacyFeedEntry(toOrderEventMessage(envelope), domainEventOf(toOrderEventMessage(envelope))));
+  const placement = entries[0];
+  if (!placement?.order) return undefined;
+  const last = entries.at(-1)!;
+  return { order_no: orderId, ...placement.order, status_code: last.status_code, updated_at: last.updated_at, rev: last.rev, source: 'EIGHTFOLD', applied_revs: entries.map((e) => e.rev) };
 }
 
 export async function checkConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
@@ -44,18 +98,40 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   const store = new EventStore({ client, tableName: options.eventsTable, upcasters: orderUpcasters });
   const projection = shardedViewProjection({ shards: options.shards });
   const inconsistencies: Inconsistency[] = [];
-  let orders = 0;
+  const found = (readModel: ReadModelName, key: string, problem: string) => inconsistencies.push({ key, readModel, problem });
+  // The smaller read models are read whole, then matched to the store's events and crossed off.
+  const [notifications, counters, legacyRows, charges] = await Promise.all(
+    [options.notificationsTable, options.salesCountersTable, options.legacyOrdersTable, options.chargesTable].map((table) => (table ? scanAll(client, table) : undefined)),
+  );
+  const approvedCharges = new Map<string, { chargeId: string; amountCents: number }[]>();
+  for (const { orderId, response } of charges ?? []) {
+    if (response?.status === 'APPROVED') approvedCharges.set(orderId, [...(approvedCharges.get(orderId) ?? []), response]);
+  }
+  const unmatchedNotifications = new Map(notifications?.map((n) => [String(n.notificationId), n]));
+  const unmatchedLegacy = new Map(legacyRows?.filter((row) => row.source === 'EIGHTFOLD').map((row) => [String(row.order_no), row]));
+  const expectedSales = new Map<string, number>();
+  const orderByIdempotencyKey = new Map<string, string>();
+  const stored = new Set<string>();
   let events = 0;
+
   const check = async ({ streamId, events: history }: Stream): Promise<void> => {
-    orders++;
+    stored.add(streamId);
     events += history.length;
+    const key = history[0]?.metadata.idempotencyKey;
+    if (key) {
+      const first = orderByIdempotencyKey.get(key);
+      if (first) found('EventStore', streamId, `placed again by Idempotency-Key ${key}, which placed ${first}`);
+      else orderByIdempotencyKey.set(key, streamId);
+    }
+
     const expected: ViewRow | undefined = history.reduce<OrderViewRow | undefined>((row, event) => projection.apply(row, event), undefined);
     const { Item: row } = await client.send(new GetCommand({ TableName: options.viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }));
-    if (!row) inconsistencies.push({ orderId: streamId, readModel: 'OrdersView', problem: 'no row' });
+    if (!row) found('OrdersView', streamId, 'no row');
     else {
-      const fields = [...new Set([...Object.keys(expected ?? {}), ...Object.keys(row)])].filter((field) => !isDeepStrictEqual(row[field], expected?.[field]));
-      if (fields.length) inconsistencies.push({ orderId: streamId, readModel: 'OrdersView', problem: `differs from the events in ${fields.sort().join(', ')}` });
+      const fields = differingFields(row, expected);
+      if (fields.length) found('OrdersView', streamId, `differs from the events in ${fields.join(', ')}`);
     }
+
     const audited: { version: number; eventId: string }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -67,30 +143,107 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     } while (startKey);
     const expectedEntries = history.map((e) => `${e.version}:${e.eventId}`).join(' ');
     const auditedEntries = audited.map((e) => `${e.version}:${e.eventId}`).join(' ');
-    if (auditedEntries !== expectedEntries) {
-      inconsistencies.push({ orderId: streamId, readModel: 'AuditLog', problem: `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}` });
+    if (auditedEntries !== expectedEntries) found('AuditLog', streamId, `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}`);
+
+    if (notifications) {
+      const customerId = history[0]?.type === 'OrderPlaced' ? (history[0].data as { customerId: string }).customerId : undefined;
+      const missing: number[] = [];
+      for (const envelope of history) {
+        if (!isCustomerFacing(domainEventOf(toOrderEventMessage(envelope)))) continue;
+        const notification = unmatchedNotifications.get(envelope.eventId);
+        unmatchedNotifications.delete(envelope.eventId);
+        if (!notification) missing.push(envelope.version);
+        else if (notification.customerId !== customerId || notification.orderId !== streamId || notification.orderVersion !== envelope.version) {
+          found('Notifications', streamId, `notification ${envelope.eventId} is addressed to ${notification.customerId} for v${notification.orderVersion} of ${notification.orderId}`);
+        }
+      }
+      if (missing.length) found('Notifications', streamId, `no notification for versions [${missing.join(', ')}]`);
+    }
+
+    if (counters) salesOf(history, expectedSales);
+
+    if (legacyRows) {
+      const legacyRow = unmatchedLegacy.get(streamId);
+      unmatchedLegacy.delete(streamId);
+      const expectedRow = expectedLegacyRow(streamId, history);
+      if (!legacyRow) found('LegacyFeed', streamId, 'never reached legacy');
+      else {
+        const fields = differingFields(legacyRow, expectedRow);
+        if (fields.length) found('LegacyFeed', streamId, `legacy's row differs in ${fields.join(', ')} (applied revisions [${(legacyRow.applied_revs as number[]).join(', ')}] of ${history.length})`);
+      }
+    }
+
+    if (charges) {
+      const paid = history.find((e) => e.type === 'OrderPaid')?.data as { paymentId: string; amountCents: number } | undefined;
+      const approved = approvedCharges.get(streamId) ?? [];
+      approvedCharges.delete(streamId);
+      const recorded = approved.length === 1 && paid && approved[0]!.chargeId === paid.paymentId && approved[0]!.amountCents === paid.amountCents;
+      if (paid ? !recorded : approved.length > 0) {
+        found('Payments', streamId, `${approved.length} approved charges [${approved.map((c) => c.chargeId).join(', ')}]; the events record ${paid ? `payment ${paid.paymentId}` : 'none'}`);
+      }
     }
   };
   const segments = options.segments ?? 4;
   await Promise.all(Array.from({ length: segments }, (_, segment) => scanSegment(options, store, segment, segments, check)));
-  return { orders, events, inconsistencies };
+
+  for (const orderId of options.expectedOrders ?? []) if (!stored.has(orderId)) found('EventStore', orderId, 'accepted (201) but not stored');
+  for (const [notificationId, n] of unmatchedNotifications) found('Notifications', String(n.orderId), `notification ${notificationId} is for no stored customer-facing event`);
+  for (const orderId of unmatchedLegacy.keys()) found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
+  for (const [orderId, approved] of approvedCharges) found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);
+  if (counters) {
+    const counted = new Map<string, number>();
+    for (const item of counters) if (typeof item.key === 'string') counted.set(item.key, (counted.get(item.key) ?? 0) + Number(item.units ?? 0));
+    for (const sku of new Set([...expectedSales.keys(), ...counted.keys()])) {
+      const want = expectedSales.get(sku) ?? 0;
+      const have = counted.get(sku) ?? 0;
+      if (want !== have) found('SalesCounters', sku, `counts ${have} units sold; the events say ${want}`);
+    }
+  }
+  const checked: ReadModelName[] = ['EventStore', 'OrdersView', 'AuditLog'];
+  if (notifications) checked.push('Notifications');
+  if (counters) checked.push('SalesCounters');
+  if (legacyRows) checked.push('LegacyFeed');
+  if (charges) checked.push('Payments');
+  return { orders: stored.size, events, checked, inconsistencies };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, 'audit-table': { type: 'string' }, 'maps-table': { type: 'string' }, stack: { type: 'string' } },
+    options: {
+      'events-table': { type: 'string' },
+      'view-table': { type: 'string' },
+      'audit-table': { type: 'string' },
+      'maps-table': { type: 'string' },
+      'notifications-table': { type: 'string' },
+      'sales-counters-table': { type: 'string' },
+      'legacy-orders-table': { type: 'string' },
+      'charges-table': { type: 'string' },
+      stack: { type: 'string' },
+    },
   });
-  const { eventsTable, viewTable, auditTable, mapsTable } = await resolveTables(values, values.stack, {
-    eventsTable: { flag: 'events-table', env: 'EVENTS_TABLE', output: 'EventsTableName' },
-    viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
-    auditTable: { flag: 'audit-table', env: 'AUDIT_LOG_TABLE', output: 'AuditLogTableName' },
-    mapsTable: { flag: 'maps-table', env: 'SHARD_MAPS_TABLE', output: 'ShardMapsTableName' },
-  });
+  const tables = await resolveTables(
+    values,
+    values.stack,
+    {
+      eventsTable: { flag: 'events-table', env: 'EVENTS_TABLE', output: 'EventsTableName' },
+      viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
+      auditTable: { flag: 'audit-table', env: 'AUDIT_LOG_TABLE', output: 'AuditLogTableName' },
+      mapsTable: { flag: 'maps-table', env: 'SHARD_MAPS_TABLE', output: 'ShardMapsTableName' },
+    },
+    {
+      // Checked when named: legacy's table exists only where the stand-in is deployed (its own stack's output).
+      notificationsTable: { flag: 'notifications-table', env: 'NOTIFICATIONS_TABLE', output: 'NotificationsTableName' },
+      salesCountersTable: { flag: 'sales-counters-table', env: 'SALES_COUNTERS_TABLE', output: 'SalesCountersTableName' },
+      legacyOrdersTable: { flag: 'legacy-orders-table', env: 'LEGACY_ORDERS_TABLE', output: 'LegacyOrdersTableName' },
+      chargesTable: { flag: 'charges-table', env: 'CHARGES_TABLE', output: 'ChargesTableName' },
+    },
+  );
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const map = await new ShardMapStore({ client, tableName: mapsTable }).read(SHARD_MAP);
-  const report = await checkConsistency({ client, eventsTable, viewTable, auditTable, shards: map?.shards ?? 16 });
-  for (const { orderId, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${orderId}: ${problem}\n`);
-  process.stdout.write(`${report.orders} orders, ${report.events} events: ${report.inconsistencies.length ? `${report.inconsistencies.length} inconsistencies` : 'every read model agrees with the event store'}\n`);
+  const map = await new ShardMapStore({ client, tableName: tables.mapsTable }).read(SHARD_MAP);
+  const report = await checkConsistency({ client, ...tables, shards: map?.shards ?? 16 });
+  for (const { key, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${key}: ${problem}\n`);
+  const verdict = report.inconsistencies.length ? `${report.inconsistencies.length} inconsistencies` : `${report.checked.join(', ')} agree with the event store`;
+  process.stdout.write(`${report.orders} orders, ${report.events} events: ${verdict}\n`);
   client.destroy();
   process.exitCode = report.inconsistencies.length ? 1 : 0;
 }

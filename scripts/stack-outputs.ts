@@ -17,15 +17,25 @@ export interface TableSource {
   readonly output: string;
 }
 
-/** The tables a script needs, each by flag, environment or `--stack` output; exits 2 naming them if one is missing. */
-export async function resolveTables<Name extends string>(flags: Record<string, unknown>, stackName: string | undefined, sources: Record<Name, TableSource>): Promise<Record<Name, string>> {
+/**
+ * The tables a script needs, each by flag, environment or `--stack` output; exits 2 naming them if one is
+ * missing. `optional` tables are looked up alike and left undefined when not found.
+ */
+export async function resolveTables<Name extends string, Optional extends string = never>(
+  flags: Record<string, unknown>,
+  stackName: string | undefined,
+  sources: Record<Name, TableSource>,
+  optional?: Record<Optional, TableSource>,
+): Promise<Record<Name, string> & Partial<Record<Optional, string>>> {
   const fromStack = stackName ? await stackOutputs(stackName) : {};
+  const lookUp = (source: TableSource) => (flags[source.flag] as string | undefined) ?? process.env[source.env] ?? fromStack[source.output];
   const entries = Object.entries(sources) as [Name, TableSource][];
-  const resolved = entries.map(([name, source]) => [name, (flags[source.flag] as string | undefined) ?? process.env[source.env] ?? fromStack[source.output]] as const);
+  const resolved = entries.map(([name, source]) => [name, lookUp(source)] as const);
   if (resolved.some(([, table]) => !table)) {
     const list = (items: string[]) => `${items.slice(0, -1).join(', ')}${items.length > 1 ? ' and ' : ''}${items.at(-1)}`;
     process.stderr.write(`Name the tables: ${list(entries.map(([, s]) => `--${s.flag}`))} (or ${entries.map(([, s]) => s.env).join(' / ')}, or --stack NAME on AWS)\n`);
     process.exit(2);
   }
-  return Object.fromEntries(resolved) as Record<Name, string>;
+  const extra = Object.entries(optional ?? {}) as [Optional, TableSource][];
+  return Object.fromEntries([...resolved, ...extra.map(([name, source]) => [name, lookUp(source)] as const)]) as Record<Name, string> & Partial<Record<Optional, string>>;
 }

@@ -1,7 +1,8 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { v7 as uuidv7 } from 'uuid';
+import { isDeepStrictEqual } from 'node:util';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
 import { isOutboundError } from '../patterns/ambassador/index.ts';
 import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
@@ -19,6 +20,8 @@ const paymentProvider = ambassadorFor('payment-provider');
 
 const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
+
+const KEY_REUSED = ['IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body'] as const;
 
 /** Domain and store errors → HTTP, in one table. */
 const DOMAIN_STATUS: Record<OrderErrorCode, number> = {
@@ -43,7 +46,7 @@ function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
     return errorResponse(503, 'PAYMENT_UNAVAILABLE', 'The payment provider did not answer; nothing was charged twice, retry shortly', { retryAfterSeconds: 5 }, { 'Retry-After': '5' });
   }
   if (error instanceof IdempotencyValidationError) {
-    return errorResponse(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
+    return errorResponse(422, ...KEY_REUSED);
   }
   if (error instanceof IdempotencyAlreadyInProgressError) {
     return errorResponse(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, { 'Retry-After': '1' });
@@ -66,18 +69,43 @@ function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?:
  */
 const isDryRun = (event: APIGatewayProxyEvent) => (event as { eightfoldDryRun?: unknown }).eightfoldDryRun === true;
 
-async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata, dryRun = false): Promise<APIGatewayProxyResult> {
-  const orderId = uuidv7();
+async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata, dryRun = false, orderId = uuidv7()): Promise<APIGatewayProxyResult> {
   const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, items: body.items }, now: new Date().toISOString() };
   const result = await handleCommand(orderEventStore, orderDecider, orderId, command, metadata, { expectedVersion: 0, dryRun });
-  return jsonResponse(201, { orderId, version: result.version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(result.version) });
+  return placedResponse(orderId, result.version);
+}
+
+const placedResponse = (orderId: string, version: number) => jsonResponse(201, { orderId, version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(version) });
+
+/** Where keyed orders' ids come from: a key names one order, whichever attempt places it. */
+const ORDER_ID_NAMESPACE = '6f1b7c1e-6a43-4c53-9a3e-8f0d8c6e2b11';
+
+/**
+ * A keyed placement: the order id is derived from the key, so the append itself is the guard against
+ * placing twice. Powertools' record replays finished requests; but an attempt that died after its append
+ * and before its record was completed (a crash, a timeout) leaves the record to expire, and the retry
+ * then meets the stream it already created: it answers as the first attempt would have, or 422 if the
+ * key placed another order.
+ */
+async function placeKeyedOrder(key: string, body: PlaceOrderBody, metadata: EventMetadata): Promise<APIGatewayProxyResult> {
+  const orderId = uuidv5(key, ORDER_ID_NAMESPACE);
+  try {
+    return await placeOrder(body, metadata, false, orderId);
+  } catch (error) {
+    if (!isConcurrencyError(error)) throw error;
+    const { events } = await orderEventStore.read(orderId, { toVersion: 1 });
+    const placed = events[0];
+    const data = placed?.data as { customerId?: string; items?: unknown } | undefined;
+    if (placed?.metadata.idempotencyKey === key && data?.customerId === body.customerId && isDeepStrictEqual(data.items, body.items)) return placedResponse(orderId, 1);
+    throw new HttpError(422, ...KEY_REUSED);
+  }
 }
 
 /** The same key and body replay the first response; the same key with another body is refused. */
-const placeOrderOnce = makeIdempotent(
-  (input: { key: string; body: PlaceOrderBody; metadata: EventMetadata }) => placeOrder(input.body, input.metadata),
-  { persistenceStore, config: idempotencyConfig },
-);
+const placeOrderOnce = makeIdempotent((input: { key: string; body: PlaceOrderBody; metadata: EventMetadata }) => placeKeyedOrder(input.key, input.body, input.metadata), {
+  persistenceStore,
+  config: idempotencyConfig,
+});
 
 async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'ShipOrder'): Promise<APIGatewayProxyResult> {
   const orderId = idSchema.safeParse(event.pathParameters?.orderId);

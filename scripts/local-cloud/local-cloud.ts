@@ -21,7 +21,7 @@ import { provisionerFor, type ResourceKind } from './resources/catalog.ts';
 import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
-import { startOutageProxy } from './services/outage-proxy.ts';
+import { startServiceProxy } from './services/service-proxy.ts';
 import type { StreamReply } from './lambda/protocol.ts';
 import { LocalLambdaApi } from './services/lambda-api.ts';
 import { LocalMetrics } from './services/metrics.ts';
@@ -65,6 +65,11 @@ export interface LocalCloudOptions {
   readonly apiKeyValue?: string;
   /** The REST API served on bare paths, by logical id or name. @default the first one */
   readonly defaultApi?: string;
+  /**
+   * Put a counting proxy in front of DynamoDB Local, so `LocalCloud.dynamodbRequests` tells which requests
+   * the system makes (the bench's requests per order). It costs every request a hop. @default false
+   */
+  readonly countDynamoDbRequests?: boolean;
   /** Receives every log line (functions, pollers, scheduler). @default stdout, prefixed */
   readonly onLog?: (source: string, line: string) => void;
 }
@@ -136,6 +141,11 @@ export interface LocalCloud {
   reload(): Promise<ReloadSummary>;
   /** Takes a service down (every call answers 503) or brings it back, for fault tests. Only SNS so far. */
   setServiceDown(service: 'sns', down: boolean): void;
+  /**
+   * With `countDynamoDbRequests`: DynamoDB requests since start (or since cleared), by operation and
+   * table (`PutItem orders-events`), stream reads as `streams:GetRecords`. Otherwise empty.
+   */
+  readonly dynamodbRequests: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -247,8 +257,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const servicesMs = performance.now() - servicesStarted;
 
     const provisionStarted = performance.now();
-    const snsProxy = await startOutageProxy(snsSqs.endpoint, 'SNS');
+    const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS' });
     cleanups.push(() => snsProxy.stop());
+    const dynamodbProxy = options.countDynamoDbRequests ? await startServiceProxy(dynamo.endpoint, { service: 'DynamoDB', countRequests: true }) : undefined;
+    if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start();
     cleanups.push(() => parameterStore.stop());
@@ -259,7 +271,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => lambdaApi.stop());
     await metrics.start();
     cleanups.push(() => metrics.stop());
-    const endpoints: ServiceEndpoints = { dynamodb: dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint, cloudwatch: metrics.endpoint };
+    const endpoints: ServiceEndpoints = { dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint, cloudwatch: metrics.endpoint };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -371,6 +383,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return next;
       },
       setServiceDown: (_service, down) => snsProxy.setDown(down),
+      dynamodbRequests: dynamodbProxy?.requests ?? new Map(),
       stop: () => (stopping ??= reloading.then(stopAll)),
     };
   } catch (error) {

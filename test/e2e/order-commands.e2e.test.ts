@@ -210,8 +210,8 @@ describe('read models against the event store (npm run check-consistency)', () =
     await client.send(new DeleteCommand({ TableName: auditTable, Key: { orderId, version: 1 } }));
     const { inconsistencies } = await check();
     expect(inconsistencies).toEqual([
-      { orderId, readModel: 'OrdersView', problem: 'differs from the events in status, totalCents' },
-      { orderId, readModel: 'AuditLog', problem: 'holds versions [] for events 1 to 1' },
+      { key: orderId, readModel: 'OrdersView', problem: 'differs from the events in status, totalCents' },
+      { key: orderId, readModel: 'AuditLog', problem: 'holds versions [] for events 1 to 1' },
     ]);
   });
 });

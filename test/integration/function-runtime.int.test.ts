@@ -81,6 +81,21 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
     expect(await fn.invoke({})).toMatchObject({ ok: true, payload: 'alive', coldStart: true });
   });
 
+  it('crashes the next invocation mid-way when told to (fault injection): its work stops where it was, the next runs afresh', async () => {
+    const fn = makeFunction(
+      'crashes',
+      `export const handler = async (event) => { for (let i = 1; i <= 10; i++) { await new Promise((r) => setTimeout(r, 40)); console.log('step ' + i + ' of ' + event.run); } return 'finished ' + event.run; };`,
+    );
+    const crashed = fn.crashNextInvocation(100);
+    const [first, second] = await Promise.all([fn.invoke({ run: 'a' }), crashed]);
+    expect(first).toMatchObject({ ok: false, kind: 'Crashed', error: { errorType: 'Runtime.ExitError' } });
+    expect(second).toBe(first);
+    const steps = logs.filter((line) => line.startsWith('crashes: step') && line.endsWith('of a'));
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.length).toBeLessThan(10);
+    expect(await fn.invoke({ run: 'b' })).toMatchObject({ ok: true, payload: 'finished b', coldStart: true });
+  });
+
   it('times out at the function timeout, discards that sandbox, and recovers', async () => {
     const fn = makeFunction('hangs', `export const handler = async (event) => { if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return 'done'; };`, { timeoutSeconds: 1 });
     const started = Date.now();

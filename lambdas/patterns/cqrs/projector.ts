@@ -47,8 +47,10 @@ export async function projectStream<Row extends ViewRow>(options: ProjectorOptio
   const { client, viewTable, store, projection } = options;
   const sorted = [...events].sort((a, b) => a.version - b.version);
   for (let attempt = 1; ; attempt++) {
-    const { Item } = await client.send(new GetCommand({ TableName: viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }));
-    const before = Item as Row | undefined;
+    // A batch that starts a stream has no row to read: write on the condition that none exists, and read
+    // only if one does (a redelivery). Most orders are projected with one request instead of two.
+    const startsStream = attempt === 1 && sorted[0]?.version === 1;
+    const before = startsStream ? undefined : ((await client.send(new GetCommand({ TableName: viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }))).Item as Row | undefined);
     let row = before;
     let applied = 0;
     let skipped = 0;

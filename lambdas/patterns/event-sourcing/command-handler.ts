@@ -41,7 +41,8 @@ export interface CommandResult<State> {
 
 /**
  * Load, decide, append: the command side of event sourcing. Two requests on the happy path (one Query
- * that reads the newest snapshot and the events after it, one conditional write). A conflict with another
+ * that reads the newest snapshot and the events after it, one conditional write), one when the stream is
+ * new (expected version 0). A conflict with another
  * writer reloads and decides again, a bounded number of times with jittered backoff, unless the caller
  * pinned the version it decided on.
  */
@@ -54,7 +55,9 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
   options: HandleCommandOptions = {},
 ): Promise<CommandResult<State>> {
   const attempt = async (): Promise<CommandResult<State>> => {
-    const loaded = await store.load<State, Event>(streamId, decider);
+    // A stream that must not exist yet has nothing to load: decide on the initial state, and let the
+    // conditional append find out if it does exist (one request instead of two).
+    const loaded = options.expectedVersion === 0 ? { version: 0, state: decider.initialState } : await store.load<State, Event>(streamId, decider);
     if (options.expectedVersion !== undefined && loaded.version !== options.expectedVersion) {
       throw new ConcurrencyError(streamId, options.expectedVersion, loaded.version);
     }

@@ -77,8 +77,10 @@ export async function applyInOrder<Context>(
 ): Promise<ConsumeResult> {
   const { client, checkpointTable, subscriber } = options;
   const key = { subscriber, streamId: event.streamId };
-  const { Item } = await client.send(new GetCommand({ TableName: checkpointTable, Key: key, ConsistentRead: true }));
-  const checkpoint = Item as Checkpoint<Context> | undefined;
+  // Nothing comes before a stream's first event: write its checkpoint on the condition that none exists,
+  // and read only if one does (a redelivery, judged on the next attempt).
+  const first = attempt === 1 && event.version === 1;
+  const checkpoint = first ? undefined : ((await client.send(new GetCommand({ TableName: checkpointTable, Key: key, ConsistentRead: true }))).Item as Checkpoint<Context> | undefined);
   const last = checkpoint?.version ?? 0;
   if (event.version <= last) return 'duplicate';
   if (options.ordering === 'contiguous' && event.version !== last + 1) throw new OutOfOrderError(event.streamId, last + 1, event.version);

@@ -73,6 +73,8 @@ export class FunctionRuntime {
   private readonly waiters: Array<() => void> = [];
   private nextId = 1;
   private closed = false;
+  /** A crash armed by `crashNextInvocation`, taken by the next invocation to start. */
+  private armedCrash?: { afterMs: number; outcome: (outcome: InvokeOutcome) => void };
   private readonly concurrency: number;
   private readonly onLog: (functionName: string, line: string) => void;
 
@@ -110,66 +112,86 @@ export class FunctionRuntime {
   }
 
   /**
+   * Fault injection: the next invocation's sandbox is terminated `afterMs` into it (mid-batch, for a
+   * batch that takes longer), with no chance to finish or answer. Resolves with that invocation's outcome:
+   * `Crashed` if the crash came first.
+   */
+  crashNextInvocation(afterMs: number): Promise<InvokeOutcome> {
+    return new Promise((outcome) => (this.armedCrash = { afterMs, outcome }));
+  }
+
+  /**
    * Runs one invocation. A response-streaming handler's writes reach `onStream` as they happen (its head,
    * chunks, end); the outcome comes when the invocation finishes, which may be after the stream ended.
    */
   async invoke(event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> {
     if (this.closed) throw new Error(`Function ${this.name} is shut down`);
     const sandbox = await this.acquire();
+    const crash = this.armedCrash;
+    this.armedCrash = undefined;
+    try {
+      const outcome = await this.runOn(sandbox, event, onStream, crash?.afterMs);
+      crash?.outcome(outcome);
+      return outcome;
+    } finally {
+      await this.release(sandbox);
+    }
+  }
+
+  private async runOn(sandbox: Sandbox, event: unknown, onStream: ((reply: StreamReply) => void) | undefined, crashAfterMs: number | undefined): Promise<InvokeOutcome> {
     const started = performance.now();
     const coldStart = this.coldSandboxes.delete(sandbox);
     const def = this.definition;
     const timeoutMs = def.timeoutSeconds * 1000;
+    let initMs: number;
     try {
-      let initMs: number;
-      try {
-        initMs = await sandbox.ready;
-      } catch (error) {
-        sandbox.dead = true;
-        return this.failed(error as SerializedError, 'InitError', started, coldStart);
-      }
-      if (coldStart) {
-        this.stats.coldStarts++;
-        this.stats.initDurationsMs.push(initMs);
-        this.onLog(this.name, `INIT cold start, Init Duration: ${initMs.toFixed(2)} ms`);
-      }
-      const id = this.nextId++;
-      const request: WorkerRequest = {
-        id,
-        event,
-        deadlineMs: Date.now() + timeoutMs,
-        context: this.contextFields(),
-      };
-      const reply = await new Promise<WorkerReply | { type: 'crash'; error: SerializedError } | { type: 'timeout' }>((resolve) => {
-        const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
-        sandbox.pending = {
-          id,
-          onStream,
-          resolve: (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          },
-        };
-        sandbox.worker.postMessage(request);
-      });
-      sandbox.pending = undefined;
-      this.stats.invocations++;
-      if (reply.type === 'result') return { ok: true, payload: reply.payload, durationMs: performance.now() - started, coldStart };
-      if (reply.type === 'timeout') {
-        // Lambda discards a sandbox whose invocation timed out; so do we.
-        sandbox.dead = true;
-        const seconds = def.timeoutSeconds.toFixed(2);
-        return this.failed({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, trace: [] }, 'Timeout', started, coldStart);
-      }
-      if (reply.type === 'crash') {
-        sandbox.dead = true;
-        return this.failed(reply.error, 'Crashed', started, coldStart);
-      }
-      if (reply.type === 'error') return this.failed(reply.error, 'Unhandled', started, coldStart);
-      throw new Error(`Unexpected worker reply ${reply.type}`);
-    } finally {
-      await this.release(sandbox);
+      initMs = await sandbox.ready;
+    } catch (error) {
+      sandbox.dead = true;
+      return this.failed(error as SerializedError, 'InitError', started, coldStart);
     }
+    if (coldStart) {
+      this.stats.coldStarts++;
+      this.stats.initDurationsMs.push(initMs);
+      this.onLog(this.name, `INIT cold start, Init Duration: ${initMs.toFixed(2)} ms`);
+    }
+    // The sandbox dies under the invocation, as a runtime crash or an out-of-memory kill would do it.
+    const crashTimer = crashAfterMs === undefined ? undefined : setTimeout(() => void sandbox.worker.terminate(), crashAfterMs);
+    const id = this.nextId++;
+    const request: WorkerRequest = {
+      id,
+      event,
+      deadlineMs: Date.now() + timeoutMs,
+      context: this.contextFields(),
+    };
+    const reply = await new Promise<WorkerReply | { type: 'crash'; error: SerializedError } | { type: 'timeout' }>((resolve) => {
+      const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
+      sandbox.pending = {
+        id,
+        onStream,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      sandbox.worker.postMessage(request);
+    });
+    clearTimeout(crashTimer);
+    sandbox.pending = undefined;
+    this.stats.invocations++;
+    if (reply.type === 'result') return { ok: true, payload: reply.payload, durationMs: performance.now() - started, coldStart };
+    if (reply.type === 'timeout') {
+      // Lambda discards a sandbox whose invocation timed out; so do we.
+      sandbox.dead = true;
+      const seconds = def.timeoutSeconds.toFixed(2);
+      return this.failed({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, trace: [] }, 'Timeout', started, coldStart);
+    }
+    if (reply.type === 'crash') {
+      sandbox.dead = true;
+      return this.failed(reply.error, 'Crashed', started, coldStart);
+    }
+    if (reply.type === 'error') return this.failed(reply.error, 'Unhandled', started, coldStart);
+    throw new Error(`Unexpected worker reply ${reply.type}`);
   }
 
   async close(): Promise<void> {
