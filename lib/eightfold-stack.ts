@@ -102,21 +102,13 @@ export class EightfoldStack extends Stack {
     // grants and warm sandboxes; one function per command would triple the cold starts for no isolation gain.
     const retain = props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const eventStore = new EventStore(this, 'EventStore', { removalPolicy: retain });
-    // Powertools idempotency records (Idempotency-Key on POST /orders), expired by TTL after a day.
-    const idempotency = new Table(this, 'Idempotency', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledge(idempotency, { 'AwsSolutions-DDB3': 'Idempotency records expire after a day; the event store (with point-in-time recovery) holds every accepted command.' });
     const commands = new EightfoldFunction(this, 'CommandsFunction', {
       handler: 'commands',
       serviceName: 'commands',
-      environment: { EVENTS_TABLE: eventStore.table.tableName, IDEMPOTENCY_TABLE: idempotency.tableName, SNAPSHOT_EVERY: '50' },
+      // No idempotency table: a keyed order's id derives from its Idempotency-Key, so the append is the record.
+      environment: { EVENTS_TABLE: eventStore.table.tableName, SNAPSHOT_EVERY: '50' },
     });
     eventStore.grantAppend(commands);
-    idempotency.grantReadWriteData(commands);
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table in cdk.json
     // (`eightfold:routes`) says, route by route, whether Eightfold or legacy answers them.
     const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, stageName: SERVICE_API_STAGE, legacyUrl: props.legacy.url, routes: routingTable(this) });

@@ -16,7 +16,7 @@
  * disagrees and exits 1 if anything does. Read models whose table is not named are not checked.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { domainEventOf, isCustomerFacing, orderUpcasters, shardedViewProjection, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
@@ -99,14 +99,19 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   const projection = shardedViewProjection({ shards: options.shards });
   const inconsistencies: Inconsistency[] = [];
   const found = (readModel: ReadModelName, key: string, problem: string) => inconsistencies.push({ key, readModel, problem });
-  // The smaller read models are read whole, then matched to the store's events and crossed off.
-  const [notifications, counters, legacyRows, charges] = await Promise.all(
-    [options.notificationsTable, options.salesCountersTable, options.legacyOrdersTable, options.chargesTable].map((table) => (table ? scanAll(client, table) : undefined)),
+  // The read models are read whole (a Scan reads a page of rows per request, a Get one row), then matched
+  // to the store's events and crossed off: what is left matches no stored event.
+  const [viewRows, auditEntries, notifications, counters, legacyRows, charges] = await Promise.all(
+    [options.viewTable, options.auditTable, options.notificationsTable, options.salesCountersTable, options.legacyOrdersTable, options.chargesTable].map((table) =>
+      table ? scanAll(client, table) : undefined,
+    ),
   );
-  const approvedCharges = new Map<string, { chargeId: string; amountCents: number }[]>();
-  for (const { orderId, response } of charges ?? []) {
-    if (response?.status === 'APPROVED') approvedCharges.set(orderId, [...(approvedCharges.get(orderId) ?? []), response]);
-  }
+  const unmatchedRows = new Map(viewRows!.map((row) => [String(row[projection.keyAttribute]), row]));
+  const auditByOrder = Map.groupBy(auditEntries! as { orderId: string; version: number; eventId: string }[], (entry) => entry.orderId);
+  const approvedCharges = Map.groupBy(
+    (charges ?? []).filter((charge) => charge.response?.status === 'APPROVED').map((charge) => ({ orderId: String(charge.orderId), ...(charge.response as { chargeId: string; amountCents: number }) })),
+    (charge) => charge.orderId,
+  );
   const unmatchedNotifications = new Map(notifications?.map((n) => [String(n.notificationId), n]));
   const unmatchedLegacy = new Map(legacyRows?.filter((row) => row.source === 'EIGHTFOLD').map((row) => [String(row.order_no), row]));
   const expectedSales = new Map<string, number>();
@@ -125,22 +130,16 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     }
 
     const expected: ViewRow | undefined = history.reduce<OrderViewRow | undefined>((row, event) => projection.apply(row, event), undefined);
-    const { Item: row } = await client.send(new GetCommand({ TableName: options.viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }));
+    const row = unmatchedRows.get(streamId);
+    unmatchedRows.delete(streamId);
     if (!row) found('OrdersView', streamId, 'no row');
     else {
       const fields = differingFields(row, expected);
       if (fields.length) found('OrdersView', streamId, `differs from the events in ${fields.join(', ')}`);
     }
 
-    const audited: { version: number; eventId: string }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({ TableName: options.auditTable, KeyConditionExpression: 'orderId = :id', ExpressionAttributeValues: { ':id': streamId }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      audited.push(...((page.Items ?? []) as { version: number; eventId: string }[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const audited = (auditByOrder.get(streamId) ?? []).sort((a, b) => a.version - b.version);
+    auditByOrder.delete(streamId);
     const expectedEntries = history.map((e) => `${e.version}:${e.eventId}`).join(' ');
     const auditedEntries = audited.map((e) => `${e.version}:${e.eventId}`).join(' ');
     if (auditedEntries !== expectedEntries) found('AuditLog', streamId, `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}`);
@@ -188,6 +187,8 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
 
   for (const orderId of options.expectedOrders ?? []) if (!stored.has(orderId)) found('EventStore', orderId, 'accepted (201) but not stored');
   for (const [notificationId, n] of unmatchedNotifications) found('Notifications', String(n.orderId), `notification ${notificationId} is for no stored customer-facing event`);
+  for (const orderId of unmatchedRows.keys()) found('OrdersView', orderId, 'a row for an order not in the event store');
+  for (const orderId of auditByOrder.keys()) found('AuditLog', orderId, 'entries for an order not in the event store');
   for (const orderId of unmatchedLegacy.keys()) found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
   for (const [orderId, approved] of approvedCharges) found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);
   if (counters) {

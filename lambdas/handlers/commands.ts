@@ -1,13 +1,10 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isDeepStrictEqual } from 'node:util';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
-import { isOrderDomainError, orderDecider, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
+import { v7 as uuidv7 } from 'uuid';
+import { isOrderDomainError, orderDecider, orderIdForKey, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
 import { isOutboundError } from '../patterns/ambassador/index.ts';
 import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
-import { dynamodb, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
 import { correlateRequests, correlationIdOf } from '../shared/correlation.ts';
@@ -17,11 +14,6 @@ import { ambassadorFor } from '../shared/outbound.ts';
 import { observed } from '../shared/observability.ts';
 
 const paymentProvider = ambassadorFor('payment-provider');
-
-const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body', expiresAfterSeconds: 24 * 3600 });
-const persistenceStore = new DynamoDBPersistenceLayer({ tableName: requireEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: dynamodb });
-
-const KEY_REUSED = ['IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body'] as const;
 
 /** Domain and store errors → HTTP, in one table. */
 const DOMAIN_STATUS: Record<OrderErrorCode, number> = {
@@ -44,12 +36,6 @@ function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
   }
   if (isOutboundError(error)) {
     return errorResponse(503, 'PAYMENT_UNAVAILABLE', 'The payment provider did not answer; nothing was charged twice, retry shortly', { retryAfterSeconds: 5 }, { 'Retry-After': '5' });
-  }
-  if (error instanceof IdempotencyValidationError) {
-    return errorResponse(422, ...KEY_REUSED);
-  }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
-    return errorResponse(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, { 'Retry-After': '1' });
   }
   return undefined;
 }
@@ -77,18 +63,15 @@ async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata, dryRun 
 
 const placedResponse = (orderId: string, version: number) => jsonResponse(201, { orderId, version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(version) });
 
-/** Where keyed orders' ids come from: a key names one order, whichever attempt places it. */
-const ORDER_ID_NAMESPACE = '6f1b7c1e-6a43-4c53-9a3e-8f0d8c6e2b11';
-
 /**
- * A keyed placement: the order id is derived from the key, so the append itself is the guard against
- * placing twice. Powertools' record replays finished requests; but an attempt that died after its append
- * and before its record was completed (a crash, a timeout) leaves the record to expire, and the retry
- * then meets the stream it already created: it answers as the first attempt would have, or 422 if the
- * key placed another order.
+ * POST /orders with an Idempotency-Key: the order id is derived from the key, so the conditional append
+ * that places the order is also the idempotency record, written in the same request. However often the
+ * request is sent — concurrently, after a lost answer, after a crash between the append and the answer —
+ * one order is placed; a repeat meets the stream it made and answers as the first did, and a repeat with
+ * another body is refused with 422.
  */
 async function placeKeyedOrder(key: string, body: PlaceOrderBody, metadata: EventMetadata): Promise<APIGatewayProxyResult> {
-  const orderId = uuidv5(key, ORDER_ID_NAMESPACE);
+  const orderId = orderIdForKey(key);
   try {
     return await placeOrder(body, metadata, false, orderId);
   } catch (error) {
@@ -97,15 +80,9 @@ async function placeKeyedOrder(key: string, body: PlaceOrderBody, metadata: Even
     const placed = events[0];
     const data = placed?.data as { customerId?: string; items?: unknown } | undefined;
     if (placed?.metadata.idempotencyKey === key && data?.customerId === body.customerId && isDeepStrictEqual(data.items, body.items)) return placedResponse(orderId, 1);
-    throw new HttpError(422, ...KEY_REUSED);
+    throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
   }
 }
-
-/** The same key and body replay the first response; the same key with another body is refused. */
-const placeOrderOnce = makeIdempotent((input: { key: string; body: PlaceOrderBody; metadata: EventMetadata }) => placeKeyedOrder(input.key, input.body, input.metadata), {
-  persistenceStore,
-  config: idempotencyConfig,
-});
 
 async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'ShipOrder'): Promise<APIGatewayProxyResult> {
   const orderId = idSchema.safeParse(event.pathParameters?.orderId);
@@ -162,7 +139,7 @@ async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> 
   return jsonResponse(200, { orderId: orderId.data, status: 'PAID', version: result.version }, { ETag: etag(result.version) });
 }
 
-async function commands(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+async function commands(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     switch (`${event.httpMethod} ${event.resource}`) {
       case 'POST /orders': {
@@ -170,8 +147,7 @@ async function commands(event: APIGatewayProxyEvent, context: Context): Promise<
         const key = header(event, 'idempotency-key');
         if (key === undefined || isDryRun(event)) return await placeOrder(body, metadataOf(event, body.customerId), isDryRun(event));
         if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
-        idempotencyConfig.registerLambdaContext(context);
-        return await placeOrderOnce({ key, body, metadata: metadataOf(event, body.customerId, key) });
+        return await placeKeyedOrder(key, body, metadataOf(event, body.customerId, key));
       }
       case 'POST /orders/{orderId}/cancel':
         return await transition(event, 'CancelOrder');

@@ -470,7 +470,7 @@ function createPoller(r: LocalResource, resources: LocalResource[], functionsByK
     const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
     if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
     const visibilityTimeoutSeconds = Number(queue.properties.VisibilityTimeout ?? 30);
-    return new SqsPoller(config, { url: queue.physicalId, visibilityTimeoutSeconds, timeScale: ctx.options.timeScale ?? 1 }, ctx.services.sqs, deps);
+    return new SqsPoller(config, { url: queue.physicalId, visibilityTimeoutSeconds, timeScale: ctx.options.timeScale ?? 1, functionTimeoutSeconds: target.config.timeoutSeconds }, ctx.services.sqs, deps);
   }
   if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
     return new DynamoDbStreamPoller(config, ctx.streams, ctx.checkpoints, deps);

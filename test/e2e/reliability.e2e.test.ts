@@ -31,8 +31,9 @@ const accepted = new Set<string>();
 const call = apiCaller(() => cloud.url);
 const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
 
-async function load(orders: number, customerPrefix: string, extra: { concurrency?: number; maxAttempts?: number } = {}): Promise<LoadReport> {
-  const report = await placeOrders({ baseUrl: cloud.url, orders, concurrency: extra.concurrency ?? 16, customerPrefix, maxAttempts: extra.maxAttempts ?? 12 });
+async function load(orders: number, customerPrefix: string, extra: { concurrency?: number; maxAttempts?: number; onProgress?: (answered: number) => void } = {}): Promise<LoadReport> {
+  const baseUrl = cloud.url; // a restart comes back on the same port
+  const report = await placeOrders({ baseUrl, orders, concurrency: extra.concurrency ?? 16, customerPrefix, maxAttempts: extra.maxAttempts ?? 12, onProgress: extra.onProgress });
   for (const order of report.accepted) accepted.add(order.orderId);
   return report;
 }
@@ -65,14 +66,48 @@ async function expectConsistent(): Promise<ConsistencyReport> {
   return report;
 }
 
-beforeAll(async () => {
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: () => undefined });
+/** Its own cloud assembly (the time scale is part of the synthesis; the other files share cdk.out). */
+const outDir = mkdtempSync(join(tmpdir(), 'eightfold-reliability-'));
+
+/**
+ * Six times faster than wall time: a crashed SQS consumer's messages return after 10 s (its timeout), not
+ * the queue's 60.
+ * The payment timeout is pushed beyond the file's run, so the leader's job cancels none of these orders.
+ */
+async function startCloud(options: { persistDir?: string; port?: number } = {}): Promise<LocalCloud> {
+  return startLocalCloud({
+    appDir: PROJECT_DIR,
+    outDir,
+    port: options.port ?? 0,
+    persistDir: options.persistDir,
+    apiKeyValue: API_KEY,
+    timeScale: 6,
+    context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
+    onLog: () => undefined,
+  });
+}
+
+function connect(to: LocalCloud): void {
+  cloud = to;
+  documents?.destroy();
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+}
+
+/** A function's sandboxes, by construct id. */
+const runtimeOf = (constructId: string) => cloud.functions.get(cloud.resource(constructId).physicalId)!;
+
+async function cancel(orderId: string): Promise<void> {
+  expect((await call('POST', `/orders/${orderId}/cancel`)).status).toBe(200);
+}
+
+beforeAll(async () => {
+  connect(await startCloud());
 });
 
 afterAll(async () => {
   documents?.destroy();
   await cloud?.stop();
+  rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('load', () => {
@@ -88,4 +123,88 @@ describe('load', () => {
     const consistent = await expectConsistent();
     expect(consistent.events).toBeGreaterThanOrEqual(LOAD_ORDERS);
   }, 400_000);
+});
+
+describe('faults', () => {
+  it('a worker crash mid-batch (projector, publisher, three subscribers): nothing lost, nothing applied twice', async () => {
+    const victims = ['ReadModel/Projector', 'PubSub/Publisher', 'PubSub/Sales/Consumer', 'PubSub/Notifications/Consumer', 'PubSub/Audit/Consumer'];
+    const crashes = victims.map((id) => runtimeOf(id).crashNextInvocation(15));
+    const report = await load(120, 'crash');
+    expect(report.refused).toEqual([]);
+    // Cancellations too: the sales subscriber takes units back, so a double count would show.
+    await Promise.all(report.accepted.slice(0, 30).map((o) => cancel(o.orderId)));
+    const outcomes = await Promise.all(crashes);
+    expect(outcomes.map((o) => (o.ok ? 'finished first' : o.kind))).toEqual(victims.map(() => 'Crashed'));
+    await expectConsistent();
+  }, 180_000);
+
+  it('an SNS outage: events stored meanwhile are all published once SNS is back', async () => {
+    cloud.setServiceDown('sns', true);
+    try {
+      const report = await load(60, 'sns-outage');
+      expect(report.refused).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      cloud.setServiceDown('sns', false);
+    }
+    await expectConsistent();
+  }, 180_000);
+
+  it('a payment-provider outage: payments fail fast and change nothing; once it is back each order is charged once', async () => {
+    const { accepted: orders } = await load(10, 'payer');
+    expect((await ops('PUT', '/ops/faults/payment-provider', { down: true })).status).toBe(200);
+    try {
+      for (const { orderId } of orders) {
+        const refused = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_visa' });
+        expect(refused.status).toBe(503);
+        expect((await json(refused)).error.code).toBe('PAYMENT_UNAVAILABLE');
+      }
+    } finally {
+      expect((await ops('PUT', '/ops/faults/payment-provider', {})).status).toBe(200);
+    }
+    // Paid as a client would: retried while the breaker still says 503, twice more once paid (replayed, not charged).
+    await Promise.all(
+      orders.map(({ orderId }) =>
+        eventually(async () => expect((await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_visa' })).status).toBe(200), { timeoutMs: 60_000, intervalMs: 500 }),
+      ),
+    );
+    for (const { orderId } of orders.slice(0, 5)) expect((await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_visa' })).status).toBe(409);
+    await expectConsistent();
+  }, 180_000);
+
+  it('a legacy outage: the feed waits and catches up, each revision applied once', async () => {
+    expect((await ops('PUT', '/ops/faults/legacy', { down: true })).status).toBe(200);
+    try {
+      const report = await load(60, 'legacy-outage');
+      expect(report.refused).toEqual([]);
+      await Promise.all(report.accepted.slice(0, 20).map((o) => cancel(o.orderId)));
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    } finally {
+      expect((await ops('PUT', '/ops/faults/legacy', {})).status).toBe(200);
+    }
+    await expectConsistent();
+  }, 180_000);
+
+  it('a restart of the local cloud with --persist mid-traffic: every accepted order is kept, none placed twice', async () => {
+    const persistDir = mkdtempSync(join(tmpdir(), 'eightfold-persist-'));
+    await cloud.stop();
+    accepted.clear(); // a new store: the orders of this test only
+    connect(await startCloud({ persistDir }));
+    const port = cloud.port;
+    try {
+      // The client keeps retrying (same Idempotency-Key) through the restart, as a careful client does.
+      let answered = 0;
+      const traffic = load(200, 'restart', { maxAttempts: 30, onProgress: (count) => (answered = count) });
+      await eventually(() => expect(answered).toBeGreaterThanOrEqual(50), { timeoutMs: 60_000, intervalMs: 20 });
+      await cloud.stop();
+      connect(await startCloud({ persistDir, port }));
+      const report = await traffic;
+      expect(report.refused).toEqual([]);
+      expect(report.accepted).toHaveLength(200);
+      await expectConsistent();
+    } finally {
+      await cloud.stop();
+      rmSync(persistDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

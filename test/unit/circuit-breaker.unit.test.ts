@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DistributedCircuitBreaker,
@@ -215,5 +216,39 @@ describe('when the shared store is unreachable', () => {
     now += 6_000;
     expect(await outcome(b, ok)).toMatch(/^rejected:FORCED_OPEN/);
     expect(b.isolated).toBe(false);
+  });
+});
+
+describe('for any sequence of calls, failures, slow calls and pauses (property-based)', () => {
+  const ALLOWED = new Set(['CLOSED→OPEN', 'OPEN→HALF_OPEN', 'HALF_OPEN→OPEN', 'HALF_OPEN→CLOSED']);
+  const step = fc.record({ outcome: fc.constantFrom('ok', 'fail', 'slow'), pauseMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 2_000, max: 60_000 })) });
+
+  it('never runs a refused call, moves only along the state machine’s edges, and closes once the dependency is healthy', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 120 }), async (steps) => {
+        now = 1_700_000_000_000;
+        store = new MemoryBreakerStore();
+        changes = [];
+        const b = breaker();
+        for (const { outcome: kind, pauseMs } of steps) {
+          now += pauseMs;
+          let ran = false;
+          const call = async () => {
+            ran = true;
+            if (kind === 'slow') now += 1_500;
+            if (kind === 'fail') throw new Error('dependency failed');
+            return 'ok';
+          };
+          const result = await outcome(b, call);
+          expect(ran).toBe(!result.startsWith('rejected'));
+        }
+        for (const change of changes) expect(ALLOWED.has(`${change.from}→${change.to}`), `${change.from}→${change.to}`).toBe(true);
+        // The dependency is healthy from here on: past the longest open period, probes succeed and it closes.
+        now += 40_001;
+        for (let i = 0; i < 5 && (await b.state()).state !== 'CLOSED'; i++) await outcome(b, ok);
+        expect((await b.state()).state).toBe('CLOSED');
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 /** The shard router's spread and movement, with uniform and Zipf-distributed keys. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { counterItem, hash64, HashRing, jumpHash, maxOverMean, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { zipfWeights } from '../helpers/distribution.ts';
@@ -50,6 +51,34 @@ describe('jump consistent hashing', () => {
       expect(jumpHash(hash64(key), 10)).toBe(shard);
     }
     expect(() => jumpHash(1n, 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('the shard router, for any key and shard count (property-based)', () => {
+  const key = fc.string({ unit: 'grapheme', maxLength: 64 });
+  const shards = fc.integer({ min: 1, max: 4096 });
+
+  it('routes every key to one shard in range, the same one every time', () => {
+    fc.assert(fc.property(key, shards, (k, n) => {
+      const shard = shardOf({ shards: n }, k);
+      return Number.isInteger(shard) && shard >= 0 && shard < n && shardOf({ shards: n }, k) === shard;
+    }));
+  });
+
+  it('moves a key on N → N+1 only into the new shard, and on N → N+m only into new shards', () => {
+    fc.assert(fc.property(key, shards, fc.integer({ min: 1, max: 64 }), (k, n, m) => {
+      const before = shardOf({ shards: n }, k);
+      const grown = shardOf({ shards: n + 1 }, k);
+      const after = shardOf({ shards: n + m }, k);
+      return (grown === before || grown === n) && (after === before || after >= n);
+    }));
+  });
+
+  it('puts a key’s write shards on distinct shards, min(S, N) of them', () => {
+    fc.assert(fc.property(key, fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), (k, n, s) => {
+      const placed = new Set(Array.from({ length: s }, (_, w) => counterItem({ shards: n, writeShards: s }, k, w).shard));
+      return placed.size === Math.min(s, n) && [...placed].every((shard) => shard >= 0 && shard < n);
+    }));
   });
 });
 

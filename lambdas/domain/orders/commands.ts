@@ -1,3 +1,4 @@
+import { v5 as uuidv5 } from 'uuid';
 import type { CancellationReason, OrderItem } from './types.ts';
 
 /**
@@ -16,3 +17,9 @@ export type PaymentOutcome =
   | Readonly<{ status: 'DECLINED'; reason: string }>;
 
 export type OrderCommandType = OrderCommand['type'];
+
+/** The UUIDv5 namespace of keyed orders' ids. */
+const KEYED_ORDER_NAMESPACE = '6f1b7c1e-6a43-4c53-9a3e-8f0d8c6e2b11';
+
+/** The id of the order an Idempotency-Key places: the same key names the same order, whichever attempt places it. */
+export const orderIdForKey = (idempotencyKey: string): string => uuidv5(idempotencyKey, KEYED_ORDER_NAMESPACE);

@@ -1,4 +1,4 @@
-export type { OrderCommand, OrderCommandType, PaymentOutcome } from './commands.ts';
+export { orderIdForKey, type OrderCommand, type OrderCommandType, type PaymentOutcome } from './commands.ts';
 export { decide, evolve, fold, initialState, orderDecider } from './decider.ts';
 export { isOrderDomainError, ORDER_ERROR_CODES, OrderDomainError, type OrderErrorCode } from './errors.ts';
 export { CURRENT_SCHEMA_VERSION, type OrderEvent, type OrderEventType } from './events.ts';

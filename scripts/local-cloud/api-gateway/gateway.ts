@@ -11,10 +11,20 @@ const GATEWAY_RESPONSES = {
   INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
   REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long', errorType: 'RequestTooLongException' },
+  BAD_REQUEST_PARAMETERS: { status: 400, message: 'Invalid request path', errorType: 'BadRequestException' },
   INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out', errorType: 'InternalServerErrorException' },
   INTEGRATION_FAILURE: { status: 502, message: 'Internal server error', errorType: 'InternalServerErrorException' },
 } as const;
 type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
+
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** REST API payload limit (10 MB) and Lambda's synchronous payload limit (6 MB). */
 const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
@@ -99,6 +109,8 @@ export class LocalApiGateway {
     if (!api) return this.sendGatewayResponse(res, undefined, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     if (body === 'too-large') return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', requestId);
     const method = (req.method ?? 'GET').toUpperCase();
+    // A path that is not valid percent-encoding ("/customers/%") names no resource: refused, never routed.
+    if (!isDecodable(path)) return this.sendGatewayResponse(res, api, 'BAD_REQUEST_PARAMETERS', requestId);
     const match = matchRoute(api.root, path);
     const apiMethod = match?.node.methods.get(method) ?? match?.node.methods.get('ANY');
     if (!match || !apiMethod) return this.sendGatewayResponse(res, api, 'MISSING_AUTHENTICATION_TOKEN', requestId);

@@ -48,6 +48,8 @@ export interface PolledQueue {
   readonly visibilityTimeoutSeconds: number;
   /** Failed messages reappear this many times sooner than the visibility timeout says. */
   readonly timeScale: number;
+  /** The consumer's timeout: a scaled visibility never ends before an invocation could. */
+  readonly functionTimeoutSeconds: number;
 }
 
 export class SqsPoller extends EventSourcePoller {
@@ -92,6 +94,8 @@ export class SqsPoller extends EventSourcePoller {
           MaxNumberOfMessages: Math.min(10, remaining),
           // Short enough that Ctrl-C is prompt; long enough not to spin.
           WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          // With a time scale, a batch never settled (the cloud stopped under it) also returns scaled.
+          ...(this.queue.timeScale > 1 ? { VisibilityTimeout: this.scaledVisibilitySeconds() } : {}),
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
@@ -126,10 +130,15 @@ export class SqsPoller extends EventSourcePoller {
     await this.shortenVisibility(passing.filter((record) => failures.has(String(record.messageId))));
   }
 
+  private scaledVisibilitySeconds(): number {
+    const scaled = Math.round(this.queue.visibilityTimeoutSeconds / this.queue.timeScale);
+    return Math.max(scaled, Math.ceil(this.config.maximumBatchingWindowMs / 1000) + this.queue.functionTimeoutSeconds + 1);
+  }
+
   /** With a time scale, failed messages come back after the scaled visibility timeout instead. */
   private async shortenVisibility(records: Record<string, unknown>[]): Promise<void> {
     if (this.queue.timeScale <= 1 || records.length === 0) return;
-    const seconds = Math.max(0, Math.round(this.queue.visibilityTimeoutSeconds / this.queue.timeScale));
+    const seconds = this.scaledVisibilitySeconds();
     for (let i = 0; i < records.length; i += 10) {
       const chunk = records.slice(i, i + 10);
       await this.sqs.send(
