@@ -25,6 +25,7 @@ import { circuitBreakerFigures } from './circuit-breaker.ts';
 import { leaderElectionFigures } from './leader-election.ts';
 import { shardingFigures } from './sharding.ts';
 import { stranglerFigures } from './strangler.ts';
+import { loadFigures } from './load.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -193,6 +194,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'leader-election': leaderElectionFigures,
   sharding: shardingFigures,
   strangler: stranglerFigures,
+  load: loadFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
+import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
@@ -171,5 +172,12 @@ describe('operators’ API', () => {
     expect((await ops('PUT', '/ops/faults/payment-provider', { errorRate: 2 })).status).toBe(400);
     const orderId = await placeOrder();
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+  });
+});
+
+describe('after every fault above (provider down, slow, failing; breaker forced)', () => {
+  it('leaves each paid order charged once and every read model agreeing with the event store (npm run check-consistency)', async () => {
+    const report = await expectConsistent(cloud, documents);
+    expect(report.orders).toBeGreaterThan(5);
   });
 });

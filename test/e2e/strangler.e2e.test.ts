@@ -2,11 +2,14 @@
  * Strangler Fig through the local cloud: Eightfold's API in front, the legacy stand-in (its own stack and
  * API) behind it for everything Eightfold does not serve, and legacy's faults kept off Eightfold's routes.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
+import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
@@ -183,5 +186,17 @@ describe('one correlation id from the request to every effect', () => {
     expect(response.status).toBe(404);
     const id = response.headers.get('x-correlation-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('after the outages and hangs above', () => {
+  it('leaves legacy fed every revision once and every read model agreeing with the event store (npm run check-consistency)', async () => {
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+    try {
+      const report = await expectConsistent(cloud, documents);
+      expect(report.orders).toBeGreaterThan(5);
+    } finally {
+      documents.destroy();
+    }
   });
 });

@@ -80,7 +80,7 @@ describe('stage throttling', () => {
         resource('Prod', 'AWS::ApiGateway::Stage', {
           RestApiId: 'api',
           StageName: 'prod',
-          MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 3 }],
+          MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 3 }],
         }),
       ],
       () => 'key',
@@ -95,7 +95,8 @@ describe('stage throttling', () => {
       const throttled = await fetch(url);
       expect(throttled.status).toBe(429);
       expect(await throttled.json()).toEqual({ message: 'Too Many Requests' });
-      await new Promise((resolve) => setTimeout(resolve, 120)); // 20 per second: two tokens back
+      // Two per second: a token back after 500 ms (a slow rate, so a busy machine cannot refill the bucket early).
+      await new Promise((resolve) => setTimeout(resolve, 600));
       expect((await fetch(url)).status).toBe(200);
     } finally {
       server.close();

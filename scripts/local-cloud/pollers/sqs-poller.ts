@@ -95,7 +95,7 @@ export class SqsPoller extends EventSourcePoller {
           // Short enough that Ctrl-C is prompt; long enough not to spin.
           WaitTimeSeconds: batch.length === 0 ? 1 : 0,
           // With a time scale, a batch never settled (the cloud stopped under it) also returns scaled.
-          ...(this.queue.timeScale > 1 ? { VisibilityTimeout: this.scaledVisibilitySeconds() } : {}),
+          ...(this.queue.timeScale > 1 ? { VisibilityTimeout: this.inFlightVisibilitySeconds() } : {}),
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
@@ -131,8 +131,12 @@ export class SqsPoller extends EventSourcePoller {
   }
 
   private scaledVisibilitySeconds(): number {
-    const scaled = Math.round(this.queue.visibilityTimeoutSeconds / this.queue.timeScale);
-    return Math.max(scaled, Math.ceil(this.config.maximumBatchingWindowMs / 1000) + this.queue.functionTimeoutSeconds + 1);
+    return Math.round(this.queue.visibilityTimeoutSeconds / this.queue.timeScale);
+  }
+
+  /** Visibility while a batch is collected and invoked: scaled, but never ending before the invocation could. */
+  private inFlightVisibilitySeconds(): number {
+    return Math.max(this.scaledVisibilitySeconds(), Math.ceil(this.config.maximumBatchingWindowMs / 1000) + this.queue.functionTimeoutSeconds + 1);
   }
 
   /** With a time scale, failed messages come back after the scaled visibility timeout instead. */

@@ -1,0 +1,131 @@
+/**
+ * The load test's figures (the reliability suite's, at bench scale): orders through the API at concurrency
+ * 32 on the local cloud, beside the event store's own append rate on a bare DynamoDB Local (the ceiling of
+ * the write path) and one order at a time on an idle system; then DynamoDB requests per accepted order end
+ * to end (command, projections, subscribers, legacy's feed), counted by a proxy in front of DynamoDB Local.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
+import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
+import { checkConsistency } from '../scripts/check-consistency.ts';
+import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
+import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { placeOrders } from '../scripts/load-test.ts';
+import { createTable } from '../test/helpers/tables.ts';
+import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
+
+const ORDERS = Number(process.env.BENCH_LOAD_ORDERS ?? 2000);
+const CONCURRENCY = 32;
+
+/** Waits until every read model agrees with the event store; the time it took. */
+async function settle(cloud: LocalCloud, documents: DynamoDBDocumentClient, expectedOrders: string[]): Promise<number> {
+  const started = performance.now();
+  const tables = {
+    eventsTable: cloud.resource('EventStore/Events').physicalId,
+    viewTable: cloud.resource('ReadModel/OrdersView').physicalId,
+    auditTable: cloud.resource('AuditLog').physicalId,
+    notificationsTable: cloud.resource('Notifications').physicalId,
+    salesCountersTable: cloud.resource('Sharding/SalesCounters').physicalId,
+    legacyOrdersTable: cloud.resource('Orders', 'EightfoldLegacy-dev').physicalId,
+  };
+  for (;;) {
+    const report = await checkConsistency({ client: documents, ...tables, shards: 16, expectedOrders });
+    if (report.inconsistencies.length === 0) return performance.now() - started;
+    if (performance.now() - started > 300_000) throw new Error(`load: still ${report.inconsistencies.length} inconsistencies after 5 min`);
+    await sleep(500);
+  }
+}
+
+async function withCloud<T>(options: { countDynamoDbRequests?: boolean }, run: (cloud: LocalCloud, documents: DynamoDBDocumentClient) => Promise<T>): Promise<T> {
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined, ...options });
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+  try {
+    return await run(cloud, documents);
+  } finally {
+    documents.destroy();
+    await cloud.stop();
+  }
+}
+
+/** Appends/s of the event store alone at the same concurrency, on a bare DynamoDB Local. */
+async function bareAppendRate(): Promise<number> {
+  const dynamo = await startDynamoDbLocal();
+  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  try {
+    await createTable(raw, 'bench-load-events', [
+      { name: 'streamId', type: 'S' },
+      { name: 'position', type: 'N' },
+    ]);
+    const store = new EventStore({ client: DynamoDBDocumentClient.from(raw), tableName: 'bench-load-events', upcasters: orderUpcasters });
+    const event = (orderId: string) => ({ type: 'OrderPlaced', data: { orderId, customerId: 'bench', items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }], totalCents: 999, placedAt: new Date().toISOString() } });
+    let next = 0;
+    const appendAll = async (prefix: string, count: number) => {
+      next = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (next < count) {
+          const id = `${prefix}-${next++}`;
+          await store.append(id, 0, [event(id)], { correlationId: 'bench', actor: 'bench' });
+        }
+      }));
+      return count / ((performance.now() - started) / 1000);
+    };
+    await appendAll('warm', 500);
+    return await appendAll('load', ORDERS);
+  } finally {
+    raw.destroy();
+    await dynamo.stop();
+  }
+}
+
+export async function loadFigures(rows: Row[]): Promise<void> {
+  const ceiling = await bareAppendRate();
+  await withCloud({}, async (cloud, documents) => {
+    await placeOrders({ baseUrl: cloud.url, orders: 50, concurrency: 4, customerPrefix: 'warm' });
+    const alone = await placeOrders({ baseUrl: cloud.url, orders: 200, concurrency: 1, customerPrefix: 'alone' });
+    await sleep(3_000);
+    const load = await placeOrders({ baseUrl: cloud.url, orders: ORDERS, concurrency: CONCURRENCY, customerPrefix: 'load' });
+    if (load.refused.length) throw new Error(`load: ${load.refused.length} orders refused, e.g. ${JSON.stringify(load.refused[0])}`);
+    const settledMs = await settle(cloud, documents, load.accepted.map((o) => o.orderId));
+    const endToEnd = ORDERS / ((load.durationMs + settledMs) / 1000);
+    log(`load: ${ORDERS} orders at ${CONCURRENCY}: ${load.ordersPerSecond.toFixed(1)}/s accepted, ${endToEnd.toFixed(1)}/s settled; p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}; alone p50 ${ms(alone.p50Ms)}; bare appends ${ceiling.toFixed(0)}/s`);
+    rows.push(
+      { figure: `orders/s accepted through the API, ${ORDERS} at concurrency ${CONCURRENCY} (local cloud, the whole pipeline running)`, value: `${load.ordersPerSecond.toFixed(1)}/s`, baseline: `event store appends alone, bare DynamoDB Local, same concurrency: ${ceiling.toFixed(0)}/s`, ratio: ratio(load.ordersPerSecond, ceiling) },
+      { figure: `orders/s settled end to end (accepted, and every read model consistent)`, value: `${endToEnd.toFixed(1)}/s`, baseline: `accepted: ${load.ordersPerSecond.toFixed(1)}/s`, ratio: ratio(endToEnd, load.ordersPerSecond) },
+      { figure: `POST /orders p50 under that load`, value: ms(load.p50Ms), baseline: `one order at a time: ${ms(alone.p50Ms)}`, ratio: ratio(load.p50Ms, alone.p50Ms) },
+      { figure: `POST /orders p99 under that load`, value: ms(load.p99Ms), baseline: `one order at a time: ${ms(percentile(alone.latenciesMs, 99))}`, ratio: ratio(load.p99Ms, percentile(alone.latenciesMs, 99)) },
+    );
+  });
+
+  // Requests per order, through a counting proxy (which slows every request: not for the rates above).
+  await withCloud({ countDynamoDbRequests: true }, async (cloud, documents) => {
+    await placeOrders({ baseUrl: cloud.url, orders: 50, concurrency: 4, customerPrefix: 'warm' });
+    await settle(cloud, documents, []);
+    const counted = Math.min(ORDERS, 500);
+    cloud.dynamodbRequests.clear();
+    const load = await placeOrders({ baseUrl: cloud.url, orders: counted, concurrency: CONCURRENCY, customerPrefix: 'counted' });
+    // Settle by polling, then count: the checker's own Scans are left out below.
+    await settle(cloud, documents, load.accepted.map((o) => o.orderId));
+    const tableNames = new Map(cloud.resources.filter((r) => r.type === 'AWS::DynamoDB::Table').map((r) => [r.physicalId, r.constructPath?.split('/').slice(1, -1).join('/') ?? r.logicalId]));
+    const byRequest = [...cloud.dynamodbRequests]
+      .filter(([key]) => !key.startsWith('streams:') && !key.startsWith('Scan '))
+      .map(([key, count]) => {
+        const [operation, tables = ''] = key.split(' ');
+        return [`${operation} ${tables.split('+').map((t) => tableNames.get(t) ?? t).join('+')}`, count] as const;
+      })
+      .sort((a, b) => b[1] - a[1]);
+    const perOrder = (predicate: (key: string) => boolean) => byRequest.filter(([key]) => predicate(key)).reduce((sum, [, count]) => sum + count, 0) / counted;
+    const total = perOrder(() => true);
+    const stand_ins = perOrder((key) => /Orders$|Faults$|Charges$/.test(key));
+    const command = perOrder((key) => key.endsWith('EventStore/Events'));
+    log(`requests per order: ${total.toFixed(2)} (stand-ins ${stand_ins.toFixed(2)}): ${byRequest.map(([k, c]) => `${k} ${(c / counted).toFixed(2)}`).join('; ')}`);
+    rows.push({
+      figure: `DynamoDB requests per accepted order, end to end (command, view, audit, notification, sales, breaker; stand-ins' ${stand_ins.toFixed(2)} and stream reads left out)`,
+      value: (total - stand_ins).toFixed(2),
+      baseline: `the command alone: ${command.toFixed(2)}`,
+      ratio: ratio(total - stand_ins, command),
+    });
+  });
+}
