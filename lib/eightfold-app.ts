@@ -14,11 +14,12 @@ export interface EightfoldApp {
 }
 
 /**
- * Every stack of a stage (`-c eightfold:stage=dev|prod`, default dev), checked by cdk-nag's AWS Solutions
- * pack: what `cdk synth` and `cdk deploy` build, and what the infra tests synthesize.
+ * Every stack of a stage (`-c stage=dev|prod`, or `-c eightfold:stage=…`; default dev), checked by
+ * cdk-nag's AWS Solutions pack: what `cdk synth` and `cdk deploy` build, and what the infra tests synthesize.
  */
 export function defineEightfold(app: App): EightfoldApp {
-  const stage = String(app.node.tryGetContext('eightfold:stage') ?? 'dev');
+  const stage = String(app.node.tryGetContext('stage') ?? app.node.tryGetContext('eightfold:stage') ?? 'dev');
+  if (stage !== 'dev' && stage !== 'prod') throw new Error(`Unknown stage "${stage}": -c stage=dev or -c stage=prod`);
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 

@@ -40,6 +40,11 @@ describe('cdk-nag (AWS Solutions pack)', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([`Eightfold-${stage}`, `EightfoldLegacy-${stage}`, `EightfoldPaymentProvider-${stage}`]);
   });
 
+  it('takes the stage as -c stage=… as well, and refuses a stage it does not know', () => {
+    expect(defineApp({ stage: 'prod' }).defined.eightfold.stackName).toBe('Eightfold-prod');
+    expect(() => defineApp({ stage: 'production' })).toThrow('Unknown stage "production"');
+  });
+
   it('passes with shadowed and weighted routes, whose router and shadow functions invoke others', () => {
     const routes = { ...(CONTEXT['eightfold:routes'] as object), 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26' }, 'POST /orders': { mode: 'weighted', percent: 10, since: '2026-11-26' } };
     const { app, defined } = defineApp({ 'eightfold:routes': routes });
