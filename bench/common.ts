@@ -21,10 +21,7 @@ export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
 export const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+export { percentile } from '../scripts/load-test.ts';
 
 export function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);

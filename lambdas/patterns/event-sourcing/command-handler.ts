@@ -42,9 +42,8 @@ export interface CommandResult<State> {
 /**
  * Load, decide, append: the command side of event sourcing. Two requests on the happy path (one Query
  * that reads the newest snapshot and the events after it, one conditional write), one when the stream is
- * new (expected version 0). A conflict with another
- * writer reloads and decides again, a bounded number of times with jittered backoff, unless the caller
- * pinned the version it decided on.
+ * new (expected version 0). A conflict with another writer reloads and decides again, a bounded number of
+ * times with jittered backoff, unless the caller pinned the version it decided on.
  */
 export async function handleCommand<Command, Event extends NewEvent, State>(
   store: EventStore,
