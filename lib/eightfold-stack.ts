@@ -278,6 +278,7 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'BreakerTransitionsTopicArn', { value: breakers.transitions.topicArn, description: 'Every circuit-breaker transition (subscribe to be told)' });
     new CfnOutput(this, 'LeasesTableName', { value: leaderElection.table.tableName, description: 'Leases, leadership changes and fences (GET /ops/leader)' });
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
+    new CfnOutput(this, 'NotificationsTableName', { value: notificationsTable.tableName, description: 'What the notifications subscriber delivered (npm run check-consistency)' });
     new CfnOutput(this, 'SalesCountersTableName', { value: sharding.counters.tableName, description: 'Write-sharded sales counters (GET /ops/shards, npm run reshard)' });
     new CfnOutput(this, 'ShardMapsTableName', { value: sharding.shardMaps.tableName, description: 'The versioned shard maps (npm run reshard)' });
     for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync })) {

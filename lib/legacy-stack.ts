@@ -47,6 +47,7 @@ export class LegacyStack extends Stack {
     api.root.addMethod('ANY', integration);
     api.root.addProxy({ defaultIntegration: integration, anyMethod: true });
     this.url = api.url;
+    new CfnOutput(this, 'LegacyOrdersTableName', { value: orders.tableName, description: 'Legacy’s orders, Eightfold’s among them through the feed (npm run check-consistency -- --legacy-orders-table)' });
     new CfnOutput(this, 'LegacyUrl', { value: api.url, description: 'Base URL of the legacy stand-in (Eightfold routes what it does not serve here)' });
   }
 }

@@ -24,7 +24,9 @@ export interface DynamoDbLocalOptions {
 /**
  * A short-lived, small JVM: C1 compiles only (C2's optimizing compiler spent a third of a core for the
  * first minutes, longer than most runs live) and the serial collector (no GC threads racing the workers
- * for 2 cores). Measured on the load test: 9–12 orders/s before, 14–15 after.
+ * for 2 cores). Measured on 300 orders through the whole local cloud: 9–12 orders/s before, 14–15 after.
+ * The price: DynamoDB Local alone, given both cores, serves fewer requests (the bench's sequential
+ * appends fell from 329 to 227/s); a local cloud never has both cores to give it.
  */
 const JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 
