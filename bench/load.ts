@@ -13,6 +13,7 @@ import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-cloud.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { placeOrders } from '../scripts/load-test.ts';
+import { consistencyTables } from '../test/helpers/consistency.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
 
@@ -22,14 +23,7 @@ const CONCURRENCY = 32;
 /** Waits until every read model agrees with the event store; the time it took. */
 async function settle(cloud: LocalCloud, documents: DynamoDBDocumentClient, expectedOrders: string[]): Promise<number> {
   const started = performance.now();
-  const tables = {
-    eventsTable: cloud.resource('EventStore/Events').physicalId,
-    viewTable: cloud.resource('ReadModel/OrdersView').physicalId,
-    auditTable: cloud.resource('AuditLog').physicalId,
-    notificationsTable: cloud.resource('Notifications').physicalId,
-    salesCountersTable: cloud.resource('Sharding/SalesCounters').physicalId,
-    legacyOrdersTable: cloud.resource('Orders', 'EightfoldLegacy-dev').physicalId,
-  };
+  const tables = consistencyTables(cloud);
   for (;;) {
     const report = await checkConsistency({ client: documents, ...tables, shards: 16, expectedOrders });
     if (report.inconsistencies.length === 0) return performance.now() - started;

@@ -86,7 +86,7 @@ function salesOf(history: readonly EventEnvelope[], into: Map<string, number>): 
 
 /** Legacy's row as the feed must have left it: the placement's fields, then each revision's status, in order. */
 function expectedLegacyRow(orderId: string, history: readonly EventEnvelope[]): Record<string, unknown> | undefined {
-  const entries = history.map((envelope) => toLegacyFeedEntry(toOrderEventMessage(envelope), domainEventOf(toOrderEventMessage(envelope))));
+  const entries = history.map(toOrderEventMessage).map((message) => toLegacyFeedEntry(message, domainEventOf(message)));
   const placement = entries[0];
   if (!placement?.order) return undefined;
   const last = entries.at(-1)!;
