@@ -1,7 +1,12 @@
-/** A deployed stack's CloudFormation outputs, by key (the operator scripts' `--stack NAME`). */
-export async function stackOutputs(stackName: string): Promise<Record<string, string | undefined>> {
+import type { CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
+
+/**
+ * A deployed stack's CloudFormation outputs, by key (the operator scripts' `--stack NAME`): on AWS, on
+ * LocalStack, or on the local cloud (`AWS_ENDPOINT_URL_CLOUDFORMATION` from its start-up report).
+ */
+export async function stackOutputs(stackName: string, config: CloudFormationClientConfig = {}): Promise<Record<string, string | undefined>> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const cloudformation = new CloudFormationClient({});
+  const cloudformation = new CloudFormationClient(config);
   try {
     const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     return Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue]));

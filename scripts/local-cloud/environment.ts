@@ -15,6 +15,8 @@ export interface ServiceEndpoints {
   readonly lambda?: string;
   /** CloudWatch metrics (the local cloud's own emulation). */
   readonly cloudwatch?: string;
+  /** CloudFormation's DescribeStacks (the local cloud's own emulation): stack outputs. */
+  readonly cloudformation?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -31,5 +33,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     ...(endpoints.parameters ? { AWS_ENDPOINT_URL_SSM: endpoints.parameters, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.parameters } : {}),
     ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
     ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
+    ...(endpoints.cloudformation ? { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoints.cloudformation } : {}),
   };
 }

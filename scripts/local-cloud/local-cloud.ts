@@ -20,6 +20,7 @@ import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
 import { provisionerFor, type ResourceKind } from './resources/catalog.ts';
 import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
+import { LocalCloudFormation, type LocalStackDescription } from './services/cloudformation.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 import { startServiceProxy } from './services/service-proxy.ts';
 import type { StreamReply } from './lambda/protocol.ts';
@@ -132,6 +133,8 @@ export interface LocalCloud {
   readonly timings: StartupTimings;
   /** The resource with this logical id or construct id (`Orders` for `MyStack/Orders/Resource`), in any stack or the named one. */
   resource(logicalId: string, stackName?: string): LocalResource;
+  /** A stack's outputs by key, resolved as `cdk deploy` would print them (API URLs pointing here). */
+  outputs(stackName: string): Record<string, string>;
   /** Invokes a function by name, ARN, logical id or construct id. */
   invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
   /**
@@ -160,6 +163,8 @@ export interface ReloadSummary {
 /** What one template became on the running services. */
 interface Deployment {
   readonly resources: LocalResource[];
+  /** Each stack with its outputs, as CloudFormation's DescribeStacks tells of them. */
+  readonly stacks: LocalStackDescription[];
   readonly functions: Map<string, FunctionRuntime>;
   readonly functionsByKey: Map<string, FunctionRuntime>;
   readonly pollers: Poller[];
@@ -271,7 +276,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => lambdaApi.stop());
     await metrics.start();
     cleanups.push(() => metrics.stop());
-    const endpoints: ServiceEndpoints = { dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint, snsSqs: snsSqs.endpoint, sns: snsProxy.endpoint, parameters: parameterStore.endpoint, lambda: lambdaApi.endpoint, cloudwatch: metrics.endpoint };
+    const cloudformation = new LocalCloudFormation(region, LOCAL_ACCOUNT_ID);
+    await cloudformation.start();
+    cleanups.push(() => cloudformation.stop());
+    const endpoints: ServiceEndpoints = {
+      dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
+      snsSqs: snsSqs.endpoint,
+      sns: snsProxy.endpoint,
+      parameters: parameterStore.endpoint,
+      lambda: lambdaApi.endpoint,
+      cloudwatch: metrics.endpoint,
+      cloudformation: cloudformation.endpoint,
+    };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
       region,
@@ -303,6 +319,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const context: DeployContext = { apiBaseUrl: url, services, streams, endpoints, options, checkpoints, log, invoke };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
+    cloudformation.setStacks(current.stacks);
     cleanups.push(() => undeploy(current));
     const gateway = new LocalApiGateway({
       model: current.apiModel,
@@ -335,6 +352,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const result = await synthesize(synthOptions);
       const before = new Map([...current!.functions].map(([name, runtime]) => [name, runtime.config]));
       current = await deploy(readAssembly(result.outDir), context, current);
+      cloudformation.setStacks(current.stacks);
       gateway.setModel(current.apiModel, current.defaultApiId);
       const after = current.functions;
       return {
@@ -371,6 +389,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       gateway,
       timings: { synthMs: synth.durationMs, synthCached: synth.cached, servicesMs, provisionMs, totalMs: performance.now() - started },
+      outputs(stackName) {
+        const stack = current!.stacks.find((s) => s.stackName === stackName);
+        if (!stack) throw new Error(`No stack ${stackName}`);
+        return Object.fromEntries(stack.outputs.map((o) => [o.key, o.value]));
+      },
       resource(logicalId, stackName) {
         const found = findResource(current!.resources, logicalId, stackName);
         if (!found) throw new Error(`No resource ${logicalId}${stackName ? ` in ${stackName}` : ''}`);
@@ -406,7 +429,7 @@ async function undeploy(deployment: Deployment | undefined, keepFunctions = fals
  */
 async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Deployment | undefined): Promise<Deployment> {
   const { services, endpoints, options, log } = ctx;
-  const resources = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl);
+  const { resources, stacks: described } = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl);
   await undeploy(previous, true);
 
   // Lambda functions, each in its own pool of worker threads.
@@ -453,7 +476,7 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
     }
     scheduler.add({ name: r.physicalId, arn: String(r.attributes.Arn), expression: p.ScheduleExpression, targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })) });
   }
-  return { resources, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
+  return { resources, stacks: described, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
 }
 
 function createPoller(r: LocalResource, resources: LocalResource[], functionsByKey: Map<string, FunctionRuntime>, ctx: DeployContext): Poller {
@@ -500,7 +523,12 @@ function findResource(resources: LocalResource[], id: string, stackName: string 
 }
 
 /** Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. */
-async function provisionStacks(stacks: StackArtifact[], services: LocalServices, parameterValues: Record<string, string>, apiBaseUrl: string): Promise<LocalResource[]> {
+async function provisionStacks(
+  stacks: StackArtifact[],
+  services: LocalServices,
+  parameterValues: Record<string, string>,
+  apiBaseUrl: string,
+): Promise<{ resources: LocalResource[]; stacks: LocalStackDescription[] }> {
   const unknown = stacks.flatMap((s) =>
     Object.entries(s.template.Resources)
       .filter(([, r]) => !provisionerFor(r.Type))
@@ -510,6 +538,7 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
     throw new Error(`The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "What the local cloud emulates" in the README.`);
   }
   const all: LocalResource[] = [];
+  const described: LocalStackDescription[] = [];
   const exports = new Map<string, unknown>();
   for (const stack of stacks) {
     const template = stack.template;
@@ -559,11 +588,16 @@ async function provisionStacks(stacks: StackArtifact[], services: LocalServices,
       made.set(logicalId, record);
       all.push(record);
     }
-    for (const output of Object.values(template.Outputs ?? {})) {
-      if (output.Export) exports.set(String(resolve(output.Export.Name, ctx)), resolve(output.Value, ctx));
+    const outputs: LocalStackDescription['outputs'][number][] = [];
+    for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+      if (output.Condition && !ctx.condition!(output.Condition)) continue;
+      const value = resolve(output.Value, ctx);
+      outputs.push({ key, value: String(localApiUrls(value, apiBaseUrl)), description: output.Description });
+      if (output.Export) exports.set(String(resolve(output.Export.Name, ctx)), value);
     }
+    described.push({ stackName: stack.stackName, description: template.Description, outputs });
   }
-  return all;
+  return { resources: all, stacks: described };
 }
 
 function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: string, endpoints: ServiceEndpoints): FunctionDefinition {

@@ -24,6 +24,7 @@ export function startupReport(cloud: LocalCloud): string {
         ['DynamoDB + Streams (DynamoDB Local)', cloud.endpoints.dynamodb],
         ['SNS + SQS (fauxqs)', cloud.endpoints.snsSqs],
         ['SSM parameters + Secrets Manager (local)', cloud.endpoints.parameters ?? ''],
+        ['CloudFormation stack outputs (local)', cloud.endpoints.cloudformation ?? ''],
       ],
     ),
   );

@@ -2,8 +2,9 @@
 export interface CfnTemplate {
   readonly Parameters?: Record<string, { Type: string; Default?: unknown }>;
   readonly Conditions?: Record<string, unknown>;
+  readonly Description?: string;
   readonly Resources: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+  readonly Outputs?: Record<string, { Value: unknown; Description?: string; Condition?: string; Export?: { Name: unknown } }>;
 }
 
 export interface CfnResource {

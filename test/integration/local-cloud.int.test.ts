@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR } from '../helpers/paths.ts';
 
@@ -298,5 +299,19 @@ describe('EventBridge schedule → Lambda', () => {
     });
     expect(ticks[0]).toMatchObject({ source: { S: 'aws.events' } });
     expect(new Date(ticks[0]!.time.S).getTime()).not.toBeNaN();
+  });
+});
+
+describe('CloudFormation DescribeStacks', () => {
+  it('tells a stack’s outputs with API URLs pointing at the local gateway, and refuses an unknown stack', async () => {
+    const config = { endpoint: cloud.endpoints.cloudformation, region: cloud.region, credentials: LOCAL_CREDENTIALS };
+    const outputs = await stackOutputs('KitchenSink', config);
+    expect(outputs).toEqual(cloud.outputs('KitchenSink'));
+    const endpoint = outputs.ApiEndpoint4F160690!;
+    expect(endpoint).toBe(`${cloud.url}/restapis/${cloud.resource('Api').physicalId}/test/_user_request_/`);
+    const response = await fetch(`${endpoint}items/none`);
+    expect(response.status).not.toBe(403); // routed to the API's GET /items/{id}, not refused as an unknown path
+    expect(response.headers.get('content-type')).toMatch(/json/);
+    await expect(stackOutputs('NoSuchStack', config)).rejects.toThrow('Stack with id NoSuchStack does not exist');
   });
 });
