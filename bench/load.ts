@@ -14,6 +14,7 @@ import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-c
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { placeOrders } from '../scripts/load-test.ts';
 import { consistencyTables } from '../test/helpers/consistency.ts';
+import { localOutputs } from '../test/helpers/target.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
 
@@ -23,7 +24,7 @@ const CONCURRENCY = 32;
 /** Waits until every read model agrees with the event store; the time it took. */
 async function settle(cloud: LocalCloud, documents: DynamoDBDocumentClient, expectedOrders: string[]): Promise<number> {
   const started = performance.now();
-  const tables = consistencyTables(cloud);
+  const tables = consistencyTables(localOutputs(cloud));
   for (;;) {
     const report = await checkConsistency({ client: documents, ...tables, shards: 16, expectedOrders });
     if (report.inconsistencies.length === 0) return performance.now() - started;

@@ -283,6 +283,7 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'ShardMapsTableName', { value: sharding.shardMaps.tableName, description: 'The versioned shard maps (npm run reshard)' });
     for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
+      new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: subscriber.deadLetterQueue.queueUrl, description: `What the ${name.toLowerCase()} subscriber could not process (its DlqDepthAlarm watches it)` });
     }
   }
 }

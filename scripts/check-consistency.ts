@@ -16,7 +16,7 @@
  * disagrees and exits 1 if anything does. Read models whose table is not named are not checked.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { domainEventOf, isCustomerFacing, orderUpcasters, shardedViewProjection, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
@@ -62,12 +62,16 @@ export interface ConsistencyReport {
   readonly inconsistencies: Inconsistency[];
 }
 
-/** Every item of a table, with consistent reads. */
-async function scanAll(client: DynamoDBDocumentClient, tableName: string): Promise<Record<string, any>[]> {
+/** Every item of a table (or every one `filter` keeps), with consistent reads, page after page. */
+export async function scanAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  filter?: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true, ...filter }));
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -232,7 +236,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       mapsTable: { flag: 'maps-table', env: 'SHARD_MAPS_TABLE', output: 'ShardMapsTableName' },
     },
     {
-      // Checked when named: legacy's table exists only where the stand-in is deployed (its own stack's output).
+      // Checked when found: legacy's and the provider's tables exist only where the stand-ins are deployed.
       notificationsTable: { flag: 'notifications-table', env: 'NOTIFICATIONS_TABLE', output: 'NotificationsTableName' },
       salesCountersTable: { flag: 'sales-counters-table', env: 'SALES_COUNTERS_TABLE', output: 'SalesCountersTableName' },
       legacyOrdersTable: { flag: 'legacy-orders-table', env: 'LEGACY_ORDERS_TABLE', output: 'LegacyOrdersTableName' },

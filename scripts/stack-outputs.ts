@@ -15,6 +15,18 @@ export async function stackOutputs(stackName: string, config: CloudFormationClie
   }
 }
 
+/**
+ * The outputs of `Eightfold-<stage>` and of the stand-ins deployed beside it (`EightfoldLegacy-<stage>`,
+ * `EightfoldPaymentProvider-<stage>`), which hold legacy's and the provider's tables. A stand-in that is not
+ * deployed (`-c legacyUrl=…` points at a real legacy system) adds nothing.
+ */
+async function deploymentOutputs(stackName: string): Promise<Record<string, string | undefined>> {
+  const stage = /^Eightfold-(.+)$/.exec(stackName)?.[1];
+  const standIns = stage ? [`EightfoldLegacy-${stage}`, `EightfoldPaymentProvider-${stage}`] : [];
+  const [own, ...others] = await Promise.all([stackOutputs(stackName), ...standIns.map((name) => stackOutputs(name).catch(() => ({})))]);
+  return Object.assign({}, ...others, own);
+}
+
 /** How an operator script finds one table: its flag, its environment variable, or the stack output naming it. */
 export interface TableSource {
   readonly flag: string;
@@ -23,8 +35,8 @@ export interface TableSource {
 }
 
 /**
- * The tables a script needs, each by flag, environment or `--stack` output; exits 2 naming them if one is
- * missing. `optional` tables are looked up alike and left undefined when not found.
+ * The tables a script needs, each by flag, environment or `--stack` output (the stand-ins' stacks' too);
+ * exits 2 naming them if one is missing. `optional` tables are looked up alike and left undefined when not found.
  */
 export async function resolveTables<Name extends string, Optional extends string = never>(
   flags: Record<string, unknown>,
@@ -32,7 +44,7 @@ export async function resolveTables<Name extends string, Optional extends string
   sources: Record<Name, TableSource>,
   optional?: Record<Optional, TableSource>,
 ): Promise<Record<Name, string> & Partial<Record<Optional, string>>> {
-  const fromStack = stackName ? await stackOutputs(stackName) : {};
+  const fromStack = stackName ? await deploymentOutputs(stackName) : {};
   const lookUp = (source: TableSource) => (flags[source.flag] as string | undefined) ?? process.env[source.env] ?? fromStack[source.output];
   const entries = Object.entries(sources) as [Name, TableSource][];
   const resolved = entries.map(([name, source]) => [name, lookUp(source)] as const);

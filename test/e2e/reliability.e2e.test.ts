@@ -19,6 +19,7 @@ import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/loca
 import { placeOrders, type LoadReport } from '../../scripts/load-test.ts';
 import { apiCaller } from '../helpers/api.ts';
 import { expectConsistent as expectConsistentIn } from '../helpers/consistency.ts';
+import { localOutputs } from '../helpers/target.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
@@ -43,7 +44,7 @@ async function load(orders: number, customerPrefix: string, extra: { concurrency
 
 /** Waits for the read models to settle, then expects the checker to find nothing wrong, nothing lost. */
 async function expectConsistent(): Promise<ConsistencyReport> {
-  const report = await expectConsistentIn(cloud, documents, accepted);
+  const report = await expectConsistentIn(localOutputs(cloud), documents, accepted);
   expect(report.orders).toBeGreaterThanOrEqual(accepted.size);
   return report;
 }

@@ -1,35 +1,33 @@
 /**
- * Strangler Fig through the local cloud: Eightfold's API in front, the legacy stand-in (its own stack and
- * API) behind it for everything Eightfold does not serve, and legacy's faults kept off Eightfold's routes.
+ * Strangler Fig through the local cloud or a deployment (`E2E_BASE_URL`): Eightfold's API in front, the
+ * legacy stand-in (its own stack and API) behind it for everything Eightfold does not serve, and legacy's
+ * faults kept off Eightfold's routes.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { legacyUrl, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
 
-const API_KEY = 'e2e-strangler-key';
-let cloud: LocalCloud;
-/** Every function's log lines, by function name. */
+let target: E2ETarget;
+/** A customer of this run only, for the counts a long-lived deployment's earlier runs would blur. */
+const SYNC_CUSTOMER = `sync-${RUN_ID}`;
+/** Every function's log lines, by function name (on the local cloud). */
 const logLines: { source: string; line: string }[] = [];
 
-const call = apiCaller(() => cloud.url);
+const call = apiCaller(() => target.url);
 /** Legacy called directly, not through Eightfold's façade (its own API in its own stack). */
-const callLegacy = apiCaller(() => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`);
+const callLegacy = apiCaller(() => legacyUrl(target));
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
-  expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': API_KEY })).status).toBe(200);
+  expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': target.apiKey })).status).toBe(200);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, apiKeyValue: API_KEY, onLog: (source, line) => logLines.push({ source, line }) });
+  target = await startTarget({ apiKey: 'e2e-strangler-key', onLog: (source, line) => logLines.push({ source, line }) });
 });
 
 afterAll(async () => {
-  await cloud?.stop();
+  await target?.stop();
 });
 
 describe('routes Eightfold does not serve', () => {
@@ -115,18 +113,18 @@ describe('legacy kept whole', () => {
     );
 
   it('receives every order Eightfold takes, in its own terms, and serves it and its old report from them', async () => {
-    const kept = await placeOrder('sync-1');
-    const cancelled = await placeOrder('sync-1', 'MUG');
+    const kept = await placeOrder(SYNC_CUSTOMER);
+    const cancelled = await placeOrder(SYNC_CUSTOMER, 'MUG');
     await cancel(cancelled);
-    expect(await legacyRow(kept, 1)).toMatchObject({ order_no: kept, customer_no: 'sync-1', status_code: 'N', total_amount: '25.00', lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }], source: 'EIGHTFOLD', applied_revs: [1] });
+    expect(await legacyRow(kept, 1)).toMatchObject({ order_no: kept, customer_no: SYNC_CUSTOMER, status_code: 'N', total_amount: '25.00', lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }], source: 'EIGHTFOLD', applied_revs: [1] });
     expect(await legacyRow(cancelled, 2)).toMatchObject({ status_code: 'C', applied_revs: [1, 2] });
     // Legacy's old orders API answers in the public shape, from its own copy.
     const eightfold = await json(await call('GET', `/orders/${kept}?minVersion=1`));
     const legacy = await json(await callLegacy('GET', `/orders/${kept}`));
-    expect(legacy).toMatchObject({ orderId: kept, customerId: 'sync-1', status: 'PLACED', items: eightfold.items, totalCents: eightfold.totalCents, version: eightfold.version });
+    expect(legacy).toMatchObject({ orderId: kept, customerId: SYNC_CUSTOMER, status: 'PLACED', items: eightfold.items, totalCents: eightfold.totalCents, version: eightfold.version });
     // Its report, routed to legacy by the façade, counts Eightfold's orders beside its own.
     const today = new Date().toISOString().slice(0, 10);
-    const ownOrder = await callLegacy('POST', '/orders', { customerId: 'sync-1', items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }] });
+    const ownOrder = await callLegacy('POST', '/orders', { customerId: SYNC_CUSTOMER, items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }] });
     expect(ownOrder.status).toBe(201);
     const report = await call('GET', `/reports/orders?date=${today}`);
     expect(report.headers.get('x-served-by')).toBe('legacy');
@@ -142,11 +140,10 @@ describe('legacy kept whole', () => {
     for (let i = 0; i < 6; i++) orders.push(await placeOrder(`sync-outage-${i}`));
     for (const orderId of orders.slice(0, 3)) await cancel(orderId);
     // The feed is waiting, not dropped: its messages are in flight or backing off, none in the DLQ.
-    const queueUrl = (name: string) => cloud.resource(name).physicalId;
-    const sqs = new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    const { sqs, outputs } = target;
     const waiting = async () => {
       const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl('PubSub/LegacySync/Queue'), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        new GetQueueAttributesCommand({ QueueUrl: outputs.eightfold.LegacySyncQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
       );
       return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
     };
@@ -159,7 +156,7 @@ describe('legacy kept whole', () => {
       expect(row.status_code).toBe(i < 3 ? 'C' : 'N');
     }
     await eventually(async () => expect(await waiting()).toBe(0));
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl('PubSub/LegacySync/Dlq'), AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.eightfold.LegacySyncDeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     expect(Number(Attributes.ApproximateNumberOfMessages)).toBe(0);
   }, 90_000);
 });
@@ -177,8 +174,9 @@ describe('one correlation id from the request to every effect', () => {
     const { orderId } = await json(placed);
     const { events } = await json(await call('GET', `/orders/${orderId}/events`));
     expect(events[0].metadata.correlationId).toBe(correlationId);
-    // The subscriber that feeds legacy logs each outbound call under the id of the request that placed the order.
-    await eventually(() => expect(linesOf('LegacySync').some((l) => l.message === 'outbound call' && l.correlation_id === correlationId)).toBe(true));
+    // The subscriber that feeds legacy logs each outbound call under the id of the request that placed the
+    // order (its log lines are the local cloud's to read; on AWS they are in CloudWatch Logs).
+    if (target.cloud) await eventually(() => expect(linesOf('LegacySync').some((l) => l.message === 'outbound call' && l.correlation_id === correlationId)).toBe(true));
   });
 
   it('uses API Gateway’s request id when the caller sends none, and returns it', async () => {
@@ -191,12 +189,7 @@ describe('one correlation id from the request to every effect', () => {
 
 describe('after the outages and hangs above', () => {
   it('leaves legacy fed every revision once and every read model agreeing with the event store (npm run check-consistency)', async () => {
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
-    try {
-      const report = await expectConsistent(cloud, documents);
-      expect(report.orders).toBeGreaterThan(5);
-    } finally {
-      documents.destroy();
-    }
+    const report = await expectConsistent(target.outputs, target.documents);
+    expect(report.orders).toBeGreaterThan(5);
   });
 });

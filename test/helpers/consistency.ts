@@ -1,20 +1,19 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { checkConsistency, type ConsistencyReport } from '../../scripts/check-consistency.ts';
-import type { LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { eventually } from './eventually.ts';
+import type { DeploymentOutputs } from './target.ts';
 
-/** Every read model the checker knows, as the local cloud names their tables. */
-export function consistencyTables(cloud: LocalCloud) {
-  const table = (id: string, stack?: string) => cloud.resource(id, stack).physicalId;
+/** Every read model the checker knows, as the stacks' outputs name their tables. */
+export function consistencyTables({ eightfold, legacy, paymentProvider }: DeploymentOutputs) {
   return {
-    eventsTable: table('EventStore/Events'),
-    viewTable: table('ReadModel/OrdersView'),
-    auditTable: table('AuditLog'),
-    notificationsTable: table('Notifications'),
-    salesCountersTable: table('Sharding/SalesCounters'),
-    legacyOrdersTable: table('Orders', 'EightfoldLegacy-dev'),
-    chargesTable: table('Charges'),
+    eventsTable: eightfold.EventsTableName!,
+    viewTable: eightfold.OrdersViewTableName!,
+    auditTable: eightfold.AuditLogTableName!,
+    notificationsTable: eightfold.NotificationsTableName!,
+    salesCountersTable: eightfold.SalesCountersTableName!,
+    legacyOrdersTable: legacy.LegacyOrdersTableName!,
+    chargesTable: paymentProvider.ChargesTableName!,
   };
 }
 
@@ -22,8 +21,13 @@ export function consistencyTables(cloud: LocalCloud) {
  * Waits for the read models to settle, then expects `npm run check-consistency` to find nothing wrong in
  * any of them, and every order in `expectedOrders` (answered 201) stored.
  */
-export async function expectConsistent(cloud: LocalCloud, client: DynamoDBDocumentClient, expectedOrders: Iterable<string> = [], timeoutMs = 90_000): Promise<ConsistencyReport> {
-  const tables = consistencyTables(cloud);
+export async function expectConsistent(
+  outputs: DeploymentOutputs,
+  client: DynamoDBDocumentClient,
+  expectedOrders: Iterable<string> = [],
+  timeoutMs = 90_000,
+): Promise<ConsistencyReport> {
+  const tables = consistencyTables(outputs);
   const report = await eventually(
     async () => {
       const current = await checkConsistency({ client, ...tables, shards: 16, expectedOrders });

@@ -1,27 +1,86 @@
 /**
  * Where an e2e file sends its requests. With `E2E_BASE_URL` set (a LocalStack or AWS deployment's `ApiUrl`,
  * and `E2E_API_KEY` for `/ops/*`), that deployment; otherwise a local cloud the file starts itself.
+ *
+ * Either way a file finds tables, queues and the stand-ins' URLs the same way: from the stacks' outputs
+ * (CloudFormation's DescribeStacks; the local cloud serves it too), read with the SDK's default
+ * configuration remotely (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for LocalStack).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../scripts/local-cloud/local-cloud.ts';
+import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { PROJECT_DIR } from './paths.ts';
 
 /** The deployment under test, when the suite is pointed at one. */
 export const REMOTE_BASE_URL = process.env.E2E_BASE_URL?.replace(/\/+$/, '') || undefined;
 
+/** The deployment's stage (`-c stage=…` when it was deployed): its stacks are `Eightfold-<stage>` and the stand-ins'. */
+const STAGE = process.env.E2E_STAGE ?? 'dev';
+
 /** Unique per run, so ids and SKUs do not meet those of earlier runs on a long-lived deployment. */
 export const RUN_ID = Date.now().toString(36);
+
+/** Each stack's outputs, by key. */
+export interface DeploymentOutputs {
+  readonly eightfold: Record<string, string>;
+  readonly legacy: Record<string, string>;
+  readonly paymentProvider: Record<string, string>;
+}
 
 export interface E2ETarget {
   readonly url: string;
   readonly apiKey: string;
-  /** The local cloud, when the file started one. */
+  /** The local cloud, when the file started one: what only it offers (fault hooks, logs, time scale). */
   readonly cloud?: LocalCloud;
+  readonly outputs: DeploymentOutputs;
+  /** The deployment's DynamoDB, for checks that read its tables. */
+  readonly documents: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
   stop(): Promise<void>;
 }
 
 export async function startTarget(options: { apiKey: string } & Omit<LocalCloudOptions, 'apiKeyValue'>): Promise<E2ETarget> {
-  if (REMOTE_BASE_URL) return { url: REMOTE_BASE_URL, apiKey: process.env.E2E_API_KEY ?? '', stop: async () => undefined };
+  if (REMOTE_BASE_URL) {
+    const described = async (stack: string) => (await stackOutputs(stack)) as Record<string, string>;
+    const [eightfold, legacy, paymentProvider] = await Promise.all([`Eightfold-${STAGE}`, `EightfoldLegacy-${STAGE}`, `EightfoldPaymentProvider-${STAGE}`].map(described));
+    return withClients({ url: REMOTE_BASE_URL, apiKey: process.env.E2E_API_KEY ?? '', outputs: { eightfold: eightfold!, legacy: legacy!, paymentProvider: paymentProvider! } }, {}, async () => undefined);
+  }
   const { apiKey, ...cloudOptions } = options;
   const cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined, ...cloudOptions, apiKeyValue: apiKey });
-  return { url: cloud.url, apiKey, cloud, stop: () => cloud.stop() };
+  const outputs = localOutputs(cloud);
+  const local = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
+  return withClients({ url: cloud.url, apiKey, cloud, outputs }, { dynamodb: { ...local, endpoint: cloud.endpoints.dynamodb }, sqs: { ...local, endpoint: cloud.endpoints.snsSqs } }, () => cloud.stop());
 }
+
+/** A local cloud's stacks' outputs (it deploys the dev stage). */
+export const localOutputs = (cloud: LocalCloud): DeploymentOutputs => ({
+  eightfold: cloud.outputs('Eightfold-dev'),
+  legacy: cloud.outputs('EightfoldLegacy-dev'),
+  paymentProvider: cloud.outputs('EightfoldPaymentProvider-dev'),
+});
+
+function withClients(
+  target: Pick<E2ETarget, 'url' | 'apiKey' | 'cloud' | 'outputs'>,
+  config: { dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0]; sqs?: ConstructorParameters<typeof SQSClient>[0] },
+  stop: () => Promise<void>,
+): E2ETarget {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config.dynamodb ?? {}));
+  // The configured endpoint, not the queue URL's host (fauxqs names queues `sqs.<region>.localhost`).
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...config.sqs });
+  return {
+    ...target,
+    documents,
+    sqs,
+    stop: async () => {
+      documents.destroy();
+      sqs.destroy();
+      await stop();
+    },
+  };
+}
+
+/** Legacy's own API (not through Eightfold's façade), from its stack's `LegacyUrl`. */
+export const legacyUrl = (target: E2ETarget) => target.outputs.legacy.LegacyUrl!.replace(/\/+$/, '');
