@@ -14,7 +14,7 @@ import { correlateRequests } from '../shared/correlation.ts';
 import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
-import { observed, tracer } from '../shared/observability.ts';
+import { observed, traced } from '../shared/observability.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
@@ -24,7 +24,7 @@ const leases = new LeaseTable({ client: documentClient, tableName: requireEnv('L
 const salesCountersTable = requireEnv('SALES_COUNTERS_TABLE');
 const routingTable = routingTableSchema.parse(JSON.parse(requireEnv('ROUTING_TABLE')));
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
-const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
+const cloudwatch = traced(new CloudWatchClient({}));
 const api = { name: requireEnv('API_NAME'), stage: requireEnv('API_STAGE') };
 const routerServiceName = requireEnv('ROUTER_SERVICE_NAME');
 const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);

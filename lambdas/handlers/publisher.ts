@@ -7,9 +7,9 @@ import { publishInOrder, type OutgoingMessage } from '../patterns/pub-sub/index.
 import { requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
-import { observed, tracer } from '../shared/observability.ts';
+import { observed, traced } from '../shared/observability.ts';
 
-const sns = tracer.captureAWSv3Client(new SNSClient({}));
+const sns = traced(new SNSClient({}));
 const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');
 
 /**

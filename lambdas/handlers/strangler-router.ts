@@ -8,11 +8,11 @@ import { errorResponse } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
 import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
-import { tracer } from '../shared/observability.ts';
+import { traced } from '../shared/observability.ts';
 
 const routes = routerRoutes();
 const shadowFunction = requireEnv('SHADOW_FUNCTION');
-const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
+const lambda = traced(new LambdaClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 
 /** An asynchronous invocation carries at most 1 MB; a larger shadow run is skipped, never the client's answer. */

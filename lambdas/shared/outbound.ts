@@ -8,9 +8,9 @@ import { breakerStore } from './breakers.ts';
 import { requireEnv } from './clients.ts';
 import { logger } from './logger.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from './metric-names.ts';
-import { tracer } from './observability.ts';
+import { traced } from './observability.ts';
 
-const sns = tracer.captureAWSv3Client(new SNSClient({}));
+const sns = traced(new SNSClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 // One service for every breaker transition, whichever function made it: one alarm per breaker sees them all.
 const breakerMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: BREAKERS_SERVICE });

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
 import { requireEnv } from './clients.ts';
 import { errorResponse } from './http.ts';
-import { tracer } from './observability.ts';
+import { traced } from './observability.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));
@@ -22,7 +22,7 @@ export interface ShadowRun {
 /** `METHOD /resource/{param}`: the route a request came in on. */
 export const routeKeyOf = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
 
-const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
+const lambda = traced(new LambdaClient({}));
 
 /** Eightfold's answer: the request handed, as it came, to the function that serves the route. */
 export async function invokeEightfold(functionName: string, event: unknown): Promise<APIGatewayProxyResult> {

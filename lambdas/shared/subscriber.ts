@@ -5,7 +5,7 @@ import { orderEventMessageSchema, type OrderEventMessage } from '../domain/order
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
 import { documentClient, requireEnv } from './clients.ts';
 import { logger } from './logger.ts';
-import { observed, tracer } from './observability.ts';
+import { observed, traced } from './observability.ts';
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
 export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
@@ -22,7 +22,7 @@ export function retryDelaySeconds(receiveCount: number, firstSeconds: number, ma
 }
 
 // The queue URL names its own host; the client's endpoint (AWS_ENDPOINT_URL locally) is the one to use.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 /** Backs off the failed messages of a batch (the queue's own visibility timeout applies otherwise). */
 async function backOff(event: SQSEvent, response: SQSBatchResponse, queueUrl: string, firstSeconds: number, maxSeconds: number): Promise<void> {
