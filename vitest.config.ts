@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Against a deployment (`E2E_BASE_URL=… npm run test:e2e`), the e2e files that need only its API and the
  * stacks' outputs (tables, queues). The others need what only the local cloud has, and run wherever it does
  * (CI): leader-election runs 60× faster than wall time, strangler-routes deploys its own routing table,
- * reliability crashes workers, takes SNS down and restarts the cloud, local-cloud tests `npm start` itself.
+ * reliability crashes workers, takes SNS down and restarts the cloud, local-cloud tests `npm start` itself,
+ * and console drives a browser beside the cloud it starts.
  */
 const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangler'].map((name) => `test/e2e/${name}.e2e.test.ts`);
 

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRestApi, LambdaIntegration, ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,6 +20,8 @@ import { AWAITING_PAYMENT_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domai
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import { issuesText } from '../lambdas/shared/http.ts';
+import { RECENT_EVENTS_INDEX } from '../lambdas/shared/recent-events.ts';
+import { grantOnTable } from './constructs/grants.ts';
 
 export interface EightfoldStackProps extends StackProps {
   /** Deployment stage; fault injection exists only outside `prod`. */
@@ -167,9 +169,17 @@ export class EightfoldStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: retain,
     });
+    // The ops console's tail of recent events: entries filed under their minute (lambdas/shared/recent-events.ts).
+    auditLog.addGlobalSecondaryIndex({
+      indexName: RECENT_EVENTS_INDEX,
+      partitionKey: { name: 'tailBucket', type: AttributeType.STRING },
+      sortKey: { name: 'recordedAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['type', 'eventId'],
+    });
     const audit = pubSub.addSubscriber('Audit', { handler: 'audit-subscriber', environment: { AUDIT_LOG_TABLE: auditLog.tableName } });
     // Append-only: the audit consumer may add entries, never change or remove one.
-    auditLog.grant(audit.consumer, 'dynamodb:PutItem');
+    grantOnTable(audit.consumer, auditLog, ['dynamodb:PutItem']);
     // Sharding: units sold per SKU on write-sharded counters, routed by a versioned shard map.
     const sales = pubSub.addSubscriber('Sales', {
       handler: 'sales-subscriber',
@@ -250,6 +260,12 @@ export class EightfoldStack extends Stack {
     strangler.grantObserve(ops);
     opsResource.addResource('routes').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     strangler.build();
+    // The ops console (GET /console): a page on the operators' API, keyed by the operator who opens it.
+    const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', { handler: 'console', serviceName: 'console', environment: { EIGHTFOLD_STAGE: props.stage }, memorySize: 128 });
+    this.api.root.addResource('console').addMethod('GET', new LambdaIntegration(opsConsole));
+    grantOnTable(ops, auditLog, ['dynamodb:Query'], [RECENT_EVENTS_INDEX]);
+    ops.addEnvironment('AUDIT_LOG_TABLE', auditLog.tableName);
+    opsResource.addResource('events').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
     // While legacy is down, messages wait, backing off from 1 s to 5 min: about 2 h before the DLQ.
     const legacySync = pubSub.addSubscriber('LegacySync', {
@@ -263,6 +279,17 @@ export class EightfoldStack extends Stack {
     });
     breakers.useFrom(legacySync.consumer);
     ambassador.useFrom(legacySync.consumer);
+
+    // GET /ops/queues: each subscriber's backlog and dead letters, and the stream consumers' dead letters.
+    const subscribers = { notifications, audit, sales, legacySync };
+    const queues = [
+      ...Object.entries(subscribers).map(([name, s]) => ({ name, queue: s.queue, deadLetterQueue: s.deadLetterQueue })),
+      { name: 'projector', queue: undefined, deadLetterQueue: readModel.deadLetterQueue },
+      { name: 'publisher', queue: undefined, deadLetterQueue: pubSub.publisherDeadLetterQueue },
+    ];
+    for (const { queue, deadLetterQueue } of queues) for (const q of [queue, deadLetterQueue]) q?.grant(ops, 'sqs:GetQueueAttributes');
+    ops.addEnvironment('OBSERVED_QUEUES', this.toJsonString(queues.map(({ name, queue, deadLetterQueue }) => ({ name, url: queue?.queueUrl, deadLetterUrl: deadLetterQueue.queueUrl }))));
+    opsResource.addResource('queues').addMethod('GET', opsIntegration, { apiKeyRequired: true });
 
     // Every alarm the constructs made, to one topic and one dashboard.
     const monitoring = new Monitoring(this, 'Monitoring', { dashboardName: `eightfold-${props.stage}` });

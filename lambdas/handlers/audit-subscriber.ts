@@ -1,14 +1,18 @@
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
 import { requireEnv } from '../shared/clients.ts';
+import { tailBucketOf } from '../shared/recent-events.ts';
 import { consumerOptions, subscriberHandler } from '../shared/subscriber.ts';
 
 const auditTable = requireEnv('AUDIT_LOG_TABLE');
 // The audit subscription takes every event, so each order's versions must arrive without gaps.
 const consumer = consumerOptions('contiguous');
 
-/** Every order event, in order, into an append-only log keyed (orderId, version) for operators. */
+/**
+ * Every order event, in order, into an append-only log keyed (orderId, version) for operators, each filed
+ * under its minute too for the console's tail of recent events (GET /ops/events).
+ */
 export const handler = subscriberHandler((message) =>
   applyInOrder(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, () => ({
-    put: { tableName: auditTable, keyAttribute: 'orderId', item: { ...message, auditedAt: new Date().toISOString() } },
+    put: { tableName: auditTable, keyAttribute: 'orderId', item: { ...message, tailBucket: tailBucketOf(message.recordedAt), auditedAt: new Date().toISOString() } },
   })),
 );

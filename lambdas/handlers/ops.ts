@@ -1,4 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
@@ -15,6 +16,7 @@ import { logger } from '../shared/logger.ts';
 import { currentShardMap } from '../shared/shards.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
 import { observed, traced } from '../shared/observability.ts';
+import { readRecentEvents } from '../shared/recent-events.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');
@@ -29,6 +31,10 @@ const api = { name: requireEnv('API_NAME'), stage: requireEnv('API_STAGE') };
 const routerServiceName = requireEnv('ROUTER_SERVICE_NAME');
 const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
+const observedQueues = z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() })).parse(JSON.parse(requireEnv('OBSERVED_QUEUES')));
+const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const auditLogTable = requireEnv('AUDIT_LOG_TABLE');
+const eventsLimitSchema = z.coerce.number().int().min(1).max(100).default(25);
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -197,7 +203,34 @@ async function showRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyR
   return jsonResponse(200, { routes, servedInLastHours: hours.data, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
 }
 
+/** Messages a queue holds: waiting to be received, and received but not yet deleted. */
+async function depth(queueUrl: string): Promise<{ waiting: number; inFlight: number }> {
+  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return { waiting: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+}
+
+/** Each subscriber's backlog and dead letters; the stream consumers (projector, publisher) have dead letters only. */
+async function showQueues(): Promise<APIGatewayProxyResult> {
+  const subscribers = await Promise.all(
+    observedQueues.map(async ({ name, url, deadLetterUrl }) => {
+      const [backlog, dead] = await Promise.all([url ? depth(url) : undefined, depth(deadLetterUrl)]);
+      return { name, waiting: backlog?.waiting ?? null, inFlight: backlog?.inFlight ?? null, deadLetters: dead.waiting + dead.inFlight };
+    }),
+  );
+  return jsonResponse(200, { subscribers });
+}
+
+/** The latest order events, newest first, from the audit log's index of recent ones (the last 10 minutes). */
+async function showRecentEvents(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const limit = eventsLimitSchema.safeParse(event.queryStringParameters?.limit ?? undefined);
+  if (!limit.success) throw new HttpError(400, 'VALIDATION_FAILED', 'limit: a whole number from 1 to 100');
+  const events = await readRecentEvents(documentClient, auditLogTable, { limit: limit.data, now: Date.now(), lookBackMinutes: 10 });
+  return jsonResponse(200, { events });
+}
+
 const ROUTES: Record<string, Route> = {
+  'GET /ops/queues': showQueues,
+  'GET /ops/events': showRecentEvents,
   'GET /ops/routes': showRoutes,
   'GET /ops/shards': showShards,
   'GET /ops/leader': showLeader,
@@ -207,7 +240,10 @@ const ROUTES: Record<string, Route> = {
   'PUT /ops/faults/{target}': injectFaults,
 };
 
-/** The operators' API (API key required at the gateway): breakers, the leader, and faults and step-down outside production. */
+/**
+ * The operators' API (API key required at the gateway): breakers, the leader, shards, routes, queues and
+ * recent events, and faults and step-down outside production.
+ */
 const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
 

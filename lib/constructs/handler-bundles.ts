@@ -8,14 +8,17 @@ const projectDir = fileURLToPath(new URL('../../', import.meta.url));
 const handlersDir = join(projectDir, 'lambdas/handlers');
 const cacheDir = join(projectDir, 'node_modules/.cache/eightfold-bundles');
 
-/** Every file under lambdas/ (the bundles' inputs) and the lockfile, hashed: a bundle set is reused only when none changed. */
+/**
+ * Every source under lambdas/ (the bundles' inputs: TypeScript, and pages bundled as text) and the
+ * lockfile, hashed: a bundle set is reused only when none changed.
+ */
 function sourcesHash(): string {
   const hash = createHash('sha256');
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) hash.update(path).update(readFileSync(path));
+      else if (entry.name.endsWith('.ts') || entry.name.endsWith('.html')) hash.update(path).update(readFileSync(path));
     }
   };
   walk(join(projectDir, 'lambdas'));
@@ -61,6 +64,8 @@ function bundleAllHandlers(): string {
     chunkNames: 'chunks/[name]-[hash]',
     // Prefer packages' ES module builds: esbuild tree-shakes them (the commands bundle halves).
     mainFields: ['module', 'main'],
+    // The ops console's page is a string in its handler's bundle.
+    loader: { '.html': 'text' },
     // Some CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',

@@ -160,6 +160,25 @@ describe('operators’ API', () => {
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
   });
 
+  it('shows each subscriber’s backlog and dead letters, and the latest events newest first', async () => {
+    const orderId = await placeOrder();
+    const { subscribers } = await json(await ops('GET', '/ops/queues'));
+    expect(subscribers.map((q: { name: string }) => q.name)).toEqual(['notifications', 'audit', 'sales', 'legacySync', 'projector', 'publisher']);
+    expect(subscribers[0]).toEqual({ name: 'notifications', waiting: expect.any(Number), inFlight: expect.any(Number), deadLetters: 0 });
+    expect(subscribers.at(-1)).toEqual({ name: 'publisher', waiting: null, inFlight: null, deadLetters: 0 });
+    // The tail is filled by the audit subscriber, a moment after the command.
+    const events = await eventually(async () => {
+      const tail = (await json(await ops('GET', '/ops/events?limit=5'))).events as { orderId: string; recordedAt: string }[];
+      expect(tail[0]).toEqual({ orderId, version: 1, type: 'OrderPlaced', eventId: expect.any(String), recordedAt: expect.any(String) });
+      return tail;
+    });
+    expect(events.length).toBeLessThanOrEqual(5);
+    expect(events.map((e) => e.recordedAt)).toEqual(events.map((e) => e.recordedAt).sort().reverse());
+    const bad = await ops('GET', '/ops/events?limit=0');
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+  });
+
   it('answers 404 for an unknown breaker or fault target and 400 for a bad body, changing nothing', async () => {
     expect((await ops('PUT', '/ops/breakers/nope', { state: 'CLOSED' })).status).toBe(404);
     expect((await ops('PUT', '/ops/breakers/payment-provider', { state: 'HALF_OPEN' })).status).toBe(400);

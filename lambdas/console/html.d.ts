@@ -1,0 +1,5 @@
+/** Pages bundled as text (esbuild's `text` loader for `.html`, see lib/constructs/handler-bundles.ts). */
+declare module '*.html' {
+  const page: string;
+  export default page;
+}
