@@ -8,7 +8,8 @@ import { logger } from './logger.ts';
  * receive segments: Lambda names it in AWS_XRAY_DAEMON_ADDRESS. Each invocation is a segment, each AWS SDK
  * call a subsegment (`traced`). Elsewhere (the local cloud, which runs no daemon) the tracer is not even
  * loaded: aws-xray-sdk-core turns on async hooks as it loads, and they tax every promise of every
- * invocation (aws/aws-xray-sdk-node#420) — a fifth of a subscriber's CPU here, for traces no one receives.
+ * invocation (aws/aws-xray-sdk-node#420): over a quarter of the functions' CPU on the local cloud, for
+ * traces no one receives.
  */
 const powertoolsTracer = process.env.AWS_XRAY_DAEMON_ADDRESS
   ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]).then(([{ Tracer }, { captureLambdaHandler }]) => {
