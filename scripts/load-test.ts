@@ -61,6 +61,19 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** A progress bar on one line: redrawn in place on a terminal, printed once complete elsewhere. */
+export function progressBar(label: string, total: number, write: (text: string) => void, live = Boolean(process.stdout.isTTY)) {
+  let shown = -1;
+  return (done: number) => {
+    const filled = Math.floor((Math.min(done, total) / total) * 20);
+    if (filled === shown) return;
+    shown = filled;
+    const line = `${label.padEnd(34)} [${'#'.repeat(filled).padEnd(20)}] ${done}/${total}`;
+    if (live) write(`\r${line}${done >= total ? '\n' : ''}`);
+    else if (done >= total) write(`${line}\n`);
+  };
+}
+
 /** mulberry32: a small seeded generator, so the same seed places the same orders. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -160,18 +173,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write('--orders and --concurrency take positive numbers\n');
     process.exit(2);
   }
-  let shown = 0;
   const report = await placeOrders({
     baseUrl,
     orders,
     concurrency,
     customers: values.customers ? Number(values.customers) : undefined,
-    onProgress: (answered) => {
-      const step = Math.floor((answered / orders) * 20);
-      if (step > shown) process.stderr.write(`\r[${'#'.repeat((shown = step)).padEnd(20)}] ${answered}/${orders}`);
-    },
+    onProgress: progressBar('placing orders', orders, (text) => process.stderr.write(text), Boolean(process.stderr.isTTY)),
   });
-  process.stderr.write('\n');
   for (const r of report.refused.slice(0, 10)) process.stdout.write(`refused ${r.idempotencyKey}: ${r.status} ${r.body}\n`);
   process.stdout.write(
     `${report.accepted.length} of ${orders} orders accepted in ${(report.durationMs / 1000).toFixed(1)} s at concurrency ${concurrency}: ` +

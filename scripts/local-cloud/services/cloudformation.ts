@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LocalService } from './local-endpoint.ts';
+import { RegionalService } from './local-endpoint.ts';
 
 /** A deployed stack as `DescribeStacks` tells of it. */
 export interface LocalStackDescription {
@@ -14,17 +14,9 @@ export interface LocalStackDescription {
  * resolved as the local cloud resolved them. That is how the operator scripts' `--stack NAME` and the e2e
  * suite's remote mode find tables, queues and URLs, here as on AWS or LocalStack. AWS's query protocol.
  */
-export class LocalCloudFormation extends LocalService {
+export class LocalCloudFormation extends RegionalService {
   private stacks: readonly LocalStackDescription[] = [];
   private readonly created = new Date();
-  private readonly region: string;
-  private readonly accountId: string;
-
-  constructor(region: string, accountId: string) {
-    super();
-    this.region = region;
-    this.accountId = accountId;
-  }
 
   /** What is deployed now (after each deploy or reload). */
   setStacks(stacks: readonly LocalStackDescription[]): void {

@@ -25,3 +25,15 @@ export abstract class LocalService {
 
   protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
+
+/** A local service whose resources carry ARNs: it knows the region and account it plays. */
+export abstract class RegionalService extends LocalService {
+  protected readonly region: string;
+  protected readonly accountId: string;
+
+  constructor(region: string, accountId: string) {
+    super();
+    this.region = region;
+    this.accountId = accountId;
+  }
+}

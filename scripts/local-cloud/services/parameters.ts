@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LocalService } from './local-endpoint.ts';
+import { RegionalService } from './local-endpoint.ts';
 
 interface StoredParameter {
   name: string;
@@ -24,17 +24,9 @@ interface StoredSecret {
  * AWS's JSON 1.1 protocol on one endpoint, told apart by `X-Amz-Target`. State is in memory: a restart
  * provisions the template's values again.
  */
-export class LocalParameterStore extends LocalService {
+export class LocalParameterStore extends RegionalService {
   readonly parameters = new Map<string, StoredParameter>();
   readonly secrets = new Map<string, StoredSecret>();
-  private readonly region: string;
-  private readonly accountId: string;
-
-  constructor(region: string, accountId: string) {
-    super();
-    this.region = region;
-    this.accountId = accountId;
-  }
 
   putParameter(name: string, value: string, type = 'String'): StoredParameter {
     const previous = this.parameters.get(name);
