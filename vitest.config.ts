@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
  * Against a deployment (`E2E_BASE_URL=… npm run test:e2e`), the e2e files that need only its API and the
@@ -9,17 +9,34 @@ import { defineConfig } from 'vitest/config';
  */
 const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangler'].map((name) => `test/e2e/${name}.e2e.test.ts`);
 
-export default defineConfig({
+/** One file at a time, each in a child process of its own. */
+const lane = (name: string, include: string[], extra: TestProjectInlineConfiguration['test'] = {}): TestProjectInlineConfiguration => ({
   test: {
-    include: process.env.E2E_BASE_URL ? REMOTE_CAPABLE : ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    // Integration files each boot a local cloud (a JVM among them): on 2 cores, one at a time is fastest.
+    name,
+    include,
     fileParallelism: false,
     pool: 'forks',
     // fauxqs uses node:sqlite, which Node 22 flags as experimental on every start.
     execArgv: ['--disable-warning=ExperimentalWarning'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    ...extra,
+  },
+});
+
+/**
+ * Two projects: `cloud`, the files that boot a local cloud (the apps synthesized once before them), and
+ * `pure`, the unit and infra files. `npm test` (scripts/test.ts) runs them side by side in two vitest
+ * processes; a bare `vitest run` runs one after the other.
+ */
+export default defineConfig({
+  test: {
+    projects: process.env.E2E_BASE_URL
+      ? [lane('deployment', REMOTE_CAPABLE)]
+      : [
+          lane('cloud', ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], { globalSetup: ['test/global-setup.ts'] }),
+          lane('pure', ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts']),
+        ],
     reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });

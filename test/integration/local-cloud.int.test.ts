@@ -86,6 +86,10 @@ describe('API Gateway → Lambda → DynamoDB', () => {
   });
 
   it('streams a response-streaming function’s answer, complete when it ends its stream though it works on', async () => {
+    const item = async (run: string) => (await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: `after-stream#${run}` } } }))).Item;
+    // A warm sandbox first, its work after the stream done, so the run measured below pays no cold start.
+    expect(await (await fetch(`${cloud.url}/streamed?run=warm-up`)).text()).toBe('part one, part two');
+    await eventually(async () => expect(await item('warm-up')).toBeDefined(), { timeoutMs: 5_000 });
     const started = performance.now();
     const response = await fetch(`${cloud.url}/streamed?run=s1`);
     expect(response.status).toBe(201);
@@ -93,9 +97,8 @@ describe('API Gateway → Lambda → DynamoDB', () => {
     expect(await response.text()).toBe('part one, part two');
     // The function waits 600 ms after ending its stream; the client did not.
     expect(performance.now() - started).toBeLessThan(500);
-    const item = async () => (await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: 'after-stream#s1' } } }))).Item;
-    expect(await item()).toBeUndefined();
-    await eventually(async () => expect(await item()).toBeDefined(), { timeoutMs: 5_000 });
+    expect(await item('s1')).toBeUndefined();
+    await eventually(async () => expect(await item('s1')).toBeDefined(), { timeoutMs: 5_000 });
   });
 
   it('passes the REST proxy event (format 1.0) and returns single- and multi-value headers', async () => {
