@@ -4,6 +4,7 @@ import { checkCompliance } from './compliance.ts';
 import { EightfoldStack } from './eightfold-stack.ts';
 import { LegacyStack } from './legacy-stack.ts';
 import { PaymentProviderStack } from './payment-provider-stack.ts';
+import { stackNames } from './stack-names.ts';
 
 export interface EightfoldApp {
   readonly stage: string;
@@ -22,8 +23,9 @@ export function defineEightfold(app: App): EightfoldApp {
   if (stage !== 'dev' && stage !== 'prod') throw new Error(`Unknown stage "${stage}": -c stage=dev or -c stage=prod`);
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const names = stackNames(stage);
 
-  const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {
+  const paymentProvider = new PaymentProviderStack(app, names.paymentProvider, {
     env,
     description: 'Eightfold: a stand-in payment provider with deterministic declines and injectable faults',
   });
@@ -31,12 +33,12 @@ export function defineEightfold(app: App): EightfoldApp {
   const legacyUrl = app.node.tryGetContext('legacyUrl') as string | undefined;
   const legacy = legacyUrl
     ? undefined
-    : new LegacyStack(app, `EightfoldLegacy-${stage}`, {
+    : new LegacyStack(app, names.legacy, {
         env,
         faults: paymentProvider.faults,
         description: 'Eightfold: a stand-in for the legacy monolith it strangles (catalog, customer profiles, old orders API and report)',
       });
-  const eightfold = new EightfoldStack(app, `Eightfold-${stage}`, {
+  const eightfold = new EightfoldStack(app, names.eightfold, {
     stage,
     version,
     paymentProvider,

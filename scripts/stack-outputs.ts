@@ -1,4 +1,5 @@
 import type { CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
+import { stackNames, stageOf } from '../lib/stack-names.ts';
 
 /**
  * A deployed stack's CloudFormation outputs, by key (the operator scripts' `--stack NAME`): on AWS, on
@@ -21,8 +22,8 @@ export async function stackOutputs(stackName: string, config: CloudFormationClie
  * deployed (`-c legacyUrl=…` points at a real legacy system) adds nothing.
  */
 async function deploymentOutputs(stackName: string): Promise<Record<string, string | undefined>> {
-  const stage = /^Eightfold-(.+)$/.exec(stackName)?.[1];
-  const standIns = stage ? [`EightfoldLegacy-${stage}`, `EightfoldPaymentProvider-${stage}`] : [];
+  const stage = stageOf(stackName);
+  const standIns = stage ? [stackNames(stage).legacy, stackNames(stage).paymentProvider] : [];
   const [own, ...others] = await Promise.all([stackOutputs(stackName), ...standIns.map((name) => stackOutputs(name).catch(() => ({})))]);
   return Object.assign({}, ...others, own);
 }

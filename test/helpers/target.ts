@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../scripts/local-cloud/local-cloud.ts';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
+import { stackNames } from '../../lib/stack-names.ts';
 import { PROJECT_DIR } from './paths.ts';
 
 /** The deployment under test, when the suite is pointed at one. */
@@ -44,8 +45,9 @@ export interface E2ETarget {
 
 export async function startTarget(options: { apiKey: string } & Omit<LocalCloudOptions, 'apiKeyValue'>): Promise<E2ETarget> {
   if (REMOTE_BASE_URL) {
+    const names = stackNames(STAGE);
     const described = async (stack: string) => (await stackOutputs(stack)) as Record<string, string>;
-    const [eightfold, legacy, paymentProvider] = await Promise.all([`Eightfold-${STAGE}`, `EightfoldLegacy-${STAGE}`, `EightfoldPaymentProvider-${STAGE}`].map(described));
+    const [eightfold, legacy, paymentProvider] = await Promise.all([names.eightfold, names.legacy, names.paymentProvider].map(described));
     return withClients({ url: REMOTE_BASE_URL, apiKey: process.env.E2E_API_KEY ?? '', outputs: { eightfold: eightfold!, legacy: legacy!, paymentProvider: paymentProvider! } }, {}, async () => undefined);
   }
   const { apiKey, ...cloudOptions } = options;
@@ -56,11 +58,10 @@ export async function startTarget(options: { apiKey: string } & Omit<LocalCloudO
 }
 
 /** A local cloud's stacks' outputs (it deploys the dev stage). */
-export const localOutputs = (cloud: LocalCloud): DeploymentOutputs => ({
-  eightfold: cloud.outputs('Eightfold-dev'),
-  legacy: cloud.outputs('EightfoldLegacy-dev'),
-  paymentProvider: cloud.outputs('EightfoldPaymentProvider-dev'),
-});
+export function localOutputs(cloud: LocalCloud): DeploymentOutputs {
+  const names = stackNames('dev');
+  return { eightfold: cloud.outputs(names.eightfold), legacy: cloud.outputs(names.legacy), paymentProvider: cloud.outputs(names.paymentProvider) };
+}
 
 function withClients(
   target: Pick<E2ETarget, 'url' | 'apiKey' | 'cloud' | 'outputs'>,
