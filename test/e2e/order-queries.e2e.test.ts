@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { scanAll } from '../../scripts/check-consistency.ts';
 import { json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
@@ -198,9 +196,9 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
       env: {
         ...process.env,
         ...target.cloud!.environment,
-        SALES_COUNTERS_TABLE: target.cloud!.resource('Sharding/SalesCounters').physicalId,
-        ORDERS_VIEW_TABLE: target.cloud!.resource('ReadModel/OrdersView').physicalId,
-        SHARD_MAPS_TABLE: target.cloud!.resource('Sharding/ShardMaps').physicalId,
+        SALES_COUNTERS_TABLE: target.outputs.eightfold.SalesCountersTableName,
+        ORDERS_VIEW_TABLE: target.outputs.eightfold.OrdersViewTableName,
+        SHARD_MAPS_TABLE: target.outputs.eightfold.ShardMapsTableName,
       },
     });
 
@@ -215,9 +213,7 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
     // Settling waits out the Lambdas' 10 s map cache, as on AWS.
     const { stdout } = await reshard('--to', '20', '--settle-seconds', '11');
     expect(stdout).toMatch(/Done: \d+ sales counters items, \d+ orders view items moved; map versions 2, 3, 4/);
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: target.cloud!.endpoints.dynamodb, region: target.cloud!.region, credentials: LOCAL_CREDENTIALS }));
-    const { Items: rows = [] } = await documents.send(new ScanCommand({ TableName: target.cloud!.resource('ReadModel/OrdersView').physicalId, ConsistentRead: true }));
-    documents.destroy();
+    const rows = await scanAll(target.documents, target.outputs.eightfold.OrdersViewTableName!);
     expect(rows.length).toBeGreaterThan(5);
     for (const row of rows) expect(row.shard, String(row.orderId)).toBe(shardOf({ shards: 20 }, String(row.customerId)));
     await eventually(async () => expect(await sales()).toBe(before), { timeoutMs: 15_000 });
