@@ -12,6 +12,7 @@
  * wall time): start the local cloud with `--time-scale 30` for a brisk demo.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { placeOrders, progressBar } from './load-test.ts';
 
@@ -33,7 +34,6 @@ export interface DemoStep {
 
 type Json = Record<string, any>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Calls the API; `/ops/*` with the key. */
 function client(options: DemoOptions) {

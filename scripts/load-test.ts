@@ -7,6 +7,7 @@
  * which keys were accepted as which order (what `npm run check-consistency` then proves were kept, once).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 export interface LoadOptions {
@@ -89,7 +90,6 @@ function seededRandom(seed: number): () => number {
 /** What a client may safely send again with the same key: no answer, a server error, or a throttle. */
 const worthRetrying = (status: number) => status === 0 || status === 429 || status >= 500;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
   const skus = options.skus ?? DEFAULT_SKUS;
