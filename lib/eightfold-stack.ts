@@ -46,8 +46,11 @@ const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds
 /** Stage-wide throttle of the API, all callers together; `-c eightfold:throttle='{"rateLimit":200}'` overrides either. */
 const THROTTLE = { rateLimit: 1_000, burstLimit: 2_000 };
 
-/** N shards, S write shards per counter; `-c eightfold:sharding='{"shards":32}'` overrides either (a reshard moves a running system). */
-const SHARDING = { shards: 16, writeShards: 8 };
+/**
+ * N shards, S write shards per counter, and how long a Lambda trusts the shard map it read;
+ * `-c eightfold:sharding='{"shards":32}'` overrides any (a reshard moves a running system).
+ */
+const SHARDING = { shards: 16, writeShards: 8, mapCacheSeconds: 10 };
 
 /** The strangler's routing table, from context `eightfold:routes` (cdk.json): the one place routes move. */
 function routingTable(scope: Construct): RoutingTable {

@@ -10,6 +10,11 @@ export interface ShardingProps {
   readonly shards: number;
   /** S: write shards per counter, so one hot SKU takes S times a partition's 1,000 writes a second. */
   readonly writeShards: number;
+  /**
+   * How long each Lambda trusts the map it read: the bound on how stale a router may be, and so the least
+   * a reshard waits between its phases (`npm run reshard -- --settle-seconds`). @default 10
+   */
+  readonly mapCacheSeconds?: number;
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -23,6 +28,7 @@ export class Sharding extends Construct {
   readonly counters: Table;
   readonly shards: number;
   readonly writeShards: number;
+  readonly mapCacheSeconds: number;
 
   constructor(scope: Construct, id: string, props: ShardingProps) {
     super(scope, id);
@@ -30,6 +36,8 @@ export class Sharding extends Construct {
       // While resharding, a counter's 2 × S locations are read in one transaction: at most 100 items.
       if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${id}: ${name} must be a whole number from 1 to ${max}, got ${value}`);
     }
+    this.mapCacheSeconds = props.mapCacheSeconds ?? 10;
+    if (!(this.mapCacheSeconds >= 0 && this.mapCacheSeconds <= 300)) throw new Error(`${id}: mapCacheSeconds must be from 0 to 300, got ${props.mapCacheSeconds}`);
     this.shards = props.shards;
     this.writeShards = props.writeShards;
     this.shardMaps = new Table(this, 'ShardMaps', {
@@ -56,7 +64,12 @@ export class Sharding extends Construct {
 
   /** What a Lambda needs to find the shard map. */
   get routingEnvironment(): Record<string, string> {
-    return { SHARD_MAPS_TABLE: this.shardMaps.tableName, DEFAULT_SHARDS: String(this.shards), DEFAULT_WRITE_SHARDS: String(this.writeShards) };
+    return {
+      SHARD_MAPS_TABLE: this.shardMaps.tableName,
+      DEFAULT_SHARDS: String(this.shards),
+      DEFAULT_WRITE_SHARDS: String(this.writeShards),
+      SHARD_MAP_CACHE_MS: String(this.mapCacheSeconds * 1000),
+    };
   }
 
   /** What a Lambda needs to find the shard map and the counters. */

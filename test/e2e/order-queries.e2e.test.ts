@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
@@ -25,12 +28,18 @@ async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string
   return (await json<{ orderId: string }>(response)).orderId;
 }
 
+/** The routers' shard-map cache on the local cloud, so a reshard's phases settle in seconds, not tens. */
+const MAP_CACHE_SECONDS = 1;
+/** Its own cloud assembly: the cache time is part of the synthesis, and the other files share cdk.out. */
+const outDir = REMOTE_BASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'eightfold-queries-'));
+
 beforeAll(async () => {
-  target = await startTarget({ apiKey: 'e2e-queries-key' });
+  target = await startTarget({ apiKey: 'e2e-queries-key', outDir, context: { 'eightfold:sharding': { mapCacheSeconds: MAP_CACHE_SECONDS } } });
 });
 
 afterAll(async () => {
   await target?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('GET /orders/{orderId}', () => {
@@ -210,8 +219,8 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
     expect(dry.stdout).toMatch(/Map eightfold v1: STABLE, 16 shards, 8 write shards per counter/);
     expect(dry.stdout).toMatch(/Reshard 16 → 20 shards:\n {2}sales counters: \d+ of \d+ items move/);
     expect(dry.stdout).toMatch(/\n {2}orders view: \d+ of \d+ items move/);
-    // Settling waits out the Lambdas' 10 s map cache, as on AWS.
-    const { stdout } = await reshard('--to', '20', '--settle-seconds', '11');
+    // Settling waits out the Lambdas' map cache, as on AWS.
+    const { stdout } = await reshard('--to', '20', '--settle-seconds', String(MAP_CACHE_SECONDS + 1));
     expect(stdout).toMatch(/Done: \d+ sales counters items, \d+ orders view items moved; map versions 2, 3, 4/);
     const rows = await scanAll(target.documents, target.outputs.eightfold.OrdersViewTableName!);
     expect(rows.length).toBeGreaterThan(5);

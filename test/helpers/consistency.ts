@@ -34,7 +34,8 @@ export async function expectConsistent(
       expect(current.inconsistencies).toEqual([]);
       return current;
     },
-    { timeoutMs, intervalMs: 1_000 },
+    // Each check scans every table: resting three times its length leaves the pipeline most of the machine.
+    { timeoutMs, intervalMs: 1_000, restRatio: 3 },
   );
   expect(report.checked).toEqual(['EventStore', 'OrdersView', 'AuditLog', 'Notifications', 'SalesCounters', 'LegacyFeed', 'Payments']);
   return report;

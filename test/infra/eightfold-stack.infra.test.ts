@@ -341,11 +341,13 @@ describe('EightfoldStack: Sharding', () => {
     expect(paths).toEqual(expect.arrayContaining(['products', '{sku}', 'sales', 'shards']));
   });
 
-  it('takes N = 16 shards and S = 8 write shards by default, either from context, and refuses S over 50 (a resharding read gathers 2 × S items in one transaction)', () => {
+  it('takes N = 16 shards, S = 8 write shards and a 10 s map cache by default, any from context, and refuses S over 50 (a resharding read gathers 2 × S items in one transaction)', () => {
     const environment = (t: Template, service: string) =>
       (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes(`"POWERTOOLS_SERVICE_NAME":"${service}"`)) as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
-    for (const service of ['queries', 'ops', 'sales-subscriber']) expect(environment(template, service)).toMatchObject({ DEFAULT_SHARDS: '16', DEFAULT_WRITE_SHARDS: '8' });
+    for (const service of ['queries', 'ops', 'sales-subscriber']) expect(environment(template, service)).toMatchObject({ DEFAULT_SHARDS: '16', DEFAULT_WRITE_SHARDS: '8', SHARD_MAP_CACHE_MS: '10000' });
     expect(environment(synthesize({ 'eightfold:sharding': '{"shards":32}' }), 'queries')).toMatchObject({ DEFAULT_SHARDS: '32', DEFAULT_WRITE_SHARDS: '8' });
+    expect(environment(synthesize({ 'eightfold:sharding': { mapCacheSeconds: 2 } }), 'projector')).toMatchObject({ DEFAULT_SHARDS: '16', SHARD_MAP_CACHE_MS: '2000' });
+    expect(() => synthesize({ 'eightfold:sharding': { mapCacheSeconds: -1 } })).toThrow(/mapCacheSeconds must be from 0 to 300/);
     expect(() => synthesize({ 'eightfold:sharding': { writeShards: 51 } })).toThrow(/writeShards must be a whole number from 1 to 50/);
   });
 });

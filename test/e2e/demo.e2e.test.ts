@@ -1,0 +1,84 @@
+/**
+ * `npm run demo -- --short` as an engineer runs it: the command itself, against a local cloud at 60× time
+ * (so the leader's three-minute lease lasts 3 s), its whole story told and its closing table checked row
+ * by row. Every fault it injected is taken back by the end.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { apiCaller, json } from '../helpers/api.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+const API_KEY = 'e2e-demo-key';
+let cloud: LocalCloud;
+let outDir: string;
+
+const call = apiCaller(() => cloud.url);
+
+beforeAll(async () => {
+  // Its own cloud assembly: the time scale is part of the synthesis, and the other files share cdk.out.
+  outDir = mkdtempSync(join(tmpdir(), 'eightfold-demo-'));
+  cloud = await startLocalCloud({
+    appDir: PROJECT_DIR,
+    outDir,
+    port: 0,
+    apiKeyValue: API_KEY,
+    timeScale: 60,
+    // At 60× the default payment timeout would be seconds: the leader would cancel the demo's hot-SKU
+    // orders (taking their units back) while it counts them.
+    context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
+    onLog: () => undefined,
+  });
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+/** The closing table's rows, each as its four cells. */
+function summaryRows(stdout: string): Record<string, { ok: string; happened: string; figures: string }> {
+  const lines = stdout.slice(stdout.lastIndexOf('\nstep ')).trim().split('\n');
+  expect(lines[0]).toMatch(/^step +\| ok +\| what happened +\| figures$/);
+  expect(lines[1]).toMatch(/^-+ \| -+ \| -+ \| -+$/);
+  return Object.fromEntries(
+    lines.slice(2).map((line) => {
+      const [step, ok, happened, figures] = line.split(' | ').map((cell) => cell.trim());
+      return [step!, { ok: ok!, happened: happened!, figures: figures ?? '' }];
+    }),
+  );
+}
+
+describe('npm run demo -- --short', () => {
+  it('tells all five steps against the local cloud, each done, and ends on a table of what happened and the figures seen', async () => {
+    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'demo', '--', '--short', '--base-url', cloud.url, '--api-key', API_KEY], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    // Progress bars, one finished line each (stdout is no terminal here).
+    expect(stdout).toMatch(/placing orders +\[#{20}\] 20\/20\n/);
+    expect(stdout).toMatch(/waiting out the lease +\[#{20}\] \d+\/\d+\n/);
+    const rows = summaryRows(stdout);
+    expect(Object.keys(rows)).toEqual(['orders placed', 'payment provider fails', 'leader steps down', 'a hot SKU sells', 'legacy goes down']);
+    for (const [step, row] of Object.entries(rows)) expect(row.ok, `${step}: ${row.happened}`).toBe('yes');
+    expect(rows['orders placed']).toMatchObject({ happened: '20 orders placed, each with an Idempotency-Key', figures: expect.stringMatching(/^[\d.]+ orders\/s, p50 \d+ ms, p99 \d+ ms$/) });
+    expect(rows['payment provider fails']!.happened).toMatch(/^breaker OPEN after \d+ failing payments; .* CLOSED again after [1-9]\d* successful probes$/);
+    expect(rows['payment provider fails']!.figures).toMatch(/^fast fail \d+ ms \(Retry-After \d+ s\), recovered [\d.]+ s after the provider came back$/);
+    const failover = rows['leader steps down']!.happened.match(/^coordinator-[123] \(token (\d+)\) stepped down; coordinator-[123] leads with token (\d+)$/);
+    expect(Number(failover?.[2])).toBeGreaterThan(Number(failover?.[1]));
+    expect(rows['a hot SKU sells']!.happened).toMatch(/^24 orders of HOT-\w+, one unit each: 24 units counted exactly, its increments spread over [2-9]\d* write shards$/);
+    expect(rows['a hot SKU sells']!.figures).toMatch(/^#\d+ among the hot keys \(24 increments\)/);
+    expect(rows['legacy goes down']!.happened).toMatch(/^legacy's GET \/catalog\/products answered 503 \(legacy\); Eightfold placed and served an order meanwhile; legacy back with 200$/);
+
+    // What the demo broke, it mended: the breaker closed, the provider charging, legacy answering.
+    const breakers = await json<{ breakers: { name: string; state: string }[] }>(await call('GET', '/ops/breakers', undefined, { 'x-api-key': API_KEY }));
+    expect(breakers.breakers.find((b) => b.name === 'payment-provider')?.state).toBe('CLOSED');
+    const placed = await json<{ orderId: string }>(await call('POST', '/orders', { customerId: 'after-the-demo', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }));
+    expect((await call('POST', `/orders/${placed.orderId}/payment`)).status).toBe(200);
+    expect((await call('GET', '/catalog/products')).status).toBe(200);
+  }, 180_000);
+});
