@@ -4,24 +4,20 @@
  * by row. Every fault it injected is taken back by the end.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'e2e-demo-key';
 let cloud: LocalCloud;
-let outDir: string;
+/** The time scale is part of the synthesis. */
+const outDir = ownAssemblyDir('demo');
 
 const call = apiCaller(() => cloud.url);
 
 beforeAll(async () => {
-  // Its own cloud assembly: the time scale is part of the synthesis, and the other files share cdk.out.
-  outDir = mkdtempSync(join(tmpdir(), 'eightfold-demo-'));
   cloud = await startLocalCloud({
     appDir: PROJECT_DIR,
     outDir,
@@ -37,7 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 /** The closing table's rows, each as its four cells. */

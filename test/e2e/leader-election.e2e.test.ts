@@ -3,15 +3,12 @@
  * every second, the three-minute lease lasts 3 s), the leader cancelling unpaid orders, and an operator's
  * step-down handing leadership over with a higher fencing token.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC } from '../../lambdas/shared/metric-names.ts';
 
 const API_KEY = 'e2e-leader-key';
@@ -20,7 +17,8 @@ const LEASE_MS = 180_000 / TIME_SCALE;
 const TURN_MS = 60_000 / TIME_SCALE;
 const PAYMENT_TIMEOUT_MS = (5 * 60_000) / TIME_SCALE;
 let cloud: LocalCloud;
-let outDir: string;
+/** The time scale is part of the synthesis. */
+const outDir = ownAssemblyDir('leader');
 
 type Leader = { holder: string | null; status: string; fencingToken: number; leaseExpiresAt: string | null; recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[] };
 
@@ -40,8 +38,6 @@ async function placeOrder(): Promise<string> {
 }
 
 beforeAll(async () => {
-  // Its own cloud assembly: the time scale is part of the synthesis, and the other files share cdk.out.
-  outDir = mkdtempSync(join(tmpdir(), 'eightfold-leader-'));
   cloud = await startLocalCloud({
     appDir: PROJECT_DIR,
     outDir,
@@ -55,7 +51,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('GET /ops/leader', () => {

@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { scanAll } from '../../scripts/check-consistency.ts';
 import { json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
 
 // Runs against E2E_BASE_URL when it is set (a LocalStack or AWS deployment), else against its own local cloud.
@@ -30,8 +27,8 @@ async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string
 
 /** The routers' shard-map cache on the local cloud, so a reshard's phases settle in seconds, not tens. */
 const MAP_CACHE_SECONDS = 1;
-/** Its own cloud assembly: the cache time is part of the synthesis, and the other files share cdk.out. */
-const outDir = REMOTE_BASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'eightfold-queries-'));
+/** The cache time is part of the synthesis. */
+const outDir = REMOTE_BASE_URL ? undefined : ownAssemblyDir('queries');
 
 beforeAll(async () => {
   target = await startTarget({ apiKey: 'e2e-queries-key', outDir, context: { 'eightfold:sharding': { mapCacheSeconds: MAP_CACHE_SECONDS } } });
@@ -39,7 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await target?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('GET /orders/{orderId}', () => {

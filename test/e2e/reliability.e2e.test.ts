@@ -21,7 +21,7 @@ import { apiCaller } from '../helpers/api.ts';
 import { expectConsistent as expectConsistentIn } from '../helpers/consistency.ts';
 import { localOutputs } from '../helpers/target.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'reliability-key';
 /** Orders the load test places, and how many at once (the figures). */
@@ -49,8 +49,8 @@ async function expectConsistent(): Promise<ConsistencyReport> {
   return report;
 }
 
-/** Its own cloud assembly (the time scale is part of the synthesis; the other files share cdk.out). */
-const outDir = mkdtempSync(join(tmpdir(), 'eightfold-reliability-'));
+/** The time scale is part of the synthesis. */
+const outDir = ownAssemblyDir('reliability');
 
 /**
  * Six times faster than wall time: a crashed SQS consumer's messages return after 10 s (its timeout), not
@@ -90,7 +90,6 @@ beforeAll(async () => {
 afterAll(async () => {
   documents?.destroy();
   await cloud?.stop();
-  rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('load, with faults along the way', () => {

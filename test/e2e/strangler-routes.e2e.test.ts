@@ -3,14 +3,13 @@
  * their cdk.json modes: a shadowed query, a shadowed command (dry run on Eightfold's side) and a weighted
  * query. Eightfold's orders reach legacy through the sync subscriber, so both sides can answer for them.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
 const API_KEY = 'e2e-routes-key';
 const WEIGHTED_PERCENT = 40;
@@ -23,7 +22,8 @@ const ROUTES = {
 };
 
 let cloud: LocalCloud;
-let outDir: string;
+/** The routing table is part of the synthesis. */
+const outDir = ownAssemblyDir('routes');
 const call = apiCaller(() => cloud.url);
 const callLegacy = apiCaller(() => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`);
 const ops = (path: string) => call('GET', path, undefined, { 'x-api-key': API_KEY });
@@ -48,14 +48,11 @@ async function orderOnBothSides(customerId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  // Its own cloud assembly: the routing table is part of the synthesis, and the other files share cdk.out.
-  outDir = mkdtempSync(join(tmpdir(), 'eightfold-routes-'));
   cloud = await startLocalCloud({ appDir: PROJECT_DIR, outDir, port: 0, apiKeyValue: API_KEY, context: { 'eightfold:routes': ROUTES }, onLog: () => undefined });
 });
 
 afterAll(async () => {
   await cloud?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('a shadow route', () => {

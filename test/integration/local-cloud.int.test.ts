@@ -8,9 +8,11 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { FIXTURE_APP_DIR } from '../helpers/paths.ts';
+import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';
 
 const API_KEY = 'fixture-api-key-0123456789abcdef';
+/** The time scale is part of the synthesis. */
+const outDir = ownAssemblyDir('kitchen-sink');
 
 let cloud: LocalCloud;
 let legacy: Server;
@@ -50,6 +52,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
   cloud = await startLocalCloud({
     appDir: FIXTURE_APP_DIR,
+    outDir,
     port: 0,
     parameters: { LegacyUrl: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}` },
     timeScale: 60,

@@ -12,9 +12,11 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { redrive } from '../../scripts/redrive.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { PROJECT_DIR } from '../helpers/paths.ts';
+import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
 let cloud: LocalCloud;
+/** The time scale is part of the synthesis. */
+const outDir = ownAssemblyDir('pub-sub');
 let documents: DynamoDBDocumentClient;
 let sqs: SQSClient;
 let store: EventStore;
@@ -70,8 +72,8 @@ async function sendToQueue(url: string, messages: { body: string; groupId: strin
 const asMessage = (message: OrderEventMessage) => ({ body: JSON.stringify(message), groupId: message.orderId, type: message.type });
 
 beforeAll(async () => {
-  // Visibility timeouts (60 s) pass 30× faster, so a poison message reaches its DLQ in seconds.
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, timeScale: 30, onLog: () => undefined });
+  // Visibility timeouts (60 s) pass 60× faster, so a poison message reaches its DLQ in seconds.
+  cloud = await startLocalCloud({ appDir: PROJECT_DIR, outDir, port: 0, timeScale: 60, onLog: () => undefined });
   const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: cloud.endpoints.dynamodb }));
   sqs = new SQSClient({ ...config, endpoint: cloud.endpoints.snsSqs });
@@ -135,7 +137,7 @@ describe('poison messages and redrive', () => {
     await sendToQueue(audit, [...valid.slice(0, 4), poison, ...valid.slice(4)]);
 
     await eventually(async () => expect((await Promise.all(orders.map(auditOf))).map((entries) => entries.length)).toEqual(orders.map(() => 1)));
-    // maxReceiveCount 3, visibility 60 s at 30× speed: the DLQ within seconds.
+    // maxReceiveCount 3, visibility 60 s at 60× speed: the DLQ within seconds.
     await eventually(async () => expect(await depth(auditDlq)).toBe(1), { timeoutMs: 30_000 });
     expect(await auditOf('poison-x')).toEqual([]);
 
