@@ -5,7 +5,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * stacks' outputs (tables, queues). The others need what only the local cloud has, and run wherever it does
  * (CI): leader-election runs 60× faster than wall time, strangler-routes deploys its own routing table,
  * reliability crashes workers, takes SNS down and restarts the cloud, local-cloud tests `npm start` itself,
- * and console drives a browser beside the cloud it starts.
+ * console drives a browser beside the cloud it starts, and demo runs `npm run demo` against a 60× cloud.
  */
 const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangler'].map((name) => `test/e2e/${name}.e2e.test.ts`);
 
