@@ -6,33 +6,25 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
+import { startTarget, type E2ETarget } from '../helpers/target.ts';
 
 const API_KEY = 'e2e-demo-key';
-let cloud: LocalCloud;
+let target: E2ETarget;
 /** The time scale is part of the synthesis. */
 const outDir = ownAssemblyDir('demo');
 
-const call = apiCaller(() => cloud.url);
+const call = apiCaller(() => target.url);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
-    appDir: PROJECT_DIR,
-    outDir,
-    port: 0,
-    apiKeyValue: API_KEY,
-    timeScale: 60,
-    // At 60× the default payment timeout would be seconds: the leader would cancel the demo's hot-SKU
-    // orders (taking their units back) while it counts them.
-    context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
-    onLog: () => undefined,
-  });
+  // At 60× the default payment timeout would be seconds: the leader would cancel the demo's hot-SKU orders
+  // (taking their units back) while it counts them.
+  target = await startTarget({ apiKey: API_KEY, outDir, timeScale: 60, context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } } });
 });
 
 afterAll(async () => {
-  await cloud?.stop();
+  await target?.stop();
 });
 
 /** The closing table's rows, each as its four cells. */
@@ -50,7 +42,7 @@ function summaryRows(stdout: string): Record<string, { ok: string; happened: str
 
 describe('npm run demo -- --short', () => {
   it('tells all five steps against the local cloud, each done, and ends on a table of what happened and the figures seen', async () => {
-    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'demo', '--', '--short', '--base-url', cloud.url, '--api-key', API_KEY], {
+    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'demo', '--', '--short', '--base-url', target.url, '--api-key', API_KEY], {
       cwd: PROJECT_DIR,
       env: { ...process.env, NO_COLOR: '1' },
     });
