@@ -104,16 +104,31 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         ratio: ratio(ours.callsWhileDead, peer.callsWhileDead),
       });
       if (instances === 16) {
+        // One trial's recovery hangs on where the revival falls in the breaker's cycle (a probe failing just
+        // before it reopens the breaker for a whole cool-down): the median of three, each side.
+        const recoveries = { ours: [ours.recovery], peer: [peer.recovery] };
+        for (let trial = 0; trial < 2; trial++) {
+          const breakerName = `${name}-recovery-${trial}`;
+          recoveries.ours.push((await scenario(instances, (dep) => {
+            const breaker = new DistributedCircuitBreaker({ name: breakerName, store, policy: POLICY });
+            return () => breaker.execute(() => dep.call());
+          })).recovery);
+          recoveries.peer.push((await scenario(instances, (dep) => {
+            const breaker = new CircuitBreaker(() => dep.call(), OPOSSUM);
+            return () => breaker.fire();
+          })).recovery);
+        }
+        log(`M=16 recovery, three trials: ours ${recoveries.ours.map(ms).join(', ')}; opossum ${recoveries.peer.map(ms).join(', ')}`);
         for (const p of [50, 99]) {
           const value = percentile(ours.failFast, p);
           const baseline = percentile(peer.failFast, p);
           rows.push({ figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 5 ms)`, value: ms(value), baseline: `opossum (in memory): ${ms(baseline)}`, ratio: ratio(value, baseline) });
         }
         rows.push({
-          figure: 'time until every one of 16 instances gets a call through after the dependency returns',
-          value: ms(ours.recovery),
-          baseline: `opossum: ${ms(peer.recovery)}`,
-          ratio: ratio(ours.recovery, peer.recovery),
+          figure: 'time until every one of 16 instances gets a call through after the dependency returns (median of 3)',
+          value: ms(percentile(recoveries.ours, 50)),
+          baseline: `opossum: ${ms(percentile(recoveries.peer, 50))}`,
+          ratio: ratio(percentile(recoveries.ours, 50), percentile(recoveries.peer, 50)),
         });
       }
     }
