@@ -85,17 +85,20 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
   });
   try {
     await createTable(raw, 'breakers', [{ name: 'name', type: 'S' }]);
+    // Each instance with its own breaker object: ours share their state through the table, opossum's cannot.
+    const ourBreakers = (name: string) => (dep: Dependency) => {
+      const breaker = new DistributedCircuitBreaker({ name, store, policy: POLICY });
+      return () => breaker.execute(() => dep.call());
+    };
+    const opossumBreakers = (dep: Dependency) => {
+      const breaker = new CircuitBreaker(() => dep.call(), OPOSSUM);
+      return () => breaker.fire();
+    };
     let run = 0;
     for (const instances of [1, 4, 16]) {
       const name = `dependency-${instances}-${run++}`;
-      const ours = await scenario(instances, (dep) => {
-        const breaker = new DistributedCircuitBreaker({ name, store, policy: POLICY });
-        return () => breaker.execute(() => dep.call());
-      });
-      const peer = await scenario(instances, (dep) => {
-        const breaker = new CircuitBreaker(() => dep.call(), OPOSSUM);
-        return () => breaker.fire();
-      });
+      const ours = await scenario(instances, ourBreakers(name));
+      const peer = await scenario(instances, opossumBreakers);
       log(`M=${instances}: calls to the dead dependency ours ${ours.callsWhileDead}, opossum ${peer.callsWhileDead}; recovery ${ms(ours.recovery)} vs ${ms(peer.recovery)}`);
       rows.push({
         figure: `calls reaching a dependency while it is dead for 2 s, ${instances} instance${instances > 1 ? 's' : ''}`,
@@ -108,15 +111,8 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         // before it reopens the breaker for a whole cool-down): the median of three, each side.
         const recoveries = { ours: [ours.recovery], peer: [peer.recovery] };
         for (let trial = 0; trial < 2; trial++) {
-          const breakerName = `${name}-recovery-${trial}`;
-          recoveries.ours.push((await scenario(instances, (dep) => {
-            const breaker = new DistributedCircuitBreaker({ name: breakerName, store, policy: POLICY });
-            return () => breaker.execute(() => dep.call());
-          })).recovery);
-          recoveries.peer.push((await scenario(instances, (dep) => {
-            const breaker = new CircuitBreaker(() => dep.call(), OPOSSUM);
-            return () => breaker.fire();
-          })).recovery);
+          recoveries.ours.push((await scenario(instances, ourBreakers(`${name}-recovery-${trial}`))).recovery);
+          recoveries.peer.push((await scenario(instances, opossumBreakers)).recovery);
         }
         log(`M=16 recovery, three trials: ours ${recoveries.ours.map(ms).join(', ')}; opossum ${recoveries.peer.map(ms).join(', ')}`);
         for (const p of [50, 99]) {
