@@ -9,6 +9,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { legacyUrl, localOutputs } from '../test/helpers/target.ts';
 import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const ROUTE = 'GET /orders/{orderId}';
@@ -25,7 +26,7 @@ const get = (url: string): Promise<{ status: number; body: string }> =>
     req.on('error', reject).end();
   });
 const API_KEY = 'bench-routes-key';
-const legacyBase = (cloud: LocalCloud) => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`;
+const legacyBase = (cloud: LocalCloud) => legacyUrl(localOutputs(cloud));
 
 export async function stranglerFigures(rows: Row[]): Promise<void> {
   const outDirs: string[] = [];

@@ -90,7 +90,6 @@ function seededRandom(seed: number): () => number {
 /** What a client may safely send again with the same key: no answer, a server error, or a throttle. */
 const worthRetrying = (status: number) => status === 0 || status === 429 || status >= 500;
 
-
 export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
   const skus = options.skus ?? DEFAULT_SKUS;
   const customers = options.customers ?? 50;

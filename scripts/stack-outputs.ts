@@ -23,7 +23,8 @@ export async function stackOutputs(stackName: string, config: CloudFormationClie
  */
 async function deploymentOutputs(stackName: string): Promise<Record<string, string | undefined>> {
   const stage = stageOf(stackName);
-  const standIns = stage ? [stackNames(stage).legacy, stackNames(stage).paymentProvider] : [];
+  const names = stage ? stackNames(stage) : undefined;
+  const standIns = names ? [names.legacy, names.paymentProvider] : [];
   const [own, ...others] = await Promise.all([stackOutputs(stackName), ...standIns.map((name) => stackOutputs(name).catch(() => ({})))]);
   return Object.assign({}, ...others, own);
 }

@@ -10,6 +10,7 @@ import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/loca
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
+import { legacyUrl, localOutputs } from '../helpers/target.ts';
 
 const API_KEY = 'e2e-routes-key';
 const WEIGHTED_PERCENT = 40;
@@ -25,7 +26,7 @@ let cloud: LocalCloud;
 /** The routing table is part of the synthesis. */
 const outDir = ownAssemblyDir('routes');
 const call = apiCaller(() => cloud.url);
-const callLegacy = apiCaller(() => `${cloud.url}/restapis/${cloud.resource('Api', 'EightfoldLegacy-dev').physicalId}/prod/_user_request_`);
+const callLegacy = apiCaller(() => legacyUrl(localOutputs(cloud)));
 const ops = (path: string) => call('GET', path, undefined, { 'x-api-key': API_KEY });
 
 type ShadowReport = { compared: number; matches: number; mismatches: number; errors: number; recentMismatches: { path: string; differences: { path: string; legacy: unknown; eightfold: unknown }[] }[] };

@@ -18,7 +18,7 @@ const logLines: { source: string; line: string }[] = [];
 
 const call = apiCaller(() => target.url);
 /** Legacy called directly, not through Eightfold's façade (its own API in its own stack). */
-const callLegacy = apiCaller(() => legacyUrl(target));
+const callLegacy = apiCaller(() => legacyUrl(target.outputs));
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
   expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': target.apiKey })).status).toBe(200);
 

@@ -84,4 +84,4 @@ function withClients(
 }
 
 /** Legacy's own API (not through Eightfold's façade), from its stack's `LegacyUrl`. */
-export const legacyUrl = (target: E2ETarget) => target.outputs.legacy.LegacyUrl!.replace(/\/+$/, '');
+export const legacyUrl = (outputs: DeploymentOutputs) => outputs.legacy.LegacyUrl!.replace(/\/+$/, '');
