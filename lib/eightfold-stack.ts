@@ -16,7 +16,7 @@ import { PubSub } from './constructs/pub-sub.ts';
 import { ReadModel } from './constructs/read-model.ts';
 import { Sharding } from './constructs/sharding.ts';
 import { StranglerFacade } from './constructs/strangler.ts';
-import { AWAITING_PAYMENT_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
+import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import { issuesText } from '../lambdas/shared/http.ts';
@@ -40,8 +40,13 @@ const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs:
 /** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
 const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
-/** The coordinator and its singleton job; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field. */
-const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30 };
+/**
+ * The coordinator and its singleton work; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'` overrides any field.
+ * `paymentReconcileAfterSeconds`: how long a payment step may stay open before the reconciler asks the
+ * provider; it must exceed the longest a charge request can take to reach the provider (the ambassador's
+ * attempts and the provider's own timeout), so that "no charge under this key" is final.
+ */
+const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30, paymentReconcileAfterSeconds: 300 };
 
 /** Stage-wide throttle of the API, all callers together; `-c eightfold:throttle='{"rateLimit":200}'` overrides either. */
 const THROTTLE = { rateLimit: 1_000, burstLimit: 2_000 };
@@ -217,10 +222,14 @@ export class EightfoldStack extends Stack {
         EVENTS_TABLE: eventStore.table.tableName,
         ORDERS_VIEW_TABLE: readModel.ordersView.tableName,
         PAYMENT_TIMEOUT_MS: String(Math.round((coordinator.paymentTimeoutMinutes * 60_000) / timeScale)),
+        PAYMENT_RECONCILE_AFTER_MS: String(Math.round((coordinator.paymentReconcileAfterSeconds * 1000) / timeScale)),
       },
     });
     eventStore.grantAppend(leaderElection.coordinator);
-    readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX);
+    readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX);
+    // The payment reconciler asks the provider about payments in flight and runs refunds still owed.
+    breakers.useFrom(leaderElection.coordinator);
+    ambassador.useFrom(leaderElection.coordinator);
 
     // Operations, behind an API key: breakers and the leader everywhere; fault injection and step-down
     // everywhere but production.
@@ -282,9 +291,24 @@ export class EightfoldStack extends Stack {
     });
     breakers.useFrom(legacySync.consumer);
     ambassador.useFrom(legacySync.consumer);
+    // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded. While the
+    // provider is down, messages back off from 1 s to 5 min; past the DLQ, the reconciler still runs them.
+    const refunds = pubSub.addSubscriber('Refunds', {
+      handler: 'refunds-subscriber',
+      eventTypes: ['RefundRequested'],
+      environment: { EVENTS_TABLE: eventStore.table.tableName },
+      checkpoints: false,
+      retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
+      maxReceiveCount: 30,
+      batchSize: 5,
+      timeout: Duration.seconds(15),
+    });
+    eventStore.grantAppend(refunds.consumer);
+    breakers.useFrom(refunds.consumer);
+    ambassador.useFrom(refunds.consumer);
 
     // GET /ops/queues: each subscriber's backlog and dead letters, and the stream consumers' dead letters.
-    const subscribers = { notifications, audit, sales, legacySync };
+    const subscribers = { notifications, audit, sales, legacySync, refunds };
     const queues = [
       ...Object.entries(subscribers).map(([name, s]) => ({ name, queue: s.queue, deadLetterQueue: s.deadLetterQueue })),
       { name: 'projector', queue: undefined, deadLetterQueue: readModel.deadLetterQueue },
@@ -311,7 +335,7 @@ export class EightfoldStack extends Stack {
     new CfnOutput(this, 'NotificationsTableName', { value: notificationsTable.tableName, description: 'What the notifications subscriber delivered (npm run check-consistency)' });
     new CfnOutput(this, 'SalesCountersTableName', { value: sharding.counters.tableName, description: 'Write-sharded sales counters (GET /ops/shards, npm run reshard)' });
     new CfnOutput(this, 'ShardMapsTableName', { value: sharding.shardMaps.tableName, description: 'The versioned shard maps (npm run reshard)' });
-    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync })) {
+    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync, Refunds: refunds })) {
       new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
       new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: subscriber.deadLetterQueue.queueUrl, description: `What the ${name.toLowerCase()} subscriber could not process (its DlqDepthAlarm watches it)` });
     }

@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { CHARGES_BY_ORDER_INDEX } from '../lambdas/stand-ins/charge-book.ts';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
@@ -30,6 +31,7 @@ export class PaymentProviderStack extends Stack {
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    charges.addGlobalSecondaryIndex({ indexName: CHARGES_BY_ORDER_INDEX, partitionKey: { name: 'orderId', type: AttributeType.STRING } });
     this.apiToken = new Secret(this, 'ApiToken', {
       description: 'Bearer token of the payment provider stand-in; Eightfold’s ambassador injects it',
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
@@ -40,12 +42,16 @@ export class PaymentProviderStack extends Stack {
       serviceName: 'payment-provider',
       environment: { CHARGES_TABLE: charges.tableName, FAULTS_TABLE: this.faults.tableName, API_TOKEN_SECRET: this.apiToken.secretArn },
     });
-    charges.grant(provider, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    charges.grant(provider, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     this.faults.grant(provider, 'dynamodb:GetItem');
     this.apiToken.grantRead(provider);
     acknowledge(this.apiToken, { 'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real provider issues and rotates its tokens itself.' });
     const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for a third-party provider: the function itself checks the bearer token the ambassador sends, as the provider would.' });
-    api.root.addResource('charges').addMethod('POST', new LambdaIntegration(provider));
+    const integration = new LambdaIntegration(provider);
+    const chargesResource = api.root.addResource('charges');
+    chargesResource.addMethod('POST', integration);
+    chargesResource.addMethod('GET', integration);
+    chargesResource.addResource('{chargeId}').addResource('refunds').addMethod('POST', integration);
     this.url = api.url;
     new CfnOutput(this, 'ProviderUrl', { value: api.url, description: 'Base URL of the payment provider stand-in' });
     new CfnOutput(this, 'ChargesTableName', { value: charges.tableName, description: 'Every charge the provider made, by idempotency key' });

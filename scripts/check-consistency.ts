@@ -8,8 +8,9 @@
  * - the customer must have one notification per customer-facing event, and none for an event not stored;
  * - each SKU's sales counter must equal the units its orders placed less those cancelled;
  * - legacy's copy of the order must be at its version and status, every revision applied once, in order;
- * - the payment provider must hold one approved charge for each paid order, the one its OrderPaid names,
- *   and none for an order not paid;
+ * - the money ledger: the provider's approved charges of an order, less their refunds, must equal the
+ *   order's total when it is PAID or SHIPPED and 0 otherwise (once refunds owed have drained), and every
+ *   approved charge must be one the order's events record (its payment, or a charge it refunds);
  * - no Idempotency-Key may have placed two orders, and every order a client was told was accepted
  *   (`expectedOrders`) must be stored.
  * Run it once traffic has settled (read models trail the store by the stream's lag); it prints what
@@ -94,7 +95,9 @@ function expectedLegacyRow(orderId: string, history: readonly EventEnvelope[]): 
   const placement = entries[0];
   if (!placement?.order) return undefined;
   const last = entries.at(-1)!;
-  return { order_no: orderId, ...placement.order, status_code: last.status_code, updated_at: last.updated_at, rev: last.rev, source: 'EIGHTFOLD', applied_revs: entries.map((e) => e.rev) };
+  // The saga's inner steps carry no status: the row keeps the last one given.
+  const status = entries.findLast((entry) => entry.status_code)?.status_code;
+  return { order_no: orderId, ...placement.order, status_code: status, updated_at: last.updated_at, rev: last.rev, source: 'EIGHTFOLD', applied_revs: entries.map((e) => e.rev) };
 }
 
 export async function checkConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
@@ -113,7 +116,9 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   const unmatchedRows = new Map(viewRows!.map((row) => [String(row[projection.keyAttribute]), row]));
   const auditByOrder = Map.groupBy(auditEntries! as { orderId: string; version: number; eventId: string }[], (entry) => entry.orderId);
   const approvedCharges = Map.groupBy(
-    (charges ?? []).filter((charge) => charge.response?.status === 'APPROVED').map((charge) => ({ orderId: String(charge.orderId), ...(charge.response as { chargeId: string; amountCents: number }) })),
+    (charges ?? [])
+      .filter((charge) => charge.response?.status === 'APPROVED')
+      .map((charge) => ({ orderId: String(charge.orderId), ...(charge.response as { chargeId: string; amountCents: number }), refundedCents: Number(charge.refundedCents ?? 0) })),
     (charge) => charge.orderId,
   );
   const unmatchedNotifications = new Map(notifications?.map((n) => [String(n.notificationId), n]));
@@ -177,13 +182,17 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     }
 
     if (charges) {
-      const paid = history.find((e) => e.type === 'OrderPaid')?.data as { paymentId: string; amountCents: number } | undefined;
+      // The money ledger: what the provider holds for the order, net of refunds, is the total of a paid or
+      // shipped order and nothing otherwise; and every approved charge is one the order's events record.
       const approved = approvedCharges.get(streamId) ?? [];
       approvedCharges.delete(streamId);
-      const recorded = approved.length === 1 && paid && approved[0]!.chargeId === paid.paymentId && approved[0]!.amountCents === paid.amountCents;
-      if (paid ? !recorded : approved.length > 0) {
-        found('Payments', streamId, `${approved.length} approved charges [${approved.map((c) => c.chargeId).join(', ')}]; the events record ${paid ? `payment ${paid.paymentId}` : 'none'}`);
-      }
+      const recorded = new Set(history.flatMap((e) => (e.type === 'OrderPaid' ? [(e.data as { paymentId: string }).paymentId] : e.type === 'RefundRequested' ? [(e.data as { chargeId: string }).chargeId] : [])));
+      const unrecorded = approved.filter((charge) => !recorded.has(charge.chargeId));
+      if (unrecorded.length) found('Payments', streamId, `approved charges [${unrecorded.map((c) => c.chargeId).join(', ')}] that no event records`);
+      const charged = approved.reduce((sum, charge) => sum + charge.amountCents, 0);
+      const refunded = approved.reduce((sum, charge) => sum + charge.refundedCents, 0);
+      const keeps = expected?.status === 'PAID' || expected?.status === 'SHIPPED' ? (expected as OrderViewRow).totalCents : 0;
+      if (charged - refunded !== keeps) found('Payments', streamId, `the provider holds ${charged - refunded} cents net (charged ${charged}, refunded ${refunded}); a ${expected?.status ?? 'missing'} order keeps ${keeps}`);
     }
   };
   const segments = options.segments ?? 4;

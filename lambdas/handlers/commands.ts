@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isDeepStrictEqual } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
-import { isOrderDomainError, orderDecider, orderIdForKey, type OrderCommand, type OrderErrorCode, type PaymentOutcome } from '../domain/orders/index.ts';
+import { isOrderDomainError, orderDecider, orderIdForKey, paymentSummaryOf, type OrderCommand, type OrderErrorCode } from '../domain/orders/index.ts';
 import { isOutboundError } from '../patterns/ambassador/index.ts';
 import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
@@ -12,20 +12,35 @@ import { logger } from '../shared/logger.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
 import { ambassadorFor } from '../shared/outbound.ts';
 import { observed } from '../shared/observability.ts';
+import { httpPaymentProvider, isPaymentProviderRefusedError } from '../use-cases/payment-provider.ts';
+import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
 
-const paymentProvider = ambassadorFor('payment-provider');
+const paymentAmbassador = ambassadorFor('payment-provider');
+const payments: PaymentDeps = {
+  store: orderEventStore,
+  provider: httpPaymentProvider((request) => paymentAmbassador.send(request), () => paymentAmbassador.failFastIfOpen()),
+  now: () => new Date(),
+};
 
 /** Domain and store errors → HTTP, in one table. */
 const DOMAIN_STATUS: Record<OrderErrorCode, number> = {
   ORDER_NOT_FOUND: 404,
   ORDER_ALREADY_EXISTS: 409,
   ILLEGAL_TRANSITION: 409,
-  PAYMENT_AMOUNT_MISMATCH: 409,
+  PAYMENT_IN_PROGRESS: 409,
 };
 
 function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
   if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
-  if (isOrderDomainError(error)) return errorResponse(DOMAIN_STATUS[error.code], error.code, error.message);
+  if (isOrderDomainError(error)) {
+    // A payment in flight concludes within the provider's timeout: the caller retries and meets its outcome.
+    const retry = error.code === 'PAYMENT_IN_PROGRESS' ? { 'Retry-After': '1' } : undefined;
+    return errorResponse(DOMAIN_STATUS[error.code], error.code, error.message, retry && { retryAfterSeconds: 1 }, retry);
+  }
+  if (isPaymentProviderRefusedError(error)) {
+    // A 422 from the provider: this attempt was charged with other details; the first charge stands.
+    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', `The payment provider refused the request (${error.code})`, { providerCode: error.code });
+  }
   if (isConcurrencyError(error)) {
     return errorResponse(409, 'VERSION_CONFLICT', error.message, { currentVersion: error.currentVersion }, { ETag: etag(error.currentVersion) });
   }
@@ -95,48 +110,25 @@ async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'Sh
       ? { type, data: { orderId: orderId.data, reason: 'CUSTOMER_REQUEST' }, now }
       : { type, data: { orderId: orderId.data }, now };
   const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion, dryRun: isDryRun(event) });
-  return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status }, { ETag: etag(result.version) });
+  const payment = result.state.status === 'NONE' ? undefined : paymentSummaryOf(result.state);
+  return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status, payment }, { ETag: etag(result.version) });
 }
 
-/**
- * POST /orders/{orderId}/payment: charge the order's total through the ambassador (timeouts, retries,
- * breaker), then record the outcome. The provider's idempotency key is the order and the version it was
- * charged at, so a retried request, or a retry after a timeout, never charges twice.
- */
+/** POST /orders/{orderId}/payment: the payment saga (use-cases/payments.ts), its outcome as HTTP. */
 async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const orderId = idSchema.safeParse(event.pathParameters?.orderId);
   if (!orderId.success) throw new HttpError(404, 'ORDER_NOT_FOUND', 'No order has this id');
   const { cardToken } = parseJsonBody(event, paymentSchema, { optional: true });
-  // An open breaker answers 503 before the order is even read.
-  await paymentProvider.failFastIfOpen();
-  const metadata = metadataOf(event, 'api');
-  const loaded = await orderEventStore.load(orderId.data, orderDecider);
-  const now = new Date().toISOString();
-  // The decider judges payability before any money moves (unknown → 404, not PLACED → 409).
-  orderDecider.decide({ type: 'PayOrder', data: { orderId: orderId.data, payment: { status: 'DECLINED', reason: 'dry run' } }, now }, loaded.state);
-  const total = loaded.state.status === 'NONE' ? 0 : loaded.state.totalCents;
-  const charge = await paymentProvider.send({
-    method: 'POST',
-    path: '/charges',
-    body: { orderId: orderId.data, amountCents: total, currency: 'USD', ...(cardToken ? { cardToken } : {}) },
-    idempotencyKey: `${orderId.data}:v${loaded.version}`,
-    correlationId: metadata.correlationId,
-  });
-  const answer = charge.body as { chargeId?: string; status?: string; reason?: string; amountCents?: number };
-  if (charge.status >= 400 || (answer.status !== 'APPROVED' && answer.status !== 'DECLINED')) {
-    logger.error('unexpected answer from the payment provider', { status: charge.status, body: charge.body });
-    // 422 from the provider: this order version was already charged with other details (a retry with
-    // another card after a timeout); the first charge stands, so the client must retry with the same card.
-    const providerCode = (charge.body as { error?: { code?: string } } | undefined)?.error?.code ?? `HTTP ${charge.status}`;
-    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', `The payment provider refused the request (${providerCode})`, { providerCode });
+  const result = await payOrder(payments, { orderId: orderId.data, cardToken, metadata: metadataOf(event, 'api') });
+  const headers = { ETag: etag(result.version) };
+  switch (result.outcome) {
+    case 'PAID':
+      return jsonResponse(200, { orderId: orderId.data, status: 'PAID', version: result.version }, headers);
+    case 'DECLINED':
+      return errorResponse(402, 'PAYMENT_DECLINED', `The payment was declined: ${result.reason}`, { reason: result.reason, version: result.version }, headers);
+    case 'CANCELLED':
+      return errorResponse(409, 'ORDER_CANCELLED', 'The order was cancelled while the payment was in flight; the charge is refunded', { version: result.version, payment: result.payment }, headers);
   }
-  const payment: PaymentOutcome =
-    answer.status === 'APPROVED' ? { status: 'APPROVED', paymentId: answer.chargeId!, amountCents: answer.amountCents! } : { status: 'DECLINED', reason: answer.reason ?? 'DECLINED' };
-  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, { type: 'PayOrder', data: { orderId: orderId.data, payment }, now }, metadata, { expectedVersion: loaded.version });
-  if (payment.status === 'DECLINED') {
-    return errorResponse(402, 'PAYMENT_DECLINED', `The payment was declined: ${payment.reason}`, { reason: payment.reason, version: result.version }, { ETag: etag(result.version) });
-  }
-  return jsonResponse(200, { orderId: orderId.data, status: 'PAID', version: result.version }, { ETag: etag(result.version) });
 }
 
 async function commands(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

@@ -1,13 +1,16 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { cancelUnpaidOrders } from '../jobs/payment-timeouts.ts';
-import { coordinatorTurn, isStaleFencingTokenError, LeaseClient } from '../patterns/leader-election/index.ts';
+import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, type Leadership } from '../patterns/leader-election/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../shared/metric-names.ts';
-import { unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
+import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
 import { observed } from '../shared/observability.ts';
+import { ambassadorFor } from '../shared/outbound.ts';
+import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
+import { reconcilePayments } from '../use-cases/payments.ts';
 
 const leasesTable = requireEnv('LEASES_TABLE');
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
@@ -15,6 +18,9 @@ const leaseName = requireEnv('LEASE_NAME');
 const leaseMs = Number(requireEnv('LEASE_MS'));
 const clockSkewMarginMs = Number(requireEnv('CLOCK_SKEW_MARGIN_MS'));
 const timeoutMs = Number(requireEnv('PAYMENT_TIMEOUT_MS'));
+const reconcileAfterMs = Number(requireEnv('PAYMENT_RECONCILE_AFTER_MS'));
+const paymentAmbassador = ambassadorFor('payment-provider');
+const paymentProvider = httpPaymentProvider((request) => paymentAmbassador.send(request));
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
 
@@ -37,15 +43,39 @@ const job = {
 };
 
 /**
- * Leader Election: one turn of one contender, fired by the schedule. The holder renews and cancels the
- * orders left unpaid past the timeout; followers only try to take the lease.
+ * The leader's singleton work, in order: conclude the payments in flight and the refunds owed past the
+ * reconciler's bound (asking the provider), then cancel the orders left unpaid past the timeout (an order
+ * with a payment in flight is never among them). Every append is fenced by the lease's token.
+ */
+async function singletonWork(leadership: Leadership) {
+  const { lease, stillLeading } = leadership;
+  const now = job.now();
+  const guard = fencedAppend({ tableName: leasesTable, resource: `orders@${lease.name}`, fencingToken: lease.fencingToken });
+  const openBefore = new Date(now.getTime() - reconcileAfterMs).toISOString();
+  const payments = await reconcilePayments(
+    { store: orderEventStore, provider: paymentProvider, now: job.now, guard },
+    {
+      openOrders: ordersWithPaymentsOpenSince(documentClient, viewTable, openBefore),
+      openBefore,
+      stillLeading,
+      metadata: { correlationId: `payment-reconciler-${now.toISOString()}`, actor: `system:coordinator:${lease.holder}` },
+    },
+  );
+  if (payments.failed.length > 0) logger.warn('payment steps still open after this turn', { failed: payments.failed });
+  const timeouts = payments.interrupted ? { cancelled: [], skipped: [], interrupted: true } : await cancelUnpaidOrders(job, leadership);
+  return { payments, timeouts };
+}
+
+/**
+ * Leader Election: one turn of one contender, fired by the schedule. The holder renews and does the
+ * singleton work; followers only try to take the lease.
  */
 async function turn(event: unknown) {
   const { contender } = turnSchema.parse(event);
   logger.appendKeys({ contender });
   const leases = new LeaseClient({ client: documentClient, tableName: leasesTable, holder: contender, leaseMs, clockSkewMarginMs });
   try {
-    const outcome = await coordinatorTurn(leases, leaseName, (leadership) => cancelUnpaidOrders(job, leadership));
+    const outcome = await coordinatorTurn(leases, leaseName, singletonWork);
     if (outcome.lease?.takenOverFrom) {
       logger.warn('took over a lease its holder let expire', { from: outcome.lease.takenOverFrom, fencingToken: outcome.lease.fencingToken });
       count(LEASES_LOST_METRIC);

@@ -1,17 +1,15 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
-import { injectedFailure } from '../shared/faults.ts';
+import { requireEnv } from '../shared/clients.ts';
+import { applyFaults, readFaults } from '../shared/faults.ts';
 import { header } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
-import { decideCharge } from '../stand-ins/payment-provider.ts';
 import { observed } from '../shared/observability.ts';
+import { ChargeBook, type BookAnswer } from '../stand-ins/charge-book.ts';
 
-const chargesTable = requireEnv('CHARGES_TABLE');
+const book = new ChargeBook(requireEnv('CHARGES_TABLE'));
 const faultsTable = requireEnv('FAULTS_TABLE');
 const tokenSecret = requireEnv('API_TOKEN_SECRET');
 
@@ -21,6 +19,8 @@ const chargeSchema = z.strictObject({
   currency: z.literal('USD'),
   cardToken: z.string().min(1).max(64).default('tok_visa'),
 });
+const refundSchema = z.strictObject({ amountCents: z.number().int().positive().optional() });
+const keySchema = z.string().min(1).max(255);
 
 const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode,
@@ -28,53 +28,66 @@ const answer = (statusCode: number, body: unknown, headers: Record<string, strin
   body: JSON.stringify(body),
 });
 const failure = (statusCode: number, code: string, message: string) => answer(statusCode, { error: { code, message } });
+const fromBook = (result: BookAnswer) => answer(result.status, result.body, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/**
- * A stand-in payment provider: `POST /charges` with a bearer token and a required Idempotency-Key. The same
- * key always gets the first charge's answer (never a second charge); the same key with another body is 422.
- * Faults set through Eightfold's `PUT /ops/faults/payment-provider` apply before anything else.
- */
-async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const injected = await injectedFailure(faultsTable, 'payment-provider', 'The payment provider');
-  if (injected) return failure(injected.statusCode, injected.code, injected.message);
-
-  if (event.httpMethod !== 'POST' || event.path.replace(/\/$/, '').split('/').at(-1) !== 'charges') return failure(404, 'NOT_FOUND', 'Only POST /charges');
-  const token = (await getSecret(tokenSecret, { maxAge: 300 })) as string;
-  const presented = header(event, 'authorization')?.replace(/^Bearer /, '') ?? '';
-  if (!timingSafeEqual(digest(presented), digest(token))) return failure(401, 'UNAUTHORIZED', 'Bad or missing bearer token');
-  const idempotencyKey = header(event, 'idempotency-key');
-  if (!idempotencyKey) return failure(400, 'IDEMPOTENCY_KEY_REQUIRED', 'Every charge needs an Idempotency-Key');
-  let body: z.infer<typeof chargeSchema>;
+function parsed<T>(schema: z.ZodType<T>, body: string | null): T | APIGatewayProxyResult {
   try {
-    body = chargeSchema.parse(JSON.parse(event.body ?? ''));
+    return schema.parse(JSON.parse(body || '{}'));
   } catch (error) {
     return failure(400, 'BAD_REQUEST', (error as Error).message);
   }
-  const requestHash = digest(JSON.stringify(body)).toString('hex');
+}
+const isAnswer = (value: unknown): value is APIGatewayProxyResult => typeof value === 'object' && value !== null && 'statusCode' in value;
 
-  const stored = await documentClient.send(new GetCommand({ TableName: chargesTable, Key: { idempotencyKey }, ConsistentRead: true }));
-  const replay = (item: Record<string, unknown>) =>
-    item.requestHash === requestHash ? answer(200, item.response, { 'Idempotent-Replayed': 'true' }) : failure(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request');
-  if (stored.Item) return replay(stored.Item);
+/**
+ * A stand-in payment provider, every call with a bearer token:
+ * - `POST /charges` (Idempotency-Key required): the same key always gets the first charge's answer;
+ * - `GET /charges?idempotencyKey=K` or `?orderId=O`: the charges made under a key, or of an order;
+ * - `POST /charges/{chargeId}/refunds` (Idempotency-Key required): a refund, never beyond the charge.
+ * Faults set through Eightfold's `PUT /ops/faults/payment-provider` apply before anything else, except
+ * `loseChargeAnswers`: the charge is made, then its answer is lost (504).
+ */
+async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const faults = await readFaults(faultsTable, 'payment-provider');
+  const injected = await applyFaults(faults, 'The payment provider');
+  if (injected) return failure(injected.statusCode, injected.code, injected.message);
 
-  const decision = decideCharge(body.amountCents, body.cardToken);
-  const response = { chargeId: `ch_${randomUUID()}`, orderId: body.orderId, amountCents: body.amountCents, ...decision };
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: chargesTable,
-        Item: { idempotencyKey, requestHash, orderId: body.orderId, response, createdAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(idempotencyKey)',
-      }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-    const raced = await documentClient.send(new GetCommand({ TableName: chargesTable, Key: { idempotencyKey }, ConsistentRead: true }));
-    return replay(raced.Item!);
+  const token = (await getSecret(tokenSecret, { maxAge: 300 })) as string;
+  const presented = header(event, 'authorization')?.replace(/^Bearer /, '') ?? '';
+  if (!timingSafeEqual(digest(presented), digest(token))) return failure(401, 'UNAUTHORIZED', 'Bad or missing bearer token');
+  const segments = event.path.replace(/\/$/, '').split('/');
+  const chargesAt = segments.lastIndexOf('charges');
+  const route = `${event.httpMethod} ${segments.slice(chargesAt).map((segment, i) => (i === 1 ? '{chargeId}' : segment)).join('/')}`;
+  const idempotencyKey = keySchema.safeParse(header(event, 'idempotency-key'));
+
+  switch (route) {
+    case 'GET charges': {
+      const { idempotencyKey: byKey, orderId } = event.queryStringParameters ?? {};
+      if (byKey) return fromBook(await book.byKey(byKey));
+      if (orderId) return fromBook(await book.byOrder(orderId));
+      return failure(400, 'BAD_REQUEST', 'Ask by ?idempotencyKey= or ?orderId=');
+    }
+    case 'POST charges': {
+      if (!idempotencyKey.success) return failure(400, 'IDEMPOTENCY_KEY_REQUIRED', 'Every charge needs an Idempotency-Key');
+      const body = parsed(chargeSchema, event.body);
+      if (isAnswer(body)) return body;
+      const result = await book.charge(idempotencyKey.data, body);
+      logger.info('charge', { idempotencyKey: idempotencyKey.data, status: result.status, replayed: result.replayed === true });
+      if (faults.loseChargeAnswers) return failure(504, 'ANSWER_LOST', 'The charge was processed; its answer was lost on the way back');
+      return fromBook(result);
+    }
+    case 'POST charges/{chargeId}/refunds': {
+      if (!idempotencyKey.success) return failure(400, 'IDEMPOTENCY_KEY_REQUIRED', 'Every refund needs an Idempotency-Key');
+      const body = parsed(refundSchema, event.body);
+      if (isAnswer(body)) return body;
+      const result = await book.refund(decodeURIComponent(segments[chargesAt + 1]!), idempotencyKey.data, body);
+      logger.info('refund', { idempotencyKey: idempotencyKey.data, status: result.status, replayed: result.replayed === true });
+      return fromBook(result);
+    }
+    default:
+      return failure(404, 'NOT_FOUND', 'Only POST /charges, GET /charges and POST /charges/{chargeId}/refunds');
   }
-  logger.info('charge', { idempotencyKey, ...response });
-  return answer(201, response);
 }
 
 export const handler = observed(provider);

@@ -10,16 +10,18 @@ export const faultsSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(60_000).default(0),
   /** Every request answered 503. */
   down: z.boolean().default(false),
+  /** The payment provider makes each charge, then its answer is lost on the way back (answered 504). */
+  loseChargeAnswers: z.boolean().default(false),
 });
 export type Faults = z.infer<typeof faultsSchema>;
 export const FAULT_TARGETS = ['payment-provider', 'legacy'] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
-const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false };
+const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false, loseChargeAnswers: false };
 
 export async function readFaults(table: string, target: FaultTarget): Promise<Faults> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: table, Key: { target }, ConsistentRead: true }));
-  return Item ? faultsSchema.parse({ errorRate: Item.errorRate, latencyMs: Item.latencyMs, down: Item.down }) : NO_FAULTS;
+  return Item ? faultsSchema.parse({ errorRate: Item.errorRate, latencyMs: Item.latencyMs, down: Item.down, loseChargeAnswers: Item.loseChargeAnswers }) : NO_FAULTS;
 }
 
 export async function writeFaults(table: string, target: FaultTarget, faults: Faults): Promise<void> {
@@ -35,7 +37,11 @@ export interface InjectedFailure {
 
 /** Applies a stand-in's faults: waits the injected latency, then says how to fail, if it must. */
 export async function injectedFailure(table: string, target: FaultTarget, systemName: string): Promise<InjectedFailure | undefined> {
-  const faults = await readFaults(table, target);
+  return applyFaults(await readFaults(table, target), systemName);
+}
+
+/** Applies faults already read (a stand-in that also acts on the faults that are not failures). */
+export async function applyFaults(faults: Faults, systemName: string): Promise<InjectedFailure | undefined> {
   if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
   if (faults.down) return { statusCode: 503, code: 'UNAVAILABLE', message: `${systemName} is down` };
   if (Math.random() < faults.errorRate) return { statusCode: 500, code: 'INTERNAL', message: `${systemName} failed` };

@@ -30,11 +30,13 @@ const legacyLineSchema = z.strictObject({ sku: z.string().min(1).max(64), qty: z
 
 /**
  * One entry of legacy's integration feed: the order at revision `rev`. A placement carries the whole
- * order; a later revision only its new status. Legacy applies a revision once, and only on top of an older one.
+ * order; a later revision its new status, or none when the status stays (a step legacy has no word for).
+ * Legacy applies a revision once, and only on top of an older one.
  */
-export const legacyFeedSchema = z.strictObject({
+export const legacyFeedSchema = z
+  .strictObject({
   rev: z.number().int().min(1),
-  status_code: z.enum(STATUS_CODES),
+  status_code: z.enum(STATUS_CODES).optional(),
   updated_at: z.string().min(1).max(40),
   order: z
     .strictObject({
@@ -44,7 +46,8 @@ export const legacyFeedSchema = z.strictObject({
       placed_at: z.string().min(1).max(40),
     })
     .optional(),
-});
+})
+  .refine((entry) => !entry.order || entry.status_code, { message: 'a placement needs its status_code', path: ['status_code'] });
 export type LegacyFeedEntry = z.infer<typeof legacyFeedSchema>;
 
 /** A row of legacy's ORDERS table. */
@@ -160,7 +163,7 @@ export class LegacyOrders {
         const row: LegacyOrderRow = {
           order_no: orderNo,
           ...entry.order,
-          status_code: entry.status_code,
+          status_code: entry.status_code!,
           updated_at: entry.updated_at,
           rev: entry.rev,
           source: 'EIGHTFOLD',
@@ -179,14 +182,14 @@ export class LegacyOrders {
     return ok({ applied: true, rev: entry.rev });
   }
 
-  private async update(orderNo: string, change: Pick<LegacyOrderRow, 'rev' | 'status_code' | 'updated_at'>, condition: string, values: Record<string, unknown>): Promise<void> {
+  private async update(orderNo: string, change: Pick<LegacyOrderRow, 'rev' | 'updated_at'> & { status_code?: LegacyStatusCode }, condition: string, values: Record<string, unknown>): Promise<void> {
     await documentClient.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { order_no: orderNo },
-        UpdateExpression: 'SET rev = :rev, status_code = :status, updated_at = :at, applied_revs = list_append(applied_revs, :revs)',
+        UpdateExpression: `SET rev = :rev, ${change.status_code ? 'status_code = :status, ' : ''}updated_at = :at, applied_revs = list_append(applied_revs, :revs)`,
         ConditionExpression: `attribute_exists(order_no) AND ${condition}`,
-        ExpressionAttributeValues: { ':rev': change.rev, ':status': change.status_code, ':at': change.updated_at, ':revs': [change.rev], ...values },
+        ExpressionAttributeValues: { ':rev': change.rev, ...(change.status_code ? { ':status': change.status_code } : {}), ':at': change.updated_at, ':revs': [change.rev], ...values },
       }),
     );
   }

@@ -5,7 +5,7 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AWAITING_PAYMENT_INDEX, VIEW_BY_CUSTOMER_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
+import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 import type { Sharding } from './sharding.ts';
@@ -60,6 +60,13 @@ export class ReadModel extends Construct {
       indexName: AWAITING_PAYMENT_INDEX,
       partitionKey: { name: 'awaitingPayment', type: AttributeType.STRING },
       sortKey: { name: 'customerOrderKey', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only orders with a payment step open (a charge in flight, a refund owed) carry its key: the reconciler's worklist.
+    (this.ordersView as Table).addGlobalSecondaryIndex({
+      indexName: OPEN_PAYMENTS_INDEX,
+      partitionKey: { name: 'paymentOpen', type: AttributeType.STRING },
+      sortKey: { name: 'paymentOpenSince', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
     acknowledge(this.ordersView, { 'AwsSolutions-DDB3': 'A projection: `npm run rebuild-projections` rebuilds it from the event store, which has point-in-time recovery.' });

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_SCHEMA_VERSION, decide, evolve, fold, initialState, orderDecider, orderUpcasters, type OrderEvent, type OrderState } from '../../lambdas/domain/orders/index.ts';
+import { CURRENT_SCHEMA_VERSION, decide, evolve, fold, initialState, orderDecider, orderUpcasters, type OrderCommand, type OrderEvent, type OrderState } from '../../lambdas/domain/orders/index.ts';
 import {
   EventStore,
   handleCommand,
@@ -151,16 +151,18 @@ describe('EventStore.read', () => {
 describe('EventStore.load', () => {
   const loadOptions = { initialState, evolve: (state: OrderState, event: OrderEvent) => evolve(state, event), stateSchemaVersion: 1 };
 
-  /** A stream of one order with 120 events: placed, then declined payments. */
+  /** A stream of one order with 120 events: placed, then payments requested and declined in turn. */
   async function longStream(s: EventStore): Promise<{ id: string; events: OrderEvent[] }> {
     const id = streamId();
     const history: OrderEvent[] = [];
     let version = 0;
     for (let i = 0; i < 120; i++) {
-      const command =
+      const command: OrderCommand =
         i === 0
-          ? ({ type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: `t${i}` } as const)
-          : ({ type: 'PayOrder', data: { orderId: id, payment: { status: 'DECLINED', reason: `r${i}` } }, now: `t${i}` } as const);
+          ? { type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: `t${i}` }
+          : i % 2 === 1
+            ? { type: 'RequestPayment', data: { orderId: id, paymentKey: `k${i}` }, now: `t${i}` }
+            : { type: 'RecordPayment', data: { orderId: id, paymentKey: `k${i - 1}`, outcome: { status: 'DECLINED', reason: `r${i}` } }, now: `t${i}` };
       const events = decide(command, fold(history));
       history.push(...events);
       const next = version + events.length;
@@ -202,12 +204,19 @@ describe('EventStore.load', () => {
 describe('handleCommand', () => {
   const orderId = () => `order-${randomUUID()}`;
   const place = (id: string) => ({ type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: 'now' }) as const;
-  const decline = (id: string, n: number) => ({ type: 'PayOrder', data: { orderId: id, payment: { status: 'DECLINED', reason: `r${n}` } }, now: 'now' }) as const;
+  /** A tally: every command appends one event, whatever came before (the pattern's rules, not an order's). */
+  const tally = {
+    decide: (command: { n: number }) => [{ type: 'Counted', data: { n: command.n } }],
+    evolve: (state: { count: number }) => ({ count: state.count + 1 }),
+    initialState: { count: 0 },
+    stateSchemaVersion: 1,
+  };
+  const count = (n: number) => ({ n });
 
   it('retries a conflicting command (reload, decide again) until every concurrent writer has appended once', async () => {
     const id = orderId();
-    await handleCommand(store(), orderDecider, id, place(id), metadata);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, n) => handleCommand(store(), orderDecider, id, decline(id, n), metadata, { maxAttempts: 12, initialDelayMs: 5 })));
+    await handleCommand(store(), tally, id, count(0), metadata);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, n) => handleCommand(store(), tally, id, count(n), metadata, { maxAttempts: 12, initialDelayMs: 5 })));
     expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     const { events } = await store().read(id);
     expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -215,9 +224,9 @@ describe('handleCommand', () => {
 
   it('with an expected version, refuses at once when the stream has moved on, writing nothing', async () => {
     const id = orderId();
-    await handleCommand(store(), orderDecider, id, place(id), metadata);
-    await handleCommand(store(), orderDecider, id, decline(id, 1), metadata);
-    const stale = handleCommand(store(), orderDecider, id, decline(id, 2), metadata, { expectedVersion: 1 });
+    await handleCommand(store(), tally, id, count(0), metadata);
+    await handleCommand(store(), tally, id, count(1), metadata);
+    const stale = handleCommand(store(), tally, id, count(2), metadata, { expectedVersion: 1 });
     await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', expectedVersion: 1, currentVersion: 2 });
     expect(await storedPositions(id)).toEqual([1, 2]);
   });
@@ -232,9 +241,9 @@ describe('handleCommand', () => {
   it('writes a snapshot in the same request when an append crosses the snapshot interval', async () => {
     const id = orderId();
     const s = store({ snapshotEvery: 3 });
-    await handleCommand(s, orderDecider, id, place(id), metadata);
-    for (let n = 0; n < 4; n++) await handleCommand(s, orderDecider, id, decline(id, n), metadata);
+    await handleCommand(s, tally, id, count(0), metadata);
+    for (let n = 1; n <= 4; n++) await handleCommand(s, tally, id, count(n), metadata);
     expect(await storedPositions(id)).toEqual([1, 2, 3, 3.5, 4, 5]);
-    expect(await s.load(id, orderDecider)).toMatchObject({ version: 5, snapshotVersion: 3, eventsFolded: 2, state: { declinedPayments: 4 } });
+    expect(await s.load(id, tally)).toMatchObject({ version: 5, snapshotVersion: 3, eventsFolded: 2, state: { count: 5 } });
   });
 });

@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paymentAttempt } from '../helpers/orders.ts';
 import { orderDecider, orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { cancelUnpaidOrders, type PaymentTimeoutJob } from '../../lambdas/jobs/payment-timeouts.ts';
 import { EventStore, handleCommand } from '../../lambdas/patterns/event-sourcing/index.ts';
@@ -191,7 +192,9 @@ describe('the payment-timeout job under leader election', () => {
     const paid = ['paid-0', 'paid-1'];
     for (const orderId of [...unpaid, ...paid]) await placeOrder(orderId);
     for (const orderId of paid) {
-      await handleCommand(store, orderDecider, orderId, { type: 'PayOrder', data: { orderId, payment: { status: 'APPROVED', paymentId: `p-${orderId}`, amountCents: 100 } }, now: new Date(now).toISOString() }, meta);
+      for (const command of paymentAttempt(orderId, `${orderId}:v1`, { status: 'APPROVED', paymentId: `p-${orderId}`, amountCents: 100 }, new Date(now).toISOString())) {
+        await handleCommand(store, orderDecider, orderId, command, meta);
+      }
     }
     now += 31 * 60_000;
     // The read model's nomination is deliberately stale: it still lists the orders paid since.

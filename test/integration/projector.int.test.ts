@@ -9,6 +9,7 @@ import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { rebuildProjections } from '../../scripts/rebuild-projections.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { paymentAttempt } from '../helpers/orders.ts';
 import { createTable } from '../helpers/tables.ts';
 
 /** The shard count rows are stamped with, as the live projector stamps them. */
@@ -47,10 +48,11 @@ beforeAll(async () => {
     const orderId = `order-${String(i).padStart(2, '0')}`;
     const place: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: `c${i % 3}`, items: [{ sku: 'A', quantity: i + 1, unitPriceCents: 100 }] }, now };
     await handleCommand(store, orderDecider, orderId, place, meta);
-    for (let d = 0; d < i % 4; d++) {
-      await handleCommand(store, orderDecider, orderId, { type: 'PayOrder', data: { orderId, payment: { status: 'DECLINED', reason: 'NO' } }, now }, meta);
-    }
-    if (i % 3 !== 0) await handleCommand(store, orderDecider, orderId, { type: 'PayOrder', data: { orderId, payment: { status: 'APPROVED', paymentId: `p${i}`, amountCents: (i + 1) * 100 } }, now }, meta);
+    const attempts = [
+      ...Array.from({ length: i % 4 }, (_, d) => paymentAttempt(orderId, `${orderId}:d${d}`, { status: 'DECLINED', reason: 'NO' }, now)),
+      ...(i % 3 !== 0 ? [paymentAttempt(orderId, `${orderId}:paid`, { status: 'APPROVED', paymentId: `p${i}`, amountCents: (i + 1) * 100 }, now)] : []),
+    ];
+    for (const command of attempts.flat()) await handleCommand(store, orderDecider, orderId, command, meta);
     if (i % 3 === 1) await handleCommand(store, orderDecider, orderId, { type: 'ShipOrder', data: { orderId }, now }, meta);
     if (i % 3 === 2) await handleCommand(store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now }, meta);
     history.push(...(await store.read(orderId)).events);
@@ -118,8 +120,10 @@ describe('npm run rebuild-projections', () => {
     // Live traffic during the rebuild: declined payments on an open order, projected as they happen.
     const live = (async () => {
       for (let n = 0; n < 5; n++) {
-        const result = await handleCommand(store, orderDecider, 'order-06', { type: 'PayOrder', data: { orderId: 'order-06', payment: { status: 'DECLINED', reason: `live-${n}` } }, now: 'later' }, { correlationId: 'live', actor: 'test' });
-        await deliver('view-rebuild', result.events);
+        for (const command of paymentAttempt('order-06', `live-${n}`, { status: 'DECLINED', reason: `live-${n}` }, 'later')) {
+          const result = await handleCommand(store, orderDecider, 'order-06', command, { correlationId: 'live', actor: 'test' });
+          await deliver('view-rebuild', result.events);
+        }
       }
     })();
     const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-rebuild', segments: 3, shards: SHARDS });

@@ -44,11 +44,25 @@ describe('the anti-corruption layer', () => {
 
   it.each([
     [{ type: 'OrderPaid', data: { paymentId: 'p', amountCents: 1, paidAt: 't1' } }, 'P', 't1'],
-    [{ type: 'PaymentDeclined', data: { reason: 'card', declinedAt: 't2' } }, 'N', 't2'],
     [{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: 't3' } }, 'C', 't3'],
     [{ type: 'OrderShipped', data: { shippedAt: 't4' } }, 'S', 't4'],
   ] as [OrderEvent, string, string][])('feeds %o as a status change at the time it happened', (event, status, at) => {
     expect(toLegacyFeedEntry(message(2, event), event)).toEqual({ rev: 2, status_code: status, updated_at: at });
+  });
+
+  it.each([
+    [{ type: 'PaymentDeclined', data: { reason: 'card', declinedAt: 't2' } }, 't2'],
+    [{ type: 'PaymentRequested', data: { paymentKey: 'k', amountCents: 1, requestedAt: 't5' } }, 't5'],
+    [{ type: 'RefundRequested', data: { chargeId: 'ch', amountCents: 1, refundKey: 'r', reason: 'ORDER_CANCELLED', requestedAt: 't6' } }, 't6'],
+    [{ type: 'PaymentRefunded', data: { chargeId: 'ch', refundId: 're', amountCents: 1, refundedAt: 't7' } }, 't7'],
+  ] as [OrderEvent, string][])('feeds %o as a revision that leaves legacy’s status as it was', (event, at) => {
+    const entry = toLegacyFeedEntry(message(3, event), event);
+    expect(entry).toEqual({ rev: 3, updated_at: at });
+    expect(legacyFeedSchema.parse(entry)).toEqual(entry);
+  });
+
+  it('refuses a placement without its status', () => {
+    expect(legacyFeedSchema.safeParse({ rev: 1, updated_at: 't', order: { customer_no: 'c', lines: [{ sku: 'A', qty: 1, unit_price: '1.00' }], total_amount: '1.00', placed_at: 't' } }).success).toBe(false);
   });
 
   it('counts legacy’s answers: applied, a repeat, or a refusal that must be retried', async () => {

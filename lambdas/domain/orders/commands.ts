@@ -7,16 +7,28 @@ import type { CancellationReason, OrderItem } from './types.ts';
  */
 export type OrderCommand =
   | Readonly<{ type: 'PlaceOrder'; data: { orderId: string; customerId: string; items: readonly OrderItem[] }; now: string }>
-  | Readonly<{ type: 'PayOrder'; data: { orderId: string; payment: PaymentOutcome }; now: string }>
+  | Readonly<{ type: 'RequestPayment'; data: { orderId: string; paymentKey: string }; now: string }>
+  | Readonly<{ type: 'RecordPayment'; data: { orderId: string; paymentKey: string; outcome: PaymentOutcome }; now: string }>
+  | Readonly<{ type: 'RecordRefund'; data: { orderId: string; chargeId: string; refundId: string }; now: string }>
   | Readonly<{ type: 'CancelOrder'; data: { orderId: string; reason: CancellationReason }; now: string }>
   | Readonly<{ type: 'ShipOrder'; data: { orderId: string }; now: string }>;
 
-/** The payment provider's answer, obtained before deciding (the decider makes no calls). */
+/**
+ * What the payment provider said of an attempt, obtained before deciding (the decider makes no calls):
+ * approved, declined, or (asked by key, after the reconciler's bound) no charge at all.
+ */
 export type PaymentOutcome =
   | Readonly<{ status: 'APPROVED'; paymentId: string; amountCents: number }>
-  | Readonly<{ status: 'DECLINED'; reason: string }>;
+  | Readonly<{ status: 'DECLINED'; reason: string }>
+  | Readonly<{ status: 'NOT_FOUND' }>;
 
 export type OrderCommandType = OrderCommand['type'];
+
+/** The provider's idempotency key of the payment attempt made at an order's version: unique per attempt. */
+export const paymentKeyOf = (orderId: string, version: number): string => `${orderId}:v${version}`;
+
+/** The provider's idempotency key of a charge's refund: one refund per charge, however often it is asked. */
+export const refundKeyOf = (chargeId: string): string => `refund:${chargeId}`;
 
 /** The UUIDv5 namespace of keyed orders' ids. */
 const KEYED_ORDER_NAMESPACE = '6f1b7c1e-6a43-4c53-9a3e-8f0d8c6e2b11';

@@ -1,17 +1,23 @@
-import type { OrderCommand } from './commands.ts';
+import { refundKeyOf, type OrderCommand, type PaymentOutcome } from './commands.ts';
 import { ORDER_ERROR_CODES, OrderDomainError } from './errors.ts';
 import type { OrderEvent } from './events.ts';
-import type { ExistingOrder, OrderState, OrderStatus } from './types.ts';
+import { NO_PAYMENT } from './payment.ts';
+import type { ExistingOrder, OrderState, OrderStatus, PaymentLedger, RefundReason } from './types.ts';
 
 export const initialState: OrderState = { status: 'NONE' };
 
-/** Which commands each status allows; everything else is an illegal transition. */
+/**
+ * Which commands each status allows; everything else is an illegal transition. Recording what the payment
+ * provider did (RecordPayment, RecordRefund) is allowed in every status: money that moved is a fact, and
+ * the decider decides what the order does with it.
+ */
 const ALLOWED: Record<OrderStatus, readonly OrderCommand['type'][]> = {
-  PLACED: ['PayOrder', 'CancelOrder'],
+  PLACED: ['RequestPayment', 'CancelOrder'],
   PAID: ['CancelOrder', 'ShipOrder'],
   CANCELLED: [],
   SHIPPED: [],
 };
+const ALWAYS_ALLOWED: readonly OrderCommand['type'][] = ['RecordPayment', 'RecordRefund'];
 
 function totalOf(items: readonly { quantity: number; unitPriceCents: number }[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
@@ -24,7 +30,7 @@ function existing(command: OrderCommand, state: OrderState): ExistingOrder {
       command: command.type,
     });
   }
-  if (!ALLOWED[state.status].includes(command.type)) {
+  if (!ALLOWED[state.status].includes(command.type) && !ALWAYS_ALLOWED.includes(command.type)) {
     throw new OrderDomainError(ORDER_ERROR_CODES.ILLEGAL_TRANSITION, `A ${state.status} order cannot take ${command.type}`, {
       orderId: state.orderId,
       command: command.type,
@@ -34,7 +40,39 @@ function existing(command: OrderCommand, state: OrderState): ExistingOrder {
   return state;
 }
 
-/** Judges a command against the current state: the events it causes, or a domain error. */
+/** The refund a charge needs: its key is derived from the charge, so asking twice is asking once. */
+function refundOf(chargeId: string, amountCents: number, reason: RefundReason, now: string, paymentKey?: string): OrderEvent {
+  return { type: 'RefundRequested', data: { chargeId, amountCents, refundKey: refundKeyOf(chargeId), reason, requestedAt: now, ...(paymentKey ? { paymentKey } : {}) } };
+}
+
+/**
+ * The saga's decision on what the provider said of an attempt. An approved charge is kept only by the
+ * order still waiting for that very attempt, at its total; any other is refunded. An answer about an
+ * attempt already concluded (a redelivery, the reconciler after the payer) changes nothing.
+ */
+function recordPayment(order: ExistingOrder, paymentKey: string, outcome: PaymentOutcome, now: string): OrderEvent[] {
+  const awaited = order.payment.pending?.key === paymentKey;
+  switch (outcome.status) {
+    case 'APPROVED': {
+      if (order.payment.charges[outcome.paymentId]) return [];
+      if (awaited && order.status === 'PLACED' && outcome.amountCents === order.totalCents) {
+        return [{ type: 'OrderPaid', data: { paymentId: outcome.paymentId, amountCents: outcome.amountCents, paidAt: now, paymentKey } }];
+      }
+      const reason: RefundReason =
+        order.status === 'CANCELLED' ? 'ORDER_CANCELLED'
+        : order.status !== 'PLACED' ? 'DUPLICATE_CHARGE'
+        : !awaited ? 'ATTEMPT_CLOSED'
+        : 'AMOUNT_MISMATCH';
+      return [refundOf(outcome.paymentId, outcome.amountCents, reason, now, awaited ? paymentKey : undefined)];
+    }
+    case 'DECLINED':
+      return awaited ? [{ type: 'PaymentDeclined', data: { reason: outcome.reason, declinedAt: now, paymentKey } }] : [];
+    case 'NOT_FOUND':
+      return awaited ? [{ type: 'PaymentAbandoned', data: { paymentKey, abandonedAt: now } }] : [];
+  }
+}
+
+/** Judges a command against the current state: the events it causes (none when it is already done), or a domain error. */
 export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   switch (command.type) {
     case 'PlaceOrder': {
@@ -48,30 +86,42 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       const { orderId, customerId, items } = command.data;
       return [{ type: 'OrderPlaced', data: { orderId, customerId, items, totalCents: totalOf(items), placedAt: command.now } }];
     }
-    case 'PayOrder': {
+    case 'RequestPayment': {
       const order = existing(command, state);
-      const { payment } = command.data;
-      if (payment.status === 'DECLINED') return [{ type: 'PaymentDeclined', data: { reason: payment.reason, declinedAt: command.now } }];
-      if (payment.amountCents !== order.totalCents) {
-        throw new OrderDomainError(
-          ORDER_ERROR_CODES.PAYMENT_AMOUNT_MISMATCH,
-          `Payment of ${payment.amountCents} cents does not match the order total of ${order.totalCents}`,
-          { orderId: order.orderId, command: command.type, status: order.status },
-        );
-      }
-      return [{ type: 'OrderPaid', data: { paymentId: payment.paymentId, amountCents: payment.amountCents, paidAt: command.now } }];
-    }
-    case 'CancelOrder': {
-      const order = existing(command, state);
-      // A payment timeout applies only to an order still waiting for its payment: once paid, it stands.
-      if (command.data.reason === 'PAYMENT_TIMEOUT' && order.status !== 'PLACED') {
-        throw new OrderDomainError(ORDER_ERROR_CODES.ILLEGAL_TRANSITION, `A ${order.status} order is not waiting for payment`, {
+      if (order.payment.pending) {
+        throw new OrderDomainError(ORDER_ERROR_CODES.PAYMENT_IN_PROGRESS, `Order ${order.orderId} has a payment in flight`, {
           orderId: order.orderId,
           command: command.type,
           status: order.status,
         });
       }
-      return [{ type: 'OrderCancelled', data: { reason: command.data.reason, cancelledAt: command.now } }];
+      return [{ type: 'PaymentRequested', data: { paymentKey: command.data.paymentKey, amountCents: order.totalCents, requestedAt: command.now } }];
+    }
+    case 'RecordPayment': {
+      const order = existing(command, state);
+      return recordPayment(order, command.data.paymentKey, command.data.outcome, command.now);
+    }
+    case 'RecordRefund': {
+      const order = existing(command, state);
+      const charge = order.payment.charges[command.data.chargeId];
+      if (!charge?.refund || charge.refund.refundedAt) return [];
+      return [{ type: 'PaymentRefunded', data: { chargeId: command.data.chargeId, refundId: command.data.refundId, amountCents: charge.amountCents, refundedAt: command.now } }];
+    }
+    case 'CancelOrder': {
+      const order = existing(command, state);
+      // A payment timeout applies only to an order still waiting for its payment, with none in flight: a
+      // payment in flight is first concluded by asking the provider (the reconciler), never guessed at.
+      if (command.data.reason === 'PAYMENT_TIMEOUT' && (order.status !== 'PLACED' || order.payment.pending)) {
+        throw new OrderDomainError(ORDER_ERROR_CODES.ILLEGAL_TRANSITION, `A ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} is not waiting for payment`, {
+          orderId: order.orderId,
+          command: command.type,
+          status: order.status,
+        });
+      }
+      const cancelled: OrderEvent = { type: 'OrderCancelled', data: { reason: command.data.reason, cancelledAt: command.now } };
+      // A paid order gives its money back: the refund is owed in the same append as the cancel.
+      if (order.status === 'PAID' && order.paymentId) return [cancelled, refundOf(order.paymentId, order.payment.charges[order.paymentId]?.amountCents ?? order.totalCents, 'ORDER_CANCELLED', command.now)];
+      return [cancelled];
     }
     case 'ShipOrder':
       existing(command, state);
@@ -83,18 +133,49 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   }
 }
 
+/** A ledger with its pending attempt set or, when undefined, without the key at all (stored rows stay exact). */
+const withPending = (ledger: PaymentLedger, pending: PaymentLedger['pending']): PaymentLedger => {
+  const { pending: _previous, ...rest } = ledger;
+  return pending ? { ...rest, pending } : rest;
+};
+
 /** Applies one event to the state. Total: events are facts, so evolve never refuses one. */
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === 'OrderPlaced') {
     const { orderId, customerId, items, totalCents, placedAt } = event.data;
-    return { status: 'PLACED', orderId, customerId, items, totalCents, placedAt, updatedAt: placedAt, declinedPayments: 0 };
+    return { status: 'PLACED', orderId, customerId, items, totalCents, placedAt, updatedAt: placedAt, declinedPayments: 0, payment: NO_PAYMENT };
   }
   if (state.status === 'NONE') return state; // an event without its OrderPlaced: nothing to apply it to
+  // States stored before the saga (snapshots are versioned, view rows are not) have no ledger yet.
+  const payment = state.payment ?? NO_PAYMENT;
+  // The attempt still in flight once an event concludes `paymentKey` (an event of no attempt concludes any).
+  const pendingAfter = (paymentKey: string | undefined): PaymentLedger['pending'] => (paymentKey === undefined || payment.pending?.key === paymentKey ? undefined : payment.pending);
   switch (event.type) {
-    case 'OrderPaid':
-      return { ...state, status: 'PAID', paymentId: event.data.paymentId, updatedAt: event.data.paidAt };
+    case 'PaymentRequested': {
+      const { paymentKey: key, amountCents, requestedAt } = event.data;
+      return { ...state, payment: { ...payment, pending: { key, amountCents, requestedAt } }, updatedAt: requestedAt };
+    }
+    case 'OrderPaid': {
+      const { paymentId, amountCents, paidAt, paymentKey } = event.data;
+      const charges = { ...payment.charges, [paymentId]: { amountCents } };
+      return { ...state, status: 'PAID', paymentId, payment: withPending({ charges }, pendingAfter(paymentKey)), updatedAt: paidAt };
+    }
     case 'PaymentDeclined':
-      return { ...state, declinedPayments: state.declinedPayments + 1, updatedAt: event.data.declinedAt };
+      return { ...state, declinedPayments: state.declinedPayments + 1, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.declinedAt };
+    case 'PaymentAbandoned':
+      return { ...state, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.abandonedAt };
+    case 'RefundRequested': {
+      const { chargeId, amountCents, refundKey, requestedAt, paymentKey } = event.data;
+      const charges = { ...payment.charges, [chargeId]: { amountCents: payment.charges[chargeId]?.amountCents ?? amountCents, refund: { refundKey, requestedAt } } };
+      return { ...state, payment: withPending({ charges }, paymentKey === undefined ? payment.pending : pendingAfter(paymentKey)), updatedAt: requestedAt };
+    }
+    case 'PaymentRefunded': {
+      const { chargeId, refundId, refundedAt } = event.data;
+      const charge = payment.charges[chargeId];
+      if (!charge?.refund) return { ...state, updatedAt: refundedAt };
+      const charges = { ...payment.charges, [chargeId]: { ...charge, refund: { ...charge.refund, refundId, refundedAt } } };
+      return { ...state, payment: withPending({ charges }, payment.pending), updatedAt: refundedAt };
+    }
     case 'OrderCancelled':
       return { ...state, status: 'CANCELLED', cancellationReason: event.data.reason, updatedAt: event.data.cancelledAt };
     case 'OrderShipped':
@@ -112,4 +193,4 @@ export function fold(events: readonly OrderEvent[], from: OrderState = initialSt
 }
 
 /** The Order aggregate as the event store's command handler takes it. Bump `stateSchemaVersion` when OrderState's shape changes: older snapshots are then ignored. */
-export const orderDecider = { decide, evolve, initialState, stateSchemaVersion: 1 } as const;
+export const orderDecider = { decide, evolve, initialState, stateSchemaVersion: 2 } as const;

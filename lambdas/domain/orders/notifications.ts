@@ -2,9 +2,10 @@ import type { OrderEvent, OrderEventType } from './events.ts';
 
 /**
  * The events a customer hears about. PaymentDeclined is not one: the customer is told at checkout (402) and
- * usually retries in the same session, so a message per declined card would be noise.
+ * usually retries in the same session, so a message per declined card would be noise. Nor are the saga's
+ * inner steps (a payment requested, a refund owed): the customer hears when money actually comes back.
  */
-export const CUSTOMER_FACING_EVENTS = ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped'] as const satisfies readonly OrderEventType[];
+export const CUSTOMER_FACING_EVENTS = ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded'] as const satisfies readonly OrderEventType[];
 export type CustomerFacingEvent = Extract<OrderEvent, { type: (typeof CUSTOMER_FACING_EVENTS)[number] }>;
 
 export const isCustomerFacing = (event: OrderEvent): event is CustomerFacingEvent => (CUSTOMER_FACING_EVENTS as readonly string[]).includes(event.type);
@@ -26,5 +27,7 @@ export function notificationText(orderId: string, event: CustomerFacingEvent): s
         : `Order ${orderId} is cancelled, as you asked.`;
     case 'OrderShipped':
       return `Order ${orderId} is on its way.`;
+    case 'PaymentRefunded':
+      return `We refunded ${dollars(event.data.amountCents)} for order ${orderId}.`;
   }
 }

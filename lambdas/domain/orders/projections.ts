@@ -3,7 +3,8 @@ import type { Projection, ViewRow } from '../../patterns/cqrs/index.ts';
 import { shardOf } from '../../patterns/sharding/hashing.ts';
 import { evolve, initialState } from './decider.ts';
 import type { OrderEvent } from './events.ts';
-import type { CancellationReason, OrderItem, OrderState, OrderStatus } from './types.ts';
+import { openSince, paymentSummaryOf, type PaymentSummary } from './payment.ts';
+import type { CancellationReason, OrderItem, OrderState, OrderStatus, PaymentLedger } from './types.ts';
 
 /** A row of the OrdersView table: the order as the read side shows it, at `version`. */
 export interface OrderViewRow extends ViewRow {
@@ -18,12 +19,16 @@ export interface OrderViewRow extends ViewRow {
   readonly declinedPayments: number;
   readonly paymentId?: string;
   readonly cancellationReason?: CancellationReason;
+  readonly payment: PaymentLedger;
   /** Sort key of the by-customer index (newest first is a descending query) and of the awaiting-payment one. */
   readonly customerOrderKey: string;
   /** The customer's shard under the current shard map (stamped by the projector): the key of the by-shard index. */
   readonly shard?: number;
   /** Present only while the order awaits payment: the key of the sparse awaiting-payment index. */
   readonly awaitingPayment?: typeof AWAITING_PAYMENT;
+  /** Present only while a payment step is open (a charge in flight, a refund not done): the keys of the sparse open-payments index. */
+  readonly paymentOpen?: typeof PAYMENT_OPEN;
+  readonly paymentOpenSince?: string;
 }
 
 /** The view's by-customer index: partition key `customerId`, sort key `customerOrderKey` (newest first by placedAt). */
@@ -36,6 +41,10 @@ export const VIEW_BY_SHARD_INDEX = 'byShard';
 export const AWAITING_PAYMENT_INDEX = 'awaitingPayment';
 export const AWAITING_PAYMENT = 'PLACED';
 
+/** The sparse index of orders whose payment saga has a step open, sorted by when it opened: the reconciler reads it. */
+export const OPEN_PAYMENTS_INDEX = 'openPayments';
+export const PAYMENT_OPEN = 'OPEN';
+
 /** What `GET /orders/{orderId}` answers (the contract's order shape). */
 export interface OrderResponse {
   readonly orderId: string;
@@ -46,16 +55,17 @@ export interface OrderResponse {
   readonly version: number;
   readonly placedAt: string;
   readonly updatedAt: string;
+  readonly payment: PaymentSummary;
 }
 
 /** An order (a loaded state with its version, or a view row) in the contract's shape. */
 export function toOrderResponse(order: Exclude<OrderState, { status: 'NONE' }> & { readonly version: number }): OrderResponse {
   const { orderId, customerId, status, items, totalCents, version, placedAt, updatedAt } = order;
-  return { orderId, customerId, status, items, totalCents, version, placedAt, updatedAt };
+  return { orderId, customerId, status, items, totalCents, version, placedAt, updatedAt, payment: paymentSummaryOf(order) };
 }
 
 function stateOf(row: OrderViewRow): OrderState {
-  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, shard: _shard, ...state } = row;
+  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, shard: _shard, paymentOpen: _open, paymentOpenSince: _since, ...state } = row;
   return state as OrderState;
 }
 
@@ -65,11 +75,13 @@ export const orderViewProjection: Projection<OrderViewRow> = {
   apply(row, event: EventEnvelope) {
     const state = evolve(row ? stateOf(row) : initialState, { type: event.type, data: event.data } as OrderEvent);
     if (state.status === 'NONE') throw new Error(`Event ${event.type} v${event.version} of ${event.streamId} comes before its OrderPlaced`);
+    const open = openSince(state.payment);
     return {
       ...state,
       version: event.version,
       customerOrderKey: `${state.placedAt}#${state.orderId}`,
       ...(state.status === 'PLACED' ? { awaitingPayment: AWAITING_PAYMENT } : {}),
+      ...(open ? { paymentOpen: PAYMENT_OPEN, paymentOpenSince: open } : {}),
     };
   },
 };

@@ -32,7 +32,7 @@ export interface HandleCommandOptions {
 }
 
 export interface CommandResult<State> {
-  /** The stream's version after the append. */
+  /** The stream's version after the append (the loaded one when the decider decided nothing). */
   readonly version: number;
   /** The events appended (none in a dry run). */
   readonly events: EventEnvelope[];
@@ -64,7 +64,8 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
     const events = decider.decide(command, loaded.state);
     const state = events.reduce(decider.evolve, loaded.state);
     const newVersion = loaded.version + events.length;
-    if (options.dryRun) return { version: newVersion, events: [], state };
+    // Nothing to record (the command was already carried out, as a redelivery finds): no write at all.
+    if (options.dryRun || events.length === 0) return { version: newVersion, events: [], state };
     const snapshot = store.shouldSnapshot(loaded.version, newVersion) ? { state, stateSchemaVersion: decider.stateSchemaVersion } : undefined;
     const appended = await store.append(streamId, loaded.version, events, metadata, snapshot, options.guard);
     return { version: appended.version, events: appended.events, state };

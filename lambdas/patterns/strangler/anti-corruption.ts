@@ -7,13 +7,20 @@ import type { OrderEvent, OrderEventMessage } from '../../domain/orders/index.ts
 import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from '../../stand-ins/legacy-orders.ts';
 import type { OutboundRequest, OutboundResponse } from '../ambassador/index.ts';
 
-/** The status legacy shows after each of our events (a declined payment leaves an order placed). */
-const STATUS_AFTER: Record<OrderEvent['type'], LegacyStatusCode> = {
+/**
+ * The status legacy shows after each of our events, or undefined for the payment saga's inner steps, which
+ * legacy has no word for: their entries carry the revision alone and leave the status as it was.
+ */
+const STATUS_AFTER: Record<OrderEvent['type'], LegacyStatusCode | undefined> = {
   OrderPlaced: 'N',
-  PaymentDeclined: 'N',
+  PaymentDeclined: undefined,
   OrderPaid: 'P',
   OrderCancelled: 'C',
   OrderShipped: 'S',
+  PaymentRequested: undefined,
+  PaymentAbandoned: undefined,
+  RefundRequested: undefined,
+  PaymentRefunded: undefined,
 };
 
 /** When the event happened, as the order's own history tells it (what our read model shows as `updatedAt`). */
@@ -29,6 +36,14 @@ function happenedAt(event: OrderEvent): string {
       return event.data.cancelledAt;
     case 'OrderShipped':
       return event.data.shippedAt;
+    case 'PaymentRequested':
+      return event.data.requestedAt;
+    case 'PaymentAbandoned':
+      return event.data.abandonedAt;
+    case 'RefundRequested':
+      return event.data.requestedAt;
+    case 'PaymentRefunded':
+      return event.data.refundedAt;
   }
 }
 
@@ -37,7 +52,8 @@ function happenedAt(event: OrderEvent): string {
  * legacy's revision of an order always equals our version of it.
  */
 export function toLegacyFeedEntry(message: OrderEventMessage, event: OrderEvent): LegacyFeedEntry {
-  const entry = { rev: message.version, status_code: STATUS_AFTER[event.type], updated_at: happenedAt(event) };
+  const status = STATUS_AFTER[event.type];
+  const entry = { rev: message.version, ...(status ? { status_code: status } : {}), updated_at: happenedAt(event) };
   if (event.type !== 'OrderPlaced') return entry;
   const { customerId, items, totalCents, placedAt } = event.data;
   return {

@@ -1,0 +1,23 @@
+import { domainEventOf } from '../domain/orders/index.ts';
+import { orderEventStore } from '../shared/event-store.ts';
+import { ambassadorFor } from '../shared/outbound.ts';
+import { subscriberHandler } from '../shared/subscriber.ts';
+import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
+import { refundCharge, type PaymentDeps } from '../use-cases/payments.ts';
+
+const ambassador = ambassadorFor('payment-provider');
+const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider((request) => ambassador.send(request)), now: () => new Date() };
+
+/**
+ * The payment saga's compensation: each RefundRequested is refunded at the provider (through the
+ * ambassador and its breaker, under the refund's own idempotency key) and recorded as PaymentRefunded.
+ * While the provider is down, the message backs off and waits; the reconciler takes over any refund still
+ * owed after its bound, so none is lost even past the DLQ.
+ */
+export const handler = subscriberHandler(async (message) => {
+  const event = domainEventOf(message);
+  if (event.type !== 'RefundRequested') throw new Error(`${message.type} is not a refund; check the subscription's filter policy`);
+  const metadata = { correlationId: String((message.metadata as { correlationId?: unknown }).correlationId ?? message.eventId), causationId: message.eventId, actor: 'system:refunds' };
+  const result = await refundCharge(payments, { orderId: message.orderId, chargeId: event.data.chargeId, metadata });
+  return result === 'refunded' ? 'applied' : 'duplicate';
+});
