@@ -1,9 +1,16 @@
 /**
  * Leader Election through the local cloud at 60× time: three scheduled contenders (rate(1 minute) fires
- * every second, the three-minute lease lasts 3 s), the leader cancelling unpaid orders, and an operator's
+ * every second, the three-minute lease lasts 3 s), the leader cancelling unpaid orders and concluding
+ * payments left in flight (the payment reconciler, its 5-minute bound 5 s here), and an operator's
  * step-down handing leadership over with a higher fencing token.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanAll } from '../../scripts/check-consistency.ts';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { expectConsistent } from '../helpers/consistency.ts';
+import { localOutputs } from '../helpers/target.ts';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -16,14 +23,17 @@ const TIME_SCALE = 60;
 const LEASE_MS = 180_000 / TIME_SCALE;
 const TURN_MS = 60_000 / TIME_SCALE;
 const PAYMENT_TIMEOUT_MS = (5 * 60_000) / TIME_SCALE;
+/** The reconciler's bound (COORDINATOR.paymentReconcileAfterSeconds), at this time scale. */
+const RECONCILE_AFTER_MS = (300 * 1000) / TIME_SCALE;
 let cloud: LocalCloud;
+let documents: DynamoDBDocumentClient;
 /** The time scale is part of the synthesis. */
 const outDir = ownAssemblyDir('leader');
 
 type Leader = { holder: string | null; status: string; fencingToken: number; leaseExpiresAt: string | null; recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[] };
 
 const call = apiCaller(() => cloud.url);
-const ops = (method: string, path: string) => call(method, path, undefined, { 'x-api-key': API_KEY });
+const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
 
 async function leader(): Promise<Leader> {
   const response = await ops('GET', '/ops/leader');
@@ -47,9 +57,11 @@ beforeAll(async () => {
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 5 } },
     onLog: () => undefined,
   });
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
 });
 
 afterAll(async () => {
+  documents?.destroy();
   await cloud?.stop();
 });
 
@@ -95,6 +107,80 @@ describe('the leader’s singleton job', () => {
     expect(events[1]!.data.reason).toBe('PAYMENT_TIMEOUT');
     expect(events[1]!.metadata.actor).toMatch(/^system:coordinator:coordinator-[123]$/);
     expect((await json(await call('GET', `/orders/${paid}`))).status).toBe('PAID');
+  });
+});
+
+describe('the payment reconciler, the leader’s other singleton work', () => {
+  type Order = { status: string; version: number; payment: { status: string; chargedCents: number; refundedCents: number } };
+  const order = async (orderId: string, minVersion = 1) => json<Order>(await call('GET', `/orders/${orderId}?minVersion=${minVersion}`));
+  const eventTypes = async (orderId: string) => (await json<{ events: { type: string }[] }>(await call('GET', `/orders/${orderId}/events`))).events.map((e) => e.type);
+  const chargesOf = (orderId: string) =>
+    scanAll(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, { FilterExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } });
+  const setFaults = async (faults: Record<string, unknown>) => expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
+  /** Until the order's payment rests as `expected` (the bound, a turn, the refund's own hop). */
+  const settles = (orderId: string, expected: Partial<Order>) =>
+    eventually(async () => expect(await order(orderId)).toMatchObject(expected), { timeoutMs: RECONCILE_AFTER_MS + 15_000, intervalMs: 250 });
+
+  it('finds a charge whose answer was lost and keeps it: the order is paid, never cancelled by the timeout meanwhile', async () => {
+    const orderId = await placeOrder();
+    await setFaults({ loseChargeAnswers: true });
+    const lost = await call('POST', `/orders/${orderId}/payment`);
+    await setFaults({});
+    expect(lost.status).toBe(503);
+    expect(await order(orderId, 2)).toMatchObject({ status: 'PLACED', payment: { status: 'PENDING' } });
+    // The payment timeout (5 s here) passes too: an order with a payment in flight is the reconciler's, not the timeout's.
+    await settles(orderId, { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } });
+    expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderPaid']);
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  });
+
+  it('refunds a charge whose answer was lost when the customer cancelled meanwhile', async () => {
+    const orderId = await placeOrder();
+    await setFaults({ loseChargeAnswers: true });
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(503);
+    await setFaults({});
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`);
+    expect(await json(cancelled)).toMatchObject({ status: 'CANCELLED', payment: { status: 'PENDING' } });
+    await settles(orderId, { status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 900, refundedCents: 900 } });
+    expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderCancelled', 'RefundRequested', 'PaymentRefunded']);
+  });
+
+  it('concludes a payment whose worker crashed between the charge and its record', async () => {
+    const orderId = await placeOrder();
+    // The provider takes 1.5 s; the commands sandbox dies 0.7 s into the request, the charge still on its way.
+    await setFaults({ latencyMs: 1_500 });
+    const commands = cloud.functions.get(cloud.resource('CommandsFunction').physicalId)!;
+    const crashed = commands.crashNextInvocation(700);
+    const response = await call('POST', `/orders/${orderId}/payment`);
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    expect(await crashed).toMatchObject({ ok: false, kind: 'Crashed' });
+    await eventually(async () => expect(await chargesOf(orderId)).toHaveLength(1), { timeoutMs: 5_000 });
+    await setFaults({});
+    expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'PaymentRequested']);
+    await settles(orderId, { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } });
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  });
+
+  it('races payments against the payment timeout: an order is either paid or cancelled uncharged', async () => {
+    await setFaults({ latencyMs: 600 });
+    const orders = await Promise.all(Array.from({ length: 8 }, () => placeOrder()));
+    // Payments arrive spread across the timeout, each charge slow enough for a coordinator turn to land mid-payment.
+    await new Promise((resolve) => setTimeout(resolve, PAYMENT_TIMEOUT_MS - 1_000));
+    const answers = await Promise.all(
+      orders.map(async (orderId, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 300));
+        return { orderId, status: (await call('POST', `/orders/${orderId}/payment`)).status };
+      }),
+    );
+    await setFaults({});
+    for (const { orderId, status } of answers) {
+      expect([200, 409]).toContain(status);
+      await settles(orderId, status === 200 ? { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } } : { status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } });
+    }
+  });
+
+  it('leaves every order’s money where its status says (the ledger) and every read model agreeing', async () => {
+    await expectConsistent(localOutputs(cloud), documents);
   });
 });
 

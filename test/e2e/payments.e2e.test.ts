@@ -9,7 +9,11 @@ import { apiCaller, json } from '../helpers/api.ts';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
-import { RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
+import { REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import type { LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { stackNames } from '../../lib/stack-names.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/shared/metric-names.ts';
 
 let target: E2ETarget;
@@ -27,7 +31,7 @@ async function chargesOf(orderId: string): Promise<Record<string, unknown>[]> {
   return scanAll(target.documents, target.outputs.paymentProvider.ChargesTableName!, { FilterExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } });
 }
 
-async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate?: number }): Promise<void> {
+async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate?: number; loseChargeAnswers?: boolean }): Promise<void> {
   expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
 }
 
@@ -50,14 +54,16 @@ describe('POST /orders/{orderId}/payment', () => {
     const orderId = await placeOrder();
     const response = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_visa' });
     expect(response.status).toBe(200);
-    expect(response.headers.get('etag')).toBe('"2"');
-    expect(await json(response)).toEqual({ orderId, status: 'PAID', version: 2 });
+    expect(response.headers.get('etag')).toBe('"3"');
+    expect(await json(response)).toEqual({ orderId, status: 'PAID', version: 3 });
     expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ idempotencyKey: `${orderId}:v1`, response: expect.objectContaining({ status: 'APPROVED', amountCents: 2500 }) })]);
-    const view = await json(await call('GET', `/orders/${orderId}?minVersion=2`));
-    expect(view).toMatchObject({ status: 'PAID', version: 2 });
+    const view = await json(await call('GET', `/orders/${orderId}?minVersion=3`));
+    expect(view).toMatchObject({ status: 'PAID', version: 3, payment: { status: 'PAID', chargedCents: 2500, refundedCents: 0 } });
+    const events = await json(await call('GET', `/orders/${orderId}/events`));
+    expect(events.events.map((e: { type: string }) => e.type)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderPaid']);
+    // Paying a paid order again answers as the payment did, and charges nothing.
     const again = await call('POST', `/orders/${orderId}/payment`);
-    expect(again.status).toBe(409);
-    expect(await json(again)).toMatchObject({ error: { code: 'ILLEGAL_TRANSITION' } });
+    expect(await json(again)).toEqual({ orderId, status: 'PAID', version: 3 });
     expect(await chargesOf(orderId)).toHaveLength(1);
   });
 
@@ -65,11 +71,14 @@ describe('POST /orders/{orderId}/payment', () => {
     const orderId = await placeOrder();
     const declined = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_insufficient_funds' });
     expect(declined.status).toBe(402);
-    expect(await json(declined)).toEqual({ error: { code: 'PAYMENT_DECLINED', message: expect.any(String), reason: 'INSUFFICIENT_FUNDS', version: 2 } });
+    expect(await json(declined)).toEqual({ error: { code: 'PAYMENT_DECLINED', message: expect.any(String), reason: 'INSUFFICIENT_FUNDS', version: 3 } });
     const events = await json(await call('GET', `/orders/${orderId}/events`));
-    expect(events.events.map((e: { type: string }) => e.type)).toEqual(['OrderPlaced', 'PaymentDeclined']);
+    expect(events.events.map((e: { type: string }) => e.type)).toEqual(['OrderPlaced', 'PaymentRequested', 'PaymentDeclined']);
+    expect(await json(await call('GET', `/orders/${orderId}?minVersion=3`))).toMatchObject({ status: 'PLACED', payment: { status: 'DECLINED', chargedCents: 0 } });
     const paid = await call('POST', `/orders/${orderId}/payment`);
-    expect(await json(paid)).toEqual({ orderId, status: 'PAID', version: 3 });
+    expect(await json(paid)).toEqual({ orderId, status: 'PAID', version: 5 });
+    // Each attempt has its own key: the declined one and the approved one.
+    expect((await chargesOf(orderId)).map((c) => c.idempotencyKey).sort()).toEqual([`${orderId}:v1`, `${orderId}:v3`]);
   });
 
   it('refuses bad input and unknown orders without calling the provider', async () => {
@@ -91,9 +100,41 @@ describe('POST /orders/{orderId}/payment', () => {
     await setFaults({});
     await eventually(async () => expect(await chargesOf(orderId)).toHaveLength(1), { timeoutMs: 5_000 });
     const retried = await call('POST', `/orders/${orderId}/payment`);
-    expect(await json(retried)).toEqual({ orderId, status: 'PAID', version: 2 });
+    expect(await json(retried)).toEqual({ orderId, status: 'PAID', version: 3 });
     expect(await chargesOf(orderId)).toHaveLength(1);
   }, 30_000);
+
+  it('charges once when the provider charges and loses its answer, and the payment is retried', async () => {
+    const orderId = await placeOrder();
+    await setFaults({ loseChargeAnswers: true });
+    const lost = await call('POST', `/orders/${orderId}/payment`);
+    expect(lost.status).toBe(503);
+    await setFaults({});
+    expect(await chargesOf(orderId)).toHaveLength(1);
+    // The retry joins the attempt in flight: the provider replays its first answer.
+    expect(await json(await call('POST', `/orders/${orderId}/payment`))).toEqual({ orderId, status: 'PAID', version: 3 });
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  });
+
+  it('makes one charge for ten concurrent payments of one order; every payer ends with the same 200', async () => {
+    const orderId = await placeOrder();
+    const pay = async (): Promise<{ first: number; last: Record<string, unknown> }> => {
+      const response = await call('POST', `/orders/${orderId}/payment`);
+      if (response.status !== 409) return { first: response.status, last: await json(response) };
+      // A payment in flight: told when to come back, and then answered.
+      const refused = await json(response);
+      expect(refused.error.code).toBe('PAYMENT_IN_PROGRESS');
+      expect(response.headers.get('retry-after')).toBe('1');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return { first: 409, last: await json(await call('POST', `/orders/${orderId}/payment`)) };
+    };
+    const payers = await Promise.all(Array.from({ length: 10 }, pay));
+    for (const { first, last } of payers) {
+      expect([200, 409]).toContain(first);
+      expect(last).toEqual({ orderId, status: 'PAID', version: 3 });
+    }
+    expect(await chargesOf(orderId)).toHaveLength(1);
+  });
 
   it('fails fast with 503 and Retry-After while the provider is down, then pays again once it is back', async () => {
     await setFaults({ down: true });
@@ -138,6 +179,98 @@ describe('POST /orders/{orderId}/payment', () => {
   }, 60_000);
 });
 
+describe('cancelling a paid order: the saga’s compensation', () => {
+  type Order = { status: string; payment: { status: string; chargedCents: number; refundedCents: number } };
+  const order = async (orderId: string) => json<Order>(await call('GET', `/orders/${orderId}`));
+
+  it('refunds it: the cancel answers at once, the refund follows, and the customer is told', async () => {
+    const orderId = await placeOrder();
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(await json(cancelled)).toEqual({ orderId, status: 'CANCELLED', version: 5, payment: { status: 'REFUND_PENDING', chargedCents: 2500, refundedCents: 0 } });
+    await eventually(async () => expect(await order(orderId)).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 2500, refundedCents: 2500 } }));
+    const [charge] = await chargesOf(orderId);
+    expect(charge).toMatchObject({ refundedCents: 2500 });
+    await eventually(async () => {
+      const texts = (await json(await call('GET', `/customers/payer-${RUN_ID}/notifications?limit=100`))).notifications.map((n: { orderId: string; text: string }) => n.orderId === orderId && n.text);
+      expect(texts).toContain(`We refunded $25.00 for order ${orderId}.`);
+    });
+  });
+
+  it('completes the refund after the provider comes back when it was down at the cancel, pending meanwhile', async () => {
+    const orderId = await placeOrder();
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    await setFaults({ down: true });
+    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUND_PENDING' } });
+    // The refunds subscriber fails and backs off; the order shows the refund owed, not done.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUND_PENDING', refundedCents: 0 } });
+    expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 0 });
+    await setFaults({});
+    await eventually(async () => expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUNDED', refundedCents: 2500 } }), { timeoutMs: 30_000, intervalMs: 500 });
+    expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
+  }, 60_000);
+
+  it.each(['payment first', 'cancel first'])('leaves no charge kept on 25 orders paid and cancelled at once (%s)', async (first) => {
+    const orders = await Promise.all(Array.from({ length: 25 }, () => placeOrder()));
+    const pay = (orderId: string) => call('POST', `/orders/${orderId}/payment`);
+    const cancel = (orderId: string) => call('POST', `/orders/${orderId}/cancel`);
+    const answers = await Promise.all(orders.map((orderId) => Promise.all(first === 'payment first' ? [pay(orderId), cancel(orderId)] : [cancel(orderId), pay(orderId)])));
+    for (const [a, b] of answers) {
+      const [payment, cancellation] = first === 'payment first' ? [a, b] : [b, a];
+      expect(cancellation.status).toBe(200);
+      // Paid before the cancel (200), or refused as cancelled: before the request (409 ILLEGAL_TRANSITION) or mid-charge (409 ORDER_CANCELLED).
+      expect([200, 409]).toContain(payment.status);
+    }
+    for (const orderId of orders) {
+      await eventually(async () => {
+        const { status, payment } = await order(orderId);
+        expect(status).toBe('CANCELLED');
+        expect(['NONE', 'REFUNDED']).toContain(payment.status);
+        expect(payment.chargedCents).toBe(payment.refundedCents);
+      });
+    }
+  }, 60_000);
+});
+
+describe('the provider stand-in', () => {
+  /** The stand-in's bearer token, from the local cloud's Secrets Manager (a deployment's secret is not this suite's to read). */
+  async function providerToken(cloud: LocalCloud): Promise<string> {
+    const secrets = new SecretsManagerClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    const secretId = cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId;
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+    secrets.destroy();
+    return SecretString!;
+  }
+
+  // Local cloud only: it reads the stand-in's secret, which a deployment's e2e caller has no grant to.
+  it.runIf(!REMOTE_BASE_URL)('looks charges up by idempotency key and by order, replays a refund by its key, and never refunds more than a charge', async () => {
+    const orderId = await placeOrder();
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    expect((await call('POST', `/orders/${orderId}/cancel`)).status).toBe(200);
+    const token = await providerToken(target.cloud!);
+    const providerUrl = target.outputs.paymentProvider.ProviderUrl!.replace(/\/+$/, '');
+    const provider = (method: string, path: string, body?: unknown, key?: string) =>
+      fetch(`${providerUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const byKey = await json(await provider('GET', `/charges?idempotencyKey=${encodeURIComponent(`${orderId}:v1`)}`));
+    expect(byKey.charges).toEqual([expect.objectContaining({ orderId, status: 'APPROVED', amountCents: 2500 })]);
+    expect((await json(await provider('GET', '/charges?idempotencyKey=nope'))).charges).toEqual([]);
+    await eventually(async () => expect((await json(await provider('GET', `/charges?orderId=${orderId}`))).charges).toEqual([expect.objectContaining({ refundedCents: 2500 })]));
+    const chargeId = byKey.charges[0].chargeId as string;
+    // The saga's refund, asked again under its key: the same refund, not a second one.
+    const replayed = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 2500 }, `refund:${chargeId}`);
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    const beyond = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 1 }, `more-${orderId}`);
+    expect(beyond.status).toBe(409);
+    expect(await json(beyond)).toMatchObject({ error: { code: 'REFUND_EXCEEDS_CHARGE' } });
+    expect((await provider('POST', '/charges/ch_unknown/refunds', {}, `x-${orderId}`)).status).toBe(404);
+    expect((await provider('POST', `/charges/${chargeId}/refunds`, {})).status).toBe(400);
+    expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
+  });
+});
+
 describe('operators’ API', () => {
   it('requires the API key', async () => {
     for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
@@ -163,7 +296,7 @@ describe('operators’ API', () => {
   it('shows each subscriber’s backlog and dead letters, and the latest events newest first', async () => {
     const orderId = await placeOrder();
     const { subscribers } = await json(await ops('GET', '/ops/queues'));
-    expect(subscribers.map((q: { name: string }) => q.name)).toEqual(['notifications', 'audit', 'sales', 'legacySync', 'projector', 'publisher']);
+    expect(subscribers.map((q: { name: string }) => q.name)).toEqual(['notifications', 'audit', 'sales', 'legacySync', 'refunds', 'projector', 'publisher']);
     expect(subscribers[0]).toEqual({ name: 'notifications', waiting: expect.any(Number), inFlight: expect.any(Number), deadLetters: 0 });
     expect(subscribers.at(-1)).toEqual({ name: 'publisher', waiting: null, inFlight: null, deadLetters: 0 });
     // The tail is filled by the audit subscriber, a moment after the command.

@@ -198,9 +198,10 @@ describe('EightfoldStack: Pub/Sub', () => {
   });
 
   it.each([
-    ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped'] }],
+    ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded'] }],
     ['Audit', undefined],
     ['Sales', { eventType: ['OrderPlaced', 'OrderCancelled'] }],
+    ['Refunds', { eventType: ['RefundRequested'] }],
   ])('subscribes the %s FIFO queue with raw delivery and its filter policy', (name, filterPolicy) => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sqs',
@@ -353,9 +354,12 @@ describe('EightfoldStack: Sharding', () => {
   });
 });
 
+/** A function's properties, by its Powertools service name. */
+const functionProperties = (t: Template, serviceName: string) =>
+  (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes(`"POWERTOOLS_SERVICE_NAME":"${serviceName}"`)) as { Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number } }).Properties;
+
 describe('EightfoldStack: Leader Election', () => {
-  const coordinatorEnvironment = (t: Template) =>
-    (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('"POWERTOOLS_SERVICE_NAME":"coordinator"')) as { Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number } }).Properties;
+  const coordinatorEnvironment = (t: Template) => functionProperties(t, 'coordinator');
 
   it('keeps leases, a week of leadership changes (TTL) and fences in one table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -379,7 +383,7 @@ describe('EightfoldStack: Leader Election', () => {
 
   it('shrinks the lease, margin and payment timeout by the local cloud’s time scale, keeping the rate a valid EventBridge one', () => {
     const fast = synthesize({ 'local-cloud:time-scale': 60 });
-    expect(coordinatorEnvironment(fast).Environment.Variables).toMatchObject({ LEASE_MS: '3000', CLOCK_SKEW_MARGIN_MS: '83', PAYMENT_TIMEOUT_MS: '30000' });
+    expect(coordinatorEnvironment(fast).Environment.Variables).toMatchObject({ LEASE_MS: '3000', CLOCK_SKEW_MARGIN_MS: '83', PAYMENT_TIMEOUT_MS: '30000', PAYMENT_RECONCILE_AFTER_MS: '5000' });
     fast.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
@@ -410,6 +414,34 @@ describe('EightfoldStack: Leader Election', () => {
         },
       ]),
     });
+  });
+});
+
+describe('EightfoldStack: the payment saga', () => {
+  it('indexes the orders with a payment step open, oldest first, keys only: the reconciler’s worklist', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'openPayments',
+          KeySchema: [{ AttributeName: 'paymentOpen', KeyType: 'HASH' }, { AttributeName: 'paymentOpenSince', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+    });
+  });
+
+  it('lets the refunds subscriber append to the event store and call the provider through the ambassador and its breaker, and nothing else', () => {
+    expect(actionsOn('PubSubRefundsConsumer', 'EventStoreEvents')).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+    expect(actionsOn('PubSubRefundsConsumer', 'CircuitBreakersTable')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    for (const table of ['ReadModelOrdersView', '"Notifications', '"AuditLog', 'LeaderElectionLeasesTable']) expect(actionsOn('PubSubRefundsConsumer', table), table).toEqual(new Set());
+    expect(Object.keys(functionProperties(template, 'refunds-subscriber').Environment.Variables)).toEqual(expect.arrayContaining(['EVENTS_TABLE', 'AMBASSADOR_POLICY_PARAMETER', 'BREAKERS_TABLE', 'SUBSCRIBER_QUEUE_URL']));
+    expect(Object.keys(functionProperties(template, 'coordinator').Environment.Variables)).toEqual(expect.arrayContaining(['AMBASSADOR_POLICY_PARAMETER', 'BREAKERS_TABLE', 'PAYMENT_RECONCILE_AFTER_MS']));
+  });
+
+  it('waits out a provider outage: refunds back off up to 5 minutes and reach the DLQ only after 30 receives', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const [, queue] = Object.entries(queues).find(([id]) => id.startsWith('PubSubRefundsQueue'))!;
+    expect((queue as { Properties: { RedrivePolicy: { maxReceiveCount: number } } }).Properties.RedrivePolicy.maxReceiveCount).toBe(30);
   });
 });
 

@@ -168,7 +168,7 @@ describe('alarms and dashboard', () => {
   it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, and on a lost or missing leader', () => {
     const queues = eightfold.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /Dlq[0-9A-F]{8}$/.test(id));
-    expect(deadLetterQueues).toHaveLength(6); // four subscribers', the projector's, the publisher's
+    expect(deadLetterQueues).toHaveLength(7); // five subscribers', the projector's, the publisher's
     const watchedQueues = byMetric('ApproximateNumberOfMessagesVisible').map((a) => JSON.stringify(dimension(a, 'QueueName')));
     for (const id of deadLetterQueues) expect(watchedQueues.some((q) => q.includes(id))).toBe(true);
     expect(byMetric('5XXError')).toHaveLength(1);
