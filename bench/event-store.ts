@@ -144,7 +144,7 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     oursMeter.reset();
     peerMeter.reset();
     for (let i = 0; i < commands; i++) {
-      const command: OrderCommand = { type: 'PayOrder', data: { orderId: `cmd-ours-${i}`, payment: { status: 'DECLINED', reason: 'bench' } }, now: 'now' };
+      const command: OrderCommand = { type: 'RequestPayment', data: { orderId: `cmd-ours-${i}`, paymentKey: `bench-${i}` }, now: 'now' };
       await handleCommand(ours, orderDecider, `cmd-ours-${i}`, command, META);
       const { events } = await peer.getEvents(`cmd-peer-${i}`, { eventStoreId: EVENT_STORE_ID });
       const state = fold(events.map((e) => ({ type: e.type, data: e.payload }) as OrderEvent));

@@ -149,7 +149,7 @@ describe('POST /orders/{orderId}/cancel and /ship', () => {
     const response = await post(`/orders/${orderId}/cancel`);
     expect(response.status).toBe(200);
     expect(response.headers.get('etag')).toBe('"2"');
-    expect(await response.json()).toEqual({ orderId, version: 2, status: 'CANCELLED' });
+    expect(await response.json()).toEqual({ orderId, version: 2, status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } });
     expect((await events.read(orderId)).events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
   });
 

@@ -53,6 +53,7 @@ describe('GET /orders/{orderId}', () => {
       version: 1,
       placedAt: expect.any(String),
       updatedAt: expect.any(String),
+      payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 },
     });
     await fetch(`${target.url}/orders/${orderId}/cancel`, { method: 'POST' });
     const cancelled = await json<{ status: string; version: number }>(await fetch(`${target.url}/orders/${orderId}?minVersion=2`));

@@ -17,8 +17,9 @@ const WEIGHTED_PERCENT = 40;
 const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context['eightfold:routes'];
 const ROUTES = {
   ...cdkRoutes,
-  'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26' },
-  'POST /orders/{orderId}/cancel': { mode: 'shadow', since: '2026-11-26' },
+  // Legacy has no word for the payment saga's `payment` object: the comparison leaves it out.
+  'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26', ignore: ['payment'] },
+  'POST /orders/{orderId}/cancel': { mode: 'shadow', since: '2026-11-26', ignore: ['payment'] },
   'GET /customers/{customerId}/orders': { mode: 'weighted', since: '2026-11-26', percent: WEIGHTED_PERCENT },
 };
 
@@ -91,7 +92,7 @@ describe('a shadow route', () => {
     const orderId = await orderOnBothSides('shadow-3');
     const cancelled = await call('POST', `/orders/${orderId}/cancel`, {});
     expect(cancelled.headers.get('x-served-by')).toBe('legacy');
-    expect(await json(cancelled)).toEqual({ orderId, version: 2, status: 'CANCELLED' });
+    expect(await json(cancelled)).toEqual({ orderId, version: 2, status: 'CANCELLED' }); // legacy's answer
     const shadow = await eventually(async () => {
       const { shadow } = await routeView('POST /orders/{orderId}/cancel');
       expect(shadow!.compared).toBeGreaterThanOrEqual(1);
