@@ -278,34 +278,19 @@ export class EightfoldStack extends Stack {
     grantOnTable(ops, auditLog, ['dynamodb:Query'], [RECENT_EVENTS_INDEX]);
     ops.addEnvironment('AUDIT_LOG_TABLE', auditLog.tableName);
     opsResource.addResource('events').addMethod('GET', opsIntegration, { apiKeyRequired: true });
+    // Subscribers that call another system wait out its outages: messages back off from 1 s to 5 min, about
+    // 2 h before the DLQ; at most 5 × (2 attempts of 1 s) per invocation when the other side hangs.
+    const callsOut = { checkpoints: false, retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) }, maxReceiveCount: 30, batchSize: 5, timeout: Duration.seconds(15) };
     // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
-    // While legacy is down, messages wait, backing off from 1 s to 5 min: about 2 h before the DLQ.
-    const legacySync = pubSub.addSubscriber('LegacySync', {
-      handler: 'legacy-sync-subscriber',
-      checkpoints: false,
-      retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
-      maxReceiveCount: 30,
-      // At most 5 × (2 attempts of 1 s) per invocation when legacy hangs.
-      batchSize: 5,
-      timeout: Duration.seconds(15),
-    });
-    breakers.useFrom(legacySync.consumer);
-    ambassador.useFrom(legacySync.consumer);
-    // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded. While the
-    // provider is down, messages back off from 1 s to 5 min; past the DLQ, the reconciler still runs them.
-    const refunds = pubSub.addSubscriber('Refunds', {
-      handler: 'refunds-subscriber',
-      eventTypes: ['RefundRequested'],
-      environment: { EVENTS_TABLE: eventStore.table.tableName },
-      checkpoints: false,
-      retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
-      maxReceiveCount: 30,
-      batchSize: 5,
-      timeout: Duration.seconds(15),
-    });
+    const legacySync = pubSub.addSubscriber('LegacySync', { handler: 'legacy-sync-subscriber', ...callsOut });
+    // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded; past
+    // the DLQ, the reconciler still runs it.
+    const refunds = pubSub.addSubscriber('Refunds', { handler: 'refunds-subscriber', eventTypes: ['RefundRequested'], environment: { EVENTS_TABLE: eventStore.table.tableName }, ...callsOut });
     eventStore.grantAppend(refunds.consumer);
-    breakers.useFrom(refunds.consumer);
-    ambassador.useFrom(refunds.consumer);
+    for (const subscriber of [legacySync, refunds]) {
+      breakers.useFrom(subscriber.consumer);
+      ambassador.useFrom(subscriber.consumer);
+    }
 
     // GET /ops/queues: each subscriber's backlog and dead letters, and the stream consumers' dead letters.
     const subscribers = { notifications, audit, sales, legacySync, refunds };

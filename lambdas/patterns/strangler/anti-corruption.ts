@@ -8,52 +8,29 @@ import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from '../../st
 import type { OutboundRequest, OutboundResponse } from '../ambassador/index.ts';
 
 /**
- * The status legacy shows after each of our events, or undefined for the payment saga's inner steps, which
- * legacy has no word for: their entries carry the revision alone and leave the status as it was.
+ * How legacy sees each of our events: the status it shows afterwards (none for the payment saga's inner
+ * steps, which legacy has no word for: their entries carry the revision alone and leave the status as it
+ * was), and the field that says when it happened (what our read model shows as `updatedAt`).
  */
-const STATUS_AFTER: Record<OrderEvent['type'], LegacyStatusCode | undefined> = {
-  OrderPlaced: 'N',
-  PaymentDeclined: undefined,
-  OrderPaid: 'P',
-  OrderCancelled: 'C',
-  OrderShipped: 'S',
-  PaymentRequested: undefined,
-  PaymentAbandoned: undefined,
-  RefundRequested: undefined,
-  PaymentRefunded: undefined,
+const AS_LEGACY: { readonly [Type in OrderEvent['type']]: { readonly status?: LegacyStatusCode; readonly at: keyof Extract<OrderEvent, { type: Type }>['data'] } } = {
+  OrderPlaced: { status: 'N', at: 'placedAt' },
+  OrderPaid: { status: 'P', at: 'paidAt' },
+  OrderCancelled: { status: 'C', at: 'cancelledAt' },
+  OrderShipped: { status: 'S', at: 'shippedAt' },
+  PaymentDeclined: { at: 'declinedAt' },
+  PaymentRequested: { at: 'requestedAt' },
+  PaymentAbandoned: { at: 'abandonedAt' },
+  RefundRequested: { at: 'requestedAt' },
+  PaymentRefunded: { at: 'refundedAt' },
 };
-
-/** When the event happened, as the order's own history tells it (what our read model shows as `updatedAt`). */
-function happenedAt(event: OrderEvent): string {
-  switch (event.type) {
-    case 'OrderPlaced':
-      return event.data.placedAt;
-    case 'OrderPaid':
-      return event.data.paidAt;
-    case 'PaymentDeclined':
-      return event.data.declinedAt;
-    case 'OrderCancelled':
-      return event.data.cancelledAt;
-    case 'OrderShipped':
-      return event.data.shippedAt;
-    case 'PaymentRequested':
-      return event.data.requestedAt;
-    case 'PaymentAbandoned':
-      return event.data.abandonedAt;
-    case 'RefundRequested':
-      return event.data.requestedAt;
-    case 'PaymentRefunded':
-      return event.data.refundedAt;
-  }
-}
 
 /**
  * One of our events as legacy's feed entry: the order at revision = our version. Every event is fed, so
  * legacy's revision of an order always equals our version of it.
  */
 export function toLegacyFeedEntry(message: OrderEventMessage, event: OrderEvent): LegacyFeedEntry {
-  const status = STATUS_AFTER[event.type];
-  const entry = { rev: message.version, ...(status ? { status_code: status } : {}), updated_at: happenedAt(event) };
+  const { status, at } = AS_LEGACY[event.type];
+  const entry = { rev: message.version, ...(status ? { status_code: status } : {}), updated_at: (event.data as unknown as Record<string, string>)[at]! };
   if (event.type !== 'OrderPlaced') return entry;
   const { customerId, items, totalCents, placedAt } = event.data;
   return {
