@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRestApi, LambdaIntegration, ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -21,6 +21,7 @@ import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.t
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import { issuesText } from '../lambdas/shared/http.ts';
 import { RECENT_EVENTS_INDEX } from '../lambdas/shared/recent-events.ts';
+import type { FaultTarget } from '../lambdas/shared/faults.ts';
 import { grantOnTable } from './constructs/grants.ts';
 
 export interface EightfoldStackProps extends StackProps {
@@ -28,8 +29,13 @@ export interface EightfoldStackProps extends StackProps {
   readonly stage: string;
   /** The app version reported by `GET /health`. */
   readonly version: string;
-  /** The payment provider the ambassador calls (the stand-in stack, or a real one with the same contract). */
-  readonly paymentProvider: { readonly url: string; readonly apiToken: ISecret; readonly faults: ITable };
+  /**
+   * The payment provider the ambassador calls: the stand-in stack, or a real one with the same contract
+   * (`apiToken` then the complete ARN of the secret holding its bearer token).
+   */
+  readonly paymentProvider: { readonly url: string; readonly apiToken: ISecret | string };
+  /** The stand-ins' faults table and the stand-ins it reaches (`PUT /ops/faults/{target}`, outside prod). @default none: no fault injection */
+  readonly faults?: { readonly table: ITable; readonly targets: readonly FaultTarget[] };
   /** The legacy system Eightfold strangles: what Eightfold does not serve goes there. */
   readonly legacy: { readonly url: string };
 }
@@ -62,6 +68,11 @@ function routingTable(scope: Construct): RoutingTable {
   const parsed = routingTableSchema.safeParse(objectContext<RoutingTable>(scope, 'eightfold:routes'));
   if (!parsed.success) throw new Error(`eightfold:routes: ${issuesText(parsed.error)}`);
   return parsed.data;
+}
+
+/** A real provider's token, by the complete ARN of its secret; the stand-in's, as its stack made it. */
+function secretOf(scope: Construct, secret: ISecret | string): ISecret {
+  return typeof secret === 'string' ? Secret.fromSecretCompleteArn(scope, 'PaymentProviderToken', secret) : secret;
 }
 
 /** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
@@ -131,7 +142,7 @@ export class EightfoldStack extends Stack {
     const breakers = new CircuitBreakers(this, 'CircuitBreakers');
     const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(this, 'eightfold:outbound');
     const outboundTargets = {
-      'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: props.paymentProvider.apiToken },
+      'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: secretOf(this, props.paymentProvider.apiToken) },
       legacy: { baseUrl: props.legacy.url, ...LEGACY_POLICY, ...overrides.legacy! },
     };
     const ambassador = new Ambassador(this, 'Ambassador', { targets: outboundTargets });
@@ -240,7 +251,6 @@ export class EightfoldStack extends Stack {
         BREAKERS_TABLE: breakers.table.tableName,
         KNOWN_BREAKERS: Object.keys(outboundTargets).join(','),
         EIGHTFOLD_STAGE: props.stage,
-        FAULTS_TABLE: props.paymentProvider.faults.tableName,
         LEASES_TABLE: leaderElection.table.tableName,
         LEASE_NAME: leaderElection.leaseName,
         ...sharding.environment,
@@ -257,9 +267,13 @@ export class EightfoldStack extends Stack {
     opsResource.addResource('shards').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     const leaderResource = opsResource.addResource('leader');
     leaderResource.addMethod('GET', opsIntegration, { apiKeyRequired: true });
-    if (props.stage !== 'prod') {
-      props.paymentProvider.faults.grant(ops, 'dynamodb:PutItem');
+    if (props.stage !== 'prod' && props.faults) {
+      props.faults.table.grant(ops, 'dynamodb:PutItem');
+      ops.addEnvironment('FAULTS_TABLE', props.faults.table.tableName);
+      ops.addEnvironment('FAULT_TARGETS', props.faults.targets.join(','));
       opsResource.addResource('faults').addResource('{target}').addMethod('PUT', opsIntegration, { apiKeyRequired: true });
+    }
+    if (props.stage !== 'prod') {
       leaderElection.grantStepDown(ops);
       leaderResource.addResource('step-down').addMethod('POST', opsIntegration, { apiKeyRequired: true });
     }

@@ -5,10 +5,11 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
+import { faultsTable } from './payment-provider-stack.ts';
 
 export interface LegacyStackProps extends StackProps {
-  /** Where Eightfold's `PUT /ops/faults/legacy` leaves the faults this stand-in applies. */
-  readonly faults: ITable;
+  /** Where Eightfold's `PUT /ops/faults/legacy` leaves the faults this stand-in applies. @default a table of its own */
+  readonly faults?: ITable;
 }
 
 /**
@@ -19,10 +20,12 @@ export interface LegacyStackProps extends StackProps {
  */
 export class LegacyStack extends Stack {
   readonly url: string;
+  readonly faults: ITable;
 
   constructor(scope: Construct, id: string, props: LegacyStackProps) {
     super(scope, id, props);
     acknowledge(this, { 'AwsSolutions-DDB3': STAND_IN_DATA });
+    this.faults = props.faults ?? faultsTable(this);
     const customers = new Table(this, 'Customers', {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -37,11 +40,11 @@ export class LegacyStack extends Stack {
     const monolith = new EightfoldFunction(this, 'LegacyFunction', {
       handler: 'legacy',
       serviceName: 'legacy',
-      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, LEGACY_ORDERS_TABLE: orders.tableName, FAULTS_TABLE: props.faults.tableName },
+      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, LEGACY_ORDERS_TABLE: orders.tableName, FAULTS_TABLE: this.faults.tableName },
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
     orders.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan');
-    props.faults.grant(monolith, 'dynamodb:GetItem');
+    this.faults.grant(monolith, 'dynamodb:GetItem');
     const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for the legacy monolith, open as the old system was; Eightfold’s façade fronts it.' });
     const integration = new LambdaIntegration(monolith);
     api.root.addMethod('ANY', integration);

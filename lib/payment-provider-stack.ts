@@ -9,6 +9,11 @@ import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { grantOnTable } from './constructs/grants.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
 
+/** The stand-ins' faults, set by Eightfold's ops API: kept by the first stand-in deployed, shared by the other. */
+export function faultsTable(scope: Construct): Table {
+  return new Table(scope, 'Faults', { partitionKey: { name: 'target', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST, removalPolicy: RemovalPolicy.DESTROY });
+}
+
 /**
  * A stand-in for an external payment provider, deployed as its own stack (its own API, its own data) so
  * that Eightfold reaches it only over HTTP, through its ambassador, as it would a real one. Its faults are
@@ -22,11 +27,7 @@ export class PaymentProviderStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
     acknowledge(this, { 'AwsSolutions-DDB3': STAND_IN_DATA });
-    this.faults = new Table(this, 'Faults', {
-      partitionKey: { name: 'target', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.faults = faultsTable(this);
     const charges = new Table(this, 'Charges', {
       partitionKey: { name: 'idempotencyKey', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

@@ -19,7 +19,8 @@ let template: Template;
 function synthesizeStack(context: Record<string, unknown> = {}, stage = 'test'): EightfoldStack {
   const app = new App({ context: { '@aws-cdk/aws-apigateway:disableCloudWatchRole': true, '@aws-cdk/core:defaultCrossStackReferences': 'strong', 'eightfold:routes': ROUTES, ...context } });
   const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
-  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, legacy: { url: LEGACY_URL } });
+  const faults = { table: paymentProvider.faults, targets: ['payment-provider', 'legacy'] as const };
+  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, faults, legacy: { url: LEGACY_URL } });
 }
 const synthesize = (context: Record<string, unknown> = {}, stage = 'test') => Template.fromStack(synthesizeStack(context, stage));
 

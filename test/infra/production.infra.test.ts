@@ -10,6 +10,10 @@ import { defineEightfold, type EightfoldApp } from '../../lib/eightfold-app.ts';
 /** cdk.json's context: the routing table and the feature flags `cdk synth` runs with. */
 const CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 const outDirs: string[] = [];
+/** A real payment provider, as production is deployed: its URL and the complete ARN of its token's secret. */
+const PROVIDER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:provider-token-AbCdEf';
+const REAL_PROVIDER = { paymentProviderUrl: 'https://pay.example.com/v1', paymentProviderSecretArn: PROVIDER_SECRET_ARN };
+const PROD = { 'eightfold:stage': 'prod', ...REAL_PROVIDER };
 
 /** The whole app of a stage, as `cdk synth` builds it, into a scratch cloud assembly. */
 function defineApp(context: Record<string, unknown> = {}): { app: App; defined: EightfoldApp; outdir: string } {
@@ -34,14 +38,18 @@ function statements(template: Template): Statement[] {
 }
 
 describe('cdk-nag (AWS Solutions pack)', () => {
-  it.each(['dev', 'prod'])('passes the %s stage, all three stacks, with every finding fixed or acknowledged with a reason', (stage) => {
-    const { app } = defineApp({ 'eightfold:stage': stage });
+  it.each([
+    ['dev', {}, ['Eightfold-dev', 'EightfoldLegacy-dev', 'EightfoldPaymentProvider-dev']],
+    ['prod with a real provider', PROD, ['Eightfold-prod', 'EightfoldLegacy-prod']],
+    ['prod with the stand-in, asked for', { 'eightfold:stage': 'prod', paymentProviderStandIn: 'true' }, ['Eightfold-prod', 'EightfoldLegacy-prod', 'EightfoldPaymentProvider-prod']],
+  ])('passes %s, every stack, with every finding fixed or acknowledged with a reason', (_name, context, stacks) => {
+    const { app } = defineApp(context);
     const assembly = app.synth();
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([`Eightfold-${stage}`, `EightfoldLegacy-${stage}`, `EightfoldPaymentProvider-${stage}`]);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(stacks);
   });
 
   it('takes the stage as -c stage=… as well, and refuses a stage it does not know', () => {
-    expect(defineApp({ stage: 'prod' }).defined.eightfold.stackName).toBe('Eightfold-prod');
+    expect(defineApp({ stage: 'prod', ...REAL_PROVIDER }).defined.eightfold.stackName).toBe('Eightfold-prod');
     expect(() => defineApp({ stage: 'production' })).toThrow('Unknown stage "production"');
   });
 
@@ -65,9 +73,33 @@ describe('cdk-nag (AWS Solutions pack)', () => {
   });
 });
 
+describe('the payment provider', () => {
+  it('is never the stand-in in prod unless asked for, and refuses half a provider or a bad one', () => {
+    expect(() => defineApp({ 'eightfold:stage': 'prod' })).toThrow(/prod stage deploys no payment-provider stand-in: .*-c paymentProviderUrl=.*-c paymentProviderStandIn=true/);
+    expect(() => defineApp({ paymentProviderUrl: 'https://pay.example.com/' })).toThrow(/needs both/);
+    expect(() => defineApp({ ...REAL_PROVIDER, paymentProviderUrl: 'http://pay.example.com/' })).toThrow(/https:\/\//);
+    expect(() => defineApp({ ...REAL_PROVIDER, paymentProviderSecretArn: 'provider-token' })).toThrow(/complete ARN/);
+    expect(() => defineApp({ ...REAL_PROVIDER, paymentProviderStandIn: 'true' })).toThrow(/exclude each other/);
+  });
+
+  it('calls a real provider at its URL with its own secret, and injects no faults into it', () => {
+    const { defined } = defineApp(REAL_PROVIDER);
+    expect(defined.paymentProvider).toBeUndefined();
+    const eightfold = Template.fromStack(defined.eightfold);
+    const policy = Object.values(eightfold.findResources('AWS::SSM::Parameter')).map((p) => JSON.stringify((p as { Properties: { Value: unknown } }).Properties.Value)).find((v) => v.includes('payment-provider'))!;
+    expect(policy).toContain('https://pay.example.com/v1/');
+    expect(policy).toContain(PROVIDER_SECRET_ARN);
+    const secretReads = statements(eightfold).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secretReads.length).toBeGreaterThan(0);
+    for (const statement of secretReads) expect(JSON.stringify(statement.Resource)).toContain(PROVIDER_SECRET_ARN);
+    // Legacy's stand-in still takes faults; the provider, being real, takes none.
+    eightfold.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FAULT_TARGETS: 'legacy' }) } });
+  });
+});
+
 describe('least privilege', () => {
   const { defined } = defineApp();
-  const stacks: Stack[] = [defined.paymentProvider, defined.legacy!, defined.eightfold];
+  const stacks: Stack[] = [defined.paymentProvider!, defined.legacy!, defined.eightfold];
   const templates = stacks.map((s) => Template.fromStack(s));
 
   it('grants no wildcard action anywhere, and `*` resources only to actions that have no resource-level permissions', () => {
@@ -91,7 +123,7 @@ describe('least privilege', () => {
 });
 
 describe('encryption, recovery and logs', () => {
-  const { defined } = defineApp({ 'eightfold:stage': 'prod' });
+  const { defined } = defineApp(PROD);
   const eightfold = Template.fromStack(defined.eightfold);
 
   it('encrypts every topic of order data (AWS managed SNS key) and every queue (SQS managed), and refuses plain HTTP to them', () => {
@@ -199,9 +231,9 @@ describe('LocalStack readiness', () => {
   /** The services LocalStack's free tier serves, as CloudFormation type prefixes (API Gateway v1 only). */
   const FREE_TIER = ['AWS::ApiGateway::', 'AWS::Lambda::', 'AWS::DynamoDB::', 'AWS::SNS::', 'AWS::SQS::', 'AWS::Events::', 'AWS::IAM::', 'AWS::SSM::', 'AWS::SecretsManager::', 'AWS::CloudWatch::', 'AWS::Logs::'];
 
-  it.each(['dev', 'prod'])('deploys only resource types of LocalStack’s free tier (%s)', (stage) => {
-    const { defined } = defineApp({ 'eightfold:stage': stage });
-    const types = new Set([defined.paymentProvider, defined.legacy!, defined.eightfold].flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)));
+  it.each([{ 'eightfold:stage': 'dev' }, PROD])('deploys only resource types of LocalStack’s free tier (%o)', (context) => {
+    const { defined } = defineApp(context);
+    const types = new Set([defined.paymentProvider, defined.legacy, defined.eightfold].filter((s) => s !== undefined).flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)));
     types.delete('AWS::CDK::Metadata');
     expect(types.size).toBeGreaterThan(15);
     expect([...types].filter((type) => !FREE_TIER.some((prefix) => type.startsWith(prefix)))).toEqual([]);
