@@ -36,13 +36,16 @@ const RECORD_ATTEMPTS = 5;
 const outcomeOf = (answer: ChargeAnswer | undefined): PaymentOutcome =>
   !answer ? { status: 'NOT_FOUND' } : answer.status === 'APPROVED' ? { status: 'APPROVED', paymentId: answer.chargeId, amountCents: answer.amountCents } : answer;
 
-function execute(deps: PaymentDeps, orderId: string, command: OrderCommand, metadata: EventMetadata, expectedVersion?: number): Promise<CommandResult<OrderState>> {
-  return handleCommand(deps.store, orderDecider, orderId, command, metadata, { expectedVersion, maxAttempts: RECORD_ATTEMPTS, guard: deps.guard });
+type Known = { readonly version: number; readonly state: OrderState };
+
+/** Decides on the stream as last seen (`known`, no reload), appends; a conflict reloads and decides again. */
+function execute(deps: PaymentDeps, orderId: string, command: OrderCommand, metadata: EventMetadata, known: Known, expectedVersion?: number): Promise<CommandResult<OrderState>> {
+  return handleCommand(deps.store, orderDecider, orderId, command, metadata, { expectedVersion, known, maxAttempts: RECORD_ATTEMPTS, guard: deps.guard });
 }
 
 /** Records what the provider said of an attempt; the decider turns a charge the order cannot keep into a refund. */
-export function recordPayment(deps: PaymentDeps, orderId: string, paymentKey: string, outcome: PaymentOutcome, metadata: EventMetadata): Promise<CommandResult<OrderState>> {
-  return execute(deps, orderId, { type: 'RecordPayment', data: { orderId, paymentKey, outcome }, now: deps.now().toISOString() }, metadata);
+export function recordPayment(deps: PaymentDeps, orderId: string, paymentKey: string, outcome: PaymentOutcome, metadata: EventMetadata, known: Known): Promise<CommandResult<OrderState>> {
+  return execute(deps, orderId, { type: 'RecordPayment', data: { orderId, paymentKey, outcome }, now: deps.now().toISOString() }, metadata, known);
 }
 
 /**
@@ -61,11 +64,12 @@ export async function payOrder(deps: PaymentDeps, input: { readonly orderId: str
     const order = loaded.state;
     if (order.status === 'PAID') return { outcome: 'PAID', version: loaded.version };
     let attemptKey = order.status === 'PLACED' ? order.payment.pending?.key : undefined;
+    let known: Known = loaded;
     if (!attemptKey) {
       attemptKey = paymentKeyOf(orderId, loaded.version);
       try {
         // Pinned at the version loaded: whatever happened since (a cancel, another payer) is judged afresh.
-        await execute(deps, orderId, { type: 'RequestPayment', data: { orderId, paymentKey: attemptKey }, now: deps.now().toISOString() }, metadata, loaded.version);
+        known = await execute(deps, orderId, { type: 'RequestPayment', data: { orderId, paymentKey: attemptKey }, now: deps.now().toISOString() }, metadata, loaded, loaded.version);
       } catch (error) {
         if (isConcurrencyError(error) && attempt < RECORD_ATTEMPTS) continue;
         throw error;
@@ -74,7 +78,7 @@ export async function payOrder(deps: PaymentDeps, input: { readonly orderId: str
     // Here the order is PLACED: anything else was refused by the decider when the payment was requested.
     const { totalCents } = order as Extract<OrderState, { status: 'PLACED' }>;
     const answer = await chargeOnce(deps, { idempotencyKey: attemptKey, orderId, amountCents: totalCents, cardToken, correlationId: metadata.correlationId });
-    const recorded = await recordPayment(deps, orderId, attemptKey, outcomeOf(answer), metadata);
+    const recorded = await recordPayment(deps, orderId, attemptKey, outcomeOf(answer), metadata, known);
     const state = recorded.state;
     if (state.status === 'PAID') return { outcome: 'PAID', version: recorded.version };
     if (answer.status === 'DECLINED') return { outcome: 'DECLINED', version: recorded.version, reason: answer.reason };
@@ -103,13 +107,16 @@ async function chargeOnce(deps: PaymentDeps, request: Parameters<PaymentProvider
  * refunds subscriber for each RefundRequested, and by the reconciler for any still owed after its bound:
  * the refund key makes a second run meet the first refund, and a refund already recorded is not asked again.
  */
-export async function refundCharge(deps: PaymentDeps, input: { readonly orderId: string; readonly chargeId: string; readonly metadata: EventMetadata }): Promise<'refunded' | 'already-refunded'> {
+export async function refundCharge(
+  deps: PaymentDeps,
+  input: { readonly orderId: string; readonly chargeId: string; readonly metadata: EventMetadata; readonly known?: Known },
+): Promise<'refunded' | 'already-refunded'> {
   const { orderId, chargeId, metadata } = input;
-  const { state } = await deps.store.load(orderId, orderDecider);
-  const charge = state.status === 'NONE' ? undefined : state.payment.charges[chargeId];
+  const loaded = input.known ?? (await deps.store.load(orderId, orderDecider));
+  const charge = loaded.state.status === 'NONE' ? undefined : loaded.state.payment.charges[chargeId];
   if (!charge?.refund || charge.refund.refundedAt) return 'already-refunded';
   const { refundId } = await deps.provider.refund({ chargeId, refundKey: charge.refund.refundKey, amountCents: charge.amountCents, correlationId: metadata.correlationId });
-  await execute(deps, orderId, { type: 'RecordRefund', data: { orderId, chargeId, refundId }, now: deps.now().toISOString() }, metadata);
+  await execute(deps, orderId, { type: 'RecordRefund', data: { orderId, chargeId, refundId }, now: deps.now().toISOString() }, metadata, loaded);
   return 'refunded';
 }
 
@@ -135,19 +142,19 @@ export async function reconcilePayments(
   for await (const orderId of input.openOrders) {
     if (!input.stillLeading()) return { ...report, interrupted: true };
     try {
-      let { state } = await deps.store.load(orderId, orderDecider);
-      if (state.status === 'NONE') continue;
-      const pending = state.payment.pending;
+      let known: Known = await deps.store.load(orderId, orderDecider);
+      if (known.state.status === 'NONE') continue;
+      const pending = known.state.payment.pending;
       let concluded = false;
       if (pending && pending.requestedAt < input.openBefore) {
         const answer = await deps.provider.findCharge(pending.key, input.metadata.correlationId);
-        ({ state } = await recordPayment(deps, orderId, pending.key, outcomeOf(answer), input.metadata));
+        known = await recordPayment(deps, orderId, pending.key, outcomeOf(answer), input.metadata, known);
         report.concluded.push(orderId);
         concluded = true;
       }
-      if (state.status === 'NONE') continue;
+      if (known.state.status === 'NONE') continue;
       // Refunds owed since before the bound, and any the conclusion above just made owed.
-      for (const [chargeId, charge] of pendingRefunds(state.payment)) {
+      for (const [chargeId, charge] of pendingRefunds(known.state.payment)) {
         if (charge.refund!.requestedAt >= input.openBefore && !concluded) continue;
         await refundCharge(deps, { orderId, chargeId, metadata: input.metadata });
         report.refunded.push(chargeId);

@@ -12,7 +12,7 @@ export interface Decider<Command, Event extends NewEvent, State> {
   readonly stateSchemaVersion: number;
 }
 
-export interface HandleCommandOptions {
+export interface HandleCommandOptions<State = unknown> {
   /**
    * The version the client last saw (HTTP If-Match). When set, the command applies only at that version:
    * any other version is a ConcurrencyError, never retried. @default none: load, decide and retry on conflict
@@ -29,6 +29,11 @@ export interface HandleCommandOptions {
    * have made, with no events stored. @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * The stream as the caller just loaded or made it: the first attempt decides on it instead of loading
+   * again (one request saved); if the stream has moved on, the append conflicts and a retry loads. @default none
+   */
+  readonly known?: { readonly version: number; readonly state: State };
 }
 
 export interface CommandResult<State> {
@@ -51,12 +56,15 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
   streamId: string,
   command: Command,
   metadata: EventMetadata,
-  options: HandleCommandOptions = {},
+  options: HandleCommandOptions<State> = {},
 ): Promise<CommandResult<State>> {
+  let known = options.expectedVersion === 0 ? { version: 0, state: decider.initialState } : options.known;
   const attempt = async (): Promise<CommandResult<State>> => {
     // A stream that must not exist yet has nothing to load: decide on the initial state, and let the
-    // conditional append find out if it does exist (one request instead of two).
-    const loaded = options.expectedVersion === 0 ? { version: 0, state: decider.initialState } : await store.load<State, Event>(streamId, decider);
+    // conditional append find out if it does exist (one request instead of two). The same for a stream
+    // the caller knows: only a conflict makes the next attempt load.
+    const loaded = known ?? (await store.load<State, Event>(streamId, decider));
+    known = undefined;
     if (options.expectedVersion !== undefined && loaded.version !== options.expectedVersion) {
       throw new ConcurrencyError(streamId, options.expectedVersion, loaded.version);
     }
