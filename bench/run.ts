@@ -26,6 +26,7 @@ import { leaderElectionFigures } from './leader-election.ts';
 import { shardingFigures } from './sharding.ts';
 import { stranglerFigures } from './strangler.ts';
 import { loadFigures } from './load.ts';
+import { paymentFigures } from './payments.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -194,6 +195,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'leader-election': leaderElectionFigures,
   sharding: shardingFigures,
   strangler: stranglerFigures,
+  payments: paymentFigures,
   load: loadFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).

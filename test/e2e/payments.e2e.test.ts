@@ -9,11 +9,7 @@ import { apiCaller, json } from '../helpers/api.ts';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
-import { REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import type { LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
-import { stackNames } from '../../lib/stack-names.ts';
+import { paymentProviderToken, REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/shared/metric-names.ts';
 
 let target: E2ETarget;
@@ -235,21 +231,12 @@ describe('cancelling a paid order: the saga’s compensation', () => {
 });
 
 describe('the provider stand-in', () => {
-  /** The stand-in's bearer token, from the local cloud's Secrets Manager (a deployment's secret is not this suite's to read). */
-  async function providerToken(cloud: LocalCloud): Promise<string> {
-    const secrets = new SecretsManagerClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
-    const secretId = cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId;
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    secrets.destroy();
-    return SecretString!;
-  }
-
   // Local cloud only: it reads the stand-in's secret, which a deployment's e2e caller has no grant to.
   it.runIf(!REMOTE_BASE_URL)('looks charges up by idempotency key and by order, replays a refund by its key, and never refunds more than a charge', async () => {
     const orderId = await placeOrder();
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
     expect((await call('POST', `/orders/${orderId}/cancel`)).status).toBe(200);
-    const token = await providerToken(target.cloud!);
+    const token = await paymentProviderToken(target.cloud!);
     const providerUrl = target.outputs.paymentProvider.ProviderUrl!.replace(/\/+$/, '');
     const provider = (method: string, path: string, body?: unknown, key?: string) =>
       fetch(`${providerUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -7,6 +7,7 @@
  * configuration remotely (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for LocalStack).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
@@ -85,3 +86,14 @@ function withClients(
 
 /** Legacy's own API (not through Eightfold's façade), from its stack's `LegacyUrl`. */
 export const legacyUrl = (outputs: DeploymentOutputs) => outputs.legacy.LegacyUrl!.replace(/\/+$/, '');
+
+/** The payment provider stand-in's bearer token, from a local cloud's Secrets Manager (a deployment's secret is no test's to read). */
+export async function paymentProviderToken(cloud: LocalCloud): Promise<string> {
+  const secrets = new SecretsManagerClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+  try {
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId }));
+    return SecretString!;
+  } finally {
+    secrets.destroy();
+  }
+}
