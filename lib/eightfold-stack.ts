@@ -293,13 +293,14 @@ export class EightfoldStack extends Stack {
     ops.addEnvironment('AUDIT_LOG_TABLE', auditLog.tableName);
     opsResource.addResource('events').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     // Subscribers that call another system wait out its outages: messages back off from 1 s to 5 min, about
-    // 2 h before the DLQ; at most 5 × (2 attempts of 1 s) per invocation when the other side hangs.
+    // 2 h before the DLQ; legacy's at most 5 × (2 attempts of 1 s) per invocation when it hangs.
     const callsOut = { checkpoints: false, retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) }, maxReceiveCount: 30, batchSize: 5, timeout: Duration.seconds(15) };
     // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
     const legacySync = pubSub.addSubscriber('LegacySync', { handler: 'legacy-sync-subscriber', ...callsOut });
     // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded; past
     // the DLQ, the reconciler still runs it.
-    const refunds = pubSub.addSubscriber('Refunds', { handler: 'refunds-subscriber', eventTypes: ['RefundRequested'], environment: { EVENTS_TABLE: eventStore.table.tableName }, ...callsOut });
+    // Two refunds an invocation: each may take the provider's 3 attempts of 2 s when it hangs.
+    const refunds = pubSub.addSubscriber('Refunds', { handler: 'refunds-subscriber', eventTypes: ['RefundRequested'], environment: { EVENTS_TABLE: eventStore.table.tableName }, ...callsOut, batchSize: 2 });
     eventStore.grantAppend(refunds.consumer);
     for (const subscriber of [legacySync, refunds]) {
       breakers.useFrom(subscriber.consumer);

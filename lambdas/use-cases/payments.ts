@@ -11,7 +11,7 @@
  * The decider (domain/orders) decides what each answer means for the order; these functions only move
  * between the store and the provider. Dependencies are passed in: the store, the provider port, the clock.
  */
-import { orderDecider, paymentKeyOf, paymentSummaryOf, pendingRefunds, type OrderCommand, type OrderState, type PaymentOutcome, type PaymentSummary } from '../domain/orders/index.ts';
+import { ORDER_ERROR_CODES, OrderDomainError, orderDecider, paymentKeyOf, paymentSummaryOf, pendingRefunds, type OrderCommand, type OrderState, type PaymentOutcome, type PaymentSummary } from '../domain/orders/index.ts';
 import { handleCommand, isConcurrencyError, type AppendGuard, type CommandResult, type EventMetadata, type EventStore } from '../patterns/event-sourcing/index.ts';
 import { isStaleFencingTokenError } from '../patterns/leader-election/index.ts';
 import { isPaymentProviderRefusedError, type ChargeAnswer, type PaymentProvider } from './payment-provider.ts';
@@ -90,11 +90,16 @@ export async function payOrder(deps: PaymentDeps, input: { readonly orderId: str
 /**
  * The charge under an attempt's key. The provider refuses the same key with another body (422): the
  * attempt was charged first with other details (another payer's card), and that first charge is the answer.
+ * A provider still busy with the key (409, as real ones answer concurrent requests) leaves the payment in
+ * flight: the payer is told to come back.
  */
 async function chargeOnce(deps: PaymentDeps, request: Parameters<PaymentProvider['charge']>[0]): Promise<ChargeAnswer> {
   try {
     return await deps.provider.charge(request);
   } catch (error) {
+    if (isPaymentProviderRefusedError(error) && error.status === 409) {
+      throw new OrderDomainError(ORDER_ERROR_CODES.PAYMENT_IN_PROGRESS, `The provider is still processing payment ${request.idempotencyKey}`, { orderId: request.orderId, command: 'RequestPayment' });
+    }
     if (!isPaymentProviderRefusedError(error) || error.code !== 'IDEMPOTENCY_KEY_REUSED') throw error;
     const first = await deps.provider.findCharge(request.idempotencyKey, request.correlationId);
     if (!first) throw error;

@@ -30,6 +30,8 @@ class HeldProvider implements PaymentProvider {
   answersToLose = 0;
   /** While set, a charge waits here before it is made. */
   hold?: Promise<void>;
+  /** Answers 409 to the next charges, as a real provider does while it still processes the same key. */
+  busy = 0;
 
   async assertAvailable(): Promise<void> {
     if (this.down) throw new Error('breaker open');
@@ -37,6 +39,7 @@ class HeldProvider implements PaymentProvider {
 
   async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     if (this.down) throw new Error('unreachable');
+    if (this.busy > 0 && this.busy--) throw new PaymentProviderRefusedError(409, 'IDEMPOTENCY_KEY_IN_USE', 'busy');
     await this.hold;
     const body = JSON.stringify([request.amountCents, request.cardToken ?? 'tok_visa']);
     const made = this.charges.get(request.idempotencyKey) ?? {
@@ -162,6 +165,15 @@ describe('paying', () => {
     await expect(payOrder(depsWith(provider), { orderId, cardToken: 'tok_visa', metadata: meta })).rejects.toThrow();
     expect(await payOrder(depsWith(provider), { orderId, cardToken: 'tok_decline', metadata: meta })).toEqual({ outcome: 'PAID', version: 3 });
     expect(provider.net(orderId)).toBe(900);
+  });
+
+  it('tells a payer to come back while the provider is still busy with the key, and meets the charge when it does', async () => {
+    const provider = new HeldProvider();
+    const orderId = await placeOrder();
+    provider.busy = 1;
+    await expect(payOrder(depsWith(provider), { orderId, metadata: meta })).rejects.toMatchObject({ code: 'PAYMENT_IN_PROGRESS' });
+    expect(await payOrder(depsWith(provider), { orderId, metadata: meta })).toEqual({ outcome: 'PAID', version: 3 });
+    expect(provider.charges.size).toBe(1);
   });
 
   it('records a decline and takes the next attempt under a new key', async () => {

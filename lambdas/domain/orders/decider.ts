@@ -147,39 +147,40 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
   }
   if (state.status === 'NONE') return state; // an event without its OrderPlaced: nothing to apply it to
   // States stored before the saga (snapshots are versioned, view rows are not) have no ledger yet.
-  const payment = state.payment ?? NO_PAYMENT;
+  const order: ExistingOrder = state.payment ? state : { ...state, payment: NO_PAYMENT };
+  const { payment } = order;
   // The attempt still in flight once an event concludes `paymentKey` (an event of no attempt concludes any).
   const pendingAfter = (paymentKey: string | undefined): PaymentLedger['pending'] => (paymentKey === undefined || payment.pending?.key === paymentKey ? undefined : payment.pending);
   switch (event.type) {
     case 'PaymentRequested': {
       const { paymentKey: key, amountCents, requestedAt } = event.data;
-      return { ...state, payment: { ...payment, pending: { key, amountCents, requestedAt } }, updatedAt: requestedAt };
+      return { ...order, payment: { ...payment, pending: { key, amountCents, requestedAt } }, updatedAt: requestedAt };
     }
     case 'OrderPaid': {
       const { paymentId, amountCents, paidAt, paymentKey } = event.data;
       const charges = { ...payment.charges, [paymentId]: { amountCents } };
-      return { ...state, status: 'PAID', paymentId, payment: withPending({ charges }, pendingAfter(paymentKey)), updatedAt: paidAt };
+      return { ...order, status: 'PAID', paymentId, payment: withPending({ charges }, pendingAfter(paymentKey)), updatedAt: paidAt };
     }
     case 'PaymentDeclined':
-      return { ...state, declinedPayments: state.declinedPayments + 1, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.declinedAt };
+      return { ...order, declinedPayments: order.declinedPayments + 1, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.declinedAt };
     case 'PaymentAbandoned':
-      return { ...state, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.abandonedAt };
+      return { ...order, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.abandonedAt };
     case 'RefundRequested': {
       const { chargeId, amountCents, refundKey, requestedAt, paymentKey } = event.data;
       const charges = { ...payment.charges, [chargeId]: { amountCents: payment.charges[chargeId]?.amountCents ?? amountCents, refund: { refundKey, requestedAt } } };
-      return { ...state, payment: withPending({ charges }, paymentKey === undefined ? payment.pending : pendingAfter(paymentKey)), updatedAt: requestedAt };
+      return { ...order, payment: withPending({ charges }, paymentKey === undefined ? payment.pending : pendingAfter(paymentKey)), updatedAt: requestedAt };
     }
     case 'PaymentRefunded': {
       const { chargeId, refundId, refundedAt } = event.data;
       const charge = payment.charges[chargeId];
-      if (!charge?.refund) return { ...state, updatedAt: refundedAt };
+      if (!charge?.refund) return { ...order, updatedAt: refundedAt };
       const charges = { ...payment.charges, [chargeId]: { ...charge, refund: { ...charge.refund, refundId, refundedAt } } };
-      return { ...state, payment: withPending({ charges }, payment.pending), updatedAt: refundedAt };
+      return { ...order, payment: withPending({ charges }, payment.pending), updatedAt: refundedAt };
     }
     case 'OrderCancelled':
-      return { ...state, status: 'CANCELLED', cancellationReason: event.data.reason, updatedAt: event.data.cancelledAt };
+      return { ...order, status: 'CANCELLED', cancellationReason: event.data.reason, updatedAt: event.data.cancelledAt };
     case 'OrderShipped':
-      return { ...state, status: 'SHIPPED', updatedAt: event.data.shippedAt };
+      return { ...order, status: 'SHIPPED', updatedAt: event.data.shippedAt };
     default: {
       const unknownEvent: never = event;
       throw new Error(`Unknown event ${JSON.stringify(unknownEvent)}`);

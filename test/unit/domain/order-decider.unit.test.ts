@@ -153,6 +153,11 @@ describe('Order decider', () => {
     it.each([requestPayment('o-1:v4'), cancel, ship])('refuses $type', (command) => given([placed, requested, paid, shipped]).when(command).thenThrows('ILLEGAL_TRANSITION'));
   });
 
+  it('gives an order stored before the saga (a view row with no ledger) an empty ledger on its next event', () => {
+    const { payment: _none, ...before } = fold([placed]) as ExistingOrder;
+    expect(evolve(before as OrderState, cancelled)).toMatchObject({ status: 'CANCELLED', payment: { charges: {} } });
+  });
+
   it('folds a history into the state the read side shows', () => {
     expect(fold([placed, requested, paid, shipped])).toEqual({
       status: 'SHIPPED',
