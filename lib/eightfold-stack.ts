@@ -7,7 +7,9 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { SERVICE_API_STAGE, ServiceApi } from './constructs/service-api.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { alarmAtOrAbove, Monitoring } from './constructs/monitoring.ts';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { COORDINATOR_SERVICE, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/shared/metric-names.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -238,9 +240,12 @@ export class EightfoldStack extends Stack {
     });
     eventStore.grantAppend(leaderElection.coordinator);
     readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX);
-    // The payment reconciler asks the provider about payments in flight and runs refunds still owed.
+    // The payment reconciler asks the provider about payments in flight and runs refunds still owed; money
+    // it cannot put where it belongs for three turns in a row is an alarm (and `npm run check-consistency` names the orders).
     breakers.useFrom(leaderElection.coordinator);
     ambassador.useFrom(leaderElection.coordinator);
+    const stepsFailed = new Metric({ namespace: METRICS_NAMESPACE, metricName: PAYMENT_STEPS_FAILED_METRIC, dimensionsMap: { service: COORDINATOR_SERVICE, lease: leaderElection.leaseName }, statistic: 'Sum', period: Duration.minutes(coordinator.everyMinutes) });
+    alarmAtOrAbove(this, 'PaymentStepsStuckAlarm', stepsFailed, 1, 'Payments in flight or refunds owed the reconciler could not conclude on three turns in a row: see the coordinator’s “payment steps still open” log lines', 3);
 
     // Operations, behind an API key: breakers and the leader everywhere; fault injection and step-down
     // everywhere but production.

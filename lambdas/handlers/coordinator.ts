@@ -5,7 +5,7 @@ import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, t
 import { documentClient, requireEnv } from '../shared/clients.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { logger } from '../shared/logger.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../shared/metric-names.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../shared/metric-names.ts';
 import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
 import { observed } from '../shared/observability.ts';
 import { ambassadorFor } from '../shared/outbound.ts';
@@ -24,11 +24,11 @@ const paymentProvider = httpPaymentProvider((request) => paymentAmbassador.send(
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
 
-/** One EMF line: the alarms on a leaderless lease and on a lost one read these. */
-function count(metricName: string): void {
+/** One EMF line: the alarms on a leaderless lease, a lost one and stuck payment steps read these. */
+function count(metricName: string, value = 1): void {
   const metric = metrics.singleMetric();
   metric.addDimension('lease', leaseName);
-  metric.addMetric(metricName, MetricUnit.Count, 1);
+  metric.addMetric(metricName, MetricUnit.Count, value);
 }
 
 /** Each schedule target names its contender; a contender is whichever invocation carries that name. */
@@ -61,7 +61,10 @@ async function singletonWork(leadership: Leadership) {
       metadata: { correlationId: `payment-reconciler-${now.toISOString()}`, actor: `system:coordinator:${lease.holder}` },
     },
   );
-  if (payments.failed.length > 0) logger.warn('payment steps still open after this turn', { failed: payments.failed });
+  if (payments.failed.length > 0) {
+    logger.warn('payment steps still open after this turn', { failed: payments.failed });
+    count(PAYMENT_STEPS_FAILED_METRIC, payments.failed.length);
+  }
   const timeouts = payments.interrupted ? { cancelled: [], skipped: [], interrupted: true } : await cancelUnpaidOrders(job, leadership);
   return { payments, timeouts };
 }

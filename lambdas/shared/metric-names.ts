@@ -14,6 +14,8 @@ export const LEADER_TURNS_METRIC = 'LeaderTurns';
 /** A leader lost its lease: taken over after it expired unrenewed, or its write refused by a fence; same dimensions. */
 export const LEASES_LOST_METRIC = 'LeasesLost';
 export const COORDINATOR_SERVICE = 'coordinator';
+/** Payment steps (a payment in flight, a refund owed) the reconciler could not close on a turn; same dimensions. */
+export const PAYMENT_STEPS_FAILED_METRIC = 'PaymentStepsFailed';
 
 /** Which side served a request of a shadow or weighted route; dimensions `service` (the router's), `route`, `servedBy`. */
 export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';

@@ -16,7 +16,7 @@ import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC } from '../../lambdas/shared/metric-names.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../../lambdas/shared/metric-names.ts';
 
 const API_KEY = 'e2e-leader-key';
 const TIME_SCALE = 60;
@@ -177,6 +177,22 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
       expect([200, 409]).toContain(status);
       await settles(orderId, status === 200 ? { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } } : { status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } });
     }
+  });
+
+  it('counts a refund it cannot make while the provider is down (the stuck-payments alarm’s metric), and makes it once the provider is back', async () => {
+    const orderId = await placeOrder();
+    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    await setFaults({ down: true });
+    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUND_PENDING' } });
+    await eventually(async () => expect(await metricSum(cloud, PAYMENT_STEPS_FAILED_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' })).toBeGreaterThanOrEqual(1), {
+      timeoutMs: RECONCILE_AFTER_MS + 15_000,
+      intervalMs: 500,
+    });
+    expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUND_PENDING', refundedCents: 0 } });
+    await setFaults({});
+    await settles(orderId, { status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 900, refundedCents: 900 } });
+    // The outage opened the provider's breaker; the tests after this one pay again.
+    expect((await ops('PUT', '/ops/breakers/payment-provider', { state: 'CLOSED' })).status).toBe(200);
   });
 
   it('leaves every order’s money where its status says (the ledger) and every read model agreeing', async () => {

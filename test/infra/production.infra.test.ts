@@ -197,7 +197,7 @@ describe('alarms and dashboard', () => {
     expect(iteratorAge.join()).toMatch(/Projector.*Publisher|Publisher.*Projector/);
   });
 
-  it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, and on a lost or missing leader', () => {
+  it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, on a lost or missing leader, and on payment steps stuck', () => {
     const queues = eightfold.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /Dlq[0-9A-F]{8}$/.test(id));
     expect(deadLetterQueues).toHaveLength(7); // five subscribers', the projector's, the publisher's
@@ -211,6 +211,9 @@ describe('alarms and dashboard', () => {
     expect(byMetric('LeasesLost').map((a) => [dimension(a, 'service'), dimension(a, 'lease')])).toEqual([['coordinator', 'coordinator']]);
     const [leaderless] = byMetric('LeaderTurns');
     expect(leaderless!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 180 });
+    const [stuck] = byMetric('PaymentStepsFailed');
+    expect(stuck!.Properties).toMatchObject({ Namespace: 'Eightfold', ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 3, Period: 60 });
+    expect([dimension(stuck!, 'service'), dimension(stuck!, 'lease')]).toEqual(['coordinator', 'coordinator']);
   });
 
   it('sends every alarm, into and out of ALARM, to one topic, and lays every alarm out on the dashboard', () => {
