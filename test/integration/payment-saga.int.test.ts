@@ -106,14 +106,21 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
+/** A payment whose intent is recorded and whose charge waits at the provider until `release`. */
+async function payingWithChargeHeld() {
+  const provider = new HeldProvider();
+  const orderId = await placeOrder();
+  let release!: () => void;
+  provider.hold = new Promise((resolve) => (release = resolve));
+  const paying = payOrder(depsWith(provider), { orderId, metadata: meta });
+  await expect.poll(() => types(orderId)).toContain('PaymentRequested');
+  return { provider, orderId, paying, release };
+}
+
 describe('paying', () => {
   it('records the intent before the charge, then the charge', async () => {
-    const provider = new HeldProvider();
-    const orderId = await placeOrder();
-    let release!: () => void;
-    provider.hold = new Promise((resolve) => (release = resolve));
-    const paying = payOrder(depsWith(provider), { orderId, metadata: meta });
-    await expect.poll(() => types(orderId)).toEqual(['OrderPlaced', 'PaymentRequested']);
+    const { provider, orderId, paying, release } = await payingWithChargeHeld();
+    expect(await types(orderId)).toEqual(['OrderPlaced', 'PaymentRequested']);
     release();
     expect(await paying).toEqual({ outcome: 'PAID', version: 3 });
     expect(await types(orderId)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderPaid']);
@@ -123,12 +130,7 @@ describe('paying', () => {
   });
 
   it('refunds a charge that lands after the customer cancelled, and tells the payer', async () => {
-    const provider = new HeldProvider();
-    const orderId = await placeOrder();
-    let release!: () => void;
-    provider.hold = new Promise((resolve) => (release = resolve));
-    const paying = payOrder(depsWith(provider), { orderId, metadata: meta });
-    await expect.poll(() => types(orderId)).toContain('PaymentRequested');
+    const { provider, orderId, paying, release } = await payingWithChargeHeld();
     expect((await cancel(orderId)).state.status).toBe('CANCELLED');
     release();
     expect(await paying).toEqual({ outcome: 'CANCELLED', version: 4, payment: { status: 'REFUND_PENDING', chargedCents: 900, refundedCents: 0 } });
