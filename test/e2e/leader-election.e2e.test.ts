@@ -118,8 +118,8 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
     scanAll(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, { FilterExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } });
   const setFaults = async (faults: Record<string, unknown>) => expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
   /** Until the order's payment rests as `expected` (the bound, a turn, the refund's own hop). */
-  const settles = (orderId: string, expected: Partial<Order>) =>
-    eventually(async () => expect(await order(orderId)).toMatchObject(expected), { timeoutMs: RECONCILE_AFTER_MS + 15_000, intervalMs: 250 });
+  const settles = (orderId: string, expected: Partial<Order>, timeoutMs = RECONCILE_AFTER_MS + 15_000) =>
+    eventually(async () => expect(await order(orderId)).toMatchObject(expected), { timeoutMs, intervalMs: 250 });
 
   it('finds a charge whose answer was lost and keeps it: the order is paid, never cancelled by the timeout meanwhile', async () => {
     const orderId = await placeOrder();
@@ -190,7 +190,8 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
     });
     expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUND_PENDING', refundedCents: 0 } });
     await setFaults({});
-    await settles(orderId, { status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 900, refundedCents: 900 } });
+    // The outage opened the breaker, and each failed probe while it lasted doubled its cool-down (5 s, then 10 s).
+    await settles(orderId, { status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 900, refundedCents: 900 } }, 45_000);
     // The outage opened the provider's breaker; the tests after this one pay again.
     expect((await ops('PUT', '/ops/breakers/payment-provider', { state: 'CLOSED' })).status).toBe(200);
   });
