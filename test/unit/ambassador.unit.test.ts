@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ambassador, isOutboundError, PolicySource, RetryBudget, type AttemptRecord, type OutboundPolicy } from '../../lambdas/patterns/ambassador/index.ts';
+import { DistributedCircuitBreaker, isBrokenCircuitError, MemoryBreakerStore } from '../../lambdas/patterns/circuit-breaker/index.ts';
 
 const POLICY: OutboundPolicy = {
   provider: { baseUrl: 'http://provider.test/api', timeoutMs: 100, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, retryBudgetRatio: 1, minRetriesPerSecond: 10, authSecret: 'token-secret' },
@@ -101,5 +102,22 @@ describe('PolicySource', () => {
     now += 60_001;
     await expect(source.target('provider')).rejects.toThrow(/took over 20 ms/);
     await expect(new PolicySource({ load: async () => POLICY }).target('nobody')).rejects.toThrow(/No outbound policy/);
+  });
+});
+
+describe('Ambassador with its breaker', () => {
+  it('passes every attempt through the breaker, timeouts counted, and stops at once when it opens', async () => {
+    const breaker = new DistributedCircuitBreaker({ name: 'provider', store: new MemoryBreakerStore(), policy: { minimumCalls: 4, failureRateThreshold: 0.5 } });
+    const target = fakeFetch(['timeout', 503, 'timeout', 503]);
+    const attempts: AttemptRecord[] = [];
+    const subject = new Ambassador({ target: 'provider', policies: new PolicySource({ load: async () => POLICY }), breaker, onAttempt: (a) => attempts.push(a), fetch: target.fetch });
+    // Three attempts, each counted: still under the breaker's four calls.
+    await expect(subject.send({ method: 'POST', path: '/charges' })).rejects.toSatisfy(isOutboundError);
+    // The fourth failure opens it: the retry after it is refused, and a refusal is never retried.
+    await expect(subject.send({ method: 'POST', path: '/charges' })).rejects.toSatisfy(isBrokenCircuitError);
+    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'server_error', 'timeout', 'server_error']);
+    expect((await breaker.state()).state).toBe('OPEN');
+    await expect(subject.send({ method: 'POST', path: '/charges' })).rejects.toSatisfy(isBrokenCircuitError);
+    expect(target.requests).toHaveLength(4);
   });
 });

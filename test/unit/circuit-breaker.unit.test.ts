@@ -1,3 +1,4 @@
+import { handleWhen, retry, wrap } from 'cockatiel';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -250,5 +251,35 @@ describe('for any sequence of calls, failures, slow calls and pauses (property-b
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('DistributedCircuitBreaker as a cockatiel policy', () => {
+  it('composes with wrap(): the retry outside it sees its refusal as final, and each call gets the caller’s signal', async () => {
+    const b = breaker();
+    const seen: { successes: number; failures: boolean[] } = { successes: 0, failures: [] };
+    b.onSuccess(() => seen.successes++);
+    b.onFailure((event) => seen.failures.push(event.handled));
+    const retries = retry(handleWhen((error) => !isBrokenCircuitError(error)), { maxAttempts: 1 });
+    const signals: AbortSignal[] = [];
+    const controller = new AbortController();
+    expect(await wrap(retries, b).execute(({ signal }) => (signals.push(signal), 'ok'), controller.signal)).toBe('ok');
+    expect(signals[0]!.aborted).toBe(false);
+    controller.abort();
+    expect(signals[0]!.aborted).toBe(true);
+    await trip(b);
+    let calls = 0;
+    await expect(wrap(retries, b).execute(() => (calls++, 'never'))).rejects.toSatisfy(isBrokenCircuitError);
+    expect(calls).toBe(0);
+    expect(seen.successes).toBe(1);
+    expect(seen.failures.at(-1)).toBe(true);
+  });
+
+  it('refuses to start a call whose signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let calls = 0;
+    await expect(breaker().execute(() => (calls++, 'never'), controller.signal)).rejects.toThrow();
+    expect(calls).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
-import { ExponentialBackoff, fullJitterGenerator, handleWhen, isTaskCancelledError, retry, timeout, TimeoutStrategy } from 'cockatiel';
+import { ExponentialBackoff, fullJitterGenerator, handleWhen, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { randomUUID } from 'node:crypto';
 import { hasBrand } from '../../shared/brand.ts';
-import { isBrokenCircuitError, type DistributedCircuitBreaker } from '../circuit-breaker/index.ts';
+import type { DistributedCircuitBreaker } from '../circuit-breaker/index.ts';
 import type { PolicySource, TargetPolicy } from './policy.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -106,13 +106,15 @@ export class Ambassador {
         backoff: new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.baseDelayMs, maxDelay: policy.maxDelayMs }),
       },
     );
-    return retries.execute(({ attempt }) => {
-      const call = () => this.attempt(policy, request, headers, attempt + 1);
-      return this.options.breaker ? this.options.breaker.execute(call) : call();
-    });
+    // Retry outermost: each attempt passes the breaker, which counts it (a timeout too) and refuses at once
+    // when open (its BrokenCircuitError is no OutboundError, so it is never retried); the timeout innermost,
+    // one per attempt, aborting the request's signal.
+    const perAttempt = timeout(policy.timeoutMs, TimeoutStrategy.Cooperative);
+    const policies = this.options.breaker ? wrap(retries, this.options.breaker, perAttempt) : wrap(retries, perAttempt);
+    return policies.execute(({ attempt, signal }) => this.attempt(policy, request, headers, attempt + 1, signal));
   }
 
-  private async attempt(policy: TargetPolicy, request: OutboundRequest, headers: Record<string, string>, attempt: number): Promise<OutboundResponse> {
+  private async attempt(policy: TargetPolicy, request: OutboundRequest, headers: Record<string, string>, attempt: number, signal: AbortSignal): Promise<OutboundResponse> {
     const url = `${policy.baseUrl.replace(/\/$/, '')}${request.path}`;
     const started = performance.now();
     const record = (outcome: AttemptRecord['outcome'], status?: number) =>
@@ -129,22 +131,12 @@ export class Ambassador {
         headers: redact(headers),
       });
     let response: { status: number; text: string };
-    let aborted = false;
     try {
-      response = await timeout(policy.timeoutMs, TimeoutStrategy.Aggressive).execute(async ({ signal }) => {
-        signal.addEventListener('abort', () => (aborted = true));
-        const res = await (this.options.fetch ?? fetch)(url, {
-          method: request.method,
-          headers,
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal,
-        });
-        return { status: res.status, text: await res.text() };
-      });
+      const res = await (this.options.fetch ?? fetch)(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), signal });
+      response = { status: res.status, text: await res.text() };
     } catch (error) {
-      if (isBrokenCircuitError(error)) throw error;
-      // fetch may reject with its own AbortError before cockatiel's TaskCancelledError: either is the timeout.
-      const timedOut = aborted || isTaskCancelledError(error);
+      // The per-attempt timeout aborts the signal; fetch then rejects with its own AbortError.
+      const timedOut = signal.aborted;
       record(timedOut ? 'timeout' : 'network_error');
       throw new OutboundError(this.target, timedOut ? `no answer within ${policy.timeoutMs} ms` : `unreachable (${(error as Error).message})`, undefined, { cause: error });
     }

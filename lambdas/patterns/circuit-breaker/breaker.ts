@@ -1,4 +1,5 @@
-import { BrokenCircuitError } from './errors.ts';
+import { EventEmitter, type IDefaultPolicyContext, type IFailureEvent, type IPolicy, type ISuccessEvent } from 'cockatiel';
+import { BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
 import { bucketOf, closing, expiredBuckets, halfOpening, opening, probesTimedOut, refusal, tripReason, windowCounts } from './state-machine.ts';
 import { MemoryBreakerStore, type BreakerStore } from './store.ts';
 import { DEFAULT_POLICY, type BreakerPolicy, type BreakerRecord, type BreakerStateName, type Counts, type StateChange, type Transition } from './types.ts';
@@ -35,7 +36,8 @@ const PROBES_TAKEN_RETRY_MS = 1_000;
  * it saw (it still trips on its own failures), and retries the store every few seconds: the breaker never
  * fails a call because its own table is down.
  */
-export class DistributedCircuitBreaker {
+export class DistributedCircuitBreaker implements IPolicy {
+  declare readonly _altReturn: never;
   readonly name: string;
   readonly policy: BreakerPolicy;
   private readonly store: BreakerStore;
@@ -45,6 +47,12 @@ export class DistributedCircuitBreaker {
   private refreshing?: Promise<BreakerRecord>;
   private pending?: { bucket: number; counts: Counts };
   private fallback?: { store: MemoryBreakerStore; until: number };
+  private readonly successes = new EventEmitter<ISuccessEvent>();
+  private readonly failures = new EventEmitter<IFailureEvent>();
+  /** A call the breaker let through succeeded (cockatiel's policy event). */
+  readonly onSuccess = this.successes.addListener;
+  /** A call failed, or the breaker refused it (`handled`: a refusal or a failure counted against the dependency). */
+  readonly onFailure = this.failures.addListener;
 
   constructor(options: CircuitBreakerOptions) {
     this.name = options.name;
@@ -54,9 +62,22 @@ export class DistributedCircuitBreaker {
     this.options = options;
   }
 
-  /** Runs `fn` if the breaker admits it, else throws BrokenCircuitError without calling it. */
-  async execute<T>(fn: () => Promise<T>): Promise<T> {
-    return this.admit(await this.currentRecord(), fn, 0);
+  /**
+   * Runs `fn` if the breaker admits it, else throws BrokenCircuitError without calling it. A cockatiel policy:
+   * it composes with `wrap(retry, breaker, timeout)`, and `fn` gets the caller's signal.
+   */
+  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
+    signal.throwIfAborted();
+    const started = performance.now();
+    try {
+      const result = await this.admit(await this.currentRecord(), async () => fn({ signal }), 0);
+      this.successes.emit({ duration: performance.now() - started });
+      return result;
+    } catch (error) {
+      const handled = isBrokenCircuitError(error) || (this.options.isFailure?.(error) ?? true);
+      this.failures.emit({ duration: performance.now() - started, handled, reason: { error: error as Error } });
+      throw error;
+    }
   }
 
   /**
