@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
-import type { LeaseRecord } from './lease.ts';
+import { changeEntry, toLeaseRecord, type LeaseRecord } from './lease-record.ts';
 
 /** One acquisition of a lease, kept a week (the `change#<token>` items beside the lease). */
 export interface LeadershipChange {
@@ -13,21 +13,6 @@ export interface LeadershipChange {
 export interface LeaseView extends LeaseRecord {
   /** Newest first. */
   readonly recentChanges: LeadershipChange[];
-}
-
-export const changeEntry = (fencingToken: number) => `change#${String(fencingToken).padStart(12, '0')}`;
-
-/** A lease item as stored (absent: never taken). */
-export function toLeaseRecord(name: string, item: Record<string, unknown> | undefined): LeaseRecord {
-  return {
-    name,
-    holder: item?.holder as string | undefined,
-    fencingToken: Number(item?.fencingToken ?? 0),
-    expiresAt: Number(item?.expiresAt ?? 0),
-    heartbeatAt: item?.heartbeatAt as number | undefined,
-    acquiredAt: item?.acquiredAt as number | undefined,
-    steppedDown: item?.steppedDown as string | undefined,
-  };
 }
 
 /** The leases table as operators see it: who holds a lease, the last leadership changes, and step-down. */

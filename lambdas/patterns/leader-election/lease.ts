@@ -2,22 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionalCheckFailed, isTransactionRefused } from '../../shared/dynamodb-errors.ts';
-import { changeEntry, toLeaseRecord } from './lease-table.ts';
-
-/** A lease as stored: one item per lease name, entry `lease`. */
-export interface LeaseRecord {
-  readonly name: string;
-  /** Undefined when released (or never taken). */
-  readonly holder?: string;
-  /** Grows by one with every acquisition: the fencing token of the current (or last) holder. */
-  readonly fencingToken: number;
-  /** Epoch ms, by the holder's clock. */
-  readonly expiresAt: number;
-  readonly heartbeatAt?: number;
-  readonly acquiredAt?: number;
-  /** Set by an operator's step-down: this holder may no longer renew, and lets others take over first. */
-  readonly steppedDown?: string;
-}
+import { changeEntry, toLeaseRecord, type LeaseRecord } from './lease-record.ts';
 
 /** What a contender holds after acquiring: its token, and until when it may act (its own clock). */
 export interface Lease {
