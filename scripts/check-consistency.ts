@@ -19,7 +19,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { domainEventOf, isCustomerFacing, orderUpcasters, shardedViewProjection, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
+import { domainEventOf, isCustomerFacing, orderUpcasters, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
+import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';

@@ -10,7 +10,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
-import { orderUpcasters, shardedViewProjection } from '../lambdas/domain/orders/index.ts';
+import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
+import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import { rebuildStream } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, shardOf, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { shardedViewProjection } from '../domain/orders/index.ts';
+import { shardedViewProjection } from '../use-cases/order-view.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
 import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../shared/clients.ts';

@@ -1,13 +1,11 @@
-import type { EventEnvelope } from '../../patterns/event-sourcing/index.ts';
-import type { Projection, ViewRow } from '../../patterns/cqrs/index.ts';
-import { shardOf } from '../../patterns/sharding/hashing.ts';
 import { evolve, initialState } from './decider.ts';
 import type { OrderEvent } from './events.ts';
 import { openSince, paymentSummaryOf, type PaymentSummary } from './payment.ts';
 import type { CancellationReason, OrderItem, OrderState, OrderStatus, PaymentLedger } from './types.ts';
 
-/** A row of the OrdersView table: the order as the read side shows it, at `version`. */
-export interface OrderViewRow extends ViewRow {
+/** A row of the OrdersView table: the order as the read side shows it, at `version` (an item: any attribute may be read). */
+export interface OrderViewRow {
+  readonly [attribute: string]: unknown;
   readonly orderId: string;
   readonly customerId: string;
   readonly status: OrderStatus;
@@ -69,28 +67,27 @@ function stateOf(row: OrderViewRow): OrderState {
   return state as OrderState;
 }
 
-/** The OrdersView projection: the domain's own evolve, so the read side can never disagree with the write side. */
-export const orderViewProjection: Projection<OrderViewRow> = {
-  keyAttribute: 'orderId',
-  apply(row, event: EventEnvelope) {
-    const state = evolve(row ? stateOf(row) : initialState, { type: event.type, data: event.data } as OrderEvent);
-    if (state.status === 'NONE') throw new Error(`Event ${event.type} v${event.version} of ${event.streamId} comes before its OrderPlaced`);
-    const open = openSince(state.payment);
-    return {
-      ...state,
-      version: event.version,
-      customerOrderKey: `${state.placedAt}#${state.orderId}`,
-      ...(state.status === 'PLACED' ? { awaitingPayment: AWAITING_PAYMENT } : {}),
-      ...(open ? { paymentOpen: PAYMENT_OPEN, paymentOpenSince: open } : {}),
-    };
-  },
-};
+/** A stored event of an order, as the view folds it. */
+export interface RecordedOrderEvent {
+  readonly streamId: string;
+  readonly version: number;
+  readonly type: string;
+  readonly data: unknown;
+}
 
-/** The OrdersView projection with each row stamped with its customer's shard among `shards.shards`. */
-export function shardedViewProjection(shards: { readonly shards: number }): Projection<OrderViewRow> {
-  const apply: Projection<OrderViewRow>['apply'] = (row, event) => {
-    const next = orderViewProjection.apply(row, event);
-    return { ...next, shard: shardOf(shards, next.customerId) };
+/**
+ * The OrdersView row after an event: the domain's own evolve, so the read side can never disagree with the
+ * write side (the CQRS projection in use-cases/order-view.ts applies it).
+ */
+export function viewRowAfter(row: OrderViewRow | undefined, event: RecordedOrderEvent): OrderViewRow {
+  const state = evolve(row ? stateOf(row) : initialState, { type: event.type, data: event.data } as OrderEvent);
+  if (state.status === 'NONE') throw new Error(`Event ${event.type} v${event.version} of ${event.streamId} comes before its OrderPlaced`);
+  const open = openSince(state.payment);
+  return {
+    ...state,
+    version: event.version,
+    customerOrderKey: `${state.placedAt}#${state.orderId}`,
+    ...(state.status === 'PLACED' ? { awaitingPayment: AWAITING_PAYMENT } : {}),
+    ...(open ? { paymentOpen: PAYMENT_OPEN, paymentOpenSince: open } : {}),
   };
-  return { ...orderViewProjection, apply };
 }
