@@ -159,10 +159,15 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
     const accepted = await store
       .append('resource-2', 0, [{ type: 'Written', data: { by: 'paused' } }], { correlationId: 'b', actor: 'paused' }, undefined, fence(old))
       .then(() => 1, (error: unknown) => (isStaleFencingTokenError(error) ? 0 : Promise.reject(error)));
-    // The lock client hands out the token too, but the resource write is the caller's: a plain put lands.
-    const peerAccepted = await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'paused', fencingToken: old.fencingToken } })).then(() => 1);
+    // The lock client hands out a token too, but the resource write is the caller's own: the successor writes
+    // the resource, the paused holder writes after it, and the resource is read back to see whose write stands.
+    const resource = { TableName: 'locks', Key: { id: 'resource-write' } };
+    await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'successor', fencingToken: current.fencingToken } }));
+    await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'paused', fencingToken: old.fencingToken } })).catch(() => undefined);
+    const { Item: written } = await client.send(new GetCommand({ ...resource, ConsistentRead: true }));
+    const peerAccepted = written?.by === 'paused' ? 1 : 0;
     log(`stale writes accepted after a pause: ours ${accepted}, dynamodb-lock-client ${peerAccepted}`);
-    rows.push({ figure: 'stale writes accepted from a paused leader after takeover (goal 0)', value: String(accepted), baseline: 'dynamodb-lock-client (token not checked at the resource): 1', ratio: ratio(accepted, peerAccepted) });
+    rows.push({ figure: 'stale writes accepted from a paused leader after takeover (goal 0)', value: String(accepted), baseline: `dynamodb-lock-client (token not checked at the resource): ${peerAccepted}`, ratio: ratio(accepted, peerAccepted) });
   } finally {
     client.destroy();
     await dynamo.stop();
