@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the local cloud's figures, each beside a baseline measured in the same run (or, for
- * event-source latency, beside the figure AWS publishes). Writes bench/results/ and the README table.
+ * event-source latency, beside the figure AWS publishes). Writes bench/results/ and the table in docs/benchmarks.md.
  *
  * BENCH_SAMPLES (default 300) sets the samples per latency figure.
  */
@@ -198,7 +198,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   payments: paymentFigures,
   load: loadFigures,
 };
-// BENCH_ONLY=event-store,projection-lag runs a subset (results saved; the README keeps the full table).
+// BENCH_ONLY=event-store,projection-lag runs a subset (results saved; docs/benchmarks.md keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');
 const rows: Row[] = [];
 for (const [name, section] of Object.entries(sections)) if (!only || only.includes(name)) await section(rows);
@@ -214,9 +214,9 @@ mkdirSync(resultsDir, { recursive: true });
 const stamp = date.replace(/[:]/g, '').slice(0, 15);
 writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n');
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
-const readmePath = join(ROOT, 'README.md');
-const readme = readFileSync(readmePath, 'utf8');
-const updated = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`);
-if (updated === readme && !readme.includes(table)) log('README.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
-if (!only) writeFileSync(readmePath, updated);
+const tablePath = join(ROOT, 'docs/benchmarks.md');
+const page = readFileSync(tablePath, 'utf8');
+const updated = page.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`);
+if (updated === page && !page.includes(table)) log('docs/benchmarks.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
+if (!only) writeFileSync(tablePath, updated);
 process.stdout.write(`${header}\n\n${table}\n`);

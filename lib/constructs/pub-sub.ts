@@ -58,7 +58,7 @@ export class PubSub extends Construct {
 
   constructor(scope: Construct, id: string, props: PubSubProps) {
     super(scope, id);
-    // FIFO: per-order order is delivered, not reconstructed by every consumer (see the README design notes).
+    // FIFO: per-order order is delivered, not reconstructed by every consumer (see docs/design.md).
     // Event ids are unique, so deduplicating within a message group loses nothing and lifts the topic's
     // 3,000 messages/s quota to the regional maximum (high-throughput FIFO).
     this.topic = new Topic(this, 'OrderEvents', {

@@ -219,7 +219,7 @@ function lambdaEnvironment(
 /** The context key that tells a CDK app how much faster than wall time the local cloud runs schedules. */
 export const TIME_SCALE_CONTEXT = 'local-cloud:time-scale';
 
-/** Boots the whole synthesized app on this machine: see the README section "The local cloud". */
+/** Boots the whole synthesized app on this machine: see docs/local-cloud.md. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const started = performance.now();
   const appDir = resolvePath(options.appDir ?? process.cwd());
@@ -535,7 +535,7 @@ async function provisionStacks(
       .map(([id, r]) => `${s.stackName}/${id} (${r.Type})`),
   );
   if (unknown.length > 0) {
-    throw new Error(`The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "What the local cloud emulates" in the README.`);
+    throw new Error(`The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "Not emulated" in docs/local-cloud.md.`);
   }
   const all: LocalResource[] = [];
   const described: LocalStackDescription[] = [];
