@@ -55,7 +55,7 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
       });
       return { status: response.status, body: await response.json() };
     };
-    const provider = httpPaymentProvider(send);
+    const provider = httpPaymentProvider({ send });
     const deps = { store, provider, now: () => new Date() };
     const place = async (orderId: string) =>
       handleCommand(store, orderDecider, orderId, { type: 'PlaceOrder', data: { orderId, customerId: 'bench-payer', items: [{ sku: 'BENCH', quantity: 1, unitPriceCents: 1999 }] }, now: new Date().toISOString() }, META, { expectedVersion: 0 });

@@ -15,12 +15,7 @@ import { observed } from '../shared/observability.ts';
 import { httpPaymentProvider, isPaymentProviderRefusedError } from '../use-cases/payment-provider.ts';
 import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
 
-const paymentAmbassador = ambassadorFor('payment-provider');
-const payments: PaymentDeps = {
-  store: orderEventStore,
-  provider: httpPaymentProvider((request) => paymentAmbassador.send(request), () => paymentAmbassador.failFastIfOpen()),
-  now: () => new Date(),
-};
+const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: () => new Date() };
 
 /** Domain and store errors → HTTP, in one table. */
 const DOMAIN_STATUS: Record<OrderErrorCode, number> = {

@@ -19,8 +19,7 @@ const leaseMs = Number(requireEnv('LEASE_MS'));
 const clockSkewMarginMs = Number(requireEnv('CLOCK_SKEW_MARGIN_MS'));
 const timeoutMs = Number(requireEnv('PAYMENT_TIMEOUT_MS'));
 const reconcileAfterMs = Number(requireEnv('PAYMENT_RECONCILE_AFTER_MS'));
-const paymentAmbassador = ambassadorFor('payment-provider');
-const paymentProvider = httpPaymentProvider((request) => paymentAmbassador.send(request));
+const paymentProvider = httpPaymentProvider(ambassadorFor('payment-provider'));
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
 

@@ -1,12 +1,11 @@
-import { domainEventOf } from '../domain/orders/index.ts';
+import { domainEventOf, messageCorrelationId } from '../domain/orders/index.ts';
 import { orderEventStore } from '../shared/event-store.ts';
 import { ambassadorFor } from '../shared/outbound.ts';
 import { subscriberHandler } from '../shared/subscriber.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { refundCharge, type PaymentDeps } from '../use-cases/payments.ts';
 
-const ambassador = ambassadorFor('payment-provider');
-const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider((request) => ambassador.send(request)), now: () => new Date() };
+const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: () => new Date() };
 
 /**
  * The payment saga's compensation: each RefundRequested is refunded at the provider (through the
@@ -17,7 +16,7 @@ const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentPro
 export const handler = subscriberHandler(async (message) => {
   const event = domainEventOf(message);
   if (event.type !== 'RefundRequested') throw new Error(`${message.type} is not a refund; check the subscription's filter policy`);
-  const metadata = { correlationId: String((message.metadata as { correlationId?: unknown }).correlationId ?? message.eventId), causationId: message.eventId, actor: 'system:refunds' };
+  const metadata = { correlationId: messageCorrelationId(message) ?? message.eventId, causationId: message.eventId, actor: 'system:refunds' };
   const result = await refundCharge(payments, { orderId: message.orderId, chargeId: event.data.chargeId, metadata });
   return result === 'refunded' ? 'applied' : 'duplicate';
 });

@@ -67,10 +67,18 @@ function refusal(response: OutboundResponse, what: string): PaymentProviderRefus
   return new PaymentProviderRefusedError(response.status, code, `The payment provider refused ${what} (${code})`);
 }
 
-/** The provider's HTTP contract (`POST /charges`, `GET /charges?idempotencyKey=`, `POST /charges/{id}/refunds`) over `send`. */
-export function httpPaymentProvider(send: (request: OutboundRequest) => Promise<OutboundResponse>, assertAvailable: () => Promise<void> = async () => undefined): PaymentProvider {
+/** What the adapter calls out through: the ambassador, in production. */
+export interface OutboundClient {
+  send(request: OutboundRequest): Promise<OutboundResponse>;
+  /** Throws when a call now would be refused without trying (an open breaker). @default never */
+  failFastIfOpen?(): Promise<void>;
+}
+
+/** The provider's HTTP contract (`POST /charges`, `GET /charges?idempotencyKey=`, `POST /charges/{id}/refunds`) over an outbound client. */
+export function httpPaymentProvider(client: OutboundClient): PaymentProvider {
+  const send = (request: OutboundRequest) => client.send(request);
   return {
-    assertAvailable,
+    assertAvailable: async () => client.failFastIfOpen?.(),
     async charge({ idempotencyKey, orderId, amountCents, cardToken, correlationId }) {
       const response = await send({ method: 'POST', path: '/charges', body: { orderId, amountCents, currency: 'USD', ...(cardToken ? { cardToken } : {}) }, idempotencyKey, correlationId });
       if (response.status >= 400) throw refusal(response, 'the charge');

@@ -36,5 +36,11 @@ export const orderEventMessageSchema = z.object({
   recordedAt: z.string(),
 });
 
+/** The id of the request that caused a message's event, as its command stamped it. */
+export function messageCorrelationId(message: OrderEventMessage): string | undefined {
+  const correlationId = (message.metadata as { correlationId?: unknown }).correlationId;
+  return typeof correlationId === 'string' ? correlationId : undefined;
+}
+
 /** The domain event a message carries. */
 export const domainEventOf = (message: OrderEventMessage): OrderEvent => ({ type: message.type, data: message.data }) as OrderEvent;

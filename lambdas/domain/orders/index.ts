@@ -7,4 +7,4 @@ export { ORDER_STATUS, type PaymentLedger, type PaymentStatus, type RefundReason
 export { AWAITING_PAYMENT, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, PAYMENT_OPEN, viewRowAfter, VIEW_BY_CUSTOMER_INDEX, VIEW_BY_SHARD_INDEX, toOrderResponse, type OrderResponse, type OrderViewRow, type RecordedOrderEvent } from './projections.ts';
 export { orderUpcasters } from './upcasters.ts';
 export { CUSTOMER_FACING_EVENTS, isCustomerFacing, notificationText, type CustomerFacingEvent } from './notifications.ts';
-export { domainEventOf, orderEventMessageSchema, toOrderEventMessage, type OrderEventMessage } from './event-message.ts';
+export { domainEventOf, messageCorrelationId, orderEventMessageSchema, toOrderEventMessage, type OrderEventMessage } from './event-message.ts';

@@ -3,7 +3,7 @@
  * report, its remaining routes), so every order Eightfold takes is fed to legacy in legacy's own terms.
  * This module is the one place that knows both models: our events in, legacy's feed entries out.
  */
-import type { OrderEvent, OrderEventMessage } from '../../domain/orders/index.ts';
+import { messageCorrelationId, type OrderEvent, type OrderEventMessage } from '../../domain/orders/index.ts';
 import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from '../../stand-ins/legacy-orders.ts';
 import type { OutboundRequest, OutboundResponse } from '../ambassador/index.ts';
 
@@ -59,12 +59,11 @@ export async function feedToLegacy(
   message: OrderEventMessage,
   event: OrderEvent,
 ): Promise<'applied' | 'duplicate'> {
-  const correlationId = (message.metadata as { correlationId?: unknown }).correlationId;
   const response = await send({
     method: 'PUT',
     path: `/integration/orders/${encodeURIComponent(message.orderId)}`,
     body: toLegacyFeedEntry(message, event),
-    correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    correlationId: messageCorrelationId(message),
   });
   if (response.status === 200) return (response.body as { applied?: unknown }).applied === true ? 'applied' : 'duplicate';
   throw new LegacyRefusedError(`legacy refused ${message.type} v${message.version} of order ${message.orderId}: ${response.status} ${JSON.stringify(response.body)}`);
