@@ -359,6 +359,15 @@ describe('EightfoldStack: Sharding', () => {
 const functionProperties = (t: Template, serviceName: string) =>
   (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes(`"POWERTOOLS_SERVICE_NAME":"${serviceName}"`)) as { Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number } }).Properties;
 
+/** A keys-only index of the view whose partition key only some rows carry, sorted oldest first. */
+function expectSparseIndex(indexName: string, partitionKey: string, sortKey: string): void {
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    GlobalSecondaryIndexes: Match.arrayWith([
+      { IndexName: indexName, KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }, { AttributeName: sortKey, KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+    ]),
+  });
+}
+
 describe('EightfoldStack: Leader Election', () => {
   const coordinatorEnvironment = (t: Template) => functionProperties(t, 'coordinator');
 
@@ -405,31 +414,11 @@ describe('EightfoldStack: Leader Election', () => {
     for (const statement of leaseStatements) expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['coordinator'] } });
   });
 
-  it('indexes only the orders awaiting payment, oldest first, keys only', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([
-        {
-          IndexName: 'awaitingPayment',
-          KeySchema: [{ AttributeName: 'awaitingPayment', KeyType: 'HASH' }, { AttributeName: 'customerOrderKey', KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ]),
-    });
-  });
+  it('indexes only the orders awaiting payment, oldest first, keys only', () => expectSparseIndex('awaitingPayment', 'awaitingPayment', 'customerOrderKey'));
 });
 
 describe('EightfoldStack: the payment saga', () => {
-  it('indexes the orders with a payment step open, oldest first, keys only: the reconciler’s worklist', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([
-        {
-          IndexName: 'openPayments',
-          KeySchema: [{ AttributeName: 'paymentOpen', KeyType: 'HASH' }, { AttributeName: 'paymentOpenSince', KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ]),
-    });
-  });
+  it('indexes the orders with a payment step open, oldest first, keys only: the reconciler’s worklist', () => expectSparseIndex('openPayments', 'paymentOpen', 'paymentOpenSince'));
 
   it('lets the refunds subscriber append to the event store and call the provider through the ambassador and its breaker, and nothing else', () => {
     expect(actionsOn('PubSubRefundsConsumer', 'EventStoreEvents')).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
