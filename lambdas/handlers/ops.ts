@@ -168,8 +168,9 @@ async function servedCounts(hours: number): Promise<Map<string, { legacy: number
     }));
   });
   const now = Date.now();
+  // The window ends a minute ahead: a point stamped by a producer whose clock runs a little ahead still counts.
   const { MetricDataResults = [] } = await cloudwatch.send(
-    new GetMetricDataCommand({ StartTime: new Date(now - period * 1000), EndTime: new Date(now), MetricDataQueries: queries.map(({ route: _route, side: _side, ...query }) => query) }),
+    new GetMetricDataCommand({ StartTime: new Date(now - period * 1000), EndTime: new Date(now + 60_000), MetricDataQueries: queries.map(({ route: _route, side: _side, ...query }) => query) }),
   );
   const counts = new Map(Object.keys(routingTable).map((key) => [key, { legacy: 0, eightfold: 0 }]));
   for (const result of MetricDataResults) {

@@ -117,13 +117,18 @@ describe('a weighted route', () => {
     expect(Math.abs(toEightfold - 200 * (WEIGHTED_PERCENT / 100))).toBeLessThanOrEqual(20);
     for (const customerId of customers.slice(0, 20)) expect((await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')).toBe(sides.get(customerId));
     const repeatedToEightfold = customers.slice(0, 20).filter((c) => sides.get(c) === 'eightfold').length;
-    // The counts come from the router's metrics (CloudWatch, played locally from its EMF log lines).
-    expect(await routeView('GET /customers/{customerId}/orders')).toMatchObject({
-      mode: 'weighted',
-      percent: WEIGHTED_PERCENT,
-      servedBy: { eightfold: WEIGHTED_PERCENT, legacy: 100 - WEIGHTED_PERCENT, stickyPer: 'customer' },
-      served: { eightfold: toEightfold + repeatedToEightfold, legacy: 220 - toEightfold - repeatedToEightfold },
-    });
+    // The counts come from the router's metrics (CloudWatch, played locally from its EMF log lines, which
+    // reach it a moment after the answers they count).
+    await eventually(
+      async () =>
+        expect(await routeView('GET /customers/{customerId}/orders')).toMatchObject({
+          mode: 'weighted',
+          percent: WEIGHTED_PERCENT,
+          servedBy: { eightfold: WEIGHTED_PERCENT, legacy: 100 - WEIGHTED_PERCENT, stickyPer: 'customer' },
+          served: { eightfold: toEightfold + repeatedToEightfold, legacy: 220 - toEightfold - repeatedToEightfold },
+        }),
+      { timeoutMs: 5_000 },
+    );
   }, 60_000);
 });
 
@@ -141,9 +146,11 @@ describe('GET /ops/routes', () => {
   it('counts who served each plain route from API Gateway’s per-method metrics', async () => {
     const before = await routeView('GET /catalog/products');
     for (let i = 0; i < 3; i++) expect((await call('GET', '/catalog/products')).headers.get('x-served-by')).toBe('legacy');
-    expect((await routeView('GET /catalog/products')).served).toEqual({ legacy: before.served!.legacy + 3, eightfold: 0 });
+    // CloudWatch's figures are eventually consistent (a point can land a moment after the answer it counts):
+    // polled until they settle, and exact once they do.
+    await eventually(async () => expect((await routeView('GET /catalog/products')).served).toEqual({ legacy: before.served!.legacy + 3, eightfold: 0 }), { timeoutMs: 5_000 });
     const placedBefore = (await routeView('POST /orders')).served!;
     await orderOnBothSides('counted-1');
-    expect((await routeView('POST /orders')).served).toEqual({ legacy: 0, eightfold: placedBefore.eightfold + 1 });
+    await eventually(async () => expect((await routeView('POST /orders')).served).toEqual({ legacy: 0, eightfold: placedBefore.eightfold + 1 }), { timeoutMs: 5_000 });
   });
 });
