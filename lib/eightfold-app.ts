@@ -5,7 +5,7 @@ import { EightfoldStack } from './eightfold-stack.ts';
 import { LegacyStack } from './legacy-stack.ts';
 import { PaymentProviderStack } from './payment-provider-stack.ts';
 import { stackNames } from './stack-names.ts';
-import type { FaultTarget } from '../lambdas/shared/faults.ts';
+import type { FaultTarget } from '../lambdas/platform/faults.ts';
 
 export interface EightfoldApp {
   readonly stage: string;

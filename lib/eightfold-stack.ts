@@ -4,12 +4,11 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRestApi, LambdaIntegration, ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { SERVICE_API_STAGE, ServiceApi } from './constructs/service-api.ts';
 import { alarmAtOrAbove, Monitoring } from './constructs/monitoring.ts';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { COORDINATOR_SERVICE, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/shared/metric-names.ts';
+import { COORDINATOR_SERVICE, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/platform/metric-names.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -21,9 +20,9 @@ import { StranglerFacade } from './constructs/strangler.ts';
 import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
-import { issuesText } from '../lambdas/shared/http.ts';
-import { RECENT_EVENTS_INDEX } from '../lambdas/shared/recent-events.ts';
-import type { FaultTarget } from '../lambdas/shared/faults.ts';
+import { issuesText } from '../lambdas/platform/http.ts';
+import { RECENT_EVENTS_INDEX } from '../lambdas/composition/recent-events.ts';
+import type { FaultTarget } from '../lambdas/platform/faults.ts';
 import { grantOnTable } from './constructs/grants.ts';
 
 export interface EightfoldStackProps extends StackProps {
@@ -190,7 +189,7 @@ export class EightfoldStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: retain,
     });
-    // The ops console's tail of recent events: entries filed under their minute (lambdas/shared/recent-events.ts).
+    // The ops console's tail of recent events: entries filed under their minute (lambdas/composition/recent-events.ts).
     auditLog.addGlobalSecondaryIndex({
       indexName: RECENT_EVENTS_INDEX,
       partitionKey: { name: 'tailBucket', type: AttributeType.STRING },

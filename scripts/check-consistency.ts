@@ -24,7 +24,7 @@ import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
-import { toLegacyFeedEntry } from '../lambdas/patterns/strangler/index.ts';
+import { toLegacyFeedEntry } from '../lambdas/use-cases/legacy-feed.ts';
 import { scanSegment, type Stream } from './rebuild-projections.ts';
 import { resolveTables } from './stack-outputs.ts';
 

@@ -1,9 +1,10 @@
 /**
  * `npm test`: the type check and every test, on the 2 cores in two phases.
  *
- * 1. Side by side: the type check (`tsc -p .`), the unit and infra files (`pure`, which need no cloud), and
- *    the synthesis of both apps that the cloud files start from (test/global-setup.ts). Each is CPU for
- *    a few tens of seconds; together they take about the longest one's time instead of their sum.
+ * 1. Side by side: the type check (`tsc -p .`), the lint (ESLint, with the layer rule) and the format
+ *    check (Prettier), the unit and infra files (`pure`, which need no cloud), and the synthesis of both
+ *    apps that the cloud files start from (test/global-setup.ts). Each is CPU for a few seconds to a few
+ *    tens of seconds; together they take about the longest one's time instead of their sum.
  * 2. The integration and e2e files (`cloud`), one at a time and alone on the machine: each boots a local
  *    cloud (a JVM among them), several time things, and two clouds at once would only slow each other.
  * Vitest itself cannot run two projects' files side by side with one worker each (it puts every
@@ -23,6 +24,8 @@ interface Lane {
 
 const passThrough = process.argv.slice(2);
 const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'] };
+const lint: Lane = { name: 'lint', command: ['eslint', '.'] };
+const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'] };
 const pure: Lane = { name: 'pure', command: ['vitest', 'run', '--project', 'pure', '--passWithNoTests', ...passThrough] };
 const cloud: Lane = { name: 'cloud', command: ['vitest', 'run', '--project', 'cloud', '--passWithNoTests', ...passThrough], live: true };
 
@@ -53,10 +56,12 @@ const synthesis = synthesizeTestApps().then(
     return { code: 1, output: '' };
   },
 );
-const [typechecked, pureTested, synthesized] = await Promise.all([runLane(typecheck), runLane(pure), synthesis]);
+const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.all([runLane(typecheck), runLane(lint), runLane(format), runLane(pure), synthesis]);
 // The cloud lane's own global setup then finds both assemblies current and synthesizes nothing.
 const lanes: [Lane, { code: number; output: string }][] = [
   [typecheck, typechecked],
+  [lint, linted],
+  [format, formatted],
   [pure, pureTested],
   [{ name: 'synthesis', command: ['test/global-setup.ts'] }, synthesized],
   [cloud, synthesized.code === 0 ? await runLane(cloud) : { code: 1, output: '' }],

@@ -1,7 +1,7 @@
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../shared/clients.ts';
-import { tailBucketOf } from '../shared/recent-events.ts';
-import { consumerOptions, subscriberHandler } from '../shared/subscriber.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { tailBucketOf } from '../composition/recent-events.ts';
+import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
 
 const auditTable = requireEnv('AUDIT_LOG_TABLE');
 // The audit subscription takes every event, so each order's versions must arrive without gaps.

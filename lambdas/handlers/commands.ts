@@ -5,13 +5,13 @@ import { isOrderDomainError, orderDecider, orderIdForKey, paymentSummaryOf, type
 import { isOutboundError } from '../patterns/ambassador/index.ts';
 import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../shared/http.ts';
-import { correlateRequests, correlationIdOf } from '../shared/correlation.ts';
-import { logger } from '../shared/logger.ts';
-import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../shared/orders-schemas.ts';
-import { ambassadorFor } from '../shared/outbound.ts';
-import { observed } from '../shared/observability.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { errorResponse, etag, header, HttpError, isHttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../platform/http.ts';
+import { correlateRequests, correlationIdOf } from '../platform/correlation.ts';
+import { logger } from '../platform/logger.ts';
+import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema, type PlaceOrderBody } from '../use-cases/order-inputs.ts';
+import { ambassadorFor } from '../composition/outbound.ts';
+import { observed } from '../platform/observability.ts';
 import { httpPaymentProvider, isPaymentProviderRefusedError } from '../use-cases/payment-provider.ts';
 import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
 

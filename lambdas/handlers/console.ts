@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import page from '../console/console.html';
-import { requireEnv } from '../shared/clients.ts';
-import { observed } from '../shared/observability.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { observed } from '../platform/observability.ts';
 
 /** The page, told its stage: outside production it offers fault injection and step-down. */
 const html = page.replace('__STAGE__', requireEnv('EIGHTFOLD_STAGE'));

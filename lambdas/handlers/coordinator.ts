@@ -1,14 +1,14 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { cancelUnpaidOrders } from '../jobs/payment-timeouts.ts';
+import { cancelUnpaidOrders } from '../use-cases/payment-timeouts.ts';
 import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, type Leadership } from '../patterns/leader-election/index.ts';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { logger } from '../shared/logger.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../shared/metric-names.ts';
-import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../shared/orders-view.ts';
-import { observed } from '../shared/observability.ts';
-import { ambassadorFor } from '../shared/outbound.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { logger } from '../platform/logger.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../platform/metric-names.ts';
+import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../composition/orders-view.ts';
+import { observed } from '../platform/observability.ts';
+import { ambassadorFor } from '../composition/outbound.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { reconcilePayments } from '../use-cases/payments.ts';
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { jsonResponse } from '../shared/http.ts';
-import { observed } from '../shared/observability.ts';
+import { jsonResponse } from '../platform/http.ts';
+import { observed } from '../platform/observability.ts';
 
 const version = process.env.EIGHTFOLD_VERSION ?? 'unknown';
 

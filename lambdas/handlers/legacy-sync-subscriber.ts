@@ -1,7 +1,7 @@
 import { domainEventOf } from '../domain/orders/index.ts';
-import { feedToLegacy } from '../patterns/strangler/index.ts';
-import { ambassadorFor } from '../shared/outbound.ts';
-import { subscriberHandler } from '../shared/subscriber.ts';
+import { feedToLegacy } from '../use-cases/legacy-feed.ts';
+import { ambassadorFor } from '../composition/outbound.ts';
+import { subscriberHandler } from '../composition/subscriber.ts';
 
 const legacy = ambassadorFor('legacy');
 

@@ -1,7 +1,7 @@
 import { domainEventOf, isCustomerFacing, notificationText } from '../domain/orders/index.ts';
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../shared/clients.ts';
-import { consumerOptions, subscriberHandler } from '../shared/subscriber.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
 
 const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
 // The subscription is filtered to customer-facing events, so versions arrive with gaps: newer is enough.

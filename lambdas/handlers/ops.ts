@@ -7,16 +7,16 @@ import { DEFAULT_POLICY, fromItem, setBreakerState, windowCounts, type BreakerRe
 import { LeaseTable, type LeaseRecord, type LeaseView } from '../patterns/leader-election/index.ts';
 import { COUNTERS_BY_SHARD_INDEX, shardLoad, shardsSpanned } from '../patterns/sharding/index.ts';
 import { parseRouteKey, routingTableSchema, ShadowLog, type Route as StranglerRoute } from '../patterns/strangler/index.ts';
-import { breakerStore } from '../shared/breakers.ts';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../shared/faults.ts';
-import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../shared/http.ts';
-import { correlateRequests } from '../shared/correlation.ts';
-import { logger } from '../shared/logger.ts';
-import { currentShardMap } from '../shared/shards.ts';
-import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
-import { observed, traced } from '../shared/observability.ts';
-import { readRecentEvents } from '../shared/recent-events.ts';
+import { breakerStore } from '../composition/breakers.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
+import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../platform/faults.ts';
+import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../platform/http.ts';
+import { correlateRequests } from '../platform/correlation.ts';
+import { logger } from '../platform/logger.ts';
+import { currentShardMap } from '../composition/shards.ts';
+import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
+import { observed, traced } from '../platform/observability.ts';
+import { readRecentEvents } from '../composition/recent-events.ts';
 
 const breakersTable = requireEnv('BREAKERS_TABLE');
 const knownBreakers = requireEnv('KNOWN_BREAKERS').split(',');

@@ -4,12 +4,12 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { shardedViewProjection } from '../use-cases/order-view.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
 import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { correlationIdsOf } from '../shared/correlation.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { logger } from '../shared/logger.ts';
-import { currentShardMap } from '../shared/shards.ts';
-import { observed } from '../shared/observability.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
+import { correlationIdsOf } from '../platform/correlation.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { logger } from '../platform/logger.ts';
+import { currentShardMap } from '../composition/shards.ts';
+import { observed } from '../platform/observability.ts';
 
 const viewTable = requireEnv('ORDERS_VIEW_TABLE');
 

@@ -4,10 +4,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toOrderEventMessage } from '../domain/orders/index.ts';
 import { publishInOrder, type OutgoingMessage } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../shared/clients.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { logger } from '../shared/logger.ts';
-import { observed, traced } from '../shared/observability.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { logger } from '../platform/logger.ts';
+import { observed, traced } from '../platform/observability.ts';
 
 const sns = traced(new SNSClient({}));
 const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');

@@ -1,7 +1,7 @@
 import { domainEventOf, messageCorrelationId } from '../domain/orders/index.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { ambassadorFor } from '../shared/outbound.ts';
-import { subscriberHandler } from '../shared/subscriber.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { ambassadorFor } from '../composition/outbound.ts';
+import { subscriberHandler } from '../composition/subscriber.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { refundCharge, type PaymentDeps } from '../use-cases/payments.ts';
 

@@ -1,8 +1,8 @@
 import { domainEventOf, type OrderItem } from '../domain/orders/index.ts';
-import { orderEventStore } from '../shared/event-store.ts';
-import { salesCounters } from '../shared/sales.ts';
-import { currentShardMap } from '../shared/shards.ts';
-import { subscriberHandler } from '../shared/subscriber.ts';
+import { orderEventStore } from '../composition/event-store.ts';
+import { salesCounters } from '../composition/sales.ts';
+import { currentShardMap } from '../composition/shards.ts';
+import { subscriberHandler } from '../composition/subscriber.ts';
 
 /** The items of an order, from its OrderPlaced (a cancellation does not repeat them). */
 async function placedItems(orderId: string): Promise<readonly OrderItem[]> {

@@ -3,12 +3,12 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import { servedByEightfold, stickyKeyOf } from '../patterns/strangler/index.ts';
-import { requireEnv } from '../shared/clients.ts';
-import { errorResponse } from '../shared/http.ts';
-import { logger } from '../shared/logger.ts';
-import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../shared/metric-names.ts';
-import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
-import { traced } from '../shared/observability.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { errorResponse } from '../platform/http.ts';
+import { logger } from '../platform/logger.ts';
+import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
+import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
+import { traced } from '../platform/observability.ts';
 
 const routes = routerRoutes();
 const shadowFunction = requireEnv('SHADOW_FUNCTION');

@@ -1,8 +1,8 @@
 import { compareAnswers, ShadowLog, type ComparedAnswer } from '../patterns/strangler/index.ts';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { logger } from '../shared/logger.ts';
-import { invokeEightfold, routerRoutes, type ShadowRun } from '../shared/strangler.ts';
-import { observed } from '../shared/observability.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
+import { logger } from '../platform/logger.ts';
+import { invokeEightfold, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
+import { observed } from '../platform/observability.ts';
 
 const routes = routerRoutes();
 const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));

@@ -5,8 +5,8 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
-import { documentClient } from '../shared/clients.ts';
-import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
+import { documentClient } from '../platform/clients.ts';
+import { isConditionalCheckFailed } from '../kernel/dynamodb-errors.ts';
 import { chargeIdOf, decideCharge, idempotencyKeyOfCharge, refundFits } from './payment-provider.ts';
 
 /** The Charges table's index of charges by order, for operators (`GET /charges?orderId=`). */

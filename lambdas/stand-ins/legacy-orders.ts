@@ -8,47 +8,11 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { documentClient } from '../shared/clients.ts';
-import { isConditionalCheckFailed } from '../shared/dynamodb-errors.ts';
-import { issuesText } from '../shared/http.ts';
-import { placeOrderSchema } from '../shared/orders-schemas.ts';
-
-/** Legacy's status codes, and the public statuses they stand for. */
-export const LEGACY_STATUS = { N: 'PLACED', P: 'PAID', C: 'CANCELLED', S: 'SHIPPED' } as const;
-export type LegacyStatusCode = keyof typeof LEGACY_STATUS;
-const STATUS_CODES = Object.keys(LEGACY_STATUS) as [LegacyStatusCode, ...LegacyStatusCode[]];
-
-/** Legacy stores money as dollar strings ("12.50"); the public API speaks integer cents. */
-export const dollarsOf = (cents: number): string => `${Math.trunc(cents / 100)}.${String(Math.abs(cents % 100)).padStart(2, '0')}`;
-export const centsOf = (dollars: string): number => {
-  const [whole = '0', fraction = ''] = dollars.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
-};
-
-const dollarsSchema = z.string().regex(/^\d{1,9}\.\d{2}$/, 'dollars with two decimals, e.g. "12.50"');
-const legacyLineSchema = z.strictObject({ sku: z.string().min(1).max(64), qty: z.number().int().min(1), unit_price: dollarsSchema });
-
-/**
- * One entry of legacy's integration feed: the order at revision `rev`. A placement carries the whole
- * order; a later revision its new status, or none when the status stays (a step legacy has no word for).
- * Legacy applies a revision once, and only on top of an older one.
- */
-export const legacyFeedSchema = z
-  .strictObject({
-  rev: z.number().int().min(1),
-  status_code: z.enum(STATUS_CODES).optional(),
-  updated_at: z.string().min(1).max(40),
-  order: z
-    .strictObject({
-      customer_no: z.string().min(1).max(64),
-      lines: z.array(legacyLineSchema).min(1).max(100),
-      total_amount: dollarsSchema,
-      placed_at: z.string().min(1).max(40),
-    })
-    .optional(),
-})
-  .refine((entry) => !entry.order || entry.status_code, { message: 'a placement needs its status_code', path: ['status_code'] });
-export type LegacyFeedEntry = z.infer<typeof legacyFeedSchema>;
+import { documentClient } from '../platform/clients.ts';
+import { isConditionalCheckFailed } from '../kernel/dynamodb-errors.ts';
+import { issuesText } from '../platform/http.ts';
+import { placeOrderSchema } from '../use-cases/order-inputs.ts';
+import { centsOf, dollarsOf, LEGACY_STATUS, legacyFeedSchema, type legacyLineSchema, type LegacyStatusCode } from '../use-cases/legacy-contract.ts';
 
 /** A row of legacy's ORDERS table. */
 interface LegacyOrderRow {

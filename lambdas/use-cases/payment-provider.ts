@@ -4,7 +4,7 @@
  * key, refund. The stand-in and a real provider with the same contract are interchangeable behind it.
  */
 import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/index.ts';
-import { hasBrand } from '../shared/brand.ts';
+import { hasBrand } from '../kernel/brand.ts';
 
 /** What the provider decided of a charge. */
 export type ChargeAnswer = Readonly<{ status: 'APPROVED'; chargeId: string; amountCents: number }> | Readonly<{ status: 'DECLINED'; reason: string }>;

@@ -6,7 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../compliance.ts';
 import { awsManagedSnsKey, grantPublishTo } from './grants.ts';
 import { alarmAtOrAbove } from './monitoring.ts';
-import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
+import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
 import { Construct } from 'constructs';
 import type { EightfoldFunction } from './eightfold-function.ts';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectDir = fileURLToPath(new URL('../../', import.meta.url));
-const handlersDir = join(projectDir, 'lambdas/handlers');
+/** The product's handlers, and the stand-ins' (legacy, the payment provider) beside them. */
+const handlerDirs = [join(projectDir, 'lambdas/handlers'), join(projectDir, 'lambdas/stand-ins/handlers')];
 const cacheDir = join(projectDir, 'node_modules/.cache/eightfold-bundles');
 
 /**
@@ -29,7 +30,7 @@ function sourcesHash(): string {
 let bundles: string | undefined;
 
 /**
- * Where a handler of lambdas/handlers/ lives: the one bundle directory every function shares, and its
+ * Where a handler of lambdas/handlers/ (or lambdas/stand-ins/handlers/) lives: the one bundle directory every function shares, and its
  * Lambda handler string (`<handler>/index.handler`). All handlers are bundled together, once per synthesis,
  * by one in-process esbuild call with code splitting: what handlers share (the AWS SDK, Powertools, the
  * patterns) is written once into chunks each entry imports, instead of eleven times over. That takes
@@ -41,17 +42,17 @@ let bundles: string | undefined;
  */
 export function handlerBundle(handler: string): { dir: string; handler: string } {
   bundles ??= bundleAllHandlers();
-  if (!existsSync(join(bundles, handler, 'index.mjs'))) throw new Error(`No handler lambdas/handlers/${handler}.ts`);
+  if (!existsSync(join(bundles, handler, 'index.mjs'))) throw new Error(`No handler ${handler}.ts in lambdas/handlers or lambdas/stand-ins/handlers`);
   return { dir: bundles, handler: `${handler}/index.handler` };
 }
 
 function bundleAllHandlers(): string {
   const outDir = join(cacheDir, sourcesHash());
   if (existsSync(outDir)) return outDir;
-  const entries = readdirSync(handlersDir).filter((name) => name.endsWith('.ts'));
+  const entries = handlerDirs.flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => [`${name.slice(0, -3)}/index`, join(dir, name)] as const));
   const building = `${outDir}.building-${process.pid}`;
   buildSync({
-    entryPoints: Object.fromEntries(entries.map((name) => [`${name.slice(0, -3)}/index`, join(handlersDir, name)])),
+    entryPoints: Object.fromEntries(entries),
     outdir: building,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { EightfoldFunction } from './eightfold-function.ts';
 import { alarmAtOrAbove } from './monitoring.ts';
 import { acknowledge } from '../compliance.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
 
 export interface LeaderElectionProps {
   /** The coordinator's handler file under `lambdas/handlers/`: one turn of one contender. */

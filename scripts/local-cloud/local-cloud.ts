@@ -570,7 +570,7 @@ async function provisionStacks(
       try {
         properties = localApiUrls(resolve(cfn.Properties ?? {}, ctx), apiBaseUrl) as Record<string, any>;
       } catch (error) {
-        throw new Error(`${stack.stackName}/${logicalId} (${cfn.Type}): ${(error as Error).message}`);
+        throw new Error(`${stack.stackName}/${logicalId} (${cfn.Type}): ${(error as Error).message}`, { cause: error });
       }
       const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties };
       const provisioned = await type.provision(resolved, services);

@@ -16,7 +16,7 @@ import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../../lambdas/shared/metric-names.ts';
+import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../../lambdas/platform/metric-names.ts';
 
 const API_KEY = 'e2e-leader-key';
 const TIME_SCALE = 60;

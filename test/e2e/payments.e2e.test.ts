@@ -10,7 +10,7 @@ import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { paymentProviderToken, REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
-import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/shared/metric-names.ts';
+import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/platform/metric-names.ts';
 
 let target: E2ETarget;
 

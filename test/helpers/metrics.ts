@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import type { LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
-import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names.ts';
+import { METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
 
 /**
  * The sum of an Eightfold metric over the last hour, read back from the local CloudWatch exactly as an

@@ -203,7 +203,6 @@ describe('EventStore.load', () => {
 
 describe('handleCommand', () => {
   const orderId = () => `order-${randomUUID()}`;
-  const place = (id: string) => ({ type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: 'now' }) as const;
   /** A tally: every command appends one event, whatever came before (the pattern's rules, not an order's). */
   const tally = {
     decide: (command: { n: number }) => [{ type: 'Counted', data: { n: command.n } }],

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentAttempt } from '../helpers/orders.ts';
 import { orderDecider, orderUpcasters } from '../../lambdas/domain/orders/index.ts';
-import { cancelUnpaidOrders, type PaymentTimeoutJob } from '../../lambdas/jobs/payment-timeouts.ts';
+import { cancelUnpaidOrders, type PaymentTimeoutJob } from '../../lambdas/use-cases/payment-timeouts.ts';
 import { EventStore, handleCommand } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, LeaseTable, type Lease } from '../../lambdas/patterns/leader-election/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';

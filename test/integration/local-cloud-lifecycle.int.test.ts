@@ -117,7 +117,7 @@ fs.writeFileSync(out + '/Odd.template.json', ${JSON.stringify(JSON.stringify(tem
 
     const javaBefore = dynamoDbLocalProcesses();
     const failure = startLocalCloud({ appDir, port: 0, onLog: () => undefined });
-    await expect(failure).rejects.toThrow(/cannot emulate these resources:\n  Odd\/Vpc \(AWS::EC2::VPC\)\n  Odd\/Bucket \(AWS::S3::Bucket\)/);
+    await expect(failure).rejects.toThrow(/cannot emulate these resources:\n {2}Odd\/Vpc \(AWS::EC2::VPC\)\n {2}Odd\/Bucket \(AWS::S3::Bucket\)/);
     expect(dynamoDbLocalProcesses()).toEqual(javaBefore);
   });
 });

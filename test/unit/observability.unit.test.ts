@@ -30,7 +30,7 @@ describe('the X-Ray tracer', () => {
       vi.stubEnv('_HANDLER', 'index.handler');
       vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'probe-service');
       vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1');
-      const { observed, traced } = await import('../../lambdas/shared/observability.ts');
+      const { observed, traced } = await import('../../lambdas/platform/observability.ts');
       expect(xrayMiddleware(traced(new DynamoDBClient({ region: 'us-east-1' })))).toHaveLength(1);
       const handler = observed(async (event: { n: number }) => event.n + 1);
       expect(await handler({ n: 41 }, context)).toBe(42);
@@ -43,7 +43,7 @@ describe('the X-Ray tracer', () => {
 
   it('where no daemon is, leaves SDK clients bare and handlers unwrapped by it', async () => {
     vi.stubEnv('AWS_XRAY_DAEMON_ADDRESS', undefined);
-    const { observed, traced } = await import('../../lambdas/shared/observability.ts');
+    const { observed, traced } = await import('../../lambdas/platform/observability.ts');
     expect(xrayMiddleware(traced(new DynamoDBClient({ region: 'us-east-1' })))).toEqual([]);
     expect(await observed(async (event: { n: number }) => event.n + 1)({ n: 1 }, context)).toBe(2);
   });

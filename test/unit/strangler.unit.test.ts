@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderEvent, OrderEventMessage } from '../../lambdas/domain/orders/index.ts';
-import { compareAnswers, feedToLegacy, LegacyRefusedError, MAX_DIFFERENCES, routingTableSchema, servedByEightfold, stickyKeyOf, toLegacyFeedEntry } from '../../lambdas/patterns/strangler/index.ts';
-import { retryDelaySeconds } from '../../lambdas/shared/subscriber.ts';
-import { centsOf, dollarsOf, legacyFeedSchema } from '../../lambdas/stand-ins/legacy-orders.ts';
+import { compareAnswers, MAX_DIFFERENCES, routingTableSchema, servedByEightfold, stickyKeyOf } from '../../lambdas/patterns/strangler/index.ts';
+import { feedToLegacy, LegacyRefusedError, toLegacyFeedEntry } from '../../lambdas/use-cases/legacy-feed.ts';
+import { retryDelaySeconds } from '../../lambdas/composition/subscriber.ts';
+import { centsOf, dollarsOf, legacyFeedSchema } from '../../lambdas/use-cases/legacy-contract.ts';
 
 const message = (version: number, event: OrderEvent): OrderEventMessage => ({
   eventId: `e${version}`,

@@ -1,4 +1,4 @@
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 import type { OrderCommandType } from './commands.ts';
 import type { OrderStatus } from './types.ts';
 

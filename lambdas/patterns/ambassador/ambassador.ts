@@ -1,6 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, handleWhen, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { randomUUID } from 'node:crypto';
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 import type { DistributedCircuitBreaker } from '../circuit-breaker/index.ts';
 import type { PolicySource, TargetPolicy } from './policy.ts';
 import { RetryBudget } from './retry-budget.ts';

@@ -1,4 +1,4 @@
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 import type { BreakerStateName } from './types.ts';
 
 /** Thrown instead of calling a dependency whose breaker is open: fail fast, retry after `retryAfterMs`. */

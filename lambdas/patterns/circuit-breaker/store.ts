@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { isConditionalCheckFailed } from '../../kernel/dynamodb-errors.ts';
 import { emptyRecord } from './state-machine.ts';
 import type { BreakerRecord, BreakerStateName, Counts, Transition } from './types.ts';
 

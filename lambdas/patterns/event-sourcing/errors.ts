@@ -1,4 +1,4 @@
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 
 /** Base of every event store error; `cause` passes through. */
 export class EventStoreError extends Error {

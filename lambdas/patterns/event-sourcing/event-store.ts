@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { ConcurrencyError, EventStoreError, EventTooLargeError } from './errors.ts';
-import { formatCursor, parseCursor } from '../../shared/cursor.ts';
+import { formatCursor, parseCursor } from '../../kernel/cursor.ts';
 import { itemSizeBytes } from './item-size.ts';
 import type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 
 /** A write refused because a newer leader has written to the resource: the writer's lease is stale. */
 export class StaleFencingTokenError extends Error {

@@ -1,5 +1,5 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { isConditionalCheckFailed } from '../../kernel/dynamodb-errors.ts';
 import { changeEntry, toLeaseRecord, type LeaseRecord } from './lease-record.ts';
 
 /** One acquisition of a lease, kept a week (the `change#<token>` items beside the lease). */

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { isConditionalCheckFailed, isTransactionRefused } from '../../shared/dynamodb-errors.ts';
+import { isConditionalCheckFailed, isTransactionRefused } from '../../kernel/dynamodb-errors.ts';
 import { changeEntry, toLeaseRecord, type LeaseRecord } from './lease-record.ts';
 
 /** What a contender holds after acquiring: its token, and until when it may act (its own clock). */

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { hasBrand } from '../../shared/brand.ts';
+import { hasBrand } from '../../kernel/brand.ts';
 
 /**
  * How a subscriber orders one stream's events:

@@ -1,5 +1,5 @@
 import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../shared/dynamodb-errors.ts';
+import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../kernel/dynamodb-errors.ts';
 import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
 import { shardsSpanned, type ShardMap, type ShardMapStore } from './shard-map.ts';

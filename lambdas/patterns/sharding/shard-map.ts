@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../shared/dynamodb-errors.ts';
+import { isConditionalCheckFailed } from '../../kernel/dynamodb-errors.ts';
 
 /**
  * Where keys live. A reshard from N to M passes through phases, each a new version (versions only move

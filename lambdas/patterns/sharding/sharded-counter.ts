@@ -1,6 +1,6 @@
 import { BatchGetCommand, TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { cancellationCodes, isTransactionConflict } from '../../shared/dynamodb-errors.ts';
+import { cancellationCodes, isTransactionConflict } from '../../kernel/dynamodb-errors.ts';
 import { hash64 } from './hashing.ts';
 import { counterItem } from './layout.ts';
 import { readShardCounts, type ShardMap } from './shard-map.ts';

@@ -47,7 +47,7 @@ export class LocalParameterStore extends RegionalService {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');
-    let input: Record<string, any> = {};
+    let input: Record<string, any>;
     try {
       input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>) : {};
     } catch {

@@ -3,9 +3,9 @@
  * report, its remaining routes), so every order Eightfold takes is fed to legacy in legacy's own terms.
  * This module is the one place that knows both models: our events in, legacy's feed entries out.
  */
-import { messageCorrelationId, type OrderEvent, type OrderEventMessage } from '../../domain/orders/index.ts';
-import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from '../../stand-ins/legacy-orders.ts';
-import type { OutboundRequest, OutboundResponse } from '../ambassador/index.ts';
+import { messageCorrelationId, type OrderEvent, type OrderEventMessage } from '../domain/orders/index.ts';
+import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from './legacy-contract.ts';
+import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/index.ts';
 
 /**
  * How legacy sees each of our events: the status it shows afterwards (none for the payment saga's inner

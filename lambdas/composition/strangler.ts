@@ -2,9 +2,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
-import { requireEnv } from './clients.ts';
-import { errorResponse } from './http.ts';
-import { traced } from './observability.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { errorResponse } from '../platform/http.ts';
+import { traced } from '../platform/observability.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));

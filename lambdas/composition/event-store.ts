@@ -1,6 +1,6 @@
 import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../domain/orders/index.ts';
 import { EventStore } from '../patterns/event-sourcing/index.ts';
-import { documentClient, requireEnv } from './clients.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
 
 /** The order event store every handler shares: one configuration, one place. */
 export const orderEventStore = new EventStore({

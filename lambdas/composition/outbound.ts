@@ -5,10 +5,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Ambassador, PolicySource } from '../patterns/ambassador/index.ts';
 import { DistributedCircuitBreaker } from '../patterns/circuit-breaker/index.ts';
 import { breakerStore } from './breakers.ts';
-import { requireEnv } from './clients.ts';
-import { logger } from './logger.ts';
-import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from './metric-names.ts';
-import { traced } from './observability.ts';
+import { requireEnv } from '../platform/clients.ts';
+import { logger } from '../platform/logger.ts';
+import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../platform/metric-names.ts';
+import { traced } from '../platform/observability.ts';
 
 const sns = traced(new SNSClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });

@@ -1,5 +1,5 @@
 import { DynamoDbBreakerStore } from '../patterns/circuit-breaker/index.ts';
-import { documentClient, requireEnv } from './clients.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
 
 /** The breakers' shared table: the ambassadors' breakers trip through it, operators read and override it. */
 export const breakerStore = new DynamoDbBreakerStore(documentClient, requireEnv('BREAKERS_TABLE'));

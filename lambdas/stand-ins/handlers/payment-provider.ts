@@ -2,12 +2,12 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { requireEnv } from '../shared/clients.ts';
-import { applyFaults, readFaults } from '../shared/faults.ts';
-import { header } from '../shared/http.ts';
-import { logger } from '../shared/logger.ts';
-import { observed } from '../shared/observability.ts';
-import { ChargeBook, type BookAnswer } from '../stand-ins/charge-book.ts';
+import { requireEnv } from '../../platform/clients.ts';
+import { applyFaults, readFaults } from '../../platform/faults.ts';
+import { header } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { observed } from '../../platform/observability.ts';
+import { ChargeBook, type BookAnswer } from '../charge-book.ts';
 
 const book = new ChargeBook(requireEnv('CHARGES_TABLE'));
 const faultsTable = requireEnv('FAULTS_TABLE');

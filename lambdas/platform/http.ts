@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { hasBrand } from './brand.ts';
+import { hasBrand } from '../kernel/brand.ts';
 
 /** Every answer says who served it, so users can watch the strangler move routes. */
 export const SERVED_BY_HEADER = { 'X-Served-By': 'eightfold' } as const;

@@ -3,9 +3,9 @@ import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
-import { documentClient, requireEnv } from './clients.ts';
-import { logger } from './logger.ts';
-import { observed, traced } from './observability.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
+import { logger } from '../platform/logger.ts';
+import { observed, traced } from '../platform/observability.ts';
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
 export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {

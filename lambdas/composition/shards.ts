@@ -1,5 +1,5 @@
 import { SHARD_MAP, ShardMapStore, type ShardMap } from '../patterns/sharding/index.ts';
-import { documentClient, requireEnv } from './clients.ts';
+import { documentClient, requireEnv } from '../platform/clients.ts';
 
 const shardMaps = new ShardMapStore({ client: documentClient, tableName: requireEnv('SHARD_MAPS_TABLE'), cacheMs: Number(requireEnv('SHARD_MAP_CACHE_MS')) });
 const defaults = { shards: Number(requireEnv('DEFAULT_SHARDS')), writeShards: Number(requireEnv('DEFAULT_WRITE_SHARDS')) };

@@ -1,12 +1,12 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { documentClient, requireEnv } from '../shared/clients.ts';
-import { injectedFailure } from '../shared/faults.ts';
-import { issuesText } from '../shared/http.ts';
-import { LEGACY_CATALOG } from '../stand-ins/legacy-catalog.ts';
-import { LegacyOrders, type LegacyAnswer } from '../stand-ins/legacy-orders.ts';
-import { observed } from '../shared/observability.ts';
+import { documentClient, requireEnv } from '../../platform/clients.ts';
+import { injectedFailure } from '../../platform/faults.ts';
+import { issuesText } from '../../platform/http.ts';
+import { LEGACY_CATALOG } from '../legacy-catalog.ts';
+import { LegacyOrders, type LegacyAnswer } from '../legacy-orders.ts';
+import { observed } from '../../platform/observability.ts';
 
 const customersTable = requireEnv('LEGACY_CUSTOMERS_TABLE');
 const faultsTable = requireEnv('FAULTS_TABLE');
