@@ -29,10 +29,7 @@ const layer = (files, forbiddenFolders, why, packages = []) => ({
     'no-restricted-imports': [
       'error',
       {
-        patterns: [
-          { regex: folders(...forbiddenFolders), message: why },
-          ...(packages.length ? [{ group: packages, message: why }] : []),
-        ],
+        patterns: [{ regex: folders(...forbiddenFolders), message: why }, ...(packages.length ? [{ group: packages, message: why }] : [])],
       },
     ],
   },
@@ -47,16 +44,40 @@ export default tseslint.config(
   prettier,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // Emulated AWS wire formats are read as loose JSON on purpose (the local cloud).
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   layer(['lambdas/kernel/**'], ['patterns', ...ABOVE_PATTERNS], 'kernel/ is the ground floor: it imports nothing of the project.'),
-  layer(['lambdas/patterns/**'], ABOVE_PATTERNS, 'A pattern is generic: it may import kernel/ and other patterns only.', ['aws-lambda', '@middy/*']),
-  layer(['lambdas/domain/**'], ['use-cases', 'platform', 'composition', 'handlers', 'stand-ins'], 'The domain imports kernel/ and pattern types only: no AWS, no HTTP.', AWS_AND_HTTP),
-  layer(['lambdas/use-cases/**'], ['platform', 'composition', 'handlers', 'stand-ins'], 'A use case takes its stores, provider and clock as arguments: no AWS clients, no Lambda plumbing.', AWS_AND_HTTP),
-  layer(['lambdas/platform/**'], ['use-cases', 'composition', 'handlers', 'stand-ins'], 'platform/ is Lambda plumbing: it knows no use case and no deployed instance.'),
-  layer(['lambdas/composition/**'], ['handlers', 'stand-ins'], 'composition/ builds what handlers use: it never imports a handler or a stand-in.'),
+  layer(['lambdas/patterns/**'], ABOVE_PATTERNS, 'A pattern is generic: it may import kernel/ and other patterns only.', [
+    'aws-lambda',
+    '@middy/*',
+  ]),
+  layer(
+    ['lambdas/domain/**'],
+    ['use-cases', 'platform', 'composition', 'handlers', 'stand-ins'],
+    'The domain imports kernel/ and pattern types only: no AWS, no HTTP.',
+    AWS_AND_HTTP,
+  ),
+  layer(
+    ['lambdas/use-cases/**'],
+    ['platform', 'composition', 'handlers', 'stand-ins'],
+    'A use case takes its stores, provider and clock as arguments: no AWS clients, no Lambda plumbing.',
+    AWS_AND_HTTP,
+  ),
+  layer(
+    ['lambdas/platform/**'],
+    ['use-cases', 'composition', 'handlers', 'stand-ins'],
+    'platform/ is Lambda plumbing: it knows no use case and no deployed instance.',
+  ),
+  layer(
+    ['lambdas/composition/**'],
+    ['handlers', 'stand-ins'],
+    'composition/ builds what handlers use: it never imports a handler or a stand-in.',
+  ),
   layer(['lambdas/handlers/**'], ['stand-ins'], 'Product code never imports the stand-ins.'),
 );

@@ -5,14 +5,35 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import CircuitBreaker from 'opossum';
-import { DistributedCircuitBreaker, DynamoDbBreakerStore, isBrokenCircuitError, type BreakerPolicy } from '../lambdas/patterns/circuit-breaker/index.ts';
+import {
+  DistributedCircuitBreaker,
+  DynamoDbBreakerStore,
+  isBrokenCircuitError,
+  type BreakerPolicy,
+} from '../lambdas/patterns/circuit-breaker/index.ts';
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { countRequests, log, ms, percentile, ratio, sleep, type Row } from './common.ts';
 
-const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, windowMs: 2_000, bucketMs: 200, openMs: 500, maxOpenMs: 2_000, halfOpenProbes: 3, stateCacheMs: 200 };
-const OPOSSUM = { errorThresholdPercentage: 50, volumeThreshold: 10, rollingCountTimeout: 2_000, rollingCountBuckets: 10, resetTimeout: 500, timeout: false as const };
+const POLICY: Partial<BreakerPolicy> = {
+  minimumCalls: 10,
+  failureRateThreshold: 0.5,
+  windowMs: 2_000,
+  bucketMs: 200,
+  openMs: 500,
+  maxOpenMs: 2_000,
+  halfOpenProbes: 3,
+  stateCacheMs: 200,
+};
+const OPOSSUM = {
+  errorThresholdPercentage: 50,
+  volumeThreshold: 10,
+  rollingCountTimeout: 2_000,
+  rollingCountBuckets: 10,
+  resetTimeout: 500,
+  timeout: false as const,
+};
 
 interface Dependency {
   alive: boolean;
@@ -49,7 +70,10 @@ async function scenario(instances: number, makeCaller: (dep: Dependency) => () =
         await call();
         if (revivedAt && recoveredAt[i] === undefined) recoveredAt[i] = performance.now();
       } catch (error) {
-        if ((error as { isBrokenCircuitError?: boolean; code?: string }).isBrokenCircuitError || (error as { code?: string }).code === 'EOPENBREAKER') {
+        if (
+          (error as { isBrokenCircuitError?: boolean; code?: string }).isBrokenCircuitError ||
+          (error as { code?: string }).code === 'EOPENBREAKER'
+        ) {
           failFast.push(performance.now() - started);
         }
       }
@@ -99,7 +123,9 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
       const name = `dependency-${instances}-${run++}`;
       const ours = await scenario(instances, ourBreakers(name));
       const peer = await scenario(instances, opossumBreakers);
-      log(`M=${instances}: calls to the dead dependency ours ${ours.callsWhileDead}, opossum ${peer.callsWhileDead}; recovery ${ms(ours.recovery)} vs ${ms(peer.recovery)}`);
+      log(
+        `M=${instances}: calls to the dead dependency ours ${ours.callsWhileDead}, opossum ${peer.callsWhileDead}; recovery ${ms(ours.recovery)} vs ${ms(peer.recovery)}`,
+      );
       rows.push({
         figure: `calls reaching a dependency while it is dead for 2 s, ${instances} instance${instances > 1 ? 's' : ''}`,
         value: String(ours.callsWhileDead),
@@ -118,7 +144,12 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         for (const p of [50, 99]) {
           const value = percentile(ours.failFast, p);
           const baseline = percentile(peer.failFast, p);
-          rows.push({ figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 5 ms)`, value: ms(value), baseline: `opossum (in memory): ${ms(baseline)}`, ratio: ratio(value, baseline) });
+          rows.push({
+            figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 5 ms)`,
+            value: ms(value),
+            baseline: `opossum (in memory): ${ms(baseline)}`,
+            ratio: ratio(value, baseline),
+          });
         }
         rows.push({
           figure: 'time until every one of 16 instances gets a call through after the dependency returns (median of 3)',
@@ -146,9 +177,11 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
     await Promise.all(
       breakers.map(async (breaker) => {
         while (performance.now() < until) {
-          await breaker.execute(async () => 'ok').catch((error: unknown) => {
-            if (!isBrokenCircuitError(error)) throw error;
-          });
+          await breaker
+            .execute(async () => 'ok')
+            .catch((error: unknown) => {
+              if (!isBrokenCircuitError(error)) throw error;
+            });
           calls++;
           await sleep(1);
         }
@@ -156,7 +189,12 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
     );
     const perCall = requests.count / calls;
     log(`healthy: ${requests.count} DynamoDB requests for ${calls} calls (${perCall.toFixed(3)} per call)`);
-    rows.push({ figure: 'DynamoDB requests per call on a healthy dependency (4 instances, ~1 call/ms each)', value: perCall.toFixed(3), baseline: 'goal: < 0.2', ratio: ratio(perCall, 0.2) });
+    rows.push({
+      figure: 'DynamoDB requests per call on a healthy dependency (4 instances, ~1 call/ms each)',
+      value: perCall.toFixed(3),
+      baseline: 'goal: < 0.2',
+      ratio: ratio(perCall, 0.2),
+    });
   } finally {
     raw.destroy();
     await dynamo.stop();

@@ -27,10 +27,12 @@ export function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-
 /** Counts the requests an AWS SDK client sends (reset by assigning `count`). */
 export function countRequests(client: { middlewareStack: { add: (...args: any[]) => void } }): { count: number } {
   const counter = { count: 0 };
-  client.middlewareStack.add((next: (args: unknown) => unknown) => (args: unknown) => (counter.count++, next(args)), { step: 'initialize', name: 'benchRequestCounter' });
+  client.middlewareStack.add((next: (args: unknown) => unknown) => (args: unknown) => (counter.count++, next(args)), {
+    step: 'initialize',
+    name: 'benchRequestCounter',
+  });
   return counter;
 }

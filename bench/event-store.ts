@@ -15,7 +15,10 @@ import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './co
 
 const META = { correlationId: 'bench', actor: 'bench' };
 const EVENT_STORE_ID = 'orders';
-const declined = (n: number): OrderEvent => ({ type: 'PaymentDeclined', data: { reason: `r${n}`, declinedAt: '2026-11-25T12:00:00.000Z' } });
+const declined = (n: number): OrderEvent => ({
+  type: 'PaymentDeclined',
+  data: { reason: `r${n}`, declinedAt: '2026-11-25T12:00:00.000Z' },
+});
 const placed = (orderId: string, placedAt = '2026-11-25T12:00:00.000Z'): OrderEvent => ({
   type: 'OrderPlaced',
   data: { orderId, customerId: 'bench', items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }], totalCents: 999, placedAt },
@@ -64,15 +67,24 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     await oursRaw.send(
       new CreateTableCommand({
         TableName: 'ours',
-        KeySchema: [{ AttributeName: 'streamId', KeyType: 'HASH' }, { AttributeName: 'position', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'streamId', AttributeType: 'S' }, { AttributeName: 'position', AttributeType: 'N' }],
+        KeySchema: [
+          { AttributeName: 'streamId', KeyType: 'HASH' },
+          { AttributeName: 'position', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'streamId', AttributeType: 'S' },
+          { AttributeName: 'position', AttributeType: 'N' },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
     await peerRaw.send(
       new CreateTableCommand({
         TableName: 'castore',
-        KeySchema: [{ AttributeName: 'aggregateId', KeyType: 'HASH' }, { AttributeName: 'version', KeyType: 'RANGE' }],
+        KeySchema: [
+          { AttributeName: 'aggregateId', KeyType: 'HASH' },
+          { AttributeName: 'version', KeyType: 'RANGE' },
+        ],
         AttributeDefinitions: [
           { AttributeName: 'aggregateId', AttributeType: 'S' },
           { AttributeName: 'version', AttributeType: 'N' },
@@ -80,33 +92,60 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
           { AttributeName: 'timestamp', AttributeType: 'S' },
         ],
         GlobalSecondaryIndexes: [
-          { IndexName: 'initialEvents', KeySchema: [{ AttributeName: 'eventStoreId', KeyType: 'HASH' }, { AttributeName: 'timestamp', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+          {
+            IndexName: 'initialEvents',
+            KeySchema: [
+              { AttributeName: 'eventStoreId', KeyType: 'HASH' },
+              { AttributeName: 'timestamp', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
     const oursMeter = meter(oursRaw);
     const peerMeter = meter(peerRaw);
-    const ours = new EventStore({ client: DynamoDBDocumentClient.from(oursRaw), tableName: 'ours', upcasters: orderUpcasters, snapshotEvery: 50 });
-    const oursNoSnapshots = new EventStore({ client: DynamoDBDocumentClient.from(oursRaw), tableName: 'ours', upcasters: orderUpcasters, snapshotEvery: 1e9 });
+    const ours = new EventStore({
+      client: DynamoDBDocumentClient.from(oursRaw),
+      tableName: 'ours',
+      upcasters: orderUpcasters,
+      snapshotEvery: 50,
+    });
+    const oursNoSnapshots = new EventStore({
+      client: DynamoDBDocumentClient.from(oursRaw),
+      tableName: 'ours',
+      upcasters: orderUpcasters,
+      snapshotEvery: 1e9,
+    });
     const peer = new DynamoDBSingleTableEventStorageAdapter({ tableName: 'castore', dynamoDBClient: peerRaw });
 
     // Appends: writers each growing their own streams, one event per append. Both sides are bound by the same
     // DynamoDB Local, so a round must be long (a few seconds) for its rate to rise above the engine's jitter.
     const appendsPerRound = Math.max(SAMPLES * 3, 960);
-    const appendsPerSecond = async (append: (stream: string, version: number) => Promise<unknown>, prefix: string, writers: number): Promise<number> => {
+    const appendsPerSecond = async (
+      append: (stream: string, version: number) => Promise<unknown>,
+      prefix: string,
+      writers: number,
+    ): Promise<number> => {
       const perWriter = Math.ceil(appendsPerRound / writers);
       const elapsed = await timed(() =>
-        Promise.all(Array.from({ length: writers }, async (_, w) => {
-          for (let v = 0; v < perWriter; v++) await append(`${prefix}-${w}-${Math.floor(v / 10)}`, v % 10);
-        })),
+        Promise.all(
+          Array.from({ length: writers }, async (_, w) => {
+            for (let v = 0; v < perWriter; v++) await append(`${prefix}-${w}-${Math.floor(v / 10)}`, v % 10);
+          }),
+        ),
       );
       return (writers * perWriter) / (elapsed / 1000);
     };
-    const oursAppend = (stream: string, version: number) => ours.append(stream, version, [version === 0 ? placed(stream) : declined(version)], META);
+    const oursAppend = (stream: string, version: number) =>
+      ours.append(stream, version, [version === 0 ? placed(stream) : declined(version)], META);
     const peerAppend = (stream: string, version: number) => {
       const event = version === 0 ? placed(stream) : declined(version);
-      return peer.pushEvent({ aggregateId: stream, version: version + 1, type: event.type, payload: event.data, metadata: META }, { eventStoreId: EVENT_STORE_ID });
+      return peer.pushEvent(
+        { aggregateId: stream, version: version + 1, type: event.type, payload: event.data, metadata: META },
+        { eventStoreId: EVENT_STORE_ID },
+      );
     };
     // DynamoDB Local's JVM keeps warming up for a while: warm both, then alternate rounds and take medians,
     // so neither side is measured on a colder engine.
@@ -149,12 +188,22 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
       const { events } = await peer.getEvents(`cmd-peer-${i}`, { eventStoreId: EVENT_STORE_ID });
       const state = fold(events.map((e) => ({ type: e.type, data: e.payload }) as OrderEvent));
       const next = orderDecider.decide({ ...command, data: { ...command.data, orderId: `cmd-peer-${i}` } }, state)[0]!;
-      await peer.pushEvent({ aggregateId: `cmd-peer-${i}`, version: events.length + 1, type: next.type, payload: next.data, metadata: META }, { eventStoreId: EVENT_STORE_ID });
+      await peer.pushEvent(
+        { aggregateId: `cmd-peer-${i}`, version: events.length + 1, type: next.type, payload: next.data, metadata: META },
+        { eventStoreId: EVENT_STORE_ID },
+      );
     }
     const per = (n: number) => (n / commands).toFixed(2);
-    log(`per command: ours ${per(oursMeter.requests)} requests ${per(oursMeter.writeUnits)} WCU; Castore ${per(peerMeter.requests)} requests ${per(peerMeter.writeUnits)} WCU`);
+    log(
+      `per command: ours ${per(oursMeter.requests)} requests ${per(oursMeter.writeUnits)} WCU; Castore ${per(peerMeter.requests)} requests ${per(peerMeter.writeUnits)} WCU`,
+    );
     rows.push(
-      { figure: 'DynamoDB requests per command (load, decide, append)', value: per(oursMeter.requests), baseline: `Castore: ${per(peerMeter.requests)}`, ratio: ratio(oursMeter.requests, peerMeter.requests) },
+      {
+        figure: 'DynamoDB requests per command (load, decide, append)',
+        value: per(oursMeter.requests),
+        baseline: `Castore: ${per(peerMeter.requests)}`,
+        ratio: ratio(oursMeter.requests, peerMeter.requests),
+      },
       {
         figure: 'consumed capacity per command (write + read units)',
         value: `${per(oursMeter.writeUnits)} WCU + ${per(oursMeter.readUnits)} RCU`,
@@ -168,8 +217,19 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     for (let v = 0; v < long; v += 10) {
       const batch = Array.from({ length: 10 }, (_, i) => (v + i === 0 ? placed('long-ours') : declined(v + i)));
       const state = fold(batch, v === 0 ? undefined : (await ours.load('long-ours', orderDecider)).state);
-      await ours.append('long-ours', v, batch, META, ours.shouldSnapshot(v, v + 10) ? { state, stateSchemaVersion: orderDecider.stateSchemaVersion } : undefined);
-      await oursNoSnapshots.append('long-plain', v, batch.map((e) => (e.type === 'OrderPlaced' ? placed('long-plain') : e)), META);
+      await ours.append(
+        'long-ours',
+        v,
+        batch,
+        META,
+        ours.shouldSnapshot(v, v + 10) ? { state, stateSchemaVersion: orderDecider.stateSchemaVersion } : undefined,
+      );
+      await oursNoSnapshots.append(
+        'long-plain',
+        v,
+        batch.map((e) => (e.type === 'OrderPlaced' ? placed('long-plain') : e)),
+        META,
+      );
     }
     for (let v = 0; v < long; v++) await peerAppend('long-peer', v);
     const loads = async (load: () => Promise<unknown>): Promise<number> => {
@@ -186,8 +246,18 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
     });
     log(`load 1,000 events p50: ours ${ms(withSnapshots)} with snapshots, ${ms(withoutSnapshots)} without; Castore ${ms(peerLoad)}`);
     rows.push(
-      { figure: 'load a 1,000-event order, snapshots every 50 (p50)', value: ms(withSnapshots), baseline: `Castore (full read): ${ms(peerLoad)}`, ratio: ratio(withSnapshots, peerLoad) },
-      { figure: 'load a 1,000-event order, no snapshots (p50)', value: ms(withoutSnapshots), baseline: `Castore (full read): ${ms(peerLoad)}`, ratio: ratio(withoutSnapshots, peerLoad) },
+      {
+        figure: 'load a 1,000-event order, snapshots every 50 (p50)',
+        value: ms(withSnapshots),
+        baseline: `Castore (full read): ${ms(peerLoad)}`,
+        ratio: ratio(withSnapshots, peerLoad),
+      },
+      {
+        figure: 'load a 1,000-event order, no snapshots (p50)',
+        value: ms(withoutSnapshots),
+        baseline: `Castore (full read): ${ms(peerLoad)}`,
+        ratio: ratio(withoutSnapshots, peerLoad),
+      },
     );
   } finally {
     oursRaw.destroy();
@@ -234,8 +304,18 @@ export async function projectionLagFigures(rows: Row[]): Promise<void> {
     const p99 = percentile(lags, 99);
     log(`projection lag: p50 ${ms(p50)}, p99 ${ms(p99)}`);
     rows.push(
-      { figure: 'projection lag p50 (append → OrdersView row)', value: ms(p50), baseline: `goal: ≤ 2 × stream poll interval = ${ms(goal)}`, ratio: ratio(p50, goal) },
-      { figure: 'projection lag p99 (append → OrdersView row)', value: ms(p99), baseline: `goal: ≤ 2 × stream poll interval = ${ms(goal)}`, ratio: ratio(p99, goal) },
+      {
+        figure: 'projection lag p50 (append → OrdersView row)',
+        value: ms(p50),
+        baseline: `goal: ≤ 2 × stream poll interval = ${ms(goal)}`,
+        ratio: ratio(p50, goal),
+      },
+      {
+        figure: 'projection lag p99 (append → OrdersView row)',
+        value: ms(p99),
+        baseline: `goal: ≤ 2 × stream poll interval = ${ms(goal)}`,
+        ratio: ratio(p99, goal),
+      },
     );
   } finally {
     client.destroy();

@@ -47,14 +47,23 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
   const requests = countRequests(raw);
   const client = DynamoDBDocumentClient.from(raw);
   try {
-    await createTable(raw, 'leases', [{ name: 'name', type: 'S' }, { name: 'entry', type: 'S' }]);
+    await createTable(raw, 'leases', [
+      { name: 'name', type: 'S' },
+      { name: 'entry', type: 'S' },
+    ]);
     await createTable(raw, 'locks', [{ name: 'id', type: 'S' }]);
-    await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+    await createTable(raw, 'events', [
+      { name: 'streamId', type: 'S' },
+      { name: 'position', type: 'N' },
+    ]);
 
     // Ours: every contender takes a turn each heartbeat (the holder's renews) until the holder crashes.
     const ours: Side = {
       async failovers() {
-        const contenders = Array.from({ length: CONTENDERS }, (_, i) => new LeaseClient({ client, tableName: 'leases', holder: `ours-${i}`, leaseMs: LEASE_MS, clockSkewMarginMs: 300 }));
+        const contenders = Array.from(
+          { length: CONTENDERS },
+          (_, i) => new LeaseClient({ client, tableName: 'leases', holder: `ours-${i}`, leaseMs: LEASE_MS, clockSkewMarginMs: 300 }),
+        );
         const times: number[] = [];
         let crashedAt = 0;
         let crashed = new Set<string>();
@@ -93,7 +102,15 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
     const peer: Side = {
       async failovers() {
         const lockClient = () =>
-          new DynamoDBLockClient.FailOpen({ dynamodb: v2DocumentClient(client), lockTable: 'locks', partitionKey: 'id', heartbeatPeriodMs: HEARTBEAT_MS, leaseDurationMs: LEASE_MS, trustLocalTime: true, retryCount: 0 });
+          new DynamoDBLockClient.FailOpen({
+            dynamodb: v2DocumentClient(client),
+            lockTable: 'locks',
+            partitionKey: 'id',
+            heartbeatPeriodMs: HEARTBEAT_MS,
+            leaseDurationMs: LEASE_MS,
+            trustLocalTime: true,
+            retryCount: 0,
+          });
         const times: number[] = [];
         let settling = 0;
         const started = performance.now();
@@ -132,19 +149,34 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
 
     const oursFigures: number[] = [];
     const peerFigures: number[] = [];
-    for (const [name, side] of [['ours', ours], ['dynamodb-lock-client', peer]] as const) {
+    for (const [name, side] of [
+      ['ours', ours],
+      ['dynamodb-lock-client', peer],
+    ] as const) {
       requests.count = 0;
       const started = performance.now();
       const times = await side.failovers();
       const minutes = (side.contendingMs ?? performance.now() - started) / 60_000;
       const failover = percentile(times, 50);
       const perMinute = requests.count / CONTENDERS / minutes;
-      log(`${name}: failover p50 ${failover.toFixed(0)} ms (${(failover / LEASE_MS).toFixed(2)} × lease); ${perMinute.toFixed(0)} requests per contender per minute`);
+      log(
+        `${name}: failover p50 ${failover.toFixed(0)} ms (${(failover / LEASE_MS).toFixed(2)} × lease); ${perMinute.toFixed(0)} requests per contender per minute`,
+      );
       (name === 'ours' ? oursFigures : peerFigures).push(failover / LEASE_MS, perMinute);
     }
     rows.push(
-      { figure: `failover after the holder crashes ÷ lease (${LEASE_MS / 1000} s lease, ${CONTENDERS} contenders, p50 of ${CRASHES})`, value: oursFigures[0]!.toFixed(2), baseline: `dynamodb-lock-client: ${peerFigures[0]!.toFixed(2)} (goal ≤ 1.5)`, ratio: ratio(oursFigures[0]!, peerFigures[0]!) },
-      { figure: 'DynamoDB requests per contender per minute (1 s heartbeat)', value: oursFigures[1]!.toFixed(0), baseline: `dynamodb-lock-client: ${peerFigures[1]!.toFixed(0)}`, ratio: ratio(oursFigures[1]!, peerFigures[1]!) },
+      {
+        figure: `failover after the holder crashes ÷ lease (${LEASE_MS / 1000} s lease, ${CONTENDERS} contenders, p50 of ${CRASHES})`,
+        value: oursFigures[0]!.toFixed(2),
+        baseline: `dynamodb-lock-client: ${peerFigures[0]!.toFixed(2)} (goal ≤ 1.5)`,
+        ratio: ratio(oursFigures[0]!, peerFigures[0]!),
+      },
+      {
+        figure: 'DynamoDB requests per contender per minute (1 s heartbeat)',
+        value: oursFigures[1]!.toFixed(0),
+        baseline: `dynamodb-lock-client: ${peerFigures[1]!.toFixed(0)}`,
+        ratio: ratio(oursFigures[1]!, peerFigures[1]!),
+      },
     );
 
     // A leader pauses past its lease, a successor takes over and writes; the paused one wakes and writes.
@@ -155,19 +187,45 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
     const old = (await paused.hold('pause'))!;
     await sleep(LEASE_MS + 400);
     const current = (await successor.hold('pause'))!;
-    await store.append('resource-1', 0, [{ type: 'Written', data: { by: 'successor' } }], { correlationId: 'b', actor: 'successor' }, undefined, fence(current));
+    await store.append(
+      'resource-1',
+      0,
+      [{ type: 'Written', data: { by: 'successor' } }],
+      { correlationId: 'b', actor: 'successor' },
+      undefined,
+      fence(current),
+    );
     const accepted = await store
-      .append('resource-2', 0, [{ type: 'Written', data: { by: 'paused' } }], { correlationId: 'b', actor: 'paused' }, undefined, fence(old))
-      .then(() => 1, (error: unknown) => (isStaleFencingTokenError(error) ? 0 : Promise.reject(error)));
+      .append(
+        'resource-2',
+        0,
+        [{ type: 'Written', data: { by: 'paused' } }],
+        { correlationId: 'b', actor: 'paused' },
+        undefined,
+        fence(old),
+      )
+      .then(
+        () => 1,
+        (error: unknown) => (isStaleFencingTokenError(error) ? 0 : Promise.reject(error)),
+      );
     // The lock client hands out a token too, but the resource write is the caller's own: the successor writes
     // the resource, the paused holder writes after it, and the resource is read back to see whose write stands.
     const resource = { TableName: 'locks', Key: { id: 'resource-write' } };
-    await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'successor', fencingToken: current.fencingToken } }));
-    await client.send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'paused', fencingToken: old.fencingToken } })).catch(() => undefined);
+    await client.send(
+      new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'successor', fencingToken: current.fencingToken } }),
+    );
+    await client
+      .send(new PutCommand({ TableName: 'locks', Item: { id: 'resource-write', by: 'paused', fencingToken: old.fencingToken } }))
+      .catch(() => undefined);
     const { Item: written } = await client.send(new GetCommand({ ...resource, ConsistentRead: true }));
     const peerAccepted = written?.by === 'paused' ? 1 : 0;
     log(`stale writes accepted after a pause: ours ${accepted}, dynamodb-lock-client ${peerAccepted}`);
-    rows.push({ figure: 'stale writes accepted from a paused leader after takeover (goal 0)', value: String(accepted), baseline: `dynamodb-lock-client (token not checked at the resource): ${peerAccepted}`, ratio: ratio(accepted, peerAccepted) });
+    rows.push({
+      figure: 'stale writes accepted from a paused leader after takeover (goal 0)',
+      value: String(accepted),
+      baseline: `dynamodb-lock-client (token not checked at the resource): ${peerAccepted}`,
+      ratio: ratio(accepted, peerAccepted),
+    });
   } finally {
     client.destroy();
     await dynamo.stop();

@@ -31,7 +31,7 @@ async function settle(cloud: LocalCloud, documents: DynamoDBDocumentClient, expe
   const tables = consistencyTables(localOutputs(cloud));
   const delivered = () => cloud.pollers.reduce((sum, poller) => sum + poller.stats.records, 0);
   for (;;) {
-    for (let before = -1; before !== delivered(); ) {
+    for (let before = -1; before !== delivered();) {
       before = delivered();
       await sleep(500);
     }
@@ -41,9 +41,14 @@ async function settle(cloud: LocalCloud, documents: DynamoDBDocumentClient, expe
   }
 }
 
-async function withCloud<T>(options: { countDynamoDbRequests?: boolean }, run: (cloud: LocalCloud, documents: DynamoDBDocumentClient) => Promise<T>): Promise<T> {
+async function withCloud<T>(
+  options: { countDynamoDbRequests?: boolean },
+  run: (cloud: LocalCloud, documents: DynamoDBDocumentClient) => Promise<T>,
+): Promise<T> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined, ...options });
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
+  );
   try {
     return await run(cloud, documents);
   } finally {
@@ -62,17 +67,28 @@ async function bareAppendRate(): Promise<number> {
       { name: 'position', type: 'N' },
     ]);
     const store = new EventStore({ client: DynamoDBDocumentClient.from(raw), tableName: 'bench-load-events', upcasters: orderUpcasters });
-    const event = (orderId: string) => ({ type: 'OrderPlaced', data: { orderId, customerId: 'bench', items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }], totalCents: 999, placedAt: new Date().toISOString() } });
+    const event = (orderId: string) => ({
+      type: 'OrderPlaced',
+      data: {
+        orderId,
+        customerId: 'bench',
+        items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }],
+        totalCents: 999,
+        placedAt: new Date().toISOString(),
+      },
+    });
     let next = 0;
     const appendAll = async (prefix: string, count: number) => {
       next = 0;
       const started = performance.now();
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < count) {
-          const id = `${prefix}-${next++}`;
-          await store.append(id, 0, [event(id)], { correlationId: 'bench', actor: 'bench' });
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < count) {
+            const id = `${prefix}-${next++}`;
+            await store.append(id, 0, [event(id)], { correlationId: 'bench', actor: 'bench' });
+          }
+        }),
+      );
       return count / ((performance.now() - started) / 1000);
     };
     await appendAll('warm', 500);
@@ -91,14 +107,40 @@ export async function loadFigures(rows: Row[]): Promise<void> {
     await sleep(3_000);
     const load = await placeOrders({ baseUrl: cloud.url, orders: ORDERS, concurrency: CONCURRENCY, customerPrefix: 'load' });
     if (load.refused.length) throw new Error(`load: ${load.refused.length} orders refused, e.g. ${JSON.stringify(load.refused[0])}`);
-    const settledMs = await settle(cloud, documents, load.accepted.map((o) => o.orderId));
+    const settledMs = await settle(
+      cloud,
+      documents,
+      load.accepted.map((o) => o.orderId),
+    );
     const endToEnd = ORDERS / ((load.durationMs + settledMs) / 1000);
-    log(`load: ${ORDERS} orders at ${CONCURRENCY}: ${load.ordersPerSecond.toFixed(1)}/s accepted, ${endToEnd.toFixed(1)}/s settled; p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}; alone p50 ${ms(alone.p50Ms)}; bare appends ${ceiling.toFixed(0)}/s`);
+    log(
+      `load: ${ORDERS} orders at ${CONCURRENCY}: ${load.ordersPerSecond.toFixed(1)}/s accepted, ${endToEnd.toFixed(1)}/s settled; p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}; alone p50 ${ms(alone.p50Ms)}; bare appends ${ceiling.toFixed(0)}/s`,
+    );
     rows.push(
-      { figure: `orders/s accepted through the API, ${ORDERS} at concurrency ${CONCURRENCY} (local cloud, the whole pipeline running)`, value: `${load.ordersPerSecond.toFixed(1)}/s`, baseline: `event store appends alone, bare DynamoDB Local, same concurrency: ${ceiling.toFixed(0)}/s`, ratio: ratio(load.ordersPerSecond, ceiling) },
-      { figure: `orders/s settled end to end (accepted, and every read model consistent)`, value: `${endToEnd.toFixed(1)}/s`, baseline: `accepted: ${load.ordersPerSecond.toFixed(1)}/s`, ratio: ratio(endToEnd, load.ordersPerSecond) },
-      { figure: `POST /orders p50 under that load`, value: ms(load.p50Ms), baseline: `one order at a time: ${ms(alone.p50Ms)}`, ratio: ratio(load.p50Ms, alone.p50Ms) },
-      { figure: `POST /orders p99 under that load`, value: ms(load.p99Ms), baseline: `one order at a time: ${ms(percentile(alone.latenciesMs, 99))}`, ratio: ratio(load.p99Ms, percentile(alone.latenciesMs, 99)) },
+      {
+        figure: `orders/s accepted through the API, ${ORDERS} at concurrency ${CONCURRENCY} (local cloud, the whole pipeline running)`,
+        value: `${load.ordersPerSecond.toFixed(1)}/s`,
+        baseline: `event store appends alone, bare DynamoDB Local, same concurrency: ${ceiling.toFixed(0)}/s`,
+        ratio: ratio(load.ordersPerSecond, ceiling),
+      },
+      {
+        figure: `orders/s settled end to end (accepted, and every read model consistent)`,
+        value: `${endToEnd.toFixed(1)}/s`,
+        baseline: `accepted: ${load.ordersPerSecond.toFixed(1)}/s`,
+        ratio: ratio(endToEnd, load.ordersPerSecond),
+      },
+      {
+        figure: `POST /orders p50 under that load`,
+        value: ms(load.p50Ms),
+        baseline: `one order at a time: ${ms(alone.p50Ms)}`,
+        ratio: ratio(load.p50Ms, alone.p50Ms),
+      },
+      {
+        figure: `POST /orders p99 under that load`,
+        value: ms(load.p99Ms),
+        baseline: `one order at a time: ${ms(percentile(alone.latenciesMs, 99))}`,
+        ratio: ratio(load.p99Ms, percentile(alone.latenciesMs, 99)),
+      },
     );
   });
 
@@ -110,20 +152,37 @@ export async function loadFigures(rows: Row[]): Promise<void> {
     cloud.dynamodbRequests.clear();
     const load = await placeOrders({ baseUrl: cloud.url, orders: counted, concurrency: CONCURRENCY, customerPrefix: 'counted' });
     // Settle by polling, then count: the checker's own Scans are left out below.
-    await settle(cloud, documents, load.accepted.map((o) => o.orderId));
-    const tableNames = new Map(cloud.resources.filter((r) => r.type === 'AWS::DynamoDB::Table').map((r) => [r.physicalId, r.constructPath?.split('/').slice(1, -1).join('/') ?? r.logicalId]));
+    await settle(
+      cloud,
+      documents,
+      load.accepted.map((o) => o.orderId),
+    );
+    const tableNames = new Map(
+      cloud.resources
+        .filter((r) => r.type === 'AWS::DynamoDB::Table')
+        .map((r) => [r.physicalId, r.constructPath?.split('/').slice(1, -1).join('/') ?? r.logicalId]),
+    );
     const byRequest = [...cloud.dynamodbRequests]
       .filter(([key]) => !key.startsWith('streams:') && !key.startsWith('Scan '))
       .map(([key, count]) => {
         const [operation, tables = ''] = key.split(' ');
-        return [`${operation} ${tables.split('+').map((t) => tableNames.get(t) ?? t).join('+')}`, count] as const;
+        return [
+          `${operation} ${tables
+            .split('+')
+            .map((t) => tableNames.get(t) ?? t)
+            .join('+')}`,
+          count,
+        ] as const;
       })
       .sort((a, b) => b[1] - a[1]);
-    const perOrder = (predicate: (key: string) => boolean) => byRequest.filter(([key]) => predicate(key)).reduce((sum, [, count]) => sum + count, 0) / counted;
+    const perOrder = (predicate: (key: string) => boolean) =>
+      byRequest.filter(([key]) => predicate(key)).reduce((sum, [, count]) => sum + count, 0) / counted;
     const total = perOrder(() => true);
     const stand_ins = perOrder((key) => /Orders$|Faults$|Charges$/.test(key));
     const command = perOrder((key) => key.endsWith('EventStore/Events'));
-    log(`requests per order: ${total.toFixed(2)} (stand-ins ${stand_ins.toFixed(2)}): ${byRequest.map(([k, c]) => `${k} ${(c / counted).toFixed(2)}`).join('; ')}`);
+    log(
+      `requests per order: ${total.toFixed(2)} (stand-ins ${stand_ins.toFixed(2)}): ${byRequest.map(([k, c]) => `${k} ${(c / counted).toFixed(2)}`).join('; ')}`,
+    );
     rows.push({
       figure: `DynamoDB requests per accepted order, end to end (command, view, audit, notification, sales, breaker; stand-ins' ${stand_ins.toFixed(2)} and stream reads left out)`,
       value: (total - stand_ins).toFixed(2),

@@ -32,7 +32,10 @@ async function payAsBefore(store: EventStore, provider: PaymentProvider, orderId
   if (loaded.state.status !== 'PLACED') throw new Error(`${orderId} is not payable`);
   const answer = await provider.charge({ idempotencyKey: `${orderId}:v${loaded.version}`, orderId, amountCents: loaded.state.totalCents });
   if (answer.status !== 'APPROVED') throw new Error(`${orderId}: charge ${answer.status}`);
-  const paid: OrderEvent = { type: 'OrderPaid', data: { paymentId: answer.chargeId, amountCents: answer.amountCents, paidAt: new Date().toISOString() } };
+  const paid: OrderEvent = {
+    type: 'OrderPaid',
+    data: { paymentId: answer.chargeId, amountCents: answer.amountCents, paidAt: new Date().toISOString() },
+  };
   await handleCommand(store, { ...orderDecider, decide: () => [paid] }, orderId, undefined, META, { expectedVersion: loaded.version });
 }
 
@@ -43,7 +46,12 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
   const documents = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   try {
     const outputs = localOutputs(cloud);
-    const store = new EventStore({ client: documents, tableName: outputs.eightfold.EventsTableName!, upcasters: orderUpcasters, schemaVersions: CURRENT_SCHEMA_VERSION });
+    const store = new EventStore({
+      client: documents,
+      tableName: outputs.eightfold.EventsTableName!,
+      upcasters: orderUpcasters,
+      schemaVersions: CURRENT_SCHEMA_VERSION,
+    });
     const providerUrl = outputs.paymentProvider.ProviderUrl!.replace(/\/+$/, '');
     const authorization = `Bearer ${await paymentProviderToken(cloud)}`;
     // The same plain HTTP client for both flows: the figures compare the flows, not the ambassador.
@@ -58,7 +66,18 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
     const provider = httpPaymentProvider({ send });
     const deps = { store, provider, now: () => new Date() };
     const place = async (orderId: string) =>
-      handleCommand(store, orderDecider, orderId, { type: 'PlaceOrder', data: { orderId, customerId: 'bench-payer', items: [{ sku: 'BENCH', quantity: 1, unitPriceCents: 1999 }] }, now: new Date().toISOString() }, META, { expectedVersion: 0 });
+      handleCommand(
+        store,
+        orderDecider,
+        orderId,
+        {
+          type: 'PlaceOrder',
+          data: { orderId, customerId: 'bench-payer', items: [{ sku: 'BENCH', quantity: 1, unitPriceCents: 1999 }] },
+          now: new Date().toISOString(),
+        },
+        META,
+        { expectedVersion: 0 },
+      );
 
     // Alternating order by order, so drift (a warming JIT, a growing table) falls on both flows alike; the first 20 warm up.
     const timed = { saga: [] as number[], before: [] as number[] };
@@ -81,19 +100,32 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
     for (const p of [50, 99]) {
       const [saga, before] = [percentile(timed.saga, p), percentile(timed.before, p)];
       log(`payment p${p}: saga ${ms(saga)}, before the saga ${ms(before)}`);
-      rows.push({ figure: `payment p${p} (the saga: intent, charge, outcome)`, value: ms(saga), baseline: `the flow it replaced (charge, then one append): ${ms(before)}`, ratio: ratio(saga, before) });
+      rows.push({
+        figure: `payment p${p} (the saga: intent, charge, outcome)`,
+        value: ms(saga),
+        baseline: `the flow it replaced (charge, then one append): ${ms(before)}`,
+        ratio: ratio(saga, before),
+      });
     }
     const [sagaRequests, beforeRequests] = [counted.saga / SAMPLES, counted.before / SAMPLES];
     log(`DynamoDB requests per payment: saga ${sagaRequests.toFixed(2)}, before ${beforeRequests.toFixed(2)}`);
-    rows.push({ figure: 'DynamoDB requests per payment', value: sagaRequests.toFixed(2), baseline: `the flow it replaced: ${beforeRequests.toFixed(2)}`, ratio: ratio(sagaRequests, beforeRequests) });
+    rows.push({
+      figure: 'DynamoDB requests per payment',
+      value: sagaRequests.toFixed(2),
+      baseline: `the flow it replaced: ${beforeRequests.toFixed(2)}`,
+      ratio: ratio(sagaRequests, beforeRequests),
+    });
 
     // A paid order's cancel, through the API, to its refund recorded; beside the same cancel's notification.
-    const api = (path: string, body?: unknown) => fetch(`${cloud.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    const api = (path: string, body?: unknown) =>
+      fetch(`${cloud.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
     const refunded: number[] = [];
     const notified: number[] = [];
     for (let i = 0; i < REFUNDS + 3; i++) {
       const customerId = `bench-refund-${i}`;
-      const { orderId } = (await (await api('/orders', { customerId, items: [{ sku: 'BENCH', quantity: 1, unitPriceCents: 1999 }] })).json()) as { orderId: string };
+      const { orderId } = (await (
+        await api('/orders', { customerId, items: [{ sku: 'BENCH', quantity: 1, unitPriceCents: 1999 }] })
+      ).json()) as { orderId: string };
       if ((await api(`/orders/${orderId}/payment`)).status !== 200) throw new Error(`${orderId}: payment refused`);
       const cancelledAt = Date.now();
       if ((await api(`/orders/${orderId}/cancel`)).status !== 200) throw new Error(`${orderId}: cancel refused`);
@@ -103,7 +135,13 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
       while ((refundAt === undefined || noticeAt === undefined) && Date.now() < deadline) {
         await sleep(10);
         refundAt ??= (await store.read(orderId)).events.filter((e) => e.type === 'PaymentRefunded').map((e) => Date.parse(e.recordedAt))[0];
-        const { Items = [] } = await documents.send(new QueryCommand({ TableName: outputs.eightfold.NotificationsTableName!, KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId } }));
+        const { Items = [] } = await documents.send(
+          new QueryCommand({
+            TableName: outputs.eightfold.NotificationsTableName!,
+            KeyConditionExpression: 'customerId = :c',
+            ExpressionAttributeValues: { ':c': customerId },
+          }),
+        );
         noticeAt ??= Items.filter((n) => n.eventType === 'OrderCancelled').map((n) => Date.parse(String(n.deliveredAt)))[0];
       }
       if (refundAt === undefined || noticeAt === undefined) throw new Error(`${orderId}: no refund or no notice within 30 s`);
@@ -114,7 +152,12 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
     for (const p of [50, 99]) {
       const [refund, notice] = [percentile(refunded, p), percentile(notified, p)];
       log(`cancel → refund p${p}: ${ms(refund)}; cancel → notification ${ms(notice)}`);
-      rows.push({ figure: `a paid order's cancel to its refund recorded, p${p}`, value: ms(refund), baseline: `the same cancel's notification delivered: ${ms(notice)}`, ratio: ratio(refund, notice) });
+      rows.push({
+        figure: `a paid order's cancel to its refund recorded, p${p}`,
+        value: ms(refund),
+        baseline: `the same cancel's notification delivered: ${ms(notice)}`,
+        ratio: ratio(refund, notice),
+      });
     }
   } finally {
     documents.destroy();

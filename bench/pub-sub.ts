@@ -18,9 +18,14 @@ import { AWS_PUBLISHED, countRequests, log, ms, percentile, ratio, ROOT, SAMPLES
 const META = { correlationId: 'bench', actor: 'bench' };
 const placed = (orderId: string, customerId: string) => ({
   type: 'OrderPlaced',
-  data: { orderId, customerId, items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }], totalCents: 999, placedAt: '2026-11-25T12:00:00.000Z' },
+  data: {
+    orderId,
+    customerId,
+    items: [{ sku: 'BOOK', quantity: 1, unitPriceCents: 999 }],
+    totalCents: 999,
+    placedAt: '2026-11-25T12:00:00.000Z',
+  },
 });
-
 
 export async function pubSubFigures(rows: Row[]): Promise<void> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
@@ -55,8 +60,18 @@ export async function pubSubFigures(rows: Row[]): Promise<void> {
     const awsHops99 = AWS_PUBLISHED.streamP99 + AWS_PUBLISHED.sqsP99;
     log(`append → notification: p50 ${ms(p50)}, p99 ${ms(p99)}`);
     rows.push(
-      { figure: 'append → notification stored, p50 (stream → publisher → SNS FIFO → SQS FIFO → subscriber)', value: ms(p50), baseline: `AWS published stream + SQS hops alone: ${ms(awsHops50)}`, ratio: ratio(p50, awsHops50) },
-      { figure: 'append → notification stored, p99', value: ms(p99), baseline: `AWS published stream + SQS hops alone: ${ms(awsHops99)}`, ratio: ratio(p99, awsHops99) },
+      {
+        figure: 'append → notification stored, p50 (stream → publisher → SNS FIFO → SQS FIFO → subscriber)',
+        value: ms(p50),
+        baseline: `AWS published stream + SQS hops alone: ${ms(awsHops50)}`,
+        ratio: ratio(p50, awsHops50),
+      },
+      {
+        figure: 'append → notification stored, p99',
+        value: ms(p99),
+        baseline: `AWS published stream + SQS hops alone: ${ms(awsHops99)}`,
+        ratio: ratio(p99, awsHops99),
+      },
     );
 
     // Throughput: a burst of orders appended by 16 writers; delivered once every audit entry exists.
@@ -70,7 +85,13 @@ export async function pubSubFigures(rows: Row[]): Promise<void> {
     const appendedIn = performance.now() - started;
     for (;;) {
       const { Count = 0 } = await client.send(
-        new ScanCommand({ TableName: auditLog, Select: 'COUNT', FilterExpression: 'begins_with(orderId, :burst)', ExpressionAttributeValues: { ':burst': 'burst-' }, ConsistentRead: true }),
+        new ScanCommand({
+          TableName: auditLog,
+          Select: 'COUNT',
+          FilterExpression: 'begins_with(orderId, :burst)',
+          ExpressionAttributeValues: { ':burst': 'burst-' },
+          ConsistentRead: true,
+        }),
       );
       if (Count >= burst) break;
       if (performance.now() - started > 120_000) throw new Error(`burst: ${Count} of ${burst} audited after 120 s`);
@@ -105,14 +126,22 @@ async function publishBatchFigures(rows: Row[]): Promise<void> {
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'bench-events.fifo', Attributes: { FifoTopic: 'true' } }));
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-subscriber.fifo', Attributes: { FifoQueue: 'true' } }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
+    await sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }),
+    );
     // 100 orders with 10 events each, interleaved as a busy stream delivers them.
     const events = Math.max(500, Math.min(SAMPLES * 4, 2000));
     const messages = (round: string): OutgoingMessage[] =>
       Array.from({ length: events }, (_, i) => ({
         groupId: `order-${i % 100}`,
         deduplicationId: `${round}-${i}`,
-        body: JSON.stringify({ eventId: `${round}-${i}`, orderId: `order-${i % 100}`, version: Math.floor(i / 100) + 1, type: 'PaymentDeclined', data: { reason: 'bench' } }),
+        body: JSON.stringify({
+          eventId: `${round}-${i}`,
+          orderId: `order-${i % 100}`,
+          version: Math.floor(i / 100) + 1,
+          type: 'PaymentDeclined',
+          data: { reason: 'bench' },
+        }),
         attributes: { eventType: 'PaymentDeclined', schemaVersion: 1 },
       }));
     const timeBatch = async (round: string) => {
@@ -124,7 +153,9 @@ async function publishBatchFigures(rows: Row[]): Promise<void> {
     const timeSingle = async (round: string) => {
       const t = performance.now();
       for (const m of messages(round)) {
-        await sns.send(new PublishCommand({ TopicArn, Message: m.body, MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId }));
+        await sns.send(
+          new PublishCommand({ TopicArn, Message: m.body, MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId }),
+        );
       }
       return performance.now() - t;
     };
@@ -146,8 +177,18 @@ async function publishBatchFigures(rows: Row[]): Promise<void> {
     const singleMs = percentile(singleTimes, 50);
     log(`${events} events: PublishBatch ${batchRequests} requests ${ms(batchMs)}; Publish ${singleRequests} requests ${ms(singleMs)}`);
     rows.push(
-      { figure: `SNS requests to publish ${events} events (PublishBatch, one entry per order per request)`, value: String(batchRequests), baseline: `one Publish per event: ${singleRequests}`, ratio: ratio(batchRequests, singleRequests) },
-      { figure: `time to publish ${events} events to SNS FIFO (fauxqs)`, value: ms(batchMs), baseline: `one Publish per event: ${ms(singleMs)}`, ratio: ratio(batchMs, singleMs) },
+      {
+        figure: `SNS requests to publish ${events} events (PublishBatch, one entry per order per request)`,
+        value: String(batchRequests),
+        baseline: `one Publish per event: ${singleRequests}`,
+        ratio: ratio(batchRequests, singleRequests),
+      },
+      {
+        figure: `time to publish ${events} events to SNS FIFO (fauxqs)`,
+        value: ms(batchMs),
+        baseline: `one Publish per event: ${ms(singleMs)}`,
+        ratio: ratio(batchMs, singleMs),
+      },
     );
   } finally {
     sns.destroy();

@@ -39,7 +39,10 @@ async function bootToHealth(): Promise<number> {
   });
   try {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return performance.now() - started;
       if (performance.now() - started > 60_000) throw new Error('local cloud did not answer /health within 60 s');
       await sleep(20);
@@ -63,8 +66,18 @@ async function bootFigures(rows: Row[]): Promise<void> {
   const warm = await bootToHealth();
   log(`boot: cold ${s(cold)}, warm ${s(warm)}, DynamoDB Local alone ${s(floor)}`);
   rows.push(
-    { figure: 'boot to first `/health`, synth cached (`npm start`)', value: s(warm), baseline: `DynamoDB Local JVM alone: ${s(floor)}`, ratio: ratio(warm, floor) },
-    { figure: 'boot to first `/health`, fresh synth (fresh clone)', value: s(cold), baseline: `DynamoDB Local JVM alone: ${s(floor)}`, ratio: ratio(cold, floor) },
+    {
+      figure: 'boot to first `/health`, synth cached (`npm start`)',
+      value: s(warm),
+      baseline: `DynamoDB Local JVM alone: ${s(floor)}`,
+      ratio: ratio(warm, floor),
+    },
+    {
+      figure: 'boot to first `/health`, fresh synth (fresh clone)',
+      value: s(cold),
+      baseline: `DynamoDB Local JVM alone: ${s(floor)}`,
+      ratio: ratio(cold, floor),
+    },
   );
 }
 
@@ -76,7 +89,10 @@ async function apiHopFigures(rows: Row[]): Promise<void> {
     // The same bundled handler, imported into this process and called directly, in the function's
     // environment and with an unsampled trace header as the local runtime gives it (so its tracer does the
     // same work); the environment is put back afterwards, or later sections would think they run in Lambda.
-    Object.assign(process.env, runtime.config.environment, { AWS_LAMBDA_LOG_LEVEL: 'WARN', _X_AMZN_TRACE_ID: 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0' });
+    Object.assign(process.env, runtime.config.environment, {
+      AWS_LAMBDA_LOG_LEVEL: 'WARN',
+      _X_AMZN_TRACE_ID: 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0',
+    });
     const { file, exportPath } = resolveHandler(runtime.config.codeDir, runtime.config.handler);
     const module = (await import(pathToFileURL(file).href)) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
     const handler = module[exportPath[0]!]!;
@@ -212,11 +228,18 @@ const header = `Measured ${date.slice(0, 10)} with \`npm run bench\` (BENCH_SAMP
 const resultsDir = join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = date.replace(/[:]/g, '').slice(0, 15);
-writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n');
+writeFileSync(
+  join(resultsDir, `${stamp}.json`),
+  JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n',
+);
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
 const tablePath = join(ROOT, 'docs/benchmarks.md');
 const page = readFileSync(tablePath, 'utf8');
-const updated = page.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`);
-if (updated === page && !page.includes(table)) log('docs/benchmarks.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
+const updated = page.replace(
+  /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
+  `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`,
+);
+if (updated === page && !page.includes(table))
+  log('docs/benchmarks.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
 if (!only) writeFileSync(tablePath, updated);
 process.stdout.write(`${header}\n\n${table}\n`);

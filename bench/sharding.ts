@@ -5,7 +5,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { counterItem, COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, hash64, HashRing, jumpHash, maxOverMean, moduloHash, ShardedCounters, type ShardMap } from '../lambdas/patterns/sharding/index.ts';
+import {
+  counterItem,
+  COUNTERS_BY_SHARD_INCLUDES,
+  COUNTERS_BY_SHARD_INDEX,
+  hash64,
+  HashRing,
+  jumpHash,
+  maxOverMean,
+  moduloHash,
+  ShardedCounters,
+  type ShardMap,
+} from '../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
 import { zipfWeights } from '../test/helpers/distribution.ts';
@@ -24,7 +35,11 @@ function distributionRows(rows: Row[]): void {
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => hash64(`SKU-${i}`));
   const rings = new Map<number, HashRing>();
   const ring: Router = (key, shards) => (rings.get(shards) ?? rings.set(shards, new HashRing(shards)).get(shards)!).shardOf(key);
-  const routers: [string, Router][] = [['jump', jumpHash], ['ring (160 vnodes)', ring], ['modulo', moduloHash]];
+  const routers: [string, Router][] = [
+    ['jump', jumpHash],
+    ['ring (160 vnodes)', ring],
+    ['modulo', moduloHash],
+  ];
   const uniform = new Map<string, number>();
   const moved = new Map<string, number>();
   for (const [name, route] of routers) {
@@ -44,12 +59,31 @@ function distributionRows(rows: Row[]): void {
     }
   });
   const theoretical = 1 / (N + 1);
-  log(`uniform max/mean: ${[...uniform].map(([n, v]) => `${n} ${v.toFixed(3)}`).join(', ')}; Zipf: ours ${maxOverMean(zipf).toFixed(3)}, modulo ${maxOverMean(zipfModulo).toFixed(3)}`);
-  log(`moved on ${N} → ${N + 1}: ${[...moved].map(([n, v]) => `${n} ${(v * 100).toFixed(1)}%`).join(', ')} (theory ${(theoretical * 100).toFixed(1)}%)`);
+  log(
+    `uniform max/mean: ${[...uniform].map(([n, v]) => `${n} ${v.toFixed(3)}`).join(', ')}; Zipf: ours ${maxOverMean(zipf).toFixed(3)}, modulo ${maxOverMean(zipfModulo).toFixed(3)}`,
+  );
+  log(
+    `moved on ${N} → ${N + 1}: ${[...moved].map(([n, v]) => `${n} ${(v * 100).toFixed(1)}%`).join(', ')} (theory ${(theoretical * 100).toFixed(1)}%)`,
+  );
   rows.push(
-    { figure: `shard load max/mean, ${KEY_COUNT.toLocaleString('en')} uniform keys, N = ${N} (jump hash)`, value: uniform.get('jump')!.toFixed(3), baseline: `modulo: ${uniform.get('modulo')!.toFixed(3)}; ring: ${uniform.get('ring (160 vnodes)')!.toFixed(3)} (goal ≤ 1.3)`, ratio: ratio(uniform.get('jump')!, uniform.get('modulo')!) },
-    { figure: `shard load max/mean, Zipf s = 1.1 traffic, S = ${S} write shards per SKU`, value: maxOverMean(zipf).toFixed(3), baseline: `modulo-hashed write shards: ${maxOverMean(zipfModulo).toFixed(3)} (goal ≤ 1.3)`, ratio: ratio(maxOverMean(zipf), maxOverMean(zipfModulo)) },
-    { figure: `keys moved on N = ${N} → ${N + 1} (jump hash)`, value: `${(moved.get('jump')! * 100).toFixed(1)}%`, baseline: `theory 1/(N+1): ${(theoretical * 100).toFixed(1)}%; ring ${(moved.get('ring (160 vnodes)')! * 100).toFixed(1)}%; modulo ${(moved.get('modulo')! * 100).toFixed(1)}%`, ratio: ratio(moved.get('jump')!, theoretical) },
+    {
+      figure: `shard load max/mean, ${KEY_COUNT.toLocaleString('en')} uniform keys, N = ${N} (jump hash)`,
+      value: uniform.get('jump')!.toFixed(3),
+      baseline: `modulo: ${uniform.get('modulo')!.toFixed(3)}; ring: ${uniform.get('ring (160 vnodes)')!.toFixed(3)} (goal ≤ 1.3)`,
+      ratio: ratio(uniform.get('jump')!, uniform.get('modulo')!),
+    },
+    {
+      figure: `shard load max/mean, Zipf s = 1.1 traffic, S = ${S} write shards per SKU`,
+      value: maxOverMean(zipf).toFixed(3),
+      baseline: `modulo-hashed write shards: ${maxOverMean(zipfModulo).toFixed(3)} (goal ≤ 1.3)`,
+      ratio: ratio(maxOverMean(zipf), maxOverMean(zipfModulo)),
+    },
+    {
+      figure: `keys moved on N = ${N} → ${N + 1} (jump hash)`,
+      value: `${(moved.get('jump')! * 100).toFixed(1)}%`,
+      baseline: `theory 1/(N+1): ${(theoretical * 100).toFixed(1)}%; ring ${(moved.get('ring (160 vnodes)')! * 100).toFixed(1)}%; modulo ${(moved.get('modulo')! * 100).toFixed(1)}%`,
+      ratio: ratio(moved.get('jump')!, theoretical),
+    },
   );
 }
 
@@ -59,7 +93,15 @@ export async function shardingFigures(rows: Row[]): Promise<void> {
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   const client = DynamoDBDocumentClient.from(raw);
   try {
-    await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], { [COUNTERS_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'updatedAt', type: 'S' }], include: COUNTERS_BY_SHARD_INCLUDES } });
+    await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], {
+      [COUNTERS_BY_SHARD_INDEX]: {
+        keys: [
+          { name: 'shard', type: 'N' },
+          { name: 'updatedAt', type: 'S' },
+        ],
+        include: COUNTERS_BY_SHARD_INCLUDES,
+      },
+    });
     const counters = new ShardedCounters({ client, tableName: 'counters' });
     const mapWith = (writeShards: number): ShardMap => ({ name: 'bench', version: 1, shards: N, writeShards, updatedAt: '' });
 
@@ -81,7 +123,8 @@ export async function shardingFigures(rows: Row[]): Promise<void> {
       );
       const perSecond = HOT_INCREMENTS / ((performance.now() - started) / 1000);
       const { total } = await counters.total(map, key);
-      if (total + failed !== HOT_INCREMENTS) throw new Error(`hot counter S=${writeShards}: ${total} counted + ${failed} failed ≠ ${HOT_INCREMENTS}`);
+      if (total + failed !== HOT_INCREMENTS)
+        throw new Error(`hot counter S=${writeShards}: ${total} counted + ${failed} failed ≠ ${HOT_INCREMENTS}`);
       hot.set(writeShards, { perSecond, failed });
       log(`hot SKU, S = ${writeShards}: ${perSecond.toFixed(0)} increments/s, ${failed} gave up after retries`);
     }
@@ -97,7 +140,8 @@ export async function shardingFigures(rows: Row[]): Promise<void> {
     const reads = new Map<number, number>();
     for (const writeShards of [1, 8, 16, 50]) {
       const map = mapWith(writeShards);
-      for (let w = 0; w < writeShards; w++) await counters.add(map, `fill-${writeShards}-${w}`, [{ key: `READ-${writeShards}`, amount: 1 }]);
+      for (let w = 0; w < writeShards; w++)
+        await counters.add(map, `fill-${writeShards}-${w}`, [{ key: `READ-${writeShards}`, amount: 1 }]);
       const samples: number[] = [];
       for (let i = 0; i < Math.min(SAMPLES, 200); i++) {
         const started = performance.now();
@@ -108,7 +152,12 @@ export async function shardingFigures(rows: Row[]): Promise<void> {
     }
     log(`total() p50 by S: ${[...reads].map(([w, v]) => `S=${w} ${ms(v)}`).join(', ')}`);
     for (const writeShards of [8, 16, 50]) {
-      rows.push({ figure: `sales read (scatter-gather) p50, S = ${writeShards}`, value: ms(reads.get(writeShards)!), baseline: `S = 1: ${ms(reads.get(1)!)}`, ratio: ratio(reads.get(writeShards)!, reads.get(1)!) });
+      rows.push({
+        figure: `sales read (scatter-gather) p50, S = ${writeShards}`,
+        value: ms(reads.get(writeShards)!),
+        baseline: `S = 1: ${ms(reads.get(1)!)}`,
+        ratio: ratio(reads.get(writeShards)!, reads.get(1)!),
+      });
     }
   } finally {
     client.destroy();

@@ -13,7 +13,9 @@ import { legacyUrl, localOutputs } from '../test/helpers/target.ts';
 import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const ROUTE = 'GET /orders/{orderId}';
-const cdkRoutes = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context['eightfold:routes'];
+const cdkRoutes = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context[
+  'eightfold:routes'
+];
 
 const agent = new Agent({ keepAlive: true });
 /** A GET with node:http and keep-alive (fetch adds ~0.2 ms of its own); resolves with the body. */
@@ -21,7 +23,9 @@ const get = (url: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
     const req = request(url, { agent }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
     });
     req.on('error', reject).end();
   });
@@ -51,7 +55,11 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     for (const cloud of clouds) {
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
-        const placed = await fetch(`${cloud.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: `bench-${i}`, items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }) });
+        const placed = await fetch(`${cloud.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customerId: `bench-${i}`, items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }),
+        });
         ids.push(((await placed.json()) as { orderId: string }).orderId);
       }
       orders.set(cloud, ids);
@@ -60,7 +68,11 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     // Eightfold's read model (a customer's orders come from it on every cloud, whatever GET /orders/{id}'s mode).
     for (const [cloud, ids] of orders) {
       for (const [i, id] of ids.entries()) {
-        while ((await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 || !(await get(`${cloud.url}/customers/bench-${i}/orders`)).body.includes(id)) await sleep(50);
+        while (
+          (await get(`${legacyBase(cloud)}/orders/${id}`)).status !== 200 ||
+          !(await get(`${cloud.url}/customers/bench-${i}/orders`)).body.includes(id)
+        )
+          await sleep(50);
       }
     }
     // Warm-up rounds count from -100: wrap the index, so every request reads a real order.
@@ -85,11 +97,16 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
       }
     }
     const p = (name: keyof typeof calls, q: number) => percentile(samples[name], q);
-    log(`strangler p50: façade ${ms(p('viaFacade', 50))}, legacy direct ${ms(p('legacyDirect', 50))}, eightfold ${ms(p('eightfoldRoute', 50))}, router ${ms(p('routerOnly', 50))}, shadow ${ms(p('shadowRoute', 50))}`);
+    log(
+      `strangler p50: façade ${ms(p('viaFacade', 50))}, legacy direct ${ms(p('legacyDirect', 50))}, eightfold ${ms(p('eightfoldRoute', 50))}, router ${ms(p('routerOnly', 50))}, shadow ${ms(p('shadowRoute', 50))}`,
+    );
     // Let the shadow runs finish, then check they were made: a shadow that compared nothing would be free.
     await sleep(2_000);
-    const routes = (await (await fetch(`${shadow.url}/ops/routes`, { headers: { 'x-api-key': API_KEY } })).json()) as { routes?: { route: string; shadow?: { compared: number; matches: number } }[] };
-    const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow as { compared: number; matches: number; recentMismatches?: unknown[] } | undefined;
+    const routes = (await (await fetch(`${shadow.url}/ops/routes`, { headers: { 'x-api-key': API_KEY } })).json()) as {
+      routes?: { route: string; shadow?: { compared: number; matches: number } }[];
+    };
+    const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow as
+      { compared: number; matches: number; recentMismatches?: unknown[] } | undefined;
     if (compared?.recentMismatches?.length) log(`shadow mismatches, latest: ${JSON.stringify(compared.recentMismatches.slice(0, 2))}`);
     for (const q of [50, 99]) {
       rows.push({

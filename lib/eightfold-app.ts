@@ -27,15 +27,24 @@ function paymentProviderOf(app: App, stage: string): { url: string; apiToken: st
   const url = app.node.tryGetContext('paymentProviderUrl') as string | undefined;
   const secretArn = app.node.tryGetContext('paymentProviderSecretArn') as string | undefined;
   const standIn = String(app.node.tryGetContext('paymentProviderStandIn') ?? '') === 'true';
-  if (!url !== !secretArn) throw new Error('A real payment provider needs both -c paymentProviderUrl=https://… and -c paymentProviderSecretArn=<the complete ARN of its token’s secret>');
+  if (!url !== !secretArn)
+    throw new Error(
+      'A real payment provider needs both -c paymentProviderUrl=https://… and -c paymentProviderSecretArn=<the complete ARN of its token’s secret>',
+    );
   if (url) {
-    if (standIn) throw new Error('-c paymentProviderStandIn=true and -c paymentProviderUrl=… exclude each other: pick the stand-in or the real provider');
+    if (standIn)
+      throw new Error(
+        '-c paymentProviderStandIn=true and -c paymentProviderUrl=… exclude each other: pick the stand-in or the real provider',
+      );
     if (!/^https:\/\/[^\s/]+/.test(url)) throw new Error(`paymentProviderUrl must be an https:// URL, got "${url}"`);
-    if (!SECRET_ARN.test(secretArn!)) throw new Error(`paymentProviderSecretArn must be a secret's complete ARN (…:secret:name-AbCdEf), got "${secretArn}"`);
+    if (!SECRET_ARN.test(secretArn!))
+      throw new Error(`paymentProviderSecretArn must be a secret's complete ARN (…:secret:name-AbCdEf), got "${secretArn}"`);
     return { url: url.endsWith('/') ? url : `${url}/`, apiToken: secretArn! };
   }
   if (stage === 'prod' && !standIn) {
-    throw new Error('The prod stage deploys no payment-provider stand-in: point Eightfold at your provider with -c paymentProviderUrl=https://… -c paymentProviderSecretArn=arn:aws:secretsmanager:…, or deploy the stand-in anyway with -c paymentProviderStandIn=true');
+    throw new Error(
+      'The prod stage deploys no payment-provider stand-in: point Eightfold at your provider with -c paymentProviderUrl=https://… -c paymentProviderSecretArn=arn:aws:secretsmanager:…, or deploy the stand-in anyway with -c paymentProviderStandIn=true',
+    );
   }
   return undefined;
 }
@@ -67,7 +76,10 @@ export function defineEightfold(app: App): EightfoldApp {
         faults: paymentProvider?.faults,
         description: 'Eightfold: a stand-in for the legacy monolith it strangles (catalog, customer profiles, old orders API and report)',
       });
-  const faultTargets: FaultTarget[] = [...(paymentProvider ? (['payment-provider'] as const) : []), ...(legacy ? (['legacy'] as const) : [])];
+  const faultTargets: FaultTarget[] = [
+    ...(paymentProvider ? (['payment-provider'] as const) : []),
+    ...(legacy ? (['legacy'] as const) : []),
+  ];
   const faults = paymentProvider?.faults ?? legacy?.faults;
   const eightfold = new EightfoldStack(app, names.eightfold, {
     stage,

@@ -42,7 +42,14 @@ export interface EightfoldStackProps extends StackProps {
 }
 
 /** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
-const PAYMENT_PROVIDER_POLICY = { timeoutMs: 2_000, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
+const PAYMENT_PROVIDER_POLICY = {
+  timeoutMs: 2_000,
+  maxAttempts: 3,
+  baseDelayMs: 50,
+  maxDelayMs: 1_000,
+  retryBudgetRatio: 0.2,
+  minRetriesPerSecond: 5,
+};
 
 /** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
 const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
@@ -53,7 +60,14 @@ const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDe
  * provider; it must exceed the longest a charge request can take to reach the provider (the ambassador's
  * attempts and the provider's own timeout), so that "no charge under this key" is final.
  */
-const COORDINATOR = { everyMinutes: 1, leaseSeconds: 180, clockSkewMarginSeconds: 5, contenders: 3, paymentTimeoutMinutes: 30, paymentReconcileAfterSeconds: 300 };
+const COORDINATOR = {
+  everyMinutes: 1,
+  leaseSeconds: 180,
+  clockSkewMarginSeconds: 5,
+  contenders: 3,
+  paymentTimeoutMinutes: 30,
+  paymentReconcileAfterSeconds: 300,
+};
 
 /** Stage-wide throttle of the API, all callers together; `-c eightfold:throttle='{"rateLimit":200}'` overrides either. */
 const THROTTLE = { rateLimit: 1_000, burstLimit: 2_000 };
@@ -133,7 +147,12 @@ export class EightfoldStack extends Stack {
     eventStore.grantAppend(commands);
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table in cdk.json
     // (`eightfold:routes`) says, route by route, whether Eightfold or legacy answers them.
-    const strangler = new StranglerFacade(this, 'Strangler', { api: this.api, stageName: SERVICE_API_STAGE, legacyUrl: props.legacy.url, routes: routingTable(this) });
+    const strangler = new StranglerFacade(this, 'Strangler', {
+      api: this.api,
+      stageName: SERVICE_API_STAGE,
+      legacyUrl: props.legacy.url,
+      routes: routingTable(this),
+    });
     strangler.serve('POST /orders', commands);
     strangler.serve('POST /orders/{orderId}/cancel', commands);
     strangler.serve('POST /orders/{orderId}/ship', commands);
@@ -143,7 +162,12 @@ export class EightfoldStack extends Stack {
     const breakers = new CircuitBreakers(this, 'CircuitBreakers');
     const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(this, 'eightfold:outbound');
     const outboundTargets = {
-      'payment-provider': { baseUrl: props.paymentProvider.url, ...PAYMENT_PROVIDER_POLICY, ...overrides['payment-provider']!, authSecret: secretOf(this, props.paymentProvider.apiToken) },
+      'payment-provider': {
+        baseUrl: props.paymentProvider.url,
+        ...PAYMENT_PROVIDER_POLICY,
+        ...overrides['payment-provider']!,
+        authSecret: secretOf(this, props.paymentProvider.apiToken),
+      },
       legacy: { baseUrl: props.legacy.url, ...LEGACY_POLICY, ...overrides.legacy! },
     };
     const ambassador = new Ambassador(this, 'Ambassador', { targets: outboundTargets });
@@ -156,7 +180,11 @@ export class EightfoldStack extends Stack {
 
     // Query side: the projector keeps OrdersView; the queries function only reads (the view, and the
     // event store for the audit trail and time travel).
-    const sharding = new Sharding(this, 'Sharding', { ...SHARDING, ...objectContext<typeof SHARDING>(this, 'eightfold:sharding'), removalPolicy: retain });
+    const sharding = new Sharding(this, 'Sharding', {
+      ...SHARDING,
+      ...objectContext<typeof SHARDING>(this, 'eightfold:sharding'),
+      removalPolicy: retain,
+    });
     const readModel = new ReadModel(this, 'ReadModel', { eventStore, sharding });
     const queries = new EightfoldFunction(this, 'QueriesFunction', {
       handler: 'queries',
@@ -165,7 +193,13 @@ export class EightfoldStack extends Stack {
     });
     readModel.grantRead(queries, VIEW_BY_CUSTOMER_INDEX);
     eventStore.grantRead(queries);
-    for (const route of ['GET /orders/{orderId}', 'GET /orders/{orderId}/events', 'GET /orders/{orderId}/history', 'GET /customers/{customerId}/orders']) strangler.serve(route, queries);
+    for (const route of [
+      'GET /orders/{orderId}',
+      'GET /orders/{orderId}/events',
+      'GET /orders/{orderId}/history',
+      'GET /customers/{customerId}/orders',
+    ])
+      strangler.serve(route, queries);
 
     // Pub/Sub: the event stream, published to a FIFO topic, fanned out to subscribers with exactly-once effects.
     const pubSub = new PubSub(this, 'PubSub', { eventStore });
@@ -243,8 +277,21 @@ export class EightfoldStack extends Stack {
     // it cannot put where it belongs for three turns in a row is an alarm (and `npm run check-consistency` names the orders).
     breakers.useFrom(leaderElection.coordinator);
     ambassador.useFrom(leaderElection.coordinator);
-    const stepsFailed = new Metric({ namespace: METRICS_NAMESPACE, metricName: PAYMENT_STEPS_FAILED_METRIC, dimensionsMap: { service: COORDINATOR_SERVICE, lease: leaderElection.leaseName }, statistic: 'Sum', period: Duration.minutes(coordinator.everyMinutes) });
-    alarmAtOrAbove(this, 'PaymentStepsStuckAlarm', stepsFailed, 1, 'Payments in flight or refunds owed the reconciler could not conclude on three turns in a row: see the coordinator’s “payment steps still open” log lines', 3);
+    const stepsFailed = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: PAYMENT_STEPS_FAILED_METRIC,
+      dimensionsMap: { service: COORDINATOR_SERVICE, lease: leaderElection.leaseName },
+      statistic: 'Sum',
+      period: Duration.minutes(coordinator.everyMinutes),
+    });
+    alarmAtOrAbove(
+      this,
+      'PaymentStepsStuckAlarm',
+      stepsFailed,
+      1,
+      'Payments in flight or refunds owed the reconciler could not conclude on three turns in a row: see the coordinator’s “payment steps still open” log lines',
+      3,
+    );
 
     // Operations, behind an API key: breakers and the leader everywhere; fault injection and step-down
     // everywhere but production.
@@ -281,8 +328,14 @@ export class EightfoldStack extends Stack {
       leaderElection.grantStepDown(ops);
       leaderResource.addResource('step-down').addMethod('POST', opsIntegration, { apiKeyRequired: true });
     }
-    const opsKey = this.api.addApiKey('OpsApiKey', { apiKeyName: `eightfold-${props.stage}-ops`, description: 'Operators of Eightfold (/ops/*)' });
-    const opsPlan = this.api.addUsagePlan('OpsUsagePlan', { name: `eightfold-${props.stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
+    const opsKey = this.api.addApiKey('OpsApiKey', {
+      apiKeyName: `eightfold-${props.stage}-ops`,
+      description: 'Operators of Eightfold (/ops/*)',
+    });
+    const opsPlan = this.api.addUsagePlan('OpsUsagePlan', {
+      name: `eightfold-${props.stage}-ops`,
+      throttle: { rateLimit: 10, burstLimit: 20 },
+    });
     opsPlan.addApiKey(opsKey);
     opsPlan.addApiStage({ stage: this.api.deploymentStage });
 
@@ -291,20 +344,37 @@ export class EightfoldStack extends Stack {
     opsResource.addResource('routes').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     strangler.build();
     // The ops console (GET /console): a page on the operators' API, keyed by the operator who opens it.
-    const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', { handler: 'console', serviceName: 'console', environment: { EIGHTFOLD_STAGE: props.stage }, memorySize: 128 });
+    const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', {
+      handler: 'console',
+      serviceName: 'console',
+      environment: { EIGHTFOLD_STAGE: props.stage },
+      memorySize: 128,
+    });
     this.api.root.addResource('console').addMethod('GET', new LambdaIntegration(opsConsole));
     grantOnTable(ops, auditLog, ['dynamodb:Query'], [RECENT_EVENTS_INDEX]);
     ops.addEnvironment('AUDIT_LOG_TABLE', auditLog.tableName);
     opsResource.addResource('events').addMethod('GET', opsIntegration, { apiKeyRequired: true });
     // Subscribers that call another system wait out its outages: messages back off from 1 s to 5 min, about
     // 2 h before the DLQ; legacy's at most 5 × (2 attempts of 1 s) per invocation when it hangs.
-    const callsOut = { checkpoints: false, retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) }, maxReceiveCount: 30, batchSize: 5, timeout: Duration.seconds(15) };
+    const callsOut = {
+      checkpoints: false,
+      retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
+      maxReceiveCount: 30,
+      batchSize: 5,
+      timeout: Duration.seconds(15),
+    };
     // Legacy stays whole meanwhile: every order event is fed to it through the ambassador and its breaker.
     const legacySync = pubSub.addSubscriber('LegacySync', { handler: 'legacy-sync-subscriber', ...callsOut });
     // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded; past
     // the DLQ, the reconciler still runs it.
     // Two refunds an invocation: each may take the provider's 3 attempts of 2 s when it hangs.
-    const refunds = pubSub.addSubscriber('Refunds', { handler: 'refunds-subscriber', eventTypes: ['RefundRequested'], environment: { EVENTS_TABLE: eventStore.table.tableName }, ...callsOut, batchSize: 2 });
+    const refunds = pubSub.addSubscriber('Refunds', {
+      handler: 'refunds-subscriber',
+      eventTypes: ['RefundRequested'],
+      environment: { EVENTS_TABLE: eventStore.table.tableName },
+      ...callsOut,
+      batchSize: 2,
+    });
     eventStore.grantAppend(refunds.consumer);
     for (const subscriber of [legacySync, refunds]) {
       breakers.useFrom(subscriber.consumer);
@@ -319,7 +389,12 @@ export class EightfoldStack extends Stack {
       { name: 'publisher', queue: undefined, deadLetterQueue: pubSub.publisherDeadLetterQueue },
     ];
     for (const { queue, deadLetterQueue } of queues) for (const q of [queue, deadLetterQueue]) q?.grant(ops, 'sqs:GetQueueAttributes');
-    ops.addEnvironment('OBSERVED_QUEUES', this.toJsonString(queues.map(({ name, queue, deadLetterQueue }) => ({ name, url: queue?.queueUrl, deadLetterUrl: deadLetterQueue.queueUrl }))));
+    ops.addEnvironment(
+      'OBSERVED_QUEUES',
+      this.toJsonString(
+        queues.map(({ name, queue, deadLetterQueue }) => ({ name, url: queue?.queueUrl, deadLetterUrl: deadLetterQueue.queueUrl })),
+      ),
+    );
     opsResource.addResource('queues').addMethod('GET', opsIntegration, { apiKeyRequired: true });
 
     // Every alarm the constructs made, to one topic and one dashboard.
@@ -327,21 +402,63 @@ export class EightfoldStack extends Stack {
     monitoring.watch(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Eightfold API' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn, description: 'Every alarm’s state changes: subscribe an email or a pager' });
-    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard of every alarm' });
-    new CfnOutput(this, 'EventsTableName', { value: eventStore.table.tableName, description: 'The event store (npm run rebuild-projections)' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: monitoring.alarmTopic.topicArn,
+      description: 'Every alarm’s state changes: subscribe an email or a pager',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: monitoring.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard of every alarm',
+    });
+    new CfnOutput(this, 'EventsTableName', {
+      value: eventStore.table.tableName,
+      description: 'The event store (npm run rebuild-projections)',
+    });
     new CfnOutput(this, 'OrdersViewTableName', { value: readModel.ordersView.tableName, description: 'The orders read model' });
-    new CfnOutput(this, 'OrderEventsTopicArn', { value: pubSub.topic.topicArn, description: 'Order events (FIFO), published from the event stream' });
-    new CfnOutput(this, 'OpsApiKeyId', { value: opsKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id> gives the x-api-key value' });
-    new CfnOutput(this, 'BreakerTransitionsTopicArn', { value: breakers.transitions.topicArn, description: 'Every circuit-breaker transition (subscribe to be told)' });
-    new CfnOutput(this, 'LeasesTableName', { value: leaderElection.table.tableName, description: 'Leases, leadership changes and fences (GET /ops/leader)' });
+    new CfnOutput(this, 'OrderEventsTopicArn', {
+      value: pubSub.topic.topicArn,
+      description: 'Order events (FIFO), published from the event stream',
+    });
+    new CfnOutput(this, 'OpsApiKeyId', {
+      value: opsKey.keyId,
+      description: 'aws apigateway get-api-key --include-value --api-key <id> gives the x-api-key value',
+    });
+    new CfnOutput(this, 'BreakerTransitionsTopicArn', {
+      value: breakers.transitions.topicArn,
+      description: 'Every circuit-breaker transition (subscribe to be told)',
+    });
+    new CfnOutput(this, 'LeasesTableName', {
+      value: leaderElection.table.tableName,
+      description: 'Leases, leadership changes and fences (GET /ops/leader)',
+    });
     new CfnOutput(this, 'AuditLogTableName', { value: auditLog.tableName, description: 'Every order event, append-only, for operators' });
-    new CfnOutput(this, 'NotificationsTableName', { value: notificationsTable.tableName, description: 'What the notifications subscriber delivered (npm run check-consistency)' });
-    new CfnOutput(this, 'SalesCountersTableName', { value: sharding.counters.tableName, description: 'Write-sharded sales counters (GET /ops/shards, npm run reshard)' });
-    new CfnOutput(this, 'ShardMapsTableName', { value: sharding.shardMaps.tableName, description: 'The versioned shard maps (npm run reshard)' });
-    for (const [name, subscriber] of Object.entries({ Notifications: notifications, Audit: audit, Sales: sales, LegacySync: legacySync, Refunds: refunds })) {
-      new CfnOutput(this, `${name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})` });
-      new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: subscriber.deadLetterQueue.queueUrl, description: `What the ${name.toLowerCase()} subscriber could not process (its DlqDepthAlarm watches it)` });
+    new CfnOutput(this, 'NotificationsTableName', {
+      value: notificationsTable.tableName,
+      description: 'What the notifications subscriber delivered (npm run check-consistency)',
+    });
+    new CfnOutput(this, 'SalesCountersTableName', {
+      value: sharding.counters.tableName,
+      description: 'Write-sharded sales counters (GET /ops/shards, npm run reshard)',
+    });
+    new CfnOutput(this, 'ShardMapsTableName', {
+      value: sharding.shardMaps.tableName,
+      description: 'The versioned shard maps (npm run reshard)',
+    });
+    for (const [name, subscriber] of Object.entries({
+      Notifications: notifications,
+      Audit: audit,
+      Sales: sales,
+      LegacySync: legacySync,
+      Refunds: refunds,
+    })) {
+      new CfnOutput(this, `${name}QueueUrl`, {
+        value: subscriber.queue.queueUrl,
+        description: `The ${name.toLowerCase()} subscriber's queue (npm run redrive -- ${name.toLowerCase()})`,
+      });
+      new CfnOutput(this, `${name}DeadLetterQueueUrl`, {
+        value: subscriber.deadLetterQueue.queueUrl,
+        description: `What the ${name.toLowerCase()} subscriber could not process (its DlqDepthAlarm watches it)`,
+      });
     }
   }
 }

@@ -40,17 +40,31 @@ export class LegacyStack extends Stack {
     const monolith = new EightfoldFunction(this, 'LegacyFunction', {
       handler: 'legacy',
       serviceName: 'legacy',
-      environment: { LEGACY_CUSTOMERS_TABLE: customers.tableName, LEGACY_ORDERS_TABLE: orders.tableName, FAULTS_TABLE: this.faults.tableName },
+      environment: {
+        LEGACY_CUSTOMERS_TABLE: customers.tableName,
+        LEGACY_ORDERS_TABLE: orders.tableName,
+        FAULTS_TABLE: this.faults.tableName,
+      },
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
     orders.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan');
     this.faults.grant(monolith, 'dynamodb:GetItem');
-    const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for the legacy monolith, open as the old system was; Eightfold’s façade fronts it.' });
+    const api = new ServiceApi(this, 'Api', {
+      ...STAND_IN_API,
+      restApiName: id,
+      openBecause: 'A stand-in for the legacy monolith, open as the old system was; Eightfold’s façade fronts it.',
+    });
     const integration = new LambdaIntegration(monolith);
     api.root.addMethod('ANY', integration);
     api.root.addProxy({ defaultIntegration: integration, anyMethod: true });
     this.url = api.url;
-    new CfnOutput(this, 'LegacyOrdersTableName', { value: orders.tableName, description: 'Legacy’s orders, Eightfold’s among them through the feed (npm run check-consistency -- --legacy-orders-table)' });
-    new CfnOutput(this, 'LegacyUrl', { value: api.url, description: 'Base URL of the legacy stand-in (Eightfold routes what it does not serve here)' });
+    new CfnOutput(this, 'LegacyOrdersTableName', {
+      value: orders.tableName,
+      description: 'Legacy’s orders, Eightfold’s among them through the feed (npm run check-consistency -- --legacy-orders-table)',
+    });
+    new CfnOutput(this, 'LegacyUrl', {
+      value: api.url,
+      description: 'Base URL of the legacy stand-in (Eightfold routes what it does not serve here)',
+    });
   }
 }

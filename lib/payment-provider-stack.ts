@@ -11,7 +11,11 @@ import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-ap
 
 /** The stand-ins' faults, set by Eightfold's ops API: kept by the first stand-in deployed, shared by the other. */
 export function faultsTable(scope: Construct): Table {
-  return new Table(scope, 'Faults', { partitionKey: { name: 'target', type: AttributeType.STRING }, billingMode: BillingMode.PAY_PER_REQUEST, removalPolicy: RemovalPolicy.DESTROY });
+  return new Table(scope, 'Faults', {
+    partitionKey: { name: 'target', type: AttributeType.STRING },
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
 }
 
 /**
@@ -48,8 +52,15 @@ export class PaymentProviderStack extends Stack {
     grantOnTable(provider, charges, ['dynamodb:Query'], [CHARGES_BY_ORDER_INDEX]);
     this.faults.grant(provider, 'dynamodb:GetItem');
     this.apiToken.grantRead(provider);
-    acknowledge(this.apiToken, { 'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real provider issues and rotates its tokens itself.' });
-    const api = new ServiceApi(this, 'Api', { ...STAND_IN_API, restApiName: id, openBecause: 'A stand-in for a third-party provider: the function itself checks the bearer token the ambassador sends, as the provider would.' });
+    acknowledge(this.apiToken, {
+      'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real provider issues and rotates its tokens itself.',
+    });
+    const api = new ServiceApi(this, 'Api', {
+      ...STAND_IN_API,
+      restApiName: id,
+      openBecause:
+        'A stand-in for a third-party provider: the function itself checks the bearer token the ambassador sends, as the provider would.',
+    });
     const integration = new LambdaIntegration(provider);
     const chargesResource = api.root.addResource('charges');
     chargesResource.addMethod('POST', integration);
@@ -57,6 +68,9 @@ export class PaymentProviderStack extends Stack {
     chargesResource.addResource('{chargeId}').addResource('refunds').addMethod('POST', integration);
     this.url = api.url;
     new CfnOutput(this, 'ProviderUrl', { value: api.url, description: 'Base URL of the payment provider stand-in' });
-    new CfnOutput(this, 'ChargesTableName', { value: charges.tableName, description: 'Every charge the provider made, by idempotency key' });
+    new CfnOutput(this, 'ChargesTableName', {
+      value: charges.tableName,
+      description: 'Every charge the provider made, by idempotency key',
+    });
   }
 }

@@ -19,7 +19,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { domainEventOf, isCustomerFacing, orderUpcasters, toOrderEventMessage, type OrderItem, type OrderViewRow } from '../lambdas/domain/orders/index.ts';
+import {
+  domainEventOf,
+  isCustomerFacing,
+  orderUpcasters,
+  toOrderEventMessage,
+  type OrderItem,
+  type OrderViewRow,
+} from '../lambdas/domain/orders/index.ts';
 import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
@@ -81,7 +88,9 @@ export async function scanAll(
 }
 
 const differingFields = (actual: Record<string, unknown>, expected: Record<string, unknown> | undefined): string[] =>
-  [...new Set([...Object.keys(expected ?? {}), ...Object.keys(actual)])].filter((field) => !isDeepStrictEqual(actual[field], expected?.[field])).sort();
+  [...new Set([...Object.keys(expected ?? {}), ...Object.keys(actual)])]
+    .filter((field) => !isDeepStrictEqual(actual[field], expected?.[field]))
+    .sort();
 
 /** Units each SKU sold by these events: an OrderPlaced adds its quantities, an OrderCancelled takes them back. */
 function salesOf(history: readonly EventEnvelope[], into: Map<string, number>): void {
@@ -98,7 +107,15 @@ function expectedLegacyRow(orderId: string, history: readonly EventEnvelope[]): 
   const last = entries.at(-1)!;
   // The saga's inner steps carry no status: the row keeps the last one given.
   const status = entries.findLast((entry) => entry.status_code)?.status_code;
-  return { order_no: orderId, ...placement.order, status_code: status, updated_at: last.updated_at, rev: last.rev, source: 'EIGHTFOLD', applied_revs: entries.map((e) => e.rev) };
+  return {
+    order_no: orderId,
+    ...placement.order,
+    status_code: status,
+    updated_at: last.updated_at,
+    rev: last.rev,
+    source: 'EIGHTFOLD',
+    applied_revs: entries.map((e) => e.rev),
+  };
 }
 
 export async function checkConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
@@ -110,16 +127,25 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   // The read models are read whole (a Scan reads a page of rows per request, a Get one row), then matched
   // to the store's events and crossed off: what is left matches no stored event.
   const [viewRows, auditEntries, notifications, counters, legacyRows, charges] = await Promise.all(
-    [options.viewTable, options.auditTable, options.notificationsTable, options.salesCountersTable, options.legacyOrdersTable, options.chargesTable].map((table) =>
-      table ? scanAll(client, table) : undefined,
-    ),
+    [
+      options.viewTable,
+      options.auditTable,
+      options.notificationsTable,
+      options.salesCountersTable,
+      options.legacyOrdersTable,
+      options.chargesTable,
+    ].map((table) => (table ? scanAll(client, table) : undefined)),
   );
   const unmatchedRows = new Map(viewRows!.map((row) => [String(row[projection.keyAttribute]), row]));
   const auditByOrder = Map.groupBy(auditEntries! as { orderId: string; version: number; eventId: string }[], (entry) => entry.orderId);
   const approvedCharges = Map.groupBy(
     (charges ?? [])
       .filter((charge) => charge.response?.status === 'APPROVED')
-      .map((charge) => ({ orderId: String(charge.orderId), ...(charge.response as { chargeId: string; amountCents: number }), refundedCents: Number(charge.refundedCents ?? 0) })),
+      .map((charge) => ({
+        orderId: String(charge.orderId),
+        ...(charge.response as { chargeId: string; amountCents: number }),
+        refundedCents: Number(charge.refundedCents ?? 0),
+      })),
     (charge) => charge.orderId,
   );
   const unmatchedNotifications = new Map(notifications?.map((n) => [String(n.notificationId), n]));
@@ -152,7 +178,8 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     auditByOrder.delete(streamId);
     const expectedEntries = history.map((e) => `${e.version}:${e.eventId}`).join(' ');
     const auditedEntries = audited.map((e) => `${e.version}:${e.eventId}`).join(' ');
-    if (auditedEntries !== expectedEntries) found('AuditLog', streamId, `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}`);
+    if (auditedEntries !== expectedEntries)
+      found('AuditLog', streamId, `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}`);
 
     if (notifications) {
       const customerId = history[0]?.type === 'OrderPlaced' ? (history[0].data as { customerId: string }).customerId : undefined;
@@ -162,8 +189,16 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
         const notification = unmatchedNotifications.get(envelope.eventId);
         unmatchedNotifications.delete(envelope.eventId);
         if (!notification) missing.push(envelope.version);
-        else if (notification.customerId !== customerId || notification.orderId !== streamId || notification.orderVersion !== envelope.version) {
-          found('Notifications', streamId, `notification ${envelope.eventId} is addressed to ${notification.customerId} for v${notification.orderVersion} of ${notification.orderId}`);
+        else if (
+          notification.customerId !== customerId ||
+          notification.orderId !== streamId ||
+          notification.orderVersion !== envelope.version
+        ) {
+          found(
+            'Notifications',
+            streamId,
+            `notification ${envelope.eventId} is addressed to ${notification.customerId} for v${notification.orderVersion} of ${notification.orderId}`,
+          );
         }
       }
       if (missing.length) found('Notifications', streamId, `no notification for versions [${missing.join(', ')}]`);
@@ -178,7 +213,12 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
       if (!legacyRow) found('LegacyFeed', streamId, 'never reached legacy');
       else {
         const fields = differingFields(legacyRow, expectedRow);
-        if (fields.length) found('LegacyFeed', streamId, `legacy's row differs in ${fields.join(', ')} (applied revisions [${(legacyRow.applied_revs as number[]).join(', ')}] of ${history.length})`);
+        if (fields.length)
+          found(
+            'LegacyFeed',
+            streamId,
+            `legacy's row differs in ${fields.join(', ')} (applied revisions [${(legacyRow.applied_revs as number[]).join(', ')}] of ${history.length})`,
+          );
       }
     }
 
@@ -187,27 +227,45 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
       // shipped order and nothing otherwise; and every approved charge is one the order's events record.
       const approved = approvedCharges.get(streamId) ?? [];
       approvedCharges.delete(streamId);
-      const recorded = new Set(history.flatMap((e) => (e.type === 'OrderPaid' ? [(e.data as { paymentId: string }).paymentId] : e.type === 'RefundRequested' ? [(e.data as { chargeId: string }).chargeId] : [])));
+      const recorded = new Set(
+        history.flatMap((e) =>
+          e.type === 'OrderPaid'
+            ? [(e.data as { paymentId: string }).paymentId]
+            : e.type === 'RefundRequested'
+              ? [(e.data as { chargeId: string }).chargeId]
+              : [],
+        ),
+      );
       const unrecorded = approved.filter((charge) => !recorded.has(charge.chargeId));
-      if (unrecorded.length) found('Payments', streamId, `approved charges [${unrecorded.map((c) => c.chargeId).join(', ')}] that no event records`);
+      if (unrecorded.length)
+        found('Payments', streamId, `approved charges [${unrecorded.map((c) => c.chargeId).join(', ')}] that no event records`);
       const charged = approved.reduce((sum, charge) => sum + charge.amountCents, 0);
       const refunded = approved.reduce((sum, charge) => sum + charge.refundedCents, 0);
       const keeps = expected?.status === 'PAID' || expected?.status === 'SHIPPED' ? (expected as OrderViewRow).totalCents : 0;
-      if (charged - refunded !== keeps) found('Payments', streamId, `the provider holds ${charged - refunded} cents net (charged ${charged}, refunded ${refunded}); a ${expected?.status ?? 'missing'} order keeps ${keeps}`);
+      if (charged - refunded !== keeps)
+        found(
+          'Payments',
+          streamId,
+          `the provider holds ${charged - refunded} cents net (charged ${charged}, refunded ${refunded}); a ${expected?.status ?? 'missing'} order keeps ${keeps}`,
+        );
     }
   };
   const segments = options.segments ?? 4;
   await Promise.all(Array.from({ length: segments }, (_, segment) => scanSegment(options, store, segment, segments, check)));
 
-  for (const orderId of options.expectedOrders ?? []) if (!stored.has(orderId)) found('EventStore', orderId, 'accepted (201) but not stored');
-  for (const [notificationId, n] of unmatchedNotifications) found('Notifications', String(n.orderId), `notification ${notificationId} is for no stored customer-facing event`);
+  for (const orderId of options.expectedOrders ?? [])
+    if (!stored.has(orderId)) found('EventStore', orderId, 'accepted (201) but not stored');
+  for (const [notificationId, n] of unmatchedNotifications)
+    found('Notifications', String(n.orderId), `notification ${notificationId} is for no stored customer-facing event`);
   for (const orderId of unmatchedRows.keys()) found('OrdersView', orderId, 'a row for an order not in the event store');
   for (const orderId of auditByOrder.keys()) found('AuditLog', orderId, 'entries for an order not in the event store');
   for (const orderId of unmatchedLegacy.keys()) found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
-  for (const [orderId, approved] of approvedCharges) found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);
+  for (const [orderId, approved] of approvedCharges)
+    found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);
   if (counters) {
     const counted = new Map<string, number>();
-    for (const item of counters) if (typeof item.key === 'string') counted.set(item.key, (counted.get(item.key) ?? 0) + Number(item.units ?? 0));
+    for (const item of counters)
+      if (typeof item.key === 'string') counted.set(item.key, (counted.get(item.key) ?? 0) + Number(item.units ?? 0));
     for (const sku of new Set([...expectedSales.keys(), ...counted.keys()])) {
       const want = expectedSales.get(sku) ?? 0;
       const have = counted.get(sku) ?? 0;
@@ -257,7 +315,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const map = await new ShardMapStore({ client, tableName: tables.mapsTable }).read(SHARD_MAP);
   const report = await checkConsistency({ client, ...tables, shards: map?.shards ?? 16 });
   for (const { key, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${key}: ${problem}\n`);
-  const verdict = report.inconsistencies.length ? `${report.inconsistencies.length} inconsistencies` : `${report.checked.join(', ')} agree with the event store`;
+  const verdict = report.inconsistencies.length
+    ? `${report.inconsistencies.length} inconsistencies`
+    : `${report.checked.join(', ')} agree with the event store`;
   process.stdout.write(`${report.orders} orders, ${report.events} events: ${verdict}\n`);
   client.destroy();
   process.exitCode = report.inconsistencies.length ? 1 : 0;

@@ -34,7 +34,6 @@ export interface DemoStep {
 
 type Json = Record<string, any>;
 
-
 /** Calls the API; `/ops/*` with the key. */
 function client(options: DemoOptions) {
   return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json; headers: Headers; ms: number }> => {
@@ -45,12 +44,23 @@ function client(options: DemoOptions) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json, headers: response.headers, ms: performance.now() - started };
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : {}) as Json,
+      headers: response.headers,
+      ms: performance.now() - started,
+    };
   };
 }
 
 /** Polls `read` until `done` holds of its value, or throws after `timeoutMs` naming what it waited for. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, intervalMs = 250): Promise<T> {
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -64,7 +74,11 @@ function table(rows: readonly DemoStep[]): string {
   const headers = ['step', 'ok', 'what happened', 'figures'];
   const cells = rows.map((r) => [r.step, r.ok ? 'yes' : 'NO', r.happened, r.figures]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -82,7 +96,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   const breaker = async () => ((await api('GET', '/ops/breakers')).body.breakers as Json[]).find((b) => b.name === 'payment-provider')!;
   const setFaults = async (target: string, faults: Json) => {
     const answer = await api('PUT', `/ops/faults/${target}`, faults);
-    if (answer.status !== 200) throw new Error(`PUT /ops/faults/${target} answered ${answer.status} (fault injection exists in every stage but prod)`);
+    if (answer.status !== 200)
+      throw new Error(`PUT /ops/faults/${target} answered ${answer.status} (fault injection exists in every stage but prod)`);
   };
 
   const step = async (name: string, body: () => Promise<Omit<DemoStep, 'step' | 'ok'>>, cleanUp?: () => Promise<void>) => {
@@ -99,9 +114,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
 
   await step('orders placed', async () => {
     const orders = short ? 20 : 200;
-    const report = await placeOrders({ baseUrl: options.baseUrl, orders, concurrency: short ? 8 : 16, customerPrefix: `demo-${run}`, onProgress: progressBar('placing orders', orders, write) });
+    const report = await placeOrders({
+      baseUrl: options.baseUrl,
+      orders,
+      concurrency: short ? 8 : 16,
+      customerPrefix: `demo-${run}`,
+      onProgress: progressBar('placing orders', orders, write),
+    });
     if (report.refused.length) throw new Error(`${report.refused.length} of ${orders} orders refused`);
-    return { happened: `${report.accepted.length} orders placed, each with an Idempotency-Key`, figures: `${report.ordersPerSecond.toFixed(1)} orders/s, p50 ${report.p50Ms.toFixed(0)} ms, p99 ${report.p99Ms.toFixed(0)} ms` };
+    return {
+      happened: `${report.accepted.length} orders placed, each with an Idempotency-Key`,
+      figures: `${report.ordersPerSecond.toFixed(1)} orders/s, p50 ${report.p50Ms.toFixed(0)} ms, p99 ${report.p99Ms.toFixed(0)} ms`,
+    };
   });
 
   await step(
@@ -120,7 +144,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       }
       bar(10);
       const refused = await api('POST', `/orders/${await placeOne(`demo-${run}-pay`)}/payment`);
-      if (refused.body.error?.code !== 'PAYMENT_UNAVAILABLE') throw new Error(`an open breaker answered ${refused.status} ${JSON.stringify(refused.body)}`);
+      if (refused.body.error?.code !== 'PAYMENT_UNAVAILABLE')
+        throw new Error(`an open breaker answered ${refused.status} ${JSON.stringify(refused.body)}`);
       await setFaults('payment-provider', {});
       const opened = Date.now();
       // Once the cool-down ends, payments are the probes; three successes close it.
@@ -145,7 +170,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   );
 
   await step('leader steps down', async () => {
-    const leading = await until('a leader', async () => (await api('GET', '/ops/leader')).body, (l) => l.status === 'LEADING', short ? 30_000 : 240_000, 500);
+    const leading = await until(
+      'a leader',
+      async () => (await api('GET', '/ops/leader')).body,
+      (l) => l.status === 'LEADING',
+      short ? 30_000 : 240_000,
+      500,
+    );
     const steppedDown = await api('POST', '/ops/leader/step-down');
     if (steppedDown.status !== 202) throw new Error(`step-down answered ${steppedDown.status}`);
     const started = Date.now();
@@ -182,7 +213,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
         }
       }),
     );
-    const sales = await until('the sales counter to count every unit', async () => (await api('GET', `/products/${sku}/sales`)).body, (s) => s.unitsSold === orders, 30_000, 500);
+    const sales = await until(
+      'the sales counter to count every unit',
+      async () => (await api('GET', `/products/${sku}/sales`)).body,
+      (s) => s.unitsSold === orders,
+      30_000,
+      500,
+    );
     const shards = (await api('GET', '/ops/shards')).body;
     const hotKeys = shards.hotKeys as { key: string; increments: number }[];
     const rank = hotKeys.findIndex((k) => k.key === sku);
@@ -201,8 +238,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       const orderId = await placeOne(`demo-${run}-strangled`);
       const read = await api('GET', `/orders/${orderId}?minVersion=1`);
       await setFaults('legacy', {});
-      const back = await until('legacy to answer again', () => api('GET', '/catalog/products'), (r) => r.status === 200, 10_000);
-      if (catalog.status < 500 || read.status !== 200) throw new Error(`legacy answered ${catalog.status}, Eightfold's read ${read.status}`);
+      const back = await until(
+        'legacy to answer again',
+        () => api('GET', '/catalog/products'),
+        (r) => r.status === 200,
+        10_000,
+      );
+      if (catalog.status < 500 || read.status !== 200)
+        throw new Error(`legacy answered ${catalog.status}, Eightfold's read ${read.status}`);
       return {
         happened: `legacy's GET /catalog/products answered ${catalog.status} (${catalog.headers.get('x-served-by')}); Eightfold placed and served an order meanwhile; legacy back with ${back.status}`,
         figures: `legacy failed in ${catalog.ms.toFixed(0)} ms; Eightfold's read ${read.ms.toFixed(0)} ms`,

@@ -104,7 +104,11 @@ export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
       idempotencyKey: randomUUID(),
       body: JSON.stringify({
         customerId: `${prefix}-${n % customers}`,
-        items: [...chosen].map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3), unitPriceCents: 500 + Math.floor(random() * 2000) })),
+        items: [...chosen].map((sku) => ({
+          sku,
+          quantity: 1 + Math.floor(random() * 3),
+          unitPriceCents: 500 + Math.floor(random() * 2000),
+        })),
       }),
     };
   });
@@ -124,7 +128,11 @@ export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
         await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + random() / 2));
       }
       try {
-        const response = await fetch(`${options.baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, body });
+        const response = await fetch(`${options.baseUrl}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+          body,
+        });
         status = response.status;
         text = await response.text();
       } catch (error) {

@@ -50,7 +50,12 @@ export type Stream = { streamId: string; events: EventEnvelope[] };
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildReport> {
   const started = performance.now();
   const store = new EventStore({ client: options.client, tableName: options.eventsTable, upcasters: orderUpcasters });
-  const projector = { client: options.client, viewTable: options.viewTable, store, projection: shardedViewProjection({ shards: options.shards }) };
+  const projector = {
+    client: options.client,
+    viewTable: options.viewTable,
+    store,
+    projection: shardedViewProjection({ shards: options.shards }),
+  };
   const lanes = Array.from({ length: options.shards }, () => ({ tail: Promise.resolve(), waiting: 0, streams: 0, events: 0 }));
   const route = async (stream: Stream): Promise<void> => {
     const customerId = (stream.events[0]?.data as { customerId?: string } | undefined)?.customerId;
@@ -80,12 +85,24 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
 }
 
 /** Scans one segment of the event store and hands each complete stream on, its events in order. */
-export async function scanSegment(options: Pick<RebuildOptions, 'client' | 'eventsTable'>, store: EventStore, segment: number, totalSegments: number, route: (stream: Stream) => Promise<void>): Promise<void> {
+export async function scanSegment(
+  options: Pick<RebuildOptions, 'client' | 'eventsTable'>,
+  store: EventStore,
+  segment: number,
+  totalSegments: number,
+  route: (stream: Stream) => Promise<void>,
+): Promise<void> {
   let current: Stream | undefined;
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await options.client.send(
-      new ScanCommand({ TableName: options.eventsTable, Segment: segment, TotalSegments: totalSegments, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: options.eventsTable,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
     );
     for (const item of page.Items ?? []) {
       const envelope = store.decodeItem(item);
@@ -101,7 +118,14 @@ export async function scanSegment(options: Pick<RebuildOptions, 'client' | 'even
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { 'events-table': { type: 'string' }, 'view-table': { type: 'string' }, 'maps-table': { type: 'string' }, segments: { type: 'string', default: '4' }, shard: { type: 'string' }, stack: { type: 'string' } },
+    options: {
+      'events-table': { type: 'string' },
+      'view-table': { type: 'string' },
+      'maps-table': { type: 'string' },
+      segments: { type: 'string', default: '4' },
+      shard: { type: 'string' },
+      stack: { type: 'string' },
+    },
   });
   const { eventsTable, viewTable, mapsTable } = await resolveTables(values, values.stack, {
     eventsTable: { flag: 'events-table', env: 'EVENTS_TABLE', output: 'EventsTableName' },
@@ -120,7 +144,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`--shard must be a shard of map ${SHARD_MAP}: 0 to ${map.shards - 1}\n`);
     process.exit(2);
   }
-  const report = await rebuildProjections({ client, eventsTable, viewTable, segments: Number(values.segments), shards: map.shards, onlyShard });
+  const report = await rebuildProjections({
+    client,
+    eventsTable,
+    viewTable,
+    segments: Number(values.segments),
+    shards: map.shards,
+    onlyShard,
+  });
   process.stdout.write(`Rebuilt ${report.streams} orders from ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s\n`);
   process.stdout.write(`Per shard: ${report.perShard.map((count, shard) => `${shard}:${count}`).join(' ')}\n`);
   client.destroy();

@@ -34,7 +34,9 @@ export interface RedriveReport {
 }
 
 async function deadLetterQueueOf(sqs: SQSClient, queueUrl: string): Promise<{ url: string; fifo: boolean }> {
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy', 'FifoQueue'] }));
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy', 'FifoQueue'] }),
+  );
   if (!Attributes.RedrivePolicy) throw new Error(`${queueUrl} has no redrive policy, so no dead-letter queue`);
   const arn = String((JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn);
   const [, , , , account, name] = arn.split(':');
@@ -80,7 +82,10 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
     const sent = Successful.map((entry) => Messages[Number(entry.Id)]!);
     if (sent.length > 0) {
       await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: dlq.url, Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: dlq.url,
+          Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+        }),
       );
     }
     moved += sent.length;
@@ -113,7 +118,9 @@ export async function resolveQueueUrl(sqs: SQSClient, queue: string, stackName?:
     if (Attributes.RedrivePolicy) sources.push(url);
   }
   if (sources.length !== 1) {
-    throw new Error(`"${queue}" matches ${sources.length === 0 ? 'no queue with a dead-letter queue' : `several queues: ${sources.join(', ')}`}`);
+    throw new Error(
+      `"${queue}" matches ${sources.length === 0 ? 'no queue with a dead-letter queue' : `several queues: ${sources.join(', ')}`}`,
+    );
   }
   return sources[0]!;
 }
@@ -128,7 +135,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const queueUrl = await resolveQueueUrl(sqs, positionals[0]!, values.stack);
     const report = await redrive({ sqs, queueUrl, max: values.max ? Number(values.max) : undefined });
-    process.stdout.write(`Redrove ${report.moved} message(s) from ${report.deadLetterQueueUrl} to ${queueUrl}${report.failed ? `; ${report.failed} failed and stay in the DLQ` : ''}\n`);
+    process.stdout.write(
+      `Redrove ${report.moved} message(s) from ${report.deadLetterQueueUrl} to ${queueUrl}${report.failed ? `; ${report.failed} failed and stay in the DLQ` : ''}\n`,
+    );
     process.exitCode = report.failed > 0 ? 1 : 0;
   } catch (error) {
     process.stderr.write(`redrive: ${(error as Error).message}\n`);

@@ -10,7 +10,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { VIEW_BY_SHARD_INDEX } from '../lambdas/domain/orders/index.ts';
-import { planReshard, reshard, SHARD_MAP, shardedCounters, shardedView, ShardMapStore, type ReshardPlan } from '../lambdas/patterns/sharding/index.ts';
+import {
+  planReshard,
+  reshard,
+  SHARD_MAP,
+  shardedCounters,
+  shardedView,
+  ShardMapStore,
+  type ReshardPlan,
+} from '../lambdas/patterns/sharding/index.ts';
 import { resolveTables } from './stack-outputs.ts';
 
 /**
@@ -62,7 +70,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const maps = new ShardMapStore({ client, tableName: mapsTable, cacheMs: 0 });
     const map = await maps.read(values.map);
     if (!map) throw new Error(`No shard map ${values.map} yet: nothing has been routed`);
-    process.stdout.write(`Map ${map.name} v${map.version}: ${map.phase}, ${map.shards} shards, ${map.writeShards} write shards per counter\n`);
+    process.stdout.write(
+      `Map ${map.name} v${map.version}: ${map.phase}, ${map.shards} shards, ${map.writeShards} write shards per counter\n`,
+    );
     const data = [shardedCounters(client, countersTable, map.writeShards), shardedView(client, viewTable, VIEW_BY_SHARD_INDEX)];
     const printPlan = (plan: ReshardPlan) => process.stdout.write(`${describePlan(plan)}\n`);
     if (values['dry-run']) printPlan(await planReshard(map, to, data));
@@ -76,7 +86,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         settleMs: Number(values['settle-seconds']) * 1000,
         log: (line) => process.stdout.write(`${line}\n`),
       });
-      const moved = Object.entries(report.moved).map(([name, count]) => `${count} ${name} items`).join(', ');
+      const moved = Object.entries(report.moved)
+        .map(([name, count]) => `${count} ${name} items`)
+        .join(', ');
       process.stdout.write(`Done: ${moved} moved; map versions ${report.versions.join(', ')}\n`);
     }
   } catch (error) {

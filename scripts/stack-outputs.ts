@@ -5,7 +5,10 @@ import { stackNames, stageOf } from '../lib/stack-names.ts';
  * A deployed stack's CloudFormation outputs, by key (the operator scripts' `--stack NAME`): on AWS, on
  * LocalStack, or on the local cloud (`AWS_ENDPOINT_URL_CLOUDFORMATION` from its start-up report).
  */
-export async function stackOutputs(stackName: string, config: CloudFormationClientConfig = {}): Promise<Record<string, string | undefined>> {
+export async function stackOutputs(
+  stackName: string,
+  config: CloudFormationClientConfig = {},
+): Promise<Record<string, string | undefined>> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const cloudformation = new CloudFormationClient(config);
   try {
@@ -52,9 +55,12 @@ export async function resolveTables<Name extends string, Optional extends string
   const resolved = entries.map(([name, source]) => [name, lookUp(source)] as const);
   if (resolved.some(([, table]) => !table)) {
     const list = (items: string[]) => `${items.slice(0, -1).join(', ')}${items.length > 1 ? ' and ' : ''}${items.at(-1)}`;
-    process.stderr.write(`Name the tables: ${list(entries.map(([, s]) => `--${s.flag}`))} (or ${entries.map(([, s]) => s.env).join(' / ')}, or --stack NAME on AWS)\n`);
+    process.stderr.write(
+      `Name the tables: ${list(entries.map(([, s]) => `--${s.flag}`))} (or ${entries.map(([, s]) => s.env).join(' / ')}, or --stack NAME on AWS)\n`,
+    );
     process.exit(2);
   }
   const extra = Object.entries(optional ?? {}) as [Optional, TableSource][];
-  return Object.fromEntries([...resolved, ...extra.map(([name, source]) => [name, lookUp(source)] as const)]) as Record<Name, string> & Partial<Record<Optional, string>>;
+  return Object.fromEntries([...resolved, ...extra.map(([name, source]) => [name, lookUp(source)] as const)]) as Record<Name, string> &
+    Partial<Record<Optional, string>>;
 }

@@ -34,7 +34,10 @@ const SUMMARY = /^vitest: (\d+) passed, (\d+) failed, (\d+) skipped$/m;
 
 function runLane(lane: Lane): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(lane.command[0]!, lane.command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } });
+    const child = spawn(lane.command[0]!, lane.command.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+    });
     let output = '';
     const take = (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -56,7 +59,13 @@ const synthesis = synthesizeTestApps().then(
     return { code: 1, output: '' };
   },
 );
-const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.all([runLane(typecheck), runLane(lint), runLane(format), runLane(pure), synthesis]);
+const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.all([
+  runLane(typecheck),
+  runLane(lint),
+  runLane(format),
+  runLane(pure),
+  synthesis,
+]);
 // The cloud lane's own global setup then finds both assemblies current and synthesizes nothing.
 const lanes: [Lane, { code: number; output: string }][] = [
   [typecheck, typechecked],

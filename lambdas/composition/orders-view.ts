@@ -2,10 +2,22 @@ import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { AWAITING_PAYMENT, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, PAYMENT_OPEN } from '../domain/orders/index.ts';
 
 /** Order ids from one of the view's sparse indexes, oldest first: eventually consistent, a nomination to be judged against the event store. */
-async function* nominated(client: DynamoDBDocumentClient, viewTable: string, indexName: string, keyCondition: string, values: Record<string, string>): AsyncGenerator<string> {
+async function* nominated(
+  client: DynamoDBDocumentClient,
+  viewTable: string,
+  indexName: string,
+  keyCondition: string,
+  values: Record<string, string>,
+): AsyncGenerator<string> {
   const pages = paginateQuery(
     { client, pageSize: 100 },
-    { TableName: viewTable, IndexName: indexName, KeyConditionExpression: keyCondition, ExpressionAttributeValues: values, ProjectionExpression: 'orderId' },
+    {
+      TableName: viewTable,
+      IndexName: indexName,
+      KeyConditionExpression: keyCondition,
+      ExpressionAttributeValues: values,
+      ProjectionExpression: 'orderId',
+    },
   );
   for await (const page of pages) for (const item of page.Items ?? []) yield String(item.orderId);
 }
@@ -16,10 +28,16 @@ async function* nominated(client: DynamoDBDocumentClient, viewTable: string, ind
  */
 export function unpaidOrdersPlacedBefore(client: DynamoDBDocumentClient, viewTable: string, placedBefore: string): AsyncGenerator<string> {
   // customerOrderKey is `${placedAt}#${orderId}`: below the bare timestamp means placed strictly before it.
-  return nominated(client, viewTable, AWAITING_PAYMENT_INDEX, 'awaitingPayment = :placed AND customerOrderKey < :before', { ':placed': AWAITING_PAYMENT, ':before': placedBefore });
+  return nominated(client, viewTable, AWAITING_PAYMENT_INDEX, 'awaitingPayment = :placed AND customerOrderKey < :before', {
+    ':placed': AWAITING_PAYMENT,
+    ':before': placedBefore,
+  });
 }
 
 /** Ids of the orders whose payment saga has had a step open (a charge in flight, a refund owed) since before `openBefore`. */
 export function ordersWithPaymentsOpenSince(client: DynamoDBDocumentClient, viewTable: string, openBefore: string): AsyncGenerator<string> {
-  return nominated(client, viewTable, OPEN_PAYMENTS_INDEX, 'paymentOpen = :open AND paymentOpenSince < :before', { ':open': PAYMENT_OPEN, ':before': openBefore });
+  return nominated(client, viewTable, OPEN_PAYMENTS_INDEX, 'paymentOpen = :open AND paymentOpenSince < :before', {
+    ':open': PAYMENT_OPEN,
+    ':before': openBefore,
+  });
 }

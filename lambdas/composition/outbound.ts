@@ -15,7 +15,6 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 // One service for every breaker transition, whichever function made it: one alarm per breaker sees them all.
 const breakerMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: BREAKERS_SERVICE });
 
-
 /** The outbound policy parameter, cached 30 s by Powertools Parameters: a change reaches every instance within that. */
 const policies = new PolicySource({
   load: () => getParameter(requireEnv('AMBASSADOR_POLICY_PARAMETER'), { maxAge: 30 }),
@@ -33,7 +32,13 @@ function breakerFor(name: string): DistributedCircuitBreaker {
       metric.addDimensions({ breaker: change.name, to: change.to });
       metric.addMetric(BREAKER_TRANSITIONS_METRIC, MetricUnit.Count, 1);
       void sns
-        .send(new PublishCommand({ TopicArn: requireEnv('BREAKER_TRANSITIONS_TOPIC_ARN'), Subject: `Breaker ${change.name}: ${change.from} → ${change.to}`, Message: JSON.stringify(change) }))
+        .send(
+          new PublishCommand({
+            TopicArn: requireEnv('BREAKER_TRANSITIONS_TOPIC_ARN'),
+            Subject: `Breaker ${change.name}: ${change.from} → ${change.to}`,
+            Message: JSON.stringify(change),
+          }),
+        )
         .catch((error: unknown) => logger.error('could not announce a breaker transition', { error: error as Error }));
     },
     onStoreError: (error) => logger.error('breaker table unreachable; this instance is on its own copy', { error: error as Error }),

@@ -38,7 +38,14 @@ export async function readRecentEvents(
         Limit: options.limit - events.length,
       }),
     );
-    for (const item of Items) events.push({ orderId: String(item.orderId), version: Number(item.version), type: String(item.type), eventId: String(item.eventId), recordedAt: String(item.recordedAt) });
+    for (const item of Items)
+      events.push({
+        orderId: String(item.orderId),
+        version: Number(item.version),
+        type: String(item.type),
+        eventId: String(item.eventId),
+        recordedAt: String(item.recordedAt),
+      });
   }
   return events;
 }

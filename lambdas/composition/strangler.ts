@@ -26,7 +26,9 @@ const lambda = traced(new LambdaClient({}));
 
 /** Eightfold's answer: the request handed, as it came, to the function that serves the route. */
 export async function invokeEightfold(functionName: string, event: unknown): Promise<APIGatewayProxyResult> {
-  const { Payload, FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  const { Payload, FunctionError } = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+  );
   const result = JSON.parse(new TextDecoder().decode(Payload ?? new Uint8Array())) as APIGatewayProxyResult;
   // API Gateway answers a failed Lambda integration with 502; so does the router.
   if (FunctionError) return errorResponse(502, 'INTERNAL', 'Eightfold failed to answer');
@@ -34,7 +36,16 @@ export async function invokeEightfold(functionName: string, event: unknown): Pro
 }
 
 /** Request headers that belong to the hop, not to the request. */
-const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+const HOP_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+]);
 
 /** How long the router waits for legacy: as long as the façade's own legacy integrations wait. */
 const LEGACY_TIMEOUT_MS = 3_000;
@@ -42,18 +53,29 @@ const LEGACY_TIMEOUT_MS = 3_000;
 /** Legacy's answer: the request passed through to the same path on legacy, as an HTTP proxy integration does. */
 export async function proxyToLegacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const url = new URL(event.path.replace(/^\//, ''), requireEnv('LEGACY_URL'));
-  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) url.searchParams.append(name, value);
-  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([name, value]) => value !== undefined && !HOP_HEADERS.has(name.toLowerCase()))) as Record<string, string>;
-  const body = event.body === null || event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
+    for (const value of values ?? []) url.searchParams.append(name, value);
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).filter(([name, value]) => value !== undefined && !HOP_HEADERS.has(name.toLowerCase())),
+  ) as Record<string, string>;
+  const body =
+    event.body === null || event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   try {
     const response = await fetch(url, { method: event.httpMethod, headers, body, signal: AbortSignal.timeout(LEGACY_TIMEOUT_MS) });
     return {
       statusCode: response.status,
-      headers: { 'Content-Type': response.headers.get('content-type') ?? 'application/json', 'X-Served-By': response.headers.get('x-served-by') ?? 'legacy' },
+      headers: {
+        'Content-Type': response.headers.get('content-type') ?? 'application/json',
+        'X-Served-By': response.headers.get('x-served-by') ?? 'legacy',
+      },
       body: await response.text(),
     };
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
-    return errorResponse(timedOut ? 504 : 502, timedOut ? 'LEGACY_TIMEOUT' : 'LEGACY_UNREACHABLE', timedOut ? `Legacy did not answer within ${LEGACY_TIMEOUT_MS} ms` : 'Legacy could not be reached');
+    return errorResponse(
+      timedOut ? 504 : 502,
+      timedOut ? 'LEGACY_TIMEOUT' : 'LEGACY_UNREACHABLE',
+      timedOut ? `Legacy did not answer within ${LEGACY_TIMEOUT_MS} ms` : 'Legacy could not be reached',
+    );
   }
 }

@@ -9,7 +9,12 @@ import { observed, traced } from '../platform/observability.ts';
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
 export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
-  return { client: documentClient, checkpointTable: requireEnv('SUBSCRIBER_CHECKPOINTS_TABLE'), subscriber: requireEnv('SUBSCRIBER_NAME'), ordering };
+  return {
+    client: documentClient,
+    checkpointTable: requireEnv('SUBSCRIBER_CHECKPOINTS_TABLE'),
+    subscriber: requireEnv('SUBSCRIBER_NAME'),
+    ordering,
+  };
 }
 
 /**
@@ -25,7 +30,13 @@ export function retryDelaySeconds(receiveCount: number, firstSeconds: number, ma
 const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 /** Backs off the failed messages of a batch (the queue's own visibility timeout applies otherwise). */
-async function backOff(event: SQSEvent, response: SQSBatchResponse, queueUrl: string, firstSeconds: number, maxSeconds: number): Promise<void> {
+async function backOff(
+  event: SQSEvent,
+  response: SQSBatchResponse,
+  queueUrl: string,
+  firstSeconds: number,
+  maxSeconds: number,
+): Promise<void> {
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const records = event.Records.filter((record) => failed.has(record.messageId));
   for (let i = 0; i < records.length; i += 10) {
@@ -35,7 +46,9 @@ async function backOff(event: SQSEvent, response: SQSBatchResponse, queueUrl: st
       VisibilityTimeout: retryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), firstSeconds, maxSeconds),
     }));
     // Best effort: if this fails, the messages come back after the visibility timeout instead.
-    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries })).catch((error: unknown) => logger.warn('could not back off failed messages', { error: error as Error }));
+    await sqs
+      .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }))
+      .catch((error: unknown) => logger.warn('could not back off failed messages', { error: error as Error }));
   }
 }
 
@@ -64,8 +77,13 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
   const backoffQueueUrl = process.env.SUBSCRIBER_QUEUE_URL;
   const [firstSeconds, maxSeconds] = (process.env.SUBSCRIBER_RETRY_BACKOFF_SECONDS ?? '').split(':').map(Number);
   const consumeBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const response = await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
-    if (backoffQueueUrl && response.batchItemFailures.length > 0) await backOff(event, response, backoffQueueUrl, firstSeconds!, maxSeconds!);
+    const response = await processPartialResponse(event, handleRecord, processor, {
+      context,
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
+    if (backoffQueueUrl && response.batchItemFailures.length > 0)
+      await backOff(event, response, backoffQueueUrl, firstSeconds!, maxSeconds!);
     return response;
   };
   return observed(consumeBatch);

@@ -13,6 +13,10 @@ const consumer = consumerOptions('contiguous');
  */
 export const handler = subscriberHandler((message) =>
   applyInOrder(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, () => ({
-    put: { tableName: auditTable, keyAttribute: 'orderId', item: { ...message, tailBucket: tailBucketOf(message.recordedAt), auditedAt: new Date().toISOString() } },
+    put: {
+      tableName: auditTable,
+      keyAttribute: 'orderId',
+      item: { ...message, tailBucket: tailBucketOf(message.recordedAt), auditedAt: new Date().toISOString() },
+    },
   })),
 );

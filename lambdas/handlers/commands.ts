@@ -1,7 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isDeepStrictEqual } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
-import { isOrderDomainError, orderDecider, orderIdForKey, paymentSummaryOf, type OrderCommand, type OrderErrorCode } from '../domain/orders/index.ts';
+import {
+  isOrderDomainError,
+  orderDecider,
+  orderIdForKey,
+  paymentSummaryOf,
+  type OrderCommand,
+  type OrderErrorCode,
+} from '../domain/orders/index.ts';
 import { isOutboundError } from '../patterns/ambassador/index.ts';
 import { isBrokenCircuitError } from '../patterns/circuit-breaker/index.ts';
 import { handleCommand, isConcurrencyError, isEventTooLargeError, type EventMetadata } from '../patterns/event-sourcing/index.ts';
@@ -15,7 +22,11 @@ import { observed } from '../platform/observability.ts';
 import { httpPaymentProvider, isPaymentProviderRefusedError } from '../use-cases/payment-provider.ts';
 import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
 
-const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: () => new Date() };
+const payments: PaymentDeps = {
+  store: orderEventStore,
+  provider: httpPaymentProvider(ambassadorFor('payment-provider')),
+  now: () => new Date(),
+};
 
 /** Domain and store errors → HTTP, in one table. */
 const DOMAIN_STATUS: Record<OrderErrorCode, number> = {
@@ -34,18 +45,38 @@ function toHttpError(error: unknown): APIGatewayProxyResult | undefined {
   }
   if (isPaymentProviderRefusedError(error)) {
     // A 422 from the provider: this attempt was charged with other details; the first charge stands.
-    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', `The payment provider refused the request (${error.code})`, { providerCode: error.code });
+    return errorResponse(502, 'PAYMENT_PROVIDER_ERROR', `The payment provider refused the request (${error.code})`, {
+      providerCode: error.code,
+    });
   }
   if (isConcurrencyError(error)) {
-    return errorResponse(409, 'VERSION_CONFLICT', error.message, { currentVersion: error.currentVersion }, { ETag: etag(error.currentVersion) });
+    return errorResponse(
+      409,
+      'VERSION_CONFLICT',
+      error.message,
+      { currentVersion: error.currentVersion },
+      { ETag: etag(error.currentVersion) },
+    );
   }
   if (isEventTooLargeError(error)) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
   if (isBrokenCircuitError(error)) {
     const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-    return errorResponse(503, 'PAYMENT_UNAVAILABLE', `Payments are paused (circuit ${error.state}); retry in ${seconds} s`, { retryAfterSeconds: seconds }, { 'Retry-After': String(seconds) });
+    return errorResponse(
+      503,
+      'PAYMENT_UNAVAILABLE',
+      `Payments are paused (circuit ${error.state}); retry in ${seconds} s`,
+      { retryAfterSeconds: seconds },
+      { 'Retry-After': String(seconds) },
+    );
   }
   if (isOutboundError(error)) {
-    return errorResponse(503, 'PAYMENT_UNAVAILABLE', 'The payment provider did not answer; nothing was charged twice, retry shortly', { retryAfterSeconds: 5 }, { 'Retry-After': '5' });
+    return errorResponse(
+      503,
+      'PAYMENT_UNAVAILABLE',
+      'The payment provider did not answer; nothing was charged twice, retry shortly',
+      { retryAfterSeconds: 5 },
+      { 'Retry-After': '5' },
+    );
   }
   return undefined;
 }
@@ -65,13 +96,23 @@ function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?:
  */
 const isDryRun = (event: APIGatewayProxyEvent) => (event as { eightfoldDryRun?: unknown }).eightfoldDryRun === true;
 
-async function placeOrder(body: PlaceOrderBody, metadata: EventMetadata, dryRun = false, orderId = uuidv7()): Promise<APIGatewayProxyResult> {
-  const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, items: body.items }, now: new Date().toISOString() };
+async function placeOrder(
+  body: PlaceOrderBody,
+  metadata: EventMetadata,
+  dryRun = false,
+  orderId = uuidv7(),
+): Promise<APIGatewayProxyResult> {
+  const command: OrderCommand = {
+    type: 'PlaceOrder',
+    data: { orderId, customerId: body.customerId, items: body.items },
+    now: new Date().toISOString(),
+  };
   const result = await handleCommand(orderEventStore, orderDecider, orderId, command, metadata, { expectedVersion: 0, dryRun });
   return placedResponse(orderId, result.version);
 }
 
-const placedResponse = (orderId: string, version: number) => jsonResponse(201, { orderId, version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(version) });
+const placedResponse = (orderId: string, version: number) =>
+  jsonResponse(201, { orderId, version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(version) });
 
 /**
  * POST /orders with an Idempotency-Key: the order id is derived from the key, so the conditional append
@@ -89,7 +130,8 @@ async function placeKeyedOrder(key: string, body: PlaceOrderBody, metadata: Even
     const { events } = await orderEventStore.read(orderId, { toVersion: 1 });
     const placed = events[0];
     const data = placed?.data as { customerId?: string; items?: unknown } | undefined;
-    if (placed?.metadata.idempotencyKey === key && data?.customerId === body.customerId && isDeepStrictEqual(data.items, body.items)) return placedResponse(orderId, 1);
+    if (placed?.metadata.idempotencyKey === key && data?.customerId === body.customerId && isDeepStrictEqual(data.items, body.items))
+      return placedResponse(orderId, 1);
     throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
   }
 }
@@ -104,9 +146,16 @@ async function transition(event: APIGatewayProxyEvent, type: 'CancelOrder' | 'Sh
     type === 'CancelOrder'
       ? { type, data: { orderId: orderId.data, reason: 'CUSTOMER_REQUEST' }, now }
       : { type, data: { orderId: orderId.data }, now };
-  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), { expectedVersion, dryRun: isDryRun(event) });
+  const result = await handleCommand(orderEventStore, orderDecider, orderId.data, command, metadataOf(event, 'api'), {
+    expectedVersion,
+    dryRun: isDryRun(event),
+  });
   const payment = result.state.status === 'NONE' ? undefined : paymentSummaryOf(result.state);
-  return jsonResponse(200, { orderId: orderId.data, version: result.version, status: result.state.status, payment }, { ETag: etag(result.version) });
+  return jsonResponse(
+    200,
+    { orderId: orderId.data, version: result.version, status: result.state.status, payment },
+    { ETag: etag(result.version) },
+  );
 }
 
 /** POST /orders/{orderId}/payment: the payment saga (use-cases/payments.ts), its outcome as HTTP. */
@@ -120,9 +169,21 @@ async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> 
     case 'PAID':
       return jsonResponse(200, { orderId: orderId.data, status: 'PAID', version: result.version }, headers);
     case 'DECLINED':
-      return errorResponse(402, 'PAYMENT_DECLINED', `The payment was declined: ${result.reason}`, { reason: result.reason, version: result.version }, headers);
+      return errorResponse(
+        402,
+        'PAYMENT_DECLINED',
+        `The payment was declined: ${result.reason}`,
+        { reason: result.reason, version: result.version },
+        headers,
+      );
     case 'CANCELLED':
-      return errorResponse(409, 'ORDER_CANCELLED', 'The order was cancelled while the payment was in flight; the charge is refunded', { version: result.version, payment: result.payment }, headers);
+      return errorResponse(
+        409,
+        'ORDER_CANCELLED',
+        'The order was cancelled while the payment was in flight; the charge is refunded',
+        { version: result.version, payment: result.payment },
+        headers,
+      );
   }
 }
 
@@ -133,7 +194,8 @@ async function commands(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
         const body = parseJsonBody(event, placeOrderSchema);
         const key = header(event, 'idempotency-key');
         if (key === undefined || isDryRun(event)) return await placeOrder(body, metadataOf(event, body.customerId), isDryRun(event));
-        if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
+        if (!/^[\x21-\x7e]{1,128}$/.test(key))
+          throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
         return await placeKeyedOrder(key, body, metadataOf(event, body.customerId, key));
       }
       case 'POST /orders/{orderId}/cancel':

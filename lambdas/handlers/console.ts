@@ -18,7 +18,8 @@ async function serveConsole(_event: APIGatewayProxyEvent): Promise<APIGatewayPro
       'Cache-Control': 'no-cache',
       'X-Served-By': 'eightfold',
       // Its own script and styles only, talking to its own origin; never framed.
-      'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
       'X-Content-Type-Options': 'nosniff',
     },
     body: html,

@@ -1,11 +1,23 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { cancelUnpaidOrders } from '../use-cases/payment-timeouts.ts';
-import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, type Leadership } from '../patterns/leader-election/index.ts';
+import {
+  coordinatorTurn,
+  fencedAppend,
+  isStaleFencingTokenError,
+  LeaseClient,
+  type Leadership,
+} from '../patterns/leader-election/index.ts';
 import { documentClient, requireEnv } from '../platform/clients.ts';
 import { orderEventStore } from '../composition/event-store.ts';
 import { logger } from '../platform/logger.ts';
-import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE, PAYMENT_STEPS_FAILED_METRIC } from '../platform/metric-names.ts';
+import {
+  COORDINATOR_SERVICE,
+  LEADER_TURNS_METRIC,
+  LEASES_LOST_METRIC,
+  METRICS_NAMESPACE,
+  PAYMENT_STEPS_FAILED_METRIC,
+} from '../platform/metric-names.ts';
 import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../composition/orders-view.ts';
 import { observed } from '../platform/observability.ts';
 import { ambassadorFor } from '../composition/outbound.ts';
@@ -79,7 +91,10 @@ async function turn(event: unknown) {
   try {
     const outcome = await coordinatorTurn(leases, leaseName, singletonWork);
     if (outcome.lease?.takenOverFrom) {
-      logger.warn('took over a lease its holder let expire', { from: outcome.lease.takenOverFrom, fencingToken: outcome.lease.fencingToken });
+      logger.warn('took over a lease its holder let expire', {
+        from: outcome.lease.takenOverFrom,
+        fencingToken: outcome.lease.fencingToken,
+      });
       count(LEASES_LOST_METRIC);
     }
     if (outcome.role === 'leader') {

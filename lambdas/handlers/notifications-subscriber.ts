@@ -14,25 +14,29 @@ const consumer = consumerOptions('monotonic');
 export const handler = subscriberHandler(async (message) => {
   const event = domainEventOf(message);
   if (!isCustomerFacing(event)) throw new Error(`${message.type} is not a customer-facing event; check the subscription's filter policy`);
-  return applyInOrder<{ customerId: string }>(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, (context) => {
-    const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
-    if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its OrderPlaced was never received)`);
-    return {
-      context: { customerId },
-      put: {
-        tableName: notificationsTable,
-        keyAttribute: 'customerId',
-        item: {
-          customerId,
-          notificationId: message.eventId,
-          orderId: message.orderId,
-          orderVersion: message.version,
-          eventType: message.type,
-          text: notificationText(message.orderId, event),
-          createdAt: message.recordedAt,
-          deliveredAt: new Date().toISOString(),
+  return applyInOrder<{ customerId: string }>(
+    consumer,
+    { eventId: message.eventId, streamId: message.orderId, version: message.version },
+    (context) => {
+      const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
+      if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its OrderPlaced was never received)`);
+      return {
+        context: { customerId },
+        put: {
+          tableName: notificationsTable,
+          keyAttribute: 'customerId',
+          item: {
+            customerId,
+            notificationId: message.eventId,
+            orderId: message.orderId,
+            orderVersion: message.version,
+            eventType: message.type,
+            text: notificationText(message.orderId, event),
+            createdAt: message.recordedAt,
+            deliveredAt: new Date().toISOString(),
+          },
         },
-      },
-    };
-  });
+      };
+    },
+  );
 });

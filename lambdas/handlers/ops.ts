@@ -29,9 +29,16 @@ const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_T
 const cloudwatch = traced(new CloudWatchClient({}));
 const api = { name: requireEnv('API_NAME'), stage: requireEnv('API_STAGE') };
 const routerServiceName = requireEnv('ROUTER_SERVICE_NAME');
-const hoursSchema = z.coerce.number().int().min(1).max(14 * 24).default(24);
+const hoursSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(14 * 24)
+  .default(24);
 const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
-const observedQueues = z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() })).parse(JSON.parse(requireEnv('OBSERVED_QUEUES')));
+const observedQueues = z
+  .array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() }))
+  .parse(JSON.parse(requireEnv('OBSERVED_QUEUES')));
 const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const auditLogTable = requireEnv('AUDIT_LOG_TABLE');
 const eventsLimitSchema = z.coerce.number().int().min(1).max(100).default(25);
@@ -47,14 +54,18 @@ function describe(record: BreakerRecord, now: number) {
     window: windowCounts(record, now, DEFAULT_POLICY),
     openedAt: iso(record.openedAt),
     nextProbeAt: record.state === 'OPEN' ? iso(record.nextProbeAt) : null,
-    probes: record.state === 'HALF_OPEN' ? { claimed: record.probesClaimed, succeeded: record.probesSucceeded, of: DEFAULT_POLICY.halfOpenProbes } : null,
+    probes:
+      record.state === 'HALF_OPEN'
+        ? { claimed: record.probesClaimed, succeeded: record.probesSucceeded, of: DEFAULT_POLICY.halfOpenProbes }
+        : null,
     updatedAt: iso(record.updatedAt),
   };
 }
 
 function breakerName(event: APIGatewayProxyEvent): string {
   const name = event.pathParameters?.name ?? '';
-  if (!knownBreakers.includes(name)) throw new HttpError(404, 'BREAKER_NOT_FOUND', `No breaker ${name}; known: ${knownBreakers.join(', ')}`);
+  if (!knownBreakers.includes(name))
+    throw new HttpError(404, 'BREAKER_NOT_FOUND', `No breaker ${name}; known: ${knownBreakers.join(', ')}`);
   return name;
 }
 
@@ -85,7 +96,8 @@ async function injectFaults(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   const target = event.pathParameters?.target ?? '';
   // The stand-ins this deployment has: a real provider or legacy system takes no faults from us.
   const deployed = (process.env.FAULT_TARGETS ?? '').split(',').filter((t) => (FAULT_TARGETS as readonly string[]).includes(t));
-  if (!deployed.includes(target)) throw new HttpError(404, 'FAULT_TARGET_NOT_FOUND', `No fault target ${target}; known: ${deployed.join(', ')}`);
+  if (!deployed.includes(target))
+    throw new HttpError(404, 'FAULT_TARGET_NOT_FOUND', `No fault target ${target}; known: ${deployed.join(', ')}`);
   const faults = parseJsonBody(event, faultsSchema);
   await writeFaults(requireEnv('FAULTS_TABLE'), target as FaultTarget, faults);
   logger.warn('faults injected', { target, ...faults });
@@ -106,7 +118,11 @@ function describeLease(lease: LeaseRecord, now: number) {
 
 async function showLeader(): Promise<APIGatewayProxyResult> {
   const view: LeaseView = await leases.describe(leaseName);
-  const recentChanges = view.recentChanges.map((change) => ({ ...change, acquiredAt: iso(change.acquiredAt), steppedDownAt: iso(change.steppedDownAt) }));
+  const recentChanges = view.recentChanges.map((change) => ({
+    ...change,
+    acquiredAt: iso(change.acquiredAt),
+    steppedDownAt: iso(change.steppedDownAt),
+  }));
   return jsonResponse(200, { ...describeLease(view, Date.now()), recentChanges });
 }
 
@@ -125,7 +141,13 @@ const RECENT_WINDOW_MS = 5 * 60_000;
 async function showShards(): Promise<APIGatewayProxyResult> {
   const map = await currentShardMap();
   const since = new Date(Date.now() - RECENT_WINDOW_MS);
-  const report = await shardLoad({ client: documentClient, tableName: salesCountersTable, indexName: COUNTERS_BY_SHARD_INDEX, shards: shardsSpanned(map), since });
+  const report = await shardLoad({
+    client: documentClient,
+    tableName: salesCountersTable,
+    indexName: COUNTERS_BY_SHARD_INDEX,
+    shards: shardsSpanned(map),
+    since,
+  });
   return jsonResponse(200, { map, algorithm: 'jump consistent hash', recentSince: since.toISOString(), ...report });
 }
 
@@ -150,27 +172,57 @@ function servedBy(route: StranglerRoute) {
  */
 async function servedCounts(hours: number): Promise<Map<string, { legacy: number; eightfold: number }>> {
   const period = hours * 3600;
-  const queries: (MetricDataQuery & { route: string; side: 'legacy' | 'eightfold' })[] = Object.entries(routingTable).flatMap(([key, route], i) => {
-    const { method, path } = parseRouteKey(key);
-    if (route.mode === 'legacy' || route.mode === 'eightfold') {
-      const dimensions = [{ Name: 'ApiName', Value: api.name }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: path }, { Name: 'Stage', Value: api.stage }];
-      return [{ Id: `r${i}`, route: key, side: route.mode, MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions }, Period: period, Stat: 'Sum' } }];
-    }
-    return (['legacy', 'eightfold'] as const).map((side) => ({
-      Id: `r${i}${side}`,
-      route: key,
-      side,
-      MetricStat: {
-        Metric: { Namespace: METRICS_NAMESPACE, MetricName: ROUTED_REQUESTS_METRIC, Dimensions: [{ Name: 'service', Value: routerServiceName }, { Name: 'route', Value: key }, { Name: 'servedBy', Value: side }] },
-        Period: period,
-        Stat: 'Sum',
-      },
-    }));
-  });
+  const queries: (MetricDataQuery & { route: string; side: 'legacy' | 'eightfold' })[] = Object.entries(routingTable).flatMap(
+    ([key, route], i) => {
+      const { method, path } = parseRouteKey(key);
+      if (route.mode === 'legacy' || route.mode === 'eightfold') {
+        const dimensions = [
+          { Name: 'ApiName', Value: api.name },
+          { Name: 'Method', Value: method },
+          { Name: 'Resource', Value: path },
+          { Name: 'Stage', Value: api.stage },
+        ];
+        return [
+          {
+            Id: `r${i}`,
+            route: key,
+            side: route.mode,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions },
+              Period: period,
+              Stat: 'Sum',
+            },
+          },
+        ];
+      }
+      return (['legacy', 'eightfold'] as const).map((side) => ({
+        Id: `r${i}${side}`,
+        route: key,
+        side,
+        MetricStat: {
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: ROUTED_REQUESTS_METRIC,
+            Dimensions: [
+              { Name: 'service', Value: routerServiceName },
+              { Name: 'route', Value: key },
+              { Name: 'servedBy', Value: side },
+            ],
+          },
+          Period: period,
+          Stat: 'Sum',
+        },
+      }));
+    },
+  );
   const now = Date.now();
   // The window ends a minute ahead: a point stamped by a producer whose clock runs a little ahead still counts.
   const { MetricDataResults = [] } = await cloudwatch.send(
-    new GetMetricDataCommand({ StartTime: new Date(now - period * 1000), EndTime: new Date(now + 60_000), MetricDataQueries: queries.map(({ route: _route, side: _side, ...query }) => query) }),
+    new GetMetricDataCommand({
+      StartTime: new Date(now - period * 1000),
+      EndTime: new Date(now + 60_000),
+      MetricDataQueries: queries.map(({ route: _route, side: _side, ...query }) => query),
+    }),
   );
   const counts = new Map(Object.keys(routingTable).map((key) => [key, { legacy: 0, eightfold: 0 }]));
   for (const result of MetricDataResults) {
@@ -190,7 +242,11 @@ async function showRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyR
     return undefined;
   });
   const reports = new Map(
-    await Promise.all(Object.entries(routingTable).filter(([, route]) => route.mode === 'shadow').map(async ([key]) => [key, await shadowLog.report(key)] as const)),
+    await Promise.all(
+      Object.entries(routingTable)
+        .filter(([, route]) => route.mode === 'shadow')
+        .map(async ([key]) => [key, await shadowLog.report(key)] as const),
+    ),
   );
   const counts = await countsRead;
   const routes = Object.entries(routingTable).map(([key, route]) => ({
@@ -201,15 +257,28 @@ async function showRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyR
     ...(route.percent !== undefined ? { percent: route.percent } : {}),
     servedBy: servedBy(route),
     served: counts?.get(key) ?? null,
-    ...(route.mode === 'shadow' ? { shadow: reports.get(key) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] }, ignored: route.ignore ?? [] } : {}),
+    ...(route.mode === 'shadow'
+      ? {
+          shadow: reports.get(key) ?? { compared: 0, matches: 0, mismatches: 0, errors: 0, recentMismatches: [] },
+          ignored: route.ignore ?? [],
+        }
+      : {}),
   }));
   return jsonResponse(200, { routes, servedInLastHours: hours.data, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] });
 }
 
 /** Messages a queue holds: waiting to be received, and received but not yet deleted. */
 async function depth(queueUrl: string): Promise<{ waiting: number; inFlight: number }> {
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return { waiting: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    waiting: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 /** Each subscriber's backlog and dead letters; the stream consumers (projector, publisher) have dead letters only. */
@@ -248,6 +317,9 @@ const ROUTES: Record<string, Route> = {
  * recent events, and faults and step-down outside production.
  */
 const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-  dispatch(ROUTES, event, { onUnexpected: (error) => logger.error('operation failed', { error: error as Error }), failure: 'The operation failed; retry it' });
+  dispatch(ROUTES, event, {
+    onUnexpected: (error) => logger.error('operation failed', { error: error as Error }),
+    failure: 'The operation failed; retry it',
+  });
 
 export const handler = observed(ops).use(correlateRequests());

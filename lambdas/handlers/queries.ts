@@ -21,7 +21,8 @@ const POLL_MS = 50;
 
 function pathId(event: APIGatewayProxyEvent, name: string): string {
   const parsed = idSchema.safeParse(event.pathParameters?.[name]);
-  if (!parsed.success) throw new HttpError(404, name === 'customerId' ? 'CUSTOMER_NOT_FOUND' : 'ORDER_NOT_FOUND', `No ${name.replace('Id', '')} has this id`);
+  if (!parsed.success)
+    throw new HttpError(404, name === 'customerId' ? 'CUSTOMER_NOT_FOUND' : 'ORDER_NOT_FOUND', `No ${name.replace('Id', '')} has this id`);
   return parsed.data;
 }
 
@@ -30,7 +31,9 @@ function wholeNumber(event: APIGatewayProxyEvent, name: string, bounds: { min: n
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < bounds.min || value > bounds.max) {
-    throw new HttpError(400, 'VALIDATION_FAILED', `${name} must be a whole number from ${bounds.min} to ${bounds.max}`, { fields: [{ field: name, message: 'out of range' }] });
+    throw new HttpError(400, 'VALIDATION_FAILED', `${name} must be a whole number from ${bounds.min} to ${bounds.max}`, {
+      fields: [{ field: name, message: 'out of range' }],
+    });
   }
   return value;
 }
@@ -83,15 +86,22 @@ async function getEvents(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
 async function getHistory(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const orderId = pathId(event, 'orderId');
   const version = wholeNumber(event, 'version', { min: 1, max: Number.MAX_SAFE_INTEGER });
-  if (version === undefined) throw new HttpError(400, 'VALIDATION_FAILED', 'version is required', { fields: [{ field: 'version', message: 'required' }] });
+  if (version === undefined)
+    throw new HttpError(400, 'VALIDATION_FAILED', 'version is required', { fields: [{ field: 'version', message: 'required' }] });
   const loaded = await orderEventStore.load(orderId, { ...orderDecider, toVersion: version });
   if (loaded.state.status === 'NONE') return errorResponse(404, 'ORDER_NOT_FOUND', `No order ${orderId}`);
-  if (loaded.version < version) return errorResponse(404, 'VERSION_NOT_FOUND', `Order ${orderId} has only ${loaded.version} versions`, { currentVersion: loaded.version });
+  if (loaded.version < version)
+    return errorResponse(404, 'VERSION_NOT_FOUND', `Order ${orderId} has only ${loaded.version} versions`, {
+      currentVersion: loaded.version,
+    });
   return jsonResponse(200, toOrderResponse({ ...loaded.state, version: loaded.version }), { ETag: etag(loaded.version) });
 }
 
 /** A customer's items in a table (or index) keyed by customerId, newest first, a page at a time. */
-async function customerPage(event: APIGatewayProxyEvent, table: { name: string; index?: string }): Promise<{ items: Record<string, unknown>[]; nextCursor?: string }> {
+async function customerPage(
+  event: APIGatewayProxyEvent,
+  table: { name: string; index?: string },
+): Promise<{ items: Record<string, unknown>[]; nextCursor?: string }> {
   const customerId = pathId(event, 'customerId');
   const limit = wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? 20;
   const page = await documentClient.send(

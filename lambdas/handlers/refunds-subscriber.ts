@@ -5,7 +5,11 @@ import { subscriberHandler } from '../composition/subscriber.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { refundCharge, type PaymentDeps } from '../use-cases/payments.ts';
 
-const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: () => new Date() };
+const payments: PaymentDeps = {
+  store: orderEventStore,
+  provider: httpPaymentProvider(ambassadorFor('payment-provider')),
+  now: () => new Date(),
+};
 
 /**
  * The payment saga's compensation: each RefundRequested is refunded at the provider (through the
@@ -16,7 +20,11 @@ const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentPro
 export const handler = subscriberHandler(async (message) => {
   const event = domainEventOf(message);
   if (event.type !== 'RefundRequested') throw new Error(`${message.type} is not a refund; check the subscription's filter policy`);
-  const metadata = { correlationId: messageCorrelationId(message) ?? message.eventId, causationId: message.eventId, actor: 'system:refunds' };
+  const metadata = {
+    correlationId: messageCorrelationId(message) ?? message.eventId,
+    causationId: message.eventId,
+    actor: 'system:refunds',
+  };
   const result = await refundCharge(payments, { orderId: message.orderId, chargeId: event.data.chargeId, metadata });
   return result === 'refunded' ? 'applied' : 'duplicate';
 });

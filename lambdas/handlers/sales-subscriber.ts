@@ -19,5 +19,9 @@ async function placedItems(orderId: string): Promise<readonly OrderItem[]> {
 export const handler = subscriberHandler(async (message) => {
   const event = domainEventOf(message);
   const [items, sign] = event.type === 'OrderPlaced' ? [event.data.items, 1] : [await placedItems(message.orderId), -1];
-  return salesCounters.add(await currentShardMap(), message.eventId, items.map((item) => ({ key: item.sku, amount: sign * item.quantity })));
+  return salesCounters.add(
+    await currentShardMap(),
+    message.eventId,
+    items.map((item) => ({ key: item.sku, amount: sign * item.quantity })),
+  );
 });

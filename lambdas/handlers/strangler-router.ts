@@ -34,7 +34,8 @@ function answerWith(stream: Writable, answer: APIGatewayProxyResult): Promise<vo
 /** Hands a shadow run to the shadow function (an asynchronous invocation); a failure is logged, never surfaced. */
 async function handOff(run: ShadowRun): Promise<void> {
   const payload = new TextEncoder().encode(JSON.stringify(run));
-  if (payload.byteLength > MAX_SHADOW_BYTES) return logger.warn('shadow run skipped: too large to hand over', { route: run.route, bytes: payload.byteLength });
+  if (payload.byteLength > MAX_SHADOW_BYTES)
+    return logger.warn('shadow run skipped: too large to hand over', { route: run.route, bytes: payload.byteLength });
   try {
     await lambda.send(new InvokeCommand({ FunctionName: shadowFunction, InvocationType: 'Event', Payload: payload }));
   } catch (error) {

@@ -13,4 +13,5 @@ export function cancellationCodes(error: unknown): string[] | undefined {
 export const isTransactionConflict = (error: unknown): boolean => cancellationCodes(error)?.includes('TransactionConflict') ?? false;
 
 /** A transaction some item of which found its condition false, or another transaction touching it. */
-export const isTransactionRefused = (error: unknown): boolean => cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict') ?? false;
+export const isTransactionRefused = (error: unknown): boolean =>
+  cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict') ?? false;

@@ -26,4 +26,6 @@ export function correlateRequests(): middy.MiddlewareObj<APIGatewayProxyEvent, A
 }
 
 /** The distinct correlation ids of some events, for a log line about all of them. */
-export const correlationIdsOf = (events: readonly EventEnvelope[]): string[] => [...new Set(events.map((event) => event.metadata.correlationId))];
+export const correlationIdsOf = (events: readonly EventEnvelope[]): string[] => [
+  ...new Set(events.map((event) => event.metadata.correlationId)),
+];

@@ -21,7 +21,14 @@ const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false, loseChargeA
 
 export async function readFaults(table: string, target: FaultTarget): Promise<Faults> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: table, Key: { target }, ConsistentRead: true }));
-  return Item ? faultsSchema.parse({ errorRate: Item.errorRate, latencyMs: Item.latencyMs, down: Item.down, loseChargeAnswers: Item.loseChargeAnswers }) : NO_FAULTS;
+  return Item
+    ? faultsSchema.parse({
+        errorRate: Item.errorRate,
+        latencyMs: Item.latencyMs,
+        down: Item.down,
+        loseChargeAnswers: Item.loseChargeAnswers,
+      })
+    : NO_FAULTS;
 }
 
 export async function writeFaults(table: string, target: FaultTarget, faults: Faults): Promise<void> {

@@ -18,7 +18,13 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 }
 
 /** The error body of the HTTP contract: `{ "error": { "code", "message" } }`, plus optional details. */
-export function errorResponse(statusCode: number, code: string, message: string, details?: Record<string, unknown>, headers?: Record<string, string>): APIGatewayProxyResult {
+export function errorResponse(
+  statusCode: number,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): APIGatewayProxyResult {
   return jsonResponse(statusCode, { error: { code, message, ...details } }, headers);
 }
 
@@ -80,7 +86,7 @@ export function parseJsonBody<Schema extends z.ZodType>(
   const result = schema.safeParse(json);
   if (!result.success) {
     const fields = result.error.issues.map((issue) => ({
-      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(',') ?? '' : ''),
+      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys?.join(',') ?? '') : ''),
       message: issue.message,
     }));
     throw new HttpError(400, 'VALIDATION_FAILED', `Invalid fields: ${fields.map((f) => f.field || '(body)').join(', ')}`, { fields });
@@ -89,7 +95,8 @@ export function parseJsonBody<Schema extends z.ZodType>(
 }
 
 /** A schema's complaints in one line, `field.path: message; …`, for an error message. */
-export const issuesText = (error: z.ZodError): string => error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+export const issuesText = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 /** `If-Match: 3` or `If-Match: "3"` (an ETag we issued) → 3; absent → undefined; anything else → 400. */
 export function parseIfMatch(event: Pick<APIGatewayProxyEvent, 'headers'>): number | undefined {

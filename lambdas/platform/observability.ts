@@ -12,10 +12,12 @@ import { logger } from './logger.ts';
  * traces no one receives.
  */
 const powertoolsTracer = process.env.AWS_XRAY_DAEMON_ADDRESS
-  ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]).then(([{ Tracer }, { captureLambdaHandler }]) => {
-      const tracer = new Tracer();
-      return { tracer, middleware: captureLambdaHandler(tracer, { captureResponse: false }) };
-    })
+  ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]).then(
+      ([{ Tracer }, { captureLambdaHandler }]) => {
+        const tracer = new Tracer();
+        return { tracer, middleware: captureLambdaHandler(tracer, { captureResponse: false }) };
+      },
+    )
   : undefined;
 
 /** An AWS SDK client whose calls are subsegments of the invocation's trace (the client itself where none is kept). */

@@ -44,7 +44,12 @@ const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(va
 const failure = (status: number, code: string, message: string): BookAnswer => ({ status, body: { error: { code, message } } });
 
 /** A charge as the provider shows it to its client. */
-const view = (item: ChargeItem) => ({ ...item.response, idempotencyKey: item.idempotencyKey, refundedCents: item.refundedCents ?? 0, createdAt: item.createdAt });
+const view = (item: ChargeItem) => ({
+  ...item.response,
+  idempotencyKey: item.idempotencyKey,
+  refundedCents: item.refundedCents ?? 0,
+  createdAt: item.createdAt,
+});
 
 export class ChargeBook {
   private readonly table: string;
@@ -62,13 +67,30 @@ export class ChargeBook {
   async charge(idempotencyKey: string, request: ChargeRequest): Promise<BookAnswer> {
     const requestHash = hashOf(request);
     const replay = (item: ChargeItem): BookAnswer =>
-      item.requestHash === requestHash ? { status: 200, body: item.response, replayed: true } : failure(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request');
+      item.requestHash === requestHash
+        ? { status: 200, body: item.response, replayed: true }
+        : failure(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request');
     const stored = await this.get(idempotencyKey);
     if (stored) return replay(stored);
-    const response = { chargeId: chargeIdOf(idempotencyKey), orderId: request.orderId, amountCents: request.amountCents, ...decideCharge(request.amountCents, request.cardToken) };
-    const item: ChargeItem = { idempotencyKey, requestHash, orderId: request.orderId, response, refundedCents: 0, refunds: {}, createdAt: new Date().toISOString() };
+    const response = {
+      chargeId: chargeIdOf(idempotencyKey),
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      ...decideCharge(request.amountCents, request.cardToken),
+    };
+    const item: ChargeItem = {
+      idempotencyKey,
+      requestHash,
+      orderId: request.orderId,
+      response,
+      refundedCents: 0,
+      refunds: {},
+      createdAt: new Date().toISOString(),
+    };
     try {
-      await documentClient.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(idempotencyKey)' }));
+      await documentClient.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(idempotencyKey)' }),
+      );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       return replay((await this.get(idempotencyKey))!);
@@ -85,7 +107,12 @@ export class ChargeBook {
   /** `GET /charges?orderId=`: every charge of an order, for operators (an index: eventually consistent). */
   async byOrder(orderId: string): Promise<BookAnswer> {
     const { Items = [] } = await documentClient.send(
-      new QueryCommand({ TableName: this.table, IndexName: CHARGES_BY_ORDER_INDEX, KeyConditionExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } }),
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: CHARGES_BY_ORDER_INDEX,
+        KeyConditionExpression: 'orderId = :orderId',
+        ExpressionAttributeValues: { ':orderId': orderId },
+      }),
     );
     return { status: 200, body: { charges: (Items as ChargeItem[]).map(view) } };
   }
@@ -98,18 +125,31 @@ export class ChargeBook {
     const key = idempotencyKeyOfCharge(chargeId);
     const charge = key === undefined ? undefined : await this.get(key);
     if (!charge) return failure(404, 'CHARGE_NOT_FOUND', `No charge ${chargeId}`);
-    if (charge.response.status !== 'APPROVED') return failure(409, 'CHARGE_NOT_REFUNDABLE', `Charge ${chargeId} was declined: nothing to refund`);
+    if (charge.response.status !== 'APPROVED')
+      return failure(409, 'CHARGE_NOT_REFUNDABLE', `Charge ${chargeId} was declined: nothing to refund`);
     const amountCents = request.amountCents ?? charge.response.amountCents - charge.refundedCents;
     const requestHash = hashOf({ chargeId, amountCents });
     const earlier = charge.refunds[refundKey];
     if (earlier) {
       const { requestHash: earlierHash, ...record } = earlier;
-      return earlierHash === requestHash ? { status: 200, body: record, replayed: true } : failure(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another refund');
+      return earlierHash === requestHash
+        ? { status: 200, body: record, replayed: true }
+        : failure(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another refund');
     }
     if (!refundFits({ amountCents: charge.response.amountCents, refundedCents: charge.refundedCents }, amountCents)) {
-      return failure(409, 'REFUND_EXCEEDS_CHARGE', `A refund of ${amountCents} cents exceeds what is left of charge ${chargeId} (${charge.response.amountCents - charge.refundedCents})`);
+      return failure(
+        409,
+        'REFUND_EXCEEDS_CHARGE',
+        `A refund of ${amountCents} cents exceeds what is left of charge ${chargeId} (${charge.response.amountCents - charge.refundedCents})`,
+      );
     }
-    const record: RefundRecord = { refundId: `re_${randomUUID()}`, chargeId, amountCents, status: 'SUCCEEDED', createdAt: new Date().toISOString() };
+    const record: RefundRecord = {
+      refundId: `re_${randomUUID()}`,
+      chargeId,
+      amountCents,
+      status: 'SUCCEEDED',
+      createdAt: new Date().toISOString(),
+    };
     try {
       await documentClient.send(
         new UpdateCommand({
@@ -118,7 +158,11 @@ export class ChargeBook {
           UpdateExpression: 'SET refunds.#refundKey = :refund, refundedCents = :refunded',
           ConditionExpression: 'refundedCents = :seen AND attribute_not_exists(refunds.#refundKey)',
           ExpressionAttributeNames: { '#refundKey': refundKey },
-          ExpressionAttributeValues: { ':refund': { ...record, requestHash }, ':refunded': charge.refundedCents + amountCents, ':seen': charge.refundedCents },
+          ExpressionAttributeValues: {
+            ':refund': { ...record, requestHash },
+            ':refunded': charge.refundedCents + amountCents,
+            ':seen': charge.refundedCents,
+          },
         }),
       );
     } catch (error) {

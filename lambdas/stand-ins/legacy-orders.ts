@@ -12,7 +12,14 @@ import { documentClient } from '../platform/clients.ts';
 import { isConditionalCheckFailed } from '../kernel/dynamodb-errors.ts';
 import { issuesText } from '../platform/http.ts';
 import { placeOrderSchema } from '../use-cases/order-inputs.ts';
-import { centsOf, dollarsOf, LEGACY_STATUS, legacyFeedSchema, type legacyLineSchema, type LegacyStatusCode } from '../use-cases/legacy-contract.ts';
+import {
+  centsOf,
+  dollarsOf,
+  LEGACY_STATUS,
+  legacyFeedSchema,
+  type legacyLineSchema,
+  type LegacyStatusCode,
+} from '../use-cases/legacy-contract.ts';
 
 /** A row of legacy's ORDERS table. */
 interface LegacyOrderRow {
@@ -102,7 +109,8 @@ export class LegacyOrders {
   async cancel(orderNo: string): Promise<LegacyAnswer> {
     const row = await this.row(orderNo);
     if (!row) return failure(404, 'NOT_FOUND', `No order ${orderNo}`);
-    if (row.status_code !== 'N' && row.status_code !== 'P') return failure(409, 'ILLEGAL_TRANSITION', `Order ${orderNo} is ${LEGACY_STATUS[row.status_code]} and cannot be cancelled`);
+    if (row.status_code !== 'N' && row.status_code !== 'P')
+      return failure(409, 'ILLEGAL_TRANSITION', `Order ${orderNo} is ${LEGACY_STATUS[row.status_code]} and cannot be cancelled`);
     const rev = row.rev + 1;
     try {
       await this.update(orderNo, { rev, status_code: 'C', updated_at: new Date().toISOString() }, 'rev = :seen', { ':seen': row.rev });
@@ -133,7 +141,9 @@ export class LegacyOrders {
           source: 'EIGHTFOLD',
           applied_revs: [entry.rev],
         };
-        await documentClient.send(new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }));
+        await documentClient.send(
+          new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }),
+        );
       } else {
         await this.update(orderNo, { rev: entry.rev, status_code: entry.status_code, updated_at: entry.updated_at }, 'rev < :rev', {});
       }
@@ -146,14 +156,25 @@ export class LegacyOrders {
     return ok({ applied: true, rev: entry.rev });
   }
 
-  private async update(orderNo: string, change: Pick<LegacyOrderRow, 'rev' | 'updated_at'> & { status_code?: LegacyStatusCode }, condition: string, values: Record<string, unknown>): Promise<void> {
+  private async update(
+    orderNo: string,
+    change: Pick<LegacyOrderRow, 'rev' | 'updated_at'> & { status_code?: LegacyStatusCode },
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
     await documentClient.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { order_no: orderNo },
         UpdateExpression: `SET rev = :rev, ${change.status_code ? 'status_code = :status, ' : ''}updated_at = :at, applied_revs = list_append(applied_revs, :revs)`,
         ConditionExpression: `attribute_exists(order_no) AND ${condition}`,
-        ExpressionAttributeValues: { ':rev': change.rev, ...(change.status_code ? { ':status': change.status_code } : {}), ':at': change.updated_at, ':revs': [change.rev], ...values },
+        ExpressionAttributeValues: {
+          ':rev': change.rev,
+          ...(change.status_code ? { ':status': change.status_code } : {}),
+          ':at': change.updated_at,
+          ':revs': [change.rev],
+          ...values,
+        },
       }),
     );
   }

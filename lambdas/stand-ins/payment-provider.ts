@@ -5,7 +5,8 @@
  * - an amount over 1,000,000 cents ($10,000) → AMOUNT_LIMIT_EXCEEDED;
  * - anything else is approved.
  */
-export type ChargeDecision = { status: 'APPROVED' } | { status: 'DECLINED'; reason: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'AMOUNT_LIMIT_EXCEEDED' };
+export type ChargeDecision =
+  { status: 'APPROVED' } | { status: 'DECLINED'; reason: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'AMOUNT_LIMIT_EXCEEDED' };
 
 export const AMOUNT_LIMIT_CENTS = 1_000_000;
 

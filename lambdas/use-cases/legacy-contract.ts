@@ -27,17 +27,17 @@ export const legacyLineSchema = z.strictObject({ sku: z.string().min(1).max(64),
  */
 export const legacyFeedSchema = z
   .strictObject({
-  rev: z.number().int().min(1),
-  status_code: z.enum(STATUS_CODES).optional(),
-  updated_at: z.string().min(1).max(40),
-  order: z
-    .strictObject({
-      customer_no: z.string().min(1).max(64),
-      lines: z.array(legacyLineSchema).min(1).max(100),
-      total_amount: dollarsSchema,
-      placed_at: z.string().min(1).max(40),
-    })
-    .optional(),
-})
+    rev: z.number().int().min(1),
+    status_code: z.enum(STATUS_CODES).optional(),
+    updated_at: z.string().min(1).max(40),
+    order: z
+      .strictObject({
+        customer_no: z.string().min(1).max(64),
+        lines: z.array(legacyLineSchema).min(1).max(100),
+        total_amount: dollarsSchema,
+        placed_at: z.string().min(1).max(40),
+      })
+      .optional(),
+  })
   .refine((entry) => !entry.order || entry.status_code, { message: 'a placement needs its status_code', path: ['status_code'] });
 export type LegacyFeedEntry = z.infer<typeof legacyFeedSchema>;

@@ -12,7 +12,12 @@ import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/i
  * steps, which legacy has no word for: their entries carry the revision alone and leave the status as it
  * was), and the field that says when it happened (what our read model shows as `updatedAt`).
  */
-const AS_LEGACY: { readonly [Type in OrderEvent['type']]: { readonly status?: LegacyStatusCode; readonly at: keyof Extract<OrderEvent, { type: Type }>['data'] } } = {
+const AS_LEGACY: {
+  readonly [Type in OrderEvent['type']]: {
+    readonly status?: LegacyStatusCode;
+    readonly at: keyof Extract<OrderEvent, { type: Type }>['data'];
+  };
+} = {
   OrderPlaced: { status: 'N', at: 'placedAt' },
   OrderPaid: { status: 'P', at: 'paidAt' },
   OrderCancelled: { status: 'C', at: 'cancelledAt' },
@@ -30,7 +35,11 @@ const AS_LEGACY: { readonly [Type in OrderEvent['type']]: { readonly status?: Le
  */
 export function toLegacyFeedEntry(message: OrderEventMessage, event: OrderEvent): LegacyFeedEntry {
   const { status, at } = AS_LEGACY[event.type];
-  const entry = { rev: message.version, ...(status ? { status_code: status } : {}), updated_at: (event.data as unknown as Record<string, string>)[at]! };
+  const entry = {
+    rev: message.version,
+    ...(status ? { status_code: status } : {}),
+    updated_at: (event.data as unknown as Record<string, string>)[at]!,
+  };
   if (event.type !== 'OrderPlaced') return entry;
   const { customerId, items, totalCents, placedAt } = event.data;
   return {
@@ -66,5 +75,7 @@ export async function feedToLegacy(
     correlationId: messageCorrelationId(message),
   });
   if (response.status === 200) return (response.body as { applied?: unknown }).applied === true ? 'applied' : 'duplicate';
-  throw new LegacyRefusedError(`legacy refused ${message.type} v${message.version} of order ${message.orderId}: ${response.status} ${JSON.stringify(response.body)}`);
+  throw new LegacyRefusedError(
+    `legacy refused ${message.type} v${message.version} of order ${message.orderId}: ${response.status} ${JSON.stringify(response.body)}`,
+  );
 }

@@ -2,10 +2,18 @@
 import * as z from 'zod';
 
 /** Ids are opaque and URL-safe; bounded so no one stores a novel in a key. */
-export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "-" and "_"');
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "-" and "_"');
 
 /** A product's stock-keeping unit, as orders name it. */
-export const skuSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"');
+export const skuSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"');
 
 export const placeOrderSchema = z
   .object({
@@ -31,4 +39,11 @@ export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
 export const emptyBodySchema = z.object({}).strict();
 
 /** POST /orders/{orderId}/payment: an optional card token (see the provider stand-in for test tokens). */
-export const paymentSchema = z.strictObject({ cardToken: z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/).optional() });
+export const paymentSchema = z.strictObject({
+  cardToken: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_]+$/)
+    .optional(),
+});

@@ -7,7 +7,8 @@ import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/i
 import { hasBrand } from '../kernel/brand.ts';
 
 /** What the provider decided of a charge. */
-export type ChargeAnswer = Readonly<{ status: 'APPROVED'; chargeId: string; amountCents: number }> | Readonly<{ status: 'DECLINED'; reason: string }>;
+export type ChargeAnswer =
+  Readonly<{ status: 'APPROVED'; chargeId: string; amountCents: number }> | Readonly<{ status: 'DECLINED'; reason: string }>;
 
 export interface ChargeRequest {
   readonly idempotencyKey: string;
@@ -47,7 +48,8 @@ export class PaymentProviderRefusedError extends Error {
     this.code = code;
   }
 }
-export const isPaymentProviderRefusedError = (error: unknown): error is PaymentProviderRefusedError => hasBrand(error, 'isPaymentProviderRefusedError');
+export const isPaymentProviderRefusedError = (error: unknown): error is PaymentProviderRefusedError =>
+  hasBrand(error, 'isPaymentProviderRefusedError');
 
 interface ChargeBody {
   readonly chargeId?: string;
@@ -57,9 +59,14 @@ interface ChargeBody {
 }
 
 function chargeAnswerOf(body: ChargeBody): ChargeAnswer {
-  if (body.status === 'APPROVED' && body.chargeId && Number.isInteger(body.amountCents)) return { status: 'APPROVED', chargeId: body.chargeId, amountCents: body.amountCents! };
+  if (body.status === 'APPROVED' && body.chargeId && Number.isInteger(body.amountCents))
+    return { status: 'APPROVED', chargeId: body.chargeId, amountCents: body.amountCents! };
   if (body.status === 'DECLINED') return { status: 'DECLINED', reason: body.reason ?? 'DECLINED' };
-  throw new PaymentProviderRefusedError(502, 'UNEXPECTED_ANSWER', `The payment provider answered a charge without a decision: ${JSON.stringify(body)}`);
+  throw new PaymentProviderRefusedError(
+    502,
+    'UNEXPECTED_ANSWER',
+    `The payment provider answered a charge without a decision: ${JSON.stringify(body)}`,
+  );
 }
 
 function refusal(response: OutboundResponse, what: string): PaymentProviderRefusedError {
@@ -80,7 +87,13 @@ export function httpPaymentProvider(client: OutboundClient): PaymentProvider {
   return {
     assertAvailable: async () => client.failFastIfOpen?.(),
     async charge({ idempotencyKey, orderId, amountCents, cardToken, correlationId }) {
-      const response = await send({ method: 'POST', path: '/charges', body: { orderId, amountCents, currency: 'USD', ...(cardToken ? { cardToken } : {}) }, idempotencyKey, correlationId });
+      const response = await send({
+        method: 'POST',
+        path: '/charges',
+        body: { orderId, amountCents, currency: 'USD', ...(cardToken ? { cardToken } : {}) },
+        idempotencyKey,
+        correlationId,
+      });
       if (response.status >= 400) throw refusal(response, 'the charge');
       return chargeAnswerOf(response.body as ChargeBody);
     },
@@ -91,7 +104,13 @@ export function httpPaymentProvider(client: OutboundClient): PaymentProvider {
       return charge && chargeAnswerOf(charge);
     },
     async refund({ chargeId, refundKey, amountCents, correlationId }) {
-      const response = await send({ method: 'POST', path: `/charges/${encodeURIComponent(chargeId)}/refunds`, body: { amountCents }, idempotencyKey: refundKey, correlationId });
+      const response = await send({
+        method: 'POST',
+        path: `/charges/${encodeURIComponent(chargeId)}/refunds`,
+        body: { amountCents },
+        idempotencyKey: refundKey,
+        correlationId,
+      });
       const refundId = (response.body as { refundId?: string } | undefined)?.refundId;
       if (response.status >= 400 || !refundId) throw refusal(response, 'the refund');
       return { refundId };

@@ -36,7 +36,14 @@ export async function cancelUnpaidOrders(job: PaymentTimeoutJob, { lease, stillL
   for await (const orderId of job.findUnpaid(new Date(now.getTime() - job.timeoutMs).toISOString())) {
     if (!stillLeading()) return { cancelled, skipped, interrupted: true };
     try {
-      await handleCommand(job.store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'PAYMENT_TIMEOUT' }, now: now.toISOString() }, metadata, { guard });
+      await handleCommand(
+        job.store,
+        orderDecider,
+        orderId,
+        { type: 'CancelOrder', data: { orderId, reason: 'PAYMENT_TIMEOUT' }, now: now.toISOString() },
+        metadata,
+        { guard },
+      );
       cancelled.push(orderId);
     } catch (error) {
       if (!isOrderDomainError(error)) throw error;

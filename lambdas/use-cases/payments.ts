@@ -11,8 +11,26 @@
  * The decider (domain/orders) decides what each answer means for the order; these functions only move
  * between the store and the provider. Dependencies are passed in: the store, the provider port, the clock.
  */
-import { ORDER_ERROR_CODES, OrderDomainError, orderDecider, paymentKeyOf, paymentSummaryOf, pendingRefunds, type OrderCommand, type OrderState, type PaymentOutcome, type PaymentSummary } from '../domain/orders/index.ts';
-import { handleCommand, isConcurrencyError, type AppendGuard, type CommandResult, type EventMetadata, type EventStore } from '../patterns/event-sourcing/index.ts';
+import {
+  ORDER_ERROR_CODES,
+  OrderDomainError,
+  orderDecider,
+  paymentKeyOf,
+  paymentSummaryOf,
+  pendingRefunds,
+  type OrderCommand,
+  type OrderState,
+  type PaymentOutcome,
+  type PaymentSummary,
+} from '../domain/orders/index.ts';
+import {
+  handleCommand,
+  isConcurrencyError,
+  type AppendGuard,
+  type CommandResult,
+  type EventMetadata,
+  type EventStore,
+} from '../patterns/event-sourcing/index.ts';
 import { isStaleFencingTokenError } from '../patterns/leader-election/index.ts';
 import { isPaymentProviderRefusedError, type ChargeAnswer, type PaymentProvider } from './payment-provider.ts';
 
@@ -34,18 +52,47 @@ export type PayResult =
 const RECORD_ATTEMPTS = 5;
 
 const outcomeOf = (answer: ChargeAnswer | undefined): PaymentOutcome =>
-  !answer ? { status: 'NOT_FOUND' } : answer.status === 'APPROVED' ? { status: 'APPROVED', paymentId: answer.chargeId, amountCents: answer.amountCents } : answer;
+  !answer
+    ? { status: 'NOT_FOUND' }
+    : answer.status === 'APPROVED'
+      ? { status: 'APPROVED', paymentId: answer.chargeId, amountCents: answer.amountCents }
+      : answer;
 
 type Known = { readonly version: number; readonly state: OrderState };
 
 /** Decides on the stream as last seen (`known`, no reload), appends; a conflict reloads and decides again. */
-function execute(deps: PaymentDeps, orderId: string, command: OrderCommand, metadata: EventMetadata, known: Known, expectedVersion?: number): Promise<CommandResult<OrderState>> {
-  return handleCommand(deps.store, orderDecider, orderId, command, metadata, { expectedVersion, known, maxAttempts: RECORD_ATTEMPTS, guard: deps.guard });
+function execute(
+  deps: PaymentDeps,
+  orderId: string,
+  command: OrderCommand,
+  metadata: EventMetadata,
+  known: Known,
+  expectedVersion?: number,
+): Promise<CommandResult<OrderState>> {
+  return handleCommand(deps.store, orderDecider, orderId, command, metadata, {
+    expectedVersion,
+    known,
+    maxAttempts: RECORD_ATTEMPTS,
+    guard: deps.guard,
+  });
 }
 
 /** Records what the provider said of an attempt; the decider turns a charge the order cannot keep into a refund. */
-export function recordPayment(deps: PaymentDeps, orderId: string, paymentKey: string, outcome: PaymentOutcome, metadata: EventMetadata, known: Known): Promise<CommandResult<OrderState>> {
-  return execute(deps, orderId, { type: 'RecordPayment', data: { orderId, paymentKey, outcome }, now: deps.now().toISOString() }, metadata, known);
+export function recordPayment(
+  deps: PaymentDeps,
+  orderId: string,
+  paymentKey: string,
+  outcome: PaymentOutcome,
+  metadata: EventMetadata,
+  known: Known,
+): Promise<CommandResult<OrderState>> {
+  return execute(
+    deps,
+    orderId,
+    { type: 'RecordPayment', data: { orderId, paymentKey, outcome }, now: deps.now().toISOString() },
+    metadata,
+    known,
+  );
 }
 
 /**
@@ -55,7 +102,10 @@ export function recordPayment(deps: PaymentDeps, orderId: string, paymentKey: st
  * answers as it did the first time (or charges now, if the first request never reached it). So concurrent
  * payers, and a client retrying after a lost answer, all meet one charge. A paid order answers as paid.
  */
-export async function payOrder(deps: PaymentDeps, input: { readonly orderId: string; readonly cardToken?: string; readonly metadata: EventMetadata }): Promise<PayResult> {
+export async function payOrder(
+  deps: PaymentDeps,
+  input: { readonly orderId: string; readonly cardToken?: string; readonly metadata: EventMetadata },
+): Promise<PayResult> {
   const { orderId, cardToken, metadata } = input;
   // An open breaker refuses before anything is recorded.
   await deps.provider.assertAvailable();
@@ -69,7 +119,14 @@ export async function payOrder(deps: PaymentDeps, input: { readonly orderId: str
       attemptKey = paymentKeyOf(orderId, loaded.version);
       try {
         // Pinned at the version loaded: whatever happened since (a cancel, another payer) is judged afresh.
-        known = await execute(deps, orderId, { type: 'RequestPayment', data: { orderId, paymentKey: attemptKey }, now: deps.now().toISOString() }, metadata, loaded, loaded.version);
+        known = await execute(
+          deps,
+          orderId,
+          { type: 'RequestPayment', data: { orderId, paymentKey: attemptKey }, now: deps.now().toISOString() },
+          metadata,
+          loaded,
+          loaded.version,
+        );
       } catch (error) {
         if (isConcurrencyError(error) && attempt < RECORD_ATTEMPTS) continue;
         throw error;
@@ -77,7 +134,13 @@ export async function payOrder(deps: PaymentDeps, input: { readonly orderId: str
     }
     // Here the order is PLACED: anything else was refused by the decider when the payment was requested.
     const { totalCents } = order as Extract<OrderState, { status: 'PLACED' }>;
-    const answer = await chargeOnce(deps, { idempotencyKey: attemptKey, orderId, amountCents: totalCents, cardToken, correlationId: metadata.correlationId });
+    const answer = await chargeOnce(deps, {
+      idempotencyKey: attemptKey,
+      orderId,
+      amountCents: totalCents,
+      cardToken,
+      correlationId: metadata.correlationId,
+    });
     const recorded = await recordPayment(deps, orderId, attemptKey, outcomeOf(answer), metadata, known);
     const state = recorded.state;
     if (state.status === 'PAID') return { outcome: 'PAID', version: recorded.version };
@@ -98,7 +161,11 @@ async function chargeOnce(deps: PaymentDeps, request: Parameters<PaymentProvider
     return await deps.provider.charge(request);
   } catch (error) {
     if (isPaymentProviderRefusedError(error) && error.status === 409) {
-      throw new OrderDomainError(ORDER_ERROR_CODES.PAYMENT_IN_PROGRESS, `The provider is still processing payment ${request.idempotencyKey}`, { orderId: request.orderId, command: 'RequestPayment' });
+      throw new OrderDomainError(
+        ORDER_ERROR_CODES.PAYMENT_IN_PROGRESS,
+        `The provider is still processing payment ${request.idempotencyKey}`,
+        { orderId: request.orderId, command: 'RequestPayment' },
+      );
     }
     if (!isPaymentProviderRefusedError(error) || error.code !== 'IDEMPOTENCY_KEY_REUSED') throw error;
     const first = await deps.provider.findCharge(request.idempotencyKey, request.correlationId);
@@ -120,8 +187,19 @@ export async function refundCharge(
   const loaded = input.known ?? (await deps.store.load(orderId, orderDecider));
   const charge = loaded.state.status === 'NONE' ? undefined : loaded.state.payment.charges[chargeId];
   if (!charge?.refund || charge.refund.refundedAt) return 'already-refunded';
-  const { refundId } = await deps.provider.refund({ chargeId, refundKey: charge.refund.refundKey, amountCents: charge.amountCents, correlationId: metadata.correlationId });
-  await execute(deps, orderId, { type: 'RecordRefund', data: { orderId, chargeId, refundId }, now: deps.now().toISOString() }, metadata, loaded);
+  const { refundId } = await deps.provider.refund({
+    chargeId,
+    refundKey: charge.refund.refundKey,
+    amountCents: charge.amountCents,
+    correlationId: metadata.correlationId,
+  });
+  await execute(
+    deps,
+    orderId,
+    { type: 'RecordRefund', data: { orderId, chargeId, refundId }, now: deps.now().toISOString() },
+    metadata,
+    loaded,
+  );
   return 'refunded';
 }
 
@@ -141,7 +219,12 @@ export interface ReconcileReport {
  */
 export async function reconcilePayments(
   deps: PaymentDeps,
-  input: { readonly openOrders: AsyncIterable<string>; readonly openBefore: string; readonly stillLeading: () => boolean; readonly metadata: EventMetadata },
+  input: {
+    readonly openOrders: AsyncIterable<string>;
+    readonly openBefore: string;
+    readonly stillLeading: () => boolean;
+    readonly metadata: EventMetadata;
+  },
 ): Promise<ReconcileReport & { readonly interrupted: boolean }> {
   const report: ReconcileReport = { concluded: [], refunded: [], failed: [] };
   for await (const orderId of input.openOrders) {

@@ -34,7 +34,10 @@ export class Ambassador extends Construct {
   constructor(scope: Construct, id: string, props: AmbassadorProps) {
     super(scope, id);
     const document = Object.fromEntries(
-      Object.entries(props.targets).map(([name, { authSecret, ...policy }]) => [name, { ...policy, ...(authSecret ? { authSecret: authSecret.secretArn } : {}) }]),
+      Object.entries(props.targets).map(([name, { authSecret, ...policy }]) => [
+        name,
+        { ...policy, ...(authSecret ? { authSecret: authSecret.secretArn } : {}) },
+      ]),
     );
     this.secrets = Object.values(props.targets).flatMap((t) => (t.authSecret ? [t.authSecret] : []));
     this.policy = new StringParameter(this, 'OutboundPolicy', {

@@ -26,7 +26,10 @@ export class CircuitBreakers extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(this.table, { 'AwsSolutions-DDB3': 'Breaker state is rebuilt by the next calls within one window; restoring an old state would be wrong, not safer.' });
+    acknowledge(this.table, {
+      'AwsSolutions-DDB3':
+        'Breaker state is rebuilt by the next calls within one window; restoring an old state would be wrong, not safer.',
+    });
     this.transitions = new Topic(this, 'Transitions', { enforceSSL: true, masterKey: awsManagedSnsKey(this) });
   }
 
@@ -52,6 +55,12 @@ export class CircuitBreakers extends Construct {
       statistic: 'Sum',
       period: Duration.minutes(1),
     });
-    return alarmAtOrAbove(this, `${name}OpenAlarm`, opened, 1, `The ${name} breaker opened: calls to ${name} fail fast until a probe succeeds (GET /ops/breakers)`);
+    return alarmAtOrAbove(
+      this,
+      `${name}OpenAlarm`,
+      opened,
+      1,
+      `The ${name} breaker opened: calls to ${name} fail fast until a probe succeeds (GET /ops/breakers)`,
+    );
   }
 }

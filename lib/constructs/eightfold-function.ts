@@ -65,10 +65,23 @@ export class EightfoldFunction extends NodejsFunction {
     super(scope, id, functionProps);
     // Handlers answer bad input and outages with responses, and consumers retry: a few errors are an
     // outage's echo, a run of them is a bug. Any throttle means reserved or account concurrency ran out.
-    alarmAtOrAbove(this, 'ErrorsAlarm', this.metricErrors({ period: Duration.minutes(5) }), 5, `${id} threw or timed out 5 times or more in 5 minutes`);
-    alarmAtOrAbove(this, 'ThrottlesAlarm', this.metricThrottles({ period: Duration.minutes(5) }), 1, `${id} was throttled: its concurrency ran out`);
+    alarmAtOrAbove(
+      this,
+      'ErrorsAlarm',
+      this.metricErrors({ period: Duration.minutes(5) }),
+      5,
+      `${id} threw or timed out 5 times or more in 5 minutes`,
+    );
+    alarmAtOrAbove(
+      this,
+      'ThrottlesAlarm',
+      this.metricThrottles({ period: Duration.minutes(5) }),
+      1,
+      `${id} was throttled: its concurrency ran out`,
+    );
     acknowledge(this, {
-      'AwsSolutions-L1': 'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
+      'AwsSolutions-L1':
+        'Node 22 on purpose: the runtime the project is built, tested and benchmarked on (npm scripts run node@22); it moves with the toolchain, not function by function.',
     });
     acknowledge(role, {
       'AwsSolutions-IAM5[Resource::*]':

@@ -10,7 +10,11 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
  * table with any index, which reaches indexes the grantee never reads.
  */
 export function grantOnTable(grantee: IGrantable, table: ITable, actions: string[], indexes: readonly string[] = []): Grant {
-  return Grant.addToPrincipal({ grantee, actions, resourceArns: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] });
+  return Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+  });
 }
 
 /** The AWS managed SNS key, for a topic's encryption at rest: no key to pay for, and no KMS grant for publishers (see `grantPublishTo`). */

@@ -42,14 +42,19 @@ let bundles: string | undefined;
  */
 export function handlerBundle(handler: string): { dir: string; handler: string } {
   bundles ??= bundleAllHandlers();
-  if (!existsSync(join(bundles, handler, 'index.mjs'))) throw new Error(`No handler ${handler}.ts in lambdas/handlers or lambdas/stand-ins/handlers`);
+  if (!existsSync(join(bundles, handler, 'index.mjs')))
+    throw new Error(`No handler ${handler}.ts in lambdas/handlers or lambdas/stand-ins/handlers`);
   return { dir: bundles, handler: `${handler}/index.handler` };
 }
 
 function bundleAllHandlers(): string {
   const outDir = join(cacheDir, sourcesHash());
   if (existsSync(outDir)) return outDir;
-  const entries = handlerDirs.flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => [`${name.slice(0, -3)}/index`, join(dir, name)] as const));
+  const entries = handlerDirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => [`${name.slice(0, -3)}/index`, join(dir, name)] as const),
+  );
   const building = `${outDir}.building-${process.pid}`;
   buildSync({
     entryPoints: Object.fromEntries(entries),

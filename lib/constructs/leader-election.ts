@@ -58,7 +58,8 @@ export class LeaderElection extends Construct {
     const everyMs = every.toMilliseconds() / timeScale;
     if (everyMs * 3 > leaseMs) throw new Error(`${id}: the lease must last at least three turns (heartbeat ≤ lease / 3)`);
     if (marginMs * 2 >= leaseMs) throw new Error(`${id}: the clock-skew margin must be under half the lease`);
-    if (!Number.isInteger(contenders) || contenders < 1 || contenders > 5) throw new Error(`${id}: 1 to 5 contenders (targets of one rule)`);
+    if (!Number.isInteger(contenders) || contenders < 1 || contenders > 5)
+      throw new Error(`${id}: 1 to 5 contenders (targets of one rule)`);
     this.leaseName = props.leaseName;
     this.leaseMs = leaseMs;
 
@@ -70,7 +71,10 @@ export class LeaderElection extends Construct {
       timeToLiveAttribute: 'expiresAtEpochSeconds',
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(this.table, { 'AwsSolutions-DDB3': 'A lease lives minutes, and restoring fences to an earlier time would reissue fencing tokens already used: never restore this table.' });
+    acknowledge(this.table, {
+      'AwsSolutions-DDB3':
+        'A lease lives minutes, and restoring fences to an earlier time would reissue fencing tokens already used: never restore this table.',
+    });
     this.coordinator = new EightfoldFunction(this, 'Coordinator', {
       handler: props.handler,
       serviceName: COORDINATOR_SERVICE,
@@ -93,13 +97,23 @@ export class LeaderElection extends Construct {
         { length: contenders },
         (_, i) =>
           // A late turn is worthless once the next one is due: no retries, no stale deliveries.
-          new LambdaFunction(this.coordinator, { event: RuleTargetInput.fromObject({ contender: `${props.leaseName}-${i + 1}` }), retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+          new LambdaFunction(this.coordinator, {
+            event: RuleTargetInput.fromObject({ contender: `${props.leaseName}-${i + 1}` }),
+            retryAttempts: 0,
+            maxEventAge: Duration.minutes(1),
+          }),
       ),
     });
     // On AWS (time scale 1): a lease lost (taken over after it expired, or a fenced write refused), and
     // a whole lease's time without a turn led, which means no contender could take it.
     const coordinatorMetric = (metricName: string, period: Duration) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: COORDINATOR_SERVICE, lease: props.leaseName }, statistic: 'Sum', period });
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: COORDINATOR_SERVICE, lease: props.leaseName },
+        statistic: 'Sum',
+        period,
+      });
     this.leaseLostAlarm = alarmAtOrAbove(
       this,
       'LeaseLostAlarm',
@@ -130,7 +144,11 @@ export class LeaderElection extends Construct {
   /** Operators reach this lease's partition only, never a fence: a fence only ever moves forward. */
   private grantOnLeaseItems(grantee: IGrantable, ...actions: string[]): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions, resources: [this.table.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [this.leaseName] } } }),
+      new PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [this.leaseName] } },
+      }),
     );
   }
 }

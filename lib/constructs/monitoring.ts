@@ -1,5 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, AlarmStatusWidget, AlarmWidget, ComparisonOperator, Dashboard, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  AlarmWidget,
+  ComparisonOperator,
+  Dashboard,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -9,7 +17,14 @@ import { Construct, type IConstruct } from 'constructs';
  * An alarm when `metric` reaches `threshold` for `evaluationPeriods` periods in a row. No data means
  * nothing happened (no calls, no messages), so it is never a breach.
  */
-export function alarmAtOrAbove(scope: Construct, id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1): Alarm {
+export function alarmAtOrAbove(
+  scope: Construct,
+  id: string,
+  metric: IMetric,
+  threshold: number,
+  description: string,
+  evaluationPeriods = 1,
+): Alarm {
   return new Alarm(scope, id, {
     alarmDescription: description,
     metric,
@@ -55,8 +70,12 @@ export class Monitoring extends Construct {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: Math.min(12, 2 + Math.ceil(alarms.length / 4)) }));
-    this.dashboard.addWidgets(...alarms.map((alarm) => new AlarmWidget({ title: alarm.node.path.split('/').slice(1).join(' › '), alarm, width: 6, height: 5 })));
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: Math.min(12, 2 + Math.ceil(alarms.length / 4)) }),
+    );
+    this.dashboard.addWidgets(
+      ...alarms.map((alarm) => new AlarmWidget({ title: alarm.node.path.split('/').slice(1).join(' › '), alarm, width: 6, height: 5 })),
+    );
     return alarms;
   }
 }

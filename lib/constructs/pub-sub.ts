@@ -68,9 +68,19 @@ export class PubSub extends Construct {
       enforceSSL: true,
       masterKey: awsManagedSnsKey(this),
     });
-    this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    acknowledge(this.publisherDeadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the publisher’s stream mapping.' });
-    deadLetterAlarm(this, this.publisherDeadLetterQueue, 'Stream records SNS refused for the stream’s whole 24 h retention: republish those orders’ events from the event store (see Operations).');
+    this.publisherDeadLetterQueue = new Queue(this, 'PublisherDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    acknowledge(this.publisherDeadLetterQueue, {
+      'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the publisher’s stream mapping.',
+    });
+    deadLetterAlarm(
+      this,
+      this.publisherDeadLetterQueue,
+      'Stream records SNS refused for the stream’s whole 24 h retention: republish those orders’ events from the event store (see Operations).',
+    );
     this.publisher = new EightfoldFunction(this, 'Publisher', {
       handler: 'publisher',
       serviceName: 'publisher',
@@ -89,7 +99,12 @@ export class PubSub extends Construct {
         reportBatchItemFailures: true,
         parallelizationFactor: 1,
         onFailure: new SqsDlq(this.publisherDeadLetterQueue),
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } } })],
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } },
+          }),
+        ],
       }),
     );
     this.checkpoints = new Table(this, 'SubscriberCheckpoints', {
@@ -118,7 +133,12 @@ export class Subscriber extends Construct {
     super(scope, id);
     const name = id.toLowerCase();
     const timeout = props.timeout ?? Duration.seconds(10);
-    this.deadLetterQueue = new Queue(this, 'Dlq', { fifo: true, retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.deadLetterQueue = new Queue(this, 'Dlq', {
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
     this.queue = new Queue(this, 'Queue', {
       fifo: true,
       // High-throughput FIFO: quotas and deduplication per message group (per order), as on the topic.
@@ -130,7 +150,11 @@ export class Subscriber extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    this.deadLetterAlarm = deadLetterAlarm(this, this.deadLetterQueue, `Messages the ${name} subscriber could not process are waiting in its DLQ (npm run redrive -- ${name})`);
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      this.deadLetterQueue,
+      `Messages the ${name} subscriber could not process are waiting in its DLQ (npm run redrive -- ${name})`,
+    );
     props.pubSub.topic.addSubscription(
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,
@@ -146,7 +170,10 @@ export class Subscriber extends Construct {
         SUBSCRIBER_NAME: name,
         ...(props.checkpoints === false ? {} : { SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName }),
         ...(props.retryBackoff
-          ? { SUBSCRIBER_QUEUE_URL: this.queue.queueUrl, SUBSCRIBER_RETRY_BACKOFF_SECONDS: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}` }
+          ? {
+              SUBSCRIBER_QUEUE_URL: this.queue.queueUrl,
+              SUBSCRIBER_RETRY_BACKOFF_SECONDS: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}`,
+            }
           : {}),
       },
     });

@@ -5,7 +5,12 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX, VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
+import {
+  AWAITING_PAYMENT_INDEX,
+  OPEN_PAYMENTS_INDEX,
+  VIEW_BY_CUSTOMER_INDEX,
+  VIEW_BY_SHARD_INDEX,
+} from '../../lambdas/domain/orders/index.ts';
 import { EightfoldFunction } from './eightfold-function.ts';
 import type { EventStore } from './event-store.ts';
 import type { Sharding } from './sharding.ts';
@@ -69,14 +74,31 @@ export class ReadModel extends Construct {
       sortKey: { name: 'paymentOpenSince', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
-    acknowledge(this.ordersView, { 'AwsSolutions-DDB3': 'A projection: `npm run rebuild-projections` rebuilds it from the event store, which has point-in-time recovery.' });
-    this.deadLetterQueue = new Queue(this, 'ProjectorDlq', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    acknowledge(this.deadLetterQueue, { 'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the projector’s stream mapping.' });
-    deadLetterAlarm(this, this.deadLetterQueue, 'Stream records the projector gave up on: their orders’ rows heal on their next event, or now with npm run rebuild-projections.');
+    acknowledge(this.ordersView, {
+      'AwsSolutions-DDB3':
+        'A projection: `npm run rebuild-projections` rebuilds it from the event store, which has point-in-time recovery.',
+    });
+    this.deadLetterQueue = new Queue(this, 'ProjectorDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    acknowledge(this.deadLetterQueue, {
+      'AwsSolutions-SQS3': 'It is a dead-letter queue itself: the OnFailure destination of the projector’s stream mapping.',
+    });
+    deadLetterAlarm(
+      this,
+      this.deadLetterQueue,
+      'Stream records the projector gave up on: their orders’ rows heal on their next event, or now with npm run rebuild-projections.',
+    );
     this.projector = new EightfoldFunction(this, 'Projector', {
       handler: 'projector',
       serviceName: 'projector',
-      environment: { EVENTS_TABLE: props.eventStore.table.tableName, ORDERS_VIEW_TABLE: this.ordersView.tableName, ...props.sharding.routingEnvironment },
+      environment: {
+        EVENTS_TABLE: props.eventStore.table.tableName,
+        ORDERS_VIEW_TABLE: this.ordersView.tableName,
+        ...props.sharding.routingEnvironment,
+      },
     });
     props.sharding.grantRoute(this.projector);
     grantOnTable(this.projector, this.ordersView, ['dynamodb:GetItem', 'dynamodb:PutItem']);
@@ -90,7 +112,12 @@ export class ReadModel extends Construct {
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.deadLetterQueue),
         // Snapshots share the table and carry no eventId: only events reach the projector.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } } })],
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { eventId: { S: FilterRule.exists() } } },
+          }),
+        ],
       }),
     );
   }

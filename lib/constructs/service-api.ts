@@ -61,7 +61,10 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 export class ServiceApi extends RestApi {
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
     const { logs } = props;
-    const accessLogs = 'retention' in logs ? new LogGroup(scope, `${id}AccessLogs`, { retention: logs.retention, removalPolicy: RemovalPolicy.DESTROY }) : undefined;
+    const accessLogs =
+      'retention' in logs
+        ? new LogGroup(scope, `${id}AccessLogs`, { retention: logs.retention, removalPolicy: RemovalPolicy.DESTROY })
+        : undefined;
     super(scope, id, {
       restApiName: props.restApiName,
       description: props.description,
@@ -74,13 +77,26 @@ export class ServiceApi extends RestApi {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
         // Errors only, and never bodies (dataTrace): requests carry customers' orders.
-        ...(accessLogs && { accessLogDestination: new LogGroupLogDestination(accessLogs), accessLogFormat: ACCESS_LOG_FORMAT, loggingLevel: MethodLoggingLevel.ERROR, dataTraceEnabled: false }),
+        ...(accessLogs && {
+          accessLogDestination: new LogGroupLogDestination(accessLogs),
+          accessLogFormat: ACCESS_LOG_FORMAT,
+          loggingLevel: MethodLoggingLevel.ERROR,
+          dataTraceEnabled: false,
+        }),
       },
     });
-    alarmAtOrAbove(this, 'ServerErrorsAlarm', this.metricServerError({ period: Duration.minutes(5) }), 10, `${props.restApiName} answered 5xx 10 times or more in 5 minutes`);
+    alarmAtOrAbove(
+      this,
+      'ServerErrorsAlarm',
+      this.metricServerError({ period: Duration.minutes(5) }),
+      10,
+      `${props.restApiName} answered 5xx 10 times or more in 5 minutes`,
+    );
     acknowledge(this, {
-      'AwsSolutions-APIG2': 'Each handler validates its request with zod and answers the contract’s 400 VALIDATION_FAILED naming the fields; an API Gateway model would answer first, in another shape.',
-      'AwsSolutions-APIG3': 'No WAF web ACL by default (from $5/month each plus per request): stage throttling bounds abuse; attach an ACL to the stage where the traffic calls for one.',
+      'AwsSolutions-APIG2':
+        'Each handler validates its request with zod and answers the contract’s 400 VALIDATION_FAILED naming the fields; an API Gateway model would answer first, in another shape.',
+      'AwsSolutions-APIG3':
+        'No WAF web ACL by default (from $5/month each plus per request): stage throttling bounds abuse; attach an ACL to the stage where the traffic calls for one.',
       'AwsSolutions-APIG4': props.openBecause,
       'AwsSolutions-COG4': props.openBecause,
       ...('noneBecause' in logs

@@ -33,12 +33,17 @@ export class Sharding extends Construct {
 
   constructor(scope: Construct, id: string, props: ShardingProps) {
     super(scope, id);
-    for (const [name, value, max] of [['shards', props.shards, 1024], ['writeShards', props.writeShards, 50]] as const) {
+    for (const [name, value, max] of [
+      ['shards', props.shards, 1024],
+      ['writeShards', props.writeShards, 50],
+    ] as const) {
       // While resharding, a counter's 2 × S locations are read in one transaction: at most 100 items.
-      if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${id}: ${name} must be a whole number from 1 to ${max}, got ${value}`);
+      if (!Number.isInteger(value) || value < 1 || value > max)
+        throw new Error(`${id}: ${name} must be a whole number from 1 to ${max}, got ${value}`);
     }
     this.mapCacheSeconds = props.mapCacheSeconds ?? 10;
-    if (!(this.mapCacheSeconds >= 0 && this.mapCacheSeconds <= 10)) throw new Error(`${id}: mapCacheSeconds must be from 0 to 10, got ${props.mapCacheSeconds}`);
+    if (!(this.mapCacheSeconds >= 0 && this.mapCacheSeconds <= 10))
+      throw new Error(`${id}: mapCacheSeconds must be from 0 to 10, got ${props.mapCacheSeconds}`);
     this.shards = props.shards;
     this.writeShards = props.writeShards;
     this.shardMaps = new Table(this, 'ShardMaps', {

@@ -1,5 +1,12 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { HttpIntegration, LambdaIntegration, Resource, ResponseTransferMode, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpIntegration,
+  LambdaIntegration,
+  Resource,
+  ResponseTransferMode,
+  type IResource,
+  type RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -57,7 +64,9 @@ export class StranglerFacade extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(this.shadowComparisons, { 'AwsSolutions-DDB3': 'Diagnostics of a migration, expiring by TTL: shadowing anew recreates them.' });
+    acknowledge(this.shadowComparisons, {
+      'AwsSolutions-DDB3': 'Diagnostics of a migration, expiring by TTL: shadowing anew recreates them.',
+    });
   }
 
   /** Eightfold can serve `route` (`METHOD /path`) with `fn`; the routing table decides whether it does. */
@@ -71,7 +80,8 @@ export class StranglerFacade extends Construct {
   build(): void {
     const { api, routes } = this.props;
     for (const route of this.served.keys()) {
-      if (!routes[route]) throw new Error(`eightfold:routes has no mode for ${route}, which Eightfold serves: add it (mode "legacy" keeps it on legacy)`);
+      if (!routes[route])
+        throw new Error(`eightfold:routes has no mode for ${route}, which Eightfold serves: add it (mode "legacy" keeps it on legacy)`);
     }
     const viaRouter: Record<string, unknown> = {};
     for (const [key, route] of Object.entries(routes)) {
@@ -82,7 +92,8 @@ export class StranglerFacade extends Construct {
         continue;
       }
       const served = this.served.get(key);
-      if (!served) throw new Error(`eightfold:routes sends ${key} to Eightfold (mode "${route.mode}"), but no Eightfold function serves it`);
+      if (!served)
+        throw new Error(`eightfold:routes sends ${key} to Eightfold (mode "${route.mode}"), but no Eightfold function serves it`);
       if (route.mode === 'shadow' && !served.shadowable) throw new Error(`${key} cannot be shadowed: even a dry run of it has effects`);
       if (route.mode === 'eightfold') {
         resource.addMethod(method, new LambdaIntegration(served.fn));
@@ -90,7 +101,10 @@ export class StranglerFacade extends Construct {
       }
       viaRouter[key] = { ...route, target: served.fn.functionName };
       // Streamed, so the router can finish a shadow run's hand-off after the client has its whole answer.
-      resource.addMethod(method, new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow'), { responseTransferMode: ResponseTransferMode.STREAM }));
+      resource.addMethod(
+        method,
+        new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow'), { responseTransferMode: ResponseTransferMode.STREAM }),
+      );
     }
     if (this.router) this.router.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
     if (this.shadow) this.shadow.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
@@ -167,6 +181,8 @@ export class StranglerFacade extends Construct {
         requestParameters: Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`])),
       },
     });
-    resource.addMethod(method, integration, { requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])) });
+    resource.addMethod(method, integration, {
+      requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
+    });
   }
 }

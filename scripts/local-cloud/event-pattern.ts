@@ -46,12 +46,17 @@ function matchesNumeric(conditions: unknown[], value: number): boolean {
   for (let i = 0; i < conditions.length; i += 2) {
     const bound = Number(conditions[i + 1]);
     const ok =
-      conditions[i] === '=' ? value === bound
-      : conditions[i] === '<' ? value < bound
-      : conditions[i] === '<=' ? value <= bound
-      : conditions[i] === '>' ? value > bound
-      : conditions[i] === '>=' ? value >= bound
-      : false;
+      conditions[i] === '='
+        ? value === bound
+        : conditions[i] === '<'
+          ? value < bound
+          : conditions[i] === '<='
+            ? value <= bound
+            : conditions[i] === '>'
+              ? value > bound
+              : conditions[i] === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return true;

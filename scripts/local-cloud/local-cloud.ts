@@ -104,10 +104,14 @@ export interface StartupTimings {
  */
 function localApiUrls(value: unknown, apiBaseUrl: string): unknown {
   if (typeof value === 'string') {
-    return value.replace(/https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/([A-Za-z0-9_-]+)/g, `${apiBaseUrl}/restapis/$1/$2/_user_request_`);
+    return value.replace(
+      /https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/([A-Za-z0-9_-]+)/g,
+      `${apiBaseUrl}/restapis/$1/$2/_user_request_`,
+    );
   }
   if (Array.isArray(value)) return value.map((v) => localApiUrls(v, apiBaseUrl));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localApiUrls(v, apiBaseUrl)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localApiUrls(v, apiBaseUrl)]));
   return value;
 }
 
@@ -187,12 +191,7 @@ interface DeployContext {
 }
 
 /** The variables Lambda sets for a function, the local endpoints, then the function's own. */
-function lambdaEnvironment(
-  resource: LocalResource,
-  region: string,
-  endpoints: ServiceEndpoints,
-  codeDir: string,
-): Record<string, string> {
+function lambdaEnvironment(resource: LocalResource, region: string, endpoints: ServiceEndpoints, codeDir: string): Record<string, string> {
   const p = resource.properties;
   const functionName = resource.physicalId;
   const env: Record<string, string> = {
@@ -250,9 +249,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Java start-up and synthesis are the slow parts: run them side by side.
     const servicesStarted = performance.now();
     const dynamoPromise = startDynamoDbLocal({ port: options.dynamodbPort, dataDir: persist && join(persist, 'dynamodb') });
-    dynamoPromise.then((d) => cleanups.push(() => d.stop()), () => undefined);
+    dynamoPromise.then(
+      (d) => cleanups.push(() => d.stop()),
+      () => undefined,
+    );
     const snsSqsPromise = startSnsSqs({ port: options.snsSqsPort, dataDir: persist && join(persist, 'sns-sqs'), region });
-    snsSqsPromise.then((s) => cleanups.push(() => s.stop()), () => undefined);
+    snsSqsPromise.then(
+      (s) => cleanups.push(() => s.stop()),
+      () => undefined,
+    );
     const synthPromise = synthesize({ ...synthOptions, force: options.forceSynth });
     const [synth, dynamo, snsSqs] = (await Promise.all([synthPromise, dynamoPromise, snsSqsPromise])) as [
       Awaited<typeof synthPromise>,
@@ -264,7 +269,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const provisionStarted = performance.now();
     const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS' });
     cleanups.push(() => snsProxy.stop());
-    const dynamodbProxy = options.countDynamoDbRequests ? await startServiceProxy(dynamo.endpoint, { service: 'DynamoDB', countRequests: true }) : undefined;
+    const dynamodbProxy = options.countDynamoDbRequests
+      ? await startServiceProxy(dynamo.endpoint, { service: 'DynamoDB', countRequests: true })
+      : undefined;
     if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start();
@@ -310,7 +317,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (!runtime) throw new Error(`Function not found: ${id}`);
       return runtime;
     };
-    const invoke = (id: string, event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> => findFunction(id).invoke(event, onStream);
+    const invoke = (id: string, event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> =>
+      findFunction(id).invoke(event, onStream);
     invokeDeployed = invoke;
     // The gateway's port is chosen before deploying, so execute-api URLs can be resolved to it.
     const host = options.host ?? '127.0.0.1';
@@ -329,7 +337,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
       onMethodServed: ({ apiName, stage, method, resource, status, latencyMs }) => {
-        const dimensions = [{ Name: 'ApiName', Value: apiName }, { Name: 'Method', Value: method }, { Name: 'Resource', Value: resource }, { Name: 'Stage', Value: stage }];
+        const dimensions = [
+          { Name: 'ApiName', Value: apiName },
+          { Name: 'Method', Value: method },
+          { Name: 'Resource', Value: resource },
+          { Name: 'Stage', Value: stage },
+        ];
         metrics.record('AWS/ApiGateway', 'Count', dimensions, 1);
         metrics.record('AWS/ApiGateway', '4XXError', dimensions, status >= 400 && status < 500 ? 1 : 0);
         metrics.record('AWS/ApiGateway', '5XXError', dimensions, status >= 500 ? 1 : 0);
@@ -360,7 +373,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         durationMs: performance.now() - reloadStarted,
         functionsAdded: [...after.keys()].filter((name) => !before.has(name)),
         functionsRemoved: [...before.keys()].filter((name) => !after.has(name)),
-        functionsChanged: [...after.keys()].filter((name) => before.has(name) && JSON.stringify(before.get(name)) !== JSON.stringify(after.get(name)!.config)),
+        functionsChanged: [...after.keys()].filter(
+          (name) => before.has(name) && JSON.stringify(before.get(name)) !== JSON.stringify(after.get(name)!.config),
+        ),
       };
     };
     return {
@@ -457,7 +472,9 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
     ? apis.find((r) => r.logicalId === options.defaultApi || r.properties.Name === options.defaultApi)?.physicalId
     : apis.find((r) => r.metadata[DEFAULT_API_METADATA] === true)?.physicalId;
 
-  const pollers = resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping').map((r) => createPoller(r, resources, functionsByKey, ctx));
+  const pollers = resources
+    .filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')
+    .map((r) => createPoller(r, resources, functionsByKey, ctx));
   for (const poller of pollers) poller.start();
   const scheduler = new Scheduler({
     region: services.region,
@@ -474,12 +491,22 @@ async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Dep
     for (const target of targets) {
       if (!target.Arn.startsWith('arn:aws:lambda:')) throw new Error(`${r.logicalId}: only Lambda targets of schedules are emulated`);
     }
-    scheduler.add({ name: r.physicalId, arn: String(r.attributes.Arn), expression: p.ScheduleExpression, targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })) });
+    scheduler.add({
+      name: r.physicalId,
+      arn: String(r.attributes.Arn),
+      expression: p.ScheduleExpression,
+      targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })),
+    });
   }
   return { resources, stacks: described, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
 }
 
-function createPoller(r: LocalResource, resources: LocalResource[], functionsByKey: Map<string, FunctionRuntime>, ctx: DeployContext): Poller {
+function createPoller(
+  r: LocalResource,
+  resources: LocalResource[],
+  functionsByKey: Map<string, FunctionRuntime>,
+  ctx: DeployContext,
+): Poller {
   const target = functionsByKey.get(String(r.properties.FunctionName).replace(/^arn:aws:lambda:[^:]+:\d+:function:([^:]+).*$/, '$1'));
   if (!target) throw new Error(`${r.logicalId}: function ${r.properties.FunctionName} is not part of this app`);
   const config = eventSourceMappingConfig(r, target);
@@ -493,7 +520,17 @@ function createPoller(r: LocalResource, resources: LocalResource[], functionsByK
     const queue = resources.find((q) => q.type === 'AWS::SQS::Queue' && q.attributes.Arn === config.eventSourceArn);
     if (!queue) throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not a queue of this app`);
     const visibilityTimeoutSeconds = Number(queue.properties.VisibilityTimeout ?? 30);
-    return new SqsPoller(config, { url: queue.physicalId, visibilityTimeoutSeconds, timeScale: ctx.options.timeScale ?? 1, functionTimeoutSeconds: target.config.timeoutSeconds }, ctx.services.sqs, deps);
+    return new SqsPoller(
+      config,
+      {
+        url: queue.physicalId,
+        visibilityTimeoutSeconds,
+        timeScale: ctx.options.timeScale ?? 1,
+        functionTimeoutSeconds: target.config.timeoutSeconds,
+      },
+      ctx.services.sqs,
+      deps,
+    );
   }
   if (config.eventSourceArn.includes(':dynamodb:') && config.eventSourceArn.includes('/stream/')) {
     return new DynamoDbStreamPoller(config, ctx.streams, ctx.checkpoints, deps);
@@ -535,7 +572,9 @@ async function provisionStacks(
       .map(([id, r]) => `${s.stackName}/${id} (${r.Type})`),
   );
   if (unknown.length > 0) {
-    throw new Error(`The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "Not emulated" in docs/local-cloud.md.`);
+    throw new Error(
+      `The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "Not emulated" in docs/local-cloud.md.`,
+    );
   }
   const all: LocalResource[] = [];
   const described: LocalStackDescription[] = [];

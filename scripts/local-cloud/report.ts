@@ -3,7 +3,11 @@ import type { LocalCloud } from './local-cloud.ts';
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -41,7 +45,12 @@ export function startupReport(cloud: LocalCloud): string {
     );
   }
   if (cloud.apiModel.keys.length > 0) {
-    sections.push(table(['api key', 'value'], cloud.apiModel.keys.map((k) => [k.name, k.value])));
+    sections.push(
+      table(
+        ['api key', 'value'],
+        cloud.apiModel.keys.map((k) => [k.name, k.value]),
+      ),
+    );
   }
   const byType = new Map<string, { kind: string; count: number }>();
   for (const r of cloud.resources) {
@@ -60,7 +69,10 @@ export function startupReport(cloud: LocalCloud): string {
     sections.push(
       table(
         ['table, queue or topic', 'name'],
-        named.map((r) => [(r.constructPath ?? `${r.stackName}/${r.logicalId}`).replace(/\/Resource$/, ''), String(r.attributes.QueueName ?? r.attributes.TopicName ?? r.physicalId)]),
+        named.map((r) => [
+          (r.constructPath ?? `${r.stackName}/${r.logicalId}`).replace(/\/Resource$/, ''),
+          String(r.attributes.QueueName ?? r.attributes.TopicName ?? r.physicalId),
+        ]),
       ),
     );
   }

@@ -20,7 +20,10 @@ let page: Page;
 const call = apiCaller(() => target.url);
 
 async function placeOrder(): Promise<string> {
-  const response = await call('POST', '/orders', { customerId: 'console-viewer', items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }] });
+  const response = await call('POST', '/orders', {
+    customerId: 'console-viewer',
+    items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }],
+  });
   expect(response.status).toBe(201);
   return (await json(response)).orderId as string;
 }
@@ -61,7 +64,10 @@ describe('GET /console', () => {
     await expect.poll(() => providerState.textContent(), { timeout: 10_000 }).toBe('CLOSED');
 
     const faultsSet = (down: boolean) =>
-      Promise.all([page.waitForResponse((r) => r.url().endsWith('/ops/faults/payment-provider')), page.click(`button[data-fault="payment-provider"][data-down="${down}"]`)]).then(([r]) => r.status());
+      Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/ops/faults/payment-provider')),
+        page.click(`button[data-fault="payment-provider"][data-down="${down}"]`),
+      ]).then(([r]) => r.status());
     expect(await faultsSet(true)).toBe(200);
     // Five failing payments make the breaker's minimum of calls, all failing (see payments.e2e).
     const orders = await Promise.all(Array.from({ length: 5 }, placeOrder));
@@ -84,10 +90,14 @@ describe('GET /console', () => {
     await openConsole();
     await page.fill('#order-id', orderId);
     await page.click('#load-order');
-    await expect.poll(() => page.locator('#order-events li').count(), { timeout: 5_000, message: `status: ${await page.textContent('#status')}` }).toBe(2);
+    await expect
+      .poll(() => page.locator('#order-events li').count(), { timeout: 5_000, message: `status: ${await page.textContent('#status')}` })
+      .toBe(2);
     await expect.poll(async () => JSON.parse((await page.textContent('#as-of')) ?? '{}').status).toBe('CANCELLED');
     await page.locator('#version').fill('1');
-    await expect.poll(async () => JSON.parse((await page.textContent('#as-of')) ?? '{}')).toMatchObject({ orderId, status: 'PLACED', version: 1 });
+    await expect
+      .poll(async () => JSON.parse((await page.textContent('#as-of')) ?? '{}'))
+      .toMatchObject({ orderId, status: 'PLACED', version: 1 });
   });
 
   it('offers no fault injection or step-down on a production page', async () => {

@@ -21,7 +21,12 @@ const call = apiCaller(() => target.url);
 beforeAll(async () => {
   // At 60× the default payment timeout would be seconds: the leader would cancel the demo's hot-SKU orders
   // (taking their units back) while it counts them.
-  target = await startTarget({ apiKey: API_KEY, outDir, timeScale: 60, context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } } });
+  target = await startTarget({
+    apiKey: API_KEY,
+    outDir,
+    timeScale: 60,
+    context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
+  });
 });
 
 afterAll(async () => {
@@ -43,31 +48,61 @@ function summaryRows(stdout: string): Record<string, { ok: string; happened: str
 
 describe('npm run demo -- --short', () => {
   it('tells all five steps against the local cloud, each done, and ends on a table of what happened and the figures seen', async () => {
-    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'demo', '--', '--short', '--base-url', target.url, '--api-key', API_KEY], {
-      cwd: PROJECT_DIR,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['run', '--silent', 'demo', '--', '--short', '--base-url', target.url, '--api-key', API_KEY],
+      {
+        cwd: PROJECT_DIR,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     // Progress bars, one finished line each (stdout is no terminal here).
     expect(stdout).toMatch(/placing orders +\[#{20}\] 20\/20\n/);
     expect(stdout).toMatch(/waiting out the lease +\[#{20}\] \d+\/\d+\n/);
     const rows = summaryRows(stdout);
-    expect(Object.keys(rows)).toEqual(['orders placed', 'payment provider fails', 'leader steps down', 'a hot SKU sells', 'legacy goes down']);
+    expect(Object.keys(rows)).toEqual([
+      'orders placed',
+      'payment provider fails',
+      'leader steps down',
+      'a hot SKU sells',
+      'legacy goes down',
+    ]);
     for (const [step, row] of Object.entries(rows)) expect(row.ok, `${step}: ${row.happened}`).toBe('yes');
-    expect(rows['orders placed']).toMatchObject({ happened: '20 orders placed, each with an Idempotency-Key', figures: expect.stringMatching(/^[\d.]+ orders\/s, p50 \d+ ms, p99 \d+ ms$/) });
-    expect(rows['payment provider fails']!.happened).toMatch(/^breaker OPEN after \d+ failing payments; .* CLOSED again after [1-9]\d* successful probes$/);
-    expect(rows['payment provider fails']!.figures).toMatch(/^fast fail \d+ ms \(Retry-After \d+ s\), recovered [\d.]+ s after the provider came back$/);
-    const failover = rows['leader steps down']!.happened.match(/^coordinator-[123] \(token (\d+)\) stepped down; coordinator-[123] leads with token (\d+)$/);
+    expect(rows['orders placed']).toMatchObject({
+      happened: '20 orders placed, each with an Idempotency-Key',
+      figures: expect.stringMatching(/^[\d.]+ orders\/s, p50 \d+ ms, p99 \d+ ms$/),
+    });
+    expect(rows['payment provider fails']!.happened).toMatch(
+      /^breaker OPEN after \d+ failing payments; .* CLOSED again after [1-9]\d* successful probes$/,
+    );
+    expect(rows['payment provider fails']!.figures).toMatch(
+      /^fast fail \d+ ms \(Retry-After \d+ s\), recovered [\d.]+ s after the provider came back$/,
+    );
+    const failover = rows['leader steps down']!.happened.match(
+      /^coordinator-[123] \(token (\d+)\) stepped down; coordinator-[123] leads with token (\d+)$/,
+    );
     expect(Number(failover?.[2])).toBeGreaterThan(Number(failover?.[1]));
-    expect(rows['a hot SKU sells']!.happened).toMatch(/^24 orders of HOT-\w+, one unit each: 24 units counted exactly, its increments spread over [2-9]\d* write shards$/);
+    expect(rows['a hot SKU sells']!.happened).toMatch(
+      /^24 orders of HOT-\w+, one unit each: 24 units counted exactly, its increments spread over [2-9]\d* write shards$/,
+    );
     expect(rows['a hot SKU sells']!.figures).toMatch(/^#\d+ among the hot keys \(24 increments\)/);
-    expect(rows['legacy goes down']!.happened).toMatch(/^legacy's GET \/catalog\/products answered 503 \(legacy\); Eightfold placed and served an order meanwhile; legacy back with 200$/);
+    expect(rows['legacy goes down']!.happened).toMatch(
+      /^legacy's GET \/catalog\/products answered 503 \(legacy\); Eightfold placed and served an order meanwhile; legacy back with 200$/,
+    );
 
     // What the demo broke, it mended: the breaker closed, the provider charging, legacy answering.
-    const breakers = await json<{ breakers: { name: string; state: string }[] }>(await call('GET', '/ops/breakers', undefined, { 'x-api-key': API_KEY }));
+    const breakers = await json<{ breakers: { name: string; state: string }[] }>(
+      await call('GET', '/ops/breakers', undefined, { 'x-api-key': API_KEY }),
+    );
     expect(breakers.breakers.find((b) => b.name === 'payment-provider')?.state).toBe('CLOSED');
-    const placed = await json<{ orderId: string }>(await call('POST', '/orders', { customerId: 'after-the-demo', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }));
+    const placed = await json<{ orderId: string }>(
+      await call('POST', '/orders', { customerId: 'after-the-demo', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }),
+    );
     // A sandbox may trust its copy of the breaker for a second more: a 503 says when to retry, and a retry never charges twice.
-    await eventually(async () => expect((await call('POST', `/orders/${placed.orderId}/payment`)).status).toBe(200), { timeoutMs: 10_000, intervalMs: 1_100 });
+    await eventually(async () => expect((await call('POST', `/orders/${placed.orderId}/payment`)).status).toBe(200), {
+      timeoutMs: 10_000,
+      intervalMs: 1_100,
+    });
     expect((await call('GET', '/catalog/products')).status).toBe(200);
   }, 180_000);
 });

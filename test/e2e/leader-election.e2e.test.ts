@@ -30,7 +30,13 @@ let documents: DynamoDBDocumentClient;
 /** The time scale is part of the synthesis. */
 const outDir = ownAssemblyDir('leader');
 
-type Leader = { holder: string | null; status: string; fencingToken: number; leaseExpiresAt: string | null; recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[] };
+type Leader = {
+  holder: string | null;
+  status: string;
+  fencingToken: number;
+  leaseExpiresAt: string | null;
+  recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[];
+};
 
 const call = apiCaller(() => cloud.url);
 const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
@@ -57,7 +63,9 @@ beforeAll(async () => {
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 5 } },
     onLog: () => undefined,
   });
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
+  );
 });
 
 afterAll(async () => {
@@ -81,7 +89,9 @@ describe('GET /ops/leader', () => {
     expect(Date.parse(current.leaseExpiresAt!)).toBeGreaterThan(Date.now() - LEASE_MS);
     expect(current.recentChanges[0]).toMatchObject({ holder: current.holder, fencingToken: current.fencingToken, steppedDownAt: null });
     // Its turns reach CloudWatch with the dimensions the leaderless alarm watches.
-    await eventually(async () => expect(await metricSum(cloud, LEADER_TURNS_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' })).toBeGreaterThanOrEqual(1));
+    await eventually(async () =>
+      expect(await metricSum(cloud, LEADER_TURNS_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' })).toBeGreaterThanOrEqual(1),
+    );
   });
 });
 
@@ -102,7 +112,9 @@ describe('the leader’s singleton job', () => {
     expect(cancelled.version).toBe(2);
     // A few more turns: nothing is cancelled twice, and the paid order stays paid.
     await new Promise((resolve) => setTimeout(resolve, 3 * TURN_MS));
-    const { events } = await json<{ events: { type: string; data: { reason?: string }; metadata: { actor: string } }[] }>(await call('GET', `/orders/${unpaid}/events`));
+    const { events } = await json<{ events: { type: string; data: { reason?: string }; metadata: { actor: string } }[] }>(
+      await call('GET', `/orders/${unpaid}/events`),
+    );
     expect(events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
     expect(events[1]!.data.reason).toBe('PAYMENT_TIMEOUT');
     expect(events[1]!.metadata.actor).toMatch(/^system:coordinator:coordinator-[123]$/);
@@ -113,10 +125,15 @@ describe('the leader’s singleton job', () => {
 describe('the payment reconciler, the leader’s other singleton work', () => {
   type Order = { status: string; version: number; payment: { status: string; chargedCents: number; refundedCents: number } };
   const order = async (orderId: string, minVersion = 1) => json<Order>(await call('GET', `/orders/${orderId}?minVersion=${minVersion}`));
-  const eventTypes = async (orderId: string) => (await json<{ events: { type: string }[] }>(await call('GET', `/orders/${orderId}/events`))).events.map((e) => e.type);
+  const eventTypes = async (orderId: string) =>
+    (await json<{ events: { type: string }[] }>(await call('GET', `/orders/${orderId}/events`))).events.map((e) => e.type);
   const chargesOf = (orderId: string) =>
-    scanAll(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, { FilterExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } });
-  const setFaults = async (faults: Record<string, unknown>) => expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
+    scanAll(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, {
+      FilterExpression: 'orderId = :orderId',
+      ExpressionAttributeValues: { ':orderId': orderId },
+    });
+  const setFaults = async (faults: Record<string, unknown>) =>
+    expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
   /** Until the order's payment rests as `expected` (the bound, a turn, the refund's own hop). */
   const settles = (orderId: string, expected: Partial<Order>, timeoutMs = RECONCILE_AFTER_MS + 15_000) =>
     eventually(async () => expect(await order(orderId)).toMatchObject(expected), { timeoutMs, intervalMs: 250 });
@@ -175,7 +192,12 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
     await setFaults({});
     for (const { orderId, status } of answers) {
       expect([200, 409]).toContain(status);
-      await settles(orderId, status === 200 ? { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } } : { status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } });
+      await settles(
+        orderId,
+        status === 200
+          ? { status: 'PAID', payment: { status: 'PAID', chargedCents: 900, refundedCents: 0 } }
+          : { status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } },
+      );
     }
   });
 
@@ -183,11 +205,20 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
     const orderId = await placeOrder();
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
     await setFaults({ down: true });
-    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUND_PENDING' } });
-    await eventually(async () => expect(await metricSum(cloud, PAYMENT_STEPS_FAILED_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' })).toBeGreaterThanOrEqual(1), {
-      timeoutMs: RECONCILE_AFTER_MS + 15_000,
-      intervalMs: 500,
+    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({
+      status: 'CANCELLED',
+      payment: { status: 'REFUND_PENDING' },
     });
+    await eventually(
+      async () =>
+        expect(
+          await metricSum(cloud, PAYMENT_STEPS_FAILED_METRIC, { service: COORDINATOR_SERVICE, lease: 'coordinator' }),
+        ).toBeGreaterThanOrEqual(1),
+      {
+        timeoutMs: RECONCILE_AFTER_MS + 15_000,
+        intervalMs: 500,
+      },
+    );
     expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUND_PENDING', refundedCents: 0 } });
     await setFaults({});
     // The outage opened the breaker, and each failed probe while it lasted doubled its cool-down (5 s, then 10 s).

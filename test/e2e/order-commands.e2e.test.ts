@@ -20,7 +20,10 @@ const FILE_STARTED = new Date(Date.now() - 60_000).toISOString();
 const validOrder = { customerId: 'customer-1', items: [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }] };
 
 function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  const init: RequestInit = { method: 'POST', headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  const init: RequestInit = {
+    method: 'POST',
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+  };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   return fetch(`${target.url}${path}`, init);
 }
@@ -34,11 +37,15 @@ async function placeOrder(headers: Record<string, string> = {}): Promise<string>
 /** The events this file's run has stored so far: a refused request must not change it. */
 async function itemCount(): Promise<number> {
   // A local cloud is this file's alone: every event is its own, and counting needs no filter.
-  const since = target.cloud ? {} : { FilterExpression: 'metadata.recordedAt >= :since', ExpressionAttributeValues: { ':since': FILE_STARTED } };
+  const since = target.cloud
+    ? {}
+    : { FilterExpression: 'metadata.recordedAt >= :since', ExpressionAttributeValues: { ':since': FILE_STARTED } };
   let count = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await target.documents.send(new ScanCommand({ TableName: eventsTable, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: startKey, ...since }));
+    const page = await target.documents.send(
+      new ScanCommand({ TableName: eventsTable, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: startKey, ...since }),
+    );
     count += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -86,7 +93,10 @@ describe('POST /orders', () => {
     const firstBody = await first.json();
     expect(await again.json()).toEqual(firstBody);
     const before = await itemCount();
-    for (const body of [{ ...validOrder, customerId: 'someone-else' }, { ...validOrder, items: [{ ...validOrder.items[0]!, quantity: 3 }] }]) {
+    for (const body of [
+      { ...validOrder, customerId: 'someone-else' },
+      { ...validOrder, items: [{ ...validOrder.items[0]!, quantity: 3 }] },
+    ]) {
       const other = await post('/orders', body, { 'Idempotency-Key': key });
       expect(other.status).toBe(422);
       expect(await other.json()).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
@@ -99,11 +109,16 @@ describe('POST /orders', () => {
     // What a crashed attempt leaves: its order appended under the key's id, its answer never sent.
     const orderId = orderIdForKey(key);
     const placedAt = new Date().toISOString();
-    await events.append(orderId, 0, [{ type: 'OrderPlaced', data: { orderId, customerId: validOrder.customerId, items: validOrder.items, totalCents: 1998, placedAt } }], {
-      correlationId: 'crashed-attempt',
-      actor: validOrder.customerId,
-      idempotencyKey: key,
-    });
+    await events.append(
+      orderId,
+      0,
+      [{ type: 'OrderPlaced', data: { orderId, customerId: validOrder.customerId, items: validOrder.items, totalCents: 1998, placedAt } }],
+      {
+        correlationId: 'crashed-attempt',
+        actor: validOrder.customerId,
+        idempotencyKey: key,
+      },
+    );
     const before = await itemCount();
     const retried = await post('/orders', validOrder, { 'Idempotency-Key': key });
     expect(retried.status).toBe(201);
@@ -119,19 +134,69 @@ describe('POST /orders', () => {
     expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ orderId: string }>));
     expect(new Set(bodies.map((b) => b.orderId)).size).toBe(1);
-    const withKey = await scanAll(target.documents, eventsTable, { FilterExpression: 'metadata.idempotencyKey = :key', ExpressionAttributeValues: { ':key': key } });
+    const withKey = await scanAll(target.documents, eventsTable, {
+      FilterExpression: 'metadata.idempotencyKey = :key',
+      ExpressionAttributeValues: { ':key': key },
+    });
     expect(withKey).toHaveLength(1);
   });
 
   it.each([
     { description: 'malformed JSON', body: '{"customerId":', headers: {}, status: 400, code: 'BAD_JSON' },
-    { description: 'another content type', body: 'customerId=1', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-    { description: 'a body over 256 KB', body: JSON.stringify({ ...validOrder, pad: 'x'.repeat(300 * 1024) }), headers: {}, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-    { description: 'no items', body: { customerId: 'c', items: [] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-    { description: '101 items', body: { customerId: 'c', items: Array.from({ length: 101 }, () => validOrder.items[0]) }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-    { description: 'a zero quantity and a fractional price', body: { customerId: 'c', items: [{ sku: 'A', quantity: 0, unitPriceCents: 1.5 }] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity', 'items.0.unitPriceCents'] },
-    { description: 'an unknown field', body: { ...validOrder, discount: 5 }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['discount'] },
-    { description: 'an over-long sku and a bad customer id', body: { customerId: 'a b', items: [{ sku: 'S'.repeat(65), quantity: 1, unitPriceCents: 1 }] }, headers: {}, status: 400, code: 'VALIDATION_FAILED', fields: ['customerId', 'items.0.sku'] },
+    {
+      description: 'another content type',
+      body: 'customerId=1',
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      description: 'a body over 256 KB',
+      body: JSON.stringify({ ...validOrder, pad: 'x'.repeat(300 * 1024) }),
+      headers: {},
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    },
+    {
+      description: 'no items',
+      body: { customerId: 'c', items: [] },
+      headers: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['items'],
+    },
+    {
+      description: '101 items',
+      body: { customerId: 'c', items: Array.from({ length: 101 }, () => validOrder.items[0]) },
+      headers: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['items'],
+    },
+    {
+      description: 'a zero quantity and a fractional price',
+      body: { customerId: 'c', items: [{ sku: 'A', quantity: 0, unitPriceCents: 1.5 }] },
+      headers: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['items.0.quantity', 'items.0.unitPriceCents'],
+    },
+    {
+      description: 'an unknown field',
+      body: { ...validOrder, discount: 5 },
+      headers: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['discount'],
+    },
+    {
+      description: 'an over-long sku and a bad customer id',
+      body: { customerId: 'a b', items: [{ sku: 'S'.repeat(65), quantity: 1, unitPriceCents: 1 }] },
+      headers: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['customerId', 'items.0.sku'],
+    },
   ])('refuses $description with $status $code and writes nothing', async ({ body, headers, status, code, fields }) => {
     const before = await itemCount();
     const response = await post('/orders', body, headers as Record<string, string>);
@@ -149,7 +214,12 @@ describe('POST /orders/{orderId}/cancel and /ship', () => {
     const response = await post(`/orders/${orderId}/cancel`);
     expect(response.status).toBe(200);
     expect(response.headers.get('etag')).toBe('"2"');
-    expect(await response.json()).toEqual({ orderId, version: 2, status: 'CANCELLED', payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 } });
+    expect(await response.json()).toEqual({
+      orderId,
+      version: 2,
+      status: 'CANCELLED',
+      payment: { status: 'NONE', chargedCents: 0, refundedCents: 0 },
+    });
     expect((await events.read(orderId)).events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
   });
 
@@ -166,7 +236,9 @@ describe('POST /orders/{orderId}/cancel and /ship', () => {
     const responses = await Promise.all(Array.from({ length: 5 }, () => post(`/orders/${orderId}/cancel`)));
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409]);
-    const codes = await Promise.all(responses.filter((r) => r.status === 409).map(async (r) => ((await r.json()) as { error: { code: string } }).error.code));
+    const codes = await Promise.all(
+      responses.filter((r) => r.status === 409).map(async (r) => ((await r.json()) as { error: { code: string } }).error.code),
+    );
     expect(new Set(codes)).toEqual(new Set(['ILLEGAL_TRANSITION']));
     expect((await events.read(orderId)).events.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderCancelled']);
   });
@@ -203,23 +275,70 @@ describe('the API under fuzz', () => {
   const known: string[] = [];
   /** The requests, built once `known` holds the ids. */
   const requests = () => {
-    const segment = () => fc.oneof(fc.constantFrom(...known), fc.stringMatching(/^[A-Za-z0-9_.~%-]{0,80}$/), fc.constantFrom('', '..', '%00', '%2F', 'null', '-1', '9'.repeat(30)));
+    const segment = () =>
+      fc.oneof(
+        fc.constantFrom(...known),
+        fc.stringMatching(/^[A-Za-z0-9_.~%-]{0,80}$/),
+        fc.constantFrom('', '..', '%00', '%2F', 'null', '-1', '9'.repeat(30)),
+      );
     const path = fc.oneof(
-      fc.tuple(fc.constantFrom('/orders', '/orders/', '/health', '/ops/breakers', '/ops/leader', '/ops/routes', '/ops/shards'), fc.constantFrom('', '?', '?minVersion=x', '?limit=-1&cursor=%ZZ')).map(([p, q]) => p + q),
-      fc.tuple(segment(), fc.constantFrom('', '/payment', '/cancel', '/ship', '/events', '/history', '/history?version=abc', '/history?version=0', '?minVersion=99999999999')).map(([id, tail]) => `/orders/${id}${tail}`),
-      fc.tuple(fc.constantFrom('/customers/', '/products/', '/ops/breakers/', '/ops/faults/'), segment(), fc.constantFrom('', '/orders', '/notifications', '/sales', '/orders?cursor=abc&limit=1000')).map(([p, id, tail]) => p + id + tail),
+      fc
+        .tuple(
+          fc.constantFrom('/orders', '/orders/', '/health', '/ops/breakers', '/ops/leader', '/ops/routes', '/ops/shards'),
+          fc.constantFrom('', '?', '?minVersion=x', '?limit=-1&cursor=%ZZ'),
+        )
+        .map(([p, q]) => p + q),
+      fc
+        .tuple(
+          segment(),
+          fc.constantFrom(
+            '',
+            '/payment',
+            '/cancel',
+            '/ship',
+            '/events',
+            '/history',
+            '/history?version=abc',
+            '/history?version=0',
+            '?minVersion=99999999999',
+          ),
+        )
+        .map(([id, tail]) => `/orders/${id}${tail}`),
+      fc
+        .tuple(
+          fc.constantFrom('/customers/', '/products/', '/ops/breakers/', '/ops/faults/'),
+          segment(),
+          fc.constantFrom('', '/orders', '/notifications', '/sales', '/orders?cursor=abc&limit=1000'),
+        )
+        .map(([p, id, tail]) => p + id + tail),
     );
     const body = fc.oneof(
       fc.constant(undefined),
       fc.json({ maxDepth: 3 }),
       fc.string({ maxLength: 200 }),
-      fc.record({ customerId: fc.oneof(fc.constant('fuzz-customer'), fc.string()), items: fc.array(fc.record({ sku: fc.string(), quantity: fc.integer(), unitPriceCents: fc.oneof(fc.integer(), fc.double()) }), { maxLength: 3 }) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+      fc
+        .record(
+          {
+            customerId: fc.oneof(fc.constant('fuzz-customer'), fc.string()),
+            items: fc.array(fc.record({ sku: fc.string(), quantity: fc.integer(), unitPriceCents: fc.oneof(fc.integer(), fc.double()) }), {
+              maxLength: 3,
+            }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((b) => JSON.stringify(b)),
       fc.constant(JSON.stringify(validOrder)),
     );
     const visible = fc.stringMatching(/^[\x20-\x7e]{0,140}$/);
     const headers = fc.record(
       {
-        'content-type': fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', ''),
+        'content-type': fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/json; charset=utf-8',
+          'application/x-www-form-urlencoded',
+          '',
+        ),
         'idempotency-key': visible,
         'if-match': fc.oneof(visible, fc.integer({ min: -2, max: 5 }).map(String), fc.constantFrom('"1"', 'W/"1"', '*')),
         'x-api-key': visible,
@@ -244,12 +363,15 @@ describe('the API under fuzz', () => {
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         // The one 5xx the contract has is a 503 that says when to come back (the view behind a minVersion,
         // payments paused): an answer, not a failure. Anything else at or above 500 is a bug.
-        const retryLater = response.status === 503 && response.headers.has('retry-after') && /"code":"(VIEW_BEHIND|PAYMENT_UNAVAILABLE)"/.test(text);
+        const retryLater =
+          response.status === 503 && response.headers.has('retry-after') && /"code":"(VIEW_BEHIND|PAYMENT_UNAVAILABLE)"/.test(text);
         if (!retryLater) expect(response.status, `${method} ${requested} → ${response.status} ${text.slice(0, 200)}`).toBeLessThan(500);
         expect(response.headers.get('x-served-by'), `${method} ${requested}`).toMatch(/^(eightfold|legacy)$/);
         const parsed: unknown = text ? JSON.parse(text) : undefined;
         if (response.status >= 400) {
-          expect(parsed, `${method} ${requested}`).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+          expect(parsed, `${method} ${requested}`).toEqual({
+            error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+          });
           // A declined payment is recorded (PaymentDeclined); every other refusal changes nothing.
           if (response.status !== 402) expect(await itemCount(), `${method} ${requested} → ${response.status}`).toBe(before);
         }
@@ -265,34 +387,43 @@ describe('the API under fuzz', () => {
 describe('read models against the event store (npm run check-consistency)', () => {
   const viewTable = () => target.outputs.eightfold.OrdersViewTableName!;
   const auditTable = () => target.outputs.eightfold.AuditLogTableName!;
-  const check = () => checkConsistency({ client: target.documents, eventsTable, viewTable: viewTable(), auditTable: auditTable(), shards: 16 });
+  const check = () =>
+    checkConsistency({ client: target.documents, eventsTable, viewTable: viewTable(), auditTable: auditTable(), shards: 16 });
 
   it('finds every order of this file’s commands (races included) projected and audited exactly as its events say', async () => {
-    const report = await eventually(async () => {
-      const current = await check();
-      expect(current.inconsistencies).toEqual([]);
-      return current;
-    }, { timeoutMs: 15_000, intervalMs: 500 });
+    const report = await eventually(
+      async () => {
+        const current = await check();
+        expect(current.inconsistencies).toEqual([]);
+        return current;
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
     expect(report.orders).toBeGreaterThanOrEqual(5);
     expect(report.events).toBeGreaterThan(report.orders);
   });
 
   // It damages two read models on purpose: never on a deployment someone else reads.
-  it.skipIf(REMOTE_BASE_URL)('names a view row that disagrees with its events, field by field, and an audit entry gone missing', async () => {
-    const orderId = await placeOrder();
-    const client = target.documents;
-    await eventually(async () => expect((await client.send(new GetCommand({ TableName: auditTable(), Key: { orderId, version: 1 } }))).Item).toBeDefined());
-    const row = await eventually(async () => {
-      const { Item } = await client.send(new GetCommand({ TableName: viewTable(), Key: { orderId }, ConsistentRead: true }));
-      expect(Item).toBeDefined();
-      return Item!;
-    });
-    await client.send(new PutCommand({ TableName: viewTable(), Item: { ...row, status: 'SHIPPED', totalCents: 1 } }));
-    await client.send(new DeleteCommand({ TableName: auditTable(), Key: { orderId, version: 1 } }));
-    const { inconsistencies } = await check();
-    expect(inconsistencies).toEqual([
-      { key: orderId, readModel: 'OrdersView', problem: 'differs from the events in status, totalCents' },
-      { key: orderId, readModel: 'AuditLog', problem: 'holds versions [] for events 1 to 1' },
-    ]);
-  });
+  it.skipIf(REMOTE_BASE_URL)(
+    'names a view row that disagrees with its events, field by field, and an audit entry gone missing',
+    async () => {
+      const orderId = await placeOrder();
+      const client = target.documents;
+      await eventually(async () =>
+        expect((await client.send(new GetCommand({ TableName: auditTable(), Key: { orderId, version: 1 } }))).Item).toBeDefined(),
+      );
+      const row = await eventually(async () => {
+        const { Item } = await client.send(new GetCommand({ TableName: viewTable(), Key: { orderId }, ConsistentRead: true }));
+        expect(Item).toBeDefined();
+        return Item!;
+      });
+      await client.send(new PutCommand({ TableName: viewTable(), Item: { ...row, status: 'SHIPPED', totalCents: 1 } }));
+      await client.send(new DeleteCommand({ TableName: auditTable(), Key: { orderId, version: 1 } }));
+      const { inconsistencies } = await check();
+      expect(inconsistencies).toEqual([
+        { key: orderId, readModel: 'OrdersView', problem: 'differs from the events in status, totalCents' },
+        { key: orderId, readModel: 'AuditLog', problem: 'holds versions [] for events 1 to 1' },
+      ]);
+    },
+  );
 });

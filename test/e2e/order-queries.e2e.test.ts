@@ -31,7 +31,11 @@ const MAP_CACHE_SECONDS = 1;
 const outDir = REMOTE_BASE_URL ? undefined : ownAssemblyDir('queries');
 
 beforeAll(async () => {
-  target = await startTarget({ apiKey: 'e2e-queries-key', outDir, context: { 'eightfold:sharding': { mapCacheSeconds: MAP_CACHE_SECONDS } } });
+  target = await startTarget({
+    apiKey: 'e2e-queries-key',
+    outDir,
+    context: { 'eightfold:sharding': { mapCacheSeconds: MAP_CACHE_SECONDS } },
+  });
 });
 
 afterAll(async () => {
@@ -99,7 +103,9 @@ describe('GET /orders/{orderId}/events and /history', () => {
   it('pages through events with limit and an opaque cursor', async () => {
     const orderId = await placeOrder('pager');
     await fetch(`${target.url}/orders/${orderId}/cancel`, { method: 'POST' });
-    const first = await json<{ events: { version: number }[]; nextCursor?: string }>(await fetch(`${target.url}/orders/${orderId}/events?limit=1`));
+    const first = await json<{ events: { version: number }[]; nextCursor?: string }>(
+      await fetch(`${target.url}/orders/${orderId}/events?limit=1`),
+    );
     expect(first.events.map((e) => e.version)).toEqual([1]);
     const second = await json<{ events: { version: number }[]; nextCursor?: string }>(
       await fetch(`${target.url}/orders/${orderId}/events?limit=1&cursor=${first.nextCursor}`),
@@ -115,7 +121,9 @@ describe('GET /customers/{customerId}/orders', () => {
     const placed = [];
     for (const sku of ['A', 'B', 'C']) placed.push(await placeOrder(customer, sku));
     for (const orderId of placed) await fetch(`${target.url}/orders/${orderId}?minVersion=1`);
-    const first = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(await fetch(`${target.url}/customers/${customer}/orders?limit=2`));
+    const first = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(
+      await fetch(`${target.url}/customers/${customer}/orders?limit=2`),
+    );
     expect(first.orders.map((o) => o.orderId)).toEqual([placed[2], placed[1]]);
     expect(first.nextCursor).toBeDefined();
     const second = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(
@@ -144,8 +152,22 @@ describe('GET /customers/{customerId}/notifications', () => {
       return page;
     });
     expect(all.notifications).toEqual([
-      { notificationId: expect.any(String), orderId, type: 'OrderCancelled', version: 2, text: `Order ${orderId} is cancelled, as you asked.`, createdAt: expect.any(String) },
-      { notificationId: expect.any(String), orderId, type: 'OrderPlaced', version: 1, text: `Thanks! Order ${orderId} is placed: 2 items, $19.98.`, createdAt: expect.any(String) },
+      {
+        notificationId: expect.any(String),
+        orderId,
+        type: 'OrderCancelled',
+        version: 2,
+        text: `Order ${orderId} is cancelled, as you asked.`,
+        createdAt: expect.any(String),
+      },
+      {
+        notificationId: expect.any(String),
+        orderId,
+        type: 'OrderPlaced',
+        version: 1,
+        text: `Thanks! Order ${orderId} is placed: 2 items, $19.98.`,
+        createdAt: expect.any(String),
+      },
     ]);
     const first = await json<Page>(await fetch(`${target.url}/customers/${customer}/notifications?limit=1`));
     expect(first.notifications.map((n) => n.type)).toEqual(['OrderCancelled']);
@@ -186,7 +208,11 @@ describe('GET /products/{sku}/sales', () => {
     expect((await fetch(`${target.url}/ops/shards`)).status).toBe(403);
     const response = await fetch(`${target.url}/ops/shards`, { headers: { 'x-api-key': target.apiKey } });
     expect(response.status).toBe(200);
-    const report = await json<{ map: { version: number; shards: number; writeShards: number }; perShard: { items: number; recentWrites: number }[]; hotKeys: { key: string; increments: number }[] }>(response);
+    const report = await json<{
+      map: { version: number; shards: number; writeShards: number };
+      perShard: { items: number; recentWrites: number }[];
+      hotKeys: { key: string; increments: number }[];
+    }>(response);
     expect(report.map).toMatchObject({ name: 'eightfold', version: 1, phase: 'STABLE', shards: 16, writeShards: 8 });
     expect(report.perShard).toHaveLength(16);
     expect(report.perShard.reduce((sum, s) => sum + s.recentWrites, 0)).toBeGreaterThan(0);
@@ -223,7 +249,9 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
     expect(rows.length).toBeGreaterThan(5);
     for (const row of rows) expect(row.shard, String(row.orderId)).toBe(shardOf({ shards: 20 }, String(row.customerId)));
     await eventually(async () => expect(await sales()).toBe(before), { timeoutMs: 15_000 });
-    const shards = await json<{ map: { version: number; shards: number; phase: string } }>(await fetch(`${target.url}/ops/shards`, { headers: { 'x-api-key': target.apiKey } }));
+    const shards = await json<{ map: { version: number; shards: number; phase: string } }>(
+      await fetch(`${target.url}/ops/shards`, { headers: { 'x-api-key': target.apiKey } }),
+    );
     expect(shards.map).toMatchObject({ name: 'eightfold', version: 4, shards: 20, phase: 'STABLE' });
     // New sales land on the new map's locations and count.
     await placeOrder('after-reshard', LAMP);

@@ -24,7 +24,10 @@ async function placeOrder(unitPriceCents = 1250): Promise<string> {
 }
 
 async function chargesOf(orderId: string): Promise<Record<string, unknown>[]> {
-  return scanAll(target.documents, target.outputs.paymentProvider.ChargesTableName!, { FilterExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } });
+  return scanAll(target.documents, target.outputs.paymentProvider.ChargesTableName!, {
+    FilterExpression: 'orderId = :orderId',
+    ExpressionAttributeValues: { ':orderId': orderId },
+  });
 }
 
 async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate?: number; loseChargeAnswers?: boolean }): Promise<void> {
@@ -55,7 +58,12 @@ describe('POST /orders/{orderId}/payment', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('etag')).toBe('"3"');
     expect(await json(response)).toEqual({ orderId, status: 'PAID', version: 3 });
-    expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ idempotencyKey: `${orderId}:v1`, response: expect.objectContaining({ status: 'APPROVED', amountCents: 2500 }) })]);
+    expect(await chargesOf(orderId)).toEqual([
+      expect.objectContaining({
+        idempotencyKey: `${orderId}:v1`,
+        response: expect.objectContaining({ status: 'APPROVED', amountCents: 2500 }),
+      }),
+    ]);
     const view = await json(await call('GET', `/orders/${orderId}?minVersion=3`));
     expect(view).toMatchObject({ status: 'PAID', version: 3, payment: { status: 'PAID', chargedCents: 2500, refundedCents: 0 } });
     const events = await json(await call('GET', `/orders/${orderId}/events`));
@@ -70,10 +78,15 @@ describe('POST /orders/{orderId}/payment', () => {
     const orderId = await placeOrder();
     const declined = await call('POST', `/orders/${orderId}/payment`, { cardToken: 'tok_insufficient_funds' });
     expect(declined.status).toBe(402);
-    expect(await json(declined)).toEqual({ error: { code: 'PAYMENT_DECLINED', message: expect.any(String), reason: 'INSUFFICIENT_FUNDS', version: 3 } });
+    expect(await json(declined)).toEqual({
+      error: { code: 'PAYMENT_DECLINED', message: expect.any(String), reason: 'INSUFFICIENT_FUNDS', version: 3 },
+    });
     const events = await json(await call('GET', `/orders/${orderId}/events`));
     expect(events.events.map((e: { type: string }) => e.type)).toEqual(['OrderPlaced', 'PaymentRequested', 'PaymentDeclined']);
-    expect(await json(await call('GET', `/orders/${orderId}?minVersion=3`))).toMatchObject({ status: 'PLACED', payment: { status: 'DECLINED', chargedCents: 0 } });
+    expect(await json(await call('GET', `/orders/${orderId}?minVersion=3`))).toMatchObject({
+      status: 'PLACED',
+      payment: { status: 'DECLINED', chargedCents: 0 },
+    });
     const paid = await call('POST', `/orders/${orderId}/payment`);
     expect(await json(paid)).toEqual({ orderId, status: 'PAID', version: 5 });
     // Each attempt has its own key: the declined one and the approved one.
@@ -144,12 +157,20 @@ describe('POST /orders/{orderId}/payment', () => {
     const breakers = await json(await ops('GET', '/ops/breakers'));
     // Every known breaker is listed (legacy's too); only the provider's opened.
     expect(breakers.breakers).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'payment-provider', state: 'OPEN', nextProbeAt: expect.any(String) }), expect.objectContaining({ name: 'legacy', state: 'CLOSED' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'payment-provider', state: 'OPEN', nextProbeAt: expect.any(String) }),
+        expect.objectContaining({ name: 'legacy', state: 'CLOSED' }),
+      ]),
     );
     // The transition reached CloudWatch with the dimensions the breaker-open alarm watches (read back from
     // the local cloud's CloudWatch; AWS's takes minutes to show a data point).
     const { cloud } = target;
-    if (cloud) await eventually(async () => expect(await metricSum(cloud, BREAKER_TRANSITIONS_METRIC, { service: BREAKERS_SERVICE, breaker: 'payment-provider', to: 'OPEN' })).toBeGreaterThanOrEqual(1));
+    if (cloud)
+      await eventually(async () =>
+        expect(
+          await metricSum(cloud, BREAKER_TRANSITIONS_METRIC, { service: BREAKERS_SERVICE, breaker: 'payment-provider', to: 'OPEN' }),
+        ).toBeGreaterThanOrEqual(1),
+      );
 
     const started = performance.now();
     const fast = await call('POST', `/orders/${orders[5]}/payment`);
@@ -173,8 +194,11 @@ describe('POST /orders/{orderId}/payment', () => {
     );
     expect(paid).toMatchObject({ status: 'PAID' });
     // That was the first of three HALF_OPEN probes; two more successes close the breaker.
-    for (const orderId of await Promise.all([placeOrder(), placeOrder()])) expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
-    expect((await json(await ops('GET', '/ops/breakers'))).breakers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'payment-provider', state: 'CLOSED' })]));
+    for (const orderId of await Promise.all([placeOrder(), placeOrder()]))
+      expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+    expect((await json(await ops('GET', '/ops/breakers'))).breakers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'payment-provider', state: 'CLOSED' })]),
+    );
   }, 60_000);
 });
 
@@ -187,12 +211,24 @@ describe('cancelling a paid order: the saga’s compensation', () => {
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
     const cancelled = await call('POST', `/orders/${orderId}/cancel`);
     expect(cancelled.status).toBe(200);
-    expect(await json(cancelled)).toEqual({ orderId, status: 'CANCELLED', version: 5, payment: { status: 'REFUND_PENDING', chargedCents: 2500, refundedCents: 0 } });
-    await eventually(async () => expect(await order(orderId)).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUNDED', chargedCents: 2500, refundedCents: 2500 } }));
+    expect(await json(cancelled)).toEqual({
+      orderId,
+      status: 'CANCELLED',
+      version: 5,
+      payment: { status: 'REFUND_PENDING', chargedCents: 2500, refundedCents: 0 },
+    });
+    await eventually(async () =>
+      expect(await order(orderId)).toMatchObject({
+        status: 'CANCELLED',
+        payment: { status: 'REFUNDED', chargedCents: 2500, refundedCents: 2500 },
+      }),
+    );
     const [charge] = await chargesOf(orderId);
     expect(charge).toMatchObject({ refundedCents: 2500 });
     await eventually(async () => {
-      const texts = (await json(await call('GET', `/customers/payer-${RUN_ID}/notifications?limit=100`))).notifications.map((n: { orderId: string; text: string }) => n.orderId === orderId && n.text);
+      const texts = (await json(await call('GET', `/customers/payer-${RUN_ID}/notifications?limit=100`))).notifications.map(
+        (n: { orderId: string; text: string }) => n.orderId === orderId && n.text,
+      );
       expect(texts).toContain(`We refunded $25.00 for order ${orderId}.`);
     });
   });
@@ -201,64 +237,87 @@ describe('cancelling a paid order: the saga’s compensation', () => {
     const orderId = await placeOrder();
     expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
     await setFaults({ down: true });
-    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUND_PENDING' } });
+    expect(await json(await call('POST', `/orders/${orderId}/cancel`))).toMatchObject({
+      status: 'CANCELLED',
+      payment: { status: 'REFUND_PENDING' },
+    });
     // The refunds subscriber fails and backs off; the order shows the refund owed, not done.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUND_PENDING', refundedCents: 0 } });
     expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 0 });
     await setFaults({});
-    await eventually(async () => expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUNDED', refundedCents: 2500 } }), { timeoutMs: 30_000, intervalMs: 500 });
+    await eventually(async () => expect(await order(orderId)).toMatchObject({ payment: { status: 'REFUNDED', refundedCents: 2500 } }), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
     expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
   }, 60_000);
 
-  it.each(['payment first', 'cancel first'])('leaves no charge kept on 25 orders paid and cancelled at once (%s)', async (first) => {
-    const orders = await Promise.all(Array.from({ length: 25 }, () => placeOrder()));
-    const pay = (orderId: string) => call('POST', `/orders/${orderId}/payment`);
-    const cancel = (orderId: string) => call('POST', `/orders/${orderId}/cancel`);
-    const answers = await Promise.all(orders.map((orderId) => Promise.all(first === 'payment first' ? [pay(orderId), cancel(orderId)] : [cancel(orderId), pay(orderId)])));
-    for (const [a, b] of answers) {
-      const [payment, cancellation] = first === 'payment first' ? [a, b] : [b, a];
-      expect(cancellation.status).toBe(200);
-      // Paid before the cancel (200), or refused as cancelled: before the request (409 ILLEGAL_TRANSITION) or mid-charge (409 ORDER_CANCELLED).
-      expect([200, 409]).toContain(payment.status);
-    }
-    for (const orderId of orders) {
-      await eventually(async () => {
-        const { status, payment } = await order(orderId);
-        expect(status).toBe('CANCELLED');
-        expect(['NONE', 'REFUNDED']).toContain(payment.status);
-        expect(payment.chargedCents).toBe(payment.refundedCents);
-      });
-    }
-  }, 60_000);
+  it.each(['payment first', 'cancel first'])(
+    'leaves no charge kept on 25 orders paid and cancelled at once (%s)',
+    async (first) => {
+      const orders = await Promise.all(Array.from({ length: 25 }, () => placeOrder()));
+      const pay = (orderId: string) => call('POST', `/orders/${orderId}/payment`);
+      const cancel = (orderId: string) => call('POST', `/orders/${orderId}/cancel`);
+      const answers = await Promise.all(
+        orders.map((orderId) => Promise.all(first === 'payment first' ? [pay(orderId), cancel(orderId)] : [cancel(orderId), pay(orderId)])),
+      );
+      for (const [a, b] of answers) {
+        const [payment, cancellation] = first === 'payment first' ? [a, b] : [b, a];
+        expect(cancellation.status).toBe(200);
+        // Paid before the cancel (200), or refused as cancelled: before the request (409 ILLEGAL_TRANSITION) or mid-charge (409 ORDER_CANCELLED).
+        expect([200, 409]).toContain(payment.status);
+      }
+      for (const orderId of orders) {
+        await eventually(async () => {
+          const { status, payment } = await order(orderId);
+          expect(status).toBe('CANCELLED');
+          expect(['NONE', 'REFUNDED']).toContain(payment.status);
+          expect(payment.chargedCents).toBe(payment.refundedCents);
+        });
+      }
+    },
+    60_000,
+  );
 });
 
 describe('the provider stand-in', () => {
   // Local cloud only: it reads the stand-in's secret, which a deployment's e2e caller has no grant to.
-  it.runIf(!REMOTE_BASE_URL)('looks charges up by idempotency key and by order, replays a refund by its key, and never refunds more than a charge', async () => {
-    const orderId = await placeOrder();
-    expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
-    expect((await call('POST', `/orders/${orderId}/cancel`)).status).toBe(200);
-    const token = await paymentProviderToken(target.cloud!);
-    const providerUrl = target.outputs.paymentProvider.ProviderUrl!.replace(/\/+$/, '');
-    const provider = (method: string, path: string, body?: unknown, key?: string) =>
-      fetch(`${providerUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const byKey = await json(await provider('GET', `/charges?idempotencyKey=${encodeURIComponent(`${orderId}:v1`)}`));
-    expect(byKey.charges).toEqual([expect.objectContaining({ orderId, status: 'APPROVED', amountCents: 2500 })]);
-    expect((await json(await provider('GET', '/charges?idempotencyKey=nope'))).charges).toEqual([]);
-    await eventually(async () => expect((await json(await provider('GET', `/charges?orderId=${orderId}`))).charges).toEqual([expect.objectContaining({ refundedCents: 2500 })]));
-    const chargeId = byKey.charges[0].chargeId as string;
-    // The saga's refund, asked again under its key: the same refund, not a second one.
-    const replayed = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 2500 }, `refund:${chargeId}`);
-    expect(replayed.status).toBe(200);
-    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-    const beyond = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 1 }, `more-${orderId}`);
-    expect(beyond.status).toBe(409);
-    expect(await json(beyond)).toMatchObject({ error: { code: 'REFUND_EXCEEDS_CHARGE' } });
-    expect((await provider('POST', '/charges/ch_unknown/refunds', {}, `x-${orderId}`)).status).toBe(404);
-    expect((await provider('POST', `/charges/${chargeId}/refunds`, {})).status).toBe(400);
-    expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
-  });
+  it.runIf(!REMOTE_BASE_URL)(
+    'looks charges up by idempotency key and by order, replays a refund by its key, and never refunds more than a charge',
+    async () => {
+      const orderId = await placeOrder();
+      expect((await call('POST', `/orders/${orderId}/payment`)).status).toBe(200);
+      expect((await call('POST', `/orders/${orderId}/cancel`)).status).toBe(200);
+      const token = await paymentProviderToken(target.cloud!);
+      const providerUrl = target.outputs.paymentProvider.ProviderUrl!.replace(/\/+$/, '');
+      const provider = (method: string, path: string, body?: unknown, key?: string) =>
+        fetch(`${providerUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const byKey = await json(await provider('GET', `/charges?idempotencyKey=${encodeURIComponent(`${orderId}:v1`)}`));
+      expect(byKey.charges).toEqual([expect.objectContaining({ orderId, status: 'APPROVED', amountCents: 2500 })]);
+      expect((await json(await provider('GET', '/charges?idempotencyKey=nope'))).charges).toEqual([]);
+      await eventually(async () =>
+        expect((await json(await provider('GET', `/charges?orderId=${orderId}`))).charges).toEqual([
+          expect.objectContaining({ refundedCents: 2500 }),
+        ]),
+      );
+      const chargeId = byKey.charges[0].chargeId as string;
+      // The saga's refund, asked again under its key: the same refund, not a second one.
+      const replayed = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 2500 }, `refund:${chargeId}`);
+      expect(replayed.status).toBe(200);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      const beyond = await provider('POST', `/charges/${chargeId}/refunds`, { amountCents: 1 }, `more-${orderId}`);
+      expect(beyond.status).toBe(409);
+      expect(await json(beyond)).toMatchObject({ error: { code: 'REFUND_EXCEEDS_CHARGE' } });
+      expect((await provider('POST', '/charges/ch_unknown/refunds', {}, `x-${orderId}`)).status).toBe(404);
+      expect((await provider('POST', `/charges/${chargeId}/refunds`, {})).status).toBe(400);
+      expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
+    },
+  );
 });
 
 describe('operators’ API', () => {
@@ -286,7 +345,15 @@ describe('operators’ API', () => {
   it('shows each subscriber’s backlog and dead letters, and the latest events newest first', async () => {
     const orderId = await placeOrder();
     const { subscribers } = await json(await ops('GET', '/ops/queues'));
-    expect(subscribers.map((q: { name: string }) => q.name)).toEqual(['notifications', 'audit', 'sales', 'legacySync', 'refunds', 'projector', 'publisher']);
+    expect(subscribers.map((q: { name: string }) => q.name)).toEqual([
+      'notifications',
+      'audit',
+      'sales',
+      'legacySync',
+      'refunds',
+      'projector',
+      'publisher',
+    ]);
     expect(subscribers[0]).toEqual({ name: 'notifications', waiting: expect.any(Number), inFlight: expect.any(Number), deadLetters: 0 });
     expect(subscribers.at(-1)).toEqual({ name: 'publisher', waiting: null, inFlight: null, deadLetters: 0 });
     // The tail is filled by the audit subscriber, a moment after the command.
@@ -296,7 +363,12 @@ describe('operators’ API', () => {
       return tail;
     });
     expect(events.length).toBeLessThanOrEqual(5);
-    expect(events.map((e) => e.recordedAt)).toEqual(events.map((e) => e.recordedAt).sort().reverse());
+    expect(events.map((e) => e.recordedAt)).toEqual(
+      events
+        .map((e) => e.recordedAt)
+        .sort()
+        .reverse(),
+    );
     const bad = await ops('GET', '/ops/events?limit=0');
     expect(bad.status).toBe(400);
     expect(await json(bad)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });

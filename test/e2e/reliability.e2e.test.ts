@@ -35,9 +35,20 @@ const accepted = new Set<string>();
 
 const call = apiCaller(() => cloud.url);
 
-async function load(orders: number, customerPrefix: string, extra: { concurrency?: number; maxAttempts?: number; onProgress?: (answered: number) => void } = {}): Promise<LoadReport> {
+async function load(
+  orders: number,
+  customerPrefix: string,
+  extra: { concurrency?: number; maxAttempts?: number; onProgress?: (answered: number) => void } = {},
+): Promise<LoadReport> {
   const baseUrl = cloud.url; // a restart comes back on the same port
-  const report = await placeOrders({ baseUrl, orders, concurrency: extra.concurrency ?? 16, customerPrefix, maxAttempts: extra.maxAttempts ?? 12, onProgress: extra.onProgress });
+  const report = await placeOrders({
+    baseUrl,
+    orders,
+    concurrency: extra.concurrency ?? 16,
+    customerPrefix,
+    maxAttempts: extra.maxAttempts ?? 12,
+    onProgress: extra.onProgress,
+  });
   for (const order of report.accepted) accepted.add(order.orderId);
   return report;
 }
@@ -73,7 +84,9 @@ async function startCloud(options: { persistDir?: string; port?: number } = {}):
 function connect(to: LocalCloud): void {
   cloud = to;
   documents?.destroy();
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }));
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
+  );
 }
 
 /** A function's sandboxes, by construct id. */
@@ -96,7 +109,13 @@ describe('load, with faults along the way', () => {
   // The faults strike the pipeline (stream consumers, subscribers, SNS), never the command path, so the
   // load's latencies are the API's own; the read models' backlog and the faults' recovery overlap.
   it(`places ${LOAD_ORDERS} orders at concurrency ${LOAD_CONCURRENCY} through a worker crash mid-batch and an SNS outage: none lost, none applied twice, every read model agrees`, async () => {
-    const victims = ['ReadModel/Projector', 'PubSub/Publisher', 'PubSub/Sales/Consumer', 'PubSub/Notifications/Consumer', 'PubSub/Audit/Consumer'];
+    const victims = [
+      'ReadModel/Projector',
+      'PubSub/Publisher',
+      'PubSub/Sales/Consumer',
+      'PubSub/Notifications/Consumer',
+      'PubSub/Audit/Consumer',
+    ];
     const crashes = victims.map((id) => runtimeOf(id).crashNextInvocation(15));
     // SNS is down from the 15th to the 35th percent of the orders answered.
     const outage = { from: Math.floor(LOAD_ORDERS * 0.15), to: Math.floor(LOAD_ORDERS * 0.35), began: false, ended: false };

@@ -14,7 +14,9 @@ import { legacyUrl, localOutputs } from '../helpers/target.ts';
 
 const API_KEY = 'e2e-routes-key';
 const WEIGHTED_PERCENT = 40;
-const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context['eightfold:routes'];
+const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context[
+  'eightfold:routes'
+];
 const ROUTES = {
   ...cdkRoutes,
   // Legacy has no word for the payment saga's `payment` object: the comparison leaves it out.
@@ -30,8 +32,22 @@ const call = apiCaller(() => cloud.url);
 const callLegacy = apiCaller(() => legacyUrl(localOutputs(cloud)));
 const ops = (path: string) => call('GET', path, undefined, { 'x-api-key': API_KEY });
 
-type ShadowReport = { compared: number; matches: number; mismatches: number; errors: number; recentMismatches: { path: string; differences: { path: string; legacy: unknown; eightfold: unknown }[] }[] };
-type RouteView = { route: string; mode: string; since: string; percent?: number; servedBy: Record<string, unknown>; served: { legacy: number; eightfold: number } | null; shadow?: ShadowReport };
+type ShadowReport = {
+  compared: number;
+  matches: number;
+  mismatches: number;
+  errors: number;
+  recentMismatches: { path: string; differences: { path: string; legacy: unknown; eightfold: unknown }[] }[];
+};
+type RouteView = {
+  route: string;
+  mode: string;
+  since: string;
+  percent?: number;
+  servedBy: Record<string, unknown>;
+  served: { legacy: number; eightfold: number } | null;
+  shadow?: ShadowReport;
+};
 const routeView = async (route: string): Promise<RouteView> => {
   const response = await ops('/ops/routes');
   expect(response.status).toBe(200);
@@ -50,7 +66,14 @@ async function orderOnBothSides(customerId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ appDir: PROJECT_DIR, outDir, port: 0, apiKeyValue: API_KEY, context: { 'eightfold:routes': ROUTES }, onLog: () => undefined });
+  cloud = await startLocalCloud({
+    appDir: PROJECT_DIR,
+    outDir,
+    port: 0,
+    apiKeyValue: API_KEY,
+    context: { 'eightfold:routes': ROUTES },
+    onLog: () => undefined,
+  });
 });
 
 afterAll(async () => {
@@ -74,7 +97,9 @@ describe('a shadow route', () => {
 
   it('records a mismatch with its differences, and still gives the client legacy’s answer', async () => {
     // An order legacy took at its own counter: Eightfold has never heard of it.
-    const legacyOrder = await json<{ orderId: string }>(await callLegacy('POST', '/orders', { customerId: 'shadow-2', items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }] }));
+    const legacyOrder = await json<{ orderId: string }>(
+      await callLegacy('POST', '/orders', { customerId: 'shadow-2', items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }] }),
+    );
     const answer = await call('GET', `/orders/${legacyOrder.orderId}`);
     expect(answer.status).toBe(200);
     expect(await json(answer)).toMatchObject({ orderId: legacyOrder.orderId, status: 'PLACED', totalCents: 1250 });
@@ -110,12 +135,14 @@ describe('a weighted route', () => {
   it(`sends close to ${WEIGHTED_PERCENT}% of customers to Eightfold, each customer always the same way`, async () => {
     const customers = Array.from({ length: 200 }, (_, i) => `weighted-${i}`);
     const sides = new Map<string, string>();
-    for (const customerId of customers) sides.set(customerId, (await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')!);
+    for (const customerId of customers)
+      sides.set(customerId, (await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')!);
     const toEightfold = [...sides.values()].filter((side) => side === 'eightfold').length;
     expect([...new Set(sides.values())].sort()).toEqual(['eightfold', 'legacy']);
     // 200 draws at p = 0.4: a standard deviation of 7; ±20 is about three.
     expect(Math.abs(toEightfold - 200 * (WEIGHTED_PERCENT / 100))).toBeLessThanOrEqual(20);
-    for (const customerId of customers.slice(0, 20)) expect((await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')).toBe(sides.get(customerId));
+    for (const customerId of customers.slice(0, 20))
+      expect((await call('GET', `/customers/${customerId}/orders`)).headers.get('x-served-by')).toBe(sides.get(customerId));
     const repeatedToEightfold = customers.slice(0, 20).filter((c) => sides.get(c) === 'eightfold').length;
     // The counts come from the router's metrics (CloudWatch, played locally from its EMF log lines, which
     // reach it a moment after the answers they count).
@@ -138,7 +165,10 @@ describe('GET /ops/routes', () => {
     expect((await ops('/ops/routes?hours=0')).status).toBe(400);
     const { routes, everythingElse } = await json<{ routes: RouteView[]; everythingElse: string }>(await ops('/ops/routes'));
     expect(routes.map((r) => r.route).sort()).toEqual(Object.keys(ROUTES).sort());
-    expect(routes.find((r) => r.route === 'GET /catalog/products')).toMatchObject({ mode: 'legacy', servedBy: { legacy: 100, eightfold: 0 } });
+    expect(routes.find((r) => r.route === 'GET /catalog/products')).toMatchObject({
+      mode: 'legacy',
+      servedBy: { legacy: 100, eightfold: 0 },
+    });
     expect(routes.find((r) => r.route === 'POST /orders')).toMatchObject({ mode: 'eightfold', servedBy: { legacy: 0, eightfold: 100 } });
     expect(everythingElse).toBe('legacy');
   });
@@ -148,9 +178,15 @@ describe('GET /ops/routes', () => {
     for (let i = 0; i < 3; i++) expect((await call('GET', '/catalog/products')).headers.get('x-served-by')).toBe('legacy');
     // CloudWatch's figures are eventually consistent (a point can land a moment after the answer it counts):
     // polled until they settle, and exact once they do.
-    await eventually(async () => expect((await routeView('GET /catalog/products')).served).toEqual({ legacy: before.served!.legacy + 3, eightfold: 0 }), { timeoutMs: 5_000 });
+    await eventually(
+      async () => expect((await routeView('GET /catalog/products')).served).toEqual({ legacy: before.served!.legacy + 3, eightfold: 0 }),
+      { timeoutMs: 5_000 },
+    );
     const placedBefore = (await routeView('POST /orders')).served!;
     await orderOnBothSides('counted-1');
-    await eventually(async () => expect((await routeView('POST /orders')).served).toEqual({ legacy: 0, eightfold: placedBefore.eightfold + 1 }), { timeoutMs: 5_000 });
+    await eventually(
+      async () => expect((await routeView('POST /orders')).served).toEqual({ legacy: 0, eightfold: placedBefore.eightfold + 1 }),
+      { timeoutMs: 5_000 },
+    );
   });
 });

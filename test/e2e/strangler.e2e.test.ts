@@ -52,7 +52,10 @@ describe('routes Eightfold does not serve', () => {
   });
 
   it('never reach Eightfold’s handlers, while Eightfold’s own routes stay Eightfold’s', async () => {
-    const placed = await call('POST', '/orders', { customerId: 'strangled-2', items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }] });
+    const placed = await call('POST', '/orders', {
+      customerId: 'strangled-2',
+      items: [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }],
+    });
     expect(placed.status).toBe(201);
     expect(placed.headers.get('x-served-by')).toBe('eightfold');
     // Another method on an Eightfold path is legacy's to answer.
@@ -116,15 +119,33 @@ describe('legacy kept whole', () => {
     const kept = await placeOrder(SYNC_CUSTOMER);
     const cancelled = await placeOrder(SYNC_CUSTOMER, 'MUG');
     await cancel(cancelled);
-    expect(await legacyRow(kept, 1)).toMatchObject({ order_no: kept, customer_no: SYNC_CUSTOMER, status_code: 'N', total_amount: '25.00', lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }], source: 'EIGHTFOLD', applied_revs: [1] });
+    expect(await legacyRow(kept, 1)).toMatchObject({
+      order_no: kept,
+      customer_no: SYNC_CUSTOMER,
+      status_code: 'N',
+      total_amount: '25.00',
+      lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }],
+      source: 'EIGHTFOLD',
+      applied_revs: [1],
+    });
     expect(await legacyRow(cancelled, 2)).toMatchObject({ status_code: 'C', applied_revs: [1, 2] });
     // Legacy's old orders API answers in the public shape, from its own copy.
     const eightfold = await json(await call('GET', `/orders/${kept}?minVersion=1`));
     const legacy = await json(await callLegacy('GET', `/orders/${kept}`));
-    expect(legacy).toMatchObject({ orderId: kept, customerId: SYNC_CUSTOMER, status: 'PLACED', items: eightfold.items, totalCents: eightfold.totalCents, version: eightfold.version });
+    expect(legacy).toMatchObject({
+      orderId: kept,
+      customerId: SYNC_CUSTOMER,
+      status: 'PLACED',
+      items: eightfold.items,
+      totalCents: eightfold.totalCents,
+      version: eightfold.version,
+    });
     // Its report, routed to legacy by the façade, counts Eightfold's orders beside its own.
     const today = new Date().toISOString().slice(0, 10);
-    const ownOrder = await callLegacy('POST', '/orders', { customerId: SYNC_CUSTOMER, items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }] });
+    const ownOrder = await callLegacy('POST', '/orders', {
+      customerId: SYNC_CUSTOMER,
+      items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }],
+    });
     expect(ownOrder.status).toBe(201);
     const report = await call('GET', `/reports/orders?date=${today}`);
     expect(report.headers.get('x-served-by')).toBe('legacy');
@@ -143,7 +164,10 @@ describe('legacy kept whole', () => {
     const { sqs, outputs } = target;
     const waiting = async () => {
       const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: outputs.eightfold.LegacySyncQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs.eightfold.LegacySyncQueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
       );
       return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
     };
@@ -156,7 +180,12 @@ describe('legacy kept whole', () => {
       expect(row.status_code).toBe(i < 3 ? 'C' : 'N');
     }
     await eventually(async () => expect(await waiting()).toBe(0));
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.eightfold.LegacySyncDeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: outputs.eightfold.LegacySyncDeadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
     expect(Number(Attributes.ApproximateNumberOfMessages)).toBe(0);
   }, 90_000);
 });
@@ -164,11 +193,18 @@ describe('legacy kept whole', () => {
 describe('one correlation id from the request to every effect', () => {
   /** The structured log lines of functions whose name contains `name`. */
   const linesOf = (name: string) =>
-    logLines.filter((l) => l.source.includes(name) && l.line.startsWith('{')).map((l) => JSON.parse(l.line) as { message?: string; correlation_id?: string });
+    logLines
+      .filter((l) => l.source.includes(name) && l.line.startsWith('{'))
+      .map((l) => JSON.parse(l.line) as { message?: string; correlation_id?: string });
 
   it('answers with the caller’s X-Correlation-Id, stamps it on the event, and logs it where the command ran and where legacy was fed', async () => {
     const correlationId = `e2e-correlation-${Date.now()}`;
-    const placed = await call('POST', '/orders', { customerId: 'correlated-1', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }, { 'X-Correlation-Id': correlationId });
+    const placed = await call(
+      'POST',
+      '/orders',
+      { customerId: 'correlated-1', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] },
+      { 'X-Correlation-Id': correlationId },
+    );
     expect(placed.status).toBe(201);
     expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
     const { orderId } = await json(placed);
@@ -176,7 +212,10 @@ describe('one correlation id from the request to every effect', () => {
     expect(events[0].metadata.correlationId).toBe(correlationId);
     // The subscriber that feeds legacy logs each outbound call under the id of the request that placed the
     // order (its log lines are the local cloud's to read; on AWS they are in CloudWatch Logs).
-    if (target.cloud) await eventually(() => expect(linesOf('LegacySync').some((l) => l.message === 'outbound call' && l.correlation_id === correlationId)).toBe(true));
+    if (target.cloud)
+      await eventually(() =>
+        expect(linesOf('LegacySync').some((l) => l.message === 'outbound call' && l.correlation_id === correlationId)).toBe(true),
+      );
   });
 
   it('uses API Gateway’s request id when the caller sends none, and returns it', async () => {

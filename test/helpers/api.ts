@@ -4,7 +4,11 @@
  */
 export function apiCaller(baseUrl: () => string) {
   return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${baseUrl()}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 }
 
 /** A response's JSON body, typed by the caller. */

@@ -18,7 +18,11 @@ export async function metricSum(cloud: LocalCloud, metricName: string, dimension
           {
             Id: 'm',
             MetricStat: {
-              Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+              Metric: {
+                Namespace: METRICS_NAMESPACE,
+                MetricName: metricName,
+                Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+              },
               Period: 60,
               Stat: 'Sum',
             },

@@ -8,8 +8,14 @@ type Index = { keys: KeyAttribute[]; include?: string[] };
  * Creates an on-demand table: the first key is the partition key, a second one the sort key; each index
  * likewise.
  */
-export async function createTable(client: DynamoDBClient, name: string, key: KeyAttribute[], indexes: Record<string, Index> = {}): Promise<void> {
-  const schema = (keys: KeyAttribute[]) => keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const) }));
+export async function createTable(
+  client: DynamoDBClient,
+  name: string,
+  key: KeyAttribute[],
+  indexes: Record<string, Index> = {},
+): Promise<void> {
+  const schema = (keys: KeyAttribute[]) =>
+    keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const) }));
   const attributes = new Map([...key, ...Object.values(indexes).flatMap((index) => index.keys)].map((k) => [k.name, k.type]));
   await client.send(
     new CreateTableCommand({
@@ -22,7 +28,9 @@ export async function createTable(client: DynamoDBClient, name: string, key: Key
             GlobalSecondaryIndexes: Object.entries(indexes).map(([IndexName, index]) => ({
               IndexName,
               KeySchema: schema(index.keys),
-              Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'ALL' as const },
+              Projection: index.include
+                ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include }
+                : { ProjectionType: 'ALL' as const },
             })),
           }
         : {}),

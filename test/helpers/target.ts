@@ -49,19 +49,35 @@ export async function startTarget(options: { apiKey: string } & Omit<LocalCloudO
     const names = stackNames(STAGE);
     const described = async (stack: string) => (await stackOutputs(stack)) as Record<string, string>;
     const [eightfold, legacy, paymentProvider] = await Promise.all([names.eightfold, names.legacy, names.paymentProvider].map(described));
-    return withClients({ url: REMOTE_BASE_URL, apiKey: process.env.E2E_API_KEY ?? '', outputs: { eightfold: eightfold!, legacy: legacy!, paymentProvider: paymentProvider! } }, {}, async () => undefined);
+    return withClients(
+      {
+        url: REMOTE_BASE_URL,
+        apiKey: process.env.E2E_API_KEY ?? '',
+        outputs: { eightfold: eightfold!, legacy: legacy!, paymentProvider: paymentProvider! },
+      },
+      {},
+      async () => undefined,
+    );
   }
   const { apiKey, ...cloudOptions } = options;
   const cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined, ...cloudOptions, apiKeyValue: apiKey });
   const outputs = localOutputs(cloud);
   const local = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
-  return withClients({ url: cloud.url, apiKey, cloud, outputs }, { dynamodb: { ...local, endpoint: cloud.endpoints.dynamodb }, sqs: { ...local, endpoint: cloud.endpoints.snsSqs } }, () => cloud.stop());
+  return withClients(
+    { url: cloud.url, apiKey, cloud, outputs },
+    { dynamodb: { ...local, endpoint: cloud.endpoints.dynamodb }, sqs: { ...local, endpoint: cloud.endpoints.snsSqs } },
+    () => cloud.stop(),
+  );
 }
 
 /** A local cloud's stacks' outputs (it deploys the dev stage). */
 export function localOutputs(cloud: LocalCloud): DeploymentOutputs {
   const names = stackNames('dev');
-  return { eightfold: cloud.outputs(names.eightfold), legacy: cloud.outputs(names.legacy), paymentProvider: cloud.outputs(names.paymentProvider) };
+  return {
+    eightfold: cloud.outputs(names.eightfold),
+    legacy: cloud.outputs(names.legacy),
+    paymentProvider: cloud.outputs(names.paymentProvider),
+  };
 }
 
 function withClients(
@@ -91,7 +107,9 @@ export const legacyUrl = (outputs: DeploymentOutputs) => outputs.legacy.LegacyUr
 export async function paymentProviderToken(cloud: LocalCloud): Promise<string> {
   const secrets = new SecretsManagerClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   try {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId }));
+    const { SecretString } = await secrets.send(
+      new GetSecretValueCommand({ SecretId: cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId }),
+    );
     return SecretString!;
   } finally {
     secrets.destroy();

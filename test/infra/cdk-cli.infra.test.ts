@@ -19,9 +19,15 @@ describe('the pinned CDK CLI', () => {
     expect(output).not.toMatch(/warn|deprecat|not configured|notice/i);
     // The CLI really ran the app: the template is there, its functions' code staged beside it.
     const templates = readdirSync(outDir).filter((name) => name.endsWith('.template.json'));
-    expect(templates.sort()).toEqual(['Eightfold-dev.template.json', 'EightfoldLegacy-dev.template.json', 'EightfoldPaymentProvider-dev.template.json']);
+    expect(templates.sort()).toEqual([
+      'Eightfold-dev.template.json',
+      'EightfoldLegacy-dev.template.json',
+      'EightfoldPaymentProvider-dev.template.json',
+    ]);
     const functions = templates.flatMap((name) =>
-      Object.values((JSON.parse(readFileSync(join(outDir, name), 'utf8')) as { Resources: Record<string, { Type: string }> }).Resources).filter((r) => r.Type === 'AWS::Lambda::Function'),
+      Object.values(
+        (JSON.parse(readFileSync(join(outDir, name), 'utf8')) as { Resources: Record<string, { Type: string }> }).Resources,
+      ).filter((r) => r.Type === 'AWS::Lambda::Function'),
     );
     expect(functions.length).toBeGreaterThanOrEqual(9);
     // Every function shares the one code-split bundle: one asset, staged once.

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defineEightfold, type EightfoldApp } from '../../lib/eightfold-app.ts';
 
 /** cdk.json's context: the routing table and the feature flags `cdk synth` runs with. */
-const CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+const CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
+  .context;
 const outDirs: string[] = [];
 /** A real payment provider, as production is deployed: its URL and the complete ARN of its token's secret. */
 const PROVIDER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:provider-token-AbCdEf';
@@ -34,14 +35,20 @@ interface Statement {
 
 /** Every IAM statement of a template: inline role policies and managed-policy-less default policies alike. */
 function statements(template: Template): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
 }
 
 describe('cdk-nag (AWS Solutions pack)', () => {
   it.each([
     ['dev', {}, ['Eightfold-dev', 'EightfoldLegacy-dev', 'EightfoldPaymentProvider-dev']],
     ['prod with a real provider', PROD, ['Eightfold-prod', 'EightfoldLegacy-prod']],
-    ['prod with the stand-in, asked for', { 'eightfold:stage': 'prod', paymentProviderStandIn: 'true' }, ['Eightfold-prod', 'EightfoldLegacy-prod', 'EightfoldPaymentProvider-prod']],
+    [
+      'prod with the stand-in, asked for',
+      { 'eightfold:stage': 'prod', paymentProviderStandIn: 'true' },
+      ['Eightfold-prod', 'EightfoldLegacy-prod', 'EightfoldPaymentProvider-prod'],
+    ],
   ])('passes %s, every stack, with every finding fixed or acknowledged with a reason', (_name, context, stacks) => {
     const { app } = defineApp(context);
     const assembly = app.synth();
@@ -54,7 +61,11 @@ describe('cdk-nag (AWS Solutions pack)', () => {
   });
 
   it('passes with shadowed and weighted routes, whose router and shadow functions invoke others', () => {
-    const routes = { ...(CONTEXT['eightfold:routes'] as object), 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26' }, 'POST /orders': { mode: 'weighted', percent: 10, since: '2026-11-26' } };
+    const routes = {
+      ...(CONTEXT['eightfold:routes'] as object),
+      'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26' },
+      'POST /orders': { mode: 'weighted', percent: 10, since: '2026-11-26' },
+    };
     const { app, defined } = defineApp({ 'eightfold:routes': routes });
     app.synth();
     const invokes = statements(Template.fromStack(defined.eightfold)).filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
@@ -64,18 +75,27 @@ describe('cdk-nag (AWS Solutions pack)', () => {
 
   it('fails synth on a finding nobody acknowledged, naming the rule and the resource', () => {
     const { app, defined, outdir } = defineApp();
-    new Table(defined.eightfold, 'Unreviewed', { partitionKey: { name: 'id', type: AttributeType.STRING }, removalPolicy: RemovalPolicy.DESTROY });
+    new Table(defined.eightfold, 'Unreviewed', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     // A warning-level rule fails synth as an error-level one does.
     expect(() => app.synth()).toThrow(/Eightfold-dev\/Unreviewed\/Resource/);
     const report = readFileSync(join(outdir, 'validation-report.json'), 'utf8');
-    const violations = (JSON.parse(report) as { pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[] }).pluginReports[0]!.violations;
-    expect(violations.map((v) => [v.ruleName, v.violatingConstructs.map((c) => c.constructPath)])).toEqual([['AwsSolutions-DDB3', ['Eightfold-dev/Unreviewed/Resource']]]);
+    const violations = (
+      JSON.parse(report) as { pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[] }
+    ).pluginReports[0]!.violations;
+    expect(violations.map((v) => [v.ruleName, v.violatingConstructs.map((c) => c.constructPath)])).toEqual([
+      ['AwsSolutions-DDB3', ['Eightfold-dev/Unreviewed/Resource']],
+    ]);
   });
 });
 
 describe('the payment provider', () => {
   it('is never the stand-in in prod unless asked for, and refuses half a provider or a bad one', () => {
-    expect(() => defineApp({ 'eightfold:stage': 'prod' })).toThrow(/prod stage deploys no payment-provider stand-in: .*-c paymentProviderUrl=.*-c paymentProviderStandIn=true/);
+    expect(() => defineApp({ 'eightfold:stage': 'prod' })).toThrow(
+      /prod stage deploys no payment-provider stand-in: .*-c paymentProviderUrl=.*-c paymentProviderStandIn=true/,
+    );
     expect(() => defineApp({ paymentProviderUrl: 'https://pay.example.com/' })).toThrow(/needs both/);
     expect(() => defineApp({ ...REAL_PROVIDER, paymentProviderUrl: 'http://pay.example.com/' })).toThrow(/https:\/\//);
     expect(() => defineApp({ ...REAL_PROVIDER, paymentProviderSecretArn: 'provider-token' })).toThrow(/complete ARN/);
@@ -86,7 +106,9 @@ describe('the payment provider', () => {
     const { defined } = defineApp(REAL_PROVIDER);
     expect(defined.paymentProvider).toBeUndefined();
     const eightfold = Template.fromStack(defined.eightfold);
-    const policy = Object.values(eightfold.findResources('AWS::SSM::Parameter')).map((p) => JSON.stringify((p as { Properties: { Value: unknown } }).Properties.Value)).find((v) => v.includes('payment-provider'))!;
+    const policy = Object.values(eightfold.findResources('AWS::SSM::Parameter'))
+      .map((p) => JSON.stringify((p as { Properties: { Value: unknown } }).Properties.Value))
+      .find((v) => v.includes('payment-provider'))!;
     expect(policy).toContain('https://pay.example.com/v1/');
     expect(policy).toContain(PROVIDER_SECRET_ARN);
     const secretReads = statements(eightfold).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
@@ -108,14 +130,22 @@ describe('least privilege', () => {
     expect(actions.length).toBeGreaterThan(50);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     const onEverything = new Set(all.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat()));
-    expect([...onEverything].sort()).toEqual(['cloudwatch:GetMetricData', 'dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect([...onEverything].sort()).toEqual([
+      'cloudwatch:GetMetricData',
+      'dynamodb:ListStreams',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 
   it('attaches no AWS managed policy to a function’s role: each writes its own log group only', () => {
     const eightfold = Template.fromStack(defined.eightfold);
-    const roles = Object.entries(eightfold.findResources('AWS::IAM::Role')).filter(([, r]) => JSON.stringify(r).includes('lambda.amazonaws.com'));
+    const roles = Object.entries(eightfold.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r).includes('lambda.amazonaws.com'),
+    );
     expect(roles.length).toBeGreaterThan(10);
-    for (const [, role] of roles) expect((role as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns).toBeUndefined();
+    for (const [, role] of roles)
+      expect((role as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns).toBeUndefined();
     const logWrites = statements(eightfold).filter((s) => [s.Action].flat().includes('logs:PutLogEvents'));
     expect(logWrites.length).toBe(roles.length);
     for (const statement of logWrites) expect(JSON.stringify(statement.Resource)).toMatch(/Logs[0-9A-F]{8}","Arn"/);
@@ -136,17 +166,30 @@ describe('encryption, recovery and logs', () => {
     }
     const queues = Object.values(eightfold.findResources('AWS::SQS::Queue'));
     expect(queues.length).toBeGreaterThanOrEqual(10);
-    for (const queue of queues) expect((queue as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled).toBe(true);
-    const denials = [...Object.values(eightfold.findResources('AWS::SQS::QueuePolicy')), ...Object.values(eightfold.findResources('AWS::SNS::TopicPolicy'))].filter((p) =>
-      JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
-    );
+    for (const queue of queues)
+      expect((queue as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled).toBe(true);
+    const denials = [
+      ...Object.values(eightfold.findResources('AWS::SQS::QueuePolicy')),
+      ...Object.values(eightfold.findResources('AWS::SNS::TopicPolicy')),
+    ].filter((p) => JSON.stringify(p).includes('"aws:SecureTransport":"false"'));
     expect(denials.length).toBe(queues.length + Object.keys(topics).length);
   });
 
   it('keeps point-in-time recovery on every table whose data exists nowhere else, and retains the event store in prod', () => {
     const tables = eightfold.findResources('AWS::DynamoDB::Table');
-    const recoverable = Object.keys(tables).filter((id) => (tables[id] as { Properties: { PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled: boolean } } }).Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled);
-    for (const prefix of ['EventStoreEvents', 'AuditLog', 'ShardingShardMaps', 'ShardingSalesCounters', 'PubSubSubscriberCheckpoints', 'Notifications']) {
+    const recoverable = Object.keys(tables).filter(
+      (id) =>
+        (tables[id] as { Properties: { PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled: boolean } } }).Properties
+          .PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled,
+    );
+    for (const prefix of [
+      'EventStoreEvents',
+      'AuditLog',
+      'ShardingShardMaps',
+      'ShardingSalesCounters',
+      'PubSubSubscriberCheckpoints',
+      'Notifications',
+    ]) {
       expect(recoverable.some((id) => id.startsWith(prefix))).toBe(true);
     }
     const events = Object.entries(tables).find(([id]) => id.startsWith('EventStoreEvents'))![1] as { DeletionPolicy: string };
@@ -157,9 +200,18 @@ describe('encryption, recovery and logs', () => {
     eightfold.hasResourceProperties('AWS::ApiGateway::Account', {});
     const stage = Object.values(eightfold.findResources('AWS::ApiGateway::Stage'))[0] as { Properties: Record<string, unknown> };
     const settings = (stage.Properties.MethodSettings as Record<string, unknown>[])[0]!;
-    expect(settings).toMatchObject({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000, LoggingLevel: 'ERROR', DataTraceEnabled: false });
+    expect(settings).toMatchObject({
+      HttpMethod: '*',
+      ResourcePath: '/*',
+      ThrottlingRateLimit: 1000,
+      ThrottlingBurstLimit: 2000,
+      LoggingLevel: 'ERROR',
+      DataTraceEnabled: false,
+    });
     const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
-    expect(Object.keys(JSON.parse(format) as object)).toEqual(expect.arrayContaining(['requestId', 'httpMethod', 'resourcePath', 'status', 'responseLatency']));
+    expect(Object.keys(JSON.parse(format) as object)).toEqual(
+      expect.arrayContaining(['requestId', 'httpMethod', 'resourcePath', 'status', 'responseLatency']),
+    );
     expect(format).not.toMatch(/sourceIp|identity\.user|identity\.caller|apiKey/);
     const destination = JSON.stringify((stage.Properties.AccessLogSetting as { DestinationArn: unknown }).DestinationArn);
     const [, group] = Object.entries(eightfold.findResources('AWS::Logs::LogGroup')).find(([id]) => destination.includes(id))!;
@@ -167,7 +219,9 @@ describe('encryption, recovery and logs', () => {
   });
 
   it('traces with X-Ray from the API stage through every function', () => {
-    const functions = Object.values(eightfold.findResources('AWS::Lambda::Function')) as { Properties: { TracingConfig?: { Mode: string } } }[];
+    const functions = Object.values(eightfold.findResources('AWS::Lambda::Function')) as {
+      Properties: { TracingConfig?: { Mode: string } };
+    }[];
     expect(functions.length).toBeGreaterThan(10);
     for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     eightfold.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
@@ -184,7 +238,9 @@ describe('encryption, recovery and logs', () => {
 describe('alarms and dashboard', () => {
   const { defined } = defineApp();
   const eightfold = Template.fromStack(defined.eightfold);
-  const alarms = Object.values(eightfold.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> & { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] } }[];
+  const alarms = Object.values(eightfold.findResources('AWS::CloudWatch::Alarm')) as {
+    Properties: Record<string, unknown> & { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] };
+  }[];
   const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
   const dimension = (alarm: (typeof alarms)[number], name: string) => alarm.Properties.Dimensions?.find((d) => d.Name === name)?.Value;
 
@@ -204,7 +260,11 @@ describe('alarms and dashboard', () => {
     const watchedQueues = byMetric('ApproximateNumberOfMessagesVisible').map((a) => JSON.stringify(dimension(a, 'QueueName')));
     for (const id of deadLetterQueues) expect(watchedQueues.some((q) => q.includes(id))).toBe(true);
     expect(byMetric('5XXError')).toHaveLength(1);
-    expect(byMetric('BreakerTransitions').map((a) => [dimension(a, 'breaker'), dimension(a, 'to'), dimension(a, 'service')]).sort()).toEqual([
+    expect(
+      byMetric('BreakerTransitions')
+        .map((a) => [dimension(a, 'breaker'), dimension(a, 'to'), dimension(a, 'service')])
+        .sort(),
+    ).toEqual([
       ['legacy', 'OPEN', 'circuit-breakers'],
       ['payment-provider', 'OPEN', 'circuit-breakers'],
     ]);
@@ -212,7 +272,13 @@ describe('alarms and dashboard', () => {
     const [leaderless] = byMetric('LeaderTurns');
     expect(leaderless!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 180 });
     const [stuck] = byMetric('PaymentStepsFailed');
-    expect(stuck!.Properties).toMatchObject({ Namespace: 'Eightfold', ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 3, Period: 60 });
+    expect(stuck!.Properties).toMatchObject({
+      Namespace: 'Eightfold',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      Period: 60,
+    });
     expect([dimension(stuck!, 'service'), dimension(stuck!, 'lease')]).toEqual(['coordinator', 'coordinator']);
   });
 
@@ -223,7 +289,9 @@ describe('alarms and dashboard', () => {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    const [dashboard] = Object.values(eightfold.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardName: string; DashboardBody: unknown } }[];
+    const [dashboard] = Object.values(eightfold.findResources('AWS::CloudWatch::Dashboard')) as {
+      Properties: { DashboardName: string; DashboardBody: unknown };
+    }[];
     expect(dashboard!.Properties.DashboardName).toBe('eightfold-dev');
     const body = JSON.stringify(dashboard!.Properties.DashboardBody);
     for (const id of Object.keys(eightfold.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(id);
@@ -232,11 +300,27 @@ describe('alarms and dashboard', () => {
 
 describe('LocalStack readiness', () => {
   /** The services LocalStack's free tier serves, as CloudFormation type prefixes (API Gateway v1 only). */
-  const FREE_TIER = ['AWS::ApiGateway::', 'AWS::Lambda::', 'AWS::DynamoDB::', 'AWS::SNS::', 'AWS::SQS::', 'AWS::Events::', 'AWS::IAM::', 'AWS::SSM::', 'AWS::SecretsManager::', 'AWS::CloudWatch::', 'AWS::Logs::'];
+  const FREE_TIER = [
+    'AWS::ApiGateway::',
+    'AWS::Lambda::',
+    'AWS::DynamoDB::',
+    'AWS::SNS::',
+    'AWS::SQS::',
+    'AWS::Events::',
+    'AWS::IAM::',
+    'AWS::SSM::',
+    'AWS::SecretsManager::',
+    'AWS::CloudWatch::',
+    'AWS::Logs::',
+  ];
 
   it.each([{ 'eightfold:stage': 'dev' }, PROD])('deploys only resource types of LocalStack’s free tier (%o)', (context) => {
     const { defined } = defineApp(context);
-    const types = new Set([defined.paymentProvider, defined.legacy, defined.eightfold].filter((s) => s !== undefined).flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)));
+    const types = new Set(
+      [defined.paymentProvider, defined.legacy, defined.eightfold]
+        .filter((s) => s !== undefined)
+        .flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)),
+    );
     types.delete('AWS::CDK::Metadata');
     expect(types.size).toBeGreaterThan(15);
     expect([...types].filter((type) => !FREE_TIER.some((prefix) => type.startsWith(prefix)))).toEqual([]);
@@ -244,8 +328,12 @@ describe('LocalStack readiness', () => {
 
   it('creates every AWS SDK client with no endpoint of its own, so AWS_ENDPOINT_URL (and its per-service forms) points it anywhere', () => {
     const root = new URL('../../lambdas/', import.meta.url);
-    const sources = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(new URL(f, root), 'utf8'));
-    const constructions = sources.flatMap((source) => source.match(/new \w+Client\([^)]*\)/g) ?? []).filter((c) => !c.startsWith('new LeaseClient'));
+    const sources = (readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(new URL(f, root), 'utf8'));
+    const constructions = sources
+      .flatMap((source) => source.match(/new \w+Client\([^)]*\)/g) ?? [])
+      .filter((c) => !c.startsWith('new LeaseClient'));
     expect(constructions.length).toBeGreaterThanOrEqual(6);
     // (SQS's useQueueUrlAsEndpoint: false keeps queue URLs from overriding the configured endpoint.)
     expect(constructions.filter((c) => /[{,]\s*(endpoint|region|credentials)\s*:/.test(c))).toEqual([]);

@@ -18,7 +18,16 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-clou
 import { eventually } from '../helpers/eventually.ts';
 import { createTable } from '../helpers/tables.ts';
 
-const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, windowMs: 2_000, bucketMs: 200, openMs: 500, maxOpenMs: 2_000, halfOpenProbes: 3, stateCacheMs: 200 };
+const POLICY: Partial<BreakerPolicy> = {
+  minimumCalls: 10,
+  failureRateThreshold: 0.5,
+  windowMs: 2_000,
+  bucketMs: 200,
+  openMs: 500,
+  maxOpenMs: 2_000,
+  halfOpenProbes: 3,
+  stateCacheMs: 200,
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let dynamo: DynamoDbLocal;
@@ -80,20 +89,29 @@ describe('DistributedCircuitBreaker on DynamoDB Local', () => {
   it('admits exactly K probes across 20 concurrent callers while HALF_OPEN, then closes when they succeed', async () => {
     const changes: StateChange[] = [];
     const instances = fleet('probes', 20, changes);
-    const opened = await store.transition(await store.read('probes'), { state: 'OPEN', openings: 0, openedAt: Date.now() - 1_000, nextProbeAt: Date.now() - 1, resetWindow: true, at: Date.now() });
+    const opened = await store.transition(await store.read('probes'), {
+      state: 'OPEN',
+      openings: 0,
+      openedAt: Date.now() - 1_000,
+      nextProbeAt: Date.now() - 1,
+      resetWindow: true,
+      at: Date.now(),
+    });
     expect(opened?.state).toBe('OPEN');
     let admitted = 0;
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const results = instances.map((b) =>
-      b.execute(async () => {
-        admitted++;
-        await released;
-        return 'ok';
-      }).then(
-        () => 'probe',
-        (error: unknown) => (isBrokenCircuitError(error) ? `rejected:${error.state}` : 'failed'),
-      ),
+      b
+        .execute(async () => {
+          admitted++;
+          await released;
+          return 'ok';
+        })
+        .then(
+          () => 'probe',
+          (error: unknown) => (isBrokenCircuitError(error) ? `rejected:${error.state}` : 'failed'),
+        ),
     );
     await eventually(() => expect(admitted).toBe(POLICY.halfOpenProbes));
     await sleep(200); // latecomers had their chance
@@ -130,7 +148,11 @@ describe('DistributedCircuitBreaker on DynamoDB Local', () => {
     const instances = fleet('forced', 3);
     await setBreakerState(store, 'forced', 'FORCED_OPEN', Date.now());
     const results = await Promise.allSettled(instances.map((b) => b.execute(async () => 'ok')));
-    expect(results.map((r) => (r.status === 'rejected' && isBrokenCircuitError(r.reason) ? r.reason.state : r.status))).toEqual(['FORCED_OPEN', 'FORCED_OPEN', 'FORCED_OPEN']);
+    expect(results.map((r) => (r.status === 'rejected' && isBrokenCircuitError(r.reason) ? r.reason.state : r.status))).toEqual([
+      'FORCED_OPEN',
+      'FORCED_OPEN',
+      'FORCED_OPEN',
+    ]);
     await setBreakerState(store, 'forced', 'CLOSED', Date.now());
     await sleep(POLICY.stateCacheMs!);
     expect(await Promise.all(instances.map((b) => b.execute(async () => 'ok')))).toEqual(['ok', 'ok', 'ok']);

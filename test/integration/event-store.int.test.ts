@@ -2,7 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_SCHEMA_VERSION, decide, evolve, fold, initialState, orderDecider, orderUpcasters, type OrderCommand, type OrderEvent, type OrderState } from '../../lambdas/domain/orders/index.ts';
+import {
+  CURRENT_SCHEMA_VERSION,
+  decide,
+  evolve,
+  fold,
+  initialState,
+  orderDecider,
+  orderUpcasters,
+  type OrderCommand,
+  type OrderEvent,
+  type OrderState,
+} from '../../lambdas/domain/orders/index.ts';
 import {
   EventStore,
   handleCommand,
@@ -27,7 +38,9 @@ const streamId = () => `order-${randomUUID()}`;
 const note = (n: number) => ({ type: 'Noted', data: { n } });
 
 async function storedPositions(id: string): Promise<number[]> {
-  const { Items = [] } = await client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'streamId = :s', ExpressionAttributeValues: { ':s': id } }));
+  const { Items = [] } = await client.send(
+    new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'streamId = :s', ExpressionAttributeValues: { ':s': id } }),
+  );
   return Items.map((item) => item.position as number);
 }
 
@@ -35,7 +48,10 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, TABLE, [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+  await createTable(raw, TABLE, [
+    { name: 'streamId', type: 'S' },
+    { name: 'position', type: 'N' },
+  ]);
 });
 
 afterAll(async () => {
@@ -47,7 +63,11 @@ describe('EventStore.append', () => {
   it('stores each event in an envelope: time-ordered id, gapless version, schema version, metadata', async () => {
     const id = streamId();
     const clock = () => new Date('2026-11-25T12:00:00.000Z');
-    const result = await store({ clock }).append(id, 0, [note(1), { type: 'OrderPlaced', data: { x: 1 } }], { ...metadata, causationId: 'cmd-1', idempotencyKey: 'k-1' });
+    const result = await store({ clock }).append(id, 0, [note(1), { type: 'OrderPlaced', data: { x: 1 } }], {
+      ...metadata,
+      causationId: 'cmd-1',
+      idempotencyKey: 'k-1',
+    });
     expect(result.version).toBe(2);
     const { events } = await store().read(id);
     expect(events).toEqual([
@@ -58,7 +78,13 @@ describe('EventStore.append', () => {
         type: 'Noted',
         schemaVersion: 1,
         data: { n: 1 },
-        metadata: { correlationId: 'corr-1', causationId: 'cmd-1', actor: 'test', idempotencyKey: 'k-1', recordedAt: '2026-11-25T12:00:00.000Z' },
+        metadata: {
+          correlationId: 'corr-1',
+          causationId: 'cmd-1',
+          actor: 'test',
+          idempotencyKey: 'k-1',
+          recordedAt: '2026-11-25T12:00:00.000Z',
+        },
         recordedAt: '2026-11-25T12:00:00.000Z',
       },
       expect.objectContaining({ version: 2, type: 'OrderPlaced', schemaVersion: 2 }),
@@ -85,7 +111,20 @@ describe('EventStore.append', () => {
     const id = streamId();
     await store().append(id, 0, [note(1)], metadata);
     // Another writer got version 3 in first (a raw write, as a racing append of two events would).
-    await client.send(new PutCommand({ TableName: TABLE, Item: { streamId: id, position: 3, eventId: 'x', type: 'Noted', schemaVersion: 1, data: {}, metadata: { ...metadata, recordedAt: 'now' } } }));
+    await client.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          streamId: id,
+          position: 3,
+          eventId: 'x',
+          type: 'Noted',
+          schemaVersion: 1,
+          data: {},
+          metadata: { ...metadata, recordedAt: 'now' },
+        },
+      }),
+    );
     const attempt = store().append(id, 1, [note(2), note(3), note(4)], metadata);
     await expect(attempt).rejects.toSatisfy(isConcurrencyError);
     await expect(attempt).rejects.toMatchObject({ currentVersion: 3 });
@@ -104,7 +143,12 @@ describe('EventStore.append', () => {
     { description: 'a negative expected version', expected: -1, events: [note(1)], message: /expectedVersion must be a whole number/ },
     { description: 'a fractional expected version', expected: 1.5, events: [note(1)], message: /expectedVersion must be a whole number/ },
     { description: 'no events', expected: 0, events: [], message: /at least one event/ },
-    { description: '100 events (over one transaction)', expected: 0, events: Array.from({ length: 100 }, (_, i) => note(i)), message: /at most 99 events/ },
+    {
+      description: '100 events (over one transaction)',
+      expected: 0,
+      events: Array.from({ length: 100 }, (_, i) => note(i)),
+      message: /at most 99 events/,
+    },
   ])('refuses $description', async ({ expected, events, message }) => {
     await expect(store().append(streamId(), expected, events, metadata)).rejects.toThrow(message);
   });
@@ -144,7 +188,10 @@ describe('EventStore.read', () => {
   it('upcasts stored v1 events to the current schema on read', async () => {
     await client.send(new PutCommand({ TableName: TABLE, Item: v1Fixture }));
     const { events } = await store().read('order-legacy-1');
-    expect(events[0]).toMatchObject({ schemaVersion: 2, data: { totalCents: 2008, items: [{ unitPriceCents: 999 }, { unitPriceCents: 10 }] } });
+    expect(events[0]).toMatchObject({
+      schemaVersion: 2,
+      data: { totalCents: 2008, items: [{ unitPriceCents: 999 }, { unitPriceCents: 10 }] },
+    });
   });
 });
 
@@ -159,14 +206,28 @@ describe('EventStore.load', () => {
     for (let i = 0; i < 120; i++) {
       const command: OrderCommand =
         i === 0
-          ? { type: 'PlaceOrder', data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: `t${i}` }
+          ? {
+              type: 'PlaceOrder',
+              data: { orderId: id, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] },
+              now: `t${i}`,
+            }
           : i % 2 === 1
             ? { type: 'RequestPayment', data: { orderId: id, paymentKey: `k${i}` }, now: `t${i}` }
-            : { type: 'RecordPayment', data: { orderId: id, paymentKey: `k${i - 1}`, outcome: { status: 'DECLINED', reason: `r${i}` } }, now: `t${i}` };
+            : {
+                type: 'RecordPayment',
+                data: { orderId: id, paymentKey: `k${i - 1}`, outcome: { status: 'DECLINED', reason: `r${i}` } },
+                now: `t${i}`,
+              };
       const events = decide(command, fold(history));
       history.push(...events);
       const next = version + events.length;
-      await s.append(id, version, events, metadata, s.shouldSnapshot(version, next) ? { state: fold(history), stateSchemaVersion: 1 } : undefined);
+      await s.append(
+        id,
+        version,
+        events,
+        metadata,
+        s.shouldSnapshot(version, next) ? { state: fold(history), stateSchemaVersion: 1 } : undefined,
+      );
       version = next;
     }
     return { id, events: history };
@@ -197,7 +258,12 @@ describe('EventStore.load', () => {
   });
 
   it('loads an unknown stream as the initial state at version 0', async () => {
-    expect(await store().load(streamId(), loadOptions)).toEqual({ state: initialState, version: 0, snapshotVersion: undefined, eventsFolded: 0 });
+    expect(await store().load(streamId(), loadOptions)).toEqual({
+      state: initialState,
+      version: 0,
+      snapshotVersion: undefined,
+      eventsFolded: 0,
+    });
   });
 });
 
@@ -215,7 +281,9 @@ describe('handleCommand', () => {
   it('retries a conflicting command (reload, decide again) until every concurrent writer has appended once', async () => {
     const id = orderId();
     await handleCommand(store(), tally, id, count(0), metadata);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, n) => handleCommand(store(), tally, id, count(n), metadata, { maxAttempts: 12, initialDelayMs: 5 })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => handleCommand(store(), tally, id, count(n), metadata, { maxAttempts: 12, initialDelayMs: 5 })),
+    );
     expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     const { events } = await store().read(id);
     expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -50,20 +50,35 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
     const outcome = await fn.invoke({ a: 1 });
     expect(outcome).toMatchObject({ ok: true, coldStart: true });
     const payload = (outcome as { payload: Record<string, unknown> }).payload;
-    expect(payload).toMatchObject({ event: { a: 1 }, greeting: 'hello from env', home: null, name: 'env', arn: 'arn:aws:lambda:us-east-1:000000000000:function:env' });
+    expect(payload).toMatchObject({
+      event: { a: 1 },
+      greeting: 'hello from env',
+      home: null,
+      name: 'env',
+      arn: 'arn:aws:lambda:us-east-1:000000000000:function:env',
+    });
     expect(payload.remaining).toBeGreaterThan(2000);
     expect(payload.remaining).toBeLessThanOrEqual(3000);
     expect((await fn.invoke({})).coldStart).toBe(false);
   });
 
   it('supports callback-style CommonJS handlers', async () => {
-    const fn = makeFunction('callback', `exports.handler = (event, context, callback) => setTimeout(() => callback(null, { doubled: event.n * 2 }), 5);`, {}, 'index.js');
+    const fn = makeFunction(
+      'callback',
+      `exports.handler = (event, context, callback) => setTimeout(() => callback(null, { doubled: event.n * 2 }), 5);`,
+      {},
+      'index.js',
+    );
     expect(await fn.invoke({ n: 21 })).toMatchObject({ ok: true, payload: { doubled: 42 } });
   });
 
   it('reports a thrown error as an unhandled function error, with type and message', async () => {
     const fn = makeFunction('throws', `export const handler = async () => { const e = new TypeError('bad input'); throw e; };`);
-    expect(await fn.invoke({})).toMatchObject({ ok: false, kind: 'Unhandled', error: { errorType: 'TypeError', errorMessage: 'bad input' } });
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      kind: 'Unhandled',
+      error: { errorType: 'TypeError', errorMessage: 'bad input' },
+    });
   });
 
   it('reports a module that fails to load as an init error', async () => {
@@ -97,15 +112,27 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
   });
 
   it('times out at the function timeout, discards that sandbox, and recovers', async () => {
-    const fn = makeFunction('hangs', `export const handler = async (event) => { if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return 'done'; };`, { timeoutSeconds: 1 });
+    const fn = makeFunction(
+      'hangs',
+      `export const handler = async (event) => { if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return 'done'; };`,
+      { timeoutSeconds: 1 },
+    );
     const started = Date.now();
-    expect(await fn.invoke({ hang: true })).toMatchObject({ ok: false, kind: 'Timeout', error: { errorMessage: 'Task timed out after 1.00 seconds' } });
+    expect(await fn.invoke({ hang: true })).toMatchObject({
+      ok: false,
+      kind: 'Timeout',
+      error: { errorMessage: 'Task timed out after 1.00 seconds' },
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(await fn.invoke({})).toMatchObject({ ok: true, payload: 'done', coldStart: true });
   });
 
   it('never runs more sandboxes than the reserved concurrency; extra invocations wait their turn', async () => {
-    const fn = makeFunction('bounded', `export const handler = async (event) => { await new Promise((r) => setTimeout(r, 150)); return event.i; };`, { reservedConcurrency: 2 });
+    const fn = makeFunction(
+      'bounded',
+      `export const handler = async (event) => { await new Promise((r) => setTimeout(r, 150)); return event.i; };`,
+      { reservedConcurrency: 2 },
+    );
     let maxSandboxes = 0;
     let maxInFlight = 0;
     const watcher = setInterval(() => {
@@ -121,7 +148,10 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
   });
 
   it('passes what the handler prints to the log sink, line by line', async () => {
-    const fn = makeFunction('prints', `export const handler = async () => { console.log('first line'); console.error('second line'); return null; };`);
+    const fn = makeFunction(
+      'prints',
+      `export const handler = async () => { console.log('first line'); console.error('second line'); return null; };`,
+    );
     await fn.invoke({});
     // Worker stdout is piped asynchronously.
     await eventually(() => expect(logs).toEqual(expect.arrayContaining(['prints: first line', 'prints: second line'])));

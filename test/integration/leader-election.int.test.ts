@@ -10,7 +10,14 @@ import { paymentAttempt } from '../helpers/orders.ts';
 import { orderDecider, orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { cancelUnpaidOrders, type PaymentTimeoutJob } from '../../lambdas/use-cases/payment-timeouts.ts';
 import { EventStore, handleCommand } from '../../lambdas/patterns/event-sourcing/index.ts';
-import { coordinatorTurn, fencedAppend, isStaleFencingTokenError, LeaseClient, LeaseTable, type Lease } from '../../lambdas/patterns/leader-election/index.ts';
+import {
+  coordinatorTurn,
+  fencedAppend,
+  isStaleFencingTokenError,
+  LeaseClient,
+  LeaseTable,
+  type Lease,
+} from '../../lambdas/patterns/leader-election/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../helpers/tables.ts';
@@ -30,7 +37,17 @@ const contender = (holder: string, skewMs = 0) =>
   new LeaseClient({ client, tableName: 'leases', holder, leaseMs: LEASE_MS, clockSkewMarginMs: MARGIN_MS, clock: () => now + skewMs });
 
 const placeOrder = (orderId: string) =>
-  handleCommand(store, orderDecider, orderId, { type: 'PlaceOrder', data: { orderId, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] }, now: new Date(now).toISOString() }, meta);
+  handleCommand(
+    store,
+    orderDecider,
+    orderId,
+    {
+      type: 'PlaceOrder',
+      data: { orderId, customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }] },
+      now: new Date(now).toISOString(),
+    },
+    meta,
+  );
 
 async function* listed(orderIds: string[]): AsyncGenerator<string> {
   yield* orderIds;
@@ -44,8 +61,14 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw);
-  await createTable(raw, 'leases', [{ name: 'name', type: 'S' }, { name: 'entry', type: 'S' }]);
-  await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
+  await createTable(raw, 'leases', [
+    { name: 'name', type: 'S' },
+    { name: 'entry', type: 'S' },
+  ]);
+  await createTable(raw, 'events', [
+    { name: 'streamId', type: 'S' },
+    { name: 'position', type: 'N' },
+  ]);
   leaseTable = new LeaseTable({ client, tableName: 'leases' });
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
   now = 1_800_000_000_000;
@@ -159,7 +182,12 @@ describe('leases on DynamoDB Local', () => {
     expect(view).toMatchObject({ holder: 'b', fencingToken: second.fencingToken, steppedDown: undefined });
     expect(view.recentChanges).toEqual([
       { holder: 'b', fencingToken: second.fencingToken, acquiredAt: now },
-      { holder: 'a', fencingToken: first.fencingToken, acquiredAt: first.expiresAt - LEASE_MS, steppedDownAt: first.expiresAt - LEASE_MS + 1_000 },
+      {
+        holder: 'a',
+        fencingToken: first.fencingToken,
+        acquiredAt: first.expiresAt - LEASE_MS,
+        steppedDownAt: first.expiresAt - LEASE_MS + 1_000,
+      },
     ]);
   });
 });
@@ -177,7 +205,9 @@ describe('fencing at the resource', () => {
     expect(second.fencingToken).toBe(first.fencingToken + 1);
     await store.append('note-f2', 0, [{ type: 'Noted', data: { by: 'successor' } }], meta, undefined, fence(second));
     // A wakes up and writes as if still leader: refused at the resource.
-    const late = await store.append('note-f3', 0, [{ type: 'Noted', data: { by: 'paused' } }], meta, undefined, fence(first)).catch((e: unknown) => e);
+    const late = await store
+      .append('note-f3', 0, [{ type: 'Noted', data: { by: 'paused' } }], meta, undefined, fence(first))
+      .catch((e: unknown) => e);
     expect(isStaleFencingTokenError(late)).toBe(true);
     expect((await store.read('note-f3')).events).toEqual([]);
     expect(a.isValid(first)).toBe(false);
@@ -185,14 +215,25 @@ describe('fencing at the resource', () => {
 });
 
 describe('the payment-timeout job under leader election', () => {
-  const job = (candidates: string[]): PaymentTimeoutJob => ({ store, findUnpaid: () => listed(candidates), fenceTable: 'leases', timeoutMs: 30 * 60_000, now: () => new Date(now) });
+  const job = (candidates: string[]): PaymentTimeoutJob => ({
+    store,
+    findUnpaid: () => listed(candidates),
+    fenceTable: 'leases',
+    timeoutMs: 30 * 60_000,
+    now: () => new Date(now),
+  });
 
   it('cancels each unpaid order exactly once with two coordinators racing, and leaves paid ones alone', async () => {
     const unpaid = Array.from({ length: 8 }, (_, i) => `stale-${i}`);
     const paid = ['paid-0', 'paid-1'];
     for (const orderId of [...unpaid, ...paid]) await placeOrder(orderId);
     for (const orderId of paid) {
-      for (const command of paymentAttempt(orderId, `${orderId}:v1`, { status: 'APPROVED', paymentId: `p-${orderId}`, amountCents: 100 }, new Date(now).toISOString())) {
+      for (const command of paymentAttempt(
+        orderId,
+        `${orderId}:v1`,
+        { status: 'APPROVED', paymentId: `p-${orderId}`, amountCents: 100 },
+        new Date(now).toISOString(),
+      )) {
         await handleCommand(store, orderDecider, orderId, command, meta);
       }
     }
@@ -200,13 +241,17 @@ describe('the payment-timeout job under leader election', () => {
     // The read model's nomination is deliberately stale: it still lists the orders paid since.
     const nominated = [...unpaid, ...paid];
     const coordinators = [contender('coordinator-a'), contender('coordinator-b')];
-    const turns = await Promise.all(coordinators.map((c) => coordinatorTurn(c, 'payment-timeouts', (leadership) => cancelUnpaidOrders(job(nominated), leadership))));
+    const turns = await Promise.all(
+      coordinators.map((c) => coordinatorTurn(c, 'payment-timeouts', (leadership) => cancelUnpaidOrders(job(nominated), leadership))),
+    );
     expect(turns.map((t) => t.role).sort()).toEqual(['follower', 'leader']);
     const leader = turns.find((t) => t.role === 'leader')!;
     expect(leader.result).toEqual({ cancelled: unpaid, skipped: paid, interrupted: false });
     // A second leader running the same nomination (a duplicate invocation) cancels nothing twice.
     now += HEARTBEAT_MS;
-    const again = await Promise.all(coordinators.map((c) => coordinatorTurn(c, 'payment-timeouts', (leadership) => cancelUnpaidOrders(job(nominated), leadership))));
+    const again = await Promise.all(
+      coordinators.map((c) => coordinatorTurn(c, 'payment-timeouts', (leadership) => cancelUnpaidOrders(job(nominated), leadership))),
+    );
     expect(again.find((t) => t.role === 'leader')?.result).toEqual({ cancelled: [], skipped: nominated, interrupted: false });
     for (const orderId of unpaid) expect(await cancellations(orderId)).toBe(1);
     for (const orderId of paid) expect(await cancellations(orderId)).toBe(0);
@@ -219,7 +264,9 @@ describe('the payment-timeout job under leader election', () => {
     now += 31 * 60_000;
     const [paused, successor] = [contender('paused'), contender('successor')];
     // Its lease runs low before the first candidate: the job stops and leaves them to the next turn.
-    const frozen = await coordinatorTurn(paused, 'timeouts-2', (leadership) => cancelUnpaidOrders(job(['late-0', 'late-1']), { ...leadership, stillLeading: () => false }));
+    const frozen = await coordinatorTurn(paused, 'timeouts-2', (leadership) =>
+      cancelUnpaidOrders(job(['late-0', 'late-1']), { ...leadership, stillLeading: () => false }),
+    );
     expect(frozen).toMatchObject({ role: 'leader', result: { cancelled: [], skipped: [], interrupted: true } });
     now += LEASE_MS + MARGIN_MS + 1; // then it freezes past its lease
     const took = await coordinatorTurn(successor, 'timeouts-2', (leadership) => cancelUnpaidOrders(job(['late-0']), leadership));

@@ -48,7 +48,13 @@ describe('reload (npm run dev)', () => {
     const apiFunction = cloud.resource('ApiFunction').physicalId;
 
     const source = join(appDir, 'lambdas/api.ts');
-    writeFileSync(source, readFileSync(source, 'utf8').replace("case '/echo':\n      return json(200, {", "case '/echo':\n      return json(200, { reloaded: true,"));
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace(
+        "case '/echo':\n      return json(200, {",
+        "case '/echo':\n      return json(200, { reloaded: true,",
+      ),
+    );
     const summary = await cloud.reload();
 
     expect(summary).toMatchObject({ synthCached: false, functionsChanged: [apiFunction], functionsAdded: [], functionsRemoved: [] });
@@ -105,10 +111,20 @@ describe('start-up errors', () => {
       Resources: {
         Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
         Bucket: { Type: 'AWS::S3::Bucket' },
-        Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' } },
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          },
+        },
       },
     };
-    const manifest = { version: '48.0.0', artifacts: { Odd: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Odd.template.json' } } } };
+    const manifest = {
+      version: '48.0.0',
+      artifacts: { Odd: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Odd.template.json' } } },
+    };
     const script = `const fs = require('fs'); const out = process.env.CDK_OUTDIR; fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(out + '/manifest.json', ${JSON.stringify(JSON.stringify(manifest))});
 fs.writeFileSync(out + '/Odd.template.json', ${JSON.stringify(JSON.stringify(template))});`;
@@ -117,7 +133,9 @@ fs.writeFileSync(out + '/Odd.template.json', ${JSON.stringify(JSON.stringify(tem
 
     const javaBefore = dynamoDbLocalProcesses();
     const failure = startLocalCloud({ appDir, port: 0, onLog: () => undefined });
-    await expect(failure).rejects.toThrow(/cannot emulate these resources:\n {2}Odd\/Vpc \(AWS::EC2::VPC\)\n {2}Odd\/Bucket \(AWS::S3::Bucket\)/);
+    await expect(failure).rejects.toThrow(
+      /cannot emulate these resources:\n {2}Odd\/Vpc \(AWS::EC2::VPC\)\n {2}Odd\/Bucket \(AWS::S3::Bucket\)/,
+    );
     expect(dynamoDbLocalProcesses()).toEqual(javaBefore);
   });
 });

@@ -34,7 +34,12 @@ async function auditItems(pk: string): Promise<Record<string, any>[]> {
 
 async function drain(logicalId: string, waitSeconds = 1): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl(logicalId), MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'] }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl(logicalId),
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      MessageAttributeNames: ['All'],
+    }),
   );
   return Messages;
 }
@@ -89,7 +94,8 @@ describe('API Gateway → Lambda → DynamoDB', () => {
   });
 
   it('streams a response-streaming function’s answer, complete when it ends its stream though it works on', async () => {
-    const item = async (run: string) => (await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: `after-stream#${run}` } } }))).Item;
+    const item = async (run: string) =>
+      (await dynamodb.send(new GetItemCommand({ TableName: table('Items'), Key: { pk: { S: `after-stream#${run}` } } }))).Item;
     // A warm sandbox first, its work after the stream done, so the run measured below pays no cold start.
     expect(await (await fetch(`${cloud.url}/streamed?run=warm-up`)).text()).toBe('part one, part two');
     await eventually(async () => expect(await item('warm-up')).toBeDefined(), { timeoutMs: 5_000 });
@@ -128,7 +134,11 @@ describe('API Gateway → Lambda → DynamoDB', () => {
   it('refuses a missing or wrong API key with 403 and the stack’s gateway response header', async () => {
     const attempts: Record<string, string>[] = [{}, { 'x-api-key': 'wrong' }];
     for (const headers of attempts) {
-      const response = await fetch(`${cloud.url}/items`, { method: 'POST', headers, body: JSON.stringify({ id: 'no-key', kind: 'k', value: 'v' }) });
+      const response = await fetch(`${cloud.url}/items`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ id: 'no-key', kind: 'k', value: 'v' }),
+      });
       expect(response.status).toBe(403);
       expect(response.headers.get('x-served-by')).toBe('gateway');
       expect(await response.json()).toEqual({ message: 'Forbidden' });
@@ -181,7 +191,11 @@ describe('API Gateway → Lambda → DynamoDB', () => {
 describe('Lambda runtime', () => {
   it('enforces the function timeout and discards the timed-out sandbox', async () => {
     const outcome = await cloud.invoke('ApiFunction', { resource: '/slow', queryStringParameters: { ms: '5000' } });
-    expect(outcome).toMatchObject({ ok: false, kind: 'Timeout', error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 2.00 seconds' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      kind: 'Timeout',
+      error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 2.00 seconds' },
+    });
   });
 
   it('reuses a warm sandbox: one cold start, then warm invocations', async () => {
@@ -202,7 +216,14 @@ describe('DynamoDB stream → Lambda', () => {
   it('delivers inserted items, skips filtered events, and isolates a poison record to the on-failure queue', async () => {
     const put = (pk: string, value: string) =>
       dynamodb.send(new PutItemCommand({ TableName: table('Items'), Item: { pk: { S: pk }, kind: { S: 'stream' }, value: { S: value } } }));
-    for (const [pk, value] of [['s1', 'one'], ['s2', 'two'], ['s3', 'poison'], ['s4', 'four'], ['s5', 'five']] as const) await put(pk, value);
+    for (const [pk, value] of [
+      ['s1', 'one'],
+      ['s2', 'two'],
+      ['s3', 'poison'],
+      ['s4', 'four'],
+      ['s5', 'five'],
+    ] as const)
+      await put(pk, value);
     await put('s1', 'one-modified'); // a MODIFY: filtered out by eventName = INSERT
 
     for (const pk of ['s1', 's2', 's4', 's5']) {
@@ -234,9 +255,17 @@ describe('SNS → filtered SQS → Lambda', () => {
     const attributes = (type: string) => ({ type: { DataType: 'String', StringValue: type } });
     for (let i = 0; i < 10; i++) {
       const body = JSON.stringify({ id: `w${i}`, fail: i === 7 });
-      await sns.send(new PublishCommand({ TopicArn: cloud.resource('Events').physicalId, Message: body, MessageAttributes: attributes('order') }));
+      await sns.send(
+        new PublishCommand({ TopicArn: cloud.resource('Events').physicalId, Message: body, MessageAttributes: attributes('order') }),
+      );
     }
-    await sns.send(new PublishCommand({ TopicArn: cloud.resource('Events').physicalId, Message: JSON.stringify({ id: 'other' }), MessageAttributes: attributes('other') }));
+    await sns.send(
+      new PublishCommand({
+        TopicArn: cloud.resource('Events').physicalId,
+        Message: JSON.stringify({ id: 'other' }),
+        MessageAttributes: attributes('other'),
+      }),
+    );
 
     for (let i = 0; i < 10; i++) {
       if (i === 7) continue;

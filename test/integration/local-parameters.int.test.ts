@@ -27,13 +27,18 @@ describe('the local SSM Parameter Store and Secrets Manager, through the AWS SDK
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: '/eightfold/policy' }));
     expect(Parameter).toMatchObject({ Name: '/eightfold/policy', Value: '{"timeoutMs":1000}', Version: 1, Type: 'String' });
     await expect(ssm.send(new PutParameterCommand({ Name: '/eightfold/policy', Value: 'x', Type: 'String' }))).rejects.toThrow(/Overwrite/);
-    expect(await ssm.send(new PutParameterCommand({ Name: '/eightfold/policy', Value: '{"timeoutMs":2000}', Overwrite: true }))).toMatchObject({ Version: 2 });
+    expect(
+      await ssm.send(new PutParameterCommand({ Name: '/eightfold/policy', Value: '{"timeoutMs":2000}', Overwrite: true })),
+    ).toMatchObject({ Version: 2 });
     expect((await ssm.send(new GetParameterCommand({ Name: '/eightfold/policy' }))).Parameter?.Value).toBe('{"timeoutMs":2000}');
     await expect(ssm.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
   });
 
   it('serves secrets by name or ARN, takes new values, and answers ResourceNotFoundException', async () => {
-    const arn = store.putSecret('provider-token', generateSecretString({ SecretStringTemplate: '{"user":"eightfold"}', GenerateStringKey: 'token', ExcludePunctuation: true }));
+    const arn = store.putSecret(
+      'provider-token',
+      generateSecretString({ SecretStringTemplate: '{"user":"eightfold"}', GenerateStringKey: 'token', ExcludePunctuation: true }),
+    );
     const byName = await secrets.send(new GetSecretValueCommand({ SecretId: 'provider-token' }));
     const { user, token } = JSON.parse(byName.SecretString!) as { user: string; token: string };
     expect(user).toBe('eightfold');
@@ -41,6 +46,8 @@ describe('the local SSM Parameter Store and Secrets Manager, through the AWS SDK
     expect((await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString).toBe(byName.SecretString);
     await secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'rotated' }));
     expect((await secrets.send(new GetSecretValueCommand({ SecretId: 'provider-token' }))).SecretString).toBe('rotated');
-    await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'nope' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });

@@ -27,7 +27,9 @@ describe('local CloudWatch metrics', () => {
       new GetMetricDataCommand({
         StartTime: new Date(Date.now() - 3600_000),
         EndTime: new Date(Date.now() + 60_000),
-        MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: dimensions }, Period: 3600, Stat: stat } }],
+        MetricDataQueries: [
+          { Id: 'm', MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: dimensions }, Period: 3600, Stat: stat } },
+        ],
       }),
     );
     return (MetricDataResults[0]?.Values ?? []).reduce((a, b) => a + b, 0);
@@ -51,7 +53,11 @@ describe('local CloudWatch metrics', () => {
     expect(lines.filter((line) => line.includes('"Routed"'))).toHaveLength(3);
     for (const line of lines) metrics.recordLogLine(`2026-11-26T00:00:00Z\tINFO\t${line}`);
     metrics.recordLogLine('not a metric {"level":"INFO"}');
-    const dims = (side: string) => [{ Name: 'service', Value: 'svc' }, { Name: 'route', Value: 'GET /x' }, { Name: 'servedBy', Value: side }];
+    const dims = (side: string) => [
+      { Name: 'service', Value: 'svc' },
+      { Name: 'route', Value: 'GET /x' },
+      { Name: 'servedBy', Value: side },
+    ];
     expect(await sum('Test', 'Routed', dims('eightfold'))).toBe(2);
     expect(await sum('Test', 'Routed', dims('legacy'))).toBe(1);
     // Another set of dimensions is another metric.
@@ -59,7 +65,12 @@ describe('local CloudWatch metrics', () => {
   });
 
   it('takes PutMetricData and answers statistics per period', async () => {
-    await cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Test', MetricData: [{ MetricName: 'Latency', Values: [10, 30], Dimensions: [{ Name: 'api', Value: 'a' }] }] }));
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'Test',
+        MetricData: [{ MetricName: 'Latency', Values: [10, 30], Dimensions: [{ Name: 'api', Value: 'a' }] }],
+      }),
+    );
     expect(await sum('Test', 'Latency', [{ Name: 'api', Value: 'a' }])).toBe(40);
     expect(await sum('Test', 'Latency', [{ Name: 'api', Value: 'a' }], 'Average')).toBe(20);
     expect(await sum('Test', 'Latency', [{ Name: 'api', Value: 'a' }], 'Maximum')).toBe(30);
@@ -72,7 +83,14 @@ describe('local Lambda Invoke API', () => {
     invoke: async (name, event): Promise<InvokeOutcome> => {
       if (name === 'missing') throw new Error('Function not found: missing');
       invoked.push(event);
-      if (name === 'failing') return { ok: false, error: { errorType: 'Error', errorMessage: 'boom', trace: [] }, kind: 'Unhandled', durationMs: 1, coldStart: false };
+      if (name === 'failing')
+        return {
+          ok: false,
+          error: { errorType: 'Error', errorMessage: 'boom', trace: [] },
+          kind: 'Unhandled',
+          durationMs: 1,
+          coldStart: false,
+        };
       await new Promise((resolve) => setTimeout(resolve, name === 'slow' ? 300 : 0));
       return { ok: true, payload: { echoed: event }, durationMs: 1, coldStart: false };
     },
@@ -92,7 +110,9 @@ describe('local Lambda Invoke API', () => {
     const failed = await lambda.send(new InvokeCommand({ FunctionName: 'failing', Payload: payload({}) }));
     expect(failed.FunctionError).toBe('Unhandled');
     expect(JSON.parse(new TextDecoder().decode(failed.Payload))).toMatchObject({ errorMessage: 'boom' });
-    await expect(lambda.send(new InvokeCommand({ FunctionName: 'missing', Payload: payload({}) }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: 'missing', Payload: payload({}) }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('queues an Event invocation and answers 202 before the function has run', async () => {

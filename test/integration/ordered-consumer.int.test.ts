@@ -13,21 +13,32 @@ let monotonic: OrderedConsumerOptions;
 
 const event = (streamId: string, version: number) => ({ eventId: `${streamId}-e${version}`, streamId, version });
 /** The effect under test: one row per event in `effects`, remembering how many were applied before. */
-const effect = (streamId: string, version: number) => (context: { applied: number } | undefined): Effect<{ applied: number }> => ({
-  put: { tableName: 'effects', keyAttribute: 'eventId', item: { eventId: `${streamId}-e${version}`, streamId, version, after: context?.applied ?? 0 } },
-  context: { applied: (context?.applied ?? 0) + 1 },
-});
+const effect =
+  (streamId: string, version: number) =>
+  (context: { applied: number } | undefined): Effect<{ applied: number }> => ({
+    put: {
+      tableName: 'effects',
+      keyAttribute: 'eventId',
+      item: { eventId: `${streamId}-e${version}`, streamId, version, after: context?.applied ?? 0 },
+    },
+    context: { applied: (context?.applied ?? 0) + 1 },
+  });
 
 async function effectsOf(streamId: string): Promise<number[]> {
   const { Items = [] } = await client.send(new ScanCommand({ TableName: 'effects', ConsistentRead: true }));
-  return Items.filter((i) => i.streamId === streamId).map((i) => i.version as number).sort((a, b) => a - b);
+  return Items.filter((i) => i.streamId === streamId)
+    .map((i) => i.version as number)
+    .sort((a, b) => a - b);
 }
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, 'checkpoints', [{ name: 'subscriber', type: 'S' }, { name: 'streamId', type: 'S' }]);
+  await createTable(raw, 'checkpoints', [
+    { name: 'subscriber', type: 'S' },
+    { name: 'streamId', type: 'S' },
+  ]);
   await createTable(raw, 'effects', [{ name: 'eventId', type: 'S' }]);
   contiguous = { client, checkpointTable: 'checkpoints', subscriber: 'strict', ordering: 'contiguous' };
   monotonic = { client, checkpointTable: 'checkpoints', subscriber: 'filtered', ordering: 'monotonic' };

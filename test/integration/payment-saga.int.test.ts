@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderDecider, orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { EventStore, handleCommand } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { fencedAppend, isStaleFencingTokenError } from '../../lambdas/patterns/leader-election/index.ts';
-import { PaymentProviderRefusedError, type ChargeAnswer, type ChargeRequest, type PaymentProvider, type RefundRequest } from '../../lambdas/use-cases/payment-provider.ts';
+import {
+  PaymentProviderRefusedError,
+  type ChargeAnswer,
+  type ChargeRequest,
+  type PaymentProvider,
+  type RefundRequest,
+} from '../../lambdas/use-cases/payment-provider.ts';
 import { payOrder, reconcilePayments, refundCharge, type PaymentDeps } from '../../lambdas/use-cases/payments.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
@@ -43,7 +49,10 @@ class HeldProvider implements PaymentProvider {
     await this.hold;
     const body = JSON.stringify([request.amountCents, request.cardToken ?? 'tok_visa']);
     const made = this.charges.get(request.idempotencyKey) ?? {
-      answer: request.cardToken === 'tok_decline' ? { status: 'DECLINED', reason: 'CARD_DECLINED' } : { status: 'APPROVED', chargeId: `ch-${request.idempotencyKey}`, amountCents: request.amountCents },
+      answer:
+        request.cardToken === 'tok_decline'
+          ? { status: 'DECLINED', reason: 'CARD_DECLINED' }
+          : { status: 'APPROVED', chargeId: `ch-${request.idempotencyKey}`, amountCents: request.amountCents },
       body,
     };
     if (made.body !== body) throw new PaymentProviderRefusedError(422, 'IDEMPOTENCY_KEY_REUSED', 'another body');
@@ -62,7 +71,8 @@ class HeldProvider implements PaymentProvider {
     if (earlier) return earlier;
     const charge = [...this.charges.values()].find((c) => c.answer.status === 'APPROVED' && c.answer.chargeId === request.chargeId);
     const refunded = [...this.refunds.values()].filter((r) => r.chargeId === request.chargeId).reduce((sum, r) => sum + r.amountCents, 0);
-    if (charge?.answer.status !== 'APPROVED' || refunded + request.amountCents > charge.answer.amountCents) throw new PaymentProviderRefusedError(409, 'REFUND_EXCEEDS_CHARGE', 'too much');
+    if (charge?.answer.status !== 'APPROVED' || refunded + request.amountCents > charge.answer.amountCents)
+      throw new PaymentProviderRefusedError(409, 'REFUND_EXCEEDS_CHARGE', 'too much');
     const record = { chargeId: request.chargeId, amountCents: request.amountCents, refundId: `re-${this.refunds.size}` };
     this.refunds.set(request.refundKey, record);
     return record;
@@ -77,14 +87,36 @@ class HeldProvider implements PaymentProvider {
   }
 }
 
-const depsWith = (provider: PaymentProvider, extra: Partial<PaymentDeps> = {}): PaymentDeps => ({ store, provider, now: () => new Date(now), ...extra });
+const depsWith = (provider: PaymentProvider, extra: Partial<PaymentDeps> = {}): PaymentDeps => ({
+  store,
+  provider,
+  now: () => new Date(now),
+  ...extra,
+});
 
 async function placeOrder(): Promise<string> {
   const orderId = `order-${++orders}`;
-  await handleCommand(store, orderDecider, orderId, { type: 'PlaceOrder', data: { orderId, customerId: 'c', items: [{ sku: 'A', quantity: 2, unitPriceCents: 450 }] }, now: new Date(now).toISOString() }, meta);
+  await handleCommand(
+    store,
+    orderDecider,
+    orderId,
+    {
+      type: 'PlaceOrder',
+      data: { orderId, customerId: 'c', items: [{ sku: 'A', quantity: 2, unitPriceCents: 450 }] },
+      now: new Date(now).toISOString(),
+    },
+    meta,
+  );
   return orderId;
 }
-const cancel = (orderId: string) => handleCommand(store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now: new Date(now).toISOString() }, meta);
+const cancel = (orderId: string) =>
+  handleCommand(
+    store,
+    orderDecider,
+    orderId,
+    { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now: new Date(now).toISOString() },
+    meta,
+  );
 const types = async (orderId: string) => (await store.read(orderId)).events.map((e) => e.type);
 const state = async (orderId: string) => (await store.load(orderId, orderDecider)).state;
 
@@ -96,8 +128,14 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
-  await createTable(raw, 'leases', [{ name: 'name', type: 'S' }, { name: 'entry', type: 'S' }]);
+  await createTable(raw, 'events', [
+    { name: 'streamId', type: 'S' },
+    { name: 'position', type: 'N' },
+  ]);
+  await createTable(raw, 'leases', [
+    { name: 'name', type: 'S' },
+    { name: 'entry', type: 'S' },
+  ]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
 });
 
@@ -133,7 +171,11 @@ describe('paying', () => {
     const { provider, orderId, paying, release } = await payingWithChargeHeld();
     expect((await cancel(orderId)).state.status).toBe('CANCELLED');
     release();
-    expect(await paying).toEqual({ outcome: 'CANCELLED', version: 4, payment: { status: 'REFUND_PENDING', chargedCents: 900, refundedCents: 0 } });
+    expect(await paying).toEqual({
+      outcome: 'CANCELLED',
+      version: 4,
+      payment: { status: 'REFUND_PENDING', chargedCents: 900, refundedCents: 0 },
+    });
     const chargeId = `ch-${orderId}:v1`;
     expect(await refundCharge(depsWith(provider), { orderId, chargeId, metadata: meta })).toBe('refunded');
     expect(await refundCharge(depsWith(provider), { orderId, chargeId, metadata: meta })).toBe('already-refunded');
@@ -165,7 +207,10 @@ describe('paying', () => {
     const orderId = await placeOrder();
     provider.answersToLose = 1;
     await expect(payOrder(depsWith(provider), { orderId, cardToken: 'tok_visa', metadata: meta })).rejects.toThrow();
-    expect(await payOrder(depsWith(provider), { orderId, cardToken: 'tok_decline', metadata: meta })).toEqual({ outcome: 'PAID', version: 3 });
+    expect(await payOrder(depsWith(provider), { orderId, cardToken: 'tok_decline', metadata: meta })).toEqual({
+      outcome: 'PAID',
+      version: 3,
+    });
     expect(provider.net(orderId)).toBe(900);
   });
 
@@ -181,7 +226,11 @@ describe('paying', () => {
   it('records a decline and takes the next attempt under a new key', async () => {
     const provider = new HeldProvider();
     const orderId = await placeOrder();
-    expect(await payOrder(depsWith(provider), { orderId, cardToken: 'tok_decline', metadata: meta })).toEqual({ outcome: 'DECLINED', version: 3, reason: 'CARD_DECLINED' });
+    expect(await payOrder(depsWith(provider), { orderId, cardToken: 'tok_decline', metadata: meta })).toEqual({
+      outcome: 'DECLINED',
+      version: 3,
+      reason: 'CARD_DECLINED',
+    });
     expect(await payOrder(depsWith(provider), { orderId, metadata: meta })).toEqual({ outcome: 'PAID', version: 5 });
     expect([...provider.charges.keys()]).toEqual([`${orderId}:v1`, `${orderId}:v3`]);
   });
@@ -202,7 +251,9 @@ describe('refunding', () => {
     await payOrder(depsWith(provider), { orderId, metadata: meta });
     await cancel(orderId);
     provider.down = true;
-    await expect(refundCharge(depsWith(provider), { orderId, chargeId: `ch-${orderId}:v1`, metadata: meta })).rejects.toThrow(/unreachable/);
+    await expect(refundCharge(depsWith(provider), { orderId, chargeId: `ch-${orderId}:v1`, metadata: meta })).rejects.toThrow(
+      /unreachable/,
+    );
     expect(await types(orderId)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderPaid', 'OrderCancelled', 'RefundRequested']);
     provider.down = false;
     expect(await refundCharge(depsWith(provider), { orderId, chargeId: `ch-${orderId}:v1`, metadata: meta })).toBe('refunded');
@@ -213,29 +264,66 @@ describe('refunding', () => {
 describe('the reconciler', () => {
   const BOUND_MS = 5 * 60_000;
   const reconcile = (provider: PaymentProvider, orderIds: string[], extra: Partial<PaymentDeps> = {}) =>
-    reconcilePayments(depsWith(provider, extra), { openOrders: listed(orderIds), openBefore: new Date(now - BOUND_MS).toISOString(), stillLeading: () => true, metadata: meta });
+    reconcilePayments(depsWith(provider, extra), {
+      openOrders: listed(orderIds),
+      openBefore: new Date(now - BOUND_MS).toISOString(),
+      stillLeading: () => true,
+      metadata: meta,
+    });
 
   it('concludes each attempt past its bound from the provider’s own record, runs the refunds owed, and leaves younger ones alone', async () => {
     const provider = new HeldProvider();
-    const [charged, neverArrived, cancelledMeanwhile, young] = [await placeOrder(), await placeOrder(), await placeOrder(), await placeOrder()];
+    const [charged, neverArrived, cancelledMeanwhile, young] = [
+      await placeOrder(),
+      await placeOrder(),
+      await placeOrder(),
+      await placeOrder(),
+    ];
     provider.answersToLose = 2;
     await expect(payOrder(depsWith(provider), { orderId: charged, metadata: meta })).rejects.toThrow();
     await expect(payOrder(depsWith(provider), { orderId: cancelledMeanwhile, metadata: meta })).rejects.toThrow();
     await cancel(cancelledMeanwhile);
     // An intent whose charge never reached the provider, as a crash before the call leaves it.
-    await handleCommand(store, orderDecider, neverArrived, { type: 'RequestPayment', data: { orderId: neverArrived, paymentKey: `${neverArrived}:v1` }, now: new Date(now).toISOString() }, meta);
+    await handleCommand(
+      store,
+      orderDecider,
+      neverArrived,
+      { type: 'RequestPayment', data: { orderId: neverArrived, paymentKey: `${neverArrived}:v1` }, now: new Date(now).toISOString() },
+      meta,
+    );
     now += BOUND_MS + 1_000;
-    await handleCommand(store, orderDecider, young, { type: 'RequestPayment', data: { orderId: young, paymentKey: `${young}:v1` }, now: new Date(now).toISOString() }, meta);
+    await handleCommand(
+      store,
+      orderDecider,
+      young,
+      { type: 'RequestPayment', data: { orderId: young, paymentKey: `${young}:v1` }, now: new Date(now).toISOString() },
+      meta,
+    );
 
     const report = await reconcile(provider, [charged, neverArrived, cancelledMeanwhile, young]);
-    expect(report).toMatchObject({ concluded: [charged, neverArrived, cancelledMeanwhile], refunded: [`ch-${cancelledMeanwhile}:v1`], failed: [], interrupted: false });
+    expect(report).toMatchObject({
+      concluded: [charged, neverArrived, cancelledMeanwhile],
+      refunded: [`ch-${cancelledMeanwhile}:v1`],
+      failed: [],
+      interrupted: false,
+    });
     expect(await types(charged)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderPaid']);
     expect(await types(neverArrived)).toEqual(['OrderPlaced', 'PaymentRequested', 'PaymentAbandoned']);
-    expect(await types(cancelledMeanwhile)).toEqual(['OrderPlaced', 'PaymentRequested', 'OrderCancelled', 'RefundRequested', 'PaymentRefunded']);
+    expect(await types(cancelledMeanwhile)).toEqual([
+      'OrderPlaced',
+      'PaymentRequested',
+      'OrderCancelled',
+      'RefundRequested',
+      'PaymentRefunded',
+    ]);
     expect(await types(young)).toEqual(['OrderPlaced', 'PaymentRequested']);
     expect([provider.net(charged), provider.net(neverArrived), provider.net(cancelledMeanwhile)]).toEqual([900, 0, 0]);
     // A second turn over the same nomination changes nothing.
-    expect(await reconcile(provider, [charged, neverArrived, cancelledMeanwhile])).toMatchObject({ concluded: [], refunded: [], failed: [] });
+    expect(await reconcile(provider, [charged, neverArrived, cancelledMeanwhile])).toMatchObject({
+      concluded: [],
+      refunded: [],
+      failed: [],
+    });
   });
 
   it('runs a refund still owed past the bound, notes an order whose step failed, and stops at a stale fence', async () => {
@@ -249,7 +337,14 @@ describe('the reconciler', () => {
     provider.down = false;
     // A newer leader has written to the orders: this one's token is refused, and it stops.
     const fence = (token: number) => fencedAppend({ tableName: 'leases', resource: 'orders@saga', fencingToken: token });
-    await handleCommand(store, orderDecider, await placeOrder(), { type: 'CancelOrder', data: { orderId: `order-${orders}`, reason: 'CUSTOMER_REQUEST' }, now: 'now' }, meta, { guard: fence(7) });
+    await handleCommand(
+      store,
+      orderDecider,
+      await placeOrder(),
+      { type: 'CancelOrder', data: { orderId: `order-${orders}`, reason: 'CUSTOMER_REQUEST' }, now: 'now' },
+      meta,
+      { guard: fence(7) },
+    );
     const stale = await reconcile(provider, [orderId], { guard: fence(6) }).catch((error: unknown) => error);
     expect(isStaleFencingTokenError(stale)).toBe(true);
     expect(await reconcile(provider, [orderId], { guard: fence(7) })).toMatchObject({ refunded: [`ch-${orderId}:v1`], failed: [] });

@@ -32,30 +32,43 @@ async function scanView(table: string): Promise<Record<string, unknown>[]> {
 async function deliver(table: string, batch: EventEnvelope[]): Promise<void> {
   const byStream = new Map<string, EventEnvelope[]>();
   for (const event of batch) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
-  await Promise.all([...byStream].map(([streamId, events]) => projectStream({ client, viewTable: table, store, projection }, streamId, events)));
+  await Promise.all(
+    [...byStream].map(([streamId, events]) => projectStream({ client, viewTable: table, store, projection }, streamId, events)),
+  );
 }
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, 'events', [{ name: 'streamId', type: 'S' }, { name: 'position', type: 'N' }]);
-  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected', 'view-one-shard']) await createTable(raw, view, [{ name: 'orderId', type: 'S' }]);
+  await createTable(raw, 'events', [
+    { name: 'streamId', type: 'S' },
+    { name: 'position', type: 'N' },
+  ]);
+  for (const view of ['view-clean', 'view-chaos', 'view-gap', 'view-rebuild', 'view-expected', 'view-one-shard'])
+    await createTable(raw, view, [{ name: 'orderId', type: 'S' }]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
   // 12 orders, each with a random legal life: payments declined or approved, cancelled or shipped.
   const now = '2026-11-25T12:00:00.000Z';
   const meta = { correlationId: 'c', actor: 'test' };
   for (let i = 0; i < 12; i++) {
     const orderId = `order-${String(i).padStart(2, '0')}`;
-    const place: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId: `c${i % 3}`, items: [{ sku: 'A', quantity: i + 1, unitPriceCents: 100 }] }, now };
+    const place: OrderCommand = {
+      type: 'PlaceOrder',
+      data: { orderId, customerId: `c${i % 3}`, items: [{ sku: 'A', quantity: i + 1, unitPriceCents: 100 }] },
+      now,
+    };
     await handleCommand(store, orderDecider, orderId, place, meta);
     const attempts = [
       ...Array.from({ length: i % 4 }, (_, d) => paymentAttempt(orderId, `${orderId}:d${d}`, { status: 'DECLINED', reason: 'NO' }, now)),
-      ...(i % 3 !== 0 ? [paymentAttempt(orderId, `${orderId}:paid`, { status: 'APPROVED', paymentId: `p${i}`, amountCents: (i + 1) * 100 }, now)] : []),
+      ...(i % 3 !== 0
+        ? [paymentAttempt(orderId, `${orderId}:paid`, { status: 'APPROVED', paymentId: `p${i}`, amountCents: (i + 1) * 100 }, now)]
+        : []),
     ];
     for (const command of attempts.flat()) await handleCommand(store, orderDecider, orderId, command, meta);
     if (i % 3 === 1) await handleCommand(store, orderDecider, orderId, { type: 'ShipOrder', data: { orderId }, now }, meta);
-    if (i % 3 === 2) await handleCommand(store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now }, meta);
+    if (i % 3 === 2)
+      await handleCommand(store, orderDecider, orderId, { type: 'CancelOrder', data: { orderId, reason: 'CUSTOMER_REQUEST' }, now }, meta);
     history.push(...(await store.read(orderId)).events);
   }
   await deliver('view-clean', history);
@@ -78,12 +91,12 @@ describe('projectStream', () => {
         await createTable(raw, table, [{ name: 'orderId', type: 'S' }]);
         // A seeded generator: the same seed replays the same chaos.
         let state = seed;
-        const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+        const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
         const deliveries = history.flatMap((event) => (random() < 0.1 ? [event, event] : [event]));
         for (let i = 0; i < deliveries.length - 1; i++) {
           if (random() < 0.3) [deliveries[i], deliveries[i + 1]] = [deliveries[i + 1]!, deliveries[i]!];
         }
-        for (let i = 0; i < deliveries.length; ) {
+        for (let i = 0; i < deliveries.length;) {
           const size = 1 + Math.floor(random() * 7);
           await deliver(table, deliveries.slice(i, i + size));
           i += size;
@@ -115,7 +128,9 @@ describe('npm run rebuild-projections', () => {
     await deliver('view-rebuild', history);
     const clean = await scanView('view-rebuild');
     // Damage: one row lies about its status, one row is gone.
-    await client.send(new PutCommand({ TableName: 'view-rebuild', Item: { ...clean.find((r) => r.orderId === 'order-03'), status: 'SHIPPED' } }));
+    await client.send(
+      new PutCommand({ TableName: 'view-rebuild', Item: { ...clean.find((r) => r.orderId === 'order-03'), status: 'SHIPPED' } }),
+    );
     await client.send(new DeleteCommand({ TableName: 'view-rebuild', Key: { orderId: 'order-04' } }));
 
     // Live traffic during the rebuild: declined payments on an open order, projected as they happen.
@@ -131,7 +146,9 @@ describe('npm run rebuild-projections', () => {
     await live;
 
     expect(report.streams).toBe(12);
-    const everything = (await Promise.all(Array.from({ length: 12 }, (_, i) => store.read(`order-${String(i).padStart(2, '0')}`, { limit: 1000 })))).flatMap((p) => p.events);
+    const everything = (
+      await Promise.all(Array.from({ length: 12 }, (_, i) => store.read(`order-${String(i).padStart(2, '0')}`, { limit: 1000 })))
+    ).flatMap((p) => p.events);
     await deliver('view-expected', everything);
     const rebuilt = await scanView('view-rebuild');
     expect(rebuilt).toEqual(await scanView('view-expected'));
@@ -152,7 +169,13 @@ describe('npm run rebuild-projections', () => {
     await client.send(new PutCommand({ TableName: 'view-one-shard', Item: { ...target, status: 'SHIPPED' } }));
     const other = before.find((r) => r.shard !== target.shard)!;
     await client.send(new PutCommand({ TableName: 'view-one-shard', Item: { ...other, status: 'SHIPPED' } }));
-    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-one-shard', shards: SHARDS, onlyShard: Number(target.shard) });
+    const report = await rebuildProjections({
+      client,
+      eventsTable: 'events',
+      viewTable: 'view-one-shard',
+      shards: SHARDS,
+      onlyShard: Number(target.shard),
+    });
     expect(report.perShard.filter((count, shard) => shard !== target.shard && count > 0)).toEqual([]);
     const after = await scanView('view-one-shard');
     expect(after.find((r) => r.orderId === 'order-03')).toMatchObject({ status: target.status });

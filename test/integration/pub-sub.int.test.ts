@@ -27,7 +27,11 @@ const NOW = '2026-11-25T12:00:00.000Z';
 const items = [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }];
 
 async function placeOrder(customerId: string): Promise<string> {
-  const response = await fetch(`${cloud.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId, items }) });
+  const response = await fetch(`${cloud.url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customerId, items }),
+  });
   expect(response.status).toBe(201);
   return ((await response.json()) as { orderId: string }).orderId;
 }
@@ -35,19 +39,28 @@ async function placeOrder(customerId: string): Promise<string> {
 async function notificationsOf(customerId: string): Promise<{ orderId: string; type: string; version: number; notificationId: string }[]> {
   const response = await fetch(`${cloud.url}/customers/${customerId}/notifications?limit=100`);
   expect(response.status).toBe(200);
-  return ((await response.json()) as { notifications: { orderId: string; type: string; version: number; notificationId: string }[] }).notifications;
+  return ((await response.json()) as { notifications: { orderId: string; type: string; version: number; notificationId: string }[] })
+    .notifications;
 }
 
 async function auditOf(orderId: string): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await documents.send(
-    new QueryCommand({ TableName: table('AuditLog'), KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: table('AuditLog'),
+      KeyConditionExpression: 'orderId = :o',
+      ExpressionAttributeValues: { ':o': orderId },
+      ConsistentRead: true,
+    }),
   );
   return Items;
 }
 
 async function depth(url: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
 }
@@ -93,14 +106,23 @@ describe('fan-out with filter policies', () => {
     await store.append(orderId, 1, [{ type: 'PaymentDeclined', data: { reason: 'CARD_EXPIRED', declinedAt: NOW } }], meta);
     expect((await fetch(`${cloud.url}/orders/${orderId}/cancel`, { method: 'POST' })).status).toBe(200);
 
-    await eventually(async () => expect((await auditOf(orderId)).map((e) => [e.version, e.type])).toEqual([[1, 'OrderPlaced'], [2, 'PaymentDeclined'], [3, 'OrderCancelled']]));
+    await eventually(async () =>
+      expect((await auditOf(orderId)).map((e) => [e.version, e.type])).toEqual([
+        [1, 'OrderPlaced'],
+        [2, 'PaymentDeclined'],
+        [3, 'OrderCancelled'],
+      ]),
+    );
     const notifications = await eventually(async () => {
       const found = await notificationsOf('fan-out');
       expect(found).toHaveLength(2);
       return found;
     });
     // Newest first; the notification id is the event id.
-    expect(notifications.map((n) => [n.type, n.version])).toEqual([['OrderCancelled', 3], ['OrderPlaced', 1]]);
+    expect(notifications.map((n) => [n.type, n.version])).toEqual([
+      ['OrderCancelled', 3],
+      ['OrderPlaced', 1],
+    ]);
     const events = (await store.read(orderId)).events;
     expect(notifications.map((n) => n.notificationId).sort()).toEqual([events[0]!.eventId, events[2]!.eventId].sort());
   });
@@ -115,7 +137,8 @@ describe('exactly-once effects under at-least-once delivery', () => {
 
     // Every stored event delivered again, twice, straight into both queues.
     const messages = (await store.read(orderId)).events.map((event) => asMessage(toOrderEventMessage(event)));
-    for (const url of [queueUrl('PubSub/Notifications/Queue'), queueUrl('PubSub/Audit/Queue')]) await sendToQueue(url, [...messages, ...messages]);
+    for (const url of [queueUrl('PubSub/Notifications/Queue'), queueUrl('PubSub/Audit/Queue')])
+      await sendToQueue(url, [...messages, ...messages]);
     await eventually(async () => {
       expect(await depth(queueUrl('PubSub/Notifications/Queue'))).toBe(0);
       expect(await depth(queueUrl('PubSub/Audit/Queue'))).toBe(0);
@@ -131,12 +154,35 @@ describe('poison messages and redrive', () => {
     const auditDlq = queueUrl('PubSub/Audit/Dlq');
     const orders = Array.from({ length: 9 }, (_, i) => `poison-batch-${i}`);
     const valid = orders.map((orderId, i) =>
-      asMessage({ eventId: `evt-poison-${i}`, orderId, version: 1, type: 'OrderPlaced', schemaVersion: 2, data: { orderId, customerId: 'p', items, totalCents: 1998, placedAt: NOW }, metadata: meta, recordedAt: NOW }),
+      asMessage({
+        eventId: `evt-poison-${i}`,
+        orderId,
+        version: 1,
+        type: 'OrderPlaced',
+        schemaVersion: 2,
+        data: { orderId, customerId: 'p', items, totalCents: 1998, placedAt: NOW },
+        metadata: meta,
+        recordedAt: NOW,
+      }),
     );
-    const poison = { body: JSON.stringify({ eventId: 'evt-poison-x', orderId: 'poison-x', version: 1, type: 'OrderTeleported', schemaVersion: 1, data: {}, metadata: {}, recordedAt: NOW }), groupId: 'poison-x' };
+    const poison = {
+      body: JSON.stringify({
+        eventId: 'evt-poison-x',
+        orderId: 'poison-x',
+        version: 1,
+        type: 'OrderTeleported',
+        schemaVersion: 1,
+        data: {},
+        metadata: {},
+        recordedAt: NOW,
+      }),
+      groupId: 'poison-x',
+    };
     await sendToQueue(audit, [...valid.slice(0, 4), poison, ...valid.slice(4)]);
 
-    await eventually(async () => expect((await Promise.all(orders.map(auditOf))).map((entries) => entries.length)).toEqual(orders.map(() => 1)));
+    await eventually(async () =>
+      expect((await Promise.all(orders.map(auditOf))).map((entries) => entries.length)).toEqual(orders.map(() => 1)),
+    );
     // maxReceiveCount 3, visibility 60 s at 60× speed: the DLQ within seconds.
     await eventually(async () => expect(await depth(auditDlq)).toBe(1), { timeoutMs: 30_000 });
     expect(await auditOf('poison-x')).toEqual([]);
@@ -153,8 +199,26 @@ describe('poison messages and redrive', () => {
     const notifications = queueUrl('PubSub/Notifications/Queue');
     const dlq = queueUrl('PubSub/Notifications/Dlq');
     const orderId = 'redrive-late-placed';
-    const placed = { eventId: 'evt-late-1', orderId, version: 1, type: 'OrderPlaced' as const, schemaVersion: 2, data: { orderId, customerId: 'late', items, totalCents: 1998, placedAt: NOW }, metadata: meta, recordedAt: NOW };
-    const shipped = { eventId: 'evt-late-3', orderId, version: 3, type: 'OrderShipped' as const, schemaVersion: 1, data: { shippedAt: NOW }, metadata: meta, recordedAt: NOW };
+    const placed = {
+      eventId: 'evt-late-1',
+      orderId,
+      version: 1,
+      type: 'OrderPlaced' as const,
+      schemaVersion: 2,
+      data: { orderId, customerId: 'late', items, totalCents: 1998, placedAt: NOW },
+      metadata: meta,
+      recordedAt: NOW,
+    };
+    const shipped = {
+      eventId: 'evt-late-3',
+      orderId,
+      version: 3,
+      type: 'OrderShipped' as const,
+      schemaVersion: 1,
+      data: { shippedAt: NOW },
+      metadata: meta,
+      recordedAt: NOW,
+    };
     // Shipped arrives first: no customer is known yet, so it fails until the DLQ takes it.
     await sendToQueue(notifications, [asMessage(shipped)]);
     await eventually(async () => expect(await depth(dlq)).toBe(1), { timeoutMs: 30_000 });
@@ -177,7 +241,10 @@ describe('ordering', () => {
         let version = 1;
         while (version < 16) {
           const burst = Math.min(1 + (version % 3), 16 - version);
-          const events = Array.from({ length: burst }, (_, i) => ({ type: 'PaymentDeclined', data: { reason: `try-${version + i}`, declinedAt: NOW } }));
+          const events = Array.from({ length: burst }, (_, i) => ({
+            type: 'PaymentDeclined',
+            data: { reason: `try-${version + i}`, declinedAt: NOW },
+          }));
           await store.append(orderId, version, events, meta);
           version += burst;
         }

@@ -3,7 +3,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_BY_SHARD_INDEX } from '../../lambdas/domain/orders/index.ts';
-import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, planReshard, reshard, shardedCounters, ShardedCounters, shardedView, shardOf, shardLoad, ShardMapStore, type ShardMap } from '../../lambdas/patterns/sharding/index.ts';
+import {
+  COUNTERS_BY_SHARD_INCLUDES,
+  COUNTERS_BY_SHARD_INDEX,
+  planReshard,
+  reshard,
+  shardedCounters,
+  ShardedCounters,
+  shardedView,
+  shardOf,
+  shardLoad,
+  ShardMapStore,
+  type ShardMap,
+} from '../../lambdas/patterns/sharding/index.ts';
 import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { createTable } from '../helpers/tables.ts';
@@ -19,7 +31,15 @@ beforeAll(async () => {
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   dynamoClient = raw;
   client = DynamoDBDocumentClient.from(raw);
-  await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], { [COUNTERS_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'updatedAt', type: 'S' }], include: COUNTERS_BY_SHARD_INCLUDES } });
+  await createTable(raw, 'counters', [{ name: 'pk', type: 'S' }], {
+    [COUNTERS_BY_SHARD_INDEX]: {
+      keys: [
+        { name: 'shard', type: 'N' },
+        { name: 'updatedAt', type: 'S' },
+      ],
+      include: COUNTERS_BY_SHARD_INCLUDES,
+    },
+  });
   await createTable(raw, 'shard-maps', [{ name: 'name', type: 'S' }]);
   counters = new ShardedCounters({ client, tableName: 'counters' });
 });
@@ -38,13 +58,27 @@ describe('write-sharded counters', () => {
     );
     await Promise.all(writers);
     expect(await counters.total(map, 'HOT')).toEqual({ key: 'HOT', total: 8 * 25 * 2, writeShards: 8 });
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: 'counters', FilterExpression: '#key = :hot', ExpressionAttributeNames: { '#key': 'key' }, ExpressionAttributeValues: { ':hot': 'HOT' } }));
+    const { Items = [] } = await client.send(
+      new ScanCommand({
+        TableName: 'counters',
+        FilterExpression: '#key = :hot',
+        ExpressionAttributeNames: { '#key': 'key' },
+        ExpressionAttributeValues: { ':hot': 'HOT' },
+      }),
+    );
     expect(Items.length).toBeGreaterThan(4); // the increments really did spread
     expect(new Set(Items.map((item) => item.shard)).size).toBe(Items.length);
   });
 
   it('counts a redelivered event once, however often and however concurrently it arrives', async () => {
-    const deliveries = await Promise.all(Array.from({ length: 6 }, () => counters.add(map, 'event-redelivered', [{ key: 'LAMP', amount: 3 }, { key: 'MUG', amount: 1 }])));
+    const deliveries = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        counters.add(map, 'event-redelivered', [
+          { key: 'LAMP', amount: 3 },
+          { key: 'MUG', amount: 1 },
+        ]),
+      ),
+    );
     expect(deliveries.filter((d) => d === 'applied')).toHaveLength(1);
     expect(await counters.add(map, 'event-redelivered', [{ key: 'LAMP', amount: 3 }])).toBe('duplicate');
     expect((await counters.total(map, 'LAMP')).total).toBe(3);
@@ -53,9 +87,22 @@ describe('write-sharded counters', () => {
 
   it('takes back a cancellation, merges repeated SKUs, and applies an event of more SKUs than one transaction holds', async () => {
     const skus = Array.from({ length: 150 }, (_, i) => `BULK-${i}`);
-    expect(await counters.add(map, 'event-bulk', [...skus.map((key) => ({ key, amount: 1 })), { key: 'BULK-0', amount: 4 }])).toBe('applied');
-    expect(await counters.add(map, 'event-bulk', skus.map((key) => ({ key, amount: 1 })))).toBe('duplicate');
-    expect(await counters.add(map, 'event-bulk-cancelled', [{ key: 'BULK-0', amount: -5 }, { key: 'BULK-149', amount: -1 }])).toBe('applied');
+    expect(await counters.add(map, 'event-bulk', [...skus.map((key) => ({ key, amount: 1 })), { key: 'BULK-0', amount: 4 }])).toBe(
+      'applied',
+    );
+    expect(
+      await counters.add(
+        map,
+        'event-bulk',
+        skus.map((key) => ({ key, amount: 1 })),
+      ),
+    ).toBe('duplicate');
+    expect(
+      await counters.add(map, 'event-bulk-cancelled', [
+        { key: 'BULK-0', amount: -5 },
+        { key: 'BULK-149', amount: -1 },
+      ]),
+    ).toBe('applied');
     expect((await counters.total(map, 'BULK-0')).total).toBe(0);
     expect((await counters.total(map, 'BULK-149')).total).toBe(0);
     expect((await counters.total(map, 'BULK-77')).total).toBe(1);
@@ -63,9 +110,21 @@ describe('write-sharded counters', () => {
   });
 
   it('reports each shard’s items and recent writes, and the hottest keys', async () => {
-    const report = await shardLoad({ client, tableName: 'counters', indexName: COUNTERS_BY_SHARD_INDEX, shards: map.shards, since: new Date(Date.now() - 60_000) });
+    const report = await shardLoad({
+      client,
+      tableName: 'counters',
+      indexName: COUNTERS_BY_SHARD_INDEX,
+      shards: map.shards,
+      since: new Date(Date.now() - 60_000),
+    });
     expect(report.perShard).toHaveLength(16);
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: 'counters', FilterExpression: 'attribute_exists(#shard)', ExpressionAttributeNames: { '#shard': 'shard' } }));
+    const { Items = [] } = await client.send(
+      new ScanCommand({
+        TableName: 'counters',
+        FilterExpression: 'attribute_exists(#shard)',
+        ExpressionAttributeNames: { '#shard': 'shard' },
+      }),
+    );
     expect(report.perShard.reduce((sum, s) => sum + s.items, 0)).toBe(Items.length);
     expect(report.perShard.reduce((sum, s) => sum + s.recentWrites, 0)).toBe(Items.length);
     expect(report.hotKeys[0]).toEqual({ key: 'HOT', increments: 200 });
@@ -116,7 +175,9 @@ describe('resharding under concurrent writes and reads', () => {
       expect((await counters.total(await admin.current('resharded', defaults), sku)).total, `seeded ${i}`).toBe(20);
     }
     const data = [shardedCounters(client, 'counters', defaults.writeShards)];
-    const { data: [plan] } = await planReshard((await admin.read('resharded'))!, 7, data);
+    const {
+      data: [plan],
+    } = await planReshard((await admin.read('resharded'))!, 7, data);
     expect(plan).toMatchObject({ name: 'sales counters', items: expect.any(Number) });
     expect(plan!.moving).toBeGreaterThan(0);
     expect(plan!.moving).toBeLessThan(plan!.items);
@@ -170,14 +231,29 @@ describe('resharding under concurrent writes and reads', () => {
 describe('resharding the orders view', () => {
   it('relabels every row with its customer’s shard under the new count, shard by shard, and nothing else', async () => {
     await createTable(dynamoClient, 'view', [{ name: 'orderId', type: 'S' }], {
-      [VIEW_BY_SHARD_INDEX]: { keys: [{ name: 'shard', type: 'N' }, { name: 'customerOrderKey', type: 'S' }], include: ['customerId'] },
+      [VIEW_BY_SHARD_INDEX]: {
+        keys: [
+          { name: 'shard', type: 'N' },
+          { name: 'customerOrderKey', type: 'S' },
+        ],
+        include: ['customerId'],
+      },
     });
     const admin = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 0 });
     await admin.current('view-map', { shards: 4, writeShards: 1 });
-    const rows = Array.from({ length: 60 }, (_, i) => ({ orderId: `o-${i}`, customerId: `c-${i % 23}`, customerOrderKey: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z#o-${i}`, status: 'PLACED', version: 1 }));
-    for (const row of rows) await client.send(new PutCommand({ TableName: 'view', Item: { ...row, shard: shardOf({ shards: 4 }, row.customerId) } }));
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      orderId: `o-${i}`,
+      customerId: `c-${i % 23}`,
+      customerOrderKey: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z#o-${i}`,
+      status: 'PLACED',
+      version: 1,
+    }));
+    for (const row of rows)
+      await client.send(new PutCommand({ TableName: 'view', Item: { ...row, shard: shardOf({ shards: 4 }, row.customerId) } }));
     const data = [shardedView(client, 'view', VIEW_BY_SHARD_INDEX)];
-    const { data: [plan] } = await planReshard((await admin.read('view-map'))!, 7, data);
+    const {
+      data: [plan],
+    } = await planReshard((await admin.read('view-map'))!, 7, data);
     expect(plan).toMatchObject({ name: 'orders view', items: 60 });
     expect(plan!.moving).toBeGreaterThan(0);
     const report = await reshard({ data, maps: admin, mapName: 'view-map', to: 7, settleMs: 0 });

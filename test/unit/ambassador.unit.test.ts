@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { Ambassador, isOutboundError, PolicySource, RetryBudget, type AttemptRecord, type OutboundPolicy } from '../../lambdas/patterns/ambassador/index.ts';
+import {
+  Ambassador,
+  isOutboundError,
+  PolicySource,
+  RetryBudget,
+  type AttemptRecord,
+  type OutboundPolicy,
+} from '../../lambdas/patterns/ambassador/index.ts';
 import { DistributedCircuitBreaker, isBrokenCircuitError, MemoryBreakerStore } from '../../lambdas/patterns/circuit-breaker/index.ts';
 
 const POLICY: OutboundPolicy = {
-  provider: { baseUrl: 'http://provider.test/api', timeoutMs: 100, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, retryBudgetRatio: 1, minRetriesPerSecond: 10, authSecret: 'token-secret' },
+  provider: {
+    baseUrl: 'http://provider.test/api',
+    timeoutMs: 100,
+    maxAttempts: 3,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+    retryBudgetRatio: 1,
+    minRetriesPerSecond: 10,
+    authSecret: 'token-secret',
+  },
 };
 
 /** A fake target: answers in order from `script` ('timeout' never answers), recording each request. */
@@ -37,7 +53,12 @@ describe('Ambassador', () => {
     const response = await subject.send({ method: 'POST', path: '/charges', body: { amountCents: 5 }, correlationId: 'corr-1' });
     expect(response).toEqual({ status: 201, body: { status: 201 } });
     expect(requests[0]).toMatchObject({ url: 'http://provider.test/api/charges', body: '{"amountCents":5}' });
-    expect(requests[0]!.headers).toMatchObject({ authorization: 'Bearer s3cret', 'x-correlation-id': 'corr-1', 'idempotency-key': expect.any(String), 'content-type': 'application/json' });
+    expect(requests[0]!.headers).toMatchObject({
+      authorization: 'Bearer s3cret',
+      'x-correlation-id': 'corr-1',
+      'idempotency-key': expect.any(String),
+      'content-type': 'application/json',
+    });
     expect(attempts).toEqual([expect.objectContaining({ target: 'provider', outcome: 'success', status: 201, attempt: 1 })]);
     expect(JSON.stringify(attempts)).not.toContain('s3cret');
   });
@@ -86,7 +107,12 @@ describe('PolicySource', () => {
     let mode: 'ok' | 'fail' | 'slow' = 'ok';
     const stale: number[] = [];
     const source = new PolicySource({
-      load: () => (mode === 'ok' ? Promise.resolve(JSON.stringify(POLICY)) : mode === 'fail' ? Promise.reject(new Error('ThrottlingException')) : new Promise(() => undefined)),
+      load: () =>
+        mode === 'ok'
+          ? Promise.resolve(JSON.stringify(POLICY))
+          : mode === 'fail'
+            ? Promise.reject(new Error('ThrottlingException'))
+            : new Promise(() => undefined),
       loadTimeoutMs: 20,
       maxStaleMs: 60_000,
       clock: () => now,
@@ -107,10 +133,20 @@ describe('PolicySource', () => {
 
 describe('Ambassador with its breaker', () => {
   it('passes every attempt through the breaker, timeouts counted, and stops at once when it opens', async () => {
-    const breaker = new DistributedCircuitBreaker({ name: 'provider', store: new MemoryBreakerStore(), policy: { minimumCalls: 4, failureRateThreshold: 0.5 } });
+    const breaker = new DistributedCircuitBreaker({
+      name: 'provider',
+      store: new MemoryBreakerStore(),
+      policy: { minimumCalls: 4, failureRateThreshold: 0.5 },
+    });
     const target = fakeFetch(['timeout', 503, 'timeout', 503]);
     const attempts: AttemptRecord[] = [];
-    const subject = new Ambassador({ target: 'provider', policies: new PolicySource({ load: async () => POLICY }), breaker, onAttempt: (a) => attempts.push(a), fetch: target.fetch });
+    const subject = new Ambassador({
+      target: 'provider',
+      policies: new PolicySource({ load: async () => POLICY }),
+      breaker,
+      onAttempt: (a) => attempts.push(a),
+      fetch: target.fetch,
+    });
     // Three attempts, each counted: still under the breaker's four calls.
     await expect(subject.send({ method: 'POST', path: '/charges' })).rejects.toSatisfy(isOutboundError);
     // The fourth failure opens it: the retry after it is refused, and a refusal is never retried.

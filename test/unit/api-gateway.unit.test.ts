@@ -9,7 +9,10 @@ function node(pathPart: string, path: string, children: ResourceNode[] = []): Re
 }
 
 const root = node('', '/', [
-  node('orders', '/orders', [node('{orderId}', '/orders/{orderId}', [node('events', '/orders/{orderId}/events')]), node('search', '/orders/search')]),
+  node('orders', '/orders', [
+    node('{orderId}', '/orders/{orderId}', [node('events', '/orders/{orderId}/events')]),
+    node('search', '/orders/search'),
+  ]),
   node('{proxy+}', '/{proxy+}'),
 ]);
 
@@ -76,7 +79,12 @@ describe('stage throttling', () => {
       [
         resource('Api', 'AWS::ApiGateway::RestApi', { Name: 'api' }, { RootResourceId: 'root' }),
         resource('Ping', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'ping' }),
-        resource('PingGet', 'AWS::ApiGateway::Method', { RestApiId: 'api', ResourceId: 'ping', HttpMethod: 'GET', Integration: { Type: 'MOCK' } }),
+        resource('PingGet', 'AWS::ApiGateway::Method', {
+          RestApiId: 'api',
+          ResourceId: 'ping',
+          HttpMethod: 'GET',
+          Integration: { Type: 'MOCK' },
+        }),
         resource('Prod', 'AWS::ApiGateway::Stage', {
           RestApiId: 'api',
           StageName: 'prod',
@@ -85,7 +93,13 @@ describe('stage throttling', () => {
       ],
       () => 'key',
     );
-    const gateway = new LocalApiGateway({ model, region: 'us-east-1', accountId: '000000000000', invokeFunction: () => Promise.reject(new Error('no functions')), log: () => undefined });
+    const gateway = new LocalApiGateway({
+      model,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      invokeFunction: () => Promise.reject(new Error('no functions')),
+      log: () => undefined,
+    });
     const server = createServer(gateway.listener).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;

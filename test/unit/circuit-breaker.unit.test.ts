@@ -11,7 +11,18 @@ import {
   type StateChange,
 } from '../../lambdas/patterns/circuit-breaker/index.ts';
 
-const POLICY: Partial<BreakerPolicy> = { minimumCalls: 10, failureRateThreshold: 0.5, openMs: 5_000, maxOpenMs: 40_000, halfOpenProbes: 3, windowMs: 10_000, bucketMs: 1_000, slowCallMs: 1_000, slowCallRateThreshold: 0.8, probeTimeoutMs: 8_000 };
+const POLICY: Partial<BreakerPolicy> = {
+  minimumCalls: 10,
+  failureRateThreshold: 0.5,
+  openMs: 5_000,
+  maxOpenMs: 40_000,
+  halfOpenProbes: 3,
+  windowMs: 10_000,
+  bucketMs: 1_000,
+  slowCallMs: 1_000,
+  slowCallRateThreshold: 0.8,
+  probeTimeoutMs: 8_000,
+};
 
 let now: number;
 let store: MemoryBreakerStore;
@@ -21,8 +32,17 @@ const ok = async () => 'ok';
 const boom = async (): Promise<string> => {
   throw new Error('dependency failed');
 };
-const breaker = (options: { store?: BreakerStore; isFailure?: (error: unknown) => boolean; onStoreError?: (error: unknown) => void } = {}) =>
-  new DistributedCircuitBreaker({ name: 'payments', store: options.store ?? store, policy: POLICY, clock, onStateChange: (c) => changes.push(c), ...options });
+const breaker = (
+  options: { store?: BreakerStore; isFailure?: (error: unknown) => boolean; onStoreError?: (error: unknown) => void } = {},
+) =>
+  new DistributedCircuitBreaker({
+    name: 'payments',
+    store: options.store ?? store,
+    policy: POLICY,
+    clock,
+    onStateChange: (c) => changes.push(c),
+    ...options,
+  });
 
 async function outcome(b: DistributedCircuitBreaker, fn: () => Promise<string>): Promise<string> {
   try {
@@ -71,7 +91,16 @@ describe('when CLOSED', () => {
     for (let i = 0; i < 5; i++) await outcome(b, ok);
     for (let i = 0; i < 5; i++) await outcome(b, boom);
     expect((await b.state()).state).toBe('OPEN');
-    expect(changes).toEqual([expect.objectContaining({ name: 'payments', from: 'CLOSED', to: 'OPEN', version: 1, reason: 'failure rate 5/10', window: { calls: 10, failures: 5, slow: 0 } })]);
+    expect(changes).toEqual([
+      expect.objectContaining({
+        name: 'payments',
+        from: 'CLOSED',
+        to: 'OPEN',
+        version: 1,
+        reason: 'failure rate 5/10',
+        window: { calls: 10, failures: 5, slow: 0 },
+      }),
+    ]);
   });
 
   it('trips on the slow-call rate', async () => {
@@ -206,7 +235,9 @@ describe('when the shared store is unreachable', () => {
     const flaky = new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
-        return typeof value === 'function' ? (...args: unknown[]) => (down ? Promise.reject(new Error('down')) : (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+        return typeof value === 'function'
+          ? (...args: unknown[]) => (down ? Promise.reject(new Error('down')) : (value as (...a: unknown[]) => unknown).apply(target, args))
+          : value;
       },
     });
     const b = breaker({ store: flaky });
@@ -222,7 +253,10 @@ describe('when the shared store is unreachable', () => {
 
 describe('for any sequence of calls, failures, slow calls and pauses (property-based)', () => {
   const ALLOWED = new Set(['CLOSED→OPEN', 'OPEN→HALF_OPEN', 'HALF_OPEN→OPEN', 'HALF_OPEN→CLOSED']);
-  const step = fc.record({ outcome: fc.constantFrom('ok', 'fail', 'slow'), pauseMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 2_000, max: 60_000 })) });
+  const step = fc.record({
+    outcome: fc.constantFrom('ok', 'fail', 'slow'),
+    pauseMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 2_000, max: 60_000 })),
+  });
 
   it('never runs a refused call, moves only along the state machine’s edges, and closes once the dependency is healthy', async () => {
     await fc.assert(
@@ -260,7 +294,10 @@ describe('DistributedCircuitBreaker as a cockatiel policy', () => {
     const seen: { successes: number; failures: boolean[] } = { successes: 0, failures: [] };
     b.onSuccess(() => seen.successes++);
     b.onFailure((event) => seen.failures.push(event.handled));
-    const retries = retry(handleWhen((error) => !isBrokenCircuitError(error)), { maxAttempts: 1 });
+    const retries = retry(
+      handleWhen((error) => !isBrokenCircuitError(error)),
+      { maxAttempts: 1 },
+    );
     const signals: AbortSignal[] = [];
     const controller = new AbortController();
     expect(await wrap(retries, b).execute(({ signal }) => (signals.push(signal), 'ok'), controller.signal)).toBe('ok');

@@ -8,7 +8,12 @@ const ctx: ResolveContext = {
   stackName: 'Shop',
   ref: (id) => ({ Table: 'Shop-Table', Queue: 'http://q/Shop-Queue', Param: 'from-param' })[id],
   getAtt: (id, attribute) =>
-    ({ 'Table.Arn': 'arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table', 'Table.StreamArn': 'arn:stream' } as Record<string, string>)[`${id}.${attribute}`],
+    (
+      ({ 'Table.Arn': 'arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table', 'Table.StreamArn': 'arn:stream' }) as Record<
+        string,
+        string
+      >
+    )[`${id}.${attribute}`],
   importValue: (name) => (name === 'SharedTopic' ? 'arn:topic' : undefined),
   condition: (name) => name === 'IsProd',
 };
@@ -18,14 +23,30 @@ describe('resolve', () => {
     { description: 'Ref to a resource', value: { Ref: 'Table' }, expected: 'Shop-Table' },
     { description: 'Ref to a parameter', value: { Ref: 'Param' }, expected: 'from-param' },
     { description: 'Ref to a pseudo parameter', value: { Ref: 'AWS::Region' }, expected: 'eu-west-1' },
-    { description: 'Fn::GetAtt as a list', value: { 'Fn::GetAtt': ['Table', 'Arn'] }, expected: 'arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table' },
+    {
+      description: 'Fn::GetAtt as a list',
+      value: { 'Fn::GetAtt': ['Table', 'Arn'] },
+      expected: 'arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table',
+    },
     { description: 'Fn::GetAtt as a dotted string', value: { 'Fn::GetAtt': 'Table.StreamArn' }, expected: 'arn:stream' },
     { description: 'Fn::Join', value: { 'Fn::Join': ['-', ['a', { Ref: 'Table' }, 'b']] }, expected: 'a-Shop-Table-b' },
-    { description: 'Fn::Sub with pseudo parameters and attributes', value: { 'Fn::Sub': 'arn:${AWS::Partition}:${AWS::AccountId}:${Table}:${Table.Arn}' }, expected: 'arn:aws:000000000000:Shop-Table:arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table' },
-    { description: 'Fn::Sub with a variable map', value: { 'Fn::Sub': ['${X}/${AWS::StackName}', { X: { Ref: 'Param' } }] }, expected: 'from-param/Shop' },
+    {
+      description: 'Fn::Sub with pseudo parameters and attributes',
+      value: { 'Fn::Sub': 'arn:${AWS::Partition}:${AWS::AccountId}:${Table}:${Table.Arn}' },
+      expected: 'arn:aws:000000000000:Shop-Table:arn:aws:dynamodb:eu-west-1:000000000000:table/Shop-Table',
+    },
+    {
+      description: 'Fn::Sub with a variable map',
+      value: { 'Fn::Sub': ['${X}/${AWS::StackName}', { X: { Ref: 'Param' } }] },
+      expected: 'from-param/Shop',
+    },
     { description: 'Fn::Sub keeps ${!Literal}', value: { 'Fn::Sub': 'a ${!Literal} b' }, expected: 'a ${Literal} b' },
     { description: 'Fn::Select over Fn::Split', value: { 'Fn::Select': [1, { 'Fn::Split': ['/', { Ref: 'Queue' }] }] }, expected: '' },
-    { description: 'Fn::Select the last part', value: { 'Fn::Select': [3, { 'Fn::Split': ['/', { Ref: 'Queue' }] }] }, expected: 'Shop-Queue' },
+    {
+      description: 'Fn::Select the last part',
+      value: { 'Fn::Select': [3, { 'Fn::Split': ['/', { Ref: 'Queue' }] }] },
+      expected: 'Shop-Queue',
+    },
     { description: 'Fn::ImportValue', value: { 'Fn::ImportValue': 'SharedTopic' }, expected: 'arn:topic' },
     { description: 'Fn::If on a true condition', value: { 'Fn::If': ['IsProd', 'yes', 'no'] }, expected: 'yes' },
     { description: 'Fn::If on a false condition', value: { 'Fn::If': ['IsDev', 'yes', 'no'] }, expected: 'no' },
@@ -67,7 +88,10 @@ describe('creationOrder', () => {
   it('creates every resource after what it references or DependsOn', () => {
     const template: CfnTemplate = {
       Resources: {
-        Mapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] } } },
+        Mapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] } },
+        },
         Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': 'Role.Arn' } }, DependsOn: ['Policy'] },
         Policy: { Type: 'AWS::IAM::Policy', Properties: { Roles: [{ Ref: 'Role' }], Doc: { 'Fn::Sub': '${Table.Arn}/*' } } },
         Role: { Type: 'AWS::IAM::Role' },
@@ -92,6 +116,10 @@ describe('creationOrder', () => {
   });
 
   it('finds references inside Fn::Sub strings and ignores pseudo parameters and ${!escapes}', () => {
-    expect([...referencedIds({ 'Fn::Sub': '${Queue.Arn}:${AWS::Region}:${!Literal}:${Topic}' })].sort()).toEqual(['AWS::Region', 'Queue', 'Topic']);
+    expect([...referencedIds({ 'Fn::Sub': '${Queue.Arn}:${AWS::Region}:${!Literal}:${Topic}' })].sort()).toEqual([
+      'AWS::Region',
+      'Queue',
+      'Topic',
+    ]);
   });
 });

@@ -8,8 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-const context = { functionName: 'probe', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:probe', getRemainingTimeInMillis: () => 3_000 } as unknown as Context;
-const xrayMiddleware = (client: DynamoDBClient) => client.middlewareStack.identify().filter((name) => name.startsWith('XRaySDKInstrumentation'));
+const context = {
+  functionName: 'probe',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:probe',
+  getRemainingTimeInMillis: () => 3_000,
+} as unknown as Context;
+const xrayMiddleware = (client: DynamoDBClient) =>
+  client.middlewareStack.identify().filter((name) => name.startsWith('XRaySDKInstrumentation'));
 
 afterEach(() => {
   vi.unstubAllEnvs();

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, planBatches, type OutgoingMessage } from '../../lambdas/patterns/pub-sub/index.ts';
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
+  messageBytes,
+  planBatches,
+  type OutgoingMessage,
+} from '../../lambdas/patterns/pub-sub/index.ts';
 
 const message = (groupId: string, n: number, bodyBytes = 10): OutgoingMessage => ({
   groupId,
@@ -31,17 +37,23 @@ describe('planBatches (SNS PublishBatch requests for a FIFO topic)', () => {
 
   it('for any input: keeps the order, respects every limit, loses and duplicates nothing', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'), fc.integer({ min: 1, max: 40_000 })), { maxLength: 80 }), (specs) => {
-        const messages = specs.map(([group, bytes], i) => message(group, i, bytes));
-        const batches = planBatches(messages);
-        expect(batches.flat()).toEqual(messages);
-        for (const batch of batches) {
-          expect(batch.length).toBeGreaterThan(0);
-          expect(batch.length).toBeLessThanOrEqual(MAX_BATCH_ENTRIES);
-          expect(new Set(batch.map((m) => m.groupId)).size).toBe(batch.length);
-          expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'), fc.integer({ min: 1, max: 40_000 })),
+          { maxLength: 80 },
+        ),
+        (specs) => {
+          const messages = specs.map(([group, bytes], i) => message(group, i, bytes));
+          const batches = planBatches(messages);
+          expect(batches.flat()).toEqual(messages);
+          for (const batch of batches) {
+            expect(batch.length).toBeGreaterThan(0);
+            expect(batch.length).toBeLessThanOrEqual(MAX_BATCH_ENTRIES);
+            expect(new Set(batch.map((m) => m.groupId)).size).toBe(batch.length);
+            expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+          }
+        },
+      ),
     );
   });
 });

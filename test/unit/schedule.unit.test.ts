@@ -51,7 +51,12 @@ describe('Scheduler.fireAll', () => {
         return { ok: true, payload: null, durationMs: 20, coldStart: false };
       },
     });
-    const rule = (name: string, targets: string[]) => ({ name, arn: `arn:${name}`, expression: 'rate(1 hour)', targets: targets.map((functionArn, i) => ({ id: String(i), functionArn })) });
+    const rule = (name: string, targets: string[]) => ({
+      name,
+      arn: `arn:${name}`,
+      expression: 'rate(1 hour)',
+      targets: targets.map((functionArn, i) => ({ id: String(i), functionArn })),
+    });
     scheduler.add(rule('a', ['f1', 'f2']));
     scheduler.add(rule('b', ['f3']));
     await scheduler.fireAll();

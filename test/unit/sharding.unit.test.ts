@@ -8,7 +8,6 @@ const N = 16;
 const S = 8;
 const KEYS = Array.from({ length: 20_000 }, (_, i) => `SKU-${i}`);
 
-
 describe('jump consistent hashing', () => {
   it('spreads uniform keys evenly: max/mean ≤ 1.3 at N = 16 (in fact within a few percent)', () => {
     const loads = new Array<number>(N).fill(0);
@@ -59,26 +58,32 @@ describe('the shard router, for any key and shard count (property-based)', () =>
   const shards = fc.integer({ min: 1, max: 4096 });
 
   it('routes every key to one shard in range, the same one every time', () => {
-    fc.assert(fc.property(key, shards, (k, n) => {
-      const shard = shardOf({ shards: n }, k);
-      return Number.isInteger(shard) && shard >= 0 && shard < n && shardOf({ shards: n }, k) === shard;
-    }));
+    fc.assert(
+      fc.property(key, shards, (k, n) => {
+        const shard = shardOf({ shards: n }, k);
+        return Number.isInteger(shard) && shard >= 0 && shard < n && shardOf({ shards: n }, k) === shard;
+      }),
+    );
   });
 
   it('moves a key on N → N+1 only into the new shard, and on N → N+m only into new shards', () => {
-    fc.assert(fc.property(key, shards, fc.integer({ min: 1, max: 64 }), (k, n, m) => {
-      const before = shardOf({ shards: n }, k);
-      const grown = shardOf({ shards: n + 1 }, k);
-      const after = shardOf({ shards: n + m }, k);
-      return (grown === before || grown === n) && (after === before || after >= n);
-    }));
+    fc.assert(
+      fc.property(key, shards, fc.integer({ min: 1, max: 64 }), (k, n, m) => {
+        const before = shardOf({ shards: n }, k);
+        const grown = shardOf({ shards: n + 1 }, k);
+        const after = shardOf({ shards: n + m }, k);
+        return (grown === before || grown === n) && (after === before || after >= n);
+      }),
+    );
   });
 
   it('puts a key’s write shards on distinct shards, min(S, N) of them', () => {
-    fc.assert(fc.property(key, fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), (k, n, s) => {
-      const placed = new Set(Array.from({ length: s }, (_, w) => counterItem({ shards: n, writeShards: s }, k, w).shard));
-      return placed.size === Math.min(s, n) && [...placed].every((shard) => shard >= 0 && shard < n);
-    }));
+    fc.assert(
+      fc.property(key, fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), (k, n, s) => {
+        const placed = new Set(Array.from({ length: s }, (_, w) => counterItem({ shards: n, writeShards: s }, k, w).shard));
+        return placed.size === Math.min(s, n) && [...placed].every((shard) => shard >= 0 && shard < n);
+      }),
+    );
   });
 });
 

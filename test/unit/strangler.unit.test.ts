@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderEvent, OrderEventMessage } from '../../lambdas/domain/orders/index.ts';
-import { compareAnswers, MAX_DIFFERENCES, routingTableSchema, servedByEightfold, stickyKeyOf } from '../../lambdas/patterns/strangler/index.ts';
+import {
+  compareAnswers,
+  MAX_DIFFERENCES,
+  routingTableSchema,
+  servedByEightfold,
+  stickyKeyOf,
+} from '../../lambdas/patterns/strangler/index.ts';
 import { feedToLegacy, LegacyRefusedError, toLegacyFeedEntry } from '../../lambdas/use-cases/legacy-feed.ts';
 import { retryDelaySeconds } from '../../lambdas/composition/subscriber.ts';
 import { centsOf, dollarsOf, legacyFeedSchema } from '../../lambdas/use-cases/legacy-contract.ts';
@@ -18,7 +24,13 @@ const message = (version: number, event: OrderEvent): OrderEventMessage => ({
 });
 const placed: OrderEvent = {
   type: 'OrderPlaced',
-  data: { orderId: 'o-1', customerId: 'c-9', items: [{ sku: 'LAMP', quantity: 3, unitPriceCents: 1205 }], totalCents: 3615, placedAt: '2026-11-26T10:00:00.000Z' },
+  data: {
+    orderId: 'o-1',
+    customerId: 'c-9',
+    items: [{ sku: 'LAMP', quantity: 3, unitPriceCents: 1205 }],
+    totalCents: 3615,
+    placedAt: '2026-11-26T10:00:00.000Z',
+  },
 };
 
 describe('legacy money', () => {
@@ -38,7 +50,12 @@ describe('the anti-corruption layer', () => {
       rev: 1,
       status_code: 'N',
       updated_at: '2026-11-26T10:00:00.000Z',
-      order: { customer_no: 'c-9', lines: [{ sku: 'LAMP', qty: 3, unit_price: '12.05' }], total_amount: '36.15', placed_at: '2026-11-26T10:00:00.000Z' },
+      order: {
+        customer_no: 'c-9',
+        lines: [{ sku: 'LAMP', qty: 3, unit_price: '12.05' }],
+        total_amount: '36.15',
+        placed_at: '2026-11-26T10:00:00.000Z',
+      },
     });
     expect(legacyFeedSchema.parse(entry)).toEqual(entry);
   });
@@ -54,7 +71,10 @@ describe('the anti-corruption layer', () => {
   it.each([
     [{ type: 'PaymentDeclined', data: { reason: 'card', declinedAt: 't2' } }, 't2'],
     [{ type: 'PaymentRequested', data: { paymentKey: 'k', amountCents: 1, requestedAt: 't5' } }, 't5'],
-    [{ type: 'RefundRequested', data: { chargeId: 'ch', amountCents: 1, refundKey: 'r', reason: 'ORDER_CANCELLED', requestedAt: 't6' } }, 't6'],
+    [
+      { type: 'RefundRequested', data: { chargeId: 'ch', amountCents: 1, refundKey: 'r', reason: 'ORDER_CANCELLED', requestedAt: 't6' } },
+      't6',
+    ],
     [{ type: 'PaymentRefunded', data: { chargeId: 'ch', refundId: 're', amountCents: 1, refundedAt: 't7' } }, 't7'],
   ] as [OrderEvent, string][])('feeds %o as a revision that leaves legacy’s status as it was', (event, at) => {
     const entry = toLegacyFeedEntry(message(3, event), event);
@@ -63,7 +83,13 @@ describe('the anti-corruption layer', () => {
   });
 
   it('refuses a placement without its status', () => {
-    expect(legacyFeedSchema.safeParse({ rev: 1, updated_at: 't', order: { customer_no: 'c', lines: [{ sku: 'A', qty: 1, unit_price: '1.00' }], total_amount: '1.00', placed_at: 't' } }).success).toBe(false);
+    expect(
+      legacyFeedSchema.safeParse({
+        rev: 1,
+        updated_at: 't',
+        order: { customer_no: 'c', lines: [{ sku: 'A', qty: 1, unit_price: '1.00' }], total_amount: '1.00', placed_at: 't' },
+      }).success,
+    ).toBe(false);
   });
 
   it('counts legacy’s answers: applied, a repeat, or a refusal that must be retried', async () => {
@@ -71,7 +97,9 @@ describe('the anti-corruption layer', () => {
     const answering = (status: number, body: unknown) => async (request: unknown) => (sent.push(request), { status, body });
     expect(await feedToLegacy(answering(200, { applied: true }), message(1, placed), placed)).toBe('applied');
     expect(await feedToLegacy(answering(200, { applied: false }), message(1, placed), placed)).toBe('duplicate');
-    await expect(feedToLegacy(answering(409, { error: { code: 'ORDER_UNKNOWN' } }), message(1, placed), placed)).rejects.toBeInstanceOf(LegacyRefusedError);
+    await expect(feedToLegacy(answering(409, { error: { code: 'ORDER_UNKNOWN' } }), message(1, placed), placed)).rejects.toBeInstanceOf(
+      LegacyRefusedError,
+    );
     expect(sent[0]).toMatchObject({ method: 'PUT', path: '/integration/orders/o-1', correlationId: 'c-1' });
   });
 });
@@ -86,11 +114,24 @@ describe('shadow comparisons', () => {
   const order = { orderId: 'o-1', status: 'PLACED', items: [{ sku: 'LAMP', quantity: 2 }], updatedAt: 't1' };
 
   it('finds nothing between equal answers, whatever the key order', () => {
-    expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 200, body: { updatedAt: 't1', items: [{ quantity: 2, sku: 'LAMP' }], status: 'PLACED', orderId: 'o-1' } })).toEqual([]);
+    expect(
+      compareAnswers(
+        { statusCode: 200, body: order },
+        { statusCode: 200, body: { updatedAt: 't1', items: [{ quantity: 2, sku: 'LAMP' }], status: 'PLACED', orderId: 'o-1' } },
+      ),
+    ).toEqual([]);
   });
 
   it('names each difference by its path: status code, fields, list lengths and elements, missing fields', () => {
-    const eightfold = { orderId: 'o-1', status: 'PAID', items: [{ sku: 'LAMP', quantity: 3 }, { sku: 'MUG', quantity: 1 }], version: 2 };
+    const eightfold = {
+      orderId: 'o-1',
+      status: 'PAID',
+      items: [
+        { sku: 'LAMP', quantity: 3 },
+        { sku: 'MUG', quantity: 1 },
+      ],
+      version: 2,
+    };
     expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 201, body: eightfold })).toEqual([
       { path: 'statusCode', legacy: 200, eightfold: 201 },
       { path: 'status', legacy: 'PLACED', eightfold: 'PAID' },
@@ -103,11 +144,15 @@ describe('shadow comparisons', () => {
 
   it('skips ignored fields at any depth, and whole paths', () => {
     const eightfold = { ...order, orderId: 'o-2', updatedAt: 't2', items: [{ sku: 'LAMP', quantity: 5 }] };
-    expect(compareAnswers({ statusCode: 200, body: order }, { statusCode: 200, body: eightfold }, ['orderId', 'updatedAt', 'items[0].quantity'])).toEqual([]);
+    expect(
+      compareAnswers({ statusCode: 200, body: order }, { statusCode: 200, body: eightfold }, ['orderId', 'updatedAt', 'items[0].quantity']),
+    ).toEqual([]);
   });
 
   it('compares bodies that are not JSON as text, and reports at most MAX_DIFFERENCES', () => {
-    expect(compareAnswers({ statusCode: 502, body: 'Bad gateway' }, { statusCode: 502, body: 'Bad Gateway' })).toEqual([{ path: 'body', legacy: 'Bad gateway', eightfold: 'Bad Gateway' }]);
+    expect(compareAnswers({ statusCode: 502, body: 'Bad gateway' }, { statusCode: 502, body: 'Bad Gateway' })).toEqual([
+      { path: 'body', legacy: 'Bad gateway', eightfold: 'Bad Gateway' },
+    ]);
     const many = (offset: number) => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i + offset]));
     expect(compareAnswers({ statusCode: 200, body: many(0) }, { statusCode: 200, body: many(1) })).toHaveLength(MAX_DIFFERENCES);
   });
@@ -115,7 +160,9 @@ describe('shadow comparisons', () => {
 
 describe('the routing table', () => {
   it('takes the four modes, a percent only when weighted, ignores only when shadowed', () => {
-    expect(routingTableSchema.parse({ 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26', ignore: ['updatedAt'] } })).toBeDefined();
+    expect(
+      routingTableSchema.parse({ 'GET /orders/{orderId}': { mode: 'shadow', since: '2026-11-26', ignore: ['updatedAt'] } }),
+    ).toBeDefined();
     for (const bad of [
       { 'GET /orders': { mode: 'weighted', since: '2026-11-26' } },
       { 'GET /orders': { mode: 'eightfold', since: '2026-11-26', percent: 10 } },
@@ -138,7 +185,13 @@ describe('the routing table', () => {
   });
 
   it('sends each key always the same way, and close to the percentage of keys to Eightfold', () => {
-    fc.assert(fc.property(fc.string(), fc.integer({ min: 0, max: 100 }), (key, percent) => servedByEightfold(key, percent) === servedByEightfold(key, percent)));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.integer({ min: 0, max: 100 }),
+        (key, percent) => servedByEightfold(key, percent) === servedByEightfold(key, percent),
+      ),
+    );
     for (const percent of [0, 10, 50, 90, 100]) {
       const share = Array.from({ length: 10_000 }, (_, i) => servedByEightfold(`customer:${i}`, percent)).filter(Boolean).length / 100;
       expect(Math.abs(share - percent)).toBeLessThanOrEqual(1.5);

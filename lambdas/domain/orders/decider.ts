@@ -42,7 +42,10 @@ function existing(command: OrderCommand, state: OrderState): ExistingOrder {
 
 /** The refund a charge needs: its key is derived from the charge, so asking twice is asking once. */
 function refundOf(chargeId: string, amountCents: number, reason: RefundReason, now: string, paymentKey?: string): OrderEvent {
-  return { type: 'RefundRequested', data: { chargeId, amountCents, refundKey: refundKeyOf(chargeId), reason, requestedAt: now, ...(paymentKey ? { paymentKey } : {}) } };
+  return {
+    type: 'RefundRequested',
+    data: { chargeId, amountCents, refundKey: refundKeyOf(chargeId), reason, requestedAt: now, ...(paymentKey ? { paymentKey } : {}) },
+  };
 }
 
 /**
@@ -59,10 +62,13 @@ function recordPayment(order: ExistingOrder, paymentKey: string, outcome: Paymen
         return [{ type: 'OrderPaid', data: { paymentId: outcome.paymentId, amountCents: outcome.amountCents, paidAt: now, paymentKey } }];
       }
       const reason: RefundReason =
-        order.status === 'CANCELLED' ? 'ORDER_CANCELLED'
-        : order.status !== 'PLACED' ? 'DUPLICATE_CHARGE'
-        : !awaited ? 'ATTEMPT_CLOSED'
-        : 'AMOUNT_MISMATCH';
+        order.status === 'CANCELLED'
+          ? 'ORDER_CANCELLED'
+          : order.status !== 'PLACED'
+            ? 'DUPLICATE_CHARGE'
+            : !awaited
+              ? 'ATTEMPT_CLOSED'
+              : 'AMOUNT_MISMATCH';
       return [refundOf(outcome.paymentId, outcome.amountCents, reason, now, awaited ? paymentKey : undefined)];
     }
     case 'DECLINED':
@@ -95,7 +101,12 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
           status: order.status,
         });
       }
-      return [{ type: 'PaymentRequested', data: { paymentKey: command.data.paymentKey, amountCents: order.totalCents, requestedAt: command.now } }];
+      return [
+        {
+          type: 'PaymentRequested',
+          data: { paymentKey: command.data.paymentKey, amountCents: order.totalCents, requestedAt: command.now },
+        },
+      ];
     }
     case 'RecordPayment': {
       const order = existing(command, state);
@@ -105,22 +116,45 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       const order = existing(command, state);
       const charge = order.payment.charges[command.data.chargeId];
       if (!charge?.refund || charge.refund.refundedAt) return [];
-      return [{ type: 'PaymentRefunded', data: { chargeId: command.data.chargeId, refundId: command.data.refundId, amountCents: charge.amountCents, refundedAt: command.now } }];
+      return [
+        {
+          type: 'PaymentRefunded',
+          data: {
+            chargeId: command.data.chargeId,
+            refundId: command.data.refundId,
+            amountCents: charge.amountCents,
+            refundedAt: command.now,
+          },
+        },
+      ];
     }
     case 'CancelOrder': {
       const order = existing(command, state);
       // A payment timeout applies only to an order still waiting for its payment, with none in flight: a
       // payment in flight is first concluded by asking the provider (the reconciler), never guessed at.
       if (command.data.reason === 'PAYMENT_TIMEOUT' && (order.status !== 'PLACED' || order.payment.pending)) {
-        throw new OrderDomainError(ORDER_ERROR_CODES.ILLEGAL_TRANSITION, `A ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} is not waiting for payment`, {
-          orderId: order.orderId,
-          command: command.type,
-          status: order.status,
-        });
+        throw new OrderDomainError(
+          ORDER_ERROR_CODES.ILLEGAL_TRANSITION,
+          `A ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} is not waiting for payment`,
+          {
+            orderId: order.orderId,
+            command: command.type,
+            status: order.status,
+          },
+        );
       }
       const cancelled: OrderEvent = { type: 'OrderCancelled', data: { reason: command.data.reason, cancelledAt: command.now } };
       // A paid order gives its money back: the refund is owed in the same append as the cancel.
-      if (order.status === 'PAID' && order.paymentId) return [cancelled, refundOf(order.paymentId, order.payment.charges[order.paymentId]?.amountCents ?? order.totalCents, 'ORDER_CANCELLED', command.now)];
+      if (order.status === 'PAID' && order.paymentId)
+        return [
+          cancelled,
+          refundOf(
+            order.paymentId,
+            order.payment.charges[order.paymentId]?.amountCents ?? order.totalCents,
+            'ORDER_CANCELLED',
+            command.now,
+          ),
+        ];
       return [cancelled];
     }
     case 'ShipOrder':
@@ -143,14 +177,25 @@ const withPending = (ledger: PaymentLedger, pending: PaymentLedger['pending']): 
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === 'OrderPlaced') {
     const { orderId, customerId, items, totalCents, placedAt } = event.data;
-    return { status: 'PLACED', orderId, customerId, items, totalCents, placedAt, updatedAt: placedAt, declinedPayments: 0, payment: NO_PAYMENT };
+    return {
+      status: 'PLACED',
+      orderId,
+      customerId,
+      items,
+      totalCents,
+      placedAt,
+      updatedAt: placedAt,
+      declinedPayments: 0,
+      payment: NO_PAYMENT,
+    };
   }
   if (state.status === 'NONE') return state; // an event without its OrderPlaced: nothing to apply it to
   // States stored before the saga (snapshots are versioned, view rows are not) have no ledger yet.
   const order: ExistingOrder = state.payment ? state : { ...state, payment: NO_PAYMENT };
   const { payment } = order;
   // The attempt still in flight once an event concludes `paymentKey` (an event of no attempt concludes any).
-  const pendingAfter = (paymentKey: string | undefined): PaymentLedger['pending'] => (paymentKey === undefined || payment.pending?.key === paymentKey ? undefined : payment.pending);
+  const pendingAfter = (paymentKey: string | undefined): PaymentLedger['pending'] =>
+    paymentKey === undefined || payment.pending?.key === paymentKey ? undefined : payment.pending;
   switch (event.type) {
     case 'PaymentRequested': {
       const { paymentKey: key, amountCents, requestedAt } = event.data;
@@ -162,13 +207,25 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { ...order, status: 'PAID', paymentId, payment: withPending({ charges }, pendingAfter(paymentKey)), updatedAt: paidAt };
     }
     case 'PaymentDeclined':
-      return { ...order, declinedPayments: order.declinedPayments + 1, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.declinedAt };
+      return {
+        ...order,
+        declinedPayments: order.declinedPayments + 1,
+        payment: withPending(payment, pendingAfter(event.data.paymentKey)),
+        updatedAt: event.data.declinedAt,
+      };
     case 'PaymentAbandoned':
       return { ...order, payment: withPending(payment, pendingAfter(event.data.paymentKey)), updatedAt: event.data.abandonedAt };
     case 'RefundRequested': {
       const { chargeId, amountCents, refundKey, requestedAt, paymentKey } = event.data;
-      const charges = { ...payment.charges, [chargeId]: { amountCents: payment.charges[chargeId]?.amountCents ?? amountCents, refund: { refundKey, requestedAt } } };
-      return { ...order, payment: withPending({ charges }, paymentKey === undefined ? payment.pending : pendingAfter(paymentKey)), updatedAt: requestedAt };
+      const charges = {
+        ...payment.charges,
+        [chargeId]: { amountCents: payment.charges[chargeId]?.amountCents ?? amountCents, refund: { refundKey, requestedAt } },
+      };
+      return {
+        ...order,
+        payment: withPending({ charges }, paymentKey === undefined ? payment.pending : pendingAfter(paymentKey)),
+        updatedAt: requestedAt,
+      };
     }
     case 'PaymentRefunded': {
       const { chargeId, refundId, refundedAt } = event.data;

@@ -5,10 +5,17 @@ import type { OrderEvent, OrderEventType } from './events.ts';
  * usually retries in the same session, so a message per declined card would be noise. Nor are the saga's
  * inner steps (a payment requested, a refund owed): the customer hears when money actually comes back.
  */
-export const CUSTOMER_FACING_EVENTS = ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded'] as const satisfies readonly OrderEventType[];
+export const CUSTOMER_FACING_EVENTS = [
+  'OrderPlaced',
+  'OrderPaid',
+  'OrderCancelled',
+  'OrderShipped',
+  'PaymentRefunded',
+] as const satisfies readonly OrderEventType[];
 export type CustomerFacingEvent = Extract<OrderEvent, { type: (typeof CUSTOMER_FACING_EVENTS)[number] }>;
 
-export const isCustomerFacing = (event: OrderEvent): event is CustomerFacingEvent => (CUSTOMER_FACING_EVENTS as readonly string[]).includes(event.type);
+export const isCustomerFacing = (event: OrderEvent): event is CustomerFacingEvent =>
+  (CUSTOMER_FACING_EVENTS as readonly string[]).includes(event.type);
 
 const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 

@@ -3,7 +3,8 @@ import type { ExistingOrder, PaymentLedger, PaymentStatus } from './types.ts';
 export const NO_PAYMENT: PaymentLedger = { charges: {} };
 
 /** Cents the provider charged the order, refunds not deducted. */
-export const chargedCents = (ledger: PaymentLedger): number => Object.values(ledger.charges).reduce((sum, charge) => sum + charge.amountCents, 0);
+export const chargedCents = (ledger: PaymentLedger): number =>
+  Object.values(ledger.charges).reduce((sum, charge) => sum + charge.amountCents, 0);
 
 /** Cents refunded to the customer (refunds done, not merely requested). */
 export const refundedCents = (ledger: PaymentLedger): number =>
@@ -18,7 +19,9 @@ export const pendingRefunds = (ledger: PaymentLedger): [string, PaymentLedger['c
  * saga rests: the reconciler looks at orders open longer than its bound.
  */
 export function openSince(ledger: PaymentLedger): string | undefined {
-  const times = [ledger.pending?.requestedAt, ...pendingRefunds(ledger).map(([, charge]) => charge.refund!.requestedAt)].filter((t): t is string => t !== undefined);
+  const times = [ledger.pending?.requestedAt, ...pendingRefunds(ledger).map(([, charge]) => charge.refund!.requestedAt)].filter(
+    (t): t is string => t !== undefined,
+  );
   return times.length ? times.sort()[0] : undefined;
 }
 

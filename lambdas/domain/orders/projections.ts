@@ -63,7 +63,15 @@ export function toOrderResponse(order: Exclude<OrderState, { status: 'NONE' }> &
 }
 
 function stateOf(row: OrderViewRow): OrderState {
-  const { version: _version, customerOrderKey: _key, awaitingPayment: _awaiting, shard: _shard, paymentOpen: _open, paymentOpenSince: _since, ...state } = row;
+  const {
+    version: _version,
+    customerOrderKey: _key,
+    awaitingPayment: _awaiting,
+    shard: _shard,
+    paymentOpen: _open,
+    paymentOpenSince: _since,
+    ...state
+  } = row;
   return state as OrderState;
 }
 

@@ -63,7 +63,8 @@ export interface AmbassadorOptions {
 }
 
 const REDACTED = new Set(['authorization', 'x-api-key', 'cookie']);
-const redact = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, REDACTED.has(k.toLowerCase()) ? '***' : v]));
+const redact = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, REDACTED.has(k.toLowerCase()) ? '***' : v]));
 
 /**
  * The ambassador: every outbound call of a function goes through one, per target. It adds what the
@@ -114,7 +115,13 @@ export class Ambassador {
     return policies.execute(({ attempt, signal }) => this.attempt(policy, request, headers, attempt + 1, signal));
   }
 
-  private async attempt(policy: TargetPolicy, request: OutboundRequest, headers: Record<string, string>, attempt: number, signal: AbortSignal): Promise<OutboundResponse> {
+  private async attempt(
+    policy: TargetPolicy,
+    request: OutboundRequest,
+    headers: Record<string, string>,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<OutboundResponse> {
     const url = `${policy.baseUrl.replace(/\/$/, '')}${request.path}`;
     const started = performance.now();
     const record = (outcome: AttemptRecord['outcome'], status?: number) =>
@@ -132,13 +139,23 @@ export class Ambassador {
       });
     let response: { status: number; text: string };
     try {
-      const res = await (this.options.fetch ?? fetch)(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), signal });
+      const res = await (this.options.fetch ?? fetch)(url, {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal,
+      });
       response = { status: res.status, text: await res.text() };
     } catch (error) {
       // The per-attempt timeout aborts the signal; fetch then rejects with its own AbortError.
       const timedOut = signal.aborted;
       record(timedOut ? 'timeout' : 'network_error');
-      throw new OutboundError(this.target, timedOut ? `no answer within ${policy.timeoutMs} ms` : `unreachable (${(error as Error).message})`, undefined, { cause: error });
+      throw new OutboundError(
+        this.target,
+        timedOut ? `no answer within ${policy.timeoutMs} ms` : `unreachable (${(error as Error).message})`,
+        undefined,
+        { cause: error },
+      );
     }
     let body: unknown = response.text;
     try {
@@ -156,7 +173,11 @@ export class Ambassador {
 
   private budgetFor(policy: TargetPolicy): RetryBudget {
     if (!this.budget || this.budget.ratio !== policy.retryBudgetRatio || this.budget.floor !== policy.minRetriesPerSecond) {
-      this.budget = { budget: new RetryBudget(policy.retryBudgetRatio, policy.minRetriesPerSecond), ratio: policy.retryBudgetRatio, floor: policy.minRetriesPerSecond };
+      this.budget = {
+        budget: new RetryBudget(policy.retryBudgetRatio, policy.minRetriesPerSecond),
+        ratio: policy.retryBudgetRatio,
+        floor: policy.minRetriesPerSecond,
+      };
     }
     return this.budget.budget;
   }

@@ -1,3 +1,18 @@
-export { Ambassador, isOutboundError, OutboundError, type AmbassadorOptions, type AttemptRecord, type OutboundRequest, type OutboundResponse } from './ambassador.ts';
-export { outboundPolicySchema, PolicySource, targetPolicySchema, type OutboundPolicy, type PolicySourceOptions, type TargetPolicy } from './policy.ts';
+export {
+  Ambassador,
+  isOutboundError,
+  OutboundError,
+  type AmbassadorOptions,
+  type AttemptRecord,
+  type OutboundRequest,
+  type OutboundResponse,
+} from './ambassador.ts';
+export {
+  outboundPolicySchema,
+  PolicySource,
+  targetPolicySchema,
+  type OutboundPolicy,
+  type PolicySourceOptions,
+  type TargetPolicy,
+} from './policy.ts';
 export { RetryBudget } from './retry-budget.ts';

@@ -56,7 +56,9 @@ export class PolicySource {
     try {
       const raw = await Promise.race([
         this.options.load(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`policy load took over ${timeoutMs} ms`)), timeoutMs))),
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`policy load took over ${timeoutMs} ms`)), timeoutMs)),
+        ),
       ]);
       const policy = outboundPolicySchema.parse(typeof raw === 'string' ? JSON.parse(raw) : raw);
       this.lastGood = { policy, at: clock() };

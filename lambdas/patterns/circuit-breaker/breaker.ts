@@ -1,8 +1,26 @@
 import { EventEmitter, type IDefaultPolicyContext, type IFailureEvent, type IPolicy, type ISuccessEvent } from 'cockatiel';
 import { BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
-import { bucketOf, closing, expiredBuckets, halfOpening, opening, probesTimedOut, refusal, tripReason, windowCounts } from './state-machine.ts';
+import {
+  bucketOf,
+  closing,
+  expiredBuckets,
+  halfOpening,
+  opening,
+  probesTimedOut,
+  refusal,
+  tripReason,
+  windowCounts,
+} from './state-machine.ts';
 import { MemoryBreakerStore, type BreakerStore } from './store.ts';
-import { DEFAULT_POLICY, type BreakerPolicy, type BreakerRecord, type BreakerStateName, type Counts, type StateChange, type Transition } from './types.ts';
+import {
+  DEFAULT_POLICY,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type BreakerStateName,
+  type Counts,
+  type StateChange,
+  type Transition,
+} from './types.ts';
 
 export interface CircuitBreakerOptions {
   /** The dependency this breaker guards; one record per name, shared by every instance. */
@@ -66,7 +84,10 @@ export class DistributedCircuitBreaker implements IPolicy {
    * Runs `fn` if the breaker admits it, else throws BrokenCircuitError without calling it. A cockatiel policy:
    * it composes with `wrap(retry, breaker, timeout)`, and `fn` gets the caller's signal.
    */
-  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
+  async execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<T> {
     signal.throwIfAborted();
     const started = performance.now();
     try {
@@ -148,7 +169,8 @@ export class DistributedCircuitBreaker implements IPolicy {
     try {
       result = await fn();
     } catch (error) {
-      if (this.options.isFailure?.(error) ?? true) await this.move(record, opening(record, this.clock(), this.policy, true), 'probe failed');
+      if (this.options.isFailure?.(error) ?? true)
+        await this.move(record, opening(record, this.clock(), this.policy, true), 'probe failed');
       throw error;
     }
     const after = await this.withStore((store) => store.probeSucceeded(this.name, record.version));
@@ -241,7 +263,12 @@ export class DistributedCircuitBreaker implements IPolicy {
 }
 
 /** Operators' override (`PUT /ops/breakers/{name}`): FORCED_OPEN, DISABLED, or CLOSED (a reset). */
-export async function setBreakerState(store: BreakerStore, name: string, state: Extract<BreakerStateName, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>, now: number): Promise<BreakerRecord> {
+export async function setBreakerState(
+  store: BreakerStore,
+  name: string,
+  state: Extract<BreakerStateName, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>,
+  now: number,
+): Promise<BreakerRecord> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const current = await store.read(name);
     const moved = await store.transition(current, { state, openings: 0, resetWindow: true, at: now });

@@ -2,4 +2,12 @@ export { DistributedCircuitBreaker, setBreakerState, type CircuitBreakerOptions 
 export { BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
 export { bucketOf, openPeriodMs, tripReason, windowCounts } from './state-machine.ts';
 export { DynamoDbBreakerStore, fromItem, MemoryBreakerStore, type BreakerStore } from './store.ts';
-export { BREAKER_STATES, DEFAULT_POLICY, type BreakerPolicy, type BreakerRecord, type BreakerStateName, type Counts, type StateChange } from './types.ts';
+export {
+  BREAKER_STATES,
+  DEFAULT_POLICY,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type BreakerStateName,
+  type Counts,
+  type StateChange,
+} from './types.ts';

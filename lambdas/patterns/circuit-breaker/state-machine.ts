@@ -32,7 +32,9 @@ export function windowCounts(record: BreakerRecord, now: number, policy: Breaker
 
 /** Buckets that fell out of the window: removed with the next write. */
 export const expiredBuckets = (record: BreakerRecord, now: number, policy: BreakerPolicy): number[] =>
-  Object.keys(record.buckets).map(Number).filter((bucket) => !inWindow(bucket, now, policy));
+  Object.keys(record.buckets)
+    .map(Number)
+    .filter((bucket) => !inWindow(bucket, now, policy));
 
 /** Why the window trips the breaker, or undefined. */
 export function tripReason(counts: Counts, policy: BreakerPolicy): string | undefined {
@@ -69,9 +71,15 @@ export const probesTimedOut = (record: BreakerRecord, now: number, policy: Break
  * Whether a call now would be refused without trying, and for how long: OPEN and not yet due for a probe,
  * FORCED_OPEN, or HALF_OPEN with every probe out (and not yet timed out).
  */
-export function refusal(record: BreakerRecord, now: number, policy: BreakerPolicy, probesTakenRetryMs: number): { retryAfterMs: number } | undefined {
+export function refusal(
+  record: BreakerRecord,
+  now: number,
+  policy: BreakerPolicy,
+  probesTakenRetryMs: number,
+): { retryAfterMs: number } | undefined {
   if (record.state === 'FORCED_OPEN') return { retryAfterMs: policy.openMs };
   if (record.state === 'OPEN' && now < (record.nextProbeAt ?? 0)) return { retryAfterMs: (record.nextProbeAt ?? 0) - now };
-  if (record.state === 'HALF_OPEN' && record.probesClaimed >= policy.halfOpenProbes && !probesTimedOut(record, now, policy)) return { retryAfterMs: probesTakenRetryMs };
+  if (record.state === 'HALF_OPEN' && record.probesClaimed >= policy.halfOpenProbes && !probesTimedOut(record, now, policy))
+    return { retryAfterMs: probesTakenRetryMs };
   return undefined;
 }

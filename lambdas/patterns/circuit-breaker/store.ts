@@ -46,8 +46,8 @@ export function fromItem(name: string, item: Record<string, unknown> | undefined
   };
 }
 
-const bucketAttributes = (buckets: Iterable<number>): string[] => [...buckets].flatMap((b) => Object.values(COUNTER_PREFIX).map((prefix) => `${prefix}${b}`));
-
+const bucketAttributes = (buckets: Iterable<number>): string[] =>
+  [...buckets].flatMap((b) => Object.values(COUNTER_PREFIX).map((prefix) => `${prefix}${b}`));
 
 /** One item per breaker, keyed by `name`, in a table shared by every instance of every function. */
 export class DynamoDbBreakerStore implements BreakerStore {
@@ -91,8 +91,21 @@ export class DynamoDbBreakerStore implements BreakerStore {
 
   async transition(from: BreakerRecord, to: Transition): Promise<BreakerRecord | undefined> {
     const names: Record<string, string> = { '#state': 'state', '#version': 'version' };
-    const values: Record<string, unknown> = { ':state': to.state, ':next': from.version + 1, ':openings': to.openings, ':zero': 0, ':at': to.at };
-    const sets = ['#state = :state', '#version = :next', 'openings = :openings', 'probesClaimed = :zero', 'probesSucceeded = :zero', 'updatedAt = :at'];
+    const values: Record<string, unknown> = {
+      ':state': to.state,
+      ':next': from.version + 1,
+      ':openings': to.openings,
+      ':zero': 0,
+      ':at': to.at,
+    };
+    const sets = [
+      '#state = :state',
+      '#version = :next',
+      'openings = :openings',
+      'probesClaimed = :zero',
+      'probesSucceeded = :zero',
+      'updatedAt = :at',
+    ];
     const removes: string[] = [];
     for (const field of ['openedAt', 'nextProbeAt', 'halfOpenAt'] as const) {
       if (to[field] === undefined) removes.push(field);

@@ -43,14 +43,21 @@ export interface StreamOutcome {
  * some were not delivered (yet), so the gap is read from the event store and applied first. All of a
  * batch's events for a stream become one conditional write, on the version the row was read at.
  */
-export async function projectStream<Row extends ViewRow>(options: ProjectorOptions<Row>, streamId: string, events: readonly EventEnvelope[]): Promise<StreamOutcome> {
+export async function projectStream<Row extends ViewRow>(
+  options: ProjectorOptions<Row>,
+  streamId: string,
+  events: readonly EventEnvelope[],
+): Promise<StreamOutcome> {
   const { client, viewTable, store, projection } = options;
   const sorted = [...events].sort((a, b) => a.version - b.version);
   for (let attempt = 1; ; attempt++) {
     // A batch that starts a stream has no row to read: write on the condition that none exists, and read
     // only if one does (a redelivery). Most orders are projected with one request instead of two.
     const startsStream = attempt === 1 && sorted[0]?.version === 1;
-    const before = startsStream ? undefined : ((await client.send(new GetCommand({ TableName: viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true }))).Item as Row | undefined);
+    const before = startsStream
+      ? undefined
+      : ((await client.send(new GetCommand({ TableName: viewTable, Key: { [projection.keyAttribute]: streamId }, ConsistentRead: true })))
+          .Item as Row | undefined);
     let row = before;
     let applied = 0;
     let skipped = 0;
@@ -65,7 +72,8 @@ export async function projectStream<Row extends ViewRow>(options: ProjectorOptio
         const { events: missing } = await store.read(streamId, { fromVersion: at + 1, toVersion: event.version - 1, limit: 1000 });
         for (const gap of missing) row = projection.apply(row, gap);
         healed += missing.length;
-        if ((row?.version ?? 0) !== event.version - 1) throw new Error(`Stream ${streamId} has no events ${at + 1}..${event.version - 1} in the store`);
+        if ((row?.version ?? 0) !== event.version - 1)
+          throw new Error(`Stream ${streamId} has no events ${at + 1}..${event.version - 1} in the store`);
       }
       row = projection.apply(row, event);
       applied++;
@@ -94,7 +102,11 @@ export async function projectStream<Row extends ViewRow>(options: ProjectorOptio
  * live projector: the write is conditional on the row not being ahead of the rebuild. If the projector
  * applied a newer event meanwhile, the stream is read again from the store and the rebuild retried.
  */
-export async function rebuildStream<Row extends ViewRow>(options: ProjectorOptions<Row>, streamId: string, events: readonly EventEnvelope[]): Promise<number> {
+export async function rebuildStream<Row extends ViewRow>(
+  options: ProjectorOptions<Row>,
+  streamId: string,
+  events: readonly EventEnvelope[],
+): Promise<number> {
   const { client, viewTable, store, projection } = options;
   let history = [...events].sort((a, b) => a.version - b.version);
   for (let attempt = 1; ; attempt++) {

@@ -74,14 +74,19 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
     const newVersion = loaded.version + events.length;
     // Nothing to record (the command was already carried out, as a redelivery finds): no write at all.
     if (options.dryRun || events.length === 0) return { version: newVersion, events: [], state };
-    const snapshot = store.shouldSnapshot(loaded.version, newVersion) ? { state, stateSchemaVersion: decider.stateSchemaVersion } : undefined;
+    const snapshot = store.shouldSnapshot(loaded.version, newVersion)
+      ? { state, stateSchemaVersion: decider.stateSchemaVersion }
+      : undefined;
     const appended = await store.append(streamId, loaded.version, events, metadata, snapshot, options.guard);
     return { version: appended.version, events: appended.events, state };
   };
   if (options.expectedVersion !== undefined) return attempt();
   const policy = retry(
     handleWhen((error) => isConcurrencyError(error)),
-    { maxAttempts: (options.maxAttempts ?? 3) - 1, backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 20, maxDelay: 1000 }) },
+    {
+      maxAttempts: (options.maxAttempts ?? 3) - 1,
+      backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 20, maxDelay: 1000 }),
+    },
   );
   return policy.execute(attempt);
 }

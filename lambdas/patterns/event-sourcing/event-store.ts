@@ -166,9 +166,11 @@ export class EventStore {
     snapshot?: Omit<Snapshot<unknown>, 'version'>,
     guard?: AppendGuard,
   ): Promise<AppendResult> {
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) throw new EventStoreError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0)
+      throw new EventStoreError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
     if (events.length === 0) throw new EventStoreError('An append needs at least one event');
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new EventStoreError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new EventStoreError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
     const recordedAt = this.clock().toISOString();
     const items: StoredEvent[] = events.map((event, index) => ({
       streamId,
@@ -208,10 +210,12 @@ export class EventStore {
         );
       }
     } catch (error) {
-      if (guard && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw guard.refused(error);
+      if (guard && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')
+        throw guard.refused(error);
       const conflict =
         error instanceof ConditionalCheckFailedException ||
-        (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+        (error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
       if (!conflict) throw error;
       throw new ConcurrencyError(streamId, expectedVersion, await this.currentVersion(streamId), { cause: error });
     }
@@ -270,7 +274,10 @@ export class EventStore {
    * The state of a stream: the newest usable snapshot (at or before `toVersion`) plus the events after it,
    * read newest first in one Query for a stream that snapshots regularly.
    */
-  async load<State, Event extends { type: string; data: unknown }>(streamId: string, options: LoadOptions<State, Event>): Promise<Loaded<State>> {
+  async load<State, Event extends { type: string; data: unknown }>(
+    streamId: string,
+    options: LoadOptions<State, Event>,
+  ): Promise<Loaded<State>> {
     const bounded = options.toVersion !== undefined;
     const newestFirst: StoredEvent[] = [];
     let snapshot: StoredSnapshot | undefined;
@@ -282,7 +289,9 @@ export class EventStore {
           // A snapshot taken at toVersion sits just above it, at toVersion + 0.5.
           KeyConditionExpression: bounded ? 'streamId = :streamId AND #position <= :to' : 'streamId = :streamId',
           ExpressionAttributeNames: bounded ? { '#position': 'position' } : undefined,
-          ExpressionAttributeValues: bounded ? { ':streamId': streamId, ':to': options.toVersion! + SNAPSHOT_OFFSET } : { ':streamId': streamId },
+          ExpressionAttributeValues: bounded
+            ? { ':streamId': streamId, ':to': options.toVersion! + SNAPSHOT_OFFSET }
+            : { ':streamId': streamId },
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
           // The first page normally reaches the newest snapshot; if not, read on in full 1 MB pages.

@@ -24,7 +24,13 @@ function valueSize(value: unknown): number {
   if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + valueSize(element), 0);
   if (value instanceof Set) return [...value].reduce((sum: number, element) => sum + valueSize(element), 0);
   if (typeof value === 'object') {
-    return 3 + Object.entries(value).reduce((sum, [key, inner]) => (inner === undefined ? sum : sum + 1 + Buffer.byteLength(key) + valueSize(inner)), 0);
+    return (
+      3 +
+      Object.entries(value).reduce(
+        (sum, [key, inner]) => (inner === undefined ? sum : sum + 1 + Buffer.byteLength(key) + valueSize(inner)),
+        0,
+      )
+    );
   }
   return 0;
 }

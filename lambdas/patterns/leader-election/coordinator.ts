@@ -23,7 +23,11 @@ export interface Leadership {
  * says who holds the lease. No background thread either: the turn is the heartbeat, so the schedule must
  * fire at least every `leases.heartbeatMs`.
  */
-export async function coordinatorTurn<T>(leases: LeaseClient, leaseName: string, work: (leadership: Leadership) => Promise<T>): Promise<CoordinatorTurn<T>> {
+export async function coordinatorTurn<T>(
+  leases: LeaseClient,
+  leaseName: string,
+  work: (leadership: Leadership) => Promise<T>,
+): Promise<CoordinatorTurn<T>> {
   const lease = await leases.hold(leaseName);
   if (!lease || !leases.isValid(lease)) return { role: 'follower' };
   return { role: 'leader', lease, result: await work({ lease, stillLeading: () => leases.isValid(lease) }) };

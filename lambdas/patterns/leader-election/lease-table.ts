@@ -28,7 +28,15 @@ export class LeaseTable {
   /** The lease and its last `changes` acquisitions, in one query: `lease` sorts after every `change#…`. */
   async describe(name: string, changes = 10): Promise<LeaseView> {
     const { Items = [] } = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: '#name = :name', ExpressionAttributeNames: { '#name': 'name' }, ExpressionAttributeValues: { ':name': name }, ScanIndexForward: false, Limit: changes + 1, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#name = :name',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': name },
+        ScanIndexForward: false,
+        Limit: changes + 1,
+        ConsistentRead: true,
+      }),
     );
     const lease = Items.find((item) => item.entry === 'lease');
     const recentChanges = Items.filter((item) => String(item.entry).startsWith('change#')).map((item) => ({

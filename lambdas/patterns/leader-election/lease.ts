@@ -112,7 +112,8 @@ export class LeaseClient {
               Update: {
                 TableName: this.tableName,
                 Key: { name, entry: 'lease' },
-                UpdateExpression: 'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now, fencingToken = :token REMOVE steppedDown',
+                UpdateExpression:
+                  'SET holder = :me, expiresAt = :expires, heartbeatAt = :now, acquiredAt = :now, fencingToken = :token REMOVE steppedDown',
                 // The token we read is still the newest (nobody acquired since), and the lease is still free or
                 // expired; a holder told to step down lets the others try for a whole lease before it may return.
                 ConditionExpression:
@@ -132,7 +133,14 @@ export class LeaseClient {
               Put: {
                 TableName: this.tableName,
                 // Kept a week for `GET /ops/leader`.
-                Item: { name, entry: changeEntry(lease.fencingToken), holder: this.holder, fencingToken: lease.fencingToken, at: now, expiresAtEpochSeconds: Math.floor(now / 1000) + 7 * 86_400 },
+                Item: {
+                  name,
+                  entry: changeEntry(lease.fencingToken),
+                  holder: this.holder,
+                  fencingToken: lease.fencingToken,
+                  at: now,
+                  expiresAtEpochSeconds: Math.floor(now / 1000) + 7 * 86_400,
+                },
               },
             },
           ],
@@ -147,7 +155,9 @@ export class LeaseClient {
 
   /** The lease as stored, read consistently. */
   async read(name: string): Promise<LeaseRecord> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name, entry: 'lease' }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { name, entry: 'lease' }, ConsistentRead: true }),
+    );
     return toLeaseRecord(name, Item);
   }
 

@@ -1,4 +1,12 @@
-export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes, planBatches, publishInOrder, type OutgoingMessage, type PublishOutcome } from './publisher.ts';
+export {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
+  messageBytes,
+  planBatches,
+  publishInOrder,
+  type OutgoingMessage,
+  type PublishOutcome,
+} from './publisher.ts';
 export {
   applyInOrder,
   isOutOfOrderError,

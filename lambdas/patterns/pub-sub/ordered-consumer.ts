@@ -80,7 +80,10 @@ export async function applyInOrder<Context>(
   // Nothing comes before a stream's first event: write its checkpoint on the condition that none exists,
   // and read only if one does (a redelivery, judged on the next attempt).
   const first = attempt === 1 && event.version === 1;
-  const checkpoint = first ? undefined : ((await client.send(new GetCommand({ TableName: checkpointTable, Key: key, ConsistentRead: true }))).Item as Checkpoint<Context> | undefined);
+  const checkpoint = first
+    ? undefined
+    : ((await client.send(new GetCommand({ TableName: checkpointTable, Key: key, ConsistentRead: true }))).Item as
+        Checkpoint<Context> | undefined);
   const last = checkpoint?.version ?? 0;
   if (event.version <= last) return 'duplicate';
   if (options.ordering === 'contiguous' && event.version !== last + 1) throw new OutOfOrderError(event.streamId, last + 1, event.version);
@@ -109,7 +112,14 @@ export async function applyInOrder<Context>(
         new TransactWriteCommand({
           TransactItems: [
             { Put: checkpointPut },
-            { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': keyAttribute } } },
+            {
+              Put: {
+                TableName: tableName,
+                Item: item,
+                ConditionExpression: 'attribute_not_exists(#key)',
+                ExpressionAttributeNames: { '#key': keyAttribute },
+              },
+            },
           ],
         }),
       );
@@ -127,7 +137,8 @@ export async function applyInOrder<Context>(
     const lostRace =
       error instanceof ConditionalCheckFailedException ||
       (error instanceof TransactionCanceledException &&
-        (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' || (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')));
+        (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' ||
+          (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')));
     if (!lostRace || attempt >= MAX_ATTEMPTS) throw error;
     // Another delivery of this stream got there between our read and write: judge again from where it left.
     return applyInOrder(options, event, decide, attempt + 1);

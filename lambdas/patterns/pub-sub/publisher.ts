@@ -26,7 +26,8 @@ export interface PublishOutcome {
 
 export function messageBytes(message: OutgoingMessage): number {
   let size = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes)) size += Buffer.byteLength(name) + Buffer.byteLength(String(value)) + 'String'.length;
+  for (const [name, value] of Object.entries(message.attributes))
+    size += Buffer.byteLength(name) + Buffer.byteLength(String(value)) + 'String'.length;
   return size;
 }
 
@@ -42,7 +43,8 @@ export function planBatches(messages: readonly OutgoingMessage[]): OutgoingMessa
   const groups = new Set<string>();
   for (const message of messages) {
     const size = messageBytes(message);
-    if (size > MAX_BATCH_BYTES) throw new Error(`Message ${message.deduplicationId} is ${size} bytes; SNS takes at most ${MAX_BATCH_BYTES}`);
+    if (size > MAX_BATCH_BYTES)
+      throw new Error(`Message ${message.deduplicationId} is ${size} bytes; SNS takes at most ${MAX_BATCH_BYTES}`);
     if (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES || groups.has(message.groupId)) {
       batches.push(current);
       current = [];
@@ -72,7 +74,10 @@ export async function publishInOrder(sns: SNSClient, topicArn: string, messages:
       MessageGroupId: message.groupId,
       MessageDeduplicationId: message.deduplicationId,
       MessageAttributes: Object.fromEntries(
-        Object.entries(message.attributes).map(([name, value]) => [name, { DataType: typeof value === 'number' ? 'Number' : 'String', StringValue: String(value) }]),
+        Object.entries(message.attributes).map(([name, value]) => [
+          name,
+          { DataType: typeof value === 'number' ? 'Number' : 'String', StringValue: String(value) },
+        ]),
       ),
     }));
     try {
@@ -81,7 +86,12 @@ export async function publishInOrder(sns: SNSClient, topicArn: string, messages:
       if (Failed.length > 0) {
         const firstFailed = Math.min(...Failed.map((entry) => Number(entry.Id)));
         const detail = `${Failed[0]!.Code}: ${Failed[0]!.Message}`;
-        return { published: published + firstFailed, firstUnpublished: published + firstFailed, requests, error: new Error(`${Failed.length} of ${batch.length} entries failed (${detail})`) };
+        return {
+          published: published + firstFailed,
+          firstUnpublished: published + firstFailed,
+          requests,
+          error: new Error(`${Failed.length} of ${batch.length} entries failed (${detail})`),
+        };
       }
     } catch (error) {
       return { published, firstUnpublished: published, requests, error };

@@ -13,7 +13,11 @@ export const COUNTERS_BY_SHARD_INCLUDES = ['key', 'writeShard', 'increments'];
  * (on every shard alike when S ≥ N) instead of wherever S independent hashes happen to fall. The shard
  * leads the item's key, as a shard's own store would.
  */
-export function counterItem(map: { readonly shards: number; readonly writeShards: number }, key: string, writeShard: number): { pk: string; shard: number } {
+export function counterItem(
+  map: { readonly shards: number; readonly writeShards: number },
+  key: string,
+  writeShard: number,
+): { pk: string; shard: number } {
   const stride = Math.max(1, Math.floor(map.shards / map.writeShards));
   const shard = (shardOf(map, key) + writeShard * stride) % map.shards;
   return { pk: `s${String(shard).padStart(3, '0')}#${key}#w${writeShard}`, shard };

@@ -70,11 +70,24 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const shardsOf = (map: ShardMap) => range(shardsSpanned(map));
 
 /** Reads one shard's part of a by-shard index. */
-async function queryShard(client: DynamoDBDocumentClient, table: string, index: string, shard: number, attributes: string[]): Promise<ShardedItem[]> {
+async function queryShard(
+  client: DynamoDBDocumentClient,
+  table: string,
+  index: string,
+  shard: number,
+  attributes: string[],
+): Promise<ShardedItem[]> {
   const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
   const pages = paginateQuery(
     { client },
-    { TableName: table, IndexName: index, KeyConditionExpression: '#shard = :shard', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':shard': shard }, ProjectionExpression: Object.keys(names).join(', ') },
+    {
+      TableName: table,
+      IndexName: index,
+      KeyConditionExpression: '#shard = :shard',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':shard': shard },
+      ProjectionExpression: Object.keys(names).join(', '),
+    },
   );
   const items: ShardedItem[] = [];
   for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
@@ -86,7 +99,10 @@ export function shardedCounters(client: DynamoDBDocumentClient, table: string, w
   const targetOf = (item: ShardedItem, shards: number) => counterItem({ shards, writeShards }, String(item.key), Number(item.writeShard));
   return {
     name: 'sales counters',
-    items: async (shards) => (await Promise.all(shards.map((shard) => queryShard(client, table, COUNTERS_BY_SHARD_INDEX, shard, ['pk', 'key', 'writeShard'])))).flat(),
+    items: async (shards) =>
+      (
+        await Promise.all(shards.map((shard) => queryShard(client, table, COUNTERS_BY_SHARD_INDEX, shard, ['pk', 'key', 'writeShard'])))
+      ).flat(),
     target: (item, shards) => {
       const target = targetOf(item, shards);
       return { shard: target.shard, moves: target.pk !== item.pk, label: String(item.key) };
@@ -100,8 +116,13 @@ export function shardedView(client: DynamoDBDocumentClient, table: string, index
   const targetOf = (item: ShardedItem, shards: number) => shardOf({ shards }, String(item.customerId));
   return {
     name: 'orders view',
-    items: async (shards) => (await Promise.all(shards.map((shard) => queryShard(client, table, index, shard, ['orderId', 'customerId'])))).flat(),
-    target: (item, shards) => ({ shard: targetOf(item, shards), moves: targetOf(item, shards) !== item.shard, label: String(item.customerId) }),
+    items: async (shards) =>
+      (await Promise.all(shards.map((shard) => queryShard(client, table, index, shard, ['orderId', 'customerId'])))).flat(),
+    target: (item, shards) => ({
+      shard: targetOf(item, shards),
+      moves: targetOf(item, shards) !== item.shard,
+      label: String(item.customerId),
+    }),
     async move(item, shards) {
       const target = targetOf(item, shards);
       let current = item.shard;
@@ -144,7 +165,14 @@ export async function planReshard(map: ShardMap, to: number, data: ShardedData[]
         routes[`${item.shard}→${target.shard}`] = (routes[`${item.shard}→${target.shard}`] ?? 0) + 1;
         keys.add(target.label);
       }
-      return { name: kind.name, items: items.length, moving: Object.values(routes).reduce((a, b) => a + b, 0), keysMoving: keys.size, routes, sample: [...keys].slice(0, 10) };
+      return {
+        name: kind.name,
+        items: items.length,
+        moving: Object.values(routes).reduce((a, b) => a + b, 0),
+        keysMoving: keys.size,
+        routes,
+        sample: [...keys].slice(0, 10),
+      };
     }),
   );
   return { from: map.shards, to, data: plans };
@@ -175,11 +203,20 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
   const moved: Record<string, number> = Object.fromEntries(options.data.map((kind) => [kind.name, 0]));
   if (from === to && map.phase === 'STABLE') return { plan, moved, versions };
   const advance = async (next: Pick<ShardMap, 'phase' | 'shards' | 'alsoReadFrom'>): Promise<void> => {
-    const candidate: ShardMap = { name: mapName, version: map.version + 1, writeShards: map.writeShards, updatedAt: new Date().toISOString(), ...next };
-    if (!(await maps.publish(candidate))) throw new Error(`Map ${mapName} changed under the reshard (expected v${map.version}): run it again`);
+    const candidate: ShardMap = {
+      name: mapName,
+      version: map.version + 1,
+      writeShards: map.writeShards,
+      updatedAt: new Date().toISOString(),
+      ...next,
+    };
+    if (!(await maps.publish(candidate)))
+      throw new Error(`Map ${mapName} changed under the reshard (expected v${map.version}): run it again`);
     map = candidate;
     versions.push(map.version);
-    log(`map ${mapName} v${map.version}: ${map.phase}, writes to ${map.shards}${map.alsoReadFrom ? `, reads also ${map.alsoReadFrom}` : ''}`);
+    log(
+      `map ${mapName} v${map.version}: ${map.phase}, writes to ${map.shards}${map.alsoReadFrom ? `, reads also ${map.alsoReadFrom}` : ''}`,
+    );
   };
   if (map.phase === 'STABLE') {
     await advance({ phase: 'DUAL_READ', shards: from, alsoReadFrom: to });
@@ -198,7 +235,12 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
 }
 
 /** Moves one counter item's value to its new location atomically; false if it is already there (or gone). */
-async function moveCounter(client: DynamoDBDocumentClient, table: string, item: ShardedItem, target: { pk: string; shard: number }): Promise<boolean> {
+async function moveCounter(
+  client: DynamoDBDocumentClient,
+  table: string,
+  item: ShardedItem,
+  target: { pk: string; shard: number },
+): Promise<boolean> {
   if (target.pk === item.pk) return false;
   for (let attempt = 1; ; attempt++) {
     const { Item } = await client.send(new GetCommand({ TableName: table, Key: { pk: item.pk }, ConsistentRead: true }));
@@ -211,13 +253,28 @@ async function moveCounter(client: DynamoDBDocumentClient, table: string, item: 
               Update: {
                 TableName: table,
                 Key: { pk: target.pk },
-                UpdateExpression: 'ADD units :units, increments :increments SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
+                UpdateExpression:
+                  'ADD units :units, increments :increments SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
                 ExpressionAttributeNames: { '#key': 'key', '#shard': 'shard' },
-                ExpressionAttributeValues: { ':units': Item.units ?? 0, ':increments': Item.increments ?? 0, ':key': item.key, ':writeShard': item.writeShard, ':shard': target.shard, ':now': new Date().toISOString() },
+                ExpressionAttributeValues: {
+                  ':units': Item.units ?? 0,
+                  ':increments': Item.increments ?? 0,
+                  ':key': item.key,
+                  ':writeShard': item.writeShard,
+                  ':shard': target.shard,
+                  ':now': new Date().toISOString(),
+                },
               },
             },
             // Deleted only as read: a late increment in between sends us round again.
-            { Delete: { TableName: table, Key: { pk: item.pk }, ConditionExpression: 'units = :units AND increments = :increments', ExpressionAttributeValues: { ':units': Item.units ?? 0, ':increments': Item.increments ?? 0 } } },
+            {
+              Delete: {
+                TableName: table,
+                Key: { pk: item.pk },
+                ConditionExpression: 'units = :units AND increments = :increments',
+                ExpressionAttributeValues: { ':units': Item.units ?? 0, ':increments': Item.increments ?? 0 },
+              },
+            },
           ],
         }),
       );

@@ -45,7 +45,9 @@ export async function shardLoad(query: LoadQuery): Promise<LoadReport> {
         IndexName: indexName,
         KeyConditionExpression: recentOnly ? '#shard = :shard AND updatedAt >= :since' : '#shard = :shard',
         ExpressionAttributeValues: recentOnly ? { ':shard': shard, ':since': since.toISOString() } : { ':shard': shard },
-        ...(recentOnly ? { ProjectionExpression: '#key, increments', ExpressionAttributeNames: { '#shard': 'shard', '#key': 'key' } } : { Select: 'COUNT' as const, ExpressionAttributeNames: { '#shard': 'shard' } }),
+        ...(recentOnly
+          ? { ProjectionExpression: '#key, increments', ExpressionAttributeNames: { '#shard': 'shard', '#key': 'key' } }
+          : { Select: 'COUNT' as const, ExpressionAttributeNames: { '#shard': 'shard' } }),
       },
     );
     const recent: { key: string; increments: number }[] = [];
@@ -64,7 +66,14 @@ export async function shardLoad(query: LoadQuery): Promise<LoadReport> {
   // A key's write shards may sit in different shards: add them up.
   const byKey = new Map<string, number>();
   for (const { key, increments } of perShard.flatMap((s) => s.recent)) byKey.set(key, (byKey.get(key) ?? 0) + increments);
-  const hotKeys = [...byKey].map(([key, increments]) => ({ key, increments })).sort((a, b) => b.increments - a.increments).slice(0, query.hotKeys ?? 10);
+  const hotKeys = [...byKey]
+    .map(([key, increments]) => ({ key, increments }))
+    .sort((a, b) => b.increments - a.increments)
+    .slice(0, query.hotKeys ?? 10);
   const loads = perShard.map((s) => s.load);
-  return { perShard: loads, maxOverMean: { items: maxOverMean(loads.map((l) => l.items)), recentWrites: maxOverMean(loads.map((l) => l.recentWrites)) }, hotKeys };
+  return {
+    perShard: loads,
+    maxOverMean: { items: maxOverMean(loads.map((l) => l.items)), recentWrites: maxOverMean(loads.map((l) => l.recentWrites)) },
+    hotKeys,
+  };
 }

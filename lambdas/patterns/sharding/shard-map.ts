@@ -23,7 +23,8 @@ export interface ShardMap {
 }
 
 /** Every shard count a read must gather from under this map: the write one first. */
-export const readShardCounts = (map: ShardMap): number[] => (map.alsoReadFrom === undefined ? [map.shards] : [map.shards, map.alsoReadFrom]);
+export const readShardCounts = (map: ShardMap): number[] =>
+  map.alsoReadFrom === undefined ? [map.shards] : [map.shards, map.alsoReadFrom];
 
 /** How many shards an item may sit on under this map: while resharding, the larger of the two counts. */
 export const shardsSpanned = (map: ShardMap): number => Math.max(...readShardCounts(map));
@@ -72,7 +73,9 @@ export class ShardMapStore {
     const cached = this.cache.get(name);
     if (cached && this.clock() - cached.readAt < this.cacheMs) return cached.map;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
-    const map = Item ? toShardMap(Item) : await this.create({ name, version: 1, phase: 'STABLE', ...defaults, updatedAt: new Date(this.clock()).toISOString() });
+    const map = Item
+      ? toShardMap(Item)
+      : await this.create({ name, version: 1, phase: 'STABLE', ...defaults, updatedAt: new Date(this.clock()).toISOString() });
     this.cache.set(name, { map, readAt: this.clock() });
     return map;
   }
@@ -87,7 +90,12 @@ export class ShardMapStore {
   async publish(next: ShardMap): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...next }, ConditionExpression: 'version = :previous', ExpressionAttributeValues: { ':previous': next.version - 1 } }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...next },
+          ConditionExpression: 'version = :previous',
+          ExpressionAttributeValues: { ':previous': next.version - 1 },
+        }),
       );
       this.cache.set(next.name, { map: next, readAt: this.clock() });
       return true;
@@ -99,7 +107,14 @@ export class ShardMapStore {
 
   private async create(map: ShardMap): Promise<ShardMap> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...map }, ConditionExpression: 'attribute_not_exists(#name)', ExpressionAttributeNames: { '#name': 'name' } }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...map },
+          ConditionExpression: 'attribute_not_exists(#name)',
+          ExpressionAttributeNames: { '#name': 'name' },
+        }),
+      );
       return map;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;

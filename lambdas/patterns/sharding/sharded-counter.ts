@@ -52,7 +52,10 @@ export class ShardedCounters {
     this.markerDays = options.markerDays ?? 15;
     // Transactions on the same hot item cancel each other (TransactionConflict), as does a TransactGet
     // meeting a write: back off and try again.
-    this.policy = retry(handleWhen(isTransactionConflict), { maxAttempts: (options.maxAttempts ?? 8) - 1, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 500 }) });
+    this.policy = retry(handleWhen(isTransactionConflict), {
+      maxAttempts: (options.maxAttempts ?? 8) - 1,
+      backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 500 }),
+    });
   }
 
   /** Applies an event's deltas once; 'duplicate' if it had been applied already. */
@@ -64,7 +67,16 @@ export class ShardedCounters {
     for (let chunk = 0; chunk * COUNTERS_PER_TRANSACTION < changes.length; chunk++) {
       const part = changes.slice(chunk * COUNTERS_PER_TRANSACTION, (chunk + 1) * COUNTERS_PER_TRANSACTION);
       try {
-        await this.policy.execute(() => this.client.send(new TransactWriteCommand({ TransactItems: [this.marker(eventId, chunk, now), ...part.map(([key, amount]) => this.increment(map, eventId, key, amount, now))] })));
+        await this.policy.execute(() =>
+          this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                this.marker(eventId, chunk, now),
+                ...part.map(([key, amount]) => this.increment(map, eventId, key, amount, now)),
+              ],
+            }),
+          ),
+        );
         applied = true;
       } catch (error) {
         if (!isAlreadyApplied(error)) throw error;
@@ -80,7 +92,11 @@ export class ShardedCounters {
    * one place.
    */
   async total(map: ShardMap, key: string): Promise<CounterTotal> {
-    const locations = new Set(readShardCounts(map).flatMap((shards) => Array.from({ length: map.writeShards }, (_, w) => counterItem({ shards, writeShards: map.writeShards }, key, w).pk)));
+    const locations = new Set(
+      readShardCounts(map).flatMap((shards) =>
+        Array.from({ length: map.writeShards }, (_, w) => counterItem({ shards, writeShards: map.writeShards }, key, w).pk),
+      ),
+    );
     const keys = [...locations].map((pk) => ({ pk }));
     const items = locations.size > map.writeShards ? await this.snapshot(keys) : await this.batchRead(keys);
     return { key, total: items.reduce((sum, item) => sum + Number(item.units ?? 0), 0), writeShards: map.writeShards };
@@ -90,7 +106,9 @@ export class ShardedCounters {
     const items: Record<string, unknown>[] = [];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ProjectionExpression: 'units' } } }));
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ProjectionExpression: 'units' } } }),
+      );
       items.push(...(Responses?.[this.tableName] ?? []));
       pending = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
@@ -99,7 +117,11 @@ export class ShardedCounters {
 
   private async snapshot(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
     const { Responses = [] } = await this.policy.execute(() =>
-      this.client.send(new TransactGetCommand({ TransactItems: keys.map((Key) => ({ Get: { TableName: this.tableName, Key, ProjectionExpression: 'units' } })) })),
+      this.client.send(
+        new TransactGetCommand({
+          TransactItems: keys.map((Key) => ({ Get: { TableName: this.tableName, Key, ProjectionExpression: 'units' } })),
+        }),
+      ),
     );
     return Responses.flatMap((response) => (response.Item ? [response.Item] : []));
   }
@@ -108,7 +130,11 @@ export class ShardedCounters {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { pk: `applied#${eventId}#${chunk}`, appliedAt: now.toISOString(), expiresAtEpochSeconds: Math.floor(now.getTime() / 1000) + this.markerDays * 86_400 },
+        Item: {
+          pk: `applied#${eventId}#${chunk}`,
+          appliedAt: now.toISOString(),
+          expiresAtEpochSeconds: Math.floor(now.getTime() / 1000) + this.markerDays * 86_400,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -123,7 +149,14 @@ export class ShardedCounters {
         Key: { pk },
         UpdateExpression: 'ADD units :amount, increments :one SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
         ExpressionAttributeNames: { '#key': 'key', '#shard': 'shard' },
-        ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':key': key, ':writeShard': writeShard, ':shard': shard, ':now': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':amount': amount,
+          ':one': 1,
+          ':key': key,
+          ':writeShard': writeShard,
+          ':shard': shard,
+          ':now': now.toISOString(),
+        },
       },
     };
   }

@@ -24,7 +24,9 @@ export const routeSchema = z
     /** `shadow` only: fields a comparison ignores at any depth (ids and times each side makes up itself). */
     ignore: z.array(z.string().min(1)).optional(),
   })
-  .refine((route) => (route.mode === 'weighted') === (route.percent !== undefined), { message: 'percent is required by mode weighted, and allowed with no other mode' })
+  .refine((route) => (route.mode === 'weighted') === (route.percent !== undefined), {
+    message: 'percent is required by mode weighted, and allowed with no other mode',
+  })
   .refine((route) => route.mode === 'shadow' || route.ignore === undefined, { message: 'ignore is allowed with mode shadow only' });
 export type Route = z.infer<typeof routeSchema>;
 

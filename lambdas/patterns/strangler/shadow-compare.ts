@@ -23,7 +23,8 @@ export const MAX_DIFFERENCES = 20;
 export function compareAnswers(legacy: ComparedAnswer, eightfold: ComparedAnswer, ignore: readonly string[] = []): Difference[] {
   const skipped = new Set(ignore);
   const differences: Difference[] = [];
-  if (legacy.statusCode !== eightfold.statusCode) differences.push({ path: 'statusCode', legacy: legacy.statusCode, eightfold: eightfold.statusCode });
+  if (legacy.statusCode !== eightfold.statusCode)
+    differences.push({ path: 'statusCode', legacy: legacy.statusCode, eightfold: eightfold.statusCode });
   const walk = (a: unknown, b: unknown, path: string): void => {
     if (differences.length >= MAX_DIFFERENCES) return;
     if (Array.isArray(a) && Array.isArray(b)) {

@@ -65,11 +65,22 @@ export class ShadowLog {
       }),
     );
     if (kind === 'matches') return;
-    const sample = { at, path: outcome.path, requestId: outcome.requestId, differences: outcome.differences, ...(outcome.error ? { error: outcome.error } : {}) };
+    const sample = {
+      at,
+      path: outcome.path,
+      requestId: outcome.requestId,
+      differences: outcome.differences,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { route: outcome.route, entry: `sample#${at}#${outcome.requestId}`, ...sample, expiresAt: Math.floor(outcome.at.getTime() / 1000) + SAMPLE_TTL_SECONDS },
+        Item: {
+          route: outcome.route,
+          entry: `sample#${at}#${outcome.requestId}`,
+          ...sample,
+          expiresAt: Math.floor(outcome.at.getTime() / 1000) + SAMPLE_TTL_SECONDS,
+        },
       }),
     );
   }
@@ -93,7 +104,13 @@ export class ShadowLog {
       mismatches: totals.mismatches ?? 0,
       errors: totals.errors ?? 0,
       lastComparedAt: totals.lastComparedAt,
-      recentMismatches: rest.map(({ at, path, requestId, differences, error }) => ({ at, path, requestId, differences, ...(error ? { error } : {}) })),
+      recentMismatches: rest.map(({ at, path, requestId, differences, error }) => ({
+        at,
+        path,
+        requestId,
+        differences,
+        ...(error ? { error } : {}),
+      })),
     };
   }
 }

@@ -58,7 +58,10 @@ async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   if (!timingSafeEqual(digest(presented), digest(token))) return failure(401, 'UNAUTHORIZED', 'Bad or missing bearer token');
   const segments = event.path.replace(/\/$/, '').split('/');
   const chargesAt = segments.lastIndexOf('charges');
-  const route = `${event.httpMethod} ${segments.slice(chargesAt).map((segment, i) => (i === 1 ? '{chargeId}' : segment)).join('/')}`;
+  const route = `${event.httpMethod} ${segments
+    .slice(chargesAt)
+    .map((segment, i) => (i === 1 ? '{chargeId}' : segment))
+    .join('/')}`;
   const idempotencyKey = keySchema.safeParse(header(event, 'idempotency-key'));
 
   switch (route) {

@@ -43,7 +43,14 @@ export interface GatewayDependencies {
   /** What API Gateway would write to its execution log. */
   readonly log: (line: string) => void;
   /** Each request a method answered, for the per-method metrics API Gateway's detailed metrics record. */
-  readonly onMethodServed?: (served: { apiName: string; stage: string; method: string; resource: string; status: number; latencyMs: number }) => void;
+  readonly onMethodServed?: (served: {
+    apiName: string;
+    stage: string;
+    method: string;
+    resource: string;
+    status: number;
+    latencyMs: number;
+  }) => void;
 }
 
 interface TokenBucket {
@@ -116,17 +123,30 @@ export class LocalApiGateway {
     if (!match || !apiMethod) return this.sendGatewayResponse(res, api, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
     const stageThrottle = api.stages.find((s) => s.name === stage)?.throttle;
-    if (stageThrottle && !this.take(`stage/${api.id}/${stage}`, stageThrottle)) return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
+    if (stageThrottle && !this.take(`stage/${api.id}/${stage}`, stageThrottle))
+      return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
     const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
-    const request: ApiRequest = { requestId, method, path, query: url.searchParams, headers, multiValueHeaders, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' };
+    const request: ApiRequest = {
+      requestId,
+      method,
+      path,
+      query: url.searchParams,
+      headers,
+      multiValueHeaders,
+      body,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
     let apiKey: { id: string; value: string } | undefined;
     if (apiMethod.apiKeyRequired) {
       const presented = lowerCaseLookup(headers, 'x-api-key');
       const key = this.model.keys.find((k) => k.enabled && sameSecret(k.value, presented));
-      const plans = this.model.plans.filter((p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage));
+      const plans = this.model.plans.filter(
+        (p) => key?.usagePlanIds.includes(p.id) && p.apiStages.some((s) => s.apiId === api.id && s.stage === stage),
+      );
       if (!key || plans.length === 0) return this.sendGatewayResponse(res, api, 'INVALID_API_KEY', requestId);
       for (const plan of plans) {
-        if (plan.throttle && !this.take(`${plan.id}/${key.id}`, plan.throttle)) return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
+        if (plan.throttle && !this.take(`${plan.id}/${key.id}`, plan.throttle))
+          return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
       }
       apiKey = key;
     }
@@ -144,7 +164,14 @@ export class LocalApiGateway {
       default:
         throw new Error(`Unsupported integration ${apiMethod.integration.Type}`);
     }
-    this.deps.onMethodServed?.({ apiName: api.name, stage, method: apiMethod.httpMethod, resource: match.node.path, status: res.statusCode, latencyMs: performance.now() - started });
+    this.deps.onMethodServed?.({
+      apiName: api.name,
+      stage,
+      method: apiMethod.httpMethod,
+      resource: match.node.path,
+      status: res.statusCode,
+      latencyMs: performance.now() - started,
+    });
   }
 
   private take(bucketKey: string, throttle: Throttle): boolean {
@@ -220,7 +247,8 @@ export class LocalApiGateway {
       body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
       isBase64Encoded: binary && request.body.length > 0,
     };
-    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT) return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', request.requestId);
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT)
+      return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', request.requestId);
     const timeoutMs = apiMethod.integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
     if (uri?.[2]) return this.lambdaStream(res, api, functionArn, event, timeoutMs, request.requestId);
     const outcome = await withTimeout(this.deps.invokeFunction(functionArn, event), timeoutMs);
@@ -243,7 +271,14 @@ export class LocalApiGateway {
    * the client as the function writes them, and the response ends when the function ends its stream, even
    * if the invocation runs on.
    */
-  private async lambdaStream(res: ServerResponse, api: RestApiModel, functionArn: string, event: unknown, timeoutMs: number, requestId: string): Promise<void> {
+  private async lambdaStream(
+    res: ServerResponse,
+    api: RestApiModel,
+    functionArn: string,
+    event: unknown,
+    timeoutMs: number,
+    requestId: string,
+  ): Promise<void> {
     let streamEnded!: () => void;
     const ended = new Promise<'ended'>((resolve) => (streamEnded = () => resolve('ended')));
     const onStream = (reply: StreamReply): void => {
@@ -267,7 +302,13 @@ export class LocalApiGateway {
     this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', requestId);
   }
 
-  private async httpProxy(res: ServerResponse, api: RestApiModel, apiMethod: ApiMethod, match: RouteMatch, request: ApiRequest): Promise<void> {
+  private async httpProxy(
+    res: ServerResponse,
+    api: RestApiModel,
+    apiMethod: ApiMethod,
+    match: RouteMatch,
+    request: ApiRequest,
+  ): Promise<void> {
     const integration = apiMethod.integration;
     let target = integration.Uri ?? '';
     for (const [to, from] of Object.entries(integration.RequestParameters ?? {})) {
@@ -291,7 +332,10 @@ export class LocalApiGateway {
     let upstream: Response;
     try {
       upstream = await fetch(url, {
-        method: integration.IntegrationHttpMethod === 'ANY' || !integration.IntegrationHttpMethod ? request.method : integration.IntegrationHttpMethod,
+        method:
+          integration.IntegrationHttpMethod === 'ANY' || !integration.IntegrationHttpMethod
+            ? request.method
+            : integration.IntegrationHttpMethod,
         headers: forwarded,
         body: request.body.length && request.method !== 'GET' && request.method !== 'HEAD' ? request.body : undefined,
         signal: controller.signal,

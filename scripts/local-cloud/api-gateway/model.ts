@@ -46,7 +46,12 @@ export interface Integration {
   readonly TimeoutInMillis?: number;
   readonly RequestParameters?: Record<string, string>;
   readonly RequestTemplates?: Record<string, string>;
-  readonly IntegrationResponses?: { StatusCode: string; SelectionPattern?: string; ResponseParameters?: Record<string, string>; ResponseTemplates?: Record<string, string> }[];
+  readonly IntegrationResponses?: {
+    StatusCode: string;
+    SelectionPattern?: string;
+    ResponseParameters?: Record<string, string>;
+    ResponseTemplates?: Record<string, string>;
+  }[];
 }
 
 export interface GatewayResponseOverride {
@@ -113,7 +118,15 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
   }
   for (const r of byType('AWS::ApiGateway::Resource')) {
     const p = r.properties;
-    nodes.set(r.physicalId, { id: r.physicalId, pathPart: p.PathPart, path: '', children: [], methods: new Map(), parentId: p.ParentId, apiId: p.RestApiId });
+    nodes.set(r.physicalId, {
+      id: r.physicalId,
+      pathPart: p.PathPart,
+      path: '',
+      children: [],
+      methods: new Map(),
+      parentId: p.ParentId,
+      apiId: p.RestApiId,
+    });
   }
   for (const node of nodes.values()) {
     if (node.parentId === undefined) continue;
@@ -143,13 +156,21 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     });
   }
   for (const s of byType('AWS::ApiGateway::Stage')) {
-    const settings = ((s.properties.MethodSettings ?? []) as { ResourcePath?: string; HttpMethod?: string; ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }[]).find(
-      (m) => m.ResourcePath === '/*' && m.HttpMethod === '*',
-    );
-    const throttle = settings && (settings.ThrottlingRateLimit !== undefined || settings.ThrottlingBurstLimit !== undefined)
-      ? { rateLimit: settings.ThrottlingRateLimit, burstLimit: settings.ThrottlingBurstLimit }
-      : undefined;
-    apis.find((api) => api.id === s.properties.RestApiId)?.stages.push({ name: s.physicalId, variables: s.properties.Variables ?? null, throttle });
+    const settings = (
+      (s.properties.MethodSettings ?? []) as {
+        ResourcePath?: string;
+        HttpMethod?: string;
+        ThrottlingRateLimit?: number;
+        ThrottlingBurstLimit?: number;
+      }[]
+    ).find((m) => m.ResourcePath === '/*' && m.HttpMethod === '*');
+    const throttle =
+      settings && (settings.ThrottlingRateLimit !== undefined || settings.ThrottlingBurstLimit !== undefined)
+        ? { rateLimit: settings.ThrottlingRateLimit, burstLimit: settings.ThrottlingBurstLimit }
+        : undefined;
+    apis
+      .find((api) => api.id === s.properties.RestApiId)
+      ?.stages.push({ name: s.physicalId, variables: s.properties.Variables ?? null, throttle });
   }
   for (const g of byType('AWS::ApiGateway::GatewayResponse')) {
     const p = g.properties;
@@ -159,11 +180,13 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
       const text = literal(value);
       if (header && text !== undefined) headers[header] = text;
     }
-    apis.find((api) => api.id === p.RestApiId)?.gatewayResponses.set(p.ResponseType, {
-      statusCode: p.StatusCode ? Number(p.StatusCode) : undefined,
-      headers,
-      templates: p.ResponseTemplates ?? {},
-    });
+    apis
+      .find((api) => api.id === p.RestApiId)
+      ?.gatewayResponses.set(p.ResponseType, {
+        statusCode: p.StatusCode ? Number(p.StatusCode) : undefined,
+        headers,
+        templates: p.ResponseTemplates ?? {},
+      });
   }
   const plans: UsagePlanModel[] = byType('AWS::ApiGateway::UsagePlan').map((u) => ({
     id: u.physicalId,
@@ -221,7 +244,12 @@ export function listRoutes(root: ResourceNode): { method: string; path: string; 
   const routes: { method: string; path: string; integration: string; apiKeyRequired: boolean }[] = [];
   const visit = (node: ResourceNode): void => {
     for (const method of node.methods.values()) {
-      routes.push({ method: method.httpMethod, path: node.path, integration: method.integration.Type, apiKeyRequired: method.apiKeyRequired });
+      routes.push({
+        method: method.httpMethod,
+        path: node.path,
+        integration: method.integration.Type,
+        apiKeyRequired: method.apiKeyRequired,
+      });
     }
     for (const child of [...node.children].sort((a, b) => a.pathPart.localeCompare(b.pathPart))) visit(child);
   };

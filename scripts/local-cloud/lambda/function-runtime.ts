@@ -44,7 +44,11 @@ interface Sandbox {
   ready: Promise<number>;
   busy: boolean;
   dead: boolean;
-  pending?: { id: number; onStream?: (reply: StreamReply) => void; resolve: (reply: WorkerReply | { type: 'crash'; error: SerializedError }) => void };
+  pending?: {
+    id: number;
+    onStream?: (reply: StreamReply) => void;
+    resolve: (reply: WorkerReply | { type: 'crash'; error: SerializedError }) => void;
+  };
 }
 
 const HANDLER_EXTENSIONS = ['.mjs', '.js', '.cjs'];
@@ -138,7 +142,12 @@ export class FunctionRuntime {
     }
   }
 
-  private async runOn(sandbox: Sandbox, event: unknown, onStream: ((reply: StreamReply) => void) | undefined, crashAfterMs: number | undefined): Promise<InvokeOutcome> {
+  private async runOn(
+    sandbox: Sandbox,
+    event: unknown,
+    onStream: ((reply: StreamReply) => void) | undefined,
+    crashAfterMs: number | undefined,
+  ): Promise<InvokeOutcome> {
     const started = performance.now();
     const coldStart = this.coldSandboxes.delete(sandbox);
     const def = this.definition;
@@ -184,7 +193,12 @@ export class FunctionRuntime {
       // Lambda discards a sandbox whose invocation timed out; so do we.
       sandbox.dead = true;
       const seconds = def.timeoutSeconds.toFixed(2);
-      return this.failed({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, trace: [] }, 'Timeout', started, coldStart);
+      return this.failed(
+        { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, trace: [] },
+        'Timeout',
+        started,
+        coldStart,
+      );
     }
     if (reply.type === 'crash') {
       sandbox.dead = true;
@@ -199,7 +213,12 @@ export class FunctionRuntime {
     await Promise.all([...this.sandboxes].map((s) => this.retire(s)));
   }
 
-  private failed(error: SerializedError, kind: 'Unhandled' | 'Timeout' | 'InitError' | 'Crashed', started: number, coldStart: boolean): InvokeOutcome {
+  private failed(
+    error: SerializedError,
+    kind: 'Unhandled' | 'Timeout' | 'InitError' | 'Crashed',
+    started: number,
+    coldStart: boolean,
+  ): InvokeOutcome {
     this.stats.errors++;
     this.onLog(this.name, `${kind}: ${error.errorType}: ${error.errorMessage}`);
     return { ok: false, error, kind, durationMs: performance.now() - started, coldStart };
@@ -279,8 +298,12 @@ export class FunctionRuntime {
         reject(error);
         sandbox.pending?.resolve({ type: 'crash', error });
       };
-      worker.on('error', (error) => crash({ errorType: 'Runtime.ExitError', errorMessage: error.message, trace: (error.stack ?? '').split('\n') }));
-      worker.on('exit', (code) => crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] }));
+      worker.on('error', (error) =>
+        crash({ errorType: 'Runtime.ExitError', errorMessage: error.message, trace: (error.stack ?? '').split('\n') }),
+      );
+      worker.on('exit', (code) =>
+        crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] }),
+      );
     });
     sandbox.ready.catch(() => undefined); // observed by invoke()
     this.pipeLines(worker.stdout, def.functionName);

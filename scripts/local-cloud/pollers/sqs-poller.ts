@@ -1,4 +1,10 @@
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { EventSourceMappingConfig, PollerDependencies } from './types.ts';
 import { EventSourcePoller, reportedFailures, sleep } from './types.ts';
 
@@ -118,8 +124,13 @@ export class SqsPoller extends EventSourcePoller {
     this.stats.records += passing.length;
     const outcome = await this.deps.invoke(this.config.functionArn, { Records: passing });
     const failures = this.config.reportBatchItemFailures
-      ? reportedFailures(outcome, passing.map((r) => String(r.messageId)))
-      : outcome.ok ? new Set<string>() : 'all';
+      ? reportedFailures(
+          outcome,
+          passing.map((r) => String(r.messageId)),
+        )
+      : outcome.ok
+        ? new Set<string>()
+        : 'all';
     if (failures === 'all') {
       this.stats.failedBatches++;
       await this.shortenVisibility(passing); // every message reappears after its visibility timeout
@@ -136,7 +147,10 @@ export class SqsPoller extends EventSourcePoller {
 
   /** Visibility while a batch is collected and invoked: scaled, but never ending before the invocation could. */
   private inFlightVisibilitySeconds(): number {
-    return Math.max(this.scaledVisibilitySeconds(), Math.ceil(this.config.maximumBatchingWindowMs / 1000) + this.queue.functionTimeoutSeconds + 1);
+    return Math.max(
+      this.scaledVisibilitySeconds(),
+      Math.ceil(this.config.maximumBatchingWindowMs / 1000) + this.queue.functionTimeoutSeconds + 1,
+    );
   }
 
   /** With a time scale, failed messages come back after the scaled visibility timeout instead. */
@@ -148,7 +162,11 @@ export class SqsPoller extends EventSourcePoller {
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: String(record.receiptHandle), VisibilityTimeout: seconds })),
+          Entries: chunk.map((record, index) => ({
+            Id: String(index),
+            ReceiptHandle: String(record.receiptHandle),
+            VisibilityTimeout: seconds,
+          })),
         }),
       );
     }

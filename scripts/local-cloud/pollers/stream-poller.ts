@@ -30,7 +30,11 @@ function toEventAttributes(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(toEventAttributes);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toEventAttributes(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toEventAttributes(v)]),
+    );
   }
   return value;
 }
@@ -92,7 +96,12 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
         this.initialShards ??= new Set(shards.map((s) => s.ShardId!));
         for (const shard of shards) {
           if (!this.shards.has(shard.ShardId!)) {
-            this.shards.set(shard.ShardId!, { shardId: shard.ShardId!, parentShardId: shard.ParentShardId, finished: false, running: false });
+            this.shards.set(shard.ShardId!, {
+              shardId: shard.ShardId!,
+              parentShardId: shard.ParentShardId,
+              finished: false,
+              running: false,
+            });
           }
         }
         for (const state of this.shards.values()) {
@@ -211,7 +220,11 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
       this.stats.records += item.records.length;
       const outcome = await this.deps.invoke(this.config.functionArn, { Records: item.records });
       const sequenceNumbers = item.records.map((r) => r.dynamodb.SequenceNumber);
-      const failures = this.config.reportBatchItemFailures ? reportedFailures(outcome, sequenceNumbers) : outcome.ok ? new Set<string>() : 'all';
+      const failures = this.config.reportBatchItemFailures
+        ? reportedFailures(outcome, sequenceNumbers)
+        : outcome.ok
+          ? new Set<string>()
+          : 'all';
       if (failures !== 'all' && failures.size === 0) {
         queue.shift();
         this.checkpoint(shard, item.records);
@@ -230,7 +243,13 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
       const exhausted = this.config.maximumRetryAttempts >= 0 && item.attempts > this.config.maximumRetryAttempts;
       if (expired || exhausted) {
         queue.shift();
-        await this.sendToFailureDestination(shard, item.records, item.attempts, expired ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', outcome);
+        await this.sendToFailureDestination(
+          shard,
+          item.records,
+          item.attempts,
+          expired ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted',
+          outcome,
+        );
         this.checkpoint(shard, item.records);
         continue;
       }
@@ -257,7 +276,8 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
     const arrival = (seconds?: number) => new Date((seconds ?? 0) * 1000).toISOString();
     const destination = this.config.onFailureDestinationArn;
     this.deps.log(
-      `stream poller ${this.config.id}: ${records.length} records ${condition}` + (destination ? `, sent to ${destination}` : ', discarded (no OnFailure destination)'),
+      `stream poller ${this.config.id}: ${records.length} records ${condition}` +
+        (destination ? `, sent to ${destination}` : ', discarded (no OnFailure destination)'),
     );
     if (!destination) return;
     await this.deps.sendToDestination(destination, {

@@ -19,7 +19,12 @@ interface ResourceType {
 
 /** A short stable id, as API Gateway and Lambda generate, derived from the logical id. */
 export function localId(resource: ResolvedResource, length = 10): string {
-  return createHash('sha256').update(`${resource.stackName}/${resource.logicalId}`).digest('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, length);
+  return createHash('sha256')
+    .update(`${resource.stackName}/${resource.logicalId}`)
+    .digest('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, length);
 }
 
 const named =
@@ -29,7 +34,8 @@ const named =
     return { ref: name, attributes: { Arn: arn(services, service, arnPath(name)) } };
   };
 
-const byId = (attributes: (id: string, r: ResolvedResource, s: LocalServices) => Record<string, unknown> = () => ({})): Provisioner =>
+const byId =
+  (attributes: (id: string, r: ResolvedResource, s: LocalServices) => Record<string, unknown> = () => ({})): Provisioner =>
   async (resource, services) => {
     const id = localId(resource);
     return { ref: id, attributes: attributes(id, resource, services) };

@@ -1,4 +1,9 @@
-import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  SetSubscriptionAttributesCommand,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Provisioner } from './types.ts';
 import { physicalName } from './types.ts';
@@ -66,14 +71,22 @@ export const provisionSubscription: Provisioner = async (resource, services) => 
     const existing = page.Subscriptions?.find((sub) => sub.Protocol === 'sqs' && sub.Endpoint === p.Endpoint);
     if (existing?.SubscriptionArn) {
       for (const [AttributeName, AttributeValue] of Object.entries(attributes)) {
-        await services.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: existing.SubscriptionArn, AttributeName, AttributeValue }));
+        await services.sns.send(
+          new SetSubscriptionAttributesCommand({ SubscriptionArn: existing.SubscriptionArn, AttributeName, AttributeValue }),
+        );
       }
       return { ref: existing.SubscriptionArn, attributes: {} };
     }
     nextToken = page.NextToken;
   } while (nextToken);
   const { SubscriptionArn } = await services.sns.send(
-    new SubscribeCommand({ TopicArn: p.TopicArn, Protocol: 'sqs', Endpoint: p.Endpoint, Attributes: attributes, ReturnSubscriptionArn: true }),
+    new SubscribeCommand({
+      TopicArn: p.TopicArn,
+      Protocol: 'sqs',
+      Endpoint: p.Endpoint,
+      Attributes: attributes,
+      ReturnSubscriptionArn: true,
+    }),
   );
   return { ref: SubscriptionArn!, attributes: {} };
 };

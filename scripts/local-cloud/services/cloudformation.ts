@@ -28,7 +28,8 @@ export class LocalCloudFormation extends RegionalService {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const action = params.get('Action');
-    if (action !== 'DescribeStacks') return replyError(res, 400, 'InvalidAction', `${action ?? 'a request without Action'} is not emulated locally (DescribeStacks is)`);
+    if (action !== 'DescribeStacks')
+      return replyError(res, 400, 'InvalidAction', `${action ?? 'a request without Action'} is not emulated locally (DescribeStacks is)`);
     const name = params.get('StackName');
     const stacks = name ? this.stacks.filter((s) => s.stackName === name || this.stackId(s.stackName) === name) : this.stacks;
     if (name && stacks.length === 0) return replyError(res, 400, 'ValidationError', `Stack with id ${name} does not exist`);
@@ -38,11 +39,18 @@ export class LocalCloudFormation extends RegionalService {
         (s.description ? `<Description>${xml(s.description)}</Description>` : '') +
         `<CreationTime>${this.created.toISOString()}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>` +
         s.outputs
-          .map((o) => `<member><OutputKey>${xml(o.key)}</OutputKey><OutputValue>${xml(o.value)}</OutputValue>${o.description ? `<Description>${xml(o.description)}</Description>` : ''}</member>`)
+          .map(
+            (o) =>
+              `<member><OutputKey>${xml(o.key)}</OutputKey><OutputValue>${xml(o.value)}</OutputValue>${o.description ? `<Description>${xml(o.description)}</Description>` : ''}</member>`,
+          )
           .join('') +
         '</Outputs></member>',
     );
-    reply(res, 200, `<DescribeStacksResponse xmlns="${NAMESPACE}"><DescribeStacksResult><Stacks>${members.join('')}</Stacks></DescribeStacksResult>${metadata()}</DescribeStacksResponse>`);
+    reply(
+      res,
+      200,
+      `<DescribeStacksResponse xmlns="${NAMESPACE}"><DescribeStacksResult><Stacks>${members.join('')}</Stacks></DescribeStacksResult>${metadata()}</DescribeStacksResponse>`,
+    );
   }
 
   private stackId(stackName: string): string {
@@ -60,5 +68,9 @@ function reply(res: ServerResponse, status: number, body: string): void {
 }
 
 function replyError(res: ServerResponse, status: number, code: string, message: string): void {
-  reply(res, status, `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error>${metadata()}</ErrorResponse>`);
+  reply(
+    res,
+    status,
+    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error>${metadata()}</ErrorResponse>`,
+  );
 }

@@ -34,20 +34,32 @@ export class LocalLambdaApi extends LocalService {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match) return reply(res, 404, { Type: 'User', message: `${req.method} ${req.url} is not emulated locally (Invoke is)` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+    if (req.method !== 'POST' || !match)
+      return reply(
+        res,
+        404,
+        { Type: 'User', message: `${req.method} ${req.url} is not emulated locally (Invoke is)` },
+        { 'x-amzn-errortype': 'UnknownOperationException' },
+      );
     const functionName = decodeURIComponent(match[1]!);
     let event: unknown;
     try {
       event = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
     } catch {
-      return reply(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
+      return reply(
+        res,
+        400,
+        { Type: 'User', message: 'Could not parse request body into json' },
+        { 'x-amzn-errortype': 'InvalidRequestContentException' },
+      );
     }
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (invocationType === 'DryRun') return reply(res, 204, undefined);
     const run = this.options.invoke(functionName, event);
     if (invocationType === 'Event') {
       const queued = run.then(
-        (outcome) => outcome.ok || this.options.log(`async invoke of ${functionName} failed (${outcome.kind}): ${outcome.error.errorMessage}`),
+        (outcome) =>
+          outcome.ok || this.options.log(`async invoke of ${functionName} failed (${outcome.kind}): ${outcome.error.errorMessage}`),
         (error: unknown) => this.options.log(`async invoke of ${functionName}: ${String(error)}`),
       );
       this.background.add(queued);
@@ -58,10 +70,20 @@ export class LocalLambdaApi extends LocalService {
     try {
       outcome = await run;
     } catch (error) {
-      return reply(res, 404, { Type: 'User', message: String((error as Error).message) }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      return reply(
+        res,
+        404,
+        { Type: 'User', message: String((error as Error).message) },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
     }
     if (outcome.ok) return reply(res, 200, outcome.payload ?? null, { 'x-amz-executed-version': '$LATEST' });
-    return reply(res, 200, { errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage }, { 'x-amz-function-error': outcome.kind === 'Unhandled' ? 'Unhandled' : outcome.kind });
+    return reply(
+      res,
+      200,
+      { errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage },
+      { 'x-amz-function-error': outcome.kind === 'Unhandled' ? 'Unhandled' : outcome.kind },
+    );
   }
 }
 

@@ -10,7 +10,10 @@ interface DataPoint {
 type Dimension = { Name: string; Value: string };
 /** A metric is its namespace, its name and its exact set of dimensions (sorted `name=value` pairs). */
 const metricKey = (namespace: string, name: string, dimensions: readonly Dimension[] = []) =>
-  `${namespace}|${name}|${dimensions.map((d) => `${d.Name}=${d.Value}`).sort().join(',')}`;
+  `${namespace}|${name}|${dimensions
+    .map((d) => `${d.Name}=${d.Value}`)
+    .sort()
+    .join(',')}`;
 
 /** Points older than CloudWatch would serve at one-minute resolution are dropped. */
 const RETENTION_MS = 15 * 24 * 3600_000;
@@ -33,7 +36,10 @@ export class LocalMetrics extends LocalService {
     points.push({ atMs, value });
     if (points.length % 10_000 === 0) {
       const oldest = Date.now() - RETENTION_MS;
-      this.series.set(key, points.filter((p) => p.atMs >= oldest));
+      this.series.set(
+        key,
+        points.filter((p) => p.atMs >= oldest),
+      );
     }
   }
 
@@ -47,7 +53,8 @@ export class LocalMetrics extends LocalService {
     } catch {
       return;
     }
-    const aws = document._aws as { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } | undefined;
+    const aws = document._aws as
+      { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } | undefined;
     for (const directive of aws?.CloudWatchMetrics ?? []) {
       for (const dimensionSet of directive.Dimensions ?? [[]]) {
         const dimensions = dimensionSet.map((name) => ({ Name: name, Value: String(document[name]) }));
@@ -74,7 +81,8 @@ export class LocalMetrics extends LocalService {
     if (action === 'PutMetricData') {
       for (const datum of (input.MetricData ?? []) as Record<string, any>[]) {
         const atMs = datum.Timestamp ? Number(datum.Timestamp) * 1000 : Date.now();
-        for (const value of datum.Values ?? [datum.Value]) this.record(String(input.Namespace), String(datum.MetricName), datum.Dimensions ?? [], Number(value), atMs);
+        for (const value of datum.Values ?? [datum.Value])
+          this.record(String(input.Namespace), String(datum.MetricName), datum.Dimensions ?? [], Number(value), atMs);
       }
       return reply(res, 200, {});
     }
@@ -85,8 +93,17 @@ export class LocalMetrics extends LocalService {
     const startMs = Number(input.StartTime) * 1000;
     const endMs = Number(input.EndTime) * 1000;
     const results = ((input.MetricDataQueries ?? []) as Record<string, any>[]).map((query) => {
-      const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string } | undefined;
-      if (!stat) return { Id: query.Id, Label: query.Label ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete', Messages: [{ Code: 'Unsupported', Value: 'Only MetricStat queries are emulated' }] };
+      const stat = query.MetricStat as
+        { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string } | undefined;
+      if (!stat)
+        return {
+          Id: query.Id,
+          Label: query.Label ?? query.Id,
+          Timestamps: [],
+          Values: [],
+          StatusCode: 'Complete',
+          Messages: [{ Code: 'Unsupported', Value: 'Only MetricStat queries are emulated' }],
+        };
       const periodMs = stat.Period * 1000;
       const buckets = new Map<number, number[]>();
       for (const point of this.series.get(metricKey(stat.Metric.Namespace, stat.Metric.MetricName, stat.Metric.Dimensions)) ?? []) {

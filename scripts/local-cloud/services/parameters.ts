@@ -54,7 +54,8 @@ export class LocalParameterStore extends RegionalService {
       return this.reply(res, 400, { __type: 'SerializationException', message: 'Body is not JSON' });
     }
     const [service, action] = target.split('.');
-    const result = service === 'AmazonSSM' ? this.ssm(action!, input) : service === 'secretsmanager' ? this.secretsManager(action!, input) : undefined;
+    const result =
+      service === 'AmazonSSM' ? this.ssm(action!, input) : service === 'secretsmanager' ? this.secretsManager(action!, input) : undefined;
     if (!result) return this.reply(res, 400, { __type: 'UnknownOperationException', message: `${target} is not emulated locally` });
     this.reply(res, result.status, result.body);
   }
@@ -79,14 +80,21 @@ export class LocalParameterStore extends RegionalService {
         const names = (input.Names ?? []) as string[];
         return {
           status: 200,
-          body: { Parameters: names.filter((n) => this.parameters.has(n)).map((n) => describe(this.parameters.get(n)!)), InvalidParameters: names.filter((n) => !this.parameters.has(n)) },
+          body: {
+            Parameters: names.filter((n) => this.parameters.has(n)).map((n) => describe(this.parameters.get(n)!)),
+            InvalidParameters: names.filter((n) => !this.parameters.has(n)),
+          },
         };
       }
       case 'PutParameter': {
         if (this.parameters.has(String(input.Name)) && !input.Overwrite) {
           return { status: 400, body: { __type: 'ParameterAlreadyExists', message: `Parameter ${input.Name} exists; pass Overwrite` } };
         }
-        const parameter = this.putParameter(String(input.Name), String(input.Value), String(input.Type ?? this.parameters.get(String(input.Name))?.type ?? 'String'));
+        const parameter = this.putParameter(
+          String(input.Name),
+          String(input.Value),
+          String(input.Type ?? this.parameters.get(String(input.Name))?.type ?? 'String'),
+        );
         return { status: 200, body: { Version: parameter.version, Tier: 'Standard' } };
       }
       default:
@@ -99,13 +107,28 @@ export class LocalParameterStore extends RegionalService {
     const secret = [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
     switch (action) {
       case 'GetSecretValue':
-        if (!secret) return { status: 400, body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` } };
+        if (!secret)
+          return {
+            status: 400,
+            body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` },
+          };
         return {
           status: 200,
-          body: { ARN: secret.arn, Name: secret.name, SecretString: secret.value, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: secret.created.getTime() / 1000 },
+          body: {
+            ARN: secret.arn,
+            Name: secret.name,
+            SecretString: secret.value,
+            VersionId: secret.versionId,
+            VersionStages: ['AWSCURRENT'],
+            CreatedDate: secret.created.getTime() / 1000,
+          },
         };
       case 'PutSecretValue': {
-        if (!secret) return { status: 400, body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` } };
+        if (!secret)
+          return {
+            status: 400,
+            body: { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` },
+          };
         this.putSecret(secret.name, String(input.SecretString));
         const updated = this.secrets.get(secret.name)!;
         return { status: 200, body: { ARN: updated.arn, Name: updated.name, VersionId: updated.versionId, VersionStages: ['AWSCURRENT'] } };

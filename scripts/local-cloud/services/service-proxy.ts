@@ -26,7 +26,11 @@ export function tablesOf(body: Record<string, any>): string[] {
   if (typeof body.TableName === 'string') return [body.TableName];
   if (body.RequestItems && typeof body.RequestItems === 'object') return Object.keys(body.RequestItems);
   if (Array.isArray(body.TransactItems)) {
-    return [...new Set(body.TransactItems.flatMap((item: Record<string, { TableName?: string }>) => Object.values(item).map((op) => op.TableName ?? '')))] as string[];
+    return [
+      ...new Set(
+        body.TransactItems.flatMap((item: Record<string, { TableName?: string }>) => Object.values(item).map((op) => op.TableName ?? '')),
+      ),
+    ] as string[];
   }
   return [];
 }
@@ -36,7 +40,9 @@ function counterKey(req: IncomingMessage, body: Buffer): string {
   const operation = target.slice(target.indexOf('.') + 1);
   if (target.startsWith('DynamoDBStreams')) return `streams:${operation}`;
   try {
-    return `${operation} ${tablesOf(JSON.parse(body.toString()) as Record<string, any>).sort().join('+')}`.trim();
+    return `${operation} ${tablesOf(JSON.parse(body.toString()) as Record<string, any>)
+      .sort()
+      .join('+')}`.trim();
   } catch {
     return operation;
   }
@@ -61,10 +67,13 @@ export async function startServiceProxy(target: string, options: ServiceProxyOpt
       );
       return;
     }
-    const upstream = request({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent }, (response) => {
-      res.writeHead(response.statusCode ?? 502, response.headers);
-      response.pipe(res);
-    });
+    const upstream = request(
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(res);
+      },
+    );
     upstream.on('error', (error) => {
       if (!res.headersSent) res.writeHead(502);
       res.end(String(error));

@@ -35,15 +35,29 @@ const paid: OrderEvent = { type: 'OrderPaid', data: { paymentId: 'ch-1', amountC
 const cancelled: OrderEvent = { type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: NOW } };
 const shipped: OrderEvent = { type: 'OrderShipped', data: { shippedAt: NOW } };
 const refundOwed = (chargeId: string, reason: string, paymentKey?: string): OrderEvent =>
-  ({ type: 'RefundRequested', data: { chargeId, amountCents: 2448, refundKey: `refund:${chargeId}`, reason, requestedAt: NOW, ...(paymentKey ? { paymentKey } : {}) } }) as OrderEvent;
-const refunded = (chargeId: string): OrderEvent => ({ type: 'PaymentRefunded', data: { chargeId, refundId: `re-${chargeId}`, amountCents: 2448, refundedAt: NOW } });
+  ({
+    type: 'RefundRequested',
+    data: { chargeId, amountCents: 2448, refundKey: `refund:${chargeId}`, reason, requestedAt: NOW, ...(paymentKey ? { paymentKey } : {}) },
+  }) as OrderEvent;
+const refunded = (chargeId: string): OrderEvent => ({
+  type: 'PaymentRefunded',
+  data: { chargeId, refundId: `re-${chargeId}`, amountCents: 2448, refundedAt: NOW },
+});
 
 const place: OrderCommand = { type: 'PlaceOrder', data: { orderId: 'o-1', customerId: 'c-1', items }, now: NOW };
 const requestPayment = (paymentKey = KEY): OrderCommand => ({ type: 'RequestPayment', data: { orderId: 'o-1', paymentKey }, now: NOW });
-const record = (outcome: PaymentOutcome, paymentKey = KEY): OrderCommand => ({ type: 'RecordPayment', data: { orderId: 'o-1', paymentKey, outcome }, now: NOW });
+const record = (outcome: PaymentOutcome, paymentKey = KEY): OrderCommand => ({
+  type: 'RecordPayment',
+  data: { orderId: 'o-1', paymentKey, outcome },
+  now: NOW,
+});
 const approved = (chargeId = 'ch-1', amountCents = 2448): PaymentOutcome => ({ status: 'APPROVED', paymentId: chargeId, amountCents });
 const declined: PaymentOutcome = { status: 'DECLINED', reason: 'INSUFFICIENT_FUNDS' };
-const recordRefund = (chargeId: string): OrderCommand => ({ type: 'RecordRefund', data: { orderId: 'o-1', chargeId, refundId: `re-${chargeId}` }, now: NOW });
+const recordRefund = (chargeId: string): OrderCommand => ({
+  type: 'RecordRefund',
+  data: { orderId: 'o-1', chargeId, refundId: `re-${chargeId}` },
+  now: NOW,
+});
 const cancel: OrderCommand = { type: 'CancelOrder', data: { orderId: 'o-1', reason: 'CUSTOMER_REQUEST' }, now: NOW };
 const timeout: OrderCommand = { type: 'CancelOrder', data: { orderId: 'o-1', reason: 'PAYMENT_TIMEOUT' }, now: NOW };
 const ship: OrderCommand = { type: 'ShipOrder', data: { orderId: 'o-1' }, now: NOW };
@@ -70,8 +84,12 @@ function given(events: OrderEvent[]) {
 describe('Order decider', () => {
   describe('when there is no order', () => {
     it('places it with the total in cents and the time of the command', () =>
-      given([]).when(place).then([{ type: 'OrderPlaced', data: { orderId: 'o-1', customerId: 'c-1', items, totalCents: 2448, placedAt: NOW } }]));
-    it.each([requestPayment(), record(approved()), cancel, ship])('refuses $type as ORDER_NOT_FOUND', (command) => given([]).when(command).thenThrows('ORDER_NOT_FOUND'));
+      given([])
+        .when(place)
+        .then([{ type: 'OrderPlaced', data: { orderId: 'o-1', customerId: 'c-1', items, totalCents: 2448, placedAt: NOW } }]));
+    it.each([requestPayment(), record(approved()), cancel, ship])('refuses $type as ORDER_NOT_FOUND', (command) =>
+      given([]).when(command).thenThrows('ORDER_NOT_FOUND'),
+    );
   });
 
   describe('when placed', () => {
@@ -79,78 +97,134 @@ describe('Order decider', () => {
     it('records the intent to pay before any money moves', () => given([placed]).when(requestPayment()).then([requested]));
     it('cancels', () => given([placed]).when(cancel).then([cancelled]));
     it('cancels for a payment timeout when no payment is in flight', () =>
-      given([placed]).when(timeout).then([{ type: 'OrderCancelled', data: { reason: 'PAYMENT_TIMEOUT', cancelledAt: NOW } }]));
+      given([placed])
+        .when(timeout)
+        .then([{ type: 'OrderCancelled', data: { reason: 'PAYMENT_TIMEOUT', cancelledAt: NOW } }]));
     it('refuses to ship before payment', () => given([placed]).when(ship).thenThrows('ILLEGAL_TRANSITION'));
   });
 
   describe('the payment saga: a payment in flight', () => {
     it('is paid by the approved charge of that attempt', () => given([placed, requested]).when(record(approved())).then([paid]));
     it('records a decline and is payable again, under a new key', () => {
-      given([placed, requested]).when(record(declined)).then([{ type: 'PaymentDeclined', data: { reason: 'INSUFFICIENT_FUNDS', declinedAt: NOW, paymentKey: KEY } }]);
-      const afterDecline = [placed, requested, { type: 'PaymentDeclined', data: { reason: 'X', declinedAt: NOW, paymentKey: KEY } } as OrderEvent];
+      given([placed, requested])
+        .when(record(declined))
+        .then([{ type: 'PaymentDeclined', data: { reason: 'INSUFFICIENT_FUNDS', declinedAt: NOW, paymentKey: KEY } }]);
+      const afterDecline = [
+        placed,
+        requested,
+        { type: 'PaymentDeclined', data: { reason: 'X', declinedAt: NOW, paymentKey: KEY } } as OrderEvent,
+      ];
       expect(fold(afterDecline)).toMatchObject({ status: 'PLACED', declinedPayments: 1, payment: { charges: {} } });
-      given(afterDecline).when(requestPayment('o-1:v3')).then([{ type: 'PaymentRequested', data: { paymentKey: 'o-1:v3', amountCents: 2448, requestedAt: NOW } }]);
+      given(afterDecline)
+        .when(requestPayment('o-1:v3'))
+        .then([{ type: 'PaymentRequested', data: { paymentKey: 'o-1:v3', amountCents: 2448, requestedAt: NOW } }]);
     });
-    it('refuses a second payment while one is in flight', () => given([placed, requested]).when(requestPayment('o-1:v2')).thenThrows('PAYMENT_IN_PROGRESS'));
-    it('is never cancelled by the payment timeout before the provider is asked', () => given([placed, requested]).when(timeout).thenThrows('ILLEGAL_TRANSITION'));
+    it('refuses a second payment while one is in flight', () =>
+      given([placed, requested]).when(requestPayment('o-1:v2')).thenThrows('PAYMENT_IN_PROGRESS'));
+    it('is never cancelled by the payment timeout before the provider is asked', () =>
+      given([placed, requested]).when(timeout).thenThrows('ILLEGAL_TRANSITION'));
     it('can be cancelled by the customer: the cancel answers at once, the payment stays in flight', () => {
       given([placed, requested]).when(cancel).then([cancelled]);
       expect(fold([placed, requested, cancelled])).toMatchObject({ status: 'CANCELLED', payment: { pending: { key: KEY } } });
     });
     it('refunds a charge that lands on an order cancelled meanwhile', () =>
-      given([placed, requested, cancelled]).when(record(approved())).then([refundOwed('ch-1', 'ORDER_CANCELLED', KEY)]));
+      given([placed, requested, cancelled])
+        .when(record(approved()))
+        .then([refundOwed('ch-1', 'ORDER_CANCELLED', KEY)]));
     it('closes on a decline that lands on an order cancelled meanwhile, with nothing to refund', () => {
-      given([placed, requested, cancelled]).when(record(declined)).then([{ type: 'PaymentDeclined', data: { reason: 'INSUFFICIENT_FUNDS', declinedAt: NOW, paymentKey: KEY } }]);
+      given([placed, requested, cancelled])
+        .when(record(declined))
+        .then([{ type: 'PaymentDeclined', data: { reason: 'INSUFFICIENT_FUNDS', declinedAt: NOW, paymentKey: KEY } }]);
     });
     it('is abandoned when the provider holds no charge under its key', () =>
-      given([placed, requested]).when(record({ status: 'NOT_FOUND' })).then([{ type: 'PaymentAbandoned', data: { paymentKey: KEY, abandonedAt: NOW } }]));
+      given([placed, requested])
+        .when(record({ status: 'NOT_FOUND' }))
+        .then([{ type: 'PaymentAbandoned', data: { paymentKey: KEY, abandonedAt: NOW } }]));
     it('refunds a charge of another amount than the total', () =>
-      given([placed, requested]).when(record(approved('ch-9', 1))).then([{ ...refundOwed('ch-9', 'AMOUNT_MISMATCH', KEY), data: { ...refundOwed('ch-9', 'AMOUNT_MISMATCH', KEY).data, amountCents: 1 } } as OrderEvent]));
+      given([placed, requested])
+        .when(record(approved('ch-9', 1)))
+        .then([
+          {
+            ...refundOwed('ch-9', 'AMOUNT_MISMATCH', KEY),
+            data: { ...refundOwed('ch-9', 'AMOUNT_MISMATCH', KEY).data, amountCents: 1 },
+          } as OrderEvent,
+        ]));
   });
 
   describe('the payment saga: answers that arrive again or late', () => {
     it('records a charge once, however often its answer arrives', () => given([placed, requested, paid]).when(record(approved())).then([]));
-    it('refunds a second charge of a paid order', () => given([placed, requested, paid]).when(record(approved('ch-2'), 'o-1:v9')).then([refundOwed('ch-2', 'DUPLICATE_CHARGE')]));
+    it('refunds a second charge of a paid order', () =>
+      given([placed, requested, paid])
+        .when(record(approved('ch-2'), 'o-1:v9'))
+        .then([refundOwed('ch-2', 'DUPLICATE_CHARGE')]));
     it('refunds a charge of an attempt already closed', () => {
       const abandoned: OrderEvent = { type: 'PaymentAbandoned', data: { paymentKey: KEY, abandonedAt: NOW } };
-      given([placed, requested, abandoned]).when(record(approved())).then([refundOwed('ch-1', 'ATTEMPT_CLOSED')]);
+      given([placed, requested, abandoned])
+        .when(record(approved()))
+        .then([refundOwed('ch-1', 'ATTEMPT_CLOSED')]);
     });
     it('ignores a decline or a lookup of an attempt already concluded', () => {
       given([placed, requested, paid]).when(record(declined)).then([]);
-      given([placed, requested, paid]).when(record({ status: 'NOT_FOUND' })).then([]);
+      given([placed, requested, paid])
+        .when(record({ status: 'NOT_FOUND' }))
+        .then([]);
     });
   });
 
   describe('when paid', () => {
     it('ships', () => given([placed, requested, paid]).when(ship).then([shipped]));
-    it('cancels and owes the payment back, in the same append', () => given([placed, requested, paid]).when(cancel).then([cancelled, refundOwed('ch-1', 'ORDER_CANCELLED')]));
+    it('cancels and owes the payment back, in the same append', () =>
+      given([placed, requested, paid])
+        .when(cancel)
+        .then([cancelled, refundOwed('ch-1', 'ORDER_CANCELLED')]));
     it('refuses a second payment', () => given([placed, requested, paid]).when(requestPayment('o-1:v3')).thenThrows('ILLEGAL_TRANSITION'));
-    it('refuses a payment-timeout cancellation: the payment came in time', () => given([placed, requested, paid]).when(timeout).thenThrows('ILLEGAL_TRANSITION'));
+    it('refuses a payment-timeout cancellation: the payment came in time', () =>
+      given([placed, requested, paid]).when(timeout).thenThrows('ILLEGAL_TRANSITION'));
   });
 
   describe('refunds', () => {
     const owed = [placed, requested, paid, cancelled, refundOwed('ch-1', 'ORDER_CANCELLED')];
     it('records the provider’s refund once', () => {
-      given(owed).when(recordRefund('ch-1')).then([refunded('ch-1')]);
-      given([...owed, refunded('ch-1')]).when(recordRefund('ch-1')).then([]);
+      given(owed)
+        .when(recordRefund('ch-1'))
+        .then([refunded('ch-1')]);
+      given([...owed, refunded('ch-1')])
+        .when(recordRefund('ch-1'))
+        .then([]);
     });
     it('records no refund of a charge that owes none', () => given([placed, requested, paid]).when(recordRefund('ch-1')).then([]));
     it('show the money as it moves: charged, refund pending, refunded', () => {
-      expect(paymentSummaryOf(fold([placed, requested]) as ExistingOrder)).toEqual({ status: 'PENDING', chargedCents: 0, refundedCents: 0 });
-      expect(paymentSummaryOf(fold([placed, requested, paid]) as ExistingOrder)).toEqual({ status: 'PAID', chargedCents: 2448, refundedCents: 0 });
+      expect(paymentSummaryOf(fold([placed, requested]) as ExistingOrder)).toEqual({
+        status: 'PENDING',
+        chargedCents: 0,
+        refundedCents: 0,
+      });
+      expect(paymentSummaryOf(fold([placed, requested, paid]) as ExistingOrder)).toEqual({
+        status: 'PAID',
+        chargedCents: 2448,
+        refundedCents: 0,
+      });
       expect(paymentSummaryOf(fold(owed) as ExistingOrder)).toEqual({ status: 'REFUND_PENDING', chargedCents: 2448, refundedCents: 0 });
-      expect(paymentSummaryOf(fold([...owed, refunded('ch-1')]) as ExistingOrder)).toEqual({ status: 'REFUNDED', chargedCents: 2448, refundedCents: 2448 });
+      expect(paymentSummaryOf(fold([...owed, refunded('ch-1')]) as ExistingOrder)).toEqual({
+        status: 'REFUNDED',
+        chargedCents: 2448,
+        refundedCents: 2448,
+      });
       expect(openSince((fold(owed) as ExistingOrder).payment)).toBe(NOW);
       expect(openSince((fold([...owed, refunded('ch-1')]) as ExistingOrder).payment)).toBeUndefined();
     });
   });
 
   describe('when cancelled', () => {
-    it.each([requestPayment(), cancel, ship])('refuses $type', (command) => given([placed, cancelled]).when(command).thenThrows('ILLEGAL_TRANSITION'));
+    it.each([requestPayment(), cancel, ship])('refuses $type', (command) =>
+      given([placed, cancelled]).when(command).thenThrows('ILLEGAL_TRANSITION'),
+    );
   });
 
   describe('when shipped', () => {
-    it.each([requestPayment('o-1:v4'), cancel, ship])('refuses $type', (command) => given([placed, requested, paid, shipped]).when(command).thenThrows('ILLEGAL_TRANSITION'));
+    it.each([requestPayment('o-1:v4'), cancel, ship])('refuses $type', (command) =>
+      given([placed, requested, paid, shipped]).when(command).thenThrows('ILLEGAL_TRANSITION'),
+    );
   });
 
   it('gives an order stored before the saga (a view row with no ledger) an empty ledger on its next event', () => {
@@ -195,21 +269,49 @@ describe('OrderPlaced upcaster v1 → v2', () => {
 });
 
 // Properties: random command sequences against the decider, the provider's answers among them.
-const itemArb = fc.record({ sku: fc.stringMatching(/^[A-Z0-9-]{1,12}$/), quantity: fc.integer({ min: 1, max: 1000 }), unitPriceCents: fc.integer({ min: 1, max: 1_000_000 }) });
+const itemArb = fc.record({
+  sku: fc.stringMatching(/^[A-Z0-9-]{1,12}$/),
+  quantity: fc.integer({ min: 1, max: 1000 }),
+  unitPriceCents: fc.integer({ min: 1, max: 1_000_000 }),
+});
 const pendingKey = (state: OrderState) => (state.status === 'NONE' ? 'none' : (state.payment.pending?.key ?? 'stale'));
 const outcomeArb: fc.Arbitrary<(state: OrderState) => PaymentOutcome> = fc.oneof(
   // A charge of the order's total under a fresh id, or one already seen (a redelivery).
-  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(4)).map(([n, odds]) => (state: OrderState) => approved(`ch-${n}`, state.status === 'NONE' || odds === 0 ? 7 : state.totalCents)) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(4)).map(
+      ([n, odds]) =>
+        (state: OrderState) =>
+          approved(`ch-${n}`, state.status === 'NONE' || odds === 0 ? 7 : state.totalCents),
+    ),
+  },
   { weight: 1, arbitrary: fc.constant(() => declined) },
   { weight: 1, arbitrary: fc.constant(() => ({ status: 'NOT_FOUND' }) as PaymentOutcome) },
 );
 // Weighted so that histories reach every corner: paid, cancelled with money in flight, charged twice.
 const commandArb: fc.Arbitrary<(state: OrderState) => OrderCommand> = fc.oneof(
-  { weight: 1, arbitrary: fc.array(itemArb, { minLength: 1, maxLength: 5 }).map((lines) => () => ({ type: 'PlaceOrder', data: { orderId: 'o', customerId: 'c', items: lines }, now: NOW }) as OrderCommand) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(itemArb, { minLength: 1, maxLength: 5 })
+      .map((lines) => () => ({ type: 'PlaceOrder', data: { orderId: 'o', customerId: 'c', items: lines }, now: NOW }) as OrderCommand),
+  },
   { weight: 2, arbitrary: fc.nat(99).map((n) => () => requestPayment(`o:v${n}`)) },
-  { weight: 4, arbitrary: fc.tuple(outcomeArb, fc.nat(3)).map(([outcome, odds]) => (state: OrderState) => record(outcome(state), odds > 0 ? pendingKey(state) : 'o:old')) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(outcomeArb, fc.nat(3)).map(
+      ([outcome, odds]) =>
+        (state: OrderState) =>
+          record(outcome(state), odds > 0 ? pendingKey(state) : 'o:old'),
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => () => recordRefund(`ch-${n}`)) },
-  { weight: 2, arbitrary: fc.constantFrom('CUSTOMER_REQUEST', 'PAYMENT_TIMEOUT').map((reason) => () => ({ type: 'CancelOrder', data: { orderId: 'o', reason }, now: NOW }) as OrderCommand) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('CUSTOMER_REQUEST', 'PAYMENT_TIMEOUT')
+      .map((reason) => () => ({ type: 'CancelOrder', data: { orderId: 'o', reason }, now: NOW }) as OrderCommand),
+  },
   { weight: 1, arbitrary: fc.constant(() => ship) },
 );
 
@@ -255,7 +357,10 @@ describe('Order decider properties', () => {
         const state = fold(events);
         if (state.status === 'NONE') return;
         // Settle as the saga does: every refund owed is carried out.
-        const settled = fold(pendingRefunds(state.payment).map(([chargeId]) => refundedEvent(chargeId, state)), state);
+        const settled = fold(
+          pendingRefunds(state.payment).map(([chargeId]) => refundedEvent(chargeId, state)),
+          state,
+        );
         if (settled.status === 'NONE' || settled.payment.pending) return;
         const keeps = settled.status === 'PAID' || settled.status === 'SHIPPED' ? settled.totalCents : 0;
         expect(chargedCents(settled.payment) - refundedCents(settled.payment)).toBe(keeps);

@@ -11,7 +11,12 @@ const app = new App();
 const stack = new Stack(app, 'BenchLatency');
 const entry = fileURLToPath(new URL('../lambdas/stamp.ts', import.meta.url));
 const stamp = (id: string) =>
-  new NodejsFunction(stack, id, { entry, runtime: Runtime.NODEJS_22_X, timeout: Duration.seconds(5), bundling: { format: OutputFormat.ESM, minify: true } });
+  new NodejsFunction(stack, id, {
+    entry,
+    runtime: Runtime.NODEJS_22_X,
+    timeout: Duration.seconds(5),
+    bundling: { format: OutputFormat.ESM, minify: true },
+  });
 
 const table = new Table(stack, 'Writes', {
   partitionKey: { name: 'pk', type: AttributeType.STRING },
