@@ -105,9 +105,9 @@ async function turn(event: unknown) {
   } catch (error) {
     // A newer leader wrote while this one was paused: the fence refused the write, which is the point.
     if (!isStaleFencingTokenError(error)) throw error;
-    logger.warn('stale leader refused at the resource', { resource: error.resource, fencingToken: error.fencingToken });
+    logger.warn('stale leader refused at the resource', error.context);
     count(LEASES_LOST_METRIC);
-    return { role: 'deposed' as const, fencingToken: error.fencingToken };
+    return { role: 'deposed' as const, fencingToken: error.context.fencingToken };
   }
 }
 

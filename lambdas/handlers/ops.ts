@@ -12,6 +12,7 @@ import { documentClient, requireEnv } from '../platform/clients.ts';
 import { FAULT_TARGETS, faultsSchema, writeFaults, type FaultTarget } from '../platform/faults.ts';
 import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../platform/http.ts';
 import { correlateRequests } from '../platform/correlation.ts';
+import { answerErrors } from '../platform/http-errors.ts';
 import { logger } from '../platform/logger.ts';
 import { currentShardMap } from '../composition/shards.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
@@ -316,10 +317,6 @@ const ROUTES: Record<string, Route> = {
  * The operators' API (API key required at the gateway): breakers, the leader, shards, routes, queues and
  * recent events, and faults and step-down outside production.
  */
-const ops = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-  dispatch(ROUTES, event, {
-    onUnexpected: (error) => logger.error('operation failed', { error: error as Error }),
-    failure: 'The operation failed; retry it',
-  });
-
-export const handler = observed(ops).use(correlateRequests());
+export const handler = observed((event: APIGatewayProxyEvent) => dispatch(ROUTES, event))
+  .use(correlateRequests())
+  .use(answerErrors('The operation failed; retry it'));

@@ -1,16 +1,32 @@
-/**
- * Opaque pagination cursors: a DynamoDB LastEvaluatedKey as base64url JSON. `parseCursor` answers null for
- * text that is not one of ours, so each caller raises its own error.
- */
+import { hasBrand } from './brand.ts';
+import { EightfoldError } from './errors.ts';
+
+/** Opaque pagination cursors: a DynamoDB LastEvaluatedKey as base64url JSON. */
 export function formatCursor(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-export function parseCursor(cursor: string): Record<string, unknown> | null {
+/** A cursor we did not issue (or one a client edited). */
+export class InvalidCursorError extends EightfoldError<'INVALID_CURSOR', { cursor: string }> {
+  override name = 'InvalidCursorError';
+  readonly isInvalidCursorError = true;
+  readonly code = 'INVALID_CURSOR';
+
+  constructor(cursor: string) {
+    super('The cursor is not one this API issued', { cursor });
+  }
+}
+
+export const isInvalidCursorError = (error: unknown): error is InvalidCursorError => hasBrand(error, 'isInvalidCursorError');
+
+/** The key a cursor stands for (undefined: from the start); InvalidCursorError for text that is not one of ours. */
+export function parseCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    return key !== null && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : null;
+    if (key !== null && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
   } catch {
-    return null;
+    // not base64url JSON: refused below
   }
+  throw new InvalidCursorError(cursor);
 }

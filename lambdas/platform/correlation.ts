@@ -14,14 +14,17 @@ export const correlationIdOf = (event: Pick<APIGatewayProxyEvent, 'headers' | 'r
  * The answer returns it in `X-Correlation-Id`.
  */
 export function correlateRequests(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const stamp: middy.MiddlewareFn<APIGatewayProxyEvent, APIGatewayProxyResult> = (request) => {
+    const id = correlationIdOf(request.event);
+    if (request.response && id) request.response.headers = { ...request.response.headers, 'X-Correlation-Id': id };
+  };
+  // onError too: an error's answer (set by answerErrors, used after this) carries the id as well.
   return {
     before: ({ event }) => {
       logger.setCorrelationId(correlationIdOf(event));
     },
-    after: (request) => {
-      const id = correlationIdOf(request.event);
-      if (request.response && id) request.response.headers = { ...request.response.headers, 'X-Correlation-Id': id };
-    },
+    after: stamp,
+    onError: stamp,
   };
 }
 

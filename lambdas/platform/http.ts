@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { hasBrand } from '../kernel/brand.ts';
+import { EightfoldError } from '../kernel/errors.ts';
 
 /** Every answer says who served it, so users can watch the strangler move routes. */
 export const SERVED_BY_HEADER = { 'X-Served-By': 'eightfold' } as const;
@@ -28,19 +29,15 @@ export function errorResponse(
   return jsonResponse(statusCode, { error: { code, message, ...details } }, headers);
 }
 
-/** A client error found at the edge; handlers turn it into `errorResponse`. */
-export class HttpError extends Error {
+/** A client error found at the edge (a path, a query, a body, a header): answered with its own status and code. */
+export class HttpError extends EightfoldError<string, { statusCode: number; details?: Record<string, unknown> }> {
   override readonly name = 'HttpError';
   readonly isHttpError = true;
-  readonly statusCode: number;
   readonly code: string;
-  readonly details?: Record<string, unknown>;
 
   constructor(statusCode: number, code: string, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.statusCode = statusCode;
+    super(message, { statusCode, ...(details ? { details } : {}) });
     this.code = code;
-    this.details = details;
   }
 }
 
@@ -113,23 +110,11 @@ export const etag = (version: number): string => `"${version}"`;
 export type Route = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 /**
- * Dispatches on `METHOD /resource` to a route; HttpErrors become their answers, `mapError` may translate
- * others, and anything else is logged by `onUnexpected` and answered 500 with the contract's error body.
+ * Dispatches on `METHOD /resource` to a route (404 when there is none). What a route throws is answered by
+ * the handler's error middleware (http-errors.ts), in one table for every API.
  */
-export async function dispatch(
-  routes: Readonly<Record<string, Route>>,
-  event: APIGatewayProxyEvent,
-  options: { mapError?: (error: unknown) => APIGatewayProxyResult | undefined; onUnexpected: (error: unknown) => void; failure: string },
-): Promise<APIGatewayProxyResult> {
+export function dispatch(routes: Readonly<Record<string, Route>>, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const route = routes[`${event.httpMethod} ${event.resource}`];
-  if (!route) return errorResponse(404, 'NOT_FOUND', `Nothing at ${event.httpMethod} ${event.path}`);
-  try {
-    return await route(event);
-  } catch (error) {
-    if (isHttpError(error)) return errorResponse(error.statusCode, error.code, error.message, error.details);
-    const mapped = options.mapError?.(error);
-    if (mapped) return mapped;
-    options.onUnexpected(error);
-    return errorResponse(500, 'INTERNAL', options.failure);
-  }
+  if (!route) throw new HttpError(404, 'NOT_FOUND', `Nothing at ${event.httpMethod} ${event.path}`);
+  return route(event);
 }

@@ -4,6 +4,7 @@
  * This module is the one place that knows both models: our events in, legacy's feed entries out.
  */
 import { messageCorrelationId, type OrderEvent, type OrderEventMessage } from '../domain/orders/index.ts';
+import { EightfoldError } from '../kernel/errors.ts';
 import { dollarsOf, type LegacyFeedEntry, type LegacyStatusCode } from './legacy-contract.ts';
 import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/index.ts';
 
@@ -54,8 +55,9 @@ export function toLegacyFeedEntry(message: OrderEventMessage, event: OrderEvent)
 }
 
 /** Legacy refused a feed entry (it will be retried, and parked in the DLQ if it never goes through). */
-export class LegacyRefusedError extends Error {
+export class LegacyRefusedError extends EightfoldError<'LEGACY_REFUSED', { orderId: string; version: number; status: number }> {
   override name = 'LegacyRefusedError';
+  readonly code = 'LEGACY_REFUSED';
 }
 
 /**
@@ -77,5 +79,6 @@ export async function feedToLegacy(
   if (response.status === 200) return (response.body as { applied?: unknown }).applied === true ? 'applied' : 'duplicate';
   throw new LegacyRefusedError(
     `legacy refused ${message.type} v${message.version} of order ${message.orderId}: ${response.status} ${JSON.stringify(response.body)}`,
+    { orderId: message.orderId, version: message.version, status: response.status },
   );
 }

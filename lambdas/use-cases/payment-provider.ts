@@ -5,6 +5,7 @@
  */
 import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/index.ts';
 import { hasBrand } from '../kernel/brand.ts';
+import { EightfoldError } from '../kernel/errors.ts';
 
 /** What the provider decided of a charge. */
 export type ChargeAnswer =
@@ -35,17 +36,14 @@ export interface PaymentProvider {
 }
 
 /** The provider answered, but refused (a 4xx): no retry of the same request will change that. */
-export class PaymentProviderRefusedError extends Error {
+export class PaymentProviderRefusedError extends EightfoldError<'PAYMENT_PROVIDER_REFUSED', { status: number; providerCode: string }> {
   override readonly name = 'PaymentProviderRefusedError';
   readonly isPaymentProviderRefusedError = true;
-  readonly status: number;
-  /** The provider's own error code, e.g. IDEMPOTENCY_KEY_REUSED. */
-  readonly code: string;
+  readonly code = 'PAYMENT_PROVIDER_REFUSED';
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
+  /** `providerCode`: the provider's own error code, e.g. IDEMPOTENCY_KEY_REUSED. */
+  constructor(status: number, providerCode: string, message: string) {
+    super(message, { status, providerCode });
   }
 }
 export const isPaymentProviderRefusedError = (error: unknown): error is PaymentProviderRefusedError =>

@@ -160,14 +160,14 @@ async function chargeOnce(deps: PaymentDeps, request: Parameters<PaymentProvider
   try {
     return await deps.provider.charge(request);
   } catch (error) {
-    if (isPaymentProviderRefusedError(error) && error.status === 409) {
+    if (isPaymentProviderRefusedError(error) && error.context.status === 409) {
       throw new OrderDomainError(
         ORDER_ERROR_CODES.PAYMENT_IN_PROGRESS,
         `The provider is still processing payment ${request.idempotencyKey}`,
         { orderId: request.orderId, command: 'RequestPayment' },
       );
     }
-    if (!isPaymentProviderRefusedError(error) || error.code !== 'IDEMPOTENCY_KEY_REUSED') throw error;
+    if (!isPaymentProviderRefusedError(error) || error.context.providerCode !== 'IDEMPOTENCY_KEY_REUSED') throw error;
     const first = await deps.provider.findCharge(request.idempotencyKey, request.correlationId);
     if (!first) throw error;
     return first;

@@ -110,7 +110,7 @@ describe('DistributedCircuitBreaker on DynamoDB Local', () => {
         })
         .then(
           () => 'probe',
-          (error: unknown) => (isBrokenCircuitError(error) ? `rejected:${error.state}` : 'failed'),
+          (error: unknown) => (isBrokenCircuitError(error) ? `rejected:${error.context.state}` : 'failed'),
         ),
     );
     await eventually(() => expect(admitted).toBe(POLICY.halfOpenProbes));
@@ -148,7 +148,7 @@ describe('DistributedCircuitBreaker on DynamoDB Local', () => {
     const instances = fleet('forced', 3);
     await setBreakerState(store, 'forced', 'FORCED_OPEN', Date.now());
     const results = await Promise.allSettled(instances.map((b) => b.execute(async () => 'ok')));
-    expect(results.map((r) => (r.status === 'rejected' && isBrokenCircuitError(r.reason) ? r.reason.state : r.status))).toEqual([
+    expect(results.map((r) => (r.status === 'rejected' && isBrokenCircuitError(r.reason) ? r.reason.context.state : r.status))).toEqual([
       'FORCED_OPEN',
       'FORCED_OPEN',
       'FORCED_OPEN',

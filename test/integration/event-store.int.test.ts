@@ -127,7 +127,7 @@ describe('EventStore.append', () => {
     );
     const attempt = store().append(id, 1, [note(2), note(3), note(4)], metadata);
     await expect(attempt).rejects.toSatisfy(isConcurrencyError);
-    await expect(attempt).rejects.toMatchObject({ currentVersion: 3 });
+    await expect(attempt).rejects.toMatchObject({ code: 'VERSION_CONFLICT', context: { currentVersion: 3 } });
     expect(await storedPositions(id)).toEqual([1, 3]);
   });
 
@@ -294,7 +294,7 @@ describe('handleCommand', () => {
     await handleCommand(store(), tally, id, count(0), metadata);
     await handleCommand(store(), tally, id, count(1), metadata);
     const stale = handleCommand(store(), tally, id, count(2), metadata, { expectedVersion: 1 });
-    await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', expectedVersion: 1, currentVersion: 2 });
+    await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', context: { expectedVersion: 1, currentVersion: 2 } });
     expect(await storedPositions(id)).toEqual([1, 2]);
   });
 

@@ -48,7 +48,7 @@ async function outcome(b: DistributedCircuitBreaker, fn: () => Promise<string>):
   try {
     return await b.execute(fn);
   } catch (error) {
-    return isBrokenCircuitError(error) ? `rejected:${error.state}:${error.retryAfterMs}` : 'failed';
+    return isBrokenCircuitError(error) ? `rejected:${error.context.state}:${error.context.retryAfterMs}` : 'failed';
   }
 }
 

@@ -1,4 +1,5 @@
 import { hasBrand } from '../../kernel/brand.ts';
+import { EightfoldError } from '../../kernel/errors.ts';
 import type { OrderCommandType } from './commands.ts';
 import type { OrderStatus } from './types.ts';
 
@@ -12,17 +13,14 @@ export const ORDER_ERROR_CODES = {
 export type OrderErrorCode = (typeof ORDER_ERROR_CODES)[keyof typeof ORDER_ERROR_CODES];
 
 /** Thrown by `decide` when a command is not allowed in the order's current state. */
-export class OrderDomainError extends Error {
+export class OrderDomainError extends EightfoldError<OrderErrorCode, { orderId: string; command: OrderCommandType; status?: OrderStatus }> {
   override readonly name = 'OrderDomainError';
-  /** Brand that survives bundling twice (instanceof does not). */
   readonly isOrderDomainError = true;
   readonly code: OrderErrorCode;
-  readonly context: { readonly orderId: string; readonly command: OrderCommandType; readonly status?: OrderStatus };
 
   constructor(code: OrderErrorCode, message: string, context: OrderDomainError['context']) {
-    super(message);
+    super(message, context);
     this.code = code;
-    this.context = context;
   }
 }
 

@@ -1,7 +1,7 @@
 import { ExponentialBackoff, fullJitterGenerator, handleWhen, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { randomUUID } from 'node:crypto';
-import { hasBrand } from '../../kernel/brand.ts';
 import type { DistributedCircuitBreaker } from '../circuit-breaker/index.ts';
+import { isOutboundError, OutboundError } from './errors.ts';
 import type { PolicySource, TargetPolicy } from './policy.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -34,21 +34,6 @@ export interface AttemptRecord {
   readonly idempotencyKey?: string;
   readonly headers: Record<string, string>;
 }
-
-/** The target could not be reached after the retries the policy and budget allowed. */
-export class OutboundError extends Error {
-  override name = 'OutboundError';
-  readonly isOutboundError = true;
-  readonly target: string;
-  readonly status?: number;
-
-  constructor(target: string, message: string, status?: number, options?: ErrorOptions) {
-    super(`${target}: ${message}`, options);
-    this.target = target;
-    this.status = status;
-  }
-}
-export const isOutboundError = (error: unknown): error is OutboundError => hasBrand(error, 'isOutboundError');
 
 export interface AmbassadorOptions {
   readonly target: string;

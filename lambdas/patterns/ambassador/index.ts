@@ -1,12 +1,5 @@
-export {
-  Ambassador,
-  isOutboundError,
-  OutboundError,
-  type AmbassadorOptions,
-  type AttemptRecord,
-  type OutboundRequest,
-  type OutboundResponse,
-} from './ambassador.ts';
+export { isOutboundError, OutboundError } from './errors.ts';
+export { Ambassador, type AmbassadorOptions, type AttemptRecord, type OutboundRequest, type OutboundResponse } from './ambassador.ts';
 export {
   outboundPolicySchema,
   PolicySource,

@@ -1,5 +1,5 @@
 import { EventEmitter, type IDefaultPolicyContext, type IFailureEvent, type IPolicy, type ISuccessEvent } from 'cockatiel';
-import { BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
+import { BreakerContendedError, BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
 import {
   bucketOf,
   closing,
@@ -269,10 +269,11 @@ export async function setBreakerState(
   state: Extract<BreakerStateName, 'FORCED_OPEN' | 'DISABLED' | 'CLOSED'>,
   now: number,
 ): Promise<BreakerRecord> {
-  for (let attempt = 0; attempt < 10; attempt++) {
+  const attempts = 10;
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await store.read(name);
     const moved = await store.transition(current, { state, openings: 0, resetWindow: true, at: now });
     if (moved) return moved;
   }
-  throw new Error(`Breaker ${name} kept changing; try again`);
+  throw new BreakerContendedError(name, attempts);
 }

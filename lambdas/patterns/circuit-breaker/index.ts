@@ -1,5 +1,5 @@
 export { DistributedCircuitBreaker, setBreakerState, type CircuitBreakerOptions } from './breaker.ts';
-export { BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
+export { BreakerContendedError, BrokenCircuitError, isBrokenCircuitError } from './errors.ts';
 export { bucketOf, openPeriodMs, tripReason, windowCounts } from './state-machine.ts';
 export { DynamoDbBreakerStore, fromItem, MemoryBreakerStore, type BreakerStore } from './store.ts';
 export {

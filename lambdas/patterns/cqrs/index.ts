@@ -1,1 +1,2 @@
+export { StreamGapError } from './errors.ts';
 export { projectStream, rebuildStream, type Projection, type ProjectorOptions, type StreamOutcome, type ViewRow } from './projector.ts';

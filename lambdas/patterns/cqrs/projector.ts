@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { EventStore } from '../event-sourcing/index.ts';
 import type { EventEnvelope } from '../event-sourcing/index.ts';
+import { StreamGapError } from './errors.ts';
 
 /** A view row: whatever the projection keeps, plus the stream version it reflects. */
 export interface ViewRow {
@@ -72,8 +73,7 @@ export async function projectStream<Row extends ViewRow>(
         const { events: missing } = await store.read(streamId, { fromVersion: at + 1, toVersion: event.version - 1, limit: 1000 });
         for (const gap of missing) row = projection.apply(row, gap);
         healed += missing.length;
-        if ((row?.version ?? 0) !== event.version - 1)
-          throw new Error(`Stream ${streamId} has no events ${at + 1}..${event.version - 1} in the store`);
+        if ((row?.version ?? 0) !== event.version - 1) throw new StreamGapError(streamId, at + 1, event.version - 1);
       }
       row = projection.apply(row, event);
       applied++;

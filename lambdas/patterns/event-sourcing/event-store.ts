@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
-import { ConcurrencyError, EventStoreError, EventTooLargeError } from './errors.ts';
+import { ConcurrencyError, EventTooLargeError } from './errors.ts';
 import { formatCursor, parseCursor } from '../../kernel/cursor.ts';
 import { itemSizeBytes } from './item-size.ts';
 import type { EventEnvelope, EventMetadata, NewEvent, Snapshot, Upcasters } from './types.ts';
@@ -109,13 +109,6 @@ const isEvent = (item: { position: number }): item is StoredEvent => Number.isIn
 
 const SNAPSHOT_OFFSET = 0.5;
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  const key = parseCursor(cursor);
-  if (!key) throw new EventStoreError('The cursor is not one this store issued');
-  return key;
-}
-
 /** An append-only event store on one DynamoDB table keyed by (streamId, position). */
 export class EventStore {
   private readonly client: DynamoDBDocumentClient;
@@ -167,10 +160,10 @@ export class EventStore {
     guard?: AppendGuard,
   ): Promise<AppendResult> {
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0)
-      throw new EventStoreError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
-    if (events.length === 0) throw new EventStoreError('An append needs at least one event');
+      throw new RangeError(`expectedVersion must be a whole number ≥ 0, got ${expectedVersion}`);
+    if (events.length === 0) throw new RangeError('An append needs at least one event');
     if (events.length > MAX_EVENTS_PER_APPEND)
-      throw new EventStoreError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
+      throw new RangeError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
     const recordedAt = this.clock().toISOString();
     const items: StoredEvent[] = events.map((event, index) => ({
       streamId,
@@ -246,7 +239,7 @@ export class EventStore {
     const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
     const limit = options.limit ?? 100;
     const events: EventEnvelope[] = [];
-    let startKey = decodeCursor(options.cursor);
+    let startKey = parseCursor(options.cursor);
     // Snapshots share the key range; keep querying until a page of events is full or the stream ends.
     do {
       const page = await this.client.send(

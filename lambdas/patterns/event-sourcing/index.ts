@@ -1,11 +1,4 @@
-export {
-  ConcurrencyError,
-  EventStoreError,
-  EventTooLargeError,
-  isConcurrencyError,
-  isEventStoreError,
-  isEventTooLargeError,
-} from './errors.ts';
+export { ConcurrencyError, EventTooLargeError, isConcurrencyError, isEventTooLargeError } from './errors.ts';
 export {
   EventStore,
   MAX_EVENTS_PER_APPEND,

@@ -1,19 +1,4 @@
-import { hasBrand } from '../../kernel/brand.ts';
-
-/** A write refused because a newer leader has written to the resource: the writer's lease is stale. */
-export class StaleFencingTokenError extends Error {
-  override name = 'StaleFencingTokenError';
-  readonly isStaleFencingTokenError = true;
-  readonly resource: string;
-  readonly fencingToken: number;
-
-  constructor(resource: string, fencingToken: number, options?: ErrorOptions) {
-    super(`Fencing token ${fencingToken} is older than the newest one ${resource} has seen`, options);
-    this.resource = resource;
-    this.fencingToken = fencingToken;
-  }
-}
-export const isStaleFencingTokenError = (error: unknown): error is StaleFencingTokenError => hasBrand(error, 'isStaleFencingTokenError');
+import { StaleFencingTokenError } from './errors.ts';
 
 /** Where a protected resource keeps the highest fencing token it has accepted. */
 export interface Fence {

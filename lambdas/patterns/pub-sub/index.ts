@@ -1,3 +1,4 @@
+export { isOutOfOrderError, MessageTooLargeError, OutOfOrderError } from './errors.ts';
 export {
   MAX_BATCH_BYTES,
   MAX_BATCH_ENTRIES,
@@ -9,8 +10,6 @@ export {
 } from './publisher.ts';
 export {
   applyInOrder,
-  isOutOfOrderError,
-  OutOfOrderError,
   type ConsumeResult,
   type Effect,
   type IncomingEvent,

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { hasBrand } from '../../kernel/brand.ts';
+import { OutOfOrderError } from './errors.ts';
 
 /**
  * How a subscriber orders one stream's events:
@@ -35,24 +35,6 @@ export type ConsumeResult = 'applied' | 'duplicate';
 
 /** Reads and writes per event before a message is handed back to its queue for a later retry. */
 const MAX_ATTEMPTS = 5;
-
-/** An event arrived before one it must follow; it is retried, and reaches the DLQ if the gap never closes. */
-export class OutOfOrderError extends Error {
-  override name = 'OutOfOrderError';
-  readonly isOutOfOrderError = true;
-  readonly streamId: string;
-  readonly expectedVersion: number;
-  readonly receivedVersion: number;
-
-  constructor(streamId: string, expectedVersion: number, receivedVersion: number) {
-    super(`Stream ${streamId}: version ${receivedVersion} arrived before ${expectedVersion}`);
-    this.streamId = streamId;
-    this.expectedVersion = expectedVersion;
-    this.receivedVersion = receivedVersion;
-  }
-}
-
-export const isOutOfOrderError = (error: unknown): error is OutOfOrderError => hasBrand(error, 'isOutOfOrderError');
 
 interface Checkpoint<Context> {
   subscriber: string;

@@ -1,4 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import { MessageTooLargeError } from './errors.ts';
 
 /** SNS PublishBatch limits: 10 entries and 256 KiB of bodies plus attributes per request. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -43,8 +44,7 @@ export function planBatches(messages: readonly OutgoingMessage[]): OutgoingMessa
   const groups = new Set<string>();
   for (const message of messages) {
     const size = messageBytes(message);
-    if (size > MAX_BATCH_BYTES)
-      throw new Error(`Message ${message.deduplicationId} is ${size} bytes; SNS takes at most ${MAX_BATCH_BYTES}`);
+    if (size > MAX_BATCH_BYTES) throw new MessageTooLargeError(message.deduplicationId, size, MAX_BATCH_BYTES);
     if (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES || groups.has(message.groupId)) {
       batches.push(current);
       current = [];

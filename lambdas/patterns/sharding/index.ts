@@ -1,3 +1,4 @@
+export { ReshardRefusedError, type ReshardRefusal } from './errors.ts';
 export { hash64, HashRing, jumpHash, moduloHash, shardOf } from './hashing.ts';
 export { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX, counterItem, SHARD_MAP } from './layout.ts';
 export {

@@ -1,5 +1,6 @@
 import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../kernel/dynamodb-errors.ts';
+import { ReshardRefusedError } from './errors.ts';
 import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
 import { shardsSpanned, type ShardMap, type ShardMapStore } from './shard-map.ts';
@@ -192,11 +193,21 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
   const log = options.log ?? (() => undefined);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const stored = await maps.read(mapName);
-  if (!stored) throw new Error(`No shard map ${mapName} yet: nothing has been routed, so change the deployment's shard count instead`);
+  if (!stored)
+    throw new ReshardRefusedError(
+      mapName,
+      'NO_MAP',
+      `No shard map ${mapName} yet: nothing has been routed, so change the deployment's shard count instead`,
+    );
   let map = stored;
   const from = map.phase === 'MIGRATING' ? map.alsoReadFrom! : map.shards;
   const target = map.phase === 'STABLE' ? to : map.phase === 'DUAL_READ' ? map.alsoReadFrom! : map.shards;
-  if (target !== to) throw new Error(`Map ${mapName} v${map.version} is resharding to ${target}, not ${to}: finish that first`);
+  if (target !== to)
+    throw new ReshardRefusedError(
+      mapName,
+      'OTHER_RESHARD_RUNNING',
+      `Map ${mapName} v${map.version} is resharding to ${target}, not ${to}: finish that first`,
+    );
   const plan = await planReshard(map, to, options.data);
   options.onPlan?.(plan);
   const versions: number[] = [];
@@ -211,7 +222,11 @@ export async function reshard(options: ReshardOptions): Promise<ReshardReport> {
       ...next,
     };
     if (!(await maps.publish(candidate)))
-      throw new Error(`Map ${mapName} changed under the reshard (expected v${map.version}): run it again`);
+      throw new ReshardRefusedError(
+        mapName,
+        'MAP_CHANGED',
+        `Map ${mapName} changed under the reshard (expected v${map.version}): run it again`,
+      );
     map = candidate;
     versions.push(map.version);
     log(
