@@ -1,4 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RecentEvent } from '../use-cases/operations/events.ts';
 
 /**
  * The audit log's index of recent events, newest first: each entry is filed under the minute it was
@@ -10,14 +11,6 @@ export const RECENT_EVENTS_INDEX = 'RecentEvents';
 
 /** The minute an event was recorded in: `2026-11-26T12:15` for `2026-11-26T12:15:42.123Z`. */
 export const tailBucketOf = (recordedAt: string): string => recordedAt.slice(0, 16);
-
-export interface RecentEvent {
-  readonly orderId: string;
-  readonly version: number;
-  readonly type: string;
-  readonly eventId: string;
-  readonly recordedAt: string;
-}
 
 /** Up to `limit` events recorded in the last `lookBackMinutes`, newest first. */
 export async function readRecentEvents(

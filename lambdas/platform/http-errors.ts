@@ -41,6 +41,10 @@ const ANSWERS: Readonly<Record<string, (context: unknown) => Answer>> = {
   ORDER_NOT_FOUND: () => ({ status: 404 }),
   ORDER_ALREADY_EXISTS: () => ({ status: 409 }),
   IDEMPOTENCY_KEY_REUSED: () => ({ status: 422 }),
+  NOT_FOUND: () => ({ status: 404 }),
+  BREAKER_NOT_FOUND: () => ({ status: 404 }),
+  FAULT_TARGET_NOT_FOUND: () => ({ status: 404 }),
+  NO_LEADER: () => ({ status: 409 }),
   ILLEGAL_TRANSITION: () => ({ status: 409 }),
   // A payment in flight concludes within the provider's timeout: the caller retries and meets its outcome.
   PAYMENT_IN_PROGRESS: () => ({ status: 409, ...retryAfter(1) }),

@@ -102,7 +102,10 @@ describe('EventStore.append', () => {
     expect(lost).toHaveLength(9);
     for (const { reason } of lost) {
       expect(isConcurrencyError(reason)).toBe(true);
-      expect(reason as ConcurrencyError).toMatchObject({ streamId: id, expectedVersion: 1, currentVersion: 2 });
+      expect(reason as ConcurrencyError).toMatchObject({
+        code: 'VERSION_CONFLICT',
+        context: { streamId: id, expectedVersion: 1, currentVersion: 2 },
+      });
     }
     expect(await storedPositions(id)).toEqual([1, 2]);
   });

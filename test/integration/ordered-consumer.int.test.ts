@@ -64,7 +64,7 @@ describe('applyInOrder on DynamoDB Local', () => {
     await applyInOrder(contiguous, event('s2', 1), effect('s2', 1));
     const early = await applyInOrder(contiguous, event('s2', 3), effect('s2', 3)).catch((error: unknown) => error);
     expect(isOutOfOrderError(early)).toBe(true);
-    expect(early).toMatchObject({ streamId: 's2', expectedVersion: 2, receivedVersion: 3 });
+    expect(early).toMatchObject({ code: 'OUT_OF_ORDER', context: { streamId: 's2', expectedVersion: 2, receivedVersion: 3 } });
     expect(await effectsOf('s2')).toEqual([1]);
   });
 

@@ -214,6 +214,7 @@ describe('operators', () => {
 describe('when the shared store is unreachable', () => {
   const unreachable: BreakerStore = {
     read: () => Promise.reject(new Error('ECONNREFUSED')),
+    list: () => Promise.reject(new Error('ECONNREFUSED')),
     record: () => Promise.reject(new Error('ECONNREFUSED')),
     transition: () => Promise.reject(new Error('ECONNREFUSED')),
     claimProbe: () => Promise.reject(new Error('ECONNREFUSED')),

@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../kernel/dynamodb-errors.ts';
 import { emptyRecord } from './state-machine.ts';
 import type { BreakerRecord, BreakerStateName, Counts, Transition } from './types.ts';
@@ -9,6 +9,8 @@ import type { BreakerRecord, BreakerStateName, Counts, Transition } from './type
  */
 export interface BreakerStore {
   read(name: string): Promise<BreakerRecord>;
+  /** Every breaker that has a record (one that never saw a call has none: it is CLOSED). */
+  list(): Promise<BreakerRecord[]>;
   /** Adds outcomes to a bucket, drops buckets that left the window, returns the record after the write. */
   record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord>;
   /** Moves `from` (at its version) to the next state; undefined when another instance moved it first. */
@@ -62,6 +64,13 @@ export class DynamoDbBreakerStore implements BreakerStore {
   async read(name: string): Promise<BreakerRecord> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
     return fromItem(name, Item);
+  }
+
+  async list(): Promise<BreakerRecord[]> {
+    const records: BreakerRecord[] = [];
+    for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true }))
+      for (const item of page.Items ?? []) records.push(fromItem(String(item.name), item));
+    return records;
   }
 
   async record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord> {
@@ -193,6 +202,10 @@ export class MemoryBreakerStore implements BreakerStore {
 
   async read(name: string): Promise<BreakerRecord> {
     return this.current(name);
+  }
+
+  async list(): Promise<BreakerRecord[]> {
+    return [...this.records.values()];
   }
 
   async record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord> {

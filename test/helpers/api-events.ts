@@ -1,0 +1,38 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+
+/** An API Gateway (REST, proxy) event as a method of `resource` receives it: the parts a test names, the rest empty. */
+export function apiEvent(
+  method: string,
+  resource: string,
+  parts: {
+    path?: string;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    body?: unknown;
+  } = {},
+): APIGatewayProxyEvent {
+  const body = parts.body === undefined ? null : typeof parts.body === 'string' ? parts.body : JSON.stringify(parts.body);
+  return {
+    httpMethod: method,
+    resource,
+    path: parts.path ?? resource,
+    pathParameters: parts.pathParameters ?? null,
+    queryStringParameters: parts.query ?? null,
+    multiValueQueryStringParameters: null,
+    headers: { ...(body !== null ? { 'Content-Type': 'application/json' } : {}), ...parts.headers },
+    multiValueHeaders: {},
+    body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: { requestId: 'request-1' } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** A Lambda context for a handler called in-process. */
+export const lambdaContext = {
+  functionName: 'unit',
+  awsRequestId: 'aws-request-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:unit',
+  getRemainingTimeInMillis: () => 3_000,
+} as unknown as Context;
