@@ -9,13 +9,24 @@ import type { EventMetadata } from '../patterns/event-sourcing/index.ts';
 import { orderEventStore } from '../composition/event-store.ts';
 import { ambassadorFor } from '../composition/outbound.ts';
 import { correlateRequests, correlationIdOf } from '../platform/correlation.ts';
-import { dispatch, errorResponse, etag, header, HttpError, jsonResponse, parseIfMatch, parseJsonBody } from '../platform/http.ts';
+import {
+  dispatch,
+  errorResponse,
+  etag,
+  header,
+  HttpError,
+  jsonResponse,
+  parseIfMatch,
+  parseJsonBody,
+  type Route,
+} from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
 import { observed } from '../platform/observability.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema } from '../use-cases/order-inputs.ts';
 import { changeOrder, placeOrder, type OrderCommandDeps } from '../use-cases/orders.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
+import type { COMMAND_ROUTES } from './routes.ts';
 
 const orders: OrderCommandDeps = { store: orderEventStore, now: () => new Date(), newId: uuidv7 };
 const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: orders.now };
@@ -105,7 +116,7 @@ const ROUTES = {
   'POST /orders/{orderId}/cancel': change('CancelOrder'),
   'POST /orders/{orderId}/ship': change('ShipOrder'),
   'POST /orders/{orderId}/payment': pay,
-};
+} satisfies Record<keyof typeof COMMAND_ROUTES, Route>;
 
 export const handler = observed((event: APIGatewayProxyEvent) => dispatch(ROUTES, event))
   .use(correlateRequests())

@@ -10,7 +10,7 @@ import { salesCounters } from '../composition/sales.ts';
 import { currentShardMap } from '../composition/shards.ts';
 import { requireEnv } from '../platform/clients.ts';
 import { correlateRequests } from '../platform/correlation.ts';
-import { dispatch, etag, HttpError, jsonResponse } from '../platform/http.ts';
+import { dispatch, etag, HttpError, jsonResponse, type Route } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
 import { observed } from '../platform/observability.ts';
 import { idSchema, skuSchema } from '../use-cases/order-inputs.ts';
@@ -24,6 +24,7 @@ import {
   type OrderQueryDeps,
   type Page,
 } from '../use-cases/order-queries.ts';
+import type { QUERY_ROUTES } from './routes.ts';
 
 const deps: OrderQueryDeps = {
   store: orderEventStore,
@@ -90,7 +91,7 @@ const ROUTES = {
     if (!sku.success) throw new HttpError(404, 'PRODUCT_NOT_FOUND', 'No product has this SKU');
     return jsonResponse(200, await unitsSold(deps, sku.data));
   },
-};
+} satisfies Record<keyof typeof QUERY_ROUTES, Route>;
 
 export const handler = observed((event: APIGatewayProxyEvent) => dispatch(ROUTES, event))
   .use(correlateRequests())

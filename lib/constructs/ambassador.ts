@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
 
 /** One outbound target's policy, as the ambassador reads it (see lambdas/patterns/ambassador/policy.ts). */
@@ -20,6 +21,8 @@ export interface TargetPolicyProps {
 export interface AmbassadorProps {
   /** Every outbound target, by name. */
   readonly targets: Readonly<Record<string, TargetPolicyProps>>;
+  /** The breakers guarding the targets: one per target, each alarmed when it opens. */
+  readonly breakers: CircuitBreakers;
 }
 
 /**
@@ -30,9 +33,12 @@ export interface AmbassadorProps {
 export class Ambassador extends Construct {
   readonly policy: StringParameter;
   private readonly secrets: ISecret[];
+  private readonly breakers: CircuitBreakers;
 
   constructor(scope: Construct, id: string, props: AmbassadorProps) {
     super(scope, id);
+    this.breakers = props.breakers;
+    for (const target of Object.keys(props.targets)) props.breakers.alarmWhenOpen(target);
     const document = Object.fromEntries(
       Object.entries(props.targets).map(([name, { authSecret, ...policy }]) => [
         name,
@@ -47,8 +53,9 @@ export class Ambassador extends Construct {
     });
   }
 
-  /** A function that calls out through the ambassador: reads the policy and the targets' secrets. */
+  /** A function that calls out through the ambassador: reads the policy and the targets' secrets, and trips their breakers. */
   useFrom(fn: EightfoldFunction): void {
+    this.breakers.useFrom(fn);
     this.policy.grantRead(fn);
     for (const secret of this.secrets) secret.grantRead(fn);
     fn.addEnvironment('AMBASSADOR_POLICY_PARAMETER', this.policy.parameterName);

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../compliance.ts';
@@ -41,9 +41,11 @@ export class CircuitBreakers extends Construct {
     fn.addEnvironment('BREAKER_TRANSITIONS_TOPIC_ARN', this.transitions.topicArn);
   }
 
-  /** Operators list breakers and override their state. */
-  grantOperate(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  /** Operators list breakers (`known`: the ones to list before their first call) and override their state. */
+  grantOperate(fn: EightfoldFunction, known: readonly string[]): Grant {
+    fn.addEnvironment('BREAKERS_TABLE', this.table.tableName);
+    fn.addEnvironment('KNOWN_BREAKERS', known.join(','));
+    return this.table.grant(fn, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
   }
 
   /** An alarm when the breaker of `name` opens, in whichever function (the transition's metric carries one service for all). */

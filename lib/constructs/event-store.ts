@@ -1,11 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { EightfoldFunction } from './eightfold-function.ts';
 
 export interface EventStoreProps {
   /** Keep the table when the stack is deleted (the log is the source of truth). @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** An appender writes a snapshot with every this many events, so a load folds at most as many. @default 50 */
+  readonly snapshotEvery?: number;
 }
 
 /**
@@ -15,9 +18,11 @@ export interface EventStoreProps {
  */
 export class EventStore extends Construct {
   readonly table: ITable;
+  private readonly snapshotEvery: number;
 
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
+    this.snapshotEvery = props.snapshotEvery ?? 50;
     this.table = new Table(this, 'Events', {
       partitionKey: { name: 'streamId', type: AttributeType.STRING },
       sortKey: { name: 'position', type: AttributeType.NUMBER },
@@ -29,12 +34,15 @@ export class EventStore extends Construct {
   }
 
   /** Load and append: Query for the stream, conditional PutItem (alone or in a transaction). No reads of other tables, no updates or deletes. */
-  grantAppend(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
+  grantAppend(fn: EightfoldFunction): Grant {
+    fn.addEnvironment('EVENTS_TABLE', this.table.tableName);
+    fn.addEnvironment('SNAPSHOT_EVERY', String(this.snapshotEvery));
+    return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
   }
 
   /** Read streams (the audit trail, time travel, gap healing). */
-  grantRead(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:GetItem');
+  grantRead(fn: EightfoldFunction): Grant {
+    fn.addEnvironment('EVENTS_TABLE', this.table.tableName);
+    return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:GetItem');
   }
 }

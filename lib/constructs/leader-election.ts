@@ -46,6 +46,9 @@ export class LeaderElection extends Construct {
   readonly leaseName: string;
   /** In the Lambda's (real) time. */
   readonly leaseMs: number;
+  /** How often each contender takes a turn. */
+  readonly every: Duration;
+  private readonly coordinatorMetric: (metricName: string, period: Duration) => Metric;
 
   constructor(scope: Construct, id: string, props: LeaderElectionProps) {
     super(scope, id);
@@ -106,14 +109,15 @@ export class LeaderElection extends Construct {
     });
     // On AWS (time scale 1): a lease lost (taken over after it expired, or a fenced write refused), and
     // a whole lease's time without a turn led, which means no contender could take it.
-    const coordinatorMetric = (metricName: string, period: Duration) =>
+    const coordinatorMetric = (this.coordinatorMetric = (metricName: string, period: Duration) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { service: COORDINATOR_SERVICE, lease: props.leaseName },
         statistic: 'Sum',
         period,
-      });
+      }));
+    this.every = every;
     this.leaseLostAlarm = alarmAtOrAbove(
       this,
       'LeaseLostAlarm',
@@ -131,9 +135,19 @@ export class LeaderElection extends Construct {
     });
   }
 
+  /**
+   * An alarm when the leader's work counts `metricName` (a metric the coordinator emits per turn, with this
+   * lease's dimensions) on `turns` turns in a row: work it could not finish, not a one-off.
+   */
+  alarmWhenWorkStuck(id: string, metricName: string, description: string, turns = 3): Alarm {
+    return alarmAtOrAbove(this, id, this.coordinatorMetric(metricName, this.every), 1, description, turns);
+  }
+
   /** Read the lease and its recent changes (`GET /ops/leader`). */
-  grantObserve(grantee: IGrantable): void {
-    this.grantOnLeaseItems(grantee, 'dynamodb:Query');
+  grantObserve(fn: EightfoldFunction): void {
+    this.grantOnLeaseItems(fn, 'dynamodb:Query');
+    fn.addEnvironment('LEASES_TABLE', this.table.tableName);
+    fn.addEnvironment('LEASE_NAME', this.leaseName);
   }
 
   /** Tell the holder to step down (`POST /ops/leader/step-down`). */

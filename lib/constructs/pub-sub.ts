@@ -45,6 +45,20 @@ export interface SubscriberProps {
 }
 
 /**
+ * A subscriber that calls another system waits out its outages: failed messages back off from 1 s to
+ * 5 min, about 2 h of receives before the DLQ, with five messages an invocation of at most 15 s (legacy's
+ * 2 attempts of 1 s each, five times over, when it hangs). Its effects are idempotent at the other system,
+ * which keeps the order (a revision, a key): no checkpoints of ours.
+ */
+export const CALLS_ANOTHER_SYSTEM = {
+  checkpoints: false,
+  retryBackoff: { first: Duration.seconds(1), max: Duration.minutes(5) },
+  maxReceiveCount: 30,
+  batchSize: 5,
+  timeout: Duration.seconds(15),
+} as const satisfies Partial<SubscriberProps>;
+
+/**
  * Pub/Sub on the event store: a publisher Lambda turns the stream into messages on a FIFO topic of order
  * events (group = order id, deduplication = event id), and each subscriber is a FIFO queue with its own DLQ,
  * DLQ-depth alarm and consumer Lambda. Subscribers keep their per-order progress in one checkpoints table.

@@ -1,5 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AccessLogField, AccessLogFormat, LogGroupLogDestination, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  CfnRestApi,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance.ts';
@@ -20,6 +28,13 @@ export interface ServiceApiProps {
   readonly openBecause: string;
   /** A request count per method in CloudWatch (billed per metric). @default false */
   readonly detailedMetrics?: boolean;
+  /**
+   * API Gateway's own answers (unknown route, bad key, throttled, integration failure) keep the service's
+   * contract too: its error body shape, and this `X-Served-By`. @default API Gateway's own shape
+   */
+  readonly servedBy?: string;
+  /** The API the local cloud serves on bare paths (others answer under /restapis/{id}/prod/_user_request_). @default false */
+  readonly localDefault?: boolean;
 }
 
 /** The one stage every ServiceApi deploys. */
@@ -92,6 +107,16 @@ export class ServiceApi extends RestApi {
       10,
       `${props.restApiName} answered 5xx 10 times or more in 5 minutes`,
     );
+    if (props.servedBy) {
+      for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+        this.addGatewayResponse(`Gateway${type.responseType}`, {
+          type,
+          responseHeaders: { 'X-Served-By': `'${props.servedBy}'`, 'Content-Type': "'application/json'" },
+          templates: { 'application/json': '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}' },
+        });
+      }
+    }
+    if (props.localDefault) (this.node.defaultChild as CfnRestApi).addMetadata('LocalCloud::DefaultApi', true);
     acknowledge(this, {
       'AwsSolutions-APIG2':
         'Each handler validates its request with zod and answers the contract’s 400 VALIDATION_FAILED naming the fields; an API Gateway model would answer first, in another shape.',

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { EightfoldFunction } from './eightfold-function.ts';
 import { Construct } from 'constructs';
 import { grantOnTable } from './grants.ts';
 import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
@@ -89,20 +90,26 @@ export class Sharding extends Construct {
   }
 
   /** Apply increments: counter updates and applied-markers, in transactions. */
-  grantCount(grantee: IGrantable): void {
-    this.grantRoute(grantee);
-    grantOnTable(grantee, this.counters, ['dynamodb:UpdateItem', 'dynamodb:PutItem']);
+  grantCount(fn: EightfoldFunction): void {
+    this.useFrom(fn);
+    grantOnTable(fn, this.counters, ['dynamodb:UpdateItem', 'dynamodb:PutItem']);
   }
 
   /** Gather counter totals: batch reads only. */
-  grantReadTotals(grantee: IGrantable): void {
-    this.grantRoute(grantee);
-    grantOnTable(grantee, this.counters, ['dynamodb:BatchGetItem']);
+  grantReadTotals(fn: EightfoldFunction): void {
+    this.useFrom(fn);
+    grantOnTable(fn, this.counters, ['dynamodb:BatchGetItem']);
   }
 
   /** Per-shard load for operators: queries of the by-shard index. */
-  grantObserve(grantee: IGrantable): void {
-    this.grantRoute(grantee);
-    grantOnTable(grantee, this.counters, ['dynamodb:Query'], [COUNTERS_BY_SHARD_INDEX]);
+  grantObserve(fn: EightfoldFunction): void {
+    this.useFrom(fn);
+    grantOnTable(fn, this.counters, ['dynamodb:Query'], [COUNTERS_BY_SHARD_INDEX]);
+  }
+
+  /** A function that routes by the shard map and finds the counters. */
+  private useFrom(fn: EightfoldFunction): void {
+    this.grantRoute(fn);
+    for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
   }
 }

@@ -15,11 +15,12 @@ import { parseRouteKey, type RoutingTable } from '../../lambdas/patterns/strangl
 import { EightfoldFunction } from './eightfold-function.ts';
 import { acknowledge } from '../compliance.ts';
 import { grantInvokeUnqualified } from './grants.ts';
+import { SERVICE_API_STAGE } from './service-api.ts';
 
 export interface StranglerFacadeProps {
   readonly api: RestApi;
-  /** The API's stage name, as written (the stage's own attribute would make a dependency cycle). */
-  readonly stageName: string;
+  /** The API's stage name, as written (the stage's own attribute would make a dependency cycle). @default the ServiceApi stage */
+  readonly stageName?: string;
   /** The legacy system's base URL, ending in `/`. */
   readonly legacyUrl: string;
   /** Per method + path, who answers (CDK context `eightfold:routes`; see lambdas/patterns/strangler/routing.ts). */
@@ -122,7 +123,7 @@ export class StranglerFacade extends Construct {
     fn.addEnvironment('ROUTING_TABLE', JSON.stringify(this.props.routes));
     fn.addEnvironment('SHADOW_COMPARISONS_TABLE', this.shadowComparisons.tableName);
     fn.addEnvironment('API_NAME', this.props.api.restApiName);
-    fn.addEnvironment('API_STAGE', this.props.stageName);
+    fn.addEnvironment('API_STAGE', this.props.stageName ?? SERVICE_API_STAGE);
     fn.addEnvironment('ROUTER_SERVICE_NAME', ROUTER_SERVICE_NAME);
   }
 

@@ -1,0 +1,96 @@
+import { LambdaIntegration, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FaultTarget } from '../../lambdas/platform/faults.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
+import { EightfoldFunction } from './eightfold-function.ts';
+import type { LeaderElection } from './leader-election.ts';
+import type { Sharding } from './sharding.ts';
+import type { StranglerFacade } from './strangler.ts';
+
+export interface OpsApiProps {
+  readonly api: RestApi;
+  /** Fault injection and step-down exist everywhere but `prod`. */
+  readonly stage: string;
+  readonly breakers: CircuitBreakers;
+  /** The breakers the ambassadors use: listed before their first call. */
+  readonly knownBreakers: readonly string[];
+  readonly leaderElection: LeaderElection;
+  readonly sharding: Sharding;
+  readonly strangler: StranglerFacade;
+  readonly auditLog: AuditLog;
+  /** Each subscriber's queue (none for a stream consumer) and dead-letter queue, for `GET /ops/queues`. */
+  readonly queues: readonly { readonly name: string; readonly queue?: IQueue; readonly deadLetterQueue: IQueue }[];
+  /** The stand-ins' faults table and the stand-ins it reaches. @default none: no `PUT /ops/faults/{target}` */
+  readonly faults?: { readonly table: ITable; readonly targets: readonly FaultTarget[] };
+}
+
+/**
+ * The operators' API under /ops, behind an API key on its own throttled usage plan: breakers, the leader,
+ * shards, routes, queues and recent events everywhere; fault injection and step-down outside production.
+ * One function serves it, granted exactly what each route reads or changes. Beside it, the ops console
+ * (`GET /console`): a page that calls these routes with the key its operator types in.
+ */
+export class OpsApi extends Construct {
+  readonly function: EightfoldFunction;
+  readonly apiKeyId: string;
+
+  constructor(scope: Construct, id: string, props: OpsApiProps) {
+    super(scope, id);
+    const { api, stage } = props;
+    const fn = (this.function = new EightfoldFunction(this, 'Function', {
+      handler: 'ops',
+      serviceName: 'ops',
+      environment: { EIGHTFOLD_STAGE: stage },
+    }));
+    props.breakers.grantOperate(fn, props.knownBreakers);
+    props.leaderElection.grantObserve(fn);
+    props.sharding.grantObserve(fn);
+    props.strangler.grantObserve(fn);
+    props.auditLog.grantTail(fn);
+    for (const { queue, deadLetterQueue } of props.queues) for (const q of [queue, deadLetterQueue]) q?.grant(fn, 'sqs:GetQueueAttributes');
+    const observed = props.queues.map(({ name, queue, deadLetterQueue }) => ({
+      name,
+      url: queue?.queueUrl,
+      deadLetterUrl: deadLetterQueue.queueUrl,
+    }));
+    fn.addEnvironment('OBSERVED_QUEUES', api.stack.toJsonString(observed));
+
+    const integration = new LambdaIntegration(fn);
+    const ops = api.root.addResource('ops');
+    const route = (resource: IResource, method: string) => resource.addMethod(method, integration, { apiKeyRequired: true });
+    const breakers = ops.addResource('breakers');
+    route(breakers, 'GET');
+    route(breakers.addResource('{name}'), 'PUT');
+    const leader = ops.addResource('leader');
+    route(leader, 'GET');
+    for (const path of ['shards', 'routes', 'events', 'queues']) route(ops.addResource(path), 'GET');
+    if (stage !== 'prod' && props.faults) {
+      props.faults.table.grant(fn, 'dynamodb:PutItem');
+      fn.addEnvironment('FAULTS_TABLE', props.faults.table.tableName);
+      fn.addEnvironment('FAULT_TARGETS', props.faults.targets.join(','));
+      route(ops.addResource('faults').addResource('{target}'), 'PUT');
+    }
+    if (stage !== 'prod') {
+      props.leaderElection.grantStepDown(fn);
+      route(leader.addResource('step-down'), 'POST');
+    }
+
+    // Named as before this construct existed: a new logical id would be a new key, and every operator's value would change.
+    const key = api.addApiKey(`${id}ApiKey`, { apiKeyName: `eightfold-${stage}-ops`, description: 'Operators of Eightfold (/ops/*)' });
+    const plan = api.addUsagePlan(`${id}UsagePlan`, { name: `eightfold-${stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
+    plan.addApiKey(key);
+    plan.addApiStage({ stage: api.deploymentStage });
+    this.apiKeyId = key.keyId;
+
+    const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', {
+      handler: 'console',
+      serviceName: 'console',
+      environment: { EIGHTFOLD_STAGE: stage },
+      memorySize: 128,
+    });
+    api.root.addResource('console').addMethod('GET', new LambdaIntegration(opsConsole));
+  }
+}

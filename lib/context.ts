@@ -1,0 +1,103 @@
+/**
+ * What a deployment may tune from CDK context (`-c key=…` or cdk.json), each with its default: the
+ * outbound policies, the coordinator, the API's throttle, the shard counts and the strangler's routes.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
+import { issuesText } from '../lambdas/platform/http.ts';
+import type { LeaderElectionProps } from './constructs/leader-election.ts';
+
+/** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
+export function objectContext<T>(scope: Construct, key: string): Partial<T> {
+  const value: unknown = scope.node.tryGetContext(key);
+  return (typeof value === 'string' ? JSON.parse(value) : (value ?? {})) as Partial<T>;
+}
+
+/** A default object with the fields context `key` overrides. */
+const tuned = <T extends object>(scope: Construct, key: string, defaults: T): T => ({ ...defaults, ...objectContext<T>(scope, key) });
+
+/** Outbound policy of the payment provider; `-c eightfold:outbound='{"payment-provider":{"timeoutMs":500}}'` overrides any field. */
+const PAYMENT_PROVIDER_POLICY = {
+  timeoutMs: 2_000,
+  maxAttempts: 3,
+  baseDelayMs: 50,
+  maxDelayMs: 1_000,
+  retryBudgetRatio: 0.2,
+  minRetriesPerSecond: 5,
+};
+
+/** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
+const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
+
+/** The ambassador's targets: the payment provider (its token a secret: the stand-in's, or a real one's by complete ARN) and legacy. */
+export function outboundTargets(
+  scope: Construct,
+  paymentProvider: { readonly url: string; readonly apiToken: ISecret | string },
+  legacy: { readonly url: string },
+) {
+  const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(scope, 'eightfold:outbound');
+  const token = paymentProvider.apiToken;
+  return {
+    'payment-provider': {
+      baseUrl: paymentProvider.url,
+      ...PAYMENT_PROVIDER_POLICY,
+      ...overrides['payment-provider'],
+      authSecret: typeof token === 'string' ? Secret.fromSecretCompleteArn(scope, 'PaymentProviderToken', token) : token,
+    },
+    legacy: { baseUrl: legacy.url, ...LEGACY_POLICY, ...overrides.legacy },
+  };
+}
+
+/** How much faster than real time the local cloud runs (`--time-scale`): every duration shrinks by it. */
+const timeScaleOf = (scope: Construct): number => Number(scope.node.tryGetContext('local-cloud:time-scale') ?? 1);
+
+/**
+ * The coordinator (Leader Election) and its singleton work; `-c eightfold:coordinator='{"paymentTimeoutMinutes":5}'`
+ * overrides any field. `paymentReconcileAfterSeconds`: how long a payment step may stay open before the
+ * reconciler asks the provider; it must exceed the longest a charge request can take to reach the provider
+ * (the ambassador's attempts and the provider's own timeout), so that "no charge under this key" is final.
+ * The local cloud's `--time-scale` shrinks every duration alike.
+ */
+export function coordinatorProps(scope: Construct): LeaderElectionProps {
+  const settings = tuned(scope, 'eightfold:coordinator', {
+    everyMinutes: 1,
+    leaseSeconds: 180,
+    clockSkewMarginSeconds: 5,
+    contenders: 3,
+    paymentTimeoutMinutes: 30,
+    paymentReconcileAfterSeconds: 300,
+  });
+  const timeScale = timeScaleOf(scope);
+  return {
+    handler: 'coordinator',
+    leaseName: 'coordinator',
+    every: Duration.minutes(settings.everyMinutes),
+    lease: Duration.seconds(settings.leaseSeconds),
+    clockSkewMargin: Duration.seconds(settings.clockSkewMarginSeconds),
+    contenders: settings.contenders,
+    timeScale,
+    environment: {
+      PAYMENT_TIMEOUT_MS: String(Math.round((settings.paymentTimeoutMinutes * 60_000) / timeScale)),
+      PAYMENT_RECONCILE_AFTER_MS: String(Math.round((settings.paymentReconcileAfterSeconds * 1000) / timeScale)),
+    },
+  };
+}
+
+/** Stage-wide throttle of the API, all callers together; `-c eightfold:throttle='{"rateLimit":200}'` overrides either. */
+export const throttleSettings = (scope: Construct) => tuned(scope, 'eightfold:throttle', { rateLimit: 1_000, burstLimit: 2_000 });
+
+/**
+ * N shards, S write shards per counter, and how long a Lambda trusts the shard map it read;
+ * `-c eightfold:sharding='{"shards":32}'` overrides any (a reshard moves a running system).
+ */
+export const shardingSettings = (scope: Construct) =>
+  tuned(scope, 'eightfold:sharding', { shards: 16, writeShards: 8, mapCacheSeconds: 10 });
+
+/** The strangler's routing table, from context `eightfold:routes` (cdk.json): the one place routes move. */
+export function routingTable(scope: Construct): RoutingTable {
+  const parsed = routingTableSchema.safeParse(objectContext<RoutingTable>(scope, 'eightfold:routes'));
+  if (!parsed.success) throw new Error(`eightfold:routes: ${issuesText(parsed.error)}`);
+  return parsed.data;
+}
