@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import { issuesText } from '../lambdas/platform/http.ts';
 import type { LeaderElectionProps } from './constructs/leader-election.ts';
+import { ENV } from '../lambdas/platform/environment.ts';
 
 /** A context value holding an object: as given in cdk.json, or as JSON text from `-c key=…`. */
 export function objectContext<T>(scope: Construct, key: string): Partial<T> {
@@ -79,8 +80,8 @@ export function coordinatorProps(scope: Construct): LeaderElectionProps {
     contenders: settings.contenders,
     timeScale,
     environment: {
-      PAYMENT_TIMEOUT_MS: String(Math.round((settings.paymentTimeoutMinutes * 60_000) / timeScale)),
-      PAYMENT_RECONCILE_AFTER_MS: String(Math.round((settings.paymentReconcileAfterSeconds * 1000) / timeScale)),
+      [ENV.payments.timeoutMs]: String(Math.round((settings.paymentTimeoutMinutes * 60_000) / timeScale)),
+      [ENV.payments.reconcileAfterMs]: String(Math.round((settings.paymentReconcileAfterSeconds * 1000) / timeScale)),
     },
   };
 }

@@ -6,6 +6,7 @@ import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
 import { faultsTable } from './payment-provider-stack.ts';
+import { ENV } from '../lambdas/platform/environment.ts';
 
 export interface LegacyStackProps extends StackProps {
   /** Where Eightfold's `PUT /ops/faults/legacy` leaves the faults this stand-in applies. @default a table of its own */
@@ -41,9 +42,9 @@ export class LegacyStack extends Stack {
       handler: 'legacy',
       serviceName: 'legacy',
       environment: {
-        LEGACY_CUSTOMERS_TABLE: customers.tableName,
-        LEGACY_ORDERS_TABLE: orders.tableName,
-        FAULTS_TABLE: this.faults.tableName,
+        [ENV.standIns.legacyCustomers]: customers.tableName,
+        [ENV.standIns.legacyOrders]: orders.tableName,
+        [ENV.faults.table]: this.faults.tableName,
       },
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');

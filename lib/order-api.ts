@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { throttleSettings } from './context.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi } from './constructs/service-api.ts';
+import { ENV } from '../lambdas/platform/environment.ts';
 
 /**
  * Eightfold's API: the shop's public order routes (open: the contract names the customer in each request),
@@ -25,7 +26,7 @@ export function orderServiceApi(scope: Construct, props: { readonly stage: strin
   const health = new EightfoldFunction(scope, 'HealthFunction', {
     handler: 'health',
     serviceName: 'health',
-    environment: { EIGHTFOLD_VERSION: props.version, EIGHTFOLD_STAGE: props.stage },
+    environment: { [ENV.deployment.version]: props.version, [ENV.deployment.stage]: props.stage },
     memorySize: 128,
   });
   api.root.addResource('health').addMethod('GET', new LambdaIntegration(health));

@@ -8,6 +8,7 @@ import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { grantOnTable } from './constructs/grants.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
+import { ENV } from '../lambdas/platform/environment.ts';
 
 /** The stand-ins' faults, set by Eightfold's ops API: kept by the first stand-in deployed, shared by the other. */
 export function faultsTable(scope: Construct): Table {
@@ -46,7 +47,11 @@ export class PaymentProviderStack extends Stack {
     const provider = new EightfoldFunction(this, 'ProviderFunction', {
       handler: 'payment-provider',
       serviceName: 'payment-provider',
-      environment: { CHARGES_TABLE: charges.tableName, FAULTS_TABLE: this.faults.tableName, API_TOKEN_SECRET: this.apiToken.secretArn },
+      environment: {
+        [ENV.standIns.charges]: charges.tableName,
+        [ENV.faults.table]: this.faults.tableName,
+        [ENV.standIns.apiTokenSecret]: this.apiToken.secretArn,
+      },
     });
     grantOnTable(provider, charges, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     grantOnTable(provider, charges, ['dynamodb:Query'], [CHARGES_BY_ORDER_INDEX]);

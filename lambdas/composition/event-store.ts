@@ -1,12 +1,13 @@
 import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../domain/orders/index.ts';
 import { EventStore } from '../patterns/event-sourcing/index.ts';
 import { documentClient, requireEnv } from '../platform/clients.ts';
+import { ENV } from '../platform/environment.ts';
 
 /** The order event store every handler shares: one configuration, one place. */
 export const orderEventStore = new EventStore({
   client: documentClient,
-  tableName: requireEnv('EVENTS_TABLE'),
+  tableName: requireEnv(ENV.eventStore.table),
   upcasters: orderUpcasters,
   schemaVersions: CURRENT_SCHEMA_VERSION,
-  snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
+  snapshotEvery: Number(process.env[ENV.eventStore.snapshotEvery] ?? 50),
 });

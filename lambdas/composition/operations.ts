@@ -10,6 +10,7 @@ import { COUNTERS_BY_SHARD_INDEX, shardLoad } from '../patterns/sharding/index.t
 import { routingTableSchema, ShadowLog } from '../patterns/strangler/index.ts';
 import { documentClient } from '../platform/clients.ts';
 import { FAULT_TARGETS, writeFaults, type Faults, type FaultTarget } from '../platform/faults.ts';
+import { ENV } from '../platform/environment.ts';
 import { logger } from '../platform/logger.ts';
 import { traced } from '../platform/observability.ts';
 import type { BreakerOpsDeps } from '../use-cases/operations/breakers.ts';
@@ -33,39 +34,55 @@ const list = z.string().transform((text) => text.split(',').filter(Boolean));
 
 /** What the ops function is told by its construct (lib/constructs/ops-api.ts), checked at cold start. */
 const settingsSchema = z.object({
-  EIGHTFOLD_STAGE: z.string().min(1),
-  KNOWN_BREAKERS: list,
-  LEASES_TABLE: z.string().min(1),
-  LEASE_NAME: z.string().min(1),
-  SALES_COUNTERS_TABLE: z.string().min(1),
-  ROUTING_TABLE: json(routingTableSchema),
-  SHADOW_COMPARISONS_TABLE: z.string().min(1),
-  API_NAME: z.string().min(1),
-  API_STAGE: z.string().min(1),
-  ROUTER_SERVICE_NAME: z.string().min(1),
-  OBSERVED_QUEUES: json(z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() }))),
-  AUDIT_LOG_TABLE: z.string().min(1),
-  FAULTS_TABLE: z.string().optional(),
-  FAULT_TARGETS: list.default([]),
+  stage: z.string().min(1),
+  knownBreakers: list,
+  leasesTable: z.string().min(1),
+  leaseName: z.string().min(1),
+  salesCountersTable: z.string().min(1),
+  routingTable: json(routingTableSchema),
+  shadowComparisonsTable: z.string().min(1),
+  apiName: z.string().min(1),
+  apiStage: z.string().min(1),
+  routerServiceName: z.string().min(1),
+  observedQueues: json(z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() }))),
+  auditLogTable: z.string().min(1),
+  faultsTable: z.string().optional(),
+  faultTargets: list.default([]),
 });
-const settings = settingsSchema.parse(process.env);
+const env = process.env;
+const settings = settingsSchema.parse({
+  stage: env[ENV.deployment.stage],
+  knownBreakers: env[ENV.breakers.known],
+  leasesTable: env[ENV.leaderElection.table],
+  leaseName: env[ENV.leaderElection.lease],
+  salesCountersTable: env[ENV.sharding.counters],
+  routingTable: env[ENV.strangler.routingTable],
+  shadowComparisonsTable: env[ENV.strangler.shadowComparisons],
+  apiName: env[ENV.strangler.apiName],
+  apiStage: env[ENV.strangler.apiStage],
+  routerServiceName: env[ENV.strangler.routerService],
+  observedQueues: env[ENV.ops.observedQueues],
+  auditLogTable: env[ENV.auditLog.table],
+  faultsTable: env[ENV.faults.table],
+  faultTargets: env[ENV.ops.faultTargets],
+});
 
 const now = () => Date.now();
 const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const servedCounts = routeMetrics({
   cloudwatch: traced(new CloudWatchClient({})),
-  routingTable: settings.ROUTING_TABLE,
-  api: { name: settings.API_NAME, stage: settings.API_STAGE },
-  routerServiceName: settings.ROUTER_SERVICE_NAME,
+  routingTable: settings.routingTable,
+  api: { name: settings.apiName, stage: settings.apiStage },
+  routerServiceName: settings.routerServiceName,
 });
-const shadowLog = new ShadowLog(documentClient, settings.SHADOW_COMPARISONS_TABLE);
+const shadowLog = new ShadowLog(documentClient, settings.shadowComparisonsTable);
 
-export const breakers: BreakerOpsDeps = { store: breakerStore, known: settings.KNOWN_BREAKERS, now };
+export const breakers: BreakerOpsDeps = { store: breakerStore, known: settings.knownBreakers, now };
 
 export const leader: LeaderOpsDeps = {
-  leases: new LeaseTable({ client: documentClient, tableName: settings.LEASES_TABLE }),
-  leaseName: settings.LEASE_NAME,
-  stage: settings.EIGHTFOLD_STAGE,
+  leases: new LeaseTable({ client: documentClient, tableName: settings.leasesTable }),
+  leaseName: settings.leaseName,
+  stage: settings.stage,
   now,
 };
 
@@ -74,7 +91,7 @@ export const shards: ShardOpsDeps = {
   load: (count, since) =>
     shardLoad({
       client: documentClient,
-      tableName: settings.SALES_COUNTERS_TABLE,
+      tableName: settings.salesCountersTable,
       indexName: COUNTERS_BY_SHARD_INDEX,
       shards: count,
       since,
@@ -83,7 +100,7 @@ export const shards: ShardOpsDeps = {
 };
 
 export const routes: RouteOpsDeps = {
-  routingTable: settings.ROUTING_TABLE,
+  routingTable: settings.routingTable,
   // The table and the comparisons are still worth showing without the counts.
   servedCounts: (hours) =>
     servedCounts(hours).catch((error: unknown) => {
@@ -94,7 +111,7 @@ export const routes: RouteOpsDeps = {
 };
 
 export const queues: QueueOpsDeps = {
-  queues: settings.OBSERVED_QUEUES,
+  queues: settings.observedQueues,
   depth: async (queueUrl) => {
     const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] as const;
     const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...names] }));
@@ -103,12 +120,12 @@ export const queues: QueueOpsDeps = {
 };
 
 export const events: EventOpsDeps = {
-  recent: (options) => readRecentEvents(documentClient, settings.AUDIT_LOG_TABLE, options),
+  recent: (options) => readRecentEvents(documentClient, settings.auditLogTable, options),
   now,
 };
 
 export const faults: FaultOpsDeps<Faults> = {
-  stage: settings.EIGHTFOLD_STAGE,
-  targets: settings.FAULT_TARGETS.filter((target) => (FAULT_TARGETS as readonly string[]).includes(target)),
-  write: (target, value) => writeFaults(settings.FAULTS_TABLE!, target as FaultTarget, value),
+  stage: settings.stage,
+  targets: settings.faultTargets.filter((target) => (FAULT_TARGETS as readonly string[]).includes(target)),
+  write: (target, value) => writeFaults(settings.faultsTable!, target as FaultTarget, value),
 };

@@ -9,6 +9,7 @@ import { requireEnv } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../platform/metric-names.ts';
 import { traced } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 const sns = traced(new SNSClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -17,7 +18,7 @@ const breakerMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 
 /** The outbound policy parameter, cached 30 s by Powertools Parameters: a change reaches every instance within that. */
 const policies = new PolicySource({
-  load: () => getParameter(requireEnv('AMBASSADOR_POLICY_PARAMETER'), { maxAge: 30 }),
+  load: () => getParameter(requireEnv(ENV.ambassador.policyParameter), { maxAge: 30 }),
   onStale: (error, ageMs) => logger.warn('outbound policy unavailable; using the last one that loaded', { error: error as Error, ageMs }),
 });
 
@@ -34,7 +35,7 @@ function breakerFor(name: string): DistributedCircuitBreaker {
       void sns
         .send(
           new PublishCommand({
-            TopicArn: requireEnv('BREAKER_TRANSITIONS_TOPIC_ARN'),
+            TopicArn: requireEnv(ENV.breakers.transitionsTopic),
             Subject: `Breaker ${change.name}: ${change.from} → ${change.to}`,
             Message: JSON.stringify(change),
           }),

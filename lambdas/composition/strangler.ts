@@ -5,12 +5,13 @@ import { routeSchema } from '../patterns/strangler/index.ts';
 import { requireEnv } from '../platform/clients.ts';
 import { errorResponse } from '../platform/http.ts';
 import { traced } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));
 export type RouterRoutes = z.infer<typeof routerRoutesSchema>;
 
-export const routerRoutes = (): RouterRoutes => routerRoutesSchema.parse(JSON.parse(requireEnv('STRANGLER_ROUTES')));
+export const routerRoutes = (): RouterRoutes => routerRoutesSchema.parse(JSON.parse(requireEnv(ENV.strangler.routes)));
 
 /** What the router hands the shadow function: the request as it came, and what legacy answered. */
 export interface ShadowRun {
@@ -52,7 +53,7 @@ const LEGACY_TIMEOUT_MS = 3_000;
 
 /** Legacy's answer: the request passed through to the same path on legacy, as an HTTP proxy integration does. */
 export async function proxyToLegacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const url = new URL(event.path.replace(/^\//, ''), requireEnv('LEGACY_URL'));
+  const url = new URL(event.path.replace(/^\//, ''), requireEnv(ENV.strangler.legacyUrl));
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
     for (const value of values ?? []) url.searchParams.append(name, value);
   const headers = Object.fromEntries(

@@ -6,13 +6,14 @@ import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../pattern
 import { documentClient, requireEnv } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import { observed, traced } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
 export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
   return {
     client: documentClient,
-    checkpointTable: requireEnv('SUBSCRIBER_CHECKPOINTS_TABLE'),
-    subscriber: requireEnv('SUBSCRIBER_NAME'),
+    checkpointTable: requireEnv(ENV.pubSub.checkpoints),
+    subscriber: requireEnv(ENV.pubSub.subscriber),
     ordering,
   };
 }
@@ -60,7 +61,7 @@ async function backOff(
  * queue's fixed visibility timeout.
  */
 export function subscriberHandler(consume: (message: OrderEventMessage) => Promise<ConsumeResult>) {
-  const name = requireEnv('SUBSCRIBER_NAME');
+  const name = requireEnv(ENV.pubSub.subscriber);
   const processor = new SqsFifoPartialProcessorAsync();
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     try {
@@ -74,8 +75,8 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
       throw error;
     }
   };
-  const backoffQueueUrl = process.env.SUBSCRIBER_QUEUE_URL;
-  const [firstSeconds, maxSeconds] = (process.env.SUBSCRIBER_RETRY_BACKOFF_SECONDS ?? '').split(':').map(Number);
+  const backoffQueueUrl = process.env[ENV.pubSub.queueUrl];
+  const [firstSeconds, maxSeconds] = (process.env[ENV.pubSub.retryBackoffSeconds] ?? '').split(':').map(Number);
   const consumeBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const response = await processPartialResponse(event, handleRecord, processor, {
       context,

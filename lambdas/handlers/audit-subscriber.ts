@@ -2,8 +2,9 @@ import { applyInOrder } from '../patterns/pub-sub/index.ts';
 import { requireEnv } from '../platform/clients.ts';
 import { tailBucketOf } from '../composition/recent-events.ts';
 import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
+import { ENV } from '../platform/environment.ts';
 
-const auditTable = requireEnv('AUDIT_LOG_TABLE');
+const auditTable = requireEnv(ENV.auditLog.table);
 // The audit subscription takes every event, so each order's versions must arrive without gaps.
 const consumer = consumerOptions('contiguous');
 

@@ -23,14 +23,15 @@ import { observed } from '../platform/observability.ts';
 import { ambassadorFor } from '../composition/outbound.ts';
 import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { reconcilePayments } from '../use-cases/payments.ts';
+import { ENV } from '../platform/environment.ts';
 
-const leasesTable = requireEnv('LEASES_TABLE');
-const viewTable = requireEnv('ORDERS_VIEW_TABLE');
-const leaseName = requireEnv('LEASE_NAME');
-const leaseMs = Number(requireEnv('LEASE_MS'));
-const clockSkewMarginMs = Number(requireEnv('CLOCK_SKEW_MARGIN_MS'));
-const timeoutMs = Number(requireEnv('PAYMENT_TIMEOUT_MS'));
-const reconcileAfterMs = Number(requireEnv('PAYMENT_RECONCILE_AFTER_MS'));
+const leasesTable = requireEnv(ENV.leaderElection.table);
+const viewTable = requireEnv(ENV.readModel.ordersView);
+const leaseName = requireEnv(ENV.leaderElection.lease);
+const leaseMs = Number(requireEnv(ENV.leaderElection.leaseMs));
+const clockSkewMarginMs = Number(requireEnv(ENV.leaderElection.clockSkewMarginMs));
+const timeoutMs = Number(requireEnv(ENV.payments.timeoutMs));
+const reconcileAfterMs = Number(requireEnv(ENV.payments.reconcileAfterMs));
 const paymentProvider = httpPaymentProvider(ambassadorFor('payment-provider'));
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });

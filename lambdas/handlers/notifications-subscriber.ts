@@ -2,8 +2,9 @@ import { domainEventOf, isCustomerFacing, notificationText } from '../domain/ord
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
 import { requireEnv } from '../platform/clients.ts';
 import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
+import { ENV } from '../platform/environment.ts';
 
-const notificationsTable = requireEnv('NOTIFICATIONS_TABLE');
+const notificationsTable = requireEnv(ENV.notifications.table);
 // The subscription is filtered to customer-facing events, so versions arrive with gaps: newer is enough.
 const consumer = consumerOptions('monotonic');
 

@@ -10,8 +10,9 @@ import { orderEventStore } from '../composition/event-store.ts';
 import { logger } from '../platform/logger.ts';
 import { currentShardMap } from '../composition/shards.ts';
 import { observed } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
-const viewTable = requireEnv('ORDERS_VIEW_TABLE');
+const viewTable = requireEnv(ENV.readModel.ordersView);
 
 /**
  * EventsTable stream → OrdersView. Records are grouped by stream so each order costs one conditional write

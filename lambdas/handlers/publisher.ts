@@ -8,9 +8,10 @@ import { requireEnv } from '../platform/clients.ts';
 import { orderEventStore } from '../composition/event-store.ts';
 import { logger } from '../platform/logger.ts';
 import { observed, traced } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 const sns = traced(new SNSClient({}));
-const topicArn = requireEnv('ORDER_EVENTS_TOPIC_ARN');
+const topicArn = requireEnv(ENV.pubSub.topic);
 
 /**
  * EventsTable stream → the order-events FIFO topic: the stream is the outbox, so an event is published if

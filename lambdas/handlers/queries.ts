@@ -25,11 +25,12 @@ import {
   type Page,
 } from '../use-cases/order-queries.ts';
 import type { QUERY_ROUTES } from './routes.ts';
+import { ENV } from '../platform/environment.ts';
 
 const deps: OrderQueryDeps = {
   store: orderEventStore,
-  views: ordersView(requireEnv('ORDERS_VIEW_TABLE')),
-  notifications: notificationsTable(requireEnv('NOTIFICATIONS_TABLE')),
+  views: ordersView(requireEnv(ENV.readModel.ordersView)),
+  notifications: notificationsTable(requireEnv(ENV.notifications.table)),
   sales: { unitsSold: async (sku) => salesCounters.total(await currentShardMap(), sku) },
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

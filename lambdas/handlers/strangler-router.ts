@@ -9,9 +9,10 @@ import { logger } from '../platform/logger.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
 import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
 import { traced } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 const routes = routerRoutes();
-const shadowFunction = requireEnv('SHADOW_FUNCTION');
+const shadowFunction = requireEnv(ENV.strangler.shadowFunction);
 const lambda = traced(new LambdaClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 

@@ -3,9 +3,10 @@ import { documentClient, requireEnv } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import { invokeEightfold, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
 import { observed } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
 
 const routes = routerRoutes();
-const shadowLog = new ShadowLog(documentClient, requireEnv('SHADOW_COMPARISONS_TABLE'));
+const shadowLog = new ShadowLog(documentClient, requireEnv(ENV.strangler.shadowComparisons));
 
 const parsed = (body: string): unknown => {
   try {

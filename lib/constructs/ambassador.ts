@@ -4,6 +4,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 /** One outbound target's policy, as the ambassador reads it (see lambdas/patterns/ambassador/policy.ts). */
 export interface TargetPolicyProps {
@@ -58,6 +59,6 @@ export class Ambassador extends Construct {
     this.breakers.useFrom(fn);
     this.policy.grantRead(fn);
     for (const secret of this.secrets) secret.grantRead(fn);
-    fn.addEnvironment('AMBASSADOR_POLICY_PARAMETER', this.policy.parameterName);
+    fn.addEnvironment(ENV.ambassador.policyParameter, this.policy.parameterName);
   }
 }

@@ -5,6 +5,7 @@ import { RECENT_EVENTS_INDEX } from '../../lambdas/composition/recent-events.ts'
 import type { EightfoldFunction } from './eightfold-function.ts';
 import { grantOnTable } from './grants.ts';
 import type { PubSub, Subscriber } from './pub-sub.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 /**
  * Every order event, append-only, for operators: a subscriber of every event writes one entry per
@@ -33,7 +34,7 @@ export class AuditLog extends Construct {
     });
     this.subscriber = props.pubSub.addSubscriber('Audit', {
       handler: 'audit-subscriber',
-      environment: { AUDIT_LOG_TABLE: this.table.tableName },
+      environment: { [ENV.auditLog.table]: this.table.tableName },
     });
     // Append-only: the audit consumer may add entries, never change or remove one.
     grantOnTable(this.subscriber.consumer, this.table, ['dynamodb:PutItem']);
@@ -42,6 +43,6 @@ export class AuditLog extends Construct {
   /** A function that reads the tail of recent events (the index only). */
   grantTail(fn: EightfoldFunction): void {
     grantOnTable(fn, this.table, ['dynamodb:Query'], [RECENT_EVENTS_INDEX]);
-    fn.addEnvironment('AUDIT_LOG_TABLE', this.table.tableName);
+    fn.addEnvironment(ENV.auditLog.table, this.table.tableName);
   }
 }

@@ -9,6 +9,7 @@ import { alarmAtOrAbove } from './monitoring.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
 import { Construct } from 'constructs';
 import type { EightfoldFunction } from './eightfold-function.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 /**
  * Circuit breakers whose state every Lambda instance shares: one item per breaker in the Breakers table
@@ -37,14 +38,14 @@ export class CircuitBreakers extends Construct {
   useFrom(fn: EightfoldFunction): void {
     this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     grantPublishTo(fn, this.transitions);
-    fn.addEnvironment('BREAKERS_TABLE', this.table.tableName);
-    fn.addEnvironment('BREAKER_TRANSITIONS_TOPIC_ARN', this.transitions.topicArn);
+    fn.addEnvironment(ENV.breakers.table, this.table.tableName);
+    fn.addEnvironment(ENV.breakers.transitionsTopic, this.transitions.topicArn);
   }
 
   /** Operators list breakers (`known`: the ones to list before their first call) and override their state. */
   grantOperate(fn: EightfoldFunction, known: readonly string[]): Grant {
-    fn.addEnvironment('BREAKERS_TABLE', this.table.tableName);
-    fn.addEnvironment('KNOWN_BREAKERS', known.join(','));
+    fn.addEnvironment(ENV.breakers.table, this.table.tableName);
+    fn.addEnvironment(ENV.breakers.known, known.join(','));
     return this.table.grant(fn, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
   }
 

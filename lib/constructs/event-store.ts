@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, StreamViewType, Table, type ITable } from '
 import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EightfoldFunction } from './eightfold-function.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface EventStoreProps {
   /** Keep the table when the stack is deleted (the log is the source of truth). @default RemovalPolicy.RETAIN */
@@ -35,14 +36,14 @@ export class EventStore extends Construct {
 
   /** Load and append: Query for the stream, conditional PutItem (alone or in a transaction). No reads of other tables, no updates or deletes. */
   grantAppend(fn: EightfoldFunction): Grant {
-    fn.addEnvironment('EVENTS_TABLE', this.table.tableName);
-    fn.addEnvironment('SNAPSHOT_EVERY', String(this.snapshotEvery));
+    fn.addEnvironment(ENV.eventStore.table, this.table.tableName);
+    fn.addEnvironment(ENV.eventStore.snapshotEvery, String(this.snapshotEvery));
     return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
   }
 
   /** Read streams (the audit trail, time travel, gap healing). */
   grantRead(fn: EightfoldFunction): Grant {
-    fn.addEnvironment('EVENTS_TABLE', this.table.tableName);
+    fn.addEnvironment(ENV.eventStore.table, this.table.tableName);
     return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:GetItem');
   }
 }

@@ -9,6 +9,7 @@ import { EightfoldFunction } from './eightfold-function.ts';
 import { alarmAtOrAbove } from './monitoring.ts';
 import { acknowledge } from '../compliance.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, LEASES_LOST_METRIC, METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface LeaderElectionProps {
   /** The coordinator's handler file under `lambdas/handlers/`: one turn of one contender. */
@@ -85,10 +86,10 @@ export class LeaderElection extends Construct {
       timeout: Duration.seconds(Math.max(3, Math.min(Math.floor(everyMs / 1000), Math.floor((leaseMs - marginMs) / 1000)))),
       environment: {
         ...props.environment,
-        LEASES_TABLE: this.table.tableName,
-        LEASE_NAME: props.leaseName,
-        LEASE_MS: String(Math.round(leaseMs)),
-        CLOCK_SKEW_MARGIN_MS: String(Math.round(marginMs)),
+        [ENV.leaderElection.table]: this.table.tableName,
+        [ENV.leaderElection.lease]: props.leaseName,
+        [ENV.leaderElection.leaseMs]: String(Math.round(leaseMs)),
+        [ENV.leaderElection.clockSkewMarginMs]: String(Math.round(marginMs)),
       },
     });
     // Lease items (renew, acquire, history) and fences (updated inside the fenced transactions).
@@ -146,8 +147,8 @@ export class LeaderElection extends Construct {
   /** Read the lease and its recent changes (`GET /ops/leader`). */
   grantObserve(fn: EightfoldFunction): void {
     this.grantOnLeaseItems(fn, 'dynamodb:Query');
-    fn.addEnvironment('LEASES_TABLE', this.table.tableName);
-    fn.addEnvironment('LEASE_NAME', this.leaseName);
+    fn.addEnvironment(ENV.leaderElection.table, this.table.tableName);
+    fn.addEnvironment(ENV.leaderElection.lease, this.leaseName);
   }
 
   /** Tell the holder to step down (`POST /ops/leader/step-down`). */

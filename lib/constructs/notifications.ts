@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { CUSTOMER_FACING_EVENTS } from '../../lambdas/domain/orders/notifications.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
 import type { PubSub, Subscriber } from './pub-sub.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 /**
  * What customers are told: a subscriber of the customer-facing events writes one notification per event
@@ -26,7 +27,7 @@ export class Notifications extends Construct {
     this.subscriber = props.pubSub.addSubscriber(id, {
       handler: 'notifications-subscriber',
       eventTypes: CUSTOMER_FACING_EVENTS,
-      environment: { NOTIFICATIONS_TABLE: this.table.tableName },
+      environment: { [ENV.notifications.table]: this.table.tableName },
     });
     this.table.grant(this.subscriber.consumer, 'dynamodb:PutItem');
   }
@@ -34,6 +35,6 @@ export class Notifications extends Construct {
   /** A function that lists a customer's notifications. */
   grantRead(fn: EightfoldFunction): void {
     this.table.grant(fn, 'dynamodb:Query');
-    fn.addEnvironment('NOTIFICATIONS_TABLE', this.table.tableName);
+    fn.addEnvironment(ENV.notifications.table, this.table.tableName);
   }
 }

@@ -9,6 +9,7 @@ import { EightfoldFunction } from './eightfold-function.ts';
 import type { LeaderElection } from './leader-election.ts';
 import type { Sharding } from './sharding.ts';
 import type { StranglerFacade } from './strangler.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface OpsApiProps {
   readonly api: RestApi;
@@ -43,7 +44,7 @@ export class OpsApi extends Construct {
     const fn = (this.function = new EightfoldFunction(this, 'Function', {
       handler: 'ops',
       serviceName: 'ops',
-      environment: { EIGHTFOLD_STAGE: stage },
+      environment: { [ENV.deployment.stage]: stage },
     }));
     props.breakers.grantOperate(fn, props.knownBreakers);
     props.leaderElection.grantObserve(fn);
@@ -56,7 +57,7 @@ export class OpsApi extends Construct {
       url: queue?.queueUrl,
       deadLetterUrl: deadLetterQueue.queueUrl,
     }));
-    fn.addEnvironment('OBSERVED_QUEUES', api.stack.toJsonString(observed));
+    fn.addEnvironment(ENV.ops.observedQueues, api.stack.toJsonString(observed));
 
     const integration = new LambdaIntegration(fn);
     const ops = api.root.addResource('ops');
@@ -69,8 +70,8 @@ export class OpsApi extends Construct {
     for (const path of ['shards', 'routes', 'events', 'queues']) route(ops.addResource(path), 'GET');
     if (stage !== 'prod' && props.faults) {
       props.faults.table.grant(fn, 'dynamodb:PutItem');
-      fn.addEnvironment('FAULTS_TABLE', props.faults.table.tableName);
-      fn.addEnvironment('FAULT_TARGETS', props.faults.targets.join(','));
+      fn.addEnvironment(ENV.faults.table, props.faults.table.tableName);
+      fn.addEnvironment(ENV.ops.faultTargets, props.faults.targets.join(','));
       route(ops.addResource('faults').addResource('{target}'), 'PUT');
     }
     if (stage !== 'prod') {
@@ -88,7 +89,7 @@ export class OpsApi extends Construct {
     const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', {
       handler: 'console',
       serviceName: 'console',
-      environment: { EIGHTFOLD_STAGE: stage },
+      environment: { [ENV.deployment.stage]: stage },
       memorySize: 128,
     });
     api.root.addResource('console').addMethod('GET', new LambdaIntegration(opsConsole));

@@ -13,6 +13,7 @@ import type { EventStore } from './event-store.ts';
 import { acknowledge } from '../compliance.ts';
 import { awsManagedSnsKey, grantPublishTo } from './grants.ts';
 import { deadLetterAlarm } from './monitoring.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface PubSubProps {
   /** The event store whose stream is the outbox. */
@@ -99,7 +100,7 @@ export class PubSub extends Construct {
       handler: 'publisher',
       serviceName: 'publisher',
       // The table name only decodes items; the publisher reads nothing but its stream.
-      environment: { ORDER_EVENTS_TOPIC_ARN: this.topic.topicArn, EVENTS_TABLE: props.eventStore.table.tableName },
+      environment: { [ENV.pubSub.topic]: this.topic.topicArn, [ENV.eventStore.table]: props.eventStore.table.tableName },
     });
     grantPublishTo(this.publisher, this.topic);
     this.publisher.addEventSource(
@@ -181,12 +182,12 @@ export class Subscriber extends Construct {
       timeout,
       environment: {
         ...props.environment,
-        SUBSCRIBER_NAME: name,
-        ...(props.checkpoints === false ? {} : { SUBSCRIBER_CHECKPOINTS_TABLE: props.pubSub.checkpoints.tableName }),
+        [ENV.pubSub.subscriber]: name,
+        ...(props.checkpoints === false ? {} : { [ENV.pubSub.checkpoints]: props.pubSub.checkpoints.tableName }),
         ...(props.retryBackoff
           ? {
-              SUBSCRIBER_QUEUE_URL: this.queue.queueUrl,
-              SUBSCRIBER_RETRY_BACKOFF_SECONDS: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}`,
+              [ENV.pubSub.queueUrl]: this.queue.queueUrl,
+              [ENV.pubSub.retryBackoffSeconds]: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}`,
             }
           : {}),
       },

@@ -17,6 +17,7 @@ import type { Sharding } from './sharding.ts';
 import { grantOnTable } from './grants.ts';
 import { acknowledge } from '../compliance.ts';
 import { deadLetterAlarm } from './monitoring.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface ReadModelProps {
   /** The event store whose stream feeds the view (and whose events heal gaps). */
@@ -95,8 +96,8 @@ export class ReadModel extends Construct {
       handler: 'projector',
       serviceName: 'projector',
       environment: {
-        EVENTS_TABLE: props.eventStore.table.tableName,
-        ORDERS_VIEW_TABLE: this.ordersView.tableName,
+        [ENV.eventStore.table]: props.eventStore.table.tableName,
+        [ENV.readModel.ordersView]: this.ordersView.tableName,
         ...props.sharding.routingEnvironment,
       },
     });

@@ -5,6 +5,7 @@ import type { EightfoldFunction } from './eightfold-function.ts';
 import { Construct } from 'constructs';
 import { grantOnTable } from './grants.ts';
 import { COUNTERS_BY_SHARD_INCLUDES, COUNTERS_BY_SHARD_INDEX } from '../../lambdas/patterns/sharding/layout.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface ShardingProps {
   /** N: shards the keys are spread over (the shard map's version 1; a reshard moves it). */
@@ -72,16 +73,16 @@ export class Sharding extends Construct {
   /** What a Lambda needs to find the shard map. */
   get routingEnvironment(): Record<string, string> {
     return {
-      SHARD_MAPS_TABLE: this.shardMaps.tableName,
-      DEFAULT_SHARDS: String(this.shards),
-      DEFAULT_WRITE_SHARDS: String(this.writeShards),
-      SHARD_MAP_CACHE_MS: String(this.mapCacheSeconds * 1000),
+      [ENV.sharding.maps]: this.shardMaps.tableName,
+      [ENV.sharding.shards]: String(this.shards),
+      [ENV.sharding.writeShards]: String(this.writeShards),
+      [ENV.sharding.mapCacheMs]: String(this.mapCacheSeconds * 1000),
     };
   }
 
   /** What a Lambda needs to find the shard map and the counters. */
   get environment(): Record<string, string> {
-    return { ...this.routingEnvironment, SALES_COUNTERS_TABLE: this.counters.tableName };
+    return { ...this.routingEnvironment, [ENV.sharding.counters]: this.counters.tableName };
   }
 
   /** Read the map, and create version 1 from the defaults if no one has yet. */

@@ -16,6 +16,7 @@ import { EightfoldFunction } from './eightfold-function.ts';
 import { acknowledge } from '../compliance.ts';
 import { grantInvokeUnqualified } from './grants.ts';
 import { SERVICE_API_STAGE } from './service-api.ts';
+import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface StranglerFacadeProps {
   readonly api: RestApi;
@@ -107,8 +108,8 @@ export class StranglerFacade extends Construct {
         new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow'), { responseTransferMode: ResponseTransferMode.STREAM }),
       );
     }
-    if (this.router) this.router.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
-    if (this.shadow) this.shadow.addEnvironment('STRANGLER_ROUTES', Stack.of(this).toJsonString(viaRouter));
+    if (this.router) this.router.addEnvironment(ENV.strangler.routes, Stack.of(this).toJsonString(viaRouter));
+    if (this.shadow) this.shadow.addEnvironment(ENV.strangler.routes, Stack.of(this).toJsonString(viaRouter));
     this.routeTheRestToLegacy();
   }
 
@@ -120,11 +121,11 @@ export class StranglerFacade extends Construct {
     this.shadowComparisons.grant(fn, 'dynamodb:Query');
     // GetMetricData has no resource-level permissions.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    fn.addEnvironment('ROUTING_TABLE', JSON.stringify(this.props.routes));
-    fn.addEnvironment('SHADOW_COMPARISONS_TABLE', this.shadowComparisons.tableName);
-    fn.addEnvironment('API_NAME', this.props.api.restApiName);
-    fn.addEnvironment('API_STAGE', this.props.stageName ?? SERVICE_API_STAGE);
-    fn.addEnvironment('ROUTER_SERVICE_NAME', ROUTER_SERVICE_NAME);
+    fn.addEnvironment(ENV.strangler.routingTable, JSON.stringify(this.props.routes));
+    fn.addEnvironment(ENV.strangler.shadowComparisons, this.shadowComparisons.tableName);
+    fn.addEnvironment(ENV.strangler.apiName, this.props.api.restApiName);
+    fn.addEnvironment(ENV.strangler.apiStage, this.props.stageName ?? SERVICE_API_STAGE);
+    fn.addEnvironment(ENV.strangler.routerService, ROUTER_SERVICE_NAME);
   }
 
   /** The router (made on first use), allowed to invoke `target`; and the shadow function, if `shadow`. */
@@ -136,7 +137,7 @@ export class StranglerFacade extends Construct {
         // Legacy's 3 s, or the Eightfold function's own answer, within API Gateway's 29 s.
         timeout: Duration.seconds(28),
         // No shadow function until a route is shadowed.
-        environment: { LEGACY_URL: this.props.legacyUrl, SHADOW_FUNCTION: 'none' },
+        environment: { [ENV.strangler.legacyUrl]: this.props.legacyUrl, [ENV.strangler.shadowFunction]: 'none' },
       });
     }
     grantInvokeUnqualified(this.router, target);
@@ -146,13 +147,13 @@ export class StranglerFacade extends Construct {
           handler: 'strangler-shadow',
           serviceName: 'strangler-shadow',
           timeout: Duration.seconds(30),
-          environment: { SHADOW_COMPARISONS_TABLE: this.shadowComparisons.tableName },
+          environment: { [ENV.strangler.shadowComparisons]: this.shadowComparisons.tableName },
         });
         // A comparison is a statistic: one attempt, so a run that failed halfway is never counted twice.
         this.shadow.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
         this.shadowComparisons.grant(this.shadow, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
         grantInvokeUnqualified(this.router, this.shadow);
-        this.router.addEnvironment('SHADOW_FUNCTION', this.shadow.functionName);
+        this.router.addEnvironment(ENV.strangler.shadowFunction, this.shadow.functionName);
       }
       grantInvokeUnqualified(this.shadow, target);
     }

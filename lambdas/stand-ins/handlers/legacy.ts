@@ -7,10 +7,11 @@ import { issuesText } from '../../platform/http.ts';
 import { LEGACY_CATALOG } from '../legacy-catalog.ts';
 import { LegacyOrders, type LegacyAnswer } from '../legacy-orders.ts';
 import { observed } from '../../platform/observability.ts';
+import { ENV } from '../../platform/environment.ts';
 
-const customersTable = requireEnv('LEGACY_CUSTOMERS_TABLE');
-const faultsTable = requireEnv('FAULTS_TABLE');
-const orders = new LegacyOrders(requireEnv('LEGACY_ORDERS_TABLE'));
+const customersTable = requireEnv(ENV.standIns.legacyCustomers);
+const faultsTable = requireEnv(ENV.faults.table);
+const orders = new LegacyOrders(requireEnv(ENV.standIns.legacyOrders));
 
 const answer = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   statusCode,

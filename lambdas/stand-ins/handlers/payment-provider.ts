@@ -8,10 +8,11 @@ import { header } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { observed } from '../../platform/observability.ts';
 import { ChargeBook, type BookAnswer } from '../charge-book.ts';
+import { ENV } from '../../platform/environment.ts';
 
-const book = new ChargeBook(requireEnv('CHARGES_TABLE'));
-const faultsTable = requireEnv('FAULTS_TABLE');
-const tokenSecret = requireEnv('API_TOKEN_SECRET');
+const book = new ChargeBook(requireEnv(ENV.standIns.charges));
+const faultsTable = requireEnv(ENV.faults.table);
+const tokenSecret = requireEnv(ENV.standIns.apiTokenSecret);
 
 const chargeSchema = z.strictObject({
   orderId: z.string().min(1).max(64),
