@@ -1,3 +1,4 @@
+import type { Plugin } from 'vite';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
@@ -9,8 +10,16 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  */
 const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangler'].map((name) => `test/e2e/${name}.e2e.test.ts`);
 
+/** A page bundled as text (esbuild's `text` loader, lib/constructs/handler-bundles.ts) loads as text in a test too. */
+const htmlAsText: Plugin = {
+  name: 'html-as-text',
+  enforce: 'pre',
+  transform: (code, id) => (id.endsWith('.html') ? `export default ${JSON.stringify(code)};` : undefined),
+};
+
 /** One file at a time, each in a child process of its own. */
 const lane = (name: string, include: string[], extra: TestProjectInlineConfiguration['test'] = {}): TestProjectInlineConfiguration => ({
+  plugins: [htmlAsText],
   test: {
     name,
     include,

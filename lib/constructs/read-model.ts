@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Grant } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -124,7 +124,8 @@ export class ReadModel extends Construct {
   }
 
   /** Reads of the view and of the named indexes: no write of any kind. */
-  grantRead(grantee: IGrantable, ...indexes: string[]): Grant {
-    return grantOnTable(grantee, this.ordersView, ['dynamodb:GetItem', 'dynamodb:Query'], indexes);
+  grantRead(fn: EightfoldFunction, ...indexes: string[]): Grant {
+    fn.addEnvironment(ENV.readModel.ordersView, this.ordersView.tableName);
+    return grantOnTable(fn, this.ordersView, ['dynamodb:GetItem', 'dynamodb:Query'], indexes);
   }
 }

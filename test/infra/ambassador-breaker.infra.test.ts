@@ -1,0 +1,89 @@
+/** Ambassador + Circuit Breaker: the outbound policy, the breakers table and their grants. */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actionsOn, eightfoldStack, synthesize } from '../helpers/stack.ts';
+
+let template: Template;
+beforeAll(() => {
+  ({ template } = eightfoldStack());
+});
+
+describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
+  it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
+    const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
+      JSON.stringify(m).includes('OpsFunction'),
+    );
+    // GET breakers, shards, leader, routes, queues, events; POST step-down; PUT a breaker, faults.
+    expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual([
+      'GET',
+      'GET',
+      'GET',
+      'GET',
+      'GET',
+      'GET',
+      'POST',
+      'PUT',
+      'PUT',
+    ]);
+    for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  it('serves the ops console without a key (the page holds no data) and lets the ops function only read queue depths and query the recent-events index', () => {
+    const consoleMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
+      JSON.stringify(m).includes('ConsoleFunction'),
+    );
+    expect(consoleMethods).toHaveLength(1);
+    const { HttpMethod, ApiKeyRequired } = (consoleMethods[0] as { Properties: { HttpMethod: string; ApiKeyRequired?: boolean } })
+      .Properties;
+    expect({ HttpMethod, ApiKeyRequired: ApiKeyRequired ?? false }).toEqual({ HttpMethod: 'GET', ApiKeyRequired: false });
+    expect(actionsOn('OpsFunction', '"AuditLog')).toEqual(new Set(['dynamodb:Query']));
+    for (const queue of ['PubSubAuditQueue', 'PubSubAuditDlq', 'ReadModelProjectorDlq', 'PubSubPublisherDlq'])
+      expect(actionsOn('OpsFunction', queue)).toEqual(new Set(['sqs:GetQueueAttributes']));
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'RecentEvents',
+          KeySchema: [
+            { AttributeName: 'tailBucket', KeyType: 'HASH' },
+            { AttributeName: 'recordedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type', 'eventId'] },
+        },
+      ],
+    });
+  });
+
+  it('keeps the breakers in a table the commands function reads and updates, and announces transitions on a topic', () => {
+    expect(actionsOn('CommandsFunction', 'CircuitBreakersTable')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect(actionsOn('CommandsFunction', 'CircuitBreakersTransitions')).toEqual(new Set(['sns:Publish']));
+    expect(actionsOn('OpsFunction', 'CircuitBreakersTable')).toEqual(new Set(['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
+  });
+
+  it('declares the outbound policy once, in an SSM parameter the commands function may read, with the provider’s token secret', () => {
+    const [parameter] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Value: unknown } }[];
+    expect(JSON.stringify(parameter!.Properties.Value)).toMatch(/payment-provider.*timeoutMs.*maxAttempts.*retryBudgetRatio.*authSecret/);
+    expect([...actionsOn('CommandsFunction', 'AmbassadorOutboundPolicy')]).toEqual(expect.arrayContaining(['ssm:GetParameter']));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'commands',
+          AMBASSADOR_POLICY_PARAMETER: Match.anyValue(),
+          BREAKERS_TABLE: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('has no fault injection and no step-down in production', () => {
+    const prod = synthesize({}, 'prod');
+    const paths = Object.values(prod.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
+    );
+    expect(paths).toEqual(expect.arrayContaining(['breakers', 'leader']));
+    expect(paths).not.toContain('faults');
+    expect(paths).not.toContain('step-down');
+  });
+});
