@@ -34,8 +34,8 @@ export async function pubSubFigures(rows: Row[]): Promise<void> {
   try {
     const table = (constructId: string) => cloud.resource(constructId).physicalId;
     const store = new EventStore({ client, tableName: table('EventStore/Events'), upcasters: orderUpcasters });
-    const notifications = table('Notifications');
-    const auditLog = table('AuditLog');
+    const notifications = table('Notifications/Table');
+    const auditLog = table('AuditLog/Table');
 
     // Latency: one order at a time, append → its notification row readable.
     const latencies: number[] = [];

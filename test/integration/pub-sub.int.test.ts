@@ -46,7 +46,7 @@ async function notificationsOf(customerId: string): Promise<{ orderId: string; t
 async function auditOf(orderId: string): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await documents.send(
     new QueryCommand({
-      TableName: table('AuditLog'),
+      TableName: table('AuditLog/Table'),
       KeyConditionExpression: 'orderId = :o',
       ExpressionAttributeValues: { ':o': orderId },
       ConsistentRead: true,
