@@ -80,4 +80,10 @@ export default tseslint.config(
     'composition/ builds what handlers use: it never imports a handler or a stand-in.',
   ),
   layer(['lambdas/handlers/**'], ['stand-ins'], 'Product code never imports the stand-ins.'),
+  // The local cloud is a package (scripts/local-cloud/package.json): its index.ts is all the rest of the project may use.
+  layer(
+    ['bin/**', 'lib/**', 'test/**', 'bench/**', 'scripts/*.ts'],
+    ['local-cloud'],
+    'Import @eightfold/local-cloud: its index.ts is its whole public surface.',
+  ),
 );

@@ -34,17 +34,21 @@ const lane = (name: string, include: string[], extra: TestProjectInlineConfigura
 });
 
 /**
- * Two projects: `cloud`, the files that boot a local cloud (the apps synthesized once before them), and
- * `pure`, the unit and infra files. `npm test` (scripts/test.ts) runs them side by side in two vitest
- * processes; a bare `vitest run` runs one after the other.
+ * Three projects: `cloud`, the files that boot a local cloud (the apps synthesized once before them);
+ * `pure`, the unit files; `infra`, the template's. `npm test` (scripts/test.ts) runs `cloud` in one vitest
+ * process and `pure` then `infra` in another, side by side; a bare `vitest run` runs them one after the other.
  */
 export default defineConfig({
   test: {
     projects: process.env.E2E_BASE_URL
       ? [lane('deployment', REMOTE_CAPABLE)]
       : [
-          lane('cloud', ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], { globalSetup: ['test/global-setup.ts'] }),
-          lane('pure', ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts']),
+          lane('cloud', ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'scripts/local-cloud/test/**/*.int.test.ts'], {
+            globalSetup: ['test/global-setup.ts'],
+          }),
+          lane('pure', ['test/unit/**/*.test.ts', 'scripts/local-cloud/test/**/*.unit.test.ts']),
+          // One process for every infra file, modules shared: the stack is synthesized once (test/helpers/stack.ts), not once a file.
+          lane('infra', ['test/infra/**/*.test.ts'], { isolate: false }),
         ],
     reporters: ['default', './test/reporters/summary-line.ts'],
   },

@@ -11,8 +11,7 @@ import {
   isBrokenCircuitError,
   type BreakerPolicy,
 } from '../lambdas/patterns/circuit-breaker/index.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../test/helpers/tables.ts';
 import { countRequests, log, ms, percentile, ratio, sleep, type Row } from './common.ts';
 

@@ -8,9 +8,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBSingleTableEventStorageAdapter } from '@castore/event-storage-adapter-dynamodb';
 import { fold, orderDecider, orderUpcasters, type OrderCommand, type OrderEvent } from '../lambdas/domain/orders/index.ts';
 import { EventStore, handleCommand } from '../lambdas/patterns/event-sourcing/index.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
-import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, startLocalCloud } from '@eightfold/local-cloud';
 import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const META = { correlationId: 'bench', actor: 'bench' };

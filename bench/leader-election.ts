@@ -8,8 +8,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@
 import DynamoDBLockClient from 'dynamodb-lock-client';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
 import { fencedAppend, isStaleFencingTokenError, LeaseClient, type Lease } from '../lambdas/patterns/leader-election/index.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../test/helpers/tables.ts';
 import { countRequests, log, percentile, ratio, sleep, type Row } from './common.ts';
 

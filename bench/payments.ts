@@ -14,8 +14,7 @@ import type { OutboundRequest } from '../lambdas/patterns/ambassador/index.ts';
 import { EventStore, handleCommand } from '../lambdas/patterns/event-sourcing/index.ts';
 import { httpPaymentProvider, type PaymentProvider } from '../lambdas/use-cases/payment-provider.ts';
 import { payOrder } from '../lambdas/use-cases/payments.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { LOCAL_CREDENTIALS, startLocalCloud } from '@eightfold/local-cloud';
 import { localOutputs, paymentProviderToken } from '../test/helpers/target.ts';
 import { countRequests, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 

@@ -10,9 +10,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
 import { publishInOrder, type OutgoingMessage } from '../lambdas/patterns/pub-sub/index.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startLocalCloud } from '../scripts/local-cloud/local-cloud.ts';
-import { startSnsSqs } from '../scripts/local-cloud/services/sns-sqs.ts';
+import { LOCAL_CREDENTIALS, startLocalCloud, startSnsSqs } from '@eightfold/local-cloud';
 import { AWS_PUBLISHED, countRequests, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const META = { correlationId: 'bench', actor: 'bench' };

@@ -17,8 +17,7 @@ import {
   ShardedCounters,
   type ShardMap,
 } from '../lambdas/patterns/sharding/index.ts';
-import { LOCAL_CREDENTIALS } from '../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal } from '../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '@eightfold/local-cloud';
 import { zipfWeights } from '../test/helpers/distribution.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { log, ms, percentile, ratio, SAMPLES, type Row } from './common.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCloud, type LocalCloud } from '../scripts/local-cloud/local-cloud.ts';
+import { startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { legacyUrl, localOutputs } from '../test/helpers/target.ts';
 import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 

@@ -2,7 +2,7 @@
  * `npm test`: the type check and every test, on the 2 cores in two phases.
  *
  * 1. Side by side: the type check (`tsc -p .`), the lint (ESLint, with the layer rule) and the format
- *    check (Prettier), the unit and infra files (`pure`, which need no cloud), and the synthesis of both
+ *    check (Prettier), the unit and infra files (`pure` and `infra`, which need no cloud), and the synthesis of both
  *    apps that the cloud files start from (test/global-setup.ts). Each is CPU for a few seconds to a few
  *    tens of seconds; together they take about the longest one's time instead of their sum.
  * 2. The integration and e2e files (`cloud`), one at a time and alone on the machine: each boots a local
@@ -26,7 +26,10 @@ const passThrough = process.argv.slice(2);
 const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'] };
 const lint: Lane = { name: 'lint', command: ['eslint', '.'] };
 const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'] };
-const pure: Lane = { name: 'pure', command: ['vitest', 'run', '--project', 'pure', '--passWithNoTests', ...passThrough] };
+const pure: Lane = {
+  name: 'pure',
+  command: ['vitest', 'run', '--project', 'pure', '--project', 'infra', '--passWithNoTests', ...passThrough],
+};
 const cloud: Lane = { name: 'cloud', command: ['vitest', 'run', '--project', 'cloud', '--passWithNoTests', ...passThrough], live: true };
 
 /** What one lane's summary reporter printed last: `vitest: N passed, N failed, N skipped`. */

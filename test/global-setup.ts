@@ -1,4 +1,4 @@
-import { synthesize } from '../scripts/local-cloud/assembly.ts';
+import { synthesize } from '@eightfold/local-cloud';
 import { FIXTURE_APP_DIR, PROJECT_DIR } from './helpers/paths.ts';
 
 /** Synthesize both apps once, before any test file reads their assemblies. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/local-cloud/services/ports.ts';
+import { freePort } from '@eightfold/local-cloud';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 import { dynamoDbLocalProcesses } from '../helpers/processes.ts';

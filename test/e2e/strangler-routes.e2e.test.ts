@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';

@@ -1,6 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import type { LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { LOCAL_CREDENTIALS, type LocalCloud } from '@eightfold/local-cloud';
 import { METRICS_NAMESPACE } from '../../lambdas/platform/metric-names.ts';
 
 /**

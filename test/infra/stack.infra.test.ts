@@ -2,7 +2,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EightfoldStack } from '../../lib/eightfold-stack.ts';
-import { RESOURCE_TYPES } from '../../scripts/local-cloud/resources/catalog.ts';
+import { RESOURCE_TYPES } from '@eightfold/local-cloud';
 import { eightfoldStack, version } from '../helpers/stack.ts';
 
 let stack: EightfoldStack;

@@ -13,8 +13,7 @@ import {
   type BreakerPolicy,
   type StateChange,
 } from '../../lambdas/patterns/circuit-breaker/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { eventually } from '../helpers/eventually.ts';
 import { createTable } from '../helpers/tables.ts';
 

@@ -22,8 +22,7 @@ import {
   type ConcurrencyError,
   type EventStoreOptions,
 } from '../../lambdas/patterns/event-sourcing/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import v1Fixture from '../fixtures/events/order-placed.v1.json' with { type: 'json' };
 import { createTable } from '../helpers/tables.ts';
 

@@ -18,8 +18,7 @@ import {
   LeaseTable,
   type Lease,
 } from '../../lambdas/patterns/leader-election/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../helpers/tables.ts';
 
 const LEASE_MS = 15_000;

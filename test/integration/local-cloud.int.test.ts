@@ -4,8 +4,7 @@ import { ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';

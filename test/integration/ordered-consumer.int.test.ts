@@ -2,8 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyInOrder, isOutOfOrderError, type Effect, type OrderedConsumerOptions } from '../../lambdas/patterns/pub-sub/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../helpers/tables.ts';
 
 let dynamo: DynamoDbLocal;

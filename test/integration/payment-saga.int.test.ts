@@ -16,8 +16,7 @@ import {
   type RefundRequest,
 } from '../../lambdas/use-cases/payment-provider.ts';
 import { payOrder, reconcilePayments, refundCharge, type PaymentDeps } from '../../lambdas/use-cases/payments.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../helpers/tables.ts';
 
 const meta = { correlationId: 'c', actor: 'test' };

@@ -7,9 +7,8 @@ import { shardedViewProjection } from '../../lambdas/use-cases/order-view.ts';
 import { projectStream } from '../../lambdas/patterns/cqrs/index.ts';
 import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { rebuildProjections } from '../../scripts/rebuild-projections.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
 import { paymentAttempt } from '../helpers/orders.ts';
 import { createTable } from '../helpers/tables.ts';
 

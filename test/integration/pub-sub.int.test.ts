@@ -8,8 +8,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderUpcasters, toOrderEventMessage, type OrderEventMessage } from '../../lambdas/domain/orders/index.ts';
 import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/local-cloud.ts';
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { redrive } from '../../scripts/redrive.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';

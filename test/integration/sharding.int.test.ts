@@ -16,8 +16,7 @@ import {
   ShardMapStore,
   type ShardMap,
 } from '../../lambdas/patterns/sharding/index.ts';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../scripts/local-cloud/services/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../helpers/tables.ts';
 
 let dynamo: DynamoDbLocal;

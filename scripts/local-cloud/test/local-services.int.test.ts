@@ -6,11 +6,11 @@ import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@a
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import type { InvokeOutcome } from '../../scripts/local-cloud/lambda/function-runtime.ts';
-import { LocalLambdaApi } from '../../scripts/local-cloud/services/lambda-api.ts';
-import { LocalMetrics } from '../../scripts/local-cloud/services/metrics.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { LOCAL_CREDENTIALS } from '../environment.ts';
+import type { InvokeOutcome } from '../lambda/function-runtime.ts';
+import { LocalLambdaApi } from '../services/lambda-api.ts';
+import { LocalMetrics } from '../services/metrics.ts';
+import { eventually } from '../eventually.ts';
 
 const config = { region: 'us-east-1', credentials: LOCAL_CREDENTIALS };
 

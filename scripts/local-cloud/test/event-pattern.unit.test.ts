@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterCriteria, matchesPattern } from '../../scripts/local-cloud/event-pattern.ts';
+import { compileFilterCriteria, matchesPattern } from '../event-pattern.ts';
 
 const record = {
   eventName: 'INSERT',

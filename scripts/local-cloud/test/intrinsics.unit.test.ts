@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IntrinsicError, resolve, type ResolveContext } from '../../scripts/local-cloud/intrinsics.ts';
-import { creationOrder, referencedIds, type CfnTemplate } from '../../scripts/local-cloud/template.ts';
+import { IntrinsicError, resolve, type ResolveContext } from '../intrinsics.ts';
+import { creationOrder, referencedIds, type CfnTemplate } from '../template.ts';
 
 const ctx: ResolveContext = {
   region: 'eu-west-1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextFiring, parseSchedule } from '../../scripts/local-cloud/schedule.ts';
-import { Scheduler } from '../../scripts/local-cloud/scheduler.ts';
+import { nextFiring, parseSchedule } from '../schedule.ts';
+import { Scheduler } from '../scheduler.ts';
 
 const at = (iso: string) => new Date(iso).getTime();
 

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FunctionRuntime, type FunctionDefinition } from '../../scripts/local-cloud/lambda/function-runtime.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { FunctionRuntime, type FunctionDefinition } from '../lambda/function-runtime.ts';
+import { eventually } from '../eventually.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eightfold-runtime-'));
 const runtimes: FunctionRuntime[] = [];

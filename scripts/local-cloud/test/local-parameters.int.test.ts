@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../scripts/local-cloud/environment.ts';
-import { LocalParameterStore, generateSecretString } from '../../scripts/local-cloud/services/parameters.ts';
+import { LOCAL_CREDENTIALS } from '../environment.ts';
+import { LocalParameterStore, generateSecretString } from '../services/parameters.ts';
 
 let store: LocalParameterStore;
 let ssm: SSMClient;

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { LocalApiGateway, parseProxyResponse } from '../../scripts/local-cloud/api-gateway/gateway.ts';
-import { buildApiGatewayModel, matchRoute, type ResourceNode } from '../../scripts/local-cloud/api-gateway/model.ts';
+import { LocalApiGateway, parseProxyResponse } from '../api-gateway/gateway.ts';
+import { buildApiGatewayModel, matchRoute, type ResourceNode } from '../api-gateway/model.ts';
 
 function node(pathPart: string, path: string, children: ResourceNode[] = []): ResourceNode {
   return { id: path, pathPart, path, children, methods: new Map() };

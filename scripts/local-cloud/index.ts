@@ -1,0 +1,22 @@
+/**
+ * @eightfold/local-cloud: a synthesized CDK app run on one machine, without Docker (see README.md). This
+ * file is the package's whole public surface: anything not exported here is its own business.
+ */
+export { startLocalCloud } from './local-cloud.ts';
+export {
+  DEFAULT_API_METADATA,
+  TIME_SCALE_CONTEXT,
+  type LocalCloud,
+  type LocalCloudOptions,
+  type LocalResource,
+  type ReloadSummary,
+  type StartupTimings,
+} from './types.ts';
+export { endpointEnvironment, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type ServiceEndpoints } from './environment.ts';
+export { synthesize } from './assembly.ts';
+export { RESOURCE_TYPES } from './resources/catalog.ts';
+export { resolveHandler } from './lambda/function-runtime.ts';
+export { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
+export { startSnsSqs } from './services/sns-sqs.ts';
+export { freePort } from './services/ports.ts';
+export { eventually } from './eventually.ts';
