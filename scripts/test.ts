@@ -1,36 +1,43 @@
 /**
- * `npm test`: the type check and every test, on the 2 cores in two phases.
+ * `npm test`: the type check, the lint, the format check and every test, on the 2 cores.
  *
- * 1. Side by side: the type check (`tsc -p .`), the lint (ESLint, with the layer rule) and the format
- *    check (Prettier), the unit and infra files (`pure` and `infra`, which need no cloud), and the synthesis of both
- *    apps that the cloud files start from (test/global-setup.ts). Each is CPU for a few seconds to a few
- *    tens of seconds; together they take about the longest one's time instead of their sum.
- * 2. The integration and e2e files (`cloud`), one at a time and alone on the machine: each boots a local
- *    cloud (a JVM among them), several time things, and two clouds at once would only slow each other.
+ * The integration and e2e files (`cloud`) are the long part: one at a time, each boots a local cloud (a JVM
+ * among them), and two clouds at once would only slow each other. They start as soon as the synthesis of
+ * both apps they read (test/global-setup.ts) is done. Beside them, at a lower CPU priority (`nice`), run
+ * the type check (`tsc -p .`), the lint (ESLint, with the layer rule), the format check (Prettier) and the
+ * unit and infra files (`pure`, then `infra`, which need no cloud): a cloud file waits on timers and I/O
+ * for about half its time, and these fill that half without taking the cloud's CPU when it needs it.
  * Vitest itself cannot run two projects' files side by side with one worker each (it puts every
- * single-worker project into one sequential queue), hence the processes. Output of phase 1 is printed whole
- * as each part ends; the cloud lane's streams. The run ends with one summary line over every lane and fails
+ * single-worker project into one sequential queue), hence the processes. The cloud lane's output streams;
+ * the others' is printed whole as each ends. The run ends with one summary line over every lane and fails
  * if any part failed. Arguments go to both vitest lanes (`npm test -- -t breaker`).
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import synthesizeTestApps from '../test/global-setup.ts';
 
 interface Lane {
   readonly name: string;
   readonly command: string[];
+  /** Runs at a lower CPU priority than the cloud lane. */
+  readonly background?: boolean;
   /** Streams its output as it comes; the others print theirs whole when they end. */
   readonly live?: boolean;
 }
 
 const passThrough = process.argv.slice(2);
-const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'] };
-const lint: Lane = { name: 'lint', command: ['eslint', '.'] };
-const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'] };
+const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'], background: true };
+const lint: Lane = { name: 'lint', command: ['eslint', '.'], background: true };
+const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'], background: true };
 const pure: Lane = {
   name: 'pure',
   command: ['vitest', 'run', '--project', 'pure', '--project', 'infra', '--passWithNoTests', ...passThrough],
+  background: true,
 };
 const cloud: Lane = { name: 'cloud', command: ['vitest', 'run', '--project', 'cloud', '--passWithNoTests', ...passThrough], live: true };
+
+/** A niceness the cloud lane's processes (at 0) always win the CPU from. */
+const BACKGROUND_PRIORITY = 10;
 
 /** What one lane's summary reporter printed last: `vitest: N passed, N failed, N skipped`. */
 const SUMMARY = /^vitest: (\d+) passed, (\d+) failed, (\d+) skipped$/m;
@@ -41,6 +48,8 @@ function runLane(lane: Lane): Promise<{ code: number; output: string }> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
     });
+    // Set before the lane starts its own workers, which inherit it.
+    if (lane.background && child.pid) setPriority(child.pid, BACKGROUND_PRIORITY);
     let output = '';
     const take = (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -62,6 +71,8 @@ const synthesis = synthesizeTestApps().then(
     return { code: 1, output: '' };
   },
 );
+// The cloud lane's own global setup then finds both assemblies current and synthesizes nothing.
+const cloudTested = synthesis.then((synthesized) => (synthesized.code === 0 ? runLane(cloud) : { code: 1, output: '' }));
 const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.all([
   runLane(typecheck),
   runLane(lint),
@@ -69,14 +80,13 @@ const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.
   runLane(pure),
   synthesis,
 ]);
-// The cloud lane's own global setup then finds both assemblies current and synthesizes nothing.
 const lanes: [Lane, { code: number; output: string }][] = [
   [typecheck, typechecked],
   [lint, linted],
   [format, formatted],
   [pure, pureTested],
   [{ name: 'synthesis', command: ['test/global-setup.ts'] }, synthesized],
-  [cloud, synthesized.code === 0 ? await runLane(cloud) : { code: 1, output: '' }],
+  [cloud, await cloudTested],
 ];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const [lane, { code, output }] of lanes) {

@@ -20,17 +20,9 @@ import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { freePort } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
-import { deploy, findResource, undeploy, type Deployment, type DeployContext } from './deployment.ts';
+import { deploy, undeploy, type Deployment, type DeployContext } from './deployment.ts';
+import { findResource } from './provisioning.ts';
 import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type ReloadSummary } from './types.ts';
-export {
-  DEFAULT_API_METADATA,
-  TIME_SCALE_CONTEXT,
-  type LocalCloud,
-  type LocalCloudOptions,
-  type LocalResource,
-  type ReloadSummary,
-  type StartupTimings,
-} from './types.ts';
 
 /** Boots the whole synthesized app on this machine: see docs/local-cloud.md. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {

@@ -8,7 +8,8 @@ import { existsSync, watch } from 'node:fs';
 import { watchedRoots } from './assembly.ts';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from './local-cloud.ts';
+import { startLocalCloud } from './local-cloud.ts';
+import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
 
 const { values } = parseArgs({

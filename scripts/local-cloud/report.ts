@@ -1,5 +1,5 @@
 import { listRoutes } from './api-gateway/model.ts';
-import type { LocalCloud } from './local-cloud.ts';
+import type { LocalCloud } from './types.ts';
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

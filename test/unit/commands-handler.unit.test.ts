@@ -33,7 +33,12 @@ const items = [{ sku: 'LAMP', quantity: 1, unitPriceCents: 1250 }];
 describe('the commands handler refuses at the edge', () => {
   it.each([
     ['a body that is not JSON', apiEvent('POST', '/orders', { body: '{"customerId":' }), 400, 'BAD_JSON'],
-    ['a body that is not sent as JSON', apiEvent('POST', '/orders', { body: 'x', headers: { 'Content-Type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a body that is not sent as JSON',
+      apiEvent('POST', '/orders', { body: 'x', headers: { 'Content-Type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['an order without items', apiEvent('POST', '/orders', { body: { customerId: 'c-1', items: [] } }), 400, 'VALIDATION_FAILED'],
     [
       'an Idempotency-Key with a space in it',
@@ -41,7 +46,12 @@ describe('the commands handler refuses at the edge', () => {
       400,
       'BAD_IDEMPOTENCY_KEY',
     ],
-    ['an If-Match that is no version', apiEvent('POST', '/orders/{orderId}/cancel', { pathParameters: { orderId: 'o-1' }, headers: { 'If-Match': 'soon' } }), 400, 'BAD_IF_MATCH'],
+    [
+      'an If-Match that is no version',
+      apiEvent('POST', '/orders/{orderId}/cancel', { pathParameters: { orderId: 'o-1' }, headers: { 'If-Match': 'soon' } }),
+      400,
+      'BAD_IF_MATCH',
+    ],
     ['a route it does not serve', apiEvent('DELETE', '/orders/{orderId}', { pathParameters: { orderId: 'o-1' } }), 404, 'NOT_FOUND'],
   ])('%s: %i %s', async (_case, event, status, code) => {
     expect(await errorOf(event)).toMatchObject({ status, code });
