@@ -20,51 +20,34 @@ import type { LeaderOpsDeps } from '../use-cases/operations/leader.ts';
 import type { QueueOpsDeps } from '../use-cases/operations/queues.ts';
 import type { RouteOpsDeps } from '../use-cases/operations/routes.ts';
 import type { ShardOpsDeps } from '../use-cases/operations/shards.ts';
-import { breakerStore } from './breakers.ts';
+import { BREAKER_SETTINGS, breakerStore } from './breakers.ts';
 import { readRecentEvents } from './recent-events.ts';
 import { routeMetrics } from './route-metrics.ts';
-import { currentShardMap } from './shards.ts';
+import { SALES_SETTINGS } from './sales.ts';
+import { json, list, readSettings, text } from './settings.ts';
+import { currentShardMap, SHARD_MAP_SETTINGS } from './shards.ts';
 
-const json = <Schema extends z.ZodType>(schema: Schema) =>
-  z
-    .string()
-    .transform((text) => JSON.parse(text) as unknown)
-    .pipe(schema);
-const list = z.string().transform((text) => text.split(',').filter(Boolean));
-
-/** What the ops function is told by its construct (lib/constructs/ops-api.ts), checked at cold start. */
-const settingsSchema = z.object({
-  stage: z.string().min(1),
-  knownBreakers: list,
-  leasesTable: z.string().min(1),
-  leaseName: z.string().min(1),
-  salesCountersTable: z.string().min(1),
-  routingTable: json(routingTableSchema),
-  shadowComparisonsTable: z.string().min(1),
-  apiName: z.string().min(1),
-  apiStage: z.string().min(1),
-  routerServiceName: z.string().min(1),
-  observedQueues: json(z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() }))),
-  auditLogTable: z.string().min(1),
-  faultsTable: z.string().optional(),
-  faultTargets: list.default([]),
-});
-const env = process.env;
-const settings = settingsSchema.parse({
-  stage: env[ENV.deployment.stage],
-  knownBreakers: env[ENV.breakers.known],
-  leasesTable: env[ENV.leaderElection.table],
-  leaseName: env[ENV.leaderElection.lease],
-  salesCountersTable: env[ENV.sharding.counters],
-  routingTable: env[ENV.strangler.routingTable],
-  shadowComparisonsTable: env[ENV.strangler.shadowComparisons],
-  apiName: env[ENV.strangler.apiName],
-  apiStage: env[ENV.strangler.apiStage],
-  routerServiceName: env[ENV.strangler.routerService],
-  observedQueues: env[ENV.ops.observedQueues],
-  auditLogTable: env[ENV.auditLog.table],
-  faultsTable: env[ENV.faults.table],
-  faultTargets: env[ENV.ops.faultTargets],
+/** What the ops function is told by its constructs (lib/constructs/ops-api.ts and the grants it takes), read once. */
+const settings = readSettings({
+  ...BREAKER_SETTINGS,
+  ...SHARD_MAP_SETTINGS,
+  ...SALES_SETTINGS,
+  stage: [ENV.deployment.stage, text],
+  knownBreakers: [ENV.breakers.known, list],
+  leasesTable: [ENV.leaderElection.table, text],
+  leaseName: [ENV.leaderElection.lease, text],
+  routingTable: [ENV.strangler.routingTable, json(routingTableSchema)],
+  shadowComparisonsTable: [ENV.strangler.shadowComparisons, text],
+  apiName: [ENV.strangler.apiName, text],
+  apiStage: [ENV.strangler.apiStage, text],
+  routerServiceName: [ENV.strangler.routerService, text],
+  observedQueues: [
+    ENV.ops.observedQueues,
+    json(z.array(z.object({ name: z.string(), url: z.string().optional(), deadLetterUrl: z.string() }))),
+  ],
+  auditLogTable: [ENV.auditLog.table, text],
+  faultsTable: [ENV.faults.table, z.string().optional()],
+  faultTargets: [ENV.ops.faultTargets, list],
 });
 
 const now = () => Date.now();
@@ -77,7 +60,7 @@ const servedCounts = routeMetrics({
 });
 const shadowLog = new ShadowLog(documentClient, settings.shadowComparisonsTable);
 
-export const breakers: BreakerOpsDeps = { store: breakerStore, known: settings.knownBreakers, now };
+export const breakers: BreakerOpsDeps = { store: breakerStore(settings), known: settings.knownBreakers, now };
 
 export const leader: LeaderOpsDeps = {
   leases: new LeaseTable({ client: documentClient, tableName: settings.leasesTable }),
@@ -87,7 +70,7 @@ export const leader: LeaderOpsDeps = {
 };
 
 export const shards: ShardOpsDeps = {
-  shardMap: currentShardMap,
+  shardMap: currentShardMap(settings),
   load: (count, since) =>
     shardLoad({
       client: documentClient,

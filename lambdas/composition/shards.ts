@@ -1,13 +1,26 @@
 import { SHARD_MAP, ShardMapStore, type ShardMap } from '../patterns/sharding/index.ts';
-import { documentClient, requireEnv } from '../platform/clients.ts';
+import { documentClient } from '../platform/clients.ts';
 import { ENV } from '../platform/environment.ts';
+import { text, whole } from './settings.ts';
 
-const shardMaps = new ShardMapStore({
-  client: documentClient,
-  tableName: requireEnv(ENV.sharding.maps),
-  cacheMs: Number(requireEnv(ENV.sharding.mapCacheMs)),
-});
-const defaults = { shards: Number(requireEnv(ENV.sharding.shards)), writeShards: Number(requireEnv(ENV.sharding.writeShards)) };
+export const SHARD_MAP_SETTINGS = {
+  shardMapsTable: [ENV.sharding.maps, text],
+  shardMapCacheMs: [ENV.sharding.mapCacheMs, whole],
+  defaultShards: [ENV.sharding.shards, whole],
+  defaultWriteShards: [ENV.sharding.writeShards, whole],
+} as const;
 
-/** The current map (cached SHARD_MAP_CACHE_MS, 10 s by default; the deployment's N and S until a reshard moves it). */
-export const currentShardMap = (): Promise<ShardMap> => shardMaps.current(SHARD_MAP, defaults);
+/**
+ * The current shard map, cached `shardMapCacheMs` (10 s by default); the deployment's N and S until a
+ * reshard moves it.
+ */
+export function currentShardMap(settings: {
+  readonly shardMapsTable: string;
+  readonly shardMapCacheMs: number;
+  readonly defaultShards: number;
+  readonly defaultWriteShards: number;
+}): () => Promise<ShardMap> {
+  const maps = new ShardMapStore({ client: documentClient, tableName: settings.shardMapsTable, cacheMs: settings.shardMapCacheMs });
+  const defaults = { shards: settings.defaultShards, writeShards: settings.defaultWriteShards };
+  return () => maps.current(SHARD_MAP, defaults);
+}

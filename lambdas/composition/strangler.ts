@@ -2,16 +2,17 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
-import { requireEnv } from '../platform/clients.ts';
 import { errorResponse } from '../platform/http.ts';
 import { traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
+import { json } from './settings.ts';
 
 /** The routes the strangler router serves (shadow and weighted ones), each with the Eightfold function behind it. */
 export const routerRoutesSchema = z.record(z.string(), routeSchema.and(z.object({ target: z.string().min(1) })));
 export type RouterRoutes = z.infer<typeof routerRoutesSchema>;
 
-export const routerRoutes = (): RouterRoutes => routerRoutesSchema.parse(JSON.parse(requireEnv(ENV.strangler.routes)));
+/** The router's routes, as the strangler construct gives them. */
+export const ROUTER_ROUTES_SETTING = [ENV.strangler.routes, json(routerRoutesSchema)] as const;
 
 /** What the router hands the shadow function: the request as it came, and what legacy answered. */
 export interface ShadowRun {
@@ -52,8 +53,8 @@ const HOP_HEADERS = new Set([
 const LEGACY_TIMEOUT_MS = 3_000;
 
 /** Legacy's answer: the request passed through to the same path on legacy, as an HTTP proxy integration does. */
-export async function proxyToLegacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const url = new URL(event.path.replace(/^\//, ''), requireEnv(ENV.strangler.legacyUrl));
+export async function proxyToLegacy(legacyUrl: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const url = new URL(event.path.replace(/^\//, ''), legacyUrl);
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
     for (const value of values ?? []) url.searchParams.append(name, value);
   const headers = Object.fromEntries(

@@ -3,19 +3,34 @@ import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
-import { documentClient, requireEnv } from '../platform/clients.ts';
+import * as z from 'zod';
+import { documentClient } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import { observed, traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
+import { text } from './settings.ts';
+
+/** What every subscriber is told by the pub-sub construct: its name, and its retry backoff if it waits out outages. */
+export const SUBSCRIBER_SETTINGS = {
+  subscriber: [ENV.pubSub.subscriber, text],
+  backoffQueueUrl: [ENV.pubSub.queueUrl, z.string().optional()],
+  retryBackoffSeconds: [ENV.pubSub.retryBackoffSeconds, z.string().optional()],
+} as const;
+/** And one that applies events in order: the checkpoints table. */
+export const ORDERED_SUBSCRIBER_SETTINGS = { ...SUBSCRIBER_SETTINGS, checkpointsTable: [ENV.pubSub.checkpoints, text] } as const;
+
+export interface SubscriberSettings {
+  readonly subscriber: string;
+  readonly backoffQueueUrl?: string;
+  readonly retryBackoffSeconds?: string;
+}
 
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
-export function consumerOptions(ordering: Ordering): OrderedConsumerOptions {
-  return {
-    client: documentClient,
-    checkpointTable: requireEnv(ENV.pubSub.checkpoints),
-    subscriber: requireEnv(ENV.pubSub.subscriber),
-    ordering,
-  };
+export function consumerOptions(
+  settings: { readonly subscriber: string; readonly checkpointsTable: string },
+  ordering: Ordering,
+): OrderedConsumerOptions {
+  return { client: documentClient, checkpointTable: settings.checkpointsTable, subscriber: settings.subscriber, ordering };
 }
 
 /**
@@ -60,8 +75,8 @@ async function backOff(
  * With a retry backoff configured, the failed messages come back after a growing delay instead of the
  * queue's fixed visibility timeout.
  */
-export function subscriberHandler(consume: (message: OrderEventMessage) => Promise<ConsumeResult>) {
-  const name = requireEnv(ENV.pubSub.subscriber);
+export function subscriberHandler(settings: SubscriberSettings, consume: (message: OrderEventMessage) => Promise<ConsumeResult>) {
+  const name = settings.subscriber;
   const processor = new SqsFifoPartialProcessorAsync();
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     try {
@@ -75,8 +90,8 @@ export function subscriberHandler(consume: (message: OrderEventMessage) => Promi
       throw error;
     }
   };
-  const backoffQueueUrl = process.env[ENV.pubSub.queueUrl];
-  const [firstSeconds, maxSeconds] = (process.env[ENV.pubSub.retryBackoffSeconds] ?? '').split(':').map(Number);
+  const backoffQueueUrl = settings.backoffQueueUrl;
+  const [firstSeconds, maxSeconds] = (settings.retryBackoffSeconds ?? '').split(':').map(Number);
   const consumeBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const response = await processPartialResponse(event, handleRecord, processor, {
       context,

@@ -1,21 +1,22 @@
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../platform/clients.ts';
 import { tailBucketOf } from '../composition/recent-events.ts';
-import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
+import { readSettings, text } from '../composition/settings.ts';
+import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
 import { ENV } from '../platform/environment.ts';
 
-const auditTable = requireEnv(ENV.auditLog.table);
+// The composition root: this function's settings, read once.
+const settings = readSettings({ ...ORDERED_SUBSCRIBER_SETTINGS, auditTable: [ENV.auditLog.table, text] });
 // The audit subscription takes every event, so each order's versions must arrive without gaps.
-const consumer = consumerOptions('contiguous');
+const consumer = consumerOptions(settings, 'contiguous');
 
 /**
  * Every order event, in order, into an append-only log keyed (orderId, version) for operators, each filed
  * under its minute too for the console's tail of recent events (GET /ops/events).
  */
-export const handler = subscriberHandler((message) =>
+export const handler = subscriberHandler(settings, (message) =>
   applyInOrder(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, () => ({
     put: {
-      tableName: auditTable,
+      tableName: settings.auditTable,
       keyAttribute: 'orderId',
       item: { ...message, tailBucket: tailBucketOf(message.recordedAt), auditedAt: new Date().toISOString() },
     },

@@ -6,8 +6,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventMetadata } from '../patterns/event-sourcing/index.ts';
-import { orderEventStore } from '../composition/event-store.ts';
-import { ambassadorFor } from '../composition/outbound.ts';
+import { orders, payments } from '../composition/commands.ts';
 import { correlateRequests, correlationIdOf } from '../platform/correlation.ts';
 import {
   dispatch,
@@ -23,13 +22,9 @@ import {
 import { answerErrors } from '../platform/http-errors.ts';
 import { observed } from '../platform/observability.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema } from '../use-cases/order-inputs.ts';
-import { changeOrder, placeOrder, type OrderCommandDeps } from '../use-cases/orders.ts';
-import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
-import { payOrder, type PaymentDeps } from '../use-cases/payments.ts';
+import { changeOrder, placeOrder } from '../use-cases/orders.ts';
+import { payOrder } from '../use-cases/payments.ts';
 import type { COMMAND_ROUTES } from './routes.ts';
-
-const orders: OrderCommandDeps = { store: orderEventStore, now: () => new Date(), newId: uuidv7 };
-const payments: PaymentDeps = { store: orderEventStore, provider: httpPaymentProvider(ambassadorFor('payment-provider')), now: orders.now };
 
 function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?: string): EventMetadata {
   return {

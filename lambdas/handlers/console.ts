@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import page from '../console/console.html';
-import { requireEnv } from '../platform/clients.ts';
+import { readSettings, text } from '../composition/settings.ts';
 import { observed } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
 /** The page, told its stage: outside production it offers fault injection and step-down. */
-const html = page.replace('__STAGE__', requireEnv(ENV.deployment.stage));
+const { stage } = readSettings({ stage: [ENV.deployment.stage, text] });
+const html = page.replace('__STAGE__', stage);
 
 /**
  * `GET /console`: the ops console, one static page that reads the operators' API with the key the operator

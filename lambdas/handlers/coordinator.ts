@@ -8,8 +8,7 @@ import {
   LeaseClient,
   type Leadership,
 } from '../patterns/leader-election/index.ts';
-import { documentClient, requireEnv } from '../platform/clients.ts';
-import { orderEventStore } from '../composition/event-store.ts';
+import { documentClient } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import {
   COORDINATOR_SERVICE,
@@ -18,21 +17,12 @@ import {
   METRICS_NAMESPACE,
   PAYMENT_STEPS_FAILED_METRIC,
 } from '../platform/metric-names.ts';
-import { ordersWithPaymentsOpenSince, unpaidOrdersPlacedBefore } from '../composition/orders-view.ts';
+import { ordersWithPaymentsOpenSince } from '../composition/orders-view.ts';
 import { observed } from '../platform/observability.ts';
-import { ambassadorFor } from '../composition/outbound.ts';
-import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { reconcilePayments } from '../use-cases/payments.ts';
-import { ENV } from '../platform/environment.ts';
+import { job, paymentProvider, settings, store } from '../composition/coordinator.ts';
 
-const leasesTable = requireEnv(ENV.leaderElection.table);
-const viewTable = requireEnv(ENV.readModel.ordersView);
-const leaseName = requireEnv(ENV.leaderElection.lease);
-const leaseMs = Number(requireEnv(ENV.leaderElection.leaseMs));
-const clockSkewMarginMs = Number(requireEnv(ENV.leaderElection.clockSkewMarginMs));
-const timeoutMs = Number(requireEnv(ENV.payments.timeoutMs));
-const reconcileAfterMs = Number(requireEnv(ENV.payments.reconcileAfterMs));
-const paymentProvider = httpPaymentProvider(ambassadorFor('payment-provider'));
+const { leasesTable, leaseName, viewTable, reconcileAfterMs } = settings;
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
 
@@ -46,14 +36,6 @@ function count(metricName: string, value = 1): void {
 /** Each schedule target names its contender; a contender is whichever invocation carries that name. */
 const turnSchema = z.object({ contender: z.string().min(1).max(64) });
 
-const job = {
-  store: orderEventStore,
-  findUnpaid: (placedBefore: string) => unpaidOrdersPlacedBefore(documentClient, viewTable, placedBefore),
-  fenceTable: leasesTable,
-  timeoutMs,
-  now: () => new Date(),
-};
-
 /**
  * The leader's singleton work, in order: conclude the payments in flight and the refunds owed past the
  * reconciler's bound (asking the provider), then cancel the orders left unpaid past the timeout (an order
@@ -65,7 +47,7 @@ async function singletonWork(leadership: Leadership) {
   const guard = fencedAppend({ tableName: leasesTable, resource: `orders@${lease.name}`, fencingToken: lease.fencingToken });
   const openBefore = new Date(now.getTime() - reconcileAfterMs).toISOString();
   const payments = await reconcilePayments(
-    { store: orderEventStore, provider: paymentProvider, now: job.now, guard },
+    { store, provider: paymentProvider, now: job.now, guard },
     {
       openOrders: ordersWithPaymentsOpenSince(documentClient, viewTable, openBefore),
       openBefore,
@@ -88,6 +70,7 @@ async function singletonWork(leadership: Leadership) {
 async function turn(event: unknown) {
   const { contender } = turnSchema.parse(event);
   logger.appendKeys({ contender });
+  const { leaseMs, clockSkewMarginMs } = settings;
   const leases = new LeaseClient({ client: documentClient, tableName: leasesTable, holder: contender, leaseMs, clockSkewMarginMs });
   try {
     const outcome = await coordinatorTurn(leases, leaseName, singletonWork);

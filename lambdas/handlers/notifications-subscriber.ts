@@ -1,18 +1,19 @@
 import { domainEventOf, isCustomerFacing, notificationText } from '../domain/orders/index.ts';
 import { applyInOrder } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../platform/clients.ts';
-import { consumerOptions, subscriberHandler } from '../composition/subscriber.ts';
+import { readSettings, text } from '../composition/settings.ts';
+import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
 import { ENV } from '../platform/environment.ts';
 
-const notificationsTable = requireEnv(ENV.notifications.table);
+// The composition root: this function's settings, read once.
+const settings = readSettings({ ...ORDERED_SUBSCRIBER_SETTINGS, notificationsTable: [ENV.notifications.table, text] });
 // The subscription is filtered to customer-facing events, so versions arrive with gaps: newer is enough.
-const consumer = consumerOptions('monotonic');
+const consumer = consumerOptions(settings, 'monotonic');
 
 /**
  * One notification per customer-facing event, keyed (customerId, notificationId = event id). Only
  * OrderPlaced names the customer: the subscriber remembers it in its checkpoint for the order's later events.
  */
-export const handler = subscriberHandler(async (message) => {
+export const handler = subscriberHandler(settings, async (message) => {
   const event = domainEventOf(message);
   if (!isCustomerFacing(event)) throw new Error(`${message.type} is not a customer-facing event; check the subscription's filter policy`);
   return applyInOrder<{ customerId: string }>(
@@ -24,7 +25,7 @@ export const handler = subscriberHandler(async (message) => {
       return {
         context: { customerId },
         put: {
-          tableName: notificationsTable,
+          tableName: settings.notificationsTable,
           keyAttribute: 'customerId',
           item: {
             customerId,

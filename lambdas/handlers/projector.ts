@@ -4,15 +4,20 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { shardedViewProjection } from '../use-cases/order-view.ts';
 import { projectStream } from '../patterns/cqrs/index.ts';
 import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
-import { documentClient, requireEnv } from '../platform/clients.ts';
+import { documentClient } from '../platform/clients.ts';
 import { correlationIdsOf } from '../platform/correlation.ts';
-import { orderEventStore } from '../composition/event-store.ts';
+import { EVENT_STORE_SETTINGS, orderEventStore } from '../composition/event-store.ts';
+import { readSettings, text } from '../composition/settings.ts';
 import { logger } from '../platform/logger.ts';
-import { currentShardMap } from '../composition/shards.ts';
+import { currentShardMap, SHARD_MAP_SETTINGS } from '../composition/shards.ts';
 import { observed } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
-const viewTable = requireEnv(ENV.readModel.ordersView);
+// The composition root: this function's settings, read once.
+const settings = readSettings({ ...EVENT_STORE_SETTINGS, ...SHARD_MAP_SETTINGS, viewTable: [ENV.readModel.ordersView, text] });
+const { viewTable } = settings;
+const store = orderEventStore(settings);
+const shardMap = currentShardMap(settings);
 
 /**
  * EventsTable stream → OrdersView. Records are grouped by stream so each order costs one conditional write
@@ -25,14 +30,14 @@ async function project(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   for (const record of event.Records as DynamoDBRecord[]) {
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
-    const envelope = orderEventStore.decodeItem(unmarshall(image as Record<string, AttributeValue>));
+    const envelope = store.decodeItem(unmarshall(image as Record<string, AttributeValue>));
     if (!envelope) continue; // a snapshot
     const group = byStream.get(envelope.streamId) ?? { first: record.dynamodb!.SequenceNumber!, events: [] };
     group.events.push(envelope);
     byStream.set(envelope.streamId, group);
   }
   // Rows carry their customer's shard, for shard-by-shard scans of the view.
-  const options = { client: documentClient, viewTable, store: orderEventStore, projection: shardedViewProjection(await currentShardMap()) };
+  const options = { client: documentClient, viewTable, store, projection: shardedViewProjection(await shardMap()) };
   const results = await Promise.allSettled([...byStream].map(([streamId, { events }]) => projectStream(options, streamId, events)));
   const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
   [...byStream.values()].forEach(({ first, events }, index) => {

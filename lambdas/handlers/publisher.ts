@@ -4,14 +4,16 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toOrderEventMessage } from '../domain/orders/index.ts';
 import { publishInOrder, type OutgoingMessage } from '../patterns/pub-sub/index.ts';
-import { requireEnv } from '../platform/clients.ts';
-import { orderEventStore } from '../composition/event-store.ts';
+import { EVENT_STORE_SETTINGS, orderEventStore } from '../composition/event-store.ts';
+import { readSettings, text } from '../composition/settings.ts';
 import { logger } from '../platform/logger.ts';
 import { observed, traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
 const sns = traced(new SNSClient({}));
-const topicArn = requireEnv(ENV.pubSub.topic);
+// The composition root: this function's settings, read once (the event store's table only decodes items).
+const settings = readSettings({ ...EVENT_STORE_SETTINGS, topicArn: [ENV.pubSub.topic, text] });
+const store = orderEventStore(settings);
 
 /**
  * EventsTable stream → the order-events FIFO topic: the stream is the outbox, so an event is published if
@@ -24,7 +26,7 @@ async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
   const correlationIds: string[] = [];
   const messages: OutgoingMessage[] = [];
   for (const record of event.Records) {
-    const envelope = orderEventStore.decodeItem(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>));
+    const envelope = store.decodeItem(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>));
     if (!envelope) continue; // a snapshot
     const message = toOrderEventMessage(envelope);
     sequenceNumbers.push(record.dynamodb!.SequenceNumber!);
@@ -36,7 +38,7 @@ async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespons
       attributes: { eventType: message.type, schemaVersion: message.schemaVersion },
     });
   }
-  const outcome = await publishInOrder(sns, topicArn, messages);
+  const outcome = await publishInOrder(sns, settings.topicArn, messages);
   if (outcome.firstUnpublished === undefined) {
     logger.debug('published', { events: outcome.published, requests: outcome.requests });
     return { batchItemFailures: [] };

@@ -3,39 +3,15 @@
  * and answers JSON. What a use case throws is answered by the error table (platform/http-errors.ts).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { deps } from '../composition/queries.ts';
 import { toOrderResponse } from '../domain/orders/index.ts';
-import { orderEventStore } from '../composition/event-store.ts';
-import { notificationsTable, ordersView } from '../composition/read-models.ts';
-import { salesCounters } from '../composition/sales.ts';
-import { currentShardMap } from '../composition/shards.ts';
-import { requireEnv } from '../platform/clients.ts';
 import { correlateRequests } from '../platform/correlation.ts';
 import { dispatch, etag, HttpError, jsonResponse, type Route } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
 import { observed } from '../platform/observability.ts';
 import { idSchema, skuSchema } from '../use-cases/order-inputs.ts';
-import {
-  customerNotifications,
-  customerOrders,
-  getOrder,
-  orderAt,
-  orderEvents,
-  unitsSold,
-  type OrderQueryDeps,
-  type Page,
-} from '../use-cases/order-queries.ts';
+import { customerNotifications, customerOrders, getOrder, orderAt, orderEvents, unitsSold, type Page } from '../use-cases/order-queries.ts';
 import type { QUERY_ROUTES } from './routes.ts';
-import { ENV } from '../platform/environment.ts';
-
-const deps: OrderQueryDeps = {
-  store: orderEventStore,
-  views: ordersView(requireEnv(ENV.readModel.ordersView)),
-  notifications: notificationsTable(requireEnv(ENV.notifications.table)),
-  sales: { unitsSold: async (sku) => salesCounters.total(await currentShardMap(), sku) },
-  now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  minVersionWaitMs: Number(process.env.MIN_VERSION_WAIT_MS ?? 2000),
-};
 
 function pathId(event: APIGatewayProxyEvent, name: 'orderId' | 'customerId'): string {
   const parsed = idSchema.safeParse(event.pathParameters?.[name]);

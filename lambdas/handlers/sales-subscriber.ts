@@ -1,12 +1,19 @@
 import { domainEventOf, type OrderItem } from '../domain/orders/index.ts';
-import { orderEventStore } from '../composition/event-store.ts';
-import { salesCounters } from '../composition/sales.ts';
-import { currentShardMap } from '../composition/shards.ts';
-import { subscriberHandler } from '../composition/subscriber.ts';
+import { EVENT_STORE_SETTINGS, orderEventStore } from '../composition/event-store.ts';
+import { SALES_SETTINGS, salesCounters } from '../composition/sales.ts';
+import { readSettings } from '../composition/settings.ts';
+import { currentShardMap, SHARD_MAP_SETTINGS } from '../composition/shards.ts';
+import { SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
+
+// The composition root: this function's settings, read once.
+const settings = readSettings({ ...SUBSCRIBER_SETTINGS, ...EVENT_STORE_SETTINGS, ...SALES_SETTINGS, ...SHARD_MAP_SETTINGS });
+const store = orderEventStore(settings);
+const counters = salesCounters(settings);
+const shardMap = currentShardMap(settings);
 
 /** The items of an order, from its OrderPlaced (a cancellation does not repeat them). */
 async function placedItems(orderId: string): Promise<readonly OrderItem[]> {
-  const { events } = await orderEventStore.read(orderId, { toVersion: 1 });
+  const { events } = await store.read(orderId, { toVersion: 1 });
   const placed = events[0];
   if (placed?.type !== 'OrderPlaced') throw new Error(`Order ${orderId} has no OrderPlaced to take its items from`);
   return (placed.data as { items: readonly OrderItem[] }).items;
@@ -16,11 +23,11 @@ async function placedItems(orderId: string): Promise<readonly OrderItem[]> {
  * Sharding: units sold per SKU, on write-sharded counters. OrderPlaced adds its quantities, OrderCancelled
  * takes them back; each event counts once however often it is delivered, and in any order (sums commute).
  */
-export const handler = subscriberHandler(async (message) => {
+export const handler = subscriberHandler(settings, async (message) => {
   const event = domainEventOf(message);
   const [items, sign] = event.type === 'OrderPlaced' ? [event.data.items, 1] : [await placedItems(message.orderId), -1];
-  return salesCounters.add(
-    await currentShardMap(),
+  return counters.add(
+    await shardMap(),
     message.eventId,
     items.map((item) => ({ key: item.sku, amount: sign * item.quantity })),
   );

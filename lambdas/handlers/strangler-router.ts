@@ -3,16 +3,22 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import { servedByEightfold, stickyKeyOf } from '../patterns/strangler/index.ts';
-import { requireEnv } from '../platform/clients.ts';
 import { errorResponse } from '../platform/http.ts';
 import { logger } from '../platform/logger.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
-import { invokeEightfold, proxyToLegacy, routeKeyOf, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
+import { readSettings, text } from '../composition/settings.ts';
+import { invokeEightfold, proxyToLegacy, ROUTER_ROUTES_SETTING, routeKeyOf, type ShadowRun } from '../composition/strangler.ts';
 import { traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
-const routes = routerRoutes();
-const shadowFunction = requireEnv(ENV.strangler.shadowFunction);
+// The composition root: this function's settings, read once.
+const settings = readSettings({
+  routes: ROUTER_ROUTES_SETTING,
+  shadowFunction: [ENV.strangler.shadowFunction, text],
+  legacyUrl: [ENV.strangler.legacyUrl, text],
+});
+const { routes, shadowFunction } = settings;
+const toLegacy = (event: APIGatewayProxyEvent) => proxyToLegacy(settings.legacyUrl, event);
 const lambda = traced(new LambdaClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 
@@ -60,10 +66,10 @@ async function route(event: APIGatewayProxyEvent, stream: Writable, context: Con
   if (config.mode === 'weighted') {
     const eightfold = servedByEightfold(stickyKeyOf({ ...event, sourceIp: event.requestContext?.identity?.sourceIp }), config.percent!);
     countServed(key, eightfold ? 'eightfold' : 'legacy');
-    return answerWith(stream, await (eightfold ? invokeEightfold(config.target, event) : proxyToLegacy(event)));
+    return answerWith(stream, await (eightfold ? invokeEightfold(config.target, event) : toLegacy(event)));
   }
   countServed(key, 'legacy');
-  const answer = await proxyToLegacy(event);
+  const answer = await toLegacy(event);
   await answerWith(stream, answer);
   await handOff({ route: key, event, legacy: { statusCode: answer.statusCode, body: answer.body } });
 }

@@ -1,12 +1,15 @@
 import { compareAnswers, ShadowLog, type ComparedAnswer } from '../patterns/strangler/index.ts';
-import { documentClient, requireEnv } from '../platform/clients.ts';
+import { documentClient } from '../platform/clients.ts';
+import { readSettings, text } from '../composition/settings.ts';
 import { logger } from '../platform/logger.ts';
-import { invokeEightfold, routerRoutes, type ShadowRun } from '../composition/strangler.ts';
+import { invokeEightfold, ROUTER_ROUTES_SETTING, type ShadowRun } from '../composition/strangler.ts';
 import { observed } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
-const routes = routerRoutes();
-const shadowLog = new ShadowLog(documentClient, requireEnv(ENV.strangler.shadowComparisons));
+// The composition root: this function's settings, read once.
+const settings = readSettings({ routes: ROUTER_ROUTES_SETTING, shadowComparisons: [ENV.strangler.shadowComparisons, text] });
+const { routes } = settings;
+const shadowLog = new ShadowLog(documentClient, settings.shadowComparisons);
 
 const parsed = (body: string): unknown => {
   try {
