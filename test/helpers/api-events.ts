@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { vi } from 'vitest';
 
 /** An API Gateway (REST, proxy) event as a method of `resource` receives it: the parts a test names, the rest empty. */
 export function apiEvent(
@@ -36,3 +37,15 @@ export const lambdaContext = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:unit',
   getRemainingTimeInMillis: () => 3_000,
 } as unknown as Context;
+
+/**
+ * A handler's environment for a call in-process: its own variables, and AWS unreachable (a region and
+ * credentials, every service's endpoint refusing connections), so nothing is ever read or written.
+ */
+export function stubHandlerEnvironment(variables: Record<string, string>): void {
+  for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
+  vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
+}

@@ -5,20 +5,18 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../lambdas/platform/environment.ts';
-import { apiEvent, lambdaContext } from '../helpers/api-events.ts';
+import { apiEvent, lambdaContext, stubHandlerEnvironment } from '../helpers/api-events.ts';
 
 type Handler = (event: ReturnType<typeof apiEvent>, context: typeof lambdaContext) => Promise<{ statusCode: number; body: string }>;
 let handler: Handler;
 
 beforeAll(async () => {
-  vi.stubEnv(ENV.eventStore.table, 'events');
-  vi.stubEnv(ENV.breakers.table, 'breakers');
-  vi.stubEnv(ENV.breakers.transitionsTopic, 'arn:aws:sns:us-east-1:000000000000:transitions');
-  vi.stubEnv(ENV.ambassador.policyParameter, '/outbound-policy');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
-  for (const service of ['DYNAMODB', 'SNS', 'SSM', 'SECRETS_MANAGER']) vi.stubEnv(`AWS_ENDPOINT_URL_${service}`, 'http://127.0.0.1:9');
+  stubHandlerEnvironment({
+    [ENV.eventStore.table]: 'events',
+    [ENV.breakers.table]: 'breakers',
+    [ENV.breakers.transitionsTopic]: 'arn:aws:sns:us-east-1:000000000000:transitions',
+    [ENV.ambassador.policyParameter]: '/outbound-policy',
+  });
   handler = (await import('../../lambdas/handlers/commands.ts')).handler as unknown as Handler;
 });
 

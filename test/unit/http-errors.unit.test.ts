@@ -14,7 +14,7 @@ import { HttpError } from '../../lambdas/platform/http.ts';
 import { IdempotencyKeyReusedError } from '../../lambdas/use-cases/orders.ts';
 import { ViewBehindError, VersionNotFoundError } from '../../lambdas/use-cases/order-queries.ts';
 import { PaymentProviderRefusedError } from '../../lambdas/use-cases/payment-provider.ts';
-import { apiEvent, lambdaContext } from '../helpers/api-events.ts';
+import { apiEvent, lambdaContext, stubHandlerEnvironment } from '../helpers/api-events.ts';
 
 const answered = (error: unknown) => {
   const answer = answerFor(error);
@@ -86,19 +86,16 @@ describe('an API handler’s error middleware', () => {
   });
 
   const queries = async () => {
-    vi.stubEnv('EVENTS_TABLE', 'events');
-    vi.stubEnv('ORDERS_VIEW_TABLE', 'view');
-    vi.stubEnv('NOTIFICATIONS_TABLE', 'notifications');
-    vi.stubEnv('SALES_COUNTERS_TABLE', 'sales');
-    vi.stubEnv('SHARD_MAPS_TABLE', 'maps');
-    vi.stubEnv('SHARD_MAP_CACHE_MS', '10000');
-    vi.stubEnv('DEFAULT_SHARDS', '16');
-    vi.stubEnv('DEFAULT_WRITE_SHARDS', '8');
-    // A DynamoDB that refuses every connection: nothing is ever read or written here.
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
+    stubHandlerEnvironment({
+      EVENTS_TABLE: 'events',
+      ORDERS_VIEW_TABLE: 'view',
+      NOTIFICATIONS_TABLE: 'notifications',
+      SALES_COUNTERS_TABLE: 'sales',
+      SHARD_MAPS_TABLE: 'maps',
+      SHARD_MAP_CACHE_MS: '10000',
+      DEFAULT_SHARDS: '16',
+      DEFAULT_WRITE_SHARDS: '8',
+    });
     return (await import('../../lambdas/handlers/queries.ts')).handler;
   };
 
