@@ -48,8 +48,14 @@ function runLane(lane: Lane): Promise<{ code: number; output: string }> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
     });
-    // Set before the lane starts its own workers, which inherit it.
-    if (lane.background && child.pid) setPriority(child.pid, BACKGROUND_PRIORITY);
+    // Set before the lane starts its own workers, which inherit it. A lane already gone needs none.
+    if (lane.background && child.pid) {
+      try {
+        setPriority(child.pid, BACKGROUND_PRIORITY);
+      } catch {
+        // exited before it could be lowered: nothing left to slow the cloud lane down
+      }
+    }
     let output = '';
     const take = (chunk: Buffer) => {
       output += chunk.toString('utf8');
