@@ -2,7 +2,7 @@ import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../domain/orders/index.t
 import { EventStore } from '../patterns/event-sourcing/index.ts';
 import { documentClient } from '../platform/clients.ts';
 import { ENV } from '../platform/environment.ts';
-import { text, whole } from './settings.ts';
+import { text, whole, type SettingsOf } from './settings.ts';
 
 /** What the order event store is built from (the event store construct sets both). */
 export const EVENT_STORE_SETTINGS = {
@@ -11,7 +11,7 @@ export const EVENT_STORE_SETTINGS = {
 } as const;
 
 /** The order event store: its table, the order upcasters and schema versions, a snapshot every so many events. */
-export const orderEventStore = (settings: { readonly eventsTable: string; readonly snapshotEvery: number }) =>
+export const orderEventStore = (settings: SettingsOf<typeof EVENT_STORE_SETTINGS>) =>
   new EventStore({
     client: documentClient,
     tableName: settings.eventsTable,

@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Ambassador, PolicySource } from '../patterns/ambassador/index.ts';
 import { DistributedCircuitBreaker } from '../patterns/circuit-breaker/index.ts';
 import { BREAKER_SETTINGS, breakerStore } from './breakers.ts';
-import { text } from './settings.ts';
+import { text, type SettingsOf } from './settings.ts';
 import { logger } from '../platform/logger.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../platform/metric-names.ts';
 import { traced } from '../platform/observability.ts';
@@ -28,11 +28,7 @@ export const OUTBOUND_SETTINGS = {
  * secret and its log line and metrics per attempt. The policy parameter is cached 30 s by Powertools
  * Parameters: a change reaches every instance within that.
  */
-export function outbound(settings: {
-  readonly breakersTable: string;
-  readonly policyParameter: string;
-  readonly breakerTransitionsTopic: string;
-}) {
+export function outbound(settings: SettingsOf<typeof OUTBOUND_SETTINGS>) {
   const store = breakerStore(settings);
   const policies = new PolicySource({
     load: () => getParameter(settings.policyParameter, { maxAge: 30 }),

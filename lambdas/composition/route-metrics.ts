@@ -1,4 +1,4 @@
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type CloudWatchClient, type Metric } from '@aws-sdk/client-cloudwatch';
 import { parseRouteKey, type RoutingTable } from '../patterns/strangler/index.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
 import type { ServedCounts } from '../use-cases/operations/routes.ts';
@@ -21,25 +21,21 @@ type Side = 'legacy' | 'eightfold';
  */
 export function routeMetrics(options: RouteMetricsOptions): (hours: number) => Promise<ServedCounts> {
   const { routingTable, api, routerServiceName } = options;
-  const metricOf = (key: string, side: Side, mode: string): MetricDataQuery['MetricStat'] => {
+  /** A plain route is all on one side (API Gateway's count); a shadow or weighted one is counted by the router per side. */
+  const metricOf = (key: string, side: Side, plain: boolean): Metric => {
     const { method, path } = parseRouteKey(key);
-    const plain = mode === 'legacy' || mode === 'eightfold';
     const dimensions = plain
       ? { ApiName: api.name, Method: method, Resource: path, Stage: api.stage }
       : { service: routerServiceName, route: key, servedBy: side };
     return {
-      Metric: {
-        Namespace: plain ? 'AWS/ApiGateway' : METRICS_NAMESPACE,
-        MetricName: plain ? 'Count' : ROUTED_REQUESTS_METRIC,
-        Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
-      },
-      Period: 0,
-      Stat: 'Sum',
+      Namespace: plain ? 'AWS/ApiGateway' : METRICS_NAMESPACE,
+      MetricName: plain ? 'Count' : ROUTED_REQUESTS_METRIC,
+      Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
     };
   };
   const queries = Object.entries(routingTable).flatMap(([key, route], i) => {
     const sides: Side[] = route.mode === 'legacy' || route.mode === 'eightfold' ? [route.mode] : ['legacy', 'eightfold'];
-    return sides.map((side) => ({ id: `r${i}${side}`, route: key, side, stat: metricOf(key, side, route.mode)! }));
+    return sides.map((side) => ({ id: `r${i}${side}`, route: key, side, metric: metricOf(key, side, sides.length === 1) }));
   });
   return async (hours) => {
     const period = hours * 3600;
@@ -49,7 +45,7 @@ export function routeMetrics(options: RouteMetricsOptions): (hours: number) => P
       new GetMetricDataCommand({
         StartTime: new Date(now - period * 1000),
         EndTime: new Date(now + 60_000),
-        MetricDataQueries: queries.map(({ id, stat }) => ({ Id: id, MetricStat: { ...stat, Period: period } })),
+        MetricDataQueries: queries.map(({ id, metric }) => ({ Id: id, MetricStat: { Metric: metric, Period: period, Stat: 'Sum' } })),
       }),
     );
     const counts: ServedCounts = new Map(Object.keys(routingTable).map((key) => [key, { legacy: 0, eightfold: 0 }]));

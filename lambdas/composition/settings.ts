@@ -2,7 +2,8 @@ import * as z from 'zod';
 
 /** One setting: the variable it is read from (named in platform/environment.ts) and what its value must be. */
 export type Setting<Value> = readonly [variable: string, schema: z.ZodType<Value>];
-type SettingsOf<Fields extends Record<string, Setting<unknown>>> = { readonly [Key in keyof Fields]: z.output<Fields[Key][1]> };
+/** The settings `fields` read into: what a factory built from them takes. */
+export type SettingsOf<Fields extends Record<string, Setting<unknown>>> = { readonly [Key in keyof Fields]: z.output<Fields[Key][1]> };
 
 /**
  * A function's settings, read from its environment once, at cold start, into one typed object: the one

@@ -8,7 +8,7 @@ import { documentClient } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
 import { observed, traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
-import { text } from './settings.ts';
+import { text, type SettingsOf } from './settings.ts';
 
 /** What every subscriber is told by the pub-sub construct: its name, and its retry backoff if it waits out outages. */
 export const SUBSCRIBER_SETTINGS = {
@@ -19,17 +19,8 @@ export const SUBSCRIBER_SETTINGS = {
 /** And one that applies events in order: the checkpoints table. */
 export const ORDERED_SUBSCRIBER_SETTINGS = { ...SUBSCRIBER_SETTINGS, checkpointsTable: [ENV.pubSub.checkpoints, text] } as const;
 
-export interface SubscriberSettings {
-  readonly subscriber: string;
-  readonly backoffQueueUrl?: string;
-  readonly retryBackoffSeconds?: string;
-}
-
 /** Where this subscriber keeps its per-order progress: one shared table, one partition per subscriber. */
-export function consumerOptions(
-  settings: { readonly subscriber: string; readonly checkpointsTable: string },
-  ordering: Ordering,
-): OrderedConsumerOptions {
+export function consumerOptions(settings: SettingsOf<typeof ORDERED_SUBSCRIBER_SETTINGS>, ordering: Ordering): OrderedConsumerOptions {
   return { client: documentClient, checkpointTable: settings.checkpointsTable, subscriber: settings.subscriber, ordering };
 }
 
@@ -75,7 +66,10 @@ async function backOff(
  * With a retry backoff configured, the failed messages come back after a growing delay instead of the
  * queue's fixed visibility timeout.
  */
-export function subscriberHandler(settings: SubscriberSettings, consume: (message: OrderEventMessage) => Promise<ConsumeResult>) {
+export function subscriberHandler(
+  settings: SettingsOf<typeof SUBSCRIBER_SETTINGS>,
+  consume: (message: OrderEventMessage) => Promise<ConsumeResult>,
+) {
   const name = settings.subscriber;
   const processor = new SqsFifoPartialProcessorAsync();
   const handleRecord = async (record: SQSRecord): Promise<void> => {

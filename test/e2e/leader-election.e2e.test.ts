@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanAll } from '../../scripts/check-consistency.ts';
+import { chargesIn } from '../helpers/orders.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { localOutputs } from '../helpers/target.ts';
@@ -126,11 +126,7 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
   const order = async (orderId: string, minVersion = 1) => json<Order>(await call('GET', `/orders/${orderId}?minVersion=${minVersion}`));
   const eventTypes = async (orderId: string) =>
     (await json<{ events: { type: string }[] }>(await call('GET', `/orders/${orderId}/events`))).events.map((e) => e.type);
-  const chargesOf = (orderId: string) =>
-    scanAll(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, {
-      FilterExpression: 'orderId = :orderId',
-      ExpressionAttributeValues: { ':orderId': orderId },
-    });
+  const chargesOf = (orderId: string) => chargesIn(documents, localOutputs(cloud).paymentProvider.ChargesTableName!, orderId);
   const setFaults = async (faults: Record<string, unknown>) =>
     expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);
   /** Until the order's payment rests as `expected` (the bound, a turn, the refund's own hop). */

@@ -4,7 +4,7 @@
  * overrides the breaker and injects faults.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { scanAll } from '../../scripts/check-consistency.ts';
+import { chargesIn } from '../helpers/orders.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -23,12 +23,7 @@ async function placeOrder(unitPriceCents = 1250): Promise<string> {
   return (await json(response)).orderId as string;
 }
 
-async function chargesOf(orderId: string): Promise<Record<string, unknown>[]> {
-  return scanAll(target.documents, target.outputs.paymentProvider.ChargesTableName!, {
-    FilterExpression: 'orderId = :orderId',
-    ExpressionAttributeValues: { ':orderId': orderId },
-  });
-}
+const chargesOf = (orderId: string) => chargesIn(target.documents, target.outputs.paymentProvider.ChargesTableName!, orderId);
 
 async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate?: number; loseChargeAnswers?: boolean }): Promise<void> {
   expect((await ops('PUT', '/ops/faults/payment-provider', faults)).status).toBe(200);

@@ -6,7 +6,8 @@ import {
   type BreakerRecord,
   type BreakerStore,
 } from '../../patterns/circuit-breaker/index.ts';
-import { iso, NotDeployedError } from './errors.ts';
+import { NotDeployedError } from './errors.ts';
+import { iso } from './times.ts';
 
 export interface BreakerOpsDeps {
   readonly store: BreakerStore;

@@ -25,6 +25,3 @@ export class NoLeaderError extends EightfoldError<'NO_LEADER', { lease: string }
 export function outsideProductionOnly(stage: string, feature: string): void {
   if (stage === 'prod') throw new NotDeployedError('NOT_FOUND', feature, `${feature} does not exist in production`);
 }
-
-/** An ISO time, or null for a time not set. */
-export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -1,5 +1,6 @@
 import type { LeaseRecord, LeaseTable } from '../../patterns/leader-election/index.ts';
-import { iso, NoLeaderError, outsideProductionOnly } from './errors.ts';
+import { NoLeaderError, outsideProductionOnly } from './errors.ts';
+import { iso } from './times.ts';
 
 export interface LeaderOpsDeps {
   readonly leases: Pick<LeaseTable, 'describe' | 'stepDown'>;
