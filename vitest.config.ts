@@ -1,5 +1,5 @@
 import type { Plugin } from 'vite';
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
  * Against a deployment (`E2E_BASE_URL=… npm run test:e2e`), the e2e files that need only its API and the
@@ -9,6 +9,23 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * console drives a browser beside the cloud it starts, and demo runs `npm run demo` against a 60× cloud.
  */
 const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangler'].map((name) => `test/e2e/${name}.e2e.test.ts`);
+
+/**
+ * The cloud files that wait on a clock more than they compute: a 60× time scale (leases, turns, the payment
+ * timeout, visibility timeouts), a breaker's cool-downs, a provider's latency, an outage waited out. They
+ * hold the CPU for under half their run, and their timing matters, so `npm test` runs them in a lane of
+ * their own at the cloud's full priority, beside the lane of the files that compute (the load, the
+ * restarts, the fuzz), which runs a step lower.
+ */
+const CLOCK_BOUND = [
+  'test/e2e/leader-election.e2e.test.ts',
+  'test/e2e/demo.e2e.test.ts',
+  'test/e2e/payments.e2e.test.ts',
+  'test/e2e/strangler.e2e.test.ts',
+  'test/integration/pub-sub.int.test.ts',
+  'test/integration/circuit-breaker.int.test.ts',
+];
+const CLOUD_FILES = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'scripts/local-cloud/test/**/*.int.test.ts'];
 
 /** A page bundled as text (esbuild's `text` loader, lib/constructs/handler-bundles.ts) loads as text in a test too. */
 const htmlAsText: Plugin = {
@@ -34,18 +51,18 @@ const lane = (name: string, include: string[], extra: TestProjectInlineConfigura
 });
 
 /**
- * Three projects: `cloud`, the files that boot a local cloud (the apps synthesized once before them);
- * `pure`, the unit files; `infra`, the template's. `npm test` (scripts/test.ts) runs `cloud` in one vitest
- * process and `pure` then `infra` in another, side by side; a bare `vitest run` runs them one after the other.
+ * Four projects: `cloud` and `cloud-clock`, the files that boot a local cloud (the apps synthesized once
+ * before them); `pure`, the unit files; `infra`, the template's. `npm test` (scripts/test.ts) runs each
+ * cloud project in a vitest process of its own and `pure` then `infra` in a third, side by side; a bare
+ * `vitest run` runs them one after the other.
  */
 export default defineConfig({
   test: {
     projects: process.env.E2E_BASE_URL
       ? [lane('deployment', REMOTE_CAPABLE)]
       : [
-          lane('cloud', ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'scripts/local-cloud/test/**/*.int.test.ts'], {
-            globalSetup: ['test/global-setup.ts'],
-          }),
+          lane('cloud', CLOUD_FILES, { exclude: [...configDefaults.exclude, ...CLOCK_BOUND], globalSetup: ['test/global-setup.ts'] }),
+          lane('cloud-clock', CLOCK_BOUND, { globalSetup: ['test/global-setup.ts'] }),
           lane('pure', ['test/unit/**/*.test.ts', 'scripts/local-cloud/test/**/*.unit.test.ts']),
           // One process for every infra file, modules shared: the stack is synthesized once (test/helpers/stack.ts), not once a file.
           lane('infra', ['test/infra/**/*.test.ts'], { isolate: false }),

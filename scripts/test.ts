@@ -1,16 +1,18 @@
 /**
  * `npm test`: the type check, the lint, the format check and every test, on the 2 cores.
  *
- * The integration and e2e files (`cloud`) are the long part: one at a time, each boots a local cloud (a JVM
- * among them), and two clouds at once would only slow each other. They start as soon as the synthesis of
- * both apps they read (test/global-setup.ts) is done. Beside them, at a lower CPU priority (`nice`), run
- * the type check (`tsc -p .`), the lint (ESLint, with the layer rule), the format check (Prettier) and the
- * unit and infra files (`pure`, then `infra`, which need no cloud): a cloud file waits on timers and I/O
- * for about half its time, and these fill that half without taking the cloud's CPU when it needs it.
- * Vitest itself cannot run two projects' files side by side with one worker each (it puts every
- * single-worker project into one sequential queue), hence the processes. The cloud lane's output streams;
- * the others' is printed whole as each ends. The run ends with one summary line over every lane and fails
- * if any part failed. Arguments go to both vitest lanes (`npm test -- -t breaker`).
+ * The integration and e2e files are the long part: each boots a local cloud (a JVM among them). They run in
+ * two lanes of one file at a time, which start as soon as the synthesis of both apps they read
+ * (test/global-setup.ts) is done: `cloud-clock`, the files that mostly wait on a clock (leases at a 60×
+ * time scale, cool-downs, outages) and whose timing matters, at full priority; and `cloud`, the files that
+ * compute (the load, the restarts, the fuzz), one step lower (`nice`), so that a clock-bound file always
+ * gets the CPU it asks for and the computing files take the rest. Beside them, lower still, run the type
+ * check (`tsc -p .`), the lint (ESLint, with the layer rule), the format check (Prettier) and the unit and
+ * infra files (`pure`, then `infra`, which need no cloud). Vitest itself cannot run two projects' files
+ * side by side with one worker each (it puts every single-worker project into one sequential queue), hence
+ * the processes. The `cloud` lane's output streams; the others' is printed whole as each ends. The run
+ * ends with one summary line over every lane and fails if any part failed. Arguments go to every vitest
+ * lane (`npm test -- -t breaker`).
  */
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -19,25 +21,31 @@ import synthesizeTestApps from '../test/global-setup.ts';
 interface Lane {
   readonly name: string;
   readonly command: string[];
-  /** Runs at a lower CPU priority than the cloud lane. */
-  readonly background?: boolean;
+  /** Its niceness: 0 is the machine's default, higher yields the CPU to lower. */
+  readonly niceness: number;
   /** Streams its output as it comes; the others print theirs whole when they end. */
   readonly live?: boolean;
 }
 
-const passThrough = process.argv.slice(2);
-const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'], background: true };
-const lint: Lane = { name: 'lint', command: ['eslint', '.'], background: true };
-const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'], background: true };
-const pure: Lane = {
-  name: 'pure',
-  command: ['vitest', 'run', '--project', 'pure', '--project', 'infra', '--passWithNoTests', ...passThrough],
-  background: true,
-};
-const cloud: Lane = { name: 'cloud', command: ['vitest', 'run', '--project', 'cloud', '--passWithNoTests', ...passThrough], live: true };
+/** The clock-bound cloud files first, the computing ones a step behind, the checks behind both. */
+const CLOCK_BOUND = 0;
+const COMPUTING = 5;
+const CHECKS = 10;
 
-/** A niceness the cloud lane's processes (at 0) always win the CPU from. */
-const BACKGROUND_PRIORITY = 10;
+const passThrough = process.argv.slice(2);
+const vitest = (...projects: string[]) => [
+  'vitest',
+  'run',
+  ...projects.flatMap((p) => ['--project', p]),
+  '--passWithNoTests',
+  ...passThrough,
+];
+const typecheck: Lane = { name: 'typecheck', command: ['tsc', '-p', '.'], niceness: CHECKS };
+const lint: Lane = { name: 'lint', command: ['eslint', '.'], niceness: CHECKS };
+const format: Lane = { name: 'format', command: ['prettier', '--check', '--log-level', 'warn', '.'], niceness: CHECKS };
+const pure: Lane = { name: 'pure', command: vitest('pure', 'infra'), niceness: CHECKS };
+const cloud: Lane = { name: 'cloud', command: vitest('cloud'), niceness: COMPUTING, live: true };
+const cloudClock: Lane = { name: 'cloud-clock', command: vitest('cloud-clock'), niceness: CLOCK_BOUND };
 
 /** What one lane's summary reporter printed last: `vitest: N passed, N failed, N skipped`. */
 const SUMMARY = /^vitest: (\d+) passed, (\d+) failed, (\d+) skipped$/m;
@@ -49,11 +57,11 @@ function runLane(lane: Lane): Promise<{ code: number; output: string }> {
       env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
     });
     // Set before the lane starts its own workers, which inherit it. A lane already gone needs none.
-    if (lane.background && child.pid) {
+    if (lane.niceness !== 0 && child.pid) {
       try {
-        setPriority(child.pid, BACKGROUND_PRIORITY);
+        setPriority(child.pid, lane.niceness);
       } catch {
-        // exited before it could be lowered: nothing left to slow the cloud lane down
+        // exited before it could be lowered: nothing left to slow the other lanes down
       }
     }
     let output = '';
@@ -77,8 +85,10 @@ const synthesis = synthesizeTestApps().then(
     return { code: 1, output: '' };
   },
 );
-// The cloud lane's own global setup then finds both assemblies current and synthesizes nothing.
-const cloudTested = synthesis.then((synthesized) => (synthesized.code === 0 ? runLane(cloud) : { code: 1, output: '' }));
+// The cloud lanes' own global setups then find both assemblies current and synthesize nothing.
+const afterSynthesis = (lane: Lane) => synthesis.then((synthesized) => (synthesized.code === 0 ? runLane(lane) : { code: 1, output: '' }));
+const cloudTested = afterSynthesis(cloud);
+const cloudClockTested = afterSynthesis(cloudClock);
 const [typechecked, linted, formatted, pureTested, synthesized] = await Promise.all([
   runLane(typecheck),
   runLane(lint),
@@ -91,8 +101,9 @@ const lanes: [Lane, { code: number; output: string }][] = [
   [lint, linted],
   [format, formatted],
   [pure, pureTested],
-  [{ name: 'synthesis', command: ['test/global-setup.ts'] }, synthesized],
+  [{ name: 'synthesis', command: ['test/global-setup.ts'], niceness: 0 }, synthesized],
   [cloud, await cloudTested],
+  [cloudClock, await cloudClockTested],
 ];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const [lane, { code, output }] of lanes) {

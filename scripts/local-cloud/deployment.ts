@@ -7,7 +7,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApiGatewayModel, type ApiGatewayModel } from './api-gateway/model.ts';
 import { type StackArtifact } from './assembly.ts';
@@ -204,10 +204,13 @@ function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: s
   const stack = stacks.find((s) => s.stackName === r.stackName)!;
   let codeDir = p.Code?.S3Key ? stack.assets.get(p.Code.S3Key) : undefined;
   if (!codeDir && p.Code?.ZipFile) {
-    // Inline code (CloudFormation's ZipFile) is written where an asset would be.
+    // Inline code (CloudFormation's ZipFile) is written where an asset would be; renamed into place whole,
+    // since another cloud started from the same assembly may be loading it.
     codeDir = join(stack.outDir, 'local-cloud-inline', r.stackName, r.logicalId);
     mkdirSync(codeDir, { recursive: true });
-    writeFileSync(join(codeDir, 'index.js'), String(p.Code.ZipFile));
+    const written = join(codeDir, `index.js.${process.pid}`);
+    writeFileSync(written, String(p.Code.ZipFile));
+    renameSync(written, join(codeDir, 'index.js'));
   }
   if (!codeDir) throw new Error(`${r.logicalId}: code ${JSON.stringify(p.Code)} is not a file asset of this assembly`);
   return {

@@ -49,12 +49,12 @@ describe('npm start (the local cloud as a user runs it)', () => {
     const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     expect(dynamoPort).toBeGreaterThan(0);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
-    expect(dynamoDbLocalProcesses(dynamoPort)).toHaveLength(1);
+    expect(dynamoDbLocalProcesses({ port: dynamoPort })).toHaveLength(1);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(dynamoDbLocalProcesses(dynamoPort)).toEqual([]);
+    expect(dynamoDbLocalProcesses({ port: dynamoPort })).toEqual([]);
     expect(await listening(port)).toBe(false);
     expect(await listening(dynamoPort)).toBe(false);
   });

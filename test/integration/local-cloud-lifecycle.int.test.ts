@@ -130,11 +130,11 @@ fs.writeFileSync(out + '/Odd.template.json', ${JSON.stringify(JSON.stringify(tem
     writeFileSync(join(appDir, 'synth.cjs'), script);
     writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: 'node synth.cjs', watch: { include: ['synth.cjs'] } }));
 
-    const javaBefore = dynamoDbLocalProcesses();
+    const javaBefore = dynamoDbLocalProcesses({ startedBy: process.pid });
     const failure = startLocalCloud({ appDir, port: 0, onLog: () => undefined });
     await expect(failure).rejects.toThrow(
       /cannot emulate these resources:\n {2}Odd\/Vpc \(AWS::EC2::VPC\)\n {2}Odd\/Bucket \(AWS::S3::Bucket\)/,
     );
-    expect(dynamoDbLocalProcesses()).toEqual(javaBefore);
+    expect(dynamoDbLocalProcesses({ startedBy: process.pid })).toEqual(javaBefore);
   });
 });
