@@ -80,10 +80,23 @@ export default tseslint.config(
     'composition/ builds what handlers use: it never imports a handler or a stand-in.',
   ),
   layer(['lambdas/handlers/**'], ['stand-ins'], 'Product code never imports the stand-ins.'),
-  // The local cloud is a package (scripts/local-cloud/package.json): its index.ts is all the rest of the project may use.
-  layer(
-    ['bin/**', 'lib/**', 'test/**', 'bench/**', 'scripts/*.ts'],
-    ['local-cloud'],
-    'Import @eightfold/local-cloud: its index.ts is its whole public surface.',
-  ),
+  // The local cloud is a package (scripts/local-cloud/package.json): what its `exports` name is all the rest of
+  // the project may use, by the package's name (Node then refuses any path the exports do not name).
+  {
+    files: ['bin/**', 'lib/**', 'test/**', 'bench/**', 'scripts/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(?<!@eightfold/)local-cloud/',
+              message:
+                'Import @eightfold/local-cloud (or @eightfold/local-cloud/command-line): its package exports are its whole public surface.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -11,6 +11,7 @@ import { coordinatorProps, outboundTargets, routingTable, shardingSettings } fro
 import { Ambassador } from './constructs/ambassador.ts';
 import { AuditLog } from './constructs/audit-log.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
+import { CursorKey } from './constructs/cursor-key.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { LeaderElection } from './constructs/leader-election.ts';
@@ -68,6 +69,7 @@ export class EightfoldStack extends Stack {
     readModel.grantRead(queries, VIEW_BY_CUSTOMER_INDEX);
     eventStore.grantRead(queries);
     sharding.grantReadTotals(queries);
+    new CursorKey(this, 'CursorKey').grantUse(queries);
 
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table (cdk.json `eightfold:routes`)
     // says, route by route, whether Eightfold or legacy answers them. Everything else goes to legacy.

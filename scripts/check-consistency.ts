@@ -158,11 +158,13 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   const check = async ({ streamId, events: history }: Stream): Promise<void> => {
     stored.add(streamId);
     events += history.length;
+    // Each customer's keys are their own: one order per customer and key.
     const key = history[0]?.metadata.idempotencyKey;
+    const customerId = (history[0]?.data as { customerId?: string } | undefined)?.customerId;
     if (key) {
-      const first = orderByIdempotencyKey.get(key);
-      if (first) found('EventStore', streamId, `placed again by Idempotency-Key ${key}, which placed ${first}`);
-      else orderByIdempotencyKey.set(key, streamId);
+      const first = orderByIdempotencyKey.get(`${customerId}\n${key}`);
+      if (first) found('EventStore', streamId, `placed again by ${customerId}'s Idempotency-Key ${key}, which placed ${first}`);
+      else orderByIdempotencyKey.set(`${customerId}\n${key}`, streamId);
     }
 
     const expected: ViewRow | undefined = history.reduce<OrderViewRow | undefined>((row, event) => projection.apply(row, event), undefined);

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
 
 export interface LoadOptions {
   readonly baseUrl: string;
@@ -169,22 +169,33 @@ export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
   };
 }
 
+const USAGE = `
+Usage: npm run load -- [--base-url URL] [--orders N] [--concurrency N] [--customers N]
+
+Places orders through the API as a careful client does (an Idempotency-Key each, retried on no answer).
+
+  --base-url URL      the API (default: $E2E_BASE_URL, else http://127.0.0.1:$PORT or :3000)
+  --orders N          how many orders (1 to 1000000; default 2000)
+  --concurrency N     how many at once (1 to 1000; default 32)
+  --customers N       spread over this many customers (default: one each)
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: { 'base-url': { type: 'string' }, orders: { type: 'string' }, concurrency: { type: 'string' }, customers: { type: 'string' } },
+  const { values } = parseCommandLine(USAGE, {
+    'base-url': { type: 'string' },
+    orders: { type: 'string' },
+    concurrency: { type: 'string' },
+    customers: { type: 'string' },
   });
   const baseUrl = (values['base-url'] ?? process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-  const orders = Number(values.orders ?? 2000);
-  const concurrency = Number(values.concurrency ?? 32);
-  if (!(orders > 0 && concurrency > 0)) {
-    process.stderr.write('--orders and --concurrency take positive numbers\n');
-    process.exit(2);
-  }
+  const orders = numberFlag('orders', values.orders, { min: 1, max: 1_000_000 }) ?? 2000;
+  const concurrency = numberFlag('concurrency', values.concurrency, { min: 1, max: 1_000 }) ?? 32;
+  const customers = numberFlag('customers', values.customers, { min: 1, max: 1_000_000 });
   const report = await placeOrders({
     baseUrl,
     orders,
     concurrency,
-    customers: values.customers ? Number(values.customers) : undefined,
+    customers,
     onProgress: progressBar('placing orders', orders, (text) => process.stderr.write(text), Boolean(process.stderr.isTTY)),
   });
   for (const r of report.refused.slice(0, 10)) process.stdout.write(`refused ${r.idempotencyKey}: ${r.status} ${r.body}\n`);

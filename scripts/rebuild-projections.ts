@@ -9,13 +9,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { parseArgs } from 'node:util';
 import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
 import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import { rebuildStream } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, shardOf, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
 import { resolveTables } from './stack-outputs.ts';
+import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
 
 export interface RebuildOptions {
   readonly client: DynamoDBDocumentClient;
@@ -116,17 +116,27 @@ export async function scanSegment(
   if (current) await route(current);
 }
 
+const USAGE = `
+Usage: npm run rebuild-projections -- [--stack NAME | --events-table T --view-table V --maps-table M] [--segments N] [--shard K]
+
+Rebuilds the OrdersView from the event store while traffic flows.
+
+  --stack NAME        on AWS, the tables from this stack's outputs (else the flags, else
+                      EVENTS_TABLE, ORDERS_VIEW_TABLE and SHARD_MAPS_TABLE)
+  --segments N        parallel Scan segments (1 to 64; default 4)
+  --shard K           rebuild only the orders of shard K of the current map
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      'events-table': { type: 'string' },
-      'view-table': { type: 'string' },
-      'maps-table': { type: 'string' },
-      segments: { type: 'string', default: '4' },
-      shard: { type: 'string' },
-      stack: { type: 'string' },
-    },
+  const { values } = parseCommandLine(USAGE, {
+    'events-table': { type: 'string' },
+    'view-table': { type: 'string' },
+    'maps-table': { type: 'string' },
+    segments: { type: 'string' },
+    shard: { type: 'string' },
+    stack: { type: 'string' },
   });
+  const segments = numberFlag('segments', values.segments, { min: 1, max: 64 }) ?? 4;
   const { eventsTable, viewTable, mapsTable } = await resolveTables(values, values.stack, {
     eventsTable: { flag: 'events-table', env: 'EVENTS_TABLE', output: 'EventsTableName' },
     viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
@@ -139,16 +149,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`No shard map ${SHARD_MAP} yet: nothing was ever projected\n`);
     process.exit(1);
   }
-  const onlyShard = values.shard === undefined ? undefined : Number(values.shard);
-  if (onlyShard !== undefined && !(Number.isInteger(onlyShard) && onlyShard >= 0 && onlyShard < map.shards)) {
-    process.stderr.write(`--shard must be a shard of map ${SHARD_MAP}: 0 to ${map.shards - 1}\n`);
-    process.exit(2);
-  }
+  const onlyShard = numberFlag('shard', values.shard, { min: 0, max: map.shards - 1 });
   const report = await rebuildProjections({
     client,
     eventsTable,
     viewTable,
-    segments: Number(values.segments),
+    segments,
     shards: map.shards,
     onlyShard,
   });

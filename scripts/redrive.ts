@@ -17,8 +17,8 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { parseArgs } from 'node:util';
 import { stackOutputs } from './stack-outputs.ts';
+import { numberFlag, parseCommandLine, refuseCommandLine } from '@eightfold/local-cloud/command-line';
 
 export interface RedriveOptions {
   readonly sqs: SQSClient;
@@ -125,16 +125,23 @@ export async function resolveQueueUrl(sqs: SQSClient, queue: string, stackName?:
   return sources[0]!;
 }
 
+const USAGE = `
+Usage: npm run redrive -- <queue URL | name | subscriber> [--max N] [--stack NAME]
+
+Moves the messages of a queue's dead-letter queue back to the queue, in order.
+
+  --max N         move at most N messages (1 to 1000000; default: all)
+  --stack NAME    on AWS, look a subscriber's queue up in this stack's outputs
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { max: { type: 'string' }, stack: { type: 'string' } } });
-  if (positionals.length !== 1) {
-    process.stderr.write('Usage: npm run redrive -- <queue URL | name | subscriber> [--max N] [--stack NAME]\n');
-    process.exit(2);
-  }
+  const { values, positionals } = parseCommandLine(USAGE, { max: { type: 'string' }, stack: { type: 'string' } });
+  if (positionals.length !== 1) refuseCommandLine('Name one queue: a URL, a name, or a subscriber');
+  const max = numberFlag('max', values.max, { min: 1, max: 1_000_000 });
   const sqs = new SQSClient({});
   try {
     const queueUrl = await resolveQueueUrl(sqs, positionals[0]!, values.stack);
-    const report = await redrive({ sqs, queueUrl, max: values.max ? Number(values.max) : undefined });
+    const report = await redrive({ sqs, queueUrl, max });
     process.stdout.write(
       `Redrove ${report.moved} message(s) from ${report.deadLetterQueueUrl} to ${queueUrl}${report.failed ? `; ${report.failed} failed and stay in the DLQ` : ''}\n`,
     );

@@ -8,7 +8,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseArgs } from 'node:util';
 import { VIEW_BY_SHARD_INDEX } from '../lambdas/domain/orders/index.ts';
 import {
   planReshard,
@@ -20,6 +19,7 @@ import {
   type ReshardPlan,
 } from '../lambdas/patterns/sharding/index.ts';
 import { resolveTables } from './stack-outputs.ts';
+import { numberFlag, parseCommandLine, refuseCommandLine } from '@eightfold/local-cloud/command-line';
 
 /**
  * A published map reaches every Lambda within its cache time (10 s) plus the longest invocation that may
@@ -42,24 +42,36 @@ export function describePlan(plan: ReshardPlan): string {
   ].join('\n');
 }
 
+const USAGE = `
+Usage: npm run reshard -- --to N [--dry-run] [--settle-seconds S] [--map NAME]
+                          [--stack NAME | --counters-table T --view-table V --maps-table M]
+
+Prints what a move to N shards relocates, then (unless --dry-run) moves it while the system runs.
+
+  --to N                the new number of shards (1 to 1024)
+  --dry-run             print the plan only
+  --settle-seconds S    how long each phase waits for every function to see the new map: at least the
+                        functions' map cache plus their longest invocation (1 to 3600; default ${DEFAULT_SETTLE_SECONDS})
+  --map NAME            the shard map (default ${SHARD_MAP})
+  --stack NAME          on AWS, the tables from this stack's outputs (else the flags, else
+                        SALES_COUNTERS_TABLE, ORDERS_VIEW_TABLE and SHARD_MAPS_TABLE)
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      to: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'settle-seconds': { type: 'string', default: String(DEFAULT_SETTLE_SECONDS) },
-      map: { type: 'string', default: SHARD_MAP },
-      'counters-table': { type: 'string' },
-      'view-table': { type: 'string' },
-      'maps-table': { type: 'string' },
-      stack: { type: 'string' },
-    },
+  const { values } = parseCommandLine(USAGE, {
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'settle-seconds': { type: 'string' },
+    map: { type: 'string', default: SHARD_MAP },
+    'counters-table': { type: 'string' },
+    'view-table': { type: 'string' },
+    'maps-table': { type: 'string' },
+    stack: { type: 'string' },
   });
-  const to = Number(values.to);
-  if (!Number.isInteger(to) || to < 1 || to > 1024) {
-    process.stderr.write('--to must be a whole number of shards from 1 to 1024\n');
-    process.exit(2);
-  }
+  if (values.to === undefined) refuseCommandLine('--to N is required: the new number of shards');
+  const to = numberFlag('to', values.to, { min: 1, max: 1024 })!;
+  // A wait of 0 (or of text) would let a function still routing by the old map write where nothing reads.
+  const settleSeconds = numberFlag('settle-seconds', values['settle-seconds'], { min: 1, max: 3600 }) ?? DEFAULT_SETTLE_SECONDS;
   const { countersTable, viewTable, mapsTable } = await resolveTables(values, values.stack, {
     countersTable: { flag: 'counters-table', env: 'SALES_COUNTERS_TABLE', output: 'SalesCountersTableName' },
     viewTable: { flag: 'view-table', env: 'ORDERS_VIEW_TABLE', output: 'OrdersViewTableName' },
@@ -83,7 +95,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         onPlan: printPlan,
         mapName: values.map,
         to,
-        settleMs: Number(values['settle-seconds']) * 1000,
+        settleMs: settleSeconds * 1000,
         log: (line) => process.stdout.write(`${line}\n`),
       });
       const moved = Object.entries(report.moved)

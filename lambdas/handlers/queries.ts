@@ -3,7 +3,7 @@
  * and answers JSON. What a use case throws is answered by the error table (platform/http-errors.ts).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { deps } from '../composition/queries.ts';
+import { cursors, deps } from '../composition/queries.ts';
 import { toOrderResponse } from '../domain/orders/index.ts';
 import { correlateRequests } from '../platform/correlation.ts';
 import { dispatch, etag, HttpError, jsonResponse, type Route } from '../platform/http.ts';
@@ -31,11 +31,18 @@ function wholeNumber(event: APIGatewayProxyEvent, name: string, bounds: { min: n
   return value;
 }
 
-const pageOf = (event: APIGatewayProxyEvent, defaultLimit: number) => ({
+/**
+ * The page a request asks for. Its cursor is sealed to the list it pages, `scope` (the route and the id in
+ * its path): one edited, made up or carried over from another list is refused with 400 BAD_CURSOR.
+ */
+const pageOf = async (event: APIGatewayProxyEvent, defaultLimit: number, scope: string) => ({
   limit: wholeNumber(event, 'limit', { min: 1, max: 100 }) ?? defaultLimit,
-  cursor: event.queryStringParameters?.cursor,
+  cursor: await cursors.open(scope, event.queryStringParameters?.cursor),
 });
-const pageBody = <Item>(name: string, { items, nextCursor }: Page<Item>) => ({ [name]: items, ...(nextCursor ? { nextCursor } : {}) });
+const pageBody = async <Item>(name: string, { items, nextCursor }: Page<Item>, scope: string) => {
+  const sealed = await cursors.seal(scope, nextCursor);
+  return { [name]: items, ...(sealed ? { nextCursor: sealed } : {}) };
+};
 
 const ROUTES = {
   /** GET /orders/{orderId}[?minVersion=N]: the projected order; read-your-writes waits a bounded time. */
@@ -44,8 +51,11 @@ const ROUTES = {
     const row = await getOrder(deps, { orderId: pathId(event, 'orderId'), minVersion });
     return jsonResponse(200, toOrderResponse(row), { ETag: etag(row.version) });
   },
-  'GET /orders/{orderId}/events': async (event: APIGatewayProxyEvent) =>
-    jsonResponse(200, pageBody('events', await orderEvents(deps, { orderId: pathId(event, 'orderId'), ...pageOf(event, 50) }))),
+  'GET /orders/{orderId}/events': async (event: APIGatewayProxyEvent) => {
+    const orderId = pathId(event, 'orderId');
+    const scope = `events:${orderId}`;
+    return jsonResponse(200, await pageBody('events', await orderEvents(deps, { orderId, ...(await pageOf(event, 50, scope)) }), scope));
+  },
   /** GET /orders/{orderId}/history?version=N: the order as it was after event N. */
   'GET /orders/{orderId}/history': async (event: APIGatewayProxyEvent) => {
     const version = wholeNumber(event, 'version', { min: 1, max: Number.MAX_SAFE_INTEGER });
@@ -55,14 +65,19 @@ const ROUTES = {
     return jsonResponse(200, toOrderResponse(order), { ETag: etag(order.version) });
   },
   'GET /customers/{customerId}/orders': async (event: APIGatewayProxyEvent) => {
-    const { items, nextCursor } = await customerOrders(deps, { customerId: pathId(event, 'customerId'), ...pageOf(event, 20) });
-    return jsonResponse(200, pageBody('orders', { items: items.map(toOrderResponse), nextCursor }));
+    const customerId = pathId(event, 'customerId');
+    const scope = `orders:${customerId}`;
+    const { items, nextCursor } = await customerOrders(deps, { customerId, ...(await pageOf(event, 20, scope)) });
+    return jsonResponse(200, await pageBody('orders', { items: items.map(toOrderResponse), nextCursor }, scope));
   },
-  'GET /customers/{customerId}/notifications': async (event: APIGatewayProxyEvent) =>
-    jsonResponse(
+  'GET /customers/{customerId}/notifications': async (event: APIGatewayProxyEvent) => {
+    const customerId = pathId(event, 'customerId');
+    const scope = `notifications:${customerId}`;
+    return jsonResponse(
       200,
-      pageBody('notifications', await customerNotifications(deps, { customerId: pathId(event, 'customerId'), ...pageOf(event, 20) })),
-    ),
+      await pageBody('notifications', await customerNotifications(deps, { customerId, ...(await pageOf(event, 20, scope)) }), scope),
+    );
+  },
   'GET /products/{sku}/sales': async (event: APIGatewayProxyEvent) => {
     const sku = skuSchema.safeParse(event.pathParameters?.sku);
     if (!sku.success) throw new HttpError(404, 'PRODUCT_NOT_FOUND', 'No product has this SKU');

@@ -4,9 +4,17 @@ import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
 import { header } from './http.ts';
 import { logger } from './logger.ts';
 
-/** An API request's correlation id: the caller's `X-Correlation-Id`, else API Gateway's request id. */
-export const correlationIdOf = (event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string | undefined =>
-  header(event, 'x-correlation-id') ?? event.requestContext?.requestId;
+/** What a caller's correlation id may be: it is stored on every event, published, logged and echoed. */
+const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * An API request's correlation id: the caller's `X-Correlation-Id` when it is 1–64 characters of
+ * `[A-Za-z0-9._-]`, else (none, or anything else) API Gateway's fresh request id.
+ */
+export function correlationIdOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string | undefined {
+  const given = header(event, 'x-correlation-id');
+  return given !== undefined && CORRELATION_ID.test(given) ? given : event.requestContext?.requestId;
+}
 
 /**
  * Every log line of an API request carries its correlation id (`correlation_id`), which the commands also

@@ -38,6 +38,7 @@ export const ENV = {
   payments: { timeoutMs: 'PAYMENT_TIMEOUT_MS', reconcileAfterMs: 'PAYMENT_RECONCILE_AFTER_MS' },
   ops: { observedQueues: 'OBSERVED_QUEUES', faultTargets: 'FAULT_TARGETS' },
   deployment: { stage: 'EIGHTFOLD_STAGE', version: 'EIGHTFOLD_VERSION' },
+  api: { cursorKeySecret: 'CURSOR_KEY_SECRET' },
   faults: { table: 'FAULTS_TABLE' },
   standIns: {
     legacyOrders: 'LEGACY_ORDERS_TABLE',

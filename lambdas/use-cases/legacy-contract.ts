@@ -17,7 +17,10 @@ export const centsOf = (dollars: string): number => {
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
 };
 
-const dollarsSchema = z.string().regex(/^\d{1,9}\.\d{2}$/, 'dollars with two decimals, e.g. "12.50"');
+/** Legacy's widest amount: nine digits of dollars and two of cents (999,999,999.99). */
+const DOLLAR_DIGITS = 9;
+export const LEGACY_MAX_CENTS = 10 ** (DOLLAR_DIGITS + 2) - 1;
+const dollarsSchema = z.string().regex(new RegExp(`^\\d{1,${DOLLAR_DIGITS}}\\.\\d{2}$`), 'dollars with two decimals, e.g. "12.50"');
 export const legacyLineSchema = z.strictObject({ sku: z.string().min(1).max(64), qty: z.number().int().min(1), unit_price: dollarsSchema });
 
 /**

@@ -1,5 +1,6 @@
 // A namespace import, not `import { z }`: esbuild can then drop zod's 40 locales from the bundle.
 import * as z from 'zod';
+import { LEGACY_MAX_CENTS } from './legacy-contract.ts';
 
 /** Ids are opaque and URL-safe; bounded so no one stores a novel in a key. */
 export const idSchema = z
@@ -14,6 +15,12 @@ export const skuSchema = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'only letters, digits, ".", "-" and "_"');
+
+/**
+ * The largest order total: what every system downstream accepts. Legacy, which is fed every order, stores
+ * amounts of nine dollar digits; a larger order would be refused there after it was accepted here.
+ */
+export const MAX_ORDER_TOTAL_CENTS = LEGACY_MAX_CENTS;
 
 export const placeOrderSchema = z
   .object({
@@ -31,7 +38,11 @@ export const placeOrderSchema = z
       .min(1)
       .max(100),
   })
-  .strict();
+  .strict()
+  .refine((order) => order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0) <= MAX_ORDER_TOTAL_CENTS, {
+    message: `the order's total is over ${MAX_ORDER_TOTAL_CENTS} cents, the most the shop's systems accept`,
+    path: ['items'],
+  });
 
 export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
 

@@ -49,7 +49,7 @@ export interface PlaceOrderInput extends PlaceOrderBody {
  */
 export async function placeOrder(deps: OrderCommandDeps, input: PlaceOrderInput): Promise<{ orderId: string; version: number }> {
   const { customerId, items, metadata, idempotencyKey, dryRun = false } = input;
-  const orderId = idempotencyKey && !dryRun ? orderIdForKey(idempotencyKey) : deps.newId();
+  const orderId = idempotencyKey && !dryRun ? orderIdForKey(customerId, idempotencyKey) : deps.newId();
   const command: OrderCommand = { type: 'PlaceOrder', data: { orderId, customerId, items }, now: deps.now().toISOString() };
   try {
     const result = await handleCommand(deps.store, orderDecider, orderId, command, metadata, { expectedVersion: 0, dryRun });

@@ -1,6 +1,7 @@
 /**
  * @eightfold/local-cloud: a synthesized CDK app run on one machine, without Docker (see README.md). This
- * file is the package's whole public surface: anything not exported here is its own business.
+ * file is the package's public surface, with `@eightfold/local-cloud/command-line` (the command-line rules
+ * its `main.ts` and the project's scripts share): anything not exported is its own business.
  */
 export { startLocalCloud } from './local-cloud.ts';
 export {

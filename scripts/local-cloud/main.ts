@@ -1,34 +1,41 @@
-/**
- * `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud.
- *
- *   node scripts/local-cloud/main.ts [--persist DIR] [--watch] [--app DIR] [--time-scale N]
- *                                    [--parameter Name=Value ...] [--context key=value ...]
- */
+/** `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud (USAGE below). */
 import { existsSync, watch } from 'node:fs';
 import { watchedRoots } from './assembly.ts';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberFlag, parseCommandLine, refuseCommandLine } from './command-line.ts';
 import { startLocalCloud } from './local-cloud.ts';
 import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
 
-const { values } = parseArgs({
-  options: {
-    persist: { type: 'string' },
-    watch: { type: 'boolean', default: false },
-    app: { type: 'string', default: '.' },
-    'time-scale': { type: 'string' },
-    parameter: { type: 'string', multiple: true, default: [] },
-    context: { type: 'string', multiple: true, default: [] },
-    port: { type: 'string' },
-  },
+const USAGE = `
+Usage: npm start -- [options]     (node scripts/local-cloud/main.ts [options])
+
+Runs the synthesized CDK app on the embedded local cloud, until Ctrl-C.
+
+  --port N                  the API's port (default: $PORT, else 3000)
+  --persist DIR             keep tables, queues and stream positions in DIR across restarts
+  --watch                   re-synthesize on change and swap the changed functions in place
+  --app DIR                 the CDK app to run (default: .)
+  --time-scale N            run scheduled rules, timeouts and leases N times faster (1 to 3600)
+  --parameter Name=Value    a CloudFormation parameter's value (repeatable)
+  --context key=value       CDK context for the synthesis (repeatable)
+`;
+
+const { values } = parseCommandLine(USAGE, {
+  persist: { type: 'string' },
+  watch: { type: 'boolean', default: false },
+  app: { type: 'string', default: '.' },
+  'time-scale': { type: 'string' },
+  parameter: { type: 'string', multiple: true, default: [] },
+  context: { type: 'string', multiple: true, default: [] },
+  port: { type: 'string' },
 });
 
 function pairs(list: string[]): Record<string, string> {
   return Object.fromEntries(
     list.map((pair) => {
       const at = pair.indexOf('=');
-      if (at < 1) throw new Error(`Expected Name=Value, got "${pair}"`);
+      if (at < 1) refuseCommandLine(`Expected Name=Value, got "${pair}"`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
@@ -36,11 +43,11 @@ function pairs(list: string[]): Record<string, string> {
 
 const options: LocalCloudOptions = {
   appDir: resolve(values.app),
-  port: Number(values.port ?? process.env.PORT ?? 3000),
+  port: numberFlag('port', values.port ?? (process.env.PORT || undefined), { min: 0, max: 65_535 }) ?? 3000,
   persistDir: values.persist,
   parameters: pairs(values.parameter),
   context: pairs(values.context),
-  timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
+  timeScale: numberFlag('time-scale', values['time-scale'], { min: 1, max: 3600, fraction: true }),
   // The ops API key is whatever the operator sets; otherwise a random one, shown in the start-up report.
   apiKeyValue: process.env.EIGHTFOLD_API_KEY || undefined,
 };

@@ -93,21 +93,27 @@ describe('POST /orders', () => {
     const firstBody = await first.json();
     expect(await again.json()).toEqual(firstBody);
     const before = await itemCount();
-    for (const body of [
-      { ...validOrder, customerId: 'someone-else' },
-      { ...validOrder, items: [{ ...validOrder.items[0]!, quantity: 3 }] },
-    ]) {
-      const other = await post('/orders', body, { 'Idempotency-Key': key });
-      expect(other.status).toBe(422);
-      expect(await other.json()).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
-    }
+    const other = await post('/orders', { ...validOrder, items: [{ ...validOrder.items[0]!, quantity: 3 }] }, { 'Idempotency-Key': key });
+    expect(other.status).toBe(422);
+    expect(await other.json()).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
     expect(await itemCount()).toBe(before);
+  });
+
+  it('keeps each customer’s Idempotency-Keys their own: the same key from another customer places another order', async () => {
+    const key = `shared-${Date.now()}`;
+    const mine = await post('/orders', validOrder, { 'Idempotency-Key': key });
+    const theirs = await post('/orders', { ...validOrder, customerId: 'someone-else' }, { 'Idempotency-Key': key });
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    const [mineBody, theirsBody] = [(await mine.json()) as { orderId: string }, (await theirs.json()) as { orderId: string }];
+    expect(theirsBody.orderId).not.toBe(mineBody.orderId);
+    expect(mineBody.orderId).toBe(orderIdForKey(validOrder.customerId, key));
+    expect(theirsBody.orderId).toBe(orderIdForKey('someone-else', key));
   });
 
   it('answers a keyed retry with the order an earlier attempt placed before it crashed, placing nothing more', async () => {
     const key = `crash-${Date.now()}`;
     // What a crashed attempt leaves: its order appended under the key's id, its answer never sent.
-    const orderId = orderIdForKey(key);
+    const orderId = orderIdForKey(validOrder.customerId, key);
     const placedAt = new Date().toISOString();
     await events.append(
       orderId,
@@ -123,7 +129,7 @@ describe('POST /orders', () => {
     const retried = await post('/orders', validOrder, { 'Idempotency-Key': key });
     expect(retried.status).toBe(201);
     expect(await retried.json()).toEqual({ orderId, version: 1, status: 'PLACED' });
-    const reused = await post('/orders', { ...validOrder, customerId: 'someone-else' }, { 'Idempotency-Key': key });
+    const reused = await post('/orders', { ...validOrder, items: [{ ...validOrder.items[0]!, quantity: 5 }] }, { 'Idempotency-Key': key });
     expect(reused.status).toBe(422);
     expect(await itemCount()).toBe(before);
   });

@@ -112,6 +112,11 @@ describe('GET /orders/{orderId}/events and /history', () => {
     );
     expect(second.events.map((e) => e.version)).toEqual([2]);
     expect(second.nextCursor).toBeUndefined();
+    // Its cursor pages this order's events only.
+    const other = await placeOrder('pager');
+    const carried = await fetch(`${target.url}/orders/${other}/events?limit=1&cursor=${first.nextCursor}`);
+    expect(carried.status).toBe(400);
+    expect(((await carried.json()) as { error: { code: string } }).error.code).toBe('BAD_CURSOR');
   });
 });
 
@@ -130,6 +135,37 @@ describe('GET /customers/{customerId}/orders', () => {
       await fetch(`${target.url}/customers/${customer}/orders?limit=2&cursor=${first.nextCursor}`),
     );
     expect(second.orders.map((o) => o.orderId)).toEqual([placed[0]]);
+  });
+
+  it('refuses a crafted cursor with 400 BAD_CURSOR, never a 5xx: one of another shape, another list’s, or a tampered one', async () => {
+    const [mine, theirs] = [`cursor-a-${Date.now()}`, `cursor-b-${Date.now()}`];
+    for (const customer of [mine, theirs]) for (const sku of ['A', 'B']) await placeOrder(customer, sku);
+    const listed = (customer: string, cursor = '') =>
+      eventually(async () => {
+        const page = await json<{ orders: unknown[]; nextCursor?: string }>(
+          await fetch(`${target.url}/customers/${customer}/orders?limit=1${cursor && `&cursor=${encodeURIComponent(cursor)}`}`),
+        );
+        expect(page.nextCursor).toBeDefined();
+        return page.nextCursor!;
+      });
+    const issued = await listed(mine);
+    // A start key of any shape, as the cursor used to be (base64url JSON): now refused before DynamoDB sees it.
+    const shaped = Buffer.from(JSON.stringify({ x: 1 })).toString('base64url');
+    const crafted = {
+      'another shape': shaped,
+      'another shape, with a seal of its own': `${shaped}.${issued.split('.').at(-1)}`,
+      'another customer’s': await listed(theirs),
+      tampered: issued.slice(0, 5) + (issued[5] === 'A' ? 'B' : 'A') + issued.slice(6),
+      'another list’s (the same customer’s notifications)': issued,
+    };
+    for (const [what, cursor] of Object.entries(crafted)) {
+      const path = what.includes('notifications') ? `/customers/${mine}/notifications` : `/customers/${mine}/orders`;
+      const response = await fetch(`${target.url}${path}?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.status, what).toBe(400);
+      expect(await response.json(), what).toEqual({ error: { code: 'BAD_CURSOR', message: expect.any(String) } });
+    }
+    // The one it issued still pages.
+    expect((await fetch(`${target.url}/customers/${mine}/orders?limit=1&cursor=${encodeURIComponent(issued)}`)).status).toBe(200);
   });
 
   it('answers an empty list for a customer without orders, and 400 for a forged cursor', async () => {

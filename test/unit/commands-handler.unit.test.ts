@@ -39,6 +39,12 @@ describe('the commands handler refuses at the edge', () => {
     ],
     ['an order without items', apiEvent('POST', '/orders', { body: { customerId: 'c-1', items: [] } }), 400, 'VALIDATION_FAILED'],
     [
+      'an order whose total is over what legacy stores (nine dollar digits)',
+      apiEvent('POST', '/orders', { body: { customerId: 'c-1', items: [{ sku: 'GOLD', quantity: 10_000, unitPriceCents: 100_000_000 }] } }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
       'an Idempotency-Key with a space in it',
       apiEvent('POST', '/orders', { body: { customerId: 'c-1', items }, headers: { 'Idempotency-Key': 'two words' } }),
       400,
@@ -58,5 +64,28 @@ describe('the commands handler refuses at the edge', () => {
   it('refuses to shadow a payment: the provider’s answer is the decision, and it has no dry run', async () => {
     const event = { ...apiEvent('POST', '/orders/{orderId}/payment', { pathParameters: { orderId: 'o-1' } }), eightfoldDryRun: true };
     expect(await errorOf(event)).toMatchObject({ status: 400, code: 'DRY_RUN_UNSUPPORTED' });
+  });
+});
+
+describe('the correlation id', () => {
+  const answerTo = (correlationId: string) =>
+    handler(
+      apiEvent('POST', '/orders', { body: { customerId: 'c-1', items: [] }, headers: { 'X-Correlation-Id': correlationId } }),
+      lambdaContext,
+    );
+
+  it('echoes a caller’s id of 1–64 characters of [A-Za-z0-9._-]', async () => {
+    const answer = (await answerTo('checkout.7f3a_B-2')) as { headers?: Record<string, string> };
+    expect(answer.headers?.['X-Correlation-Id']).toBe('checkout.7f3a_B-2');
+  });
+
+  it.each([
+    ['too long', 'x'.repeat(65)],
+    ['with markup', '<script>alert(1)</script>'],
+    ['with a newline', 'a\nb'],
+    ['empty', ''],
+  ])('replaces one %s with the request’s own id', async (_case, correlationId) => {
+    const answer = (await answerTo(correlationId)) as { headers?: Record<string, string> };
+    expect(answer.headers?.['X-Correlation-Id']).toBe('request-1');
   });
 });

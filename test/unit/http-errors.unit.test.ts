@@ -95,6 +95,7 @@ describe('an API handler’s error middleware', () => {
       SHARD_MAP_CACHE_MS: '10000',
       DEFAULT_SHARDS: '16',
       DEFAULT_WRITE_SHARDS: '8',
+      CURSOR_KEY_SECRET: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:cursor-key',
     });
     return (await import('../../lambdas/handlers/queries.ts')).handler;
   };

@@ -33,5 +33,10 @@ export const refundKeyOf = (chargeId: string): string => `refund:${chargeId}`;
 /** The UUIDv5 namespace of keyed orders' ids. */
 const KEYED_ORDER_NAMESPACE = '6f1b7c1e-6a43-4c53-9a3e-8f0d8c6e2b11';
 
-/** The id of the order an Idempotency-Key places: the same key names the same order, whichever attempt places it. */
-export const orderIdForKey = (idempotencyKey: string): string => uuidv5(idempotencyKey, KEYED_ORDER_NAMESPACE);
+/**
+ * The id of the order a customer's Idempotency-Key places: the same key names the same order, whichever
+ * attempt places it. Keys are the customer's own: another customer's same key names another order, so no
+ * one can guess a key into someone else's order (or be refused for someone else's use of it).
+ */
+export const orderIdForKey = (customerId: string, idempotencyKey: string): string =>
+  uuidv5(`${customerId}\n${idempotencyKey}`, KEYED_ORDER_NAMESPACE);

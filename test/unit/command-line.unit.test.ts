@@ -1,0 +1,57 @@
+/**
+ * The scripts' command lines, run as a user runs them: a mistyped flag or a number out of bounds is one line
+ * naming the flag and exit code 2, before anything is read or written; `--help` prints the usage.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../helpers/paths.ts';
+
+const run = (script: string, ...args: string[]) => {
+  const { status, stdout, stderr } = spawnSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(PROJECT_DIR, script), ...args],
+    {
+      encoding: 'utf8',
+      // No AWS to reach: a script that got past its command line would fail otherwise, not exit 2.
+      env: { ...process.env, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', PORT: '' },
+      timeout: 30_000,
+    },
+  );
+  return { status, stdout, stderr };
+};
+
+describe('the scripts refuse a bad command line in one line, with exit code 2', () => {
+  it.each([
+    ['scripts/reshard.ts', ['--to', '20', '--settle-seconds', 'abc'], '--settle-seconds must be a whole number from 1 to 3600, not "abc"'],
+    ['scripts/reshard.ts', ['--to', '20', '--settle-seconds', '0'], '--settle-seconds must be a whole number from 1 to 3600, not "0"'],
+    ['scripts/reshard.ts', ['--settle-seconds', '60'], '--to N is required'],
+    ['scripts/reshard.ts', ['--to', '2.5'], '--to must be a whole number from 1 to 1024, not "2.5"'],
+    ['scripts/load-test.ts', ['--orders=-5'], '--orders must be a whole number from 1 to 1000000, not "-5"'],
+    ['scripts/load-test.ts', ['--concurency', '5'], "Unknown option '--concurency'"],
+    ['scripts/redrive.ts', ['notifications', '--max', 'all'], '--max must be a whole number from 1 to 1000000, not "all"'],
+    ['scripts/redrive.ts', [], 'Name one queue'],
+    ['scripts/rebuild-projections.ts', ['--segments', '0'], '--segments must be a whole number from 1 to 64, not "0"'],
+    ['scripts/local-cloud/main.ts', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
+    ['scripts/local-cloud/main.ts', ['--time-scale', '0'], '--time-scale must be a number from 1 to 3600, not "0"'],
+  ])('%s %j', (script, args, message) => {
+    const { status, stdout, stderr } = run(script, ...args);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stdout).toBe('');
+  });
+
+  it.each([
+    'scripts/reshard.ts',
+    'scripts/load-test.ts',
+    'scripts/redrive.ts',
+    'scripts/rebuild-projections.ts',
+    'scripts/local-cloud/main.ts',
+  ])('%s --help prints its usage and exits 0', (script) => {
+    const { status, stdout, stderr } = run(script, '--help');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^Usage: /);
+    expect(stderr).toBe('');
+  });
+});
