@@ -60,7 +60,7 @@ export class EightfoldStack extends Stack {
     const targets = outboundTargets(this, props.paymentProvider, props.legacy);
     const breakers = new CircuitBreakers(this, 'CircuitBreakers');
     const ambassador = new Ambassador(this, 'Ambassador', { targets, breakers });
-    ambassador.useFrom(commands);
+    ambassador.useFrom(commands, 'payment-provider');
 
     // CQRS, query side: the projector keeps OrdersView (sharded by customer); the queries function only reads.
     const sharding = new Sharding(this, 'Sharding', { ...shardingSettings(this), removalPolicy: retain });
@@ -102,14 +102,15 @@ export class EightfoldStack extends Stack {
       batchSize: 2,
     });
     eventStore.grantAppend(refunds.consumer);
-    for (const subscriber of [legacySync, refunds]) ambassador.useFrom(subscriber.consumer);
+    ambassador.useFrom(legacySync.consumer, 'legacy');
+    ambassador.useFrom(refunds.consumer, 'payment-provider');
 
     // Leader Election: contenders take scheduled turns; the holder cancels orders left unpaid and reconciles
     // payments, its appends fenced. Money it cannot put where it belongs for three turns in a row is an alarm.
     const leaderElection = new LeaderElection(this, 'LeaderElection', coordinatorProps(this));
     eventStore.grantAppend(leaderElection.coordinator);
     readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX);
-    ambassador.useFrom(leaderElection.coordinator);
+    ambassador.useFrom(leaderElection.coordinator, 'payment-provider');
     leaderElection.alarmWhenWorkStuck('PaymentStepsStuckAlarm', PAYMENT_STEPS_FAILED_METRIC, PAYMENT_STEPS_STUCK);
 
     const subscribers = { notifications: notifications.subscriber, audit: auditLog.subscriber, sales, legacySync, refunds };

@@ -5,7 +5,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Ambassador, PolicySource } from '../patterns/ambassador/index.ts';
 import { DistributedCircuitBreaker } from '../patterns/circuit-breaker/index.ts';
 import { BREAKER_SETTINGS, breakerStore } from './breakers.ts';
-import { text, type SettingsOf } from './settings.ts';
+import * as z from 'zod';
+import { json, text, type SettingsOf } from './settings.ts';
 import { logger } from '../platform/logger.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../platform/metric-names.ts';
 import { traced } from '../platform/observability.ts';
@@ -19,6 +20,8 @@ const breakerMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 export const OUTBOUND_SETTINGS = {
   ...BREAKER_SETTINGS,
   policyParameter: [ENV.ambassador.policyParameter, text],
+  /** Target → the host its secret may go to (the construct's props, at deploy time). */
+  pinnedHosts: [ENV.ambassador.pinnedHosts, json(z.record(z.string(), z.string())).default({})],
   breakerTransitionsTopic: [ENV.breakers.transitionsTopic, text],
 } as const;
 
@@ -63,6 +66,7 @@ export function outbound(settings: SettingsOf<typeof OUTBOUND_SETTINGS>) {
         policies,
         breaker: breakerFor(target),
         readSecret: async (name) => (await getSecret(name, { maxAge: 300 })) as string,
+        pinnedHost: settings.pinnedHosts[target],
         onAttempt: (attempt) => {
           if (attempt.outcome === 'success') logger.info('outbound call', { ...attempt });
           else logger.warn('outbound call', { ...attempt });

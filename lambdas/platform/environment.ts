@@ -6,7 +6,7 @@
 export const ENV = {
   eventStore: { table: 'EVENTS_TABLE', snapshotEvery: 'SNAPSHOT_EVERY' },
   readModel: { ordersView: 'ORDERS_VIEW_TABLE', minVersionWaitMs: 'MIN_VERSION_WAIT_MS' },
-  ambassador: { policyParameter: 'AMBASSADOR_POLICY_PARAMETER' },
+  ambassador: { policyParameter: 'AMBASSADOR_POLICY_PARAMETER', pinnedHosts: 'AMBASSADOR_PINNED_HOSTS' },
   breakers: { table: 'BREAKERS_TABLE', transitionsTopic: 'BREAKER_TRANSITIONS_TOPIC_ARN', known: 'KNOWN_BREAKERS' },
   sharding: {
     maps: 'SHARD_MAPS_TABLE',

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Fn, Stack } from 'aws-cdk-lib';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -33,7 +33,7 @@ export interface AmbassadorProps {
  */
 export class Ambassador extends Construct {
   readonly policy: StringParameter;
-  private readonly secrets: ISecret[];
+  private readonly targets: Readonly<Record<string, TargetPolicyProps>>;
   private readonly breakers: CircuitBreakers;
 
   constructor(scope: Construct, id: string, props: AmbassadorProps) {
@@ -46,7 +46,7 @@ export class Ambassador extends Construct {
         { ...policy, ...(authSecret ? { authSecret: authSecret.secretArn } : {}) },
       ]),
     );
-    this.secrets = Object.values(props.targets).flatMap((t) => (t.authSecret ? [t.authSecret] : []));
+    this.targets = props.targets;
     this.policy = new StringParameter(this, 'OutboundPolicy', {
       description: 'Eightfold ambassador: timeouts, retries, retry budgets and auth of every outbound target',
       // toJsonString keeps the tokens inside (the provider's URL, the secret's ARN) resolvable.
@@ -54,11 +54,24 @@ export class Ambassador extends Construct {
     });
   }
 
-  /** A function that calls out through the ambassador: reads the policy and the targets' secrets, and trips their breakers. */
-  useFrom(fn: EightfoldFunction): void {
+  /**
+   * A function that calls `targets` through the ambassador: reads the policy, trips the breakers, and reads
+   * the secrets of these targets only, each pinned to the host of the target's URL as deployed (a later
+   * change of the URL in the parameter cannot send the secret elsewhere).
+   */
+  useFrom(fn: EightfoldFunction, ...targets: string[]): void {
     this.breakers.useFrom(fn);
     this.policy.grantRead(fn);
-    for (const secret of this.secrets) secret.grantRead(fn);
     fn.addEnvironment(ENV.ambassador.policyParameter, this.policy.parameterName);
+    const pinned: Record<string, string> = {};
+    for (const name of targets) {
+      const target = this.targets[name];
+      if (!target) throw new Error(`The ambassador has no target ${name} (it has ${Object.keys(this.targets).join(', ')})`);
+      if (!target.authSecret) continue;
+      target.authSecret.grantRead(fn);
+      // scheme://host[:port]/…: the third part of the URL split at its slashes, resolved at deploy time.
+      pinned[name] = Fn.select(2, Fn.split('/', target.baseUrl));
+    }
+    if (Object.keys(pinned).length > 0) fn.addEnvironment(ENV.ambassador.pinnedHosts, Stack.of(this).toJsonString(pinned));
   }
 }

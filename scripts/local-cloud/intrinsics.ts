@@ -18,6 +18,11 @@ export interface ResolveContext {
   importValue?(name: string): unknown;
   /** The truth of a named condition. @default every condition is true */
   condition?(name: string): boolean;
+  /**
+   * Text as the local cloud serves it (an execute-api URL pointed at the local gateway), applied before
+   * `Fn::Split` takes the text apart, when a URL is still whole. @default the text as it is
+   */
+  localize?(text: string): string;
 }
 
 export class IntrinsicError extends Error {
@@ -107,7 +112,8 @@ function evaluate(fn: string, arg: unknown, ctx: ResolveContext): unknown {
     }
     case 'Fn::Split': {
       const [separator, text] = asArray(arg, fn);
-      return String(resolve(text, ctx)).split(String(separator));
+      const whole = String(resolve(text, ctx));
+      return (ctx.localize?.(whole) ?? whole).split(String(separator));
     }
     case 'Fn::Base64':
       return Buffer.from(String(resolve(arg, ctx))).toString('base64');

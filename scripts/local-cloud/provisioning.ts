@@ -78,6 +78,7 @@ export async function provisionStacks(
         }
         return conditions.get(name)!;
       },
+      localize: (text) => localApiUrls(text, apiBaseUrl) as string,
     };
     for (const logicalId of creationOrder(template)) {
       const cfn = template.Resources[logicalId]!;

@@ -1,7 +1,9 @@
 /** Ambassador + Circuit Breaker: the outbound policy, the breakers table and their grants. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOn, eightfoldStack, synthesize } from '../helpers/stack.ts';
+import { actionsOn, eightfoldStack, functionProperties, synthesize } from '../helpers/stack.ts';
+
+type Statement = { Action: string | string[]; Resource: unknown };
 
 let template: Template;
 beforeAll(() => {
@@ -9,6 +11,36 @@ beforeAll(() => {
 });
 
 describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
+  it('grants each target’s secret only to the functions that call that target, each pinned to the host of its URL as deployed', () => {
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => {
+      const { Roles, PolicyDocument } = (policy as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } })
+        .Properties;
+      return PolicyDocument.Statement.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).flatMap((s) =>
+        Roles.map((role) => `${role.Ref.replace(/Role[0-9A-F]{8}$/, '')} ${JSON.stringify(s.Resource)}`),
+      );
+    });
+    const providerToken = (role: string) => expect.stringMatching(new RegExp(`^${role} .*ApiToken`));
+    expect(readers.sort()).toEqual([
+      providerToken('CommandsFunction'),
+      providerToken('LeaderElectionCoordinator'),
+      providerToken('PubSubRefundsConsumer'),
+      expect.stringMatching(/^QueriesFunction .*CursorKeySecret/),
+    ]);
+    // The legacy sync calls legacy, which takes no secret: it reads none, and pins none.
+    for (const service of ['commands', 'coordinator', 'refunds-subscriber']) {
+      const pinned = JSON.stringify(functionProperties(template, service).Environment.Variables.AMBASSADOR_PINNED_HOSTS);
+      expect(pinned, service).toContain('payment-provider');
+      expect(pinned, service).toMatch(/"Fn::Select":\[2,\{"Fn::Split":\["\/",.*execute-api/);
+    }
+    const legacySync = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('PubSubLegacySyncConsumer'),
+    );
+    const legacySyncEnvironment = (legacySync![1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
+      .Environment;
+    expect(legacySyncEnvironment.Variables).toHaveProperty('AMBASSADOR_POLICY_PARAMETER');
+    expect(legacySyncEnvironment.Variables).not.toHaveProperty('AMBASSADOR_PINNED_HOSTS');
+  });
+
   it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
       JSON.stringify(m).includes('OpsFunction'),

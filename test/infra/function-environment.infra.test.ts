@@ -8,10 +8,11 @@ import { eightfoldStack } from '../helpers/stack.ts';
 
 type LambdaFunction = { Properties: { Handler: string; Environment?: { Variables?: Record<string, unknown> } } };
 
-/** A value CloudFormation resolves at deploy time stands in as text; a JSON list resolved then, as an empty one. */
+/** A value CloudFormation resolves at deploy time stands in as text; a JSON list or map resolved then, as an empty one. */
 const JSON_LISTS = new Set(['OBSERVED_QUEUES']);
+const JSON_MAPS = new Set(['AMBASSADOR_PINNED_HOSTS']);
 const stand = (name: string, value: unknown): string =>
-  typeof value === 'string' ? value : JSON_LISTS.has(name) ? '[]' : `resolved-at-deploy:${name}`;
+  typeof value === 'string' ? value : JSON_LISTS.has(name) ? '[]' : JSON_MAPS.has(name) ? '{}' : `resolved-at-deploy:${name}`;
 
 const functions = Object.values(eightfoldStack().template.findResources('AWS::Lambda::Function') as Record<string, LambdaFunction>)
   .filter((fn) => fn.Properties.Handler.endsWith('/index.handler'))

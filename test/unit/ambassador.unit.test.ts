@@ -41,6 +41,7 @@ function ambassador(script: (number | 'timeout')[], policy = POLICY) {
     target: 'provider',
     policies: new PolicySource({ load: async () => policy }),
     readSecret: async () => 's3cret',
+    pinnedHost: 'provider.test',
     onAttempt: (a) => attempts.push(a),
     fetch: target.fetch,
   });
@@ -61,6 +62,31 @@ describe('Ambassador', () => {
     });
     expect(attempts).toEqual([expect.objectContaining({ target: 'provider', outcome: 'success', status: 201, attempt: 1 })]);
     expect(JSON.stringify(attempts)).not.toContain('s3cret');
+  });
+
+  it('never sends the secret to a host it is not pinned to: a base URL changed in the policy is refused before the secret is read', async () => {
+    for (const baseUrl of ['http://attacker.test/api', 'http://provider.test:8443/api', 'http://provider.test.attacker.test/']) {
+      const target = fakeFetch([200]);
+      let secretsRead = 0;
+      const subject = new Ambassador({
+        target: 'provider',
+        policies: new PolicySource({ load: async () => ({ provider: { ...POLICY.provider!, baseUrl } }) }),
+        readSecret: async () => (secretsRead++, 's3cret'),
+        pinnedHost: 'provider.test',
+        fetch: target.fetch,
+      });
+      const error = await subject.send({ method: 'GET', path: '/charges' }).catch((e: unknown) => e);
+      expect(error, baseUrl).toMatchObject({ code: 'SECRET_HOST_NOT_PINNED', context: { target: 'provider', pinned: 'provider.test' } });
+      expect([secretsRead, target.requests.length]).toEqual([0, 0]);
+    }
+    // Nor anywhere when no host is pinned for it.
+    const unpinned = new Ambassador({
+      target: 'provider',
+      policies: new PolicySource({ load: async () => POLICY }),
+      readSecret: async () => 's3cret',
+      fetch: fakeFetch([200]).fetch,
+    });
+    await expect(unpinned.send({ method: 'GET', path: '/charges' })).rejects.toMatchObject({ code: 'SECRET_HOST_NOT_PINNED' });
   });
 
   it('retries 5xx and timeouts with the same idempotency key, up to maxAttempts', async () => {

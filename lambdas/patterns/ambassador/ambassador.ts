@@ -1,7 +1,7 @@
 import { ExponentialBackoff, fullJitterGenerator, handleWhen, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { randomUUID } from 'node:crypto';
 import type { DistributedCircuitBreaker } from '../circuit-breaker/index.ts';
-import { isOutboundError, OutboundError } from './errors.ts';
+import { isOutboundError, OutboundError, UnpinnedHostError } from './errors.ts';
 import type { PolicySource, TargetPolicy } from './policy.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -42,6 +42,12 @@ export interface AmbassadorOptions {
   readonly breaker?: DistributedCircuitBreaker;
   /** Reads a secret's value (Powertools Parameters, cached). */
   readonly readSecret?: (name: string) => Promise<string>;
+  /**
+   * The one host (`host[:port]`) the target's secret may be sent to, fixed at deploy time: the policy's base
+   * URL can change at run time (a parameter update), the secret's destination cannot. Without it, a target
+   * with a secret is never called.
+   */
+  readonly pinnedHost?: string;
   /** Every attempt, for the structured log line and the per-target metrics. */
   readonly onAttempt?: (record: AttemptRecord) => void;
   readonly fetch?: typeof fetch;
@@ -83,7 +89,11 @@ export class Ambassador {
       ...(request.correlationId ? { 'x-correlation-id': request.correlationId } : {}),
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     };
-    if (policy.authSecret && this.options.readSecret) headers.authorization = `Bearer ${await this.options.readSecret(policy.authSecret)}`;
+    if (policy.authSecret && this.options.readSecret) {
+      const { host } = new URL(policy.baseUrl);
+      if (host !== this.options.pinnedHost) throw new UnpinnedHostError(this.target, host, this.options.pinnedHost);
+      headers.authorization = `Bearer ${await this.options.readSecret(policy.authSecret)}`;
+    }
     budget.deposit();
     const retries = retry(
       handleWhen((error) => isOutboundError(error) && budget.tryWithdraw()),

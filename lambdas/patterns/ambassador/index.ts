@@ -1,4 +1,4 @@
-export { isOutboundError, OutboundError } from './errors.ts';
+export { isOutboundError, OutboundError, UnpinnedHostError } from './errors.ts';
 export { Ambassador, type AmbassadorOptions, type AttemptRecord, type OutboundRequest, type OutboundResponse } from './ambassador.ts';
 export {
   outboundPolicySchema,

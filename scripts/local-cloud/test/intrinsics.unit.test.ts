@@ -62,6 +62,23 @@ describe('resolve', () => {
     });
   });
 
+  it('splits an execute-api URL as the local cloud serves it, so the parts agree with the URL a function is given', () => {
+    const url = { 'Fn::Join': ['', ['https://', { Ref: 'Api' }, '.execute-api.eu-west-1.amazonaws.com/prod/']] };
+    const local: ResolveContext = {
+      ...ctx,
+      ref: (id) => (id === 'Api' ? 'abc123' : ctx.ref(id)),
+      localize: (text) =>
+        text.replace(
+          'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+          'http://127.0.0.1:3000/restapis/abc123/prod/_user_request_',
+        ),
+    };
+    expect(resolve({ 'Fn::Select': [2, { 'Fn::Split': ['/', url] }] }, local)).toBe('127.0.0.1:3000');
+    expect(resolve({ 'Fn::Select': [2, { 'Fn::Split': ['/', url] }] }, { ...local, localize: undefined })).toBe(
+      'abc123.execute-api.eu-west-1.amazonaws.com',
+    );
+  });
+
   it('resolves nested properties and drops AWS::NoValue', () => {
     const result = resolve({ Name: { Ref: 'Table' }, Gone: { Ref: 'AWS::NoValue' }, List: ['a', { Ref: 'AWS::NoValue' }] }, ctx);
     expect(result).toEqual({ Name: 'Shop-Table', List: ['a'] });
