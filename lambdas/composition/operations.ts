@@ -70,7 +70,7 @@ export const leader: LeaderOpsDeps = {
 };
 
 export const shards: ShardOpsDeps = {
-  shardMap: currentShardMap(settings),
+  shardMap: currentShardMap(settings, 'reads'),
   load: (count, since) =>
     shardLoad({
       client: documentClient,

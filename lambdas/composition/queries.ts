@@ -20,7 +20,7 @@ const settings = readSettings({
   cursorKeySecret: [ENV.api.cursorKeySecret, text],
 });
 const counters = salesCounters(settings);
-const shardMap = currentShardMap(settings);
+const shardMap = currentShardMap(settings, 'reads');
 export const deps: OrderQueryDeps = {
   store: orderEventStore(settings),
   views: ordersView(settings.ordersViewTable),

@@ -17,7 +17,7 @@ import { ENV } from '../platform/environment.ts';
 const settings = readSettings({ ...EVENT_STORE_SETTINGS, ...SHARD_MAP_SETTINGS, viewTable: [ENV.readModel.ordersView, text] });
 const { viewTable } = settings;
 const store = orderEventStore(settings);
-const shardMap = currentShardMap(settings);
+const shardMap = currentShardMap(settings, 'writes');
 
 /**
  * EventsTable stream → OrdersView. Records are grouped by stream so each order costs one conditional write

@@ -9,7 +9,7 @@ import { SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscribe
 const settings = readSettings({ ...SUBSCRIBER_SETTINGS, ...EVENT_STORE_SETTINGS, ...SALES_SETTINGS, ...SHARD_MAP_SETTINGS });
 const store = orderEventStore(settings);
 const counters = salesCounters(settings);
-const shardMap = currentShardMap(settings);
+const shardMap = currentShardMap(settings, 'writes');
 
 /** The items of an order, from its OrderPlaced (a cancellation does not repeat them). */
 async function placedItems(orderId: string): Promise<readonly OrderItem[]> {

@@ -85,32 +85,41 @@ export class Sharding extends Construct {
     return { ...this.routingEnvironment, [ENV.sharding.counters]: this.counters.tableName };
   }
 
-  /** Read the map, and create version 1 from the defaults if no one has yet. */
+  /**
+   * A function that writes by the map: reads it, and stores version 1 from the defaults if it is the first
+   * (a conditional put: a stored map is never overwritten by it). Reshards publish the later versions.
+   */
   grantRoute(grantee: IGrantable): void {
     this.shardMaps.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem');
   }
 
+  /** A function that only reads by the map: GetItem alone (with none stored yet, the defaults stand unstored). */
+  grantReadMap(grantee: IGrantable): void {
+    this.shardMaps.grant(grantee, 'dynamodb:GetItem');
+  }
+
   /** Apply increments: counter updates and applied-markers, in transactions. */
   grantCount(fn: EightfoldFunction): void {
-    this.useFrom(fn);
+    this.useFrom(fn, 'writes');
     grantOnTable(fn, this.counters, ['dynamodb:UpdateItem', 'dynamodb:PutItem']);
   }
 
   /** Gather counter totals: batch reads only. */
   grantReadTotals(fn: EightfoldFunction): void {
-    this.useFrom(fn);
+    this.useFrom(fn, 'reads');
     grantOnTable(fn, this.counters, ['dynamodb:BatchGetItem']);
   }
 
   /** Per-shard load for operators: queries of the by-shard index. */
   grantObserve(fn: EightfoldFunction): void {
-    this.useFrom(fn);
+    this.useFrom(fn, 'reads');
     grantOnTable(fn, this.counters, ['dynamodb:Query'], [COUNTERS_BY_SHARD_INDEX]);
   }
 
   /** A function that routes by the shard map and finds the counters. */
-  private useFrom(fn: EightfoldFunction): void {
-    this.grantRoute(fn);
+  private useFrom(fn: EightfoldFunction, use: 'writes' | 'reads'): void {
+    if (use === 'writes') this.grantRoute(fn);
+    else this.grantReadMap(fn);
     for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
   }
 }

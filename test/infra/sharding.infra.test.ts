@@ -55,6 +55,9 @@ describe('EightfoldStack: Sharding', () => {
     expect(actionsOn('PubSubSalesConsumer', 'PubSubSubscriberCheckpoints')).toEqual(new Set());
     expect(actionsOn('QueriesFunction', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:BatchGetItem']));
     expect(actionsOn('OpsFunction', 'ShardingSalesCounters')).toEqual(new Set(['dynamodb:Query']));
+    // Reading the map and storing it are separate grants: only the two functions that write by it may store version 1.
+    for (const reader of ['QueriesFunction', 'OpsFunction'])
+      expect(actionsOn(reader, 'ShardingShardMaps')).toEqual(new Set(['dynamodb:GetItem']));
   });
 
   it('routes GET /products/{sku}/sales to the queries function and GET /ops/shards to ops, behind the key', () => {

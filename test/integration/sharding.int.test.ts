@@ -144,6 +144,17 @@ describe('the shard map store', () => {
     expect(await stores[2]!.current('race', { shards: 1, writeShards: 1 })).toMatchObject({ version: 2, shards: 20 });
   });
 
+  it('has a read-only store route by the defaults while no map is stored, storing nothing; it then reads the one a writer stored', async () => {
+    const reader = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 0, readOnly: true });
+    const writer = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 0 });
+    const defaults = { shards: 12, writeShards: 3 };
+    expect(await reader.current('read-only', defaults)).toMatchObject({ version: 1, phase: 'STABLE', ...defaults });
+    expect(await reader.read('read-only')).toBeUndefined();
+    expect(await writer.current('read-only', defaults)).toMatchObject({ version: 1, ...defaults });
+    expect(await writer.publish({ ...(await writer.read('read-only'))!, version: 2, shards: 24 })).toBe(true);
+    expect(await reader.current('read-only', defaults)).toMatchObject({ version: 2, shards: 24 });
+  });
+
   it('serves a cached map until it is older than the cache time', async () => {
     let now = 0;
     const reader = new ShardMapStore({ client, tableName: 'shard-maps', cacheMs: 10_000, clock: () => now });

@@ -48,6 +48,12 @@ export interface ShardMapStoreOptions {
   /** How long a read map is trusted before it is read again. @default 10_000 */
   readonly cacheMs?: number;
   readonly clock?: () => number;
+  /**
+   * Never writes: with no map stored yet, the defaults stand as version 1 unstored, which is exactly what
+   * the first writer will store (the same deployment's defaults). For functions that only read by the map,
+   * and hold no write grant on its table. @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -59,6 +65,7 @@ export class ShardMapStore {
   private readonly tableName: string;
   private readonly cacheMs: number;
   private readonly clock: () => number;
+  private readonly readOnly: boolean;
   private readonly cache = new Map<string, { map: ShardMap; readAt: number }>();
 
   constructor(options: ShardMapStoreOptions) {
@@ -66,6 +73,7 @@ export class ShardMapStore {
     this.tableName = options.tableName;
     this.cacheMs = options.cacheMs ?? 10_000;
     this.clock = options.clock ?? Date.now;
+    this.readOnly = options.readOnly ?? false;
   }
 
   /** The current map, from the cache while it is fresh; `defaults` becomes version 1 if there is none yet. */
@@ -73,9 +81,8 @@ export class ShardMapStore {
     const cached = this.cache.get(name);
     if (cached && this.clock() - cached.readAt < this.cacheMs) return cached.map;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
-    const map = Item
-      ? toShardMap(Item)
-      : await this.create({ name, version: 1, phase: 'STABLE', ...defaults, updatedAt: new Date(this.clock()).toISOString() });
+    const first: ShardMap = { name, version: 1, phase: 'STABLE', ...defaults, updatedAt: new Date(this.clock()).toISOString() };
+    const map = Item ? toShardMap(Item) : this.readOnly ? first : await this.create(first);
     this.cache.set(name, { map, readAt: this.clock() });
     return map;
   }

@@ -1,0 +1,89 @@
+/**
+ * Every table of the order service and every function's DynamoDB actions on it, whole: a grant added,
+ * widened or lost anywhere changes this table, on purpose or not at all. (The stand-ins' tables are theirs.)
+ */
+import { describe, expect, it } from 'vitest';
+import { eightfoldStack } from '../helpers/stack.ts';
+
+type Policy = {
+  Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+};
+
+/** Table → function → its actions (without the `dynamodb:` prefix); ids without CDK's hash suffix. */
+const EXPECTED: Record<string, Record<string, string[]>> = {
+  EventStoreEvents: {
+    CommandsFunction: ['ConditionCheckItem', 'PutItem', 'Query'],
+    LeaderElectionCoordinator: ['ConditionCheckItem', 'PutItem', 'Query'],
+    PubSubPublisher: ['DescribeStream', 'GetRecords', 'GetShardIterator'],
+    PubSubRefundsConsumer: ['ConditionCheckItem', 'PutItem', 'Query'],
+    PubSubSalesConsumer: ['GetItem', 'Query'],
+    QueriesFunction: ['GetItem', 'Query'],
+    ReadModelProjector: ['DescribeStream', 'GetItem', 'GetRecords', 'GetShardIterator', 'Query'],
+  },
+  CircuitBreakersTable: {
+    CommandsFunction: ['GetItem', 'UpdateItem'],
+    LeaderElectionCoordinator: ['GetItem', 'UpdateItem'],
+    OpsFunction: ['GetItem', 'Scan', 'UpdateItem'],
+    PubSubLegacySyncConsumer: ['GetItem', 'UpdateItem'],
+    PubSubRefundsConsumer: ['GetItem', 'UpdateItem'],
+  },
+  ShardingShardMaps: {
+    OpsFunction: ['GetItem'],
+    PubSubSalesConsumer: ['GetItem', 'PutItem'],
+    QueriesFunction: ['GetItem'],
+    ReadModelProjector: ['GetItem', 'PutItem'],
+  },
+  ReadModelOrdersView: {
+    LeaderElectionCoordinator: ['GetItem', 'Query'],
+    QueriesFunction: ['GetItem', 'Query'],
+    ReadModelProjector: ['GetItem', 'PutItem'],
+  },
+  ShardingSalesCounters: {
+    OpsFunction: ['Query'],
+    PubSubSalesConsumer: ['PutItem', 'UpdateItem'],
+    QueriesFunction: ['BatchGetItem'],
+  },
+  NotificationsTable: {
+    PubSubNotificationsConsumer: ['PutItem'],
+    QueriesFunction: ['Query'],
+  },
+  PubSubSubscriberCheckpoints: {
+    PubSubAuditConsumer: ['ConditionCheckItem', 'GetItem', 'PutItem'],
+    PubSubNotificationsConsumer: ['ConditionCheckItem', 'GetItem', 'PutItem'],
+  },
+  AuditLogTable: {
+    OpsFunction: ['Query'],
+    PubSubAuditConsumer: ['PutItem'],
+  },
+  LeaderElectionLeasesTable: {
+    LeaderElectionCoordinator: ['PutItem', 'UpdateItem'],
+    OpsFunction: ['Query', 'UpdateItem'],
+  },
+  StranglerShadowComparisons: {
+    OpsFunction: ['Query'],
+  },
+};
+
+describe('the order service’s tables', () => {
+  it('grants each function exactly the actions its part needs on each table, and no one else anything', () => {
+    const { template } = eightfoldStack();
+    const tables = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const granted: Record<string, Record<string, string[]>> = {};
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as Policy[]) {
+      for (const role of policy.Properties.Roles) {
+        const fn = role.Ref.replace(/(ServiceRole|Role)[0-9A-F]{8}$/, '');
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          const resource = JSON.stringify(statement.Resource);
+          for (const table of tables.filter((id) => resource.includes(`"${id}"`))) {
+            const actions = (granted[table.replace(/[0-9A-F]{8}$/, '')] ??= {});
+            actions[fn] = [
+              ...new Set([...(actions[fn] ?? []), ...[statement.Action].flat().map((a) => a.replace('dynamodb:', ''))]),
+            ].sort();
+          }
+        }
+      }
+    }
+    expect(granted).toEqual(EXPECTED);
+    expect(Object.keys(EXPECTED).sort()).toEqual(tables.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort());
+  });
+});
