@@ -3,12 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 import type { StreamReply } from '../lambda/protocol.ts';
 import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch, Throttle } from './model.ts';
-import { literal, matchRoute } from './model.ts';
+import { invokedFunction, literal, matchRoute } from './model.ts';
+import { LambdaAuthorizers } from './authorizers.ts';
 
 /** API Gateway's own answers (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html). */
 const GATEWAY_RESPONSES = {
   MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token', errorType: 'MissingAuthenticationTokenException' },
   INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
+  UNAUTHORIZED: { status: 401, message: 'Unauthorized', errorType: 'UnauthorizedException' },
+  ACCESS_DENIED: { status: 403, message: 'User is not authorized to access this resource', errorType: 'AccessDeniedException' },
+  AUTHORIZER_FAILURE: { status: 500, message: 'Internal server error', errorType: 'AuthorizerConfigurationException' },
   /** Not a gateway response of the API's: what an execute-api URL of a stage that does not exist answers. */
   UNKNOWN_STAGE: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
@@ -76,6 +80,7 @@ export class LocalApiGateway {
   /** Requests per API, by the status they answered; for the report and benches. */
   readonly counts = new Map<number, number>();
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly authorizers: LambdaAuthorizers;
 
   private readonly deps: GatewayDependencies;
   private model: ApiGatewayModel;
@@ -83,6 +88,7 @@ export class LocalApiGateway {
 
   constructor(deps: GatewayDependencies) {
     this.deps = deps;
+    this.authorizers = new LambdaAuthorizers((functionArn, event) => deps.invokeFunction(functionArn, event));
     this.model = deps.model;
     this.defaultApiId = deps.defaultApiId;
   }
@@ -91,6 +97,7 @@ export class LocalApiGateway {
   setModel(model: ApiGatewayModel, defaultApiId?: string): void {
     this.model = model;
     this.defaultApiId = defaultApiId;
+    this.authorizers.clear();
   }
 
   /** The Node.js `request` listener. */
@@ -153,10 +160,42 @@ export class LocalApiGateway {
       }
       apiKey = key;
     }
+    let authorizer: Record<string, unknown> | null = null;
+    if (apiMethod.authorizer) {
+      const methodArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${method}${path === '/' ? '/' : path}`;
+      const verdict = await this.authorizers.authorize(apiMethod.authorizer, methodArn, {
+        headers,
+        query: url.searchParams,
+        requestEvent: {
+          resource: match.node.path,
+          path,
+          httpMethod: method,
+          headers,
+          queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
+          pathParameters: match.pathParameters,
+          stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
+          requestContext: {
+            accountId: this.deps.accountId,
+            apiId: api.id,
+            stage,
+            requestId,
+            httpMethod: method,
+            resourcePath: match.node.path,
+          },
+        },
+      });
+      if (verdict.kind === 'unauthorized') return this.sendGatewayResponse(res, api, 'UNAUTHORIZED', requestId);
+      if (verdict.kind === 'denied') return this.sendGatewayResponse(res, api, 'ACCESS_DENIED', requestId);
+      if (verdict.kind === 'failed') {
+        this.deps.log(`Authorizer ${apiMethod.authorizer.name} failed: ${verdict.reason}`);
+        return this.sendGatewayResponse(res, api, 'AUTHORIZER_FAILURE', requestId);
+      }
+      authorizer = { principalId: verdict.principalId, ...verdict.context };
+    }
     const started = performance.now();
     switch (apiMethod.integration.Type) {
       case 'AWS_PROXY':
-        await this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey);
+        await this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey, authorizer);
         break;
       case 'HTTP_PROXY':
         await this.httpProxy(res, api, apiMethod, match, request);
@@ -198,9 +237,10 @@ export class LocalApiGateway {
     match: RouteMatch,
     request: ApiRequest,
     apiKey: { id: string; value: string } | undefined,
+    authorizer: Record<string, unknown> | null,
   ): Promise<void> {
-    const uri = /functions\/(.+)\/(response-streaming-)?invocations$/.exec(apiMethod.integration.Uri ?? '');
-    const functionArn = uri?.[1];
+    const functionArn = invokedFunction(apiMethod.integration.Uri);
+    const streaming = /response-streaming-invocations$/.test(apiMethod.integration.Uri ?? '');
     if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
     const binary = isBinary(api.binaryMediaTypes, lowerCaseLookup(request.headers, 'content-type'));
     const now = new Date();
@@ -245,7 +285,7 @@ export class LocalApiGateway {
           user: null,
           userArn: null,
         },
-        authorizer: null,
+        authorizer,
       },
       body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
       isBase64Encoded: binary && request.body.length > 0,
@@ -253,7 +293,7 @@ export class LocalApiGateway {
     if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT)
       return this.sendGatewayResponse(res, api, 'REQUEST_TOO_LARGE', request.requestId);
     const timeoutMs = apiMethod.integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
-    if (uri?.[2]) return this.lambdaStream(res, api, functionArn, event, timeoutMs, request.requestId);
+    if (streaming) return this.lambdaStream(res, api, functionArn, event, timeoutMs, request.requestId);
     const outcome = await withTimeout(this.deps.invokeFunction(functionArn, event), timeoutMs);
     if (outcome === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', request.requestId);
     if (!outcome.ok) return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);

@@ -36,7 +36,23 @@ export interface ApiMethod {
   readonly httpMethod: string;
   readonly apiKeyRequired: boolean;
   readonly authorizationType: string;
+  /** The Lambda authorizer of a CUSTOM method. */
+  readonly authorizer?: LambdaAuthorizer;
   readonly integration: Integration;
+}
+
+/** A Lambda authorizer (`AWS::ApiGateway::Authorizer` of type TOKEN or REQUEST). */
+export interface LambdaAuthorizer {
+  readonly id: string;
+  readonly name: string;
+  readonly type: 'TOKEN' | 'REQUEST';
+  readonly functionArn: string;
+  /** Where the identity is read, e.g. `method.request.header.Authorization` (REQUEST: each, comma-separated in the template). */
+  readonly identitySources: string[];
+  /** TOKEN: a token that does not match is refused 401 without calling the function. */
+  readonly validationExpression?: RegExp;
+  /** How long a result is cached, by the identity (0: never). */
+  readonly resultTtlSeconds: number;
 }
 
 export interface Integration {
@@ -92,9 +108,15 @@ interface Provisioned extends ResolvedResource {
   readonly attributes: Record<string, unknown>;
 }
 
+/** The method authorization types the local gateway enforces as API Gateway does (CUSTOM: a Lambda authorizer). */
+const EMULATED_AUTHORIZATION = ['NONE', 'CUSTOM'];
+
+/** The function a Lambda integration or authorizer URI (`…/functions/{arn}/invocations`) names. */
+export function invokedFunction(uri: string | undefined): string | undefined {
+  return /functions\/(.+)\/(response-streaming-)?invocations$/.exec(uri ?? '')?.[1];
+}
+
 /** Builds the routing model from every provisioned API Gateway resource of every stack. */
-/** The method authorization types the local gateway enforces as API Gateway does. */
-const EMULATED_AUTHORIZATION = ['NONE'];
 
 export function buildApiGatewayModel(resources: Provisioned[], generateKey: (keyId: string) => string): ApiGatewayModel {
   const byType = (type: string) => resources.filter((r) => r.type === type);
@@ -143,6 +165,26 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
   };
   for (const api of apis) setPaths(api.root, '');
 
+  const authorizers = new Map<string, LambdaAuthorizer>();
+  for (const a of byType('AWS::ApiGateway::Authorizer')) {
+    const p = a.properties;
+    const functionArn = invokedFunction(p.AuthorizerUri);
+    if ((p.Type !== 'TOKEN' && p.Type !== 'REQUEST') || !functionArn) {
+      throw new Error(`${a.logicalId}: authorizer type ${p.Type} is not emulated (Lambda authorizers, TOKEN and REQUEST, are)`);
+    }
+    authorizers.set(a.physicalId, {
+      id: a.physicalId,
+      name: String(p.Name ?? a.logicalId),
+      type: p.Type,
+      functionArn,
+      identitySources: String(p.IdentitySource ?? (p.Type === 'TOKEN' ? 'method.request.header.Authorization' : ''))
+        .split(',')
+        .map((source) => source.trim())
+        .filter(Boolean),
+      validationExpression: p.IdentityValidationExpression ? new RegExp(`^(?:${p.IdentityValidationExpression})$`) : undefined,
+      resultTtlSeconds: p.AuthorizerResultTtlInSeconds === undefined ? 300 : Number(p.AuthorizerResultTtlInSeconds),
+    });
+  }
   for (const m of byType('AWS::ApiGateway::Method')) {
     const p = m.properties;
     const node = nodes.get(p.ResourceId);
@@ -158,10 +200,14 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
         `${m.logicalId}: authorization type ${authorizationType} is not emulated (${EMULATED_AUTHORIZATION.join(', ')} are); refusing to serve it open`,
       );
     }
+    const authorizer = authorizationType === 'CUSTOM' ? authorizers.get(String(p.AuthorizerId)) : undefined;
+    if (authorizationType === 'CUSTOM' && !authorizer)
+      throw new Error(`${m.logicalId}: its authorizer ${p.AuthorizerId} is not in the template`);
     node.methods.set(String(p.HttpMethod).toUpperCase(), {
       httpMethod: String(p.HttpMethod).toUpperCase(),
       apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
       authorizationType,
+      authorizer,
       integration,
     });
   }

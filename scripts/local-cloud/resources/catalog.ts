@@ -73,6 +73,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::ApiGateway::UsagePlan': { kind: 'emulated', provision: byId() },
   'AWS::ApiGateway::UsagePlanKey': { kind: 'emulated', provision: byId() },
   'AWS::ApiGateway::GatewayResponse': { kind: 'emulated', provision: byId() },
+  'AWS::ApiGateway::Authorizer': { kind: 'emulated', provision: byId((id) => ({ AuthorizerId: id })) },
   'AWS::SSM::Parameter': { kind: 'emulated', provision: provisionParameter },
   'AWS::SecretsManager::Secret': { kind: 'emulated', provision: provisionSecret },
 

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { LocalApiGateway, parseProxyResponse } from '../api-gateway/gateway.ts';
+import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 import { buildApiGatewayModel, matchRoute, type ResourceNode } from '../api-gateway/model.ts';
 
 function node(pathPart: string, path: string, children: ResourceNode[] = []): ResourceNode {
@@ -131,8 +132,14 @@ describe('stage throttling', () => {
 });
 
 describe('what the gateway will not serve open', () => {
-  it.each(['AWS_IAM', 'COGNITO_USER_POOLS', 'CUSTOM'])('refuses to start a method behind %s authorization, naming it', (type) => {
+  it.each(['AWS_IAM', 'COGNITO_USER_POOLS'])('refuses to start a method behind %s authorization, naming it', (type) => {
     expect(() => pingApi({ AuthorizationType: type })).toThrow(`PingGet: authorization type ${type} is not emulated`);
+  });
+
+  it('refuses to start a CUSTOM method whose authorizer the template does not hold', () => {
+    expect(() => pingApi({ AuthorizationType: 'CUSTOM', AuthorizerId: 'nowhere' })).toThrow(
+      'PingGet: its authorizer nowhere is not in the template',
+    );
   });
 
   it('answers 403 Forbidden on a stage the API does not have, as an execute-api URL does', async () => {
@@ -142,5 +149,158 @@ describe('what the gateway will not serve open', () => {
       expect(unknown.status).toBe(403);
       expect(await unknown.json()).toEqual({ message: 'Forbidden' });
     });
+  });
+});
+
+describe('Lambda authorizers', () => {
+  const AUTH_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:auth';
+  const ECHO_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:echo';
+  const uri = (arn: string) => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${arn}/invocations`;
+  const customGet = (id: string, resourceId: string) =>
+    resource(id, 'AWS::ApiGateway::Method', {
+      RestApiId: 'api',
+      ResourceId: resourceId,
+      HttpMethod: 'GET',
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: 'authorizer',
+      Integration: { Type: 'AWS_PROXY', Uri: uri(ECHO_ARN) },
+    });
+  const model = (authorizer: Record<string, unknown> = {}) =>
+    buildApiGatewayModel(
+      [
+        resource('Api', 'AWS::ApiGateway::RestApi', { Name: 'api' }, { RootResourceId: 'root' }),
+        resource('Authorizer', 'AWS::ApiGateway::Authorizer', {
+          RestApiId: 'api',
+          Type: 'TOKEN',
+          AuthorizerUri: uri(AUTH_ARN),
+          IdentitySource: 'method.request.header.Authorization',
+          ...authorizer,
+        }),
+        resource('Ping', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'ping' }),
+        resource('Admin', 'AWS::ApiGateway::Resource', { RestApiId: 'api', ParentId: 'root', PathPart: 'admin' }),
+        customGet('PingGet', 'ping'),
+        customGet('AdminGet', 'admin'),
+        resource('Prod', 'AWS::ApiGateway::Stage', { RestApiId: 'api', StageName: 'prod' }),
+      ],
+      () => 'key',
+    );
+  const statement = (Effect: string, Resource: string) => ({ Effect, Action: 'execute-api:Invoke', Resource });
+  /** The authorizer's answer to each token; the echo function answers with what the authorizer passed on. */
+  const answers: Record<string, () => InvokeOutcome> = {
+    allow: () =>
+      ok({
+        principalId: 'user-1',
+        policyDocument: { Statement: [statement('Allow', 'arn:aws:execute-api:*:*:api/prod/*/*')] },
+        context: { role: 'customer' },
+      }),
+    'not-admin': () =>
+      ok({
+        principalId: 'user-2',
+        policyDocument: {
+          Statement: [
+            statement('Allow', 'arn:aws:execute-api:*:*:api/prod/*'),
+            statement('Deny', 'arn:aws:execute-api:*:*:api/prod/*/admin'),
+          ],
+        },
+      }),
+    nobody: () => failed('Unauthorized'),
+    broken: () => failed('TypeError: x is undefined'),
+    shapeless: () => ok({ allowed: true }),
+  };
+  function ok(payload: unknown): InvokeOutcome {
+    return { ok: true, payload, durationMs: 1, coldStart: false };
+  }
+  function failed(errorMessage: string): InvokeOutcome {
+    return { ok: false, kind: 'Unhandled', error: { errorType: 'Error', errorMessage, trace: [] }, durationMs: 1, coldStart: false };
+  }
+
+  async function serve(use: (get: (path: string, token?: string) => Promise<Response>, calls: string[]) => Promise<void>, authorizer = {}) {
+    const calls: string[] = [];
+    const gateway = new LocalApiGateway({
+      model: model(authorizer),
+      region: 'us-east-1',
+      accountId: '000000000000',
+      invokeFunction: async (arn, event) => {
+        const { authorizationToken, requestContext } = event as { authorizationToken?: string; requestContext?: { authorizer: unknown } };
+        if (arn === AUTH_ARN) {
+          calls.push(authorizationToken!);
+          return answers[authorizationToken!.replace('Bearer ', '')]!();
+        }
+        return ok({ statusCode: 200, body: JSON.stringify(requestContext?.authorizer) });
+      },
+      log: () => undefined,
+    });
+    const server = createServer(gateway.listener).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await use((path, token) => fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }), calls);
+    } finally {
+      server.close();
+    }
+  }
+
+  it('answers 401 to a request without the identity, without asking the authorizer', async () => {
+    await serve(async (get, calls) => {
+      const answer = await get('/ping');
+      expect(answer.status).toBe(401);
+      expect(await answer.json()).toEqual({ message: 'Unauthorized' });
+      expect(calls).toEqual([]);
+    });
+  });
+
+  it('passes an allowed caller on with its principal and context, and asks once per token while the result is cached', async () => {
+    await serve(async (get, calls) => {
+      for (let i = 0; i < 3; i++) {
+        const answer = await get('/ping', 'allow');
+        expect(answer.status).toBe(200);
+        expect(await answer.json()).toEqual({ principalId: 'user-1', role: 'customer' });
+      }
+      expect((await get('/admin', 'allow')).status).toBe(200);
+      expect(calls).toEqual(['Bearer allow']);
+    });
+  });
+
+  it('asks on every request when the TTL is 0', async () => {
+    await serve(
+      async (get, calls) => {
+        await get('/ping', 'allow');
+        await get('/ping', 'allow');
+        expect(calls).toHaveLength(2);
+      },
+      { AuthorizerResultTtlInSeconds: 0 },
+    );
+  });
+
+  it('lets an explicit Deny win over an Allow, per method: 403 AccessDenied', async () => {
+    await serve(async (get) => {
+      expect((await get('/ping', 'not-admin')).status).toBe(200);
+      const denied = await get('/admin', 'not-admin');
+      expect(denied.status).toBe(403);
+      expect(await denied.json()).toEqual({ message: 'User is not authorized to access this resource' });
+    });
+  });
+
+  it('answers 401 when the authorizer says "Unauthorized", 500 when it fails or answers without a policy', async () => {
+    await serve(async (get) => {
+      expect((await get('/ping', 'nobody')).status).toBe(401);
+      expect((await get('/ping', 'broken')).status).toBe(500);
+      expect((await get('/ping', 'shapeless')).status).toBe(500);
+    });
+  });
+
+  it('refuses a token the validation expression does not match, without asking the authorizer', async () => {
+    await serve(
+      async (get, calls) => {
+        expect((await get('/ping', 'allow')).status).toBe(200);
+        expect((await get('/ping', 'NOT allowed!')).status).toBe(401);
+        expect(calls).toEqual(['Bearer allow']);
+      },
+      { IdentityValidationExpression: 'Bearer [a-z]+' },
+    );
+  });
+
+  it('refuses to start an authorizer type it does not play (a Cognito user pool authorizer), naming it', () => {
+    expect(() => model({ Type: 'COGNITO_USER_POOLS' })).toThrow('Authorizer: authorizer type COGNITO_USER_POOLS is not emulated');
   });
 });
