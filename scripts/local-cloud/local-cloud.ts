@@ -18,6 +18,7 @@ import type { StreamReply } from './lambda/protocol.ts';
 import { LocalLambdaApi } from './services/lambda-api.ts';
 import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
+import { LocalIdentityProvider } from './services/identity.ts';
 import { freePort } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { deploy, undeploy, type Deployment, type DeployContext } from './deployment.ts';
@@ -88,6 +89,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start();
     cleanups.push(() => parameterStore.stop());
+    const identity = new LocalIdentityProvider(region, LOCAL_ACCOUNT_ID);
+    await identity.start();
+    cleanups.push(() => identity.stop());
     // Functions invoking functions reach them through the Lambda API, which is told of them once deployed.
     let invokeDeployed: (id: string, event: unknown) => Promise<InvokeOutcome> = () => Promise.reject(new Error('nothing is deployed yet'));
     const lambdaApi = new LocalLambdaApi({ invoke: (id, event) => invokeDeployed(id, event), log: (line) => log('lambda', line) });
@@ -115,6 +119,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
       sns: new SNSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
       parameters: parameterStore,
+      identity,
     };
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
     cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));

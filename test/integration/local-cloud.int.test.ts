@@ -74,6 +74,40 @@ afterAll(async () => {
   for (const client of [dynamodb, sqs, sns]) client?.destroy();
 });
 
+describe('a Cognito user pool behind a Lambda authorizer', () => {
+  const issuer = () => String(cloud.resource('Users').attributes.ProviderURL);
+  const mint = (body: unknown) =>
+    fetch(`${issuer()}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const whoami = (token?: string) => fetch(`${cloud.url}/whoami`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('is an OpenID Connect issuer at its ProviderURL, whose tokens the authorizer verifies by its JWKS', async () => {
+    const discovery = (await (await fetch(`${issuer()}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    expect(discovery).toMatchObject({ issuer: issuer(), jwks_uri: `${issuer()}/.well-known/jwks.json` });
+    expect(((await (await fetch(discovery.jwks_uri)).json()) as { keys: { alg: string }[] }).keys).toEqual([
+      expect.objectContaining({ alg: 'RS256', kty: 'RSA' }),
+    ]);
+    const minted = await mint({ sub: 'ann', groups: ['operators'] });
+    expect(minted.status).toBe(200);
+    const { access_token: token } = (await minted.json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: 'ann', iss: issuer(), token_use: 'access', 'cognito:groups': ['operators'] });
+    const answer = await whoami(token);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ principalId: 'ann', groups: 'operators' });
+  });
+
+  it('answers 401 without a token, or with a forged one; mints none for a group the pool lacks', async () => {
+    expect((await whoami()).status).toBe(401);
+    const { access_token: token } = (await (await mint({ sub: 'bob' })).json()) as { access_token: string };
+    const [header, , signature] = token.split('.');
+    const claims = Buffer.from(JSON.stringify({ sub: 'bob', iss: issuer(), exp: 9_999_999_999, 'cognito:groups': ['operators'] })).toString(
+      'base64url',
+    );
+    expect((await whoami(`${header}.${claims}.${signature}`)).status).toBe(401);
+    expect((await mint({ sub: 'eve', groups: ['admins'] })).status).toBe(400);
+  });
+});
+
 describe('API Gateway → Lambda → DynamoDB', () => {
   it('stores an item posted with the API key and serves it back', async () => {
     const created = await fetch(`${cloud.url}/items`, {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { provisionTable } from './dynamodb.ts';
 import { provisionQueue, provisionSubscription, provisionTopic } from './messaging.ts';
+import { provisionUserPool, provisionUserPoolClient, provisionUserPoolGroup } from './identity.ts';
 import { provisionParameter, provisionSecret } from './parameters.ts';
 import type { LocalServices, ProvisionedResource, Provisioner, ResolvedResource } from './types.ts';
-import { arn, physicalName } from './types.ts';
+import { arn, localId, physicalName } from './types.ts';
 
 /**
  * How the local cloud treats each resource type: `emulated` ones behave as on AWS; `no local effect` ones
@@ -15,16 +15,6 @@ export type ResourceKind = 'emulated' | 'no local effect';
 interface ResourceType {
   readonly kind: ResourceKind;
   readonly provision: Provisioner;
-}
-
-/** A short stable id, as API Gateway and Lambda generate, derived from the logical id. */
-export function localId(resource: ResolvedResource, length = 10): string {
-  return createHash('sha256')
-    .update(`${resource.stackName}/${resource.logicalId}`)
-    .digest('base64url')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '')
-    .slice(0, length);
 }
 
 const named =
@@ -76,6 +66,9 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::ApiGateway::Authorizer': { kind: 'emulated', provision: byId((id) => ({ AuthorizerId: id })) },
   'AWS::SSM::Parameter': { kind: 'emulated', provision: provisionParameter },
   'AWS::SecretsManager::Secret': { kind: 'emulated', provision: provisionSecret },
+  'AWS::Cognito::UserPool': { kind: 'emulated', provision: provisionUserPool },
+  'AWS::Cognito::UserPoolClient': { kind: 'emulated', provision: provisionUserPoolClient },
+  'AWS::Cognito::UserPoolGroup': { kind: 'emulated', provision: provisionUserPoolGroup },
 
   'AWS::IAM::Role': { kind: 'no local effect', provision: named('iam', (n) => `role/${n}`, 'RoleName') },
   'AWS::IAM::Policy': { kind: 'no local effect', provision: byId() },

@@ -1,6 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalIdentityProvider } from '../services/identity.ts';
 import type { LocalParameterStore } from '../services/parameters.ts';
 
 /** A template resource with every intrinsic in its properties resolved. */
@@ -25,6 +27,8 @@ export interface LocalServices {
   readonly sns: SNSClient;
   /** SSM parameters and Secrets Manager secrets, served on their own endpoint. */
   readonly parameters: LocalParameterStore;
+  /** Cognito user pools as OpenID Connect issuers. */
+  readonly identity: LocalIdentityProvider;
 }
 
 export type Provisioner = (resource: ResolvedResource, services: LocalServices) => Promise<ProvisionedResource>;
@@ -37,4 +41,14 @@ export function physicalName(resource: ResolvedResource, maxLength: number, suff
 
 export function arn(services: LocalServices, service: string, resource: string): string {
   return `arn:aws:${service}:${services.region}:${services.accountId}:${resource}`;
+}
+
+/** A short stable id, as API Gateway and Lambda generate, derived from the logical id. */
+export function localId(resource: ResolvedResource, length = 10): string {
+  return createHash('sha256')
+    .update(`${resource.stackName}/${resource.logicalId}`)
+    .digest('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, length);
 }
