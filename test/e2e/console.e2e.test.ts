@@ -1,13 +1,16 @@
 /**
  * The ops console in a real browser (playwright-core driving Debian's headless Chromium, installed by
  * scripts/ensure-chromium.sh when missing) against the local cloud: an operator opens /console, types the
- * ops key, takes the payment provider down from the page, and watches the breaker open as payments fail.
+ * ops key, takes the payment provider down from the page, and watches the breaker open as payments fail;
+ * hostile strings in an order and its events render as text.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderUpcasters } from '../../lambdas/domain/orders/index.ts';
+import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 import { startTarget, type E2ETarget } from '../helpers/target.ts';
@@ -98,6 +101,50 @@ describe('GET /console', () => {
     await expect
       .poll(async () => JSON.parse((await page.textContent('#as-of')) ?? '{}'))
       .toMatchObject({ orderId, status: 'PLACED', version: 1 });
+  });
+
+  it('renders hostile strings as text: nothing an order or its events carry executes in the page', async () => {
+    // What the API refuses (its ids and SKUs are plain) can still reach the store another way: an import, a
+    // bug, a hand. Written straight to the event store here, as such data would arrive.
+    const hostile = (n: number) => `<img src=x onerror="window.__xss=${n}"><script>window.__xss=${n}</script>'"&`;
+    const store = new EventStore({
+      client: target.documents,
+      tableName: target.outputs.eightfold.EventsTableName!,
+      upcasters: orderUpcasters,
+    });
+    const plainId = `xss-${Date.now()}`;
+    const hostileId = `${plainId}-${hostile(1)}`;
+    const placedAt = new Date().toISOString();
+    for (const [orderId, customerId] of [
+      [plainId, hostile(2)],
+      [hostileId, 'xss-customer'],
+    ] as const) {
+      const items = [{ sku: hostile(3), quantity: 1, unitPriceCents: 100 }];
+      await store.append(orderId, 0, [{ type: 'OrderPlaced', data: { orderId, customerId, items, totalCents: 100, placedAt } }], {
+        correlationId: 'xss',
+        actor: hostile(4),
+      });
+    }
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await openConsole();
+    // The hostile id reaches the recent events panel, whole, as an attribute's text.
+    await expect
+      .poll(
+        () => page.locator('#events li').evaluateAll((items, id) => items.some((li) => li.getAttribute('data-order') === id), hostileId),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(true);
+    await page.fill('#order-id', plainId);
+    await page.click('#load-order');
+    await expect
+      .poll(async () => JSON.parse((await page.textContent('#as-of')) || '{}') as unknown, { timeout: 10_000 })
+      .toMatchObject({ orderId: plainId, customerId: hostile(2), items: [{ sku: hostile(3) }] });
+    expect(await page.locator('#events img, #events script, #order-events img, #order-events script, #as-of *').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
   });
 
   it('offers no fault injection or step-down on a production page', async () => {
