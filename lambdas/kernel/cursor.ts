@@ -59,11 +59,12 @@ export class CursorSeal {
   async open(scope: string, sealed: string | undefined): Promise<string | undefined> {
     if (!sealed) return undefined;
     const dot = sealed.lastIndexOf('.');
+    if (dot <= 0) throw new InvalidCursorError(sealed);
     const inner = sealed.slice(0, dot);
     // Compared as text: base64url decoding would let a changed padding bit through.
     const given = Buffer.from(sealed.slice(dot + 1));
     const expected = Buffer.from(await this.mac(scope, inner));
-    if (dot <= 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError(sealed);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError(sealed);
     return inner;
   }
 
