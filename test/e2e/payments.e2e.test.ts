@@ -3,6 +3,8 @@
  * breaker → the payment provider stand-in (its own stack and API), and the operators' API that watches and
  * overrides the breaker and injects faults.
  */
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { LOCAL_CREDENTIALS } from '@eightfold/local-cloud';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chargesIn } from '../helpers/orders.ts';
 import { apiCaller, json } from '../helpers/api.ts';
@@ -311,6 +313,36 @@ describe('the provider stand-in', () => {
       expect((await provider('POST', '/charges/ch_unknown/refunds', {}, `x-${orderId}`)).status).toBe(404);
       expect((await provider('POST', `/charges/${chargeId}/refunds`, {})).status).toBe(400);
       expect((await chargesOf(orderId))[0]).toMatchObject({ refundedCents: 2500 });
+    },
+  );
+});
+
+describe('the provider’s token, pinned to its host', () => {
+  // Local cloud only: it rewrites the deployment's outbound policy, and cold-starts a function to read it.
+  it.runIf(!REMOTE_BASE_URL)(
+    'is never sent to another host: with the provider’s URL changed in the policy parameter, a payment fails before the token is read, and nothing is charged',
+    async () => {
+      const cloud = target.cloud!;
+      const commands = cloud.functions.get(cloud.resource('CommandsFunction').physicalId)!;
+      const ssm = new SSMClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+      const Name = cloud.resource('Ambassador/OutboundPolicy').physicalId;
+      const original = (await ssm.send(new GetParameterCommand({ Name }))).Parameter!.Value!;
+      const policy = JSON.parse(original) as Record<string, { baseUrl: string }>;
+      // The same provider under another name of this host: were the token sent, the charge would be made.
+      policy['payment-provider']!.baseUrl = policy['payment-provider']!.baseUrl.replace('//127.0.0.1:', '//localhost:');
+      try {
+        await ssm.send(new PutParameterCommand({ Name, Value: JSON.stringify(policy), Overwrite: true }));
+        await commands.recycle(); // a cold start reads the policy afresh (it is cached 30 s)
+        const orderId = await placeOrder();
+        const refused = await call('POST', `/orders/${orderId}/payment`);
+        expect(refused.status).toBe(500);
+        expect(await json(refused)).toMatchObject({ error: { code: 'INTERNAL' } });
+        expect(await chargesOf(orderId)).toEqual([]);
+      } finally {
+        await ssm.send(new PutParameterCommand({ Name, Value: original, Overwrite: true }));
+        await commands.recycle();
+        ssm.destroy();
+      }
     },
   );
 });

@@ -115,6 +115,11 @@ export class FunctionRuntime {
     for (const sandbox of this.sandboxes) sandbox.dead = true; // retired when their invocation ends
   }
 
+  /** Retires the sandboxes (running invocations finish first): the next invocation starts cold, its caches empty. */
+  recycle(): Promise<void> {
+    return this.replace(this.definition);
+  }
+
   /**
    * Fault injection: the next invocation's sandbox is terminated `afterMs` into it (mid-batch, for a
    * batch that takes longer), with no chance to finish or answer. Resolves with that invocation's outcome:
