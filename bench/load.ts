@@ -13,6 +13,7 @@ import { LOCAL_CREDENTIALS, startDynamoDbLocal, startLocalCloud, type LocalCloud
 import { placeOrders } from '../scripts/load-test.ts';
 import { consistencyTables } from '../test/helpers/consistency.ts';
 import { localOutputs } from '../test/helpers/target.ts';
+import { mintToken } from '../test/helpers/tokens.ts';
 import { createTable } from '../test/helpers/tables.ts';
 import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
 
@@ -100,10 +101,11 @@ async function bareAppendRate(): Promise<number> {
 export async function loadFigures(rows: Row[]): Promise<void> {
   const ceiling = await bareAppendRate();
   await withCloud({}, async (cloud, documents) => {
-    await placeOrders({ baseUrl: cloud.url, orders: 50, concurrency: 4, customerPrefix: 'warm' });
-    const alone = await placeOrders({ baseUrl: cloud.url, orders: 200, concurrency: 1, customerPrefix: 'alone' });
+    const signedIn = { baseUrl: cloud.url, token: await mintToken(cloud, { operator: 'bench' }) };
+    await placeOrders({ ...signedIn, orders: 50, concurrency: 4, customerPrefix: 'warm' });
+    const alone = await placeOrders({ ...signedIn, orders: 200, concurrency: 1, customerPrefix: 'alone' });
     await sleep(3_000);
-    const load = await placeOrders({ baseUrl: cloud.url, orders: ORDERS, concurrency: CONCURRENCY, customerPrefix: 'load' });
+    const load = await placeOrders({ ...signedIn, orders: ORDERS, concurrency: CONCURRENCY, customerPrefix: 'load' });
     if (load.refused.length) throw new Error(`load: ${load.refused.length} orders refused, e.g. ${JSON.stringify(load.refused[0])}`);
     const settledMs = await settle(
       cloud,
@@ -144,11 +146,12 @@ export async function loadFigures(rows: Row[]): Promise<void> {
 
   // Requests per order, through a counting proxy (which slows every request: not for the rates above).
   await withCloud({ countDynamoDbRequests: true }, async (cloud, documents) => {
-    await placeOrders({ baseUrl: cloud.url, orders: 50, concurrency: 4, customerPrefix: 'warm' });
+    const signedIn = { baseUrl: cloud.url, token: await mintToken(cloud, { operator: 'bench' }) };
+    await placeOrders({ ...signedIn, orders: 50, concurrency: 4, customerPrefix: 'warm' });
     await settle(cloud, documents, []);
     const counted = Math.min(ORDERS, 500);
     cloud.dynamodbRequests.clear();
-    const load = await placeOrders({ baseUrl: cloud.url, orders: counted, concurrency: CONCURRENCY, customerPrefix: 'counted' });
+    const load = await placeOrders({ ...signedIn, orders: counted, concurrency: CONCURRENCY, customerPrefix: 'counted' });
     // Settle by polling, then count: the checker's own Scans are left out below.
     await settle(
       cloud,

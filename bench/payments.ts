@@ -16,6 +16,7 @@ import { httpPaymentProvider, type PaymentProvider } from '../lambdas/use-cases/
 import { payOrder } from '../lambdas/use-cases/payments.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '@eightfold/local-cloud';
 import { localOutputs, paymentProviderToken } from '../test/helpers/target.ts';
+import { mintToken } from '../test/helpers/tokens.ts';
 import { countRequests, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const META = { correlationId: 'bench', actor: 'bench' };
@@ -116,8 +117,13 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
     });
 
     // A paid order's cancel, through the API, to its refund recorded; beside the same cancel's notification.
+    const token = await mintToken(cloud, { operator: 'bench' });
     const api = (path: string, body?: unknown) =>
-      fetch(`${cloud.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+      fetch(`${cloud.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body ?? {}),
+      });
     const refunded: number[] = [];
     const notified: number[] = [];
     for (let i = 0; i < REFUNDS + 3; i++) {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { legacyUrl, localOutputs } from '../test/helpers/target.ts';
+import { mintToken } from '../test/helpers/tokens.ts';
 import { log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
 const ROUTE = 'GET /orders/{orderId}';
@@ -18,10 +19,13 @@ const cdkRoutes = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
 ];
 
 const agent = new Agent({ keepAlive: true });
-/** A GET with node:http and keep-alive (fetch adds ~0.2 ms of its own); resolves with the body. */
+/** Each cloud's operator token (each has its own issuer); the façade's routes need one, legacy's own API none. */
+const tokens = new Map<string, string>();
+/** A GET with node:http and keep-alive (fetch adds ~0.2 ms of its own), signed in on a cloud's API; resolves with the body. */
 const get = (url: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (res) => {
+    const token = tokens.get(new URL(url).origin);
+    const req = request(url, { agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       const chunks: Buffer[] = [];
       res
         .on('data', (c: Buffer) => chunks.push(c))
@@ -29,7 +33,6 @@ const get = (url: string): Promise<{ status: number; body: string }> =>
     });
     req.on('error', reject).end();
   });
-const API_KEY = 'bench-routes-key';
 const legacyBase = (cloud: LocalCloud) => legacyUrl(localOutputs(cloud));
 
 export async function stranglerFigures(rows: Row[]): Promise<void> {
@@ -39,7 +42,8 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     const outDir = route && mkdtempSync(join(tmpdir(), `eightfold-bench-${route.mode}-`));
     if (outDir) outDirs.push(outDir);
     const context = route && { 'eightfold:routes': { ...cdkRoutes, [ROUTE]: { ...route, since: '2026-11-26' } } };
-    const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, apiKeyValue: API_KEY, context, onLog: () => undefined });
+    const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, context, onLog: () => undefined });
+    tokens.set(new URL(cloud.url).origin, await mintToken(cloud, { operator: 'bench' }));
     clouds.push(cloud);
     return cloud;
   };
@@ -57,7 +61,7 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
       for (let i = 0; i < 20; i++) {
         const placed = await fetch(`${cloud.url}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(new URL(cloud.url).origin)}` },
           body: JSON.stringify({ customerId: `bench-${i}`, items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }),
         });
         ids.push(((await placed.json()) as { orderId: string }).orderId);
@@ -102,7 +106,7 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     );
     // Let the shadow runs finish, then check they were made: a shadow that compared nothing would be free.
     await sleep(2_000);
-    const routes = (await (await fetch(`${shadow.url}/ops/routes`, { headers: { 'x-api-key': API_KEY } })).json()) as {
+    const routes = JSON.parse((await get(`${shadow.url}/ops/routes`)).body) as {
       routes?: { route: string; shadow?: { compared: number; matches: number } }[];
     };
     const compared = routes.routes?.find((r) => r.route === ROUTE)?.shadow as

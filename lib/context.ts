@@ -51,6 +51,18 @@ export function outboundTargets(
   };
 }
 
+/**
+ * Who signs callers in: by default a Cognito user pool of the stack's own; `-c issuer=<OIDC issuer URL>`
+ * (with `-c audience=<client id>`) trusts an identity provider the shop already has instead.
+ */
+export function identityContext(scope: Construct): { issuer?: string; audience?: string } {
+  const text = (key: string) => {
+    const value: unknown = scope.node.tryGetContext(key);
+    return typeof value === 'string' && value ? value : undefined;
+  };
+  return { issuer: text('issuer'), audience: text('audience') };
+}
+
 /** How much faster than real time the local cloud runs (`--time-scale`): every duration shrinks by it. */
 const timeScaleOf = (scope: Construct): number => Number(scope.node.tryGetContext('local-cloud:time-scale') ?? 1);
 

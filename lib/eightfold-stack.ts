@@ -4,7 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
-import { COMMAND_ROUTES, QUERY_ROUTES } from '../lambdas/handlers/routes.ts';
+import { COMMAND_ROUTES, OPERATOR_ONLY_ROUTES, QUERY_ROUTES } from '../lambdas/handlers/routes.ts';
 import type { FaultTarget } from '../lambdas/platform/faults.ts';
 import { PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/platform/metric-names.ts';
 import { coordinatorProps, outboundTargets, routingTable, shardingSettings } from './context.ts';
@@ -49,7 +49,9 @@ export class EightfoldStack extends Stack {
     super(scope, id, props);
     const { stage } = props;
     const retain = stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const api = (this.api = orderServiceApi(this, props));
+    // Who calls: customers on their own orders, operators on anyone's and on /ops (lambdas/handlers/routes.ts says which).
+    const { api, identity } = orderServiceApi(this, { ...props, operatorOnly: OPERATOR_ONLY_ROUTES, removalPolicy: retain });
+    this.api = api;
 
     // Event Sourcing, command side: one Lambda for the order commands (shared code, grants and warm sandboxes).
     // No idempotency table: a keyed order's id derives from its Idempotency-Key, so the append is the record.
@@ -73,7 +75,8 @@ export class EightfoldStack extends Stack {
 
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table (cdk.json `eightfold:routes`)
     // says, route by route, whether Eightfold or legacy answers them. Everything else goes to legacy.
-    const strangler = new StranglerFacade(this, 'Strangler', { api, legacyUrl: props.legacy.url, routes: routingTable(this) });
+    const routed = { api, legacyUrl: props.legacy.url, routes: routingTable(this), authorizer: identity.authorizer };
+    const strangler = new StranglerFacade(this, 'Strangler', routed);
     for (const [route, options] of Object.entries(COMMAND_ROUTES)) strangler.serve(route, commands, options);
     for (const [route, options] of Object.entries(QUERY_ROUTES)) strangler.serve(route, queries, options);
 
@@ -120,14 +123,14 @@ export class EightfoldStack extends Stack {
       { name: 'publisher', deadLetterQueue: pubSub.publisherDeadLetterQueue },
     ];
     const observed = { breakers, knownBreakers: Object.keys(targets), leaderElection, sharding, strangler, auditLog, queues };
-    const ops = new OpsApi(this, 'Ops', { api, stage, faults: props.faults, ...observed });
+    const ops = new OpsApi(this, 'Ops', { api, stage, faults: props.faults, authorizer: identity.authorizer, ...observed });
     strangler.build();
 
     // Every alarm the constructs made, to one topic and one dashboard; what scripts and operators look up, as outputs.
     const monitoring = new Monitoring(this, 'Monitoring', { dashboardName: `eightfold-${stage}` });
     monitoring.watch(this);
-    const parts = { api, monitoring, eventStore, readModel, pubSub, breakers, leaderElection, auditLog, notifications, sharding, ops };
-    stackOutputs(this, { ...parts, subscribers });
+    const parts = { api, monitoring, eventStore, readModel, pubSub, breakers, leaderElection, auditLog, notifications, sharding };
+    stackOutputs(this, { ...parts, ops, identity, subscribers });
   }
 }
 

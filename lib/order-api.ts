@@ -1,16 +1,27 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { throttleSettings } from './context.ts';
+import { identityContext, throttleSettings } from './context.ts';
+import { Identity } from './constructs/identity.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi } from './constructs/service-api.ts';
 import { ENV } from '../lambdas/platform/environment.ts';
 
 /**
- * Eightfold's API: the shop's public order routes (open: the contract names the customer in each request),
- * /ops behind an API key, API Gateway's own errors in the contract's shape, and `GET /health`.
+ * Eightfold's API: the shop's order routes and /ops for callers signed in (`identity`: a Cognito user pool,
+ * or `-c issuer=`; its authorizer is handed to the routes' constructs), API Gateway's own errors in the
+ * contract's shape, and `GET /health`.
  */
-export function orderServiceApi(scope: Construct, props: { readonly stage: string; readonly version: string }): ServiceApi {
+export function orderServiceApi(
+  scope: Construct,
+  props: {
+    readonly stage: string;
+    readonly version: string;
+    readonly operatorOnly: readonly string[];
+    readonly removalPolicy: RemovalPolicy;
+  },
+): { api: ServiceApi; identity: Identity } {
   const api = new ServiceApi(scope, 'Api', {
     restApiName: `eightfold-${props.stage}`,
     description: 'Eightfold order service',
@@ -19,7 +30,7 @@ export function orderServiceApi(scope: Construct, props: { readonly stage: strin
     throttle: throttleSettings(scope),
     logs: { retention: props.stage === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH },
     openBecause:
-      'The shop’s public order API: the contract names the customer in each request and has no caller identity. /ops/* takes an API key (its own throttled usage plan). Put an authorizer in front where the shop has sign-in.',
+      'Every order route and /ops/* take the Lambda authorizer (Identity); what stays open is /health, the ops console page (it holds no data: its calls carry the operator’s token) and the paths legacy serves on its own terms.',
     servedBy: 'eightfold',
     localDefault: true,
   });
@@ -30,5 +41,10 @@ export function orderServiceApi(scope: Construct, props: { readonly stage: strin
     memorySize: 128,
   });
   api.root.addResource('health').addMethod('GET', new LambdaIntegration(health));
-  return api;
+  const identity = new Identity(scope, 'Identity', {
+    ...identityContext(scope),
+    operatorOnly: props.operatorOnly,
+    removalPolicy: props.removalPolicy,
+  });
+  return { api, identity };
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
+import type { Identity } from './constructs/identity.ts';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { AuditLog } from './constructs/audit-log.ts';
 import type { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -23,6 +24,7 @@ export interface EightfoldParts {
   readonly notifications: Notifications;
   readonly sharding: Sharding;
   readonly ops: OpsApi;
+  readonly identity: Identity;
   /** Each subscriber by its name (camelCase): its queue and dead-letter queue are outputs. */
   readonly subscribers: Readonly<Record<string, Subscriber>>;
 }
@@ -40,7 +42,6 @@ export function stackOutputs(stack: Stack, parts: EightfoldParts): void {
     EventsTableName: [parts.eventStore.table.tableName, 'The event store (npm run rebuild-projections)'],
     OrdersViewTableName: [parts.readModel.ordersView.tableName, 'The orders read model'],
     OrderEventsTopicArn: [parts.pubSub.topic.topicArn, 'Order events (FIFO), published from the event stream'],
-    OpsApiKeyId: [parts.ops.apiKeyId, 'aws apigateway get-api-key --include-value --api-key <id> gives the x-api-key value'],
     BreakerTransitionsTopicArn: [parts.breakers.transitions.topicArn, 'Every circuit-breaker transition (subscribe to be told)'],
     LeasesTableName: [parts.leaderElection.table.tableName, 'Leases, leadership changes and fences (GET /ops/leader)'],
     AuditLogTableName: [parts.auditLog.table.tableName, 'Every order event, append-only, for operators'],
@@ -50,6 +51,13 @@ export function stackOutputs(stack: Stack, parts: EightfoldParts): void {
     ],
     SalesCountersTableName: [sharding.counters.tableName, 'Write-sharded sales counters (GET /ops/shards, npm run reshard)'],
     ShardMapsTableName: [sharding.shardMaps.tableName, 'The versioned shard maps (npm run reshard)'],
+    IssuerUrl: [parts.identity.issuer, 'Whose tokens sign callers in (npm run token)'],
+    ...(parts.identity.userPool && parts.identity.client
+      ? {
+          UserPoolId: [parts.identity.userPool.userPoolId, 'Customers and operators (group operators) sign in here (npm run token)'],
+          UserPoolClientId: [parts.identity.client.userPoolClientId, 'The app client tokens are issued to'],
+        }
+      : {}),
   };
   for (const [camel, subscriber] of Object.entries(parts.subscribers)) {
     const name = camel[0]!.toUpperCase() + camel.slice(1);

@@ -1,5 +1,5 @@
 /**
- * `npm run demo -- [--base-url http://127.0.0.1:3000] [--api-key KEY] [--short]`
+ * `npm run demo -- --token TOKEN [--base-url http://127.0.0.1:3000] [--short]` (an operator's token: `npm run token -- --operator you`)
  *
  * A guided story through the running system (the local cloud, or any deployment outside prod), told with
  * progress bars and ended with a table of what happened and the figures seen:
@@ -18,7 +18,8 @@ import { placeOrders, progressBar } from './load-test.ts';
 
 export interface DemoOptions {
   readonly baseUrl: string;
-  readonly apiKey: string;
+  /** An operator's bearer token: the demo places orders for customers and runs /ops. */
+  readonly token: string;
   /** Fewer orders, shorter waits: what the tests run. */
   readonly short?: boolean;
   /** Where the story is told. @default stdout */
@@ -34,13 +35,13 @@ export interface DemoStep {
 
 type Json = Record<string, any>;
 
-/** Calls the API; `/ops/*` with the key. */
+/** Calls the API as the operator. */
 function client(options: DemoOptions) {
   return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json; headers: Headers; ms: number }> => {
     const started = performance.now();
     const response = await fetch(`${options.baseUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(path.startsWith('/ops/') ? { 'x-api-key': options.apiKey } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -116,6 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     const orders = short ? 20 : 200;
     const report = await placeOrders({
       baseUrl: options.baseUrl,
+      token: options.token,
       orders,
       concurrency: short ? 8 : 16,
       customerPrefix: `demo-${run}`,
@@ -259,13 +261,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { 'base-url': { type: 'string' }, 'api-key': { type: 'string' }, short: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { 'base-url': { type: 'string' }, token: { type: 'string' }, short: { type: 'boolean' } } });
   const baseUrl = (values['base-url'] ?? process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-  const apiKey = values['api-key'] ?? process.env.EIGHTFOLD_API_KEY ?? process.env.E2E_API_KEY;
-  if (!apiKey) {
-    process.stderr.write('The ops key: --api-key KEY (or EIGHTFOLD_API_KEY); `npm start` prints it\n');
+  const token = values.token ?? process.env.EIGHTFOLD_TOKEN;
+  if (!token) {
+    process.stderr.write('An operator runs the demo: --token TOKEN (or EIGHTFOLD_TOKEN); npm run -s token -- --operator you\n');
     process.exit(2);
   }
-  const steps = await runDemo({ baseUrl, apiKey, short: values.short });
+  const steps = await runDemo({ baseUrl, token, short: values.short });
   process.exitCode = steps.every((s) => s.ok) ? 0 : 1;
 }

@@ -8,10 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
+import { numberFlag, parseCommandLine, refuseCommandLine } from '@eightfold/local-cloud/command-line';
 
 export interface LoadOptions {
   readonly baseUrl: string;
+  /** An operator's bearer token: the orders are placed for many customers (`npm run token -- --operator …`). */
+  readonly token: string;
   readonly orders: number;
   readonly concurrency: number;
   /** The SKUs ordered, by popularity (the first is the hottest). @default five books */
@@ -130,7 +132,7 @@ export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
       try {
         const response = await fetch(`${options.baseUrl}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}`, 'idempotency-key': idempotencyKey },
           body,
         });
         status = response.status;
@@ -170,10 +172,11 @@ export async function placeOrders(options: LoadOptions): Promise<LoadReport> {
 }
 
 const USAGE = `
-Usage: npm run load -- [--base-url URL] [--orders N] [--concurrency N] [--customers N]
+Usage: npm run load -- --token TOKEN [--base-url URL] [--orders N] [--concurrency N] [--customers N]
 
 Places orders through the API as a careful client does (an Idempotency-Key each, retried on no answer).
 
+  --token TOKEN       an operator's token (default: $EIGHTFOLD_TOKEN): npm run -s token -- --operator you
   --base-url URL      the API (default: $E2E_BASE_URL, else http://127.0.0.1:$PORT or :3000)
   --orders N          how many orders (1 to 1000000; default 2000)
   --concurrency N     how many at once (1 to 1000; default 32)
@@ -186,13 +189,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     orders: { type: 'string' },
     concurrency: { type: 'string' },
     customers: { type: 'string' },
+    token: { type: 'string' },
   });
   const baseUrl = (values['base-url'] ?? process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
   const orders = numberFlag('orders', values.orders, { min: 1, max: 1_000_000 }) ?? 2000;
   const concurrency = numberFlag('concurrency', values.concurrency, { min: 1, max: 1_000 }) ?? 32;
   const customers = numberFlag('customers', values.customers, { min: 1, max: 1_000_000 });
+  const token = values.token ?? process.env.EIGHTFOLD_TOKEN;
+  if (!token) refuseCommandLine('An operator places the orders: --token TOKEN (npm run -s token -- --operator you)');
   const report = await placeOrders({
     baseUrl,
+    token,
     orders,
     concurrency,
     customers,

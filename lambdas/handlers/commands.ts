@@ -4,10 +4,8 @@
  * answered by the error table (platform/http-errors.ts).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { v7 as uuidv7 } from 'uuid';
-import type { EventMetadata } from '../patterns/event-sourcing/index.ts';
 import { orders, payments } from '../composition/commands.ts';
-import { correlateRequests, correlationIdOf } from '../platform/correlation.ts';
+import { correlateRequests, metadataOf } from '../platform/correlation.ts';
 import {
   dispatch,
   errorResponse,
@@ -20,20 +18,13 @@ import {
   type Route,
 } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
+import { callerOf } from '../platform/caller.ts';
+import { actorOf, orderCustomerOf } from '../use-cases/access.ts';
 import { observed } from '../platform/observability.ts';
 import { emptyBodySchema, idSchema, paymentSchema, placeOrderSchema } from '../use-cases/order-inputs.ts';
 import { changeOrder, placeOrder } from '../use-cases/orders.ts';
 import { payOrder } from '../use-cases/payments.ts';
 import type { COMMAND_ROUTES } from './routes.ts';
-
-function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?: string): EventMetadata {
-  return {
-    correlationId: correlationIdOf(event) ?? uuidv7(),
-    causationId: event.requestContext?.requestId,
-    actor,
-    ...(idempotencyKey ? { idempotencyKey } : {}),
-  };
-}
 
 /**
  * A strangler shadow run (`eightfoldDryRun` on the event, which only a direct invoker can set, never an API
@@ -50,15 +41,18 @@ function orderIdOf(event: APIGatewayProxyEvent): string {
 /** POST /orders, with an optional Idempotency-Key (a dry run ignores it: it remembers nothing). */
 async function place(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const body = parseJsonBody(event, placeOrderSchema);
+  const caller = callerOf(event);
+  const customerId = orderCustomerOf(caller, body.customerId);
   const dryRun = isDryRun(event);
   const key = dryRun ? undefined : header(event, 'idempotency-key');
   if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key))
     throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
   const { orderId, version } = await placeOrder(orders, {
-    ...body,
+    customerId,
+    items: body.items,
     idempotencyKey: key,
     dryRun,
-    metadata: metadataOf(event, body.customerId, key),
+    metadata: metadataOf(event, actorOf(caller), key),
   });
   return jsonResponse(201, { orderId, version, status: 'PLACED' }, { Location: `/orders/${orderId}`, ETag: etag(version) });
 }
@@ -67,14 +61,16 @@ async function place(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
 const change =
   (kind: 'CancelOrder' | 'ShipOrder') =>
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = callerOf(event);
     const orderId = orderIdOf(event);
     parseJsonBody(event, emptyBodySchema, { optional: true });
     const input = {
       orderId,
       change: kind,
       expectedVersion: parseIfMatch(event),
-      metadata: metadataOf(event, 'api'),
+      metadata: metadataOf(event, actorOf(caller)),
       dryRun: isDryRun(event),
+      caller,
     };
     const { version, status, payment } = await changeOrder(orders, input);
     return jsonResponse(200, { orderId, version, status, payment }, { ETag: etag(version) });
@@ -84,9 +80,10 @@ const change =
 async function pay(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   // A payment cannot be rehearsed: the provider's answer is the decision. The façade refuses to shadow it.
   if (isDryRun(event)) throw new HttpError(400, 'DRY_RUN_UNSUPPORTED', 'A payment cannot run as a dry run');
+  const caller = callerOf(event);
   const orderId = orderIdOf(event);
   const { cardToken } = parseJsonBody(event, paymentSchema, { optional: true });
-  const result = await payOrder(payments, { orderId, cardToken, metadata: metadataOf(event, 'api') });
+  const result = await payOrder(payments, { orderId, cardToken, metadata: metadataOf(event, actorOf(caller)), caller });
   const headers = { ETag: etag(result.version) };
   switch (result.outcome) {
     case 'PAID':

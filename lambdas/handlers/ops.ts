@@ -1,5 +1,5 @@
 /**
- * The operators' API (API key required at the gateway): breakers, the leader, shards, routes, queues and
+ * The operators' API (an operator's token at the gateway, checked again here): breakers, the leader, shards, routes, queues and
  * recent events, and faults and step-down outside production. Each route parses, calls its operation
  * (use-cases/operations/) with the dependencies composed once (composition/operations.ts), and answers.
  */
@@ -7,7 +7,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod';
 import * as deps from '../composition/operations.ts';
 import { faultsSchema } from '../platform/faults.ts';
+import { callerOf } from '../platform/caller.ts';
 import { correlateRequests } from '../platform/correlation.ts';
+import { requireOperator } from '../use-cases/access.ts';
 import { dispatch, HttpError, jsonResponse, parseJsonBody } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
 import { logger } from '../platform/logger.ts';
@@ -75,6 +77,12 @@ const ROUTES = {
   },
 };
 
-export const handler = observed((event: APIGatewayProxyEvent) => dispatch(ROUTES, event))
+export const handler = observed((event: APIGatewayProxyEvent) => {
+  const caller = callerOf(event);
+  requireOperator(caller, 'use the operators’ API');
+  // Every log line of the request names the operator: who forced a breaker, injected a fault, stepped a leader down.
+  logger.appendKeys({ principal: caller.principal });
+  return dispatch(ROUTES, event);
+})
   .use(correlateRequests())
   .use(answerErrors('The operation failed; retry it'));

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { cursors, deps } from '../composition/queries.ts';
 import { toOrderResponse } from '../domain/orders/index.ts';
+import { callerOf } from '../platform/caller.ts';
 import { correlateRequests } from '../platform/correlation.ts';
 import { dispatch, etag, HttpError, jsonResponse, type Route } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
@@ -48,26 +49,27 @@ const ROUTES = {
   /** GET /orders/{orderId}[?minVersion=N]: the projected order; read-your-writes waits a bounded time. */
   'GET /orders/{orderId}': async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const minVersion = wholeNumber(event, 'minVersion', { min: 1, max: Number.MAX_SAFE_INTEGER });
-    const row = await getOrder(deps, { orderId: pathId(event, 'orderId'), minVersion });
+    const row = await getOrder(deps, { orderId: pathId(event, 'orderId'), minVersion, caller: callerOf(event) });
     return jsonResponse(200, toOrderResponse(row), { ETag: etag(row.version) });
   },
   'GET /orders/{orderId}/events': async (event: APIGatewayProxyEvent) => {
     const orderId = pathId(event, 'orderId');
     const scope = `events:${orderId}`;
-    return jsonResponse(200, await pageBody('events', await orderEvents(deps, { orderId, ...(await pageOf(event, 50, scope)) }), scope));
+    const page = await orderEvents(deps, { orderId, caller: callerOf(event), ...(await pageOf(event, 50, scope)) });
+    return jsonResponse(200, await pageBody('events', page, scope));
   },
   /** GET /orders/{orderId}/history?version=N: the order as it was after event N. */
   'GET /orders/{orderId}/history': async (event: APIGatewayProxyEvent) => {
     const version = wholeNumber(event, 'version', { min: 1, max: Number.MAX_SAFE_INTEGER });
     if (version === undefined)
       throw new HttpError(400, 'VALIDATION_FAILED', 'version is required', { fields: [{ field: 'version', message: 'required' }] });
-    const order = await orderAt(deps, { orderId: pathId(event, 'orderId'), version });
+    const order = await orderAt(deps, { orderId: pathId(event, 'orderId'), version, caller: callerOf(event) });
     return jsonResponse(200, toOrderResponse(order), { ETag: etag(order.version) });
   },
   'GET /customers/{customerId}/orders': async (event: APIGatewayProxyEvent) => {
     const customerId = pathId(event, 'customerId');
     const scope = `orders:${customerId}`;
-    const { items, nextCursor } = await customerOrders(deps, { customerId, ...(await pageOf(event, 20, scope)) });
+    const { items, nextCursor } = await customerOrders(deps, { customerId, caller: callerOf(event), ...(await pageOf(event, 20, scope)) });
     return jsonResponse(200, await pageBody('orders', { items: items.map(toOrderResponse), nextCursor }, scope));
   },
   'GET /customers/{customerId}/notifications': async (event: APIGatewayProxyEvent) => {
@@ -75,7 +77,11 @@ const ROUTES = {
     const scope = `notifications:${customerId}`;
     return jsonResponse(
       200,
-      await pageBody('notifications', await customerNotifications(deps, { customerId, ...(await pageOf(event, 20, scope)) }), scope),
+      await pageBody(
+        'notifications',
+        await customerNotifications(deps, { customerId, caller: callerOf(event), ...(await pageOf(event, 20, scope)) }),
+        scope,
+      ),
     );
   },
   'GET /products/{sku}/sales': async (event: APIGatewayProxyEvent) => {

@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { EventEnvelope } from '../patterns/event-sourcing/index.ts';
+import { v7 as uuidv7 } from 'uuid';
+import type { EventEnvelope, EventMetadata } from '../patterns/event-sourcing/index.ts';
 import { header } from './http.ts';
 import { logger } from './logger.ts';
 
@@ -33,6 +34,16 @@ export function correlateRequests(): middy.MiddlewareObj<APIGatewayProxyEvent, A
     },
     after: stamp,
     onError: stamp,
+  };
+}
+
+/** What an API request stamps on the events it appends: its correlation id, its request id, who acted, its key. */
+export function metadataOf(event: APIGatewayProxyEvent, actor: string, idempotencyKey?: string): EventMetadata {
+  return {
+    correlationId: correlationIdOf(event) ?? uuidv7(),
+    causationId: event.requestContext?.requestId,
+    actor,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }
 

@@ -39,6 +39,7 @@ export const ENV = {
   ops: { observedQueues: 'OBSERVED_QUEUES', faultTargets: 'FAULT_TARGETS' },
   deployment: { stage: 'EIGHTFOLD_STAGE', version: 'EIGHTFOLD_VERSION' },
   api: { cursorKeySecret: 'CURSOR_KEY_SECRET' },
+  identity: { issuer: 'TOKEN_ISSUER', audience: 'TOKEN_AUDIENCE', operatorGroup: 'OPERATOR_GROUP', operatorRoutes: 'OPERATOR_ROUTES' },
   faults: { table: 'FAULTS_TABLE' },
   standIns: {
     legacyOrders: 'LEGACY_ORDERS_TABLE',

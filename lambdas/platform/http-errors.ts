@@ -39,6 +39,14 @@ const by = <Context>(answer: (context: Context) => Answer) => answer as (context
  */
 const ANSWERS: Readonly<Record<string, (context: unknown) => Answer>> = {
   ORDER_NOT_FOUND: () => ({ status: 404 }),
+  CUSTOMER_NOT_FOUND: () => ({ status: 404 }),
+  FORBIDDEN: () => ({ status: 403 }),
+  CUSTOMER_MISMATCH: () => ({ status: 403 }),
+  CUSTOMER_REQUIRED: () => ({
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    details: { fields: [{ field: 'customerId', message: 'required' }] },
+  }),
   ORDER_ALREADY_EXISTS: () => ({ status: 409 }),
   IDEMPOTENCY_KEY_REUSED: () => ({ status: 422 }),
   NOT_FOUND: () => ({ status: 404 }),

@@ -75,6 +75,8 @@ export class LegacyOrders {
   async place(body: unknown): Promise<LegacyAnswer> {
     const parsed = placeOrderSchema.safeParse(body);
     if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
+    // Legacy's counter has no sign-in: the body names the customer.
+    if (!parsed.data.customerId) return failure(400, 'VALIDATION_FAILED', 'customerId: required');
     const now = new Date().toISOString();
     const lines = parsed.data.items.map((item) => ({ sku: item.sku, qty: item.quantity, unit_price: dollarsOf(item.unitPriceCents) }));
     const row: LegacyOrderRow = {

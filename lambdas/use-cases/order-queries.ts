@@ -6,6 +6,8 @@
 import { EightfoldError } from '../kernel/errors.ts';
 import { orderDecider, toOrderEventMessage, type OrderEventMessage, type OrderViewRow } from '../domain/orders/index.ts';
 import type { EventStore } from '../patterns/event-sourcing/index.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { mayActFor } from './access.ts';
 
 /** A page of a customer's items, newest first; `nextCursor` while more remain. */
 export interface Page<Item> {
@@ -51,6 +53,16 @@ export class OrderNotFoundError extends EightfoldError<'ORDER_NOT_FOUND', { orde
   }
 }
 
+/** No customer has this id, as far as the caller may know (another customer's lists answer the same). */
+export class CustomerNotFoundError extends EightfoldError<'CUSTOMER_NOT_FOUND', { customerId: string }> {
+  override readonly name = 'CustomerNotFoundError';
+  readonly code = 'CUSTOMER_NOT_FOUND';
+
+  constructor(customerId: string) {
+    super(`No customer ${customerId}`, { customerId });
+  }
+}
+
 /** The order exists, but has not reached the version asked for. */
 export class VersionNotFoundError extends EightfoldError<'VERSION_NOT_FOUND', { orderId: string; currentVersion: number }> {
   override readonly name = 'VersionNotFoundError';
@@ -78,10 +90,15 @@ export class ViewBehindError extends EightfoldError<'VIEW_BEHIND', { viewVersion
 const POLL_MS = 50;
 
 /** The projected order; with `minVersion`, once the view shows at least that version (or ViewBehindError). */
-export async function getOrder(deps: OrderQueryDeps, input: { orderId: string; minVersion?: number }): Promise<OrderViewRow> {
-  const { orderId, minVersion = 0 } = input;
+export async function getOrder(
+  deps: OrderQueryDeps,
+  input: { orderId: string; minVersion?: number; caller?: Caller },
+): Promise<OrderViewRow> {
+  const { orderId, minVersion = 0, caller } = input;
   const deadline = deps.now().getTime() + (minVersion ? deps.minVersionWaitMs : 0);
   let row = await deps.views.get(orderId);
+  // Another customer's order is unknown to this one, whatever version they ask for.
+  if (row && caller && !mayActFor(caller, row.customerId)) throw new OrderNotFoundError(orderId);
   while ((row?.version ?? 0) < minVersion && deps.now().getTime() < deadline) {
     await deps.sleep(POLL_MS);
     row = await deps.views.get(orderId);
@@ -92,25 +109,43 @@ export async function getOrder(deps: OrderQueryDeps, input: { orderId: string; m
 }
 
 /** The order's events, oldest first, from the event store itself. */
-export async function orderEvents(deps: OrderQueryDeps, input: { orderId: string } & PageRequest): Promise<Page<OrderEventMessage>> {
+export async function orderEvents(
+  deps: OrderQueryDeps,
+  input: { orderId: string; caller?: Caller } & PageRequest,
+): Promise<Page<OrderEventMessage>> {
+  if (input.caller?.role === 'customer') {
+    // Its placement names its customer: read first, whichever page is asked for.
+    const placed = (await deps.store.read(input.orderId, { toVersion: 1, limit: 1 })).events[0];
+    if (!mayActFor(input.caller, (placed?.data as { customerId?: string } | undefined)?.customerId))
+      throw new OrderNotFoundError(input.orderId);
+  }
   const page = await deps.store.read(input.orderId, { limit: input.limit, cursor: input.cursor });
   if (page.events.length === 0 && !input.cursor) throw new OrderNotFoundError(input.orderId);
   return { items: page.events.map(toOrderEventMessage), nextCursor: page.nextCursor };
 }
 
 /** The order as it was after event `version` (time travel). */
-export async function orderAt(deps: OrderQueryDeps, input: { orderId: string; version: number }) {
+export async function orderAt(deps: OrderQueryDeps, input: { orderId: string; version: number; caller?: Caller }) {
   const { state, version } = await deps.store.load(input.orderId, { ...orderDecider, toVersion: input.version });
-  if (state.status === 'NONE') throw new OrderNotFoundError(input.orderId);
+  if (state.status === 'NONE' || (input.caller && !mayActFor(input.caller, state.customerId))) throw new OrderNotFoundError(input.orderId);
   if (version < input.version) throw new VersionNotFoundError(input.orderId, version);
   return { ...state, version };
 }
 
-export const customerOrders = (deps: OrderQueryDeps, input: { customerId: string } & PageRequest) =>
-  deps.views.byCustomer(input.customerId, input);
+/** Refuses a customer another customer's lists, as if that customer did not exist. */
+function admitCustomer(caller: Caller | undefined, customerId: string): void {
+  if (caller && !mayActFor(caller, customerId)) throw new CustomerNotFoundError(customerId);
+}
 
-export const customerNotifications = (deps: OrderQueryDeps, input: { customerId: string } & PageRequest) =>
-  deps.notifications.byCustomer(input.customerId, input);
+export async function customerOrders(deps: OrderQueryDeps, input: { customerId: string; caller?: Caller } & PageRequest) {
+  admitCustomer(input.caller, input.customerId);
+  return deps.views.byCustomer(input.customerId, input);
+}
+
+export async function customerNotifications(deps: OrderQueryDeps, input: { customerId: string; caller?: Caller } & PageRequest) {
+  admitCustomer(input.caller, input.customerId);
+  return deps.notifications.byCustomer(input.customerId, input);
+}
 
 /** Units sold (placed minus cancelled), gathered from the counter's write shards, as of now. */
 export async function unitsSold(deps: OrderQueryDeps, sku: string) {

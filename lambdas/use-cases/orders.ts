@@ -7,6 +7,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { EightfoldError } from '../kernel/errors.ts';
 import {
+  ORDER_ERROR_CODES,
+  OrderDomainError,
   orderDecider,
   orderIdForKey,
   paymentSummaryOf,
@@ -15,6 +17,8 @@ import {
   type PaymentSummary,
 } from '../domain/orders/index.ts';
 import { handleCommand, isConcurrencyError, type EventMetadata, type EventStore } from '../patterns/event-sourcing/index.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { mayActFor, requireOperator } from './access.ts';
 import type { PlaceOrderBody } from './order-inputs.ts';
 
 export interface OrderCommandDeps {
@@ -34,7 +38,9 @@ export class IdempotencyKeyReusedError extends EightfoldError<'IDEMPOTENCY_KEY_R
   }
 }
 
-export interface PlaceOrderInput extends PlaceOrderBody {
+export interface PlaceOrderInput {
+  readonly customerId: string;
+  readonly items: PlaceOrderBody['items'];
   readonly metadata: EventMetadata;
   readonly idempotencyKey?: string;
   readonly dryRun?: boolean;
@@ -66,8 +72,21 @@ export async function placeOrder(deps: OrderCommandDeps, input: PlaceOrderInput)
   }
 }
 
+/**
+ * Refuses a caller an order that is not theirs, as if it did not exist (so no one learns that it does):
+ * the same error the decider gives an unknown order. No caller: the system itself (a leader's job).
+ */
+export function admitCaller(caller: Caller | undefined, orderId: string, command: OrderCommand['type']) {
+  return (state: { status: string; customerId?: string }): void => {
+    if (!caller || state.status === 'NONE' || mayActFor(caller, state.customerId)) return;
+    throw new OrderDomainError(ORDER_ERROR_CODES.ORDER_NOT_FOUND, `Order ${orderId} does not exist`, { orderId, command });
+  };
+}
+
 export interface ChangeOrderInput {
   readonly orderId: string;
+  /** Who asks: a customer may change their own orders only. */
+  readonly caller?: Caller;
   readonly change: 'CancelOrder' | 'ShipOrder';
   /** The version the caller saw (If-Match): a newer one refuses the change. */
   readonly expectedVersion?: number;
@@ -80,12 +99,17 @@ export async function changeOrder(
   deps: Pick<OrderCommandDeps, 'store' | 'now'>,
   input: ChangeOrderInput,
 ): Promise<{ version: number; status: OrderStatus | 'NONE'; payment?: PaymentSummary }> {
-  const { orderId, change, expectedVersion, metadata, dryRun = false } = input;
+  const { orderId, change, expectedVersion, metadata, dryRun = false, caller } = input;
+  if (change === 'ShipOrder' && caller) requireOperator(caller, 'ship an order');
   const now = deps.now().toISOString();
   const command: OrderCommand =
     change === 'CancelOrder'
       ? { type: change, data: { orderId, reason: 'CUSTOMER_REQUEST' }, now }
       : { type: change, data: { orderId }, now };
-  const { state, version } = await handleCommand(deps.store, orderDecider, orderId, command, metadata, { expectedVersion, dryRun });
+  const { state, version } = await handleCommand(deps.store, orderDecider, orderId, command, metadata, {
+    expectedVersion,
+    dryRun,
+    admit: admitCaller(caller, orderId, change),
+  });
   return { version, status: state.status, payment: state.status === 'NONE' ? undefined : paymentSummaryOf(state) };
 }

@@ -11,6 +11,8 @@
  * The decider (domain/orders) decides what each answer means for the order; these functions only move
  * between the store and the provider. Dependencies are passed in: the store, the provider port, the clock.
  */
+import type { Caller } from '../kernel/caller.ts';
+import { admitCaller } from './orders.ts';
 import {
   ORDER_ERROR_CODES,
   OrderDomainError,
@@ -104,13 +106,15 @@ export function recordPayment(
  */
 export async function payOrder(
   deps: PaymentDeps,
-  input: { readonly orderId: string; readonly cardToken?: string; readonly metadata: EventMetadata },
+  input: { readonly orderId: string; readonly cardToken?: string; readonly metadata: EventMetadata; readonly caller?: Caller },
 ): Promise<PayResult> {
-  const { orderId, cardToken, metadata } = input;
+  const { orderId, cardToken, metadata, caller } = input;
   // An open breaker refuses before anything is recorded.
   await deps.provider.assertAvailable();
   for (let attempt = 1; ; attempt++) {
     const loaded = await deps.store.load(orderId, orderDecider);
+    // A customer pays for their own orders only: another's is answered as unknown.
+    admitCaller(caller, orderId, 'RequestPayment')(loaded.state);
     const order = loaded.state;
     if (order.status === 'PAID') return { outcome: 'PAID', version: loaded.version };
     let attemptKey = order.status === 'PLACED' ? order.payment.pending?.key : undefined;

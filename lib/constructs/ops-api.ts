@@ -1,4 +1,4 @@
-import { LambdaIntegration, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaIntegration, type IAuthorizer, type IResource, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +13,8 @@ import { ENV } from '../../lambdas/platform/environment.ts';
 
 export interface OpsApiProps {
   readonly api: RestApi;
+  /** Signs operators in: its policy denies /ops to everyone else, and the function checks the role again. */
+  readonly authorizer: IAuthorizer;
   /** Fault injection and step-down exist everywhere but `prod`. */
   readonly stage: string;
   readonly breakers: CircuitBreakers;
@@ -29,14 +31,14 @@ export interface OpsApiProps {
 }
 
 /**
- * The operators' API under /ops, behind an API key on its own throttled usage plan: breakers, the leader,
+ * The operators' API under /ops, for operators signed in (the authorizer's policy, and the role checked
+ * again in the function): breakers, the leader,
  * shards, routes, queues and recent events everywhere; fault injection and step-down outside production.
  * One function serves it, granted exactly what each route reads or changes. Beside it, the ops console
- * (`GET /console`): a page that calls these routes with the key its operator types in.
+ * (`GET /console`): a page that calls these routes with the token its operator pastes in.
  */
 export class OpsApi extends Construct {
   readonly function: EightfoldFunction;
-  readonly apiKeyId: string;
 
   constructor(scope: Construct, id: string, props: OpsApiProps) {
     super(scope, id);
@@ -61,7 +63,7 @@ export class OpsApi extends Construct {
 
     const integration = new LambdaIntegration(fn);
     const ops = api.root.addResource('ops');
-    const route = (resource: IResource, method: string) => resource.addMethod(method, integration, { apiKeyRequired: true });
+    const route = (resource: IResource, method: string) => resource.addMethod(method, integration, { authorizer: props.authorizer });
     const breakers = ops.addResource('breakers');
     route(breakers, 'GET');
     route(breakers.addResource('{name}'), 'PUT');
@@ -78,13 +80,6 @@ export class OpsApi extends Construct {
       props.leaderElection.grantStepDown(fn);
       route(leader.addResource('step-down'), 'POST');
     }
-
-    // Named as before this construct existed: a new logical id would be a new key, and every operator's value would change.
-    const key = api.addApiKey(`${id}ApiKey`, { apiKeyName: `eightfold-${stage}-ops`, description: 'Operators of Eightfold (/ops/*)' });
-    const plan = api.addUsagePlan(`${id}UsagePlan`, { name: `eightfold-${stage}-ops`, throttle: { rateLimit: 10, burstLimit: 20 } });
-    plan.addApiKey(key);
-    plan.addApiStage({ stage: api.deploymentStage });
-    this.apiKeyId = key.keyId;
 
     const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', {
       handler: 'console',

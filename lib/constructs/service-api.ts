@@ -52,7 +52,7 @@ export const STAND_IN_API = {
 /** Why a stand-in's tables have no point-in-time recovery. */
 export const STAND_IN_DATA = 'A stand-in for a third-party system, holding test and demo data only.';
 
-/** The fields of an access log line: what served whom how fast, and no caller identity (no IP, no user). */
+/** The fields of an access log line: what served whom how fast, and who asked (the authorizer's principal; no IP). */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
     requestId: AccessLogField.contextRequestId(),
@@ -65,6 +65,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     integrationLatency: AccessLogField.contextIntegrationLatency(),
     errorType: AccessLogField.contextErrorResponseType(),
     xrayTraceId: AccessLogField.contextXrayTraceId(),
+    principal: AccessLogField.contextAuthorizerPrincipalId(),
   }),
 );
 

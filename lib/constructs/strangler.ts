@@ -4,6 +4,7 @@ import {
   LambdaIntegration,
   Resource,
   ResponseTransferMode,
+  type IAuthorizer,
   type IResource,
   type RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -30,6 +31,12 @@ export interface StranglerFacadeProps {
   readonly legacyTimeout?: Duration;
   /** Top-level paths that are Eightfold's alone and never fall through to legacy. @default ['ops'] */
   readonly ownPaths?: string[];
+  /**
+   * Signs callers in on every route Eightfold declares, whoever serves it (a route left with legacy too:
+   * moving it changes who answers, never who may ask). What Eightfold does not declare stays legacy's own.
+   * @default none
+   */
+  readonly authorizer?: IAuthorizer;
 }
 
 /** The router's Powertools service name: a dimension of the counts it writes. */
@@ -90,7 +97,7 @@ export class StranglerFacade extends Construct {
       const { method, path } = parseRouteKey(key);
       const resource = api.root.resourceForPath(path);
       if (route.mode === 'legacy') {
-        this.addLegacyMethod(resource, path, method);
+        this.addLegacyMethod(resource, path, method, this.served.has(key));
         continue;
       }
       const served = this.served.get(key);
@@ -98,7 +105,7 @@ export class StranglerFacade extends Construct {
         throw new Error(`eightfold:routes sends ${key} to Eightfold (mode "${route.mode}"), but no Eightfold function serves it`);
       if (route.mode === 'shadow' && !served.shadowable) throw new Error(`${key} cannot be shadowed: even a dry run of it has effects`);
       if (route.mode === 'eightfold') {
-        resource.addMethod(method, new LambdaIntegration(served.fn));
+        resource.addMethod(method, new LambdaIntegration(served.fn), { authorizer: this.props.authorizer });
         continue;
       }
       viaRouter[key] = { ...route, target: served.fn.functionName };
@@ -106,6 +113,7 @@ export class StranglerFacade extends Construct {
       resource.addMethod(
         method,
         new LambdaIntegration(this.routerFor(served.fn, route.mode === 'shadow'), { responseTransferMode: ResponseTransferMode.STREAM }),
+        { authorizer: this.props.authorizer },
       );
     }
     if (this.router) this.router.addEnvironment(ENV.strangler.routes, Stack.of(this).toJsonString(viaRouter));
@@ -172,8 +180,8 @@ export class StranglerFacade extends Construct {
     this.addLegacyMethod(api.root.addResource('{proxy+}'), '/{proxy}', 'ANY');
   }
 
-  /** `method` on this resource, proxied to the same path on legacy, path parameters carried over. */
-  private addLegacyMethod(resource: IResource, path: string, method: string): void {
+  /** `method` on this resource, proxied to the same path on legacy, path parameters carried over; `signedIn`: behind the authorizer. */
+  private addLegacyMethod(resource: IResource, path: string, method: string, signedIn = false): void {
     const params = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
     const integration = new HttpIntegration(`${this.props.legacyUrl}${path.replace(/^\//, '')}`, {
       proxy: true,
@@ -185,6 +193,7 @@ export class StranglerFacade extends Construct {
     });
     resource.addMethod(method, integration, {
       requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
+      ...(signedIn ? { authorizer: this.props.authorizer } : {}),
     });
   }
 }

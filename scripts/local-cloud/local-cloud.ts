@@ -89,7 +89,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start();
     cleanups.push(() => parameterStore.stop());
-    const identity = new LocalIdentityProvider(region, LOCAL_ACCOUNT_ID);
+    const identity = new LocalIdentityProvider(region, LOCAL_ACCOUNT_ID, persist && join(persist, 'identity-key.json'));
     await identity.start();
     cleanups.push(() => identity.stop());
     // Functions invoking functions reach them through the Lambda API, which is told of them once deployed.

@@ -39,8 +39,13 @@ export function startupReport(cloud: LocalCloud): string {
     sections.push(
       `${api.name} (stage ${api.stages.map((s) => s.name).join(', ')}) at ${prefix}\n` +
         table(
-          ['method', 'path', 'integration', 'api key'],
-          listRoutes(api.root).map((r) => [r.method, r.path, r.integration, r.apiKeyRequired ? 'required' : '']),
+          ['method', 'path', 'integration', 'caller'],
+          listRoutes(api.root).map((r) => [
+            r.method,
+            r.path,
+            r.integration,
+            [r.apiKeyRequired ? 'api key' : '', r.authorizer ? `token (${r.authorizer})` : ''].filter(Boolean).join(', '),
+          ]),
         ),
     );
   }
@@ -50,6 +55,17 @@ export function startupReport(cloud: LocalCloud): string {
         ['api key', 'value'],
         cloud.apiModel.keys.map((k) => [k.name, k.value]),
       ),
+    );
+  }
+  const pools = cloud.resources.filter((r) => r.type === 'AWS::Cognito::UserPool');
+  if (pools.length > 0) {
+    sections.push(
+      'Sign-in (Cognito user pools, each an OpenID Connect issuer here; POST {issuer}/local/token\n' +
+        '{"sub":"<user>","groups":["<group>"]} mints an access token):\n' +
+        table(
+          ['user pool', 'issuer'],
+          pools.map((r) => [(r.constructPath ?? r.logicalId).replace(/\/Resource$/, ''), String(r.attributes.ProviderURL)]),
+        ),
     );
   }
   const byType = new Map<string, { kind: string; count: number }>();

@@ -1,7 +1,7 @@
 /**
  * The ops console in a real browser (playwright-core driving Debian's headless Chromium, installed by
  * scripts/ensure-chromium.sh when missing) against the local cloud: an operator opens /console, types the
- * ops key, takes the payment provider down from the page, and watches the breaker open as payments fail;
+ * operator's token, takes the payment provider down from the page, and watches the breaker open as payments fail;
  * hostile strings in an order and its events render as text.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,10 @@ let target: E2ETarget;
 let browser: Browser;
 let page: Page;
 
-const call = apiCaller(() => target.url);
+const call = apiCaller(
+  () => target.url,
+  () => target.operatorToken,
+);
 
 async function placeOrder(): Promise<string> {
   const response = await call('POST', '/orders', {
@@ -31,16 +34,16 @@ async function placeOrder(): Promise<string> {
   return (await json(response)).orderId as string;
 }
 
-/** Opens the console as an operator does: the page, the key typed in, Connect. */
+/** Opens the console as an operator does: the page, the token pasted in, Connect. */
 async function openConsole(): Promise<void> {
   await page.goto(`${target.url}/console`);
-  await page.fill('#key', target.apiKey);
+  await page.fill('#key', target.operatorToken);
   await page.click('#connect');
 }
 
 beforeAll(async () => {
   const executablePath = execFileSync('bash', [join(PROJECT_DIR, 'scripts/ensure-chromium.sh')], { encoding: 'utf8' }).trim();
-  [target, browser] = await Promise.all([startTarget({ apiKey: 'e2e-console-key' }), chromium.launch({ executablePath })]);
+  [target, browser] = await Promise.all([startTarget(), chromium.launch({ executablePath })]);
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 300_000);

@@ -11,18 +11,19 @@ import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { startTarget, type E2ETarget } from '../helpers/target.ts';
 
-const API_KEY = 'e2e-demo-key';
 let target: E2ETarget;
 /** The time scale is part of the synthesis. */
 const outDir = ownAssemblyDir('demo');
 
-const call = apiCaller(() => target.url);
+const call = apiCaller(
+  () => target.url,
+  () => target.operatorToken,
+);
 
 beforeAll(async () => {
   // At 60× the default payment timeout would be seconds: the leader would cancel the demo's hot-SKU orders
   // (taking their units back) while it counts them.
   target = await startTarget({
-    apiKey: API_KEY,
     outDir,
     timeScale: 60,
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
@@ -50,7 +51,7 @@ describe('npm run demo -- --short', () => {
   it('tells all five steps against the local cloud, each done, and ends on a table of what happened and the figures seen', async () => {
     const { stdout } = await promisify(execFile)(
       'npm',
-      ['run', '--silent', 'demo', '--', '--short', '--base-url', target.url, '--api-key', API_KEY],
+      ['run', '--silent', 'demo', '--', '--short', '--base-url', target.url, '--token', target.operatorToken],
       {
         cwd: PROJECT_DIR,
         env: { ...process.env, NO_COLOR: '1' },
@@ -91,9 +92,7 @@ describe('npm run demo -- --short', () => {
     );
 
     // What the demo broke, it mended: the breaker closed, the provider charging, legacy answering.
-    const breakers = await json<{ breakers: { name: string; state: string }[] }>(
-      await call('GET', '/ops/breakers', undefined, { 'x-api-key': API_KEY }),
-    );
+    const breakers = await json<{ breakers: { name: string; state: string }[] }>(await call('GET', '/ops/breakers'));
     expect(breakers.breakers.find((b) => b.name === 'payment-provider')?.state).toBe('CLOSED');
     const placed = await json<{ orderId: string }>(
       await call('POST', '/orders', { customerId: 'after-the-demo', items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }),

@@ -12,12 +12,12 @@ import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/
 import { expectConsistent } from '../helpers/consistency.ts';
 import { localOutputs } from '../helpers/target.ts';
 import { apiCaller, json } from '../helpers/api.ts';
+import { mintToken } from '../helpers/tokens.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../../lambdas/platform/metric-names.ts';
 
-const API_KEY = 'e2e-leader-key';
 const TIME_SCALE = 60;
 const LEASE_MS = 180_000 / TIME_SCALE;
 const TURN_MS = 60_000 / TIME_SCALE;
@@ -37,8 +37,13 @@ type Leader = {
   recentChanges: { holder: string; fencingToken: number; acquiredAt: string; steppedDownAt: string | null }[];
 };
 
-const call = apiCaller(() => cloud.url);
-const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': API_KEY });
+/** An operator's token: support staff paying and cancelling for the customers, and /ops. */
+let token: string;
+const call = apiCaller(
+  () => cloud.url,
+  () => token,
+);
+const ops = call;
 
 async function leader(): Promise<Leader> {
   const response = await ops('GET', '/ops/leader');
@@ -57,11 +62,11 @@ beforeAll(async () => {
     appDir: PROJECT_DIR,
     outDir,
     port: 0,
-    apiKeyValue: API_KEY,
     timeScale: TIME_SCALE,
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 5 } },
     onLog: () => undefined,
   });
+  token = await mintToken(cloud, { operator: 'e2e-operator' });
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
   );
@@ -73,8 +78,8 @@ afterAll(async () => {
 });
 
 describe('GET /ops/leader', () => {
-  it('needs the API key', async () => {
-    expect((await call('GET', '/ops/leader')).status).toBe(403);
+  it('needs an operator’s token', async () => {
+    expect((await call('GET', '/ops/leader', undefined, { authorization: '' })).status).toBe(401);
   });
 
   it('shows one of the three contenders leading, with its fencing token, lease expiry and the change that made it leader', async () => {

@@ -14,15 +14,22 @@ import { checkConsistency, scanAll } from '../../scripts/check-consistency.ts';
 let target: E2ETarget;
 let events: EventStore;
 let eventsTable: string;
+/** `customer-1`'s own token: the customer of `validOrder`. */
+let customerToken: string;
 /** Events recorded before this (a minute back, for clock skew) are earlier runs' or other clients'. */
 const FILE_STARTED = new Date(Date.now() - 60_000).toISOString();
 
 const validOrder = { customerId: 'customer-1', items: [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }] };
 
+/** A POST as support staff (an operator may act for any customer), unless `headers` sign it in otherwise. */
 function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const init: RequestInit = {
     method: 'POST',
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      authorization: `Bearer ${target.operatorToken}`,
+      ...headers,
+    },
   };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   return fetch(`${target.url}${path}`, init);
@@ -53,7 +60,8 @@ async function itemCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  target = await startTarget({ apiKey: 'e2e-commands-key' });
+  target = await startTarget();
+  customerToken = await target.tokenFor(validOrder.customerId);
   eventsTable = target.outputs.eightfold.EventsTableName!;
   events = new EventStore({ client: target.documents, tableName: eventsTable, upcasters: orderUpcasters });
 });
@@ -64,7 +72,7 @@ afterAll(async () => {
 
 describe('POST /orders', () => {
   it('places an order: 201, Location, ETag, and an OrderPlaced event with its metadata', async () => {
-    const response = await post('/orders', validOrder, { 'X-Correlation-Id': 'corr-42' });
+    const response = await post('/orders', validOrder, { 'X-Correlation-Id': 'corr-42', authorization: `Bearer ${customerToken}` });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-served-by')).toBe('eightfold');
     const body = (await response.json()) as { orderId: string; version: number; status: string };
@@ -336,7 +344,14 @@ describe('the API under fuzz', () => {
       fc.constant(JSON.stringify(validOrder)),
     );
     const visible = fc.stringMatching(/^[\x20-\x7e]{0,140}$/);
-    const headers = fc.record(
+    // Mostly signed in (an operator, or customer-1), so the fuzz reaches past the authorizer into the handlers.
+    const authorization = fc.oneof(
+      { arbitrary: fc.constant(`Bearer ${target.operatorToken}`), weight: 4 },
+      { arbitrary: fc.constant(`Bearer ${customerToken}`), weight: 3 },
+      { arbitrary: fc.constant(undefined), weight: 1 },
+      { arbitrary: visible, weight: 1 },
+    );
+    const others = fc.record(
       {
         'content-type': fc.constantFrom(
           'application/json',
@@ -352,6 +367,9 @@ describe('the API under fuzz', () => {
       },
       { requiredKeys: [] },
     );
+    const headers = fc
+      .tuple(others, authorization)
+      .map(([rest, signedIn]): Record<string, string> => (signedIn === undefined ? rest : { ...rest, authorization: signedIn }));
     // Weighted to the methods the routes take, so that some random requests succeed in every run (about 13 of
     // 250 expected; evenly weighted, about 5, and a run with none came up in CI-like runs).
     const method = fc.oneof(

@@ -15,6 +15,16 @@ const unique = (name: string) => `${name}-${RUN_ID}`;
 const LAMP = unique('E2E-LAMP');
 const NOBODY = unique('nobody');
 
+/**
+ * This file's requests, as support staff: an operator reads any customer's orders. What a customer may and
+ * may not read of another's is authorization.e2e's.
+ */
+const fetch = (url: string, init: RequestInit = {}) =>
+  globalThis.fetch(url, {
+    ...init,
+    headers: { authorization: `Bearer ${target.operatorToken}`, ...(init.headers as Record<string, string>) },
+  });
+
 async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string> {
   const response = await fetch(`${target.url}/orders`, {
     method: 'POST',
@@ -32,7 +42,6 @@ const outDir = REMOTE_BASE_URL ? undefined : ownAssemblyDir('queries');
 
 beforeAll(async () => {
   target = await startTarget({
-    apiKey: 'e2e-queries-key',
     outDir,
     context: { 'eightfold:sharding': { mapCacheSeconds: MAP_CACHE_SECONDS } },
   });
@@ -241,8 +250,8 @@ describe('GET /products/{sku}/sales', () => {
   });
 
   it('shows operators the shard map and each shard’s load on GET /ops/shards', async () => {
-    expect((await fetch(`${target.url}/ops/shards`)).status).toBe(403);
-    const response = await fetch(`${target.url}/ops/shards`, { headers: { 'x-api-key': target.apiKey } });
+    expect((await globalThis.fetch(`${target.url}/ops/shards`)).status).toBe(401);
+    const response = await fetch(`${target.url}/ops/shards`);
     expect(response.status).toBe(200);
     const report = await json<{
       map: { version: number; shards: number; writeShards: number };
@@ -285,9 +294,7 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
     expect(rows.length).toBeGreaterThan(5);
     for (const row of rows) expect(row.shard, String(row.orderId)).toBe(shardOf({ shards: 20 }, String(row.customerId)));
     await eventually(async () => expect(await sales()).toBe(before), { timeoutMs: 15_000 });
-    const shards = await json<{ map: { version: number; shards: number; phase: string } }>(
-      await fetch(`${target.url}/ops/shards`, { headers: { 'x-api-key': target.apiKey } }),
-    );
+    const shards = await json<{ map: { version: number; shards: number; phase: string } }>(await fetch(`${target.url}/ops/shards`));
     expect(shards.map).toMatchObject({ name: 'eightfold', version: 4, shards: 20, phase: 'STABLE' });
     // New sales land on the new map's locations and count.
     await placeOrder('after-reshard', LAMP);

@@ -16,8 +16,12 @@ import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE } from '../../lambdas/plat
 
 let target: E2ETarget;
 
-const call = apiCaller(() => target.url);
-const ops = (method: string, path: string, body?: unknown) => call(method, path, body, { 'x-api-key': target.apiKey });
+// Support staff at work: an operator pays, cancels and runs /ops for the customers of this file.
+const call = apiCaller(
+  () => target.url,
+  () => target.operatorToken,
+);
+const ops = call;
 
 async function placeOrder(unitPriceCents = 1250): Promise<string> {
   const response = await call('POST', '/orders', { customerId: `payer-${RUN_ID}`, items: [{ sku: 'LAMP', quantity: 2, unitPriceCents }] });
@@ -32,7 +36,7 @@ async function setFaults(faults: { down?: boolean; latencyMs?: number; errorRate
 }
 
 beforeAll(async () => {
-  target = await startTarget({ apiKey: 'e2e-operator-key' });
+  target = await startTarget();
 });
 
 afterAll(async () => {
@@ -348,10 +352,15 @@ describe('the provider’s token, pinned to its host', () => {
 });
 
 describe('operators’ API', () => {
-  it('requires the API key', async () => {
-    for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
+  it('requires an operator: 401 without a token or with a bad one, 403 for a customer', async () => {
+    const customer = await target.tokenFor(`payer-${RUN_ID}`);
+    for (const [headers, status] of [
+      [{ authorization: '' }, 401],
+      [{ authorization: 'Bearer not.a.token' }, 401],
+      [{ authorization: `Bearer ${customer}` }, 403],
+    ] as const) {
       const response = await call('GET', '/ops/breakers', undefined, headers);
-      expect(response.status).toBe(403);
+      expect(response.status).toBe(status);
       expect(response.headers.get('x-served-by')).toBe('eightfold');
     }
   });

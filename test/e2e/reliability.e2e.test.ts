@@ -17,12 +17,12 @@ import type { ConsistencyReport } from '../../scripts/check-consistency.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { placeOrders, type LoadReport } from '../../scripts/load-test.ts';
 import { apiCaller } from '../helpers/api.ts';
+import { mintToken } from '../helpers/tokens.ts';
 import { expectConsistent as expectConsistentIn } from '../helpers/consistency.ts';
 import { localOutputs } from '../helpers/target.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
-const API_KEY = 'reliability-key';
 /** Orders the load test places, and how many at once (the figures). */
 const LOAD_ORDERS = Number(process.env.RELIABILITY_LOAD_ORDERS ?? 2000);
 const LOAD_CONCURRENCY = 32;
@@ -32,7 +32,12 @@ let documents: DynamoDBDocumentClient;
 /** Every order a client was answered 201 for, across the file: the checker proves each is stored. */
 const accepted = new Set<string>();
 
-const call = apiCaller(() => cloud.url);
+/** An operator's token from the cloud's issuer: it places the load's orders for its many customers. */
+let token: string;
+const call = apiCaller(
+  () => cloud.url,
+  () => token,
+);
 
 async function load(
   orders: number,
@@ -42,6 +47,7 @@ async function load(
   const baseUrl = cloud.url; // a restart comes back on the same port
   const report = await placeOrders({
     baseUrl,
+    token,
     orders,
     concurrency: extra.concurrency ?? 16,
     customerPrefix,
@@ -73,14 +79,15 @@ async function startCloud(options: { persistDir?: string; port?: number } = {}):
     outDir,
     port: options.port ?? 0,
     persistDir: options.persistDir,
-    apiKeyValue: API_KEY,
     timeScale: 6,
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 24 * 60 } },
     onLog: () => undefined,
   });
 }
 
-function connect(to: LocalCloud): void {
+/** The cloud the file talks to now, and a token of its issuer (kept across a restart with --persist, as its key is). */
+async function connect(to: LocalCloud): Promise<void> {
+  token = await mintToken(to, { operator: 'reliability' });
   cloud = to;
   documents?.destroy();
   documents = DynamoDBDocumentClient.from(
@@ -96,7 +103,7 @@ async function cancel(orderId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  connect(await startCloud());
+  await connect(await startCloud());
 });
 
 afterAll(async () => {
@@ -158,7 +165,7 @@ describe('a restart', () => {
     const persistDir = mkdtempSync(join(tmpdir(), 'eightfold-persist-'));
     await cloud.stop();
     accepted.clear(); // a new store: the orders of this test only
-    connect(await startCloud({ persistDir }));
+    await connect(await startCloud({ persistDir }));
     const port = cloud.port;
     try {
       // The client keeps retrying (same Idempotency-Key) through the restart, as a careful client does.
@@ -166,7 +173,9 @@ describe('a restart', () => {
       const traffic = load(80, 'restart', { maxAttempts: 30, onProgress: (count) => (answered = count) });
       await eventually(() => expect(answered).toBeGreaterThanOrEqual(20), { timeoutMs: 60_000, intervalMs: 20 });
       await cloud.stop();
-      connect(await startCloud({ persistDir, port }));
+      const tokenBefore = token;
+      await connect(await startCloud({ persistDir, port }));
+      token = tokenBefore; // the traffic in flight keeps the token it has: the restart must honour it
       const report = await traffic;
       expect(report.refused).toEqual([]);
       expect(report.accepted).toHaveLength(80);

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
+import { mintToken } from '../helpers/tokens.ts';
 import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { legacyUrl, localOutputs } from '../helpers/target.ts';
 
-const API_KEY = 'e2e-routes-key';
 const WEIGHTED_PERCENT = 40;
 const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context[
   'eightfold:routes'
@@ -28,9 +28,14 @@ const ROUTES = {
 let cloud: LocalCloud;
 /** The routing table is part of the synthesis. */
 const outDir = ownAssemblyDir('routes');
-const call = apiCaller(() => cloud.url);
+/** An operator's token: the routes' requests, and /ops/routes. */
+let token: string;
+const call = apiCaller(
+  () => cloud.url,
+  () => token,
+);
 const callLegacy = apiCaller(() => legacyUrl(localOutputs(cloud)));
-const ops = (path: string) => call('GET', path, undefined, { 'x-api-key': API_KEY });
+const ops = (path: string) => call('GET', path);
 
 type ShadowReport = {
   compared: number;
@@ -70,10 +75,10 @@ beforeAll(async () => {
     appDir: PROJECT_DIR,
     outDir,
     port: 0,
-    apiKeyValue: API_KEY,
     context: { 'eightfold:routes': ROUTES },
     onLog: () => undefined,
   });
+  token = await mintToken(cloud, { operator: 'e2e-operator' });
 });
 
 afterAll(async () => {
@@ -160,8 +165,8 @@ describe('a weighted route', () => {
 });
 
 describe('GET /ops/routes', () => {
-  it('lists every route of the table with its mode and since, behind the API key', async () => {
-    expect((await call('GET', '/ops/routes')).status).toBe(403);
+  it('lists every route of the table with its mode and since, for operators only', async () => {
+    expect((await call('GET', '/ops/routes', undefined, { authorization: '' })).status).toBe(401);
     expect((await ops('/ops/routes?hours=0')).status).toBe(400);
     const { routes, everythingElse } = await json<{ routes: RouteView[]; everythingElse: string }>(await ops('/ops/routes'));
     expect(routes.map((r) => r.route).sort()).toEqual(Object.keys(ROUTES).sort());

@@ -16,14 +16,17 @@ const SYNC_CUSTOMER = `sync-${RUN_ID}`;
 /** Every function's log lines, by function name (on the local cloud). */
 const logLines: { source: string; line: string }[] = [];
 
-const call = apiCaller(() => target.url);
+const call = apiCaller(
+  () => target.url,
+  () => target.operatorToken,
+);
 /** Legacy called directly, not through Eightfold's façade (its own API in its own stack). */
 const callLegacy = apiCaller(() => legacyUrl(target.outputs));
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
-  expect((await call('PUT', '/ops/faults/legacy', faults, { 'x-api-key': target.apiKey })).status).toBe(200);
+  expect((await call('PUT', '/ops/faults/legacy', faults)).status).toBe(200);
 
 beforeAll(async () => {
-  target = await startTarget({ apiKey: 'e2e-strangler-key', onLog: (source, line) => logLines.push({ source, line }) });
+  target = await startTarget({ onLog: (source, line) => logLines.push({ source, line }) });
 });
 
 afterAll(async () => {

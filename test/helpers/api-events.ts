@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { vi } from 'vitest';
 
-/** An API Gateway (REST, proxy) event as a method of `resource` receives it: the parts a test names, the rest empty. */
+/**
+ * An API Gateway (REST, proxy) event as a method of `resource` receives it: the parts a test names, the rest
+ * empty, and the caller the authorizer passed on (customer `c-1` unless `caller` says otherwise; `null`: none).
+ */
 export function apiEvent(
   method: string,
   resource: string,
@@ -11,6 +14,7 @@ export function apiEvent(
     query?: Record<string, string>;
     headers?: Record<string, string>;
     body?: unknown;
+    caller?: { principal: string; role: 'customer' | 'operator' } | null;
   } = {},
 ): APIGatewayProxyEvent {
   const body = parts.body === undefined ? null : typeof parts.body === 'string' ? parts.body : JSON.stringify(parts.body);
@@ -26,7 +30,10 @@ export function apiEvent(
     body,
     isBase64Encoded: false,
     stageVariables: null,
-    requestContext: { requestId: 'request-1' } as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      requestId: 'request-1',
+      authorizer: parts.caller === null ? null : { principalId: 'c-1', principal: 'c-1', role: 'customer', ...parts.caller },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
 

@@ -1,15 +1,20 @@
 /**
- * A JSON caller for a local cloud's API. `baseUrl` is read at each call: the cloud starts in `beforeAll`,
- * after the test file has made its caller.
+ * A JSON caller for a local cloud's API, signed in with `token` (none: anonymous). Both are read at each
+ * call: the cloud starts, and its tokens are minted, in `beforeAll`, after the test file made its caller.
  */
-export function apiCaller(baseUrl: () => string) {
-  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${baseUrl()}${path}`, {
+export function apiCaller(baseUrl: () => string, token: () => string | undefined = () => undefined) {
+  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
+    const bearer = token();
+    return fetch(`${baseUrl()}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  };
 }
+
+/** Headers that sign a request in with `token`. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 /** A response's JSON body, typed by the caller. */
 export const json = async <T = Record<string, any>>(response: Response): Promise<T> => (await response.json()) as T;

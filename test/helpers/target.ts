@@ -1,6 +1,8 @@
 /**
- * Where an e2e file sends its requests. With `E2E_BASE_URL` set (a LocalStack or AWS deployment's `ApiUrl`,
- * and `E2E_API_KEY` for `/ops/*`), that deployment; otherwise a local cloud the file starts itself.
+ * Where an e2e file sends its requests. With `E2E_BASE_URL` set (a LocalStack or AWS deployment's `ApiUrl`),
+ * that deployment, its callers signed in through its user pool as `npm run token` does (`E2E_OPERATOR_TOKEN`
+ * instead, for a deployment that trusts an issuer of its own); otherwise a local cloud the file starts itself,
+ * its callers' tokens minted by its issuer.
  *
  * Either way a file finds tables, queues and the stand-ins' URLs the same way: from the stacks' outputs
  * (CloudFormation's DescribeStacks; the local cloud serves it too), read with the SDK's default
@@ -12,6 +14,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud, type LocalCloudOptions } from '@eightfold/local-cloud';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
+import { cognitoToken } from '../../scripts/token.ts';
+import { mintToken } from './tokens.ts';
 import { stackNames } from '../../lib/stack-names.ts';
 import { PROJECT_DIR } from './paths.ts';
 
@@ -33,7 +37,10 @@ export interface DeploymentOutputs {
 
 export interface E2ETarget {
   readonly url: string;
-  readonly apiKey: string;
+  /** An operator's bearer token: support staff, who may act on any order, and /ops. */
+  readonly operatorToken: string;
+  /** A customer's bearer token: their own orders only. */
+  tokenFor(customerId: string): Promise<string>;
   /** The local cloud, when the file started one: what only it offers (fault hooks, logs, time scale). */
   readonly cloud?: LocalCloud;
   readonly outputs: DeploymentOutputs;
@@ -43,27 +50,29 @@ export interface E2ETarget {
   stop(): Promise<void>;
 }
 
-export async function startTarget(options: { apiKey: string } & Omit<LocalCloudOptions, 'apiKeyValue'>): Promise<E2ETarget> {
+export async function startTarget(options: Omit<LocalCloudOptions, 'appDir'> = {}): Promise<E2ETarget> {
   if (REMOTE_BASE_URL) {
     const names = stackNames(STAGE);
     const described = async (stack: string) => (await stackOutputs(stack)) as Record<string, string>;
     const [eightfold, legacy, paymentProvider] = await Promise.all([names.eightfold, names.legacy, names.paymentProvider].map(described));
+    const signIn = (user: string, operator: boolean) => cognitoToken(eightfold!.UserPoolId!, eightfold!.UserPoolClientId!, user, operator);
     return withClients(
       {
         url: REMOTE_BASE_URL,
-        apiKey: process.env.E2E_API_KEY ?? '',
+        operatorToken: process.env.E2E_OPERATOR_TOKEN ?? (await signIn(`e2e-operator-${RUN_ID}`, true)),
+        tokenFor: (customerId) => signIn(customerId, false),
         outputs: { eightfold: eightfold!, legacy: legacy!, paymentProvider: paymentProvider! },
       },
       {},
       async () => undefined,
     );
   }
-  const { apiKey, ...cloudOptions } = options;
-  const cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined, ...cloudOptions, apiKeyValue: apiKey });
+  const cloud = await startLocalCloud({ appDir: PROJECT_DIR, port: 0, onLog: () => undefined, ...options });
   const outputs = localOutputs(cloud);
   const local = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
+  const operatorToken = await mintToken(cloud, { operator: 'e2e-operator' });
   return withClients(
-    { url: cloud.url, apiKey, cloud, outputs },
+    { url: cloud.url, operatorToken, tokenFor: (customer) => mintToken(cloud, { customer }), cloud, outputs },
     { dynamodb: { ...local, endpoint: cloud.endpoints.dynamodb }, sqs: { ...local, endpoint: cloud.endpoints.snsSqs } },
     () => cloud.stop(),
   );
@@ -80,7 +89,7 @@ export function localOutputs(cloud: LocalCloud): DeploymentOutputs {
 }
 
 function withClients(
-  target: Pick<E2ETarget, 'url' | 'apiKey' | 'cloud' | 'outputs'>,
+  target: Pick<E2ETarget, 'url' | 'operatorToken' | 'tokenFor' | 'cloud' | 'outputs'>,
   config: { dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0]; sqs?: ConstructorParameters<typeof SQSClient>[0] },
   stop: () => Promise<void>,
 ): E2ETarget {

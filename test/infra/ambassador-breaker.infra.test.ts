@@ -41,7 +41,7 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
     expect(legacySyncEnvironment.Variables).not.toHaveProperty('AMBASSADOR_PINNED_HOSTS');
   });
 
-  it('routes /ops/* to the ops function, every method behind the API key and a throttled usage plan', () => {
+  it('routes /ops/* to the ops function, every method behind the authorizer, with no API key left', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
       JSON.stringify(m).includes('OpsFunction'),
     );
@@ -57,13 +57,17 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
       'PUT',
       'PUT',
     ]);
-    for (const method of opsMethods) expect((method as { Properties: { ApiKeyRequired?: boolean } }).Properties.ApiKeyRequired).toBe(true);
-    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 10, BurstLimit: 20 } });
-    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    for (const method of opsMethods) {
+      expect((method as { Properties: Record<string, unknown> }).Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: expect.stringMatching(/^IdentityTokenAuthorizer/) },
+      });
+    }
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
   });
 
-  it('serves the ops console without a key (the page holds no data) and lets the ops function only read queue depths and query the recent-events index', () => {
+  it('serves the ops console without sign-in (the page holds no data) and lets the ops function only read queue depths and query the recent-events index', () => {
     const consoleMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
       JSON.stringify(m).includes('ConsoleFunction'),
     );

@@ -317,7 +317,18 @@ describe('LocalStack readiness', () => {
     'AWS::Logs::',
   ];
 
-  it.each([{ 'eightfold:stage': 'dev' }, PROD])('deploys only resource types of LocalStack’s free tier (%o)', (context) => {
+  // Cognito is not on LocalStack's free plan: there the shop names an OIDC issuer of its own (`-c issuer=`).
+  const OWN_ISSUER = { issuer: 'https://sso.example.com/realms/shop', audience: 'eightfold' };
+
+  it('signs callers in with a Cognito user pool by default, which LocalStack’s free plan lacks', () => {
+    const { defined } = defineApp({ 'eightfold:stage': 'dev' });
+    Template.fromStack(defined.eightfold).resourceCountIs('AWS::Cognito::UserPool', 1);
+  });
+
+  it.each([
+    { 'eightfold:stage': 'dev', ...OWN_ISSUER },
+    { ...PROD, ...OWN_ISSUER },
+  ])('deploys only resource types of LocalStack’s free tier with an issuer of its own (%o)', (context) => {
     const { defined } = defineApp(context);
     const types = new Set(
       [defined.paymentProvider, defined.legacy, defined.eightfold]

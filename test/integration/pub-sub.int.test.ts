@@ -11,6 +11,7 @@ import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { redrive } from '../../scripts/redrive.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { mintToken } from '../helpers/tokens.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
 let cloud: LocalCloud;
@@ -24,6 +25,10 @@ const queueUrl = (constructPath: string) => table(constructPath);
 const meta = { correlationId: 'pub-sub-test', actor: 'test' };
 const NOW = '2026-11-25T12:00:00.000Z';
 const items = [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }];
+/** An operator's token (support staff acting for this file's customers); its requests go through `fetch` below. */
+let token: string;
+const fetch = (url: string, init: RequestInit = {}) =>
+  globalThis.fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
 
 async function placeOrder(customerId: string): Promise<string> {
   const response = await fetch(`${cloud.url}/orders`, {
@@ -86,6 +91,7 @@ const asMessage = (message: OrderEventMessage) => ({ body: JSON.stringify(messag
 beforeAll(async () => {
   // Visibility timeouts (60 s) pass 60× faster, so a poison message reaches its DLQ in seconds.
   cloud = await startLocalCloud({ appDir: PROJECT_DIR, outDir, port: 0, timeScale: 60, onLog: () => undefined });
+  token = await mintToken(cloud, { operator: 'pub-sub' });
   const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: cloud.endpoints.dynamodb }));
   sqs = new SQSClient({ ...config, endpoint: cloud.endpoints.snsSqs });

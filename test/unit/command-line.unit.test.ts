@@ -32,6 +32,10 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     ['scripts/redrive.ts', ['notifications', '--max', 'all'], '--max must be a whole number from 1 to 1000000, not "all"'],
     ['scripts/redrive.ts', [], 'Name one queue'],
     ['scripts/rebuild-projections.ts', ['--segments', '0'], '--segments must be a whole number from 1 to 64, not "0"'],
+    ['scripts/token.ts', [], 'Name one caller: --customer <id> or --operator <name>'],
+    ['scripts/token.ts', ['--customer', 'c1', '--operator', 'me'], 'Name one caller'],
+    ['scripts/token.ts', ['--customer', 'two words'], 'A caller\'s name is 1 to 64 letters, digits, "-" or "_", not "two words"'],
+    ['scripts/token.ts', ['--customer', 'c1', '--hours', '0'], '--hours must be a whole number from 1 to 24, not "0"'],
     ['scripts/local-cloud/main.ts', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
     ['scripts/local-cloud/main.ts', ['--time-scale', '0'], '--time-scale must be a number from 1 to 3600, not "0"'],
   ])('%s %j', (script, args, message) => {
@@ -47,6 +51,7 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     'scripts/load-test.ts',
     'scripts/redrive.ts',
     'scripts/rebuild-projections.ts',
+    'scripts/token.ts',
     'scripts/local-cloud/main.ts',
   ])('%s --help prints its usage and exits 0', (script) => {
     const { status, stdout, stderr } = run(script, '--help');

@@ -34,6 +34,8 @@ export interface HandleCommandOptions<State = unknown> {
    * again (one request saved); if the stream has moved on, the append conflicts and a retry loads. @default none
    */
   readonly known?: { readonly version: number; readonly state: State };
+  /** A check of the loaded state before anything is decided (who may act on the stream): it throws to refuse. @default none */
+  readonly admit?: (state: State) => void;
 }
 
 export interface CommandResult<State> {
@@ -69,6 +71,7 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
       throw new ConcurrencyError(streamId, options.expectedVersion, loaded.version);
     }
     // Domain errors thrown here are not conflicts: they reach the caller at once.
+    options.admit?.(loaded.state);
     const events = decider.decide(command, loaded.state);
     const state = events.reduce(decider.evolve, loaded.state);
     const newVersion = loaded.version + events.length;

@@ -296,8 +296,10 @@ export function matchRoute(root: ResourceNode, path: string): RouteMatch | undef
 }
 
 /** Every route of an API, for the start-up table and `/ops/routes`-style listings. */
-export function listRoutes(root: ResourceNode): { method: string; path: string; integration: string; apiKeyRequired: boolean }[] {
-  const routes: { method: string; path: string; integration: string; apiKeyRequired: boolean }[] = [];
+export function listRoutes(
+  root: ResourceNode,
+): { method: string; path: string; integration: string; apiKeyRequired: boolean; authorizer?: string }[] {
+  const routes: { method: string; path: string; integration: string; apiKeyRequired: boolean; authorizer?: string }[] = [];
   const visit = (node: ResourceNode): void => {
     for (const method of node.methods.values()) {
       routes.push({
@@ -305,6 +307,7 @@ export function listRoutes(root: ResourceNode): { method: string; path: string; 
         path: node.path,
         integration: method.integration.Type,
         apiKeyRequired: method.apiKeyRequired,
+        authorizer: method.authorizer?.name,
       });
     }
     for (const child of [...node.children].sort((a, b) => a.pathPart.localeCompare(b.pathPart))) visit(child);

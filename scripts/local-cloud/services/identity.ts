@@ -1,4 +1,6 @@
-import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RegionalService } from './local-endpoint.ts';
 
@@ -27,19 +29,42 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
  * claims (`sub`, `cognito:groups`, `client_id`, `token_use`, `username`). Sign-up, passwords and hosted UI
  * are not played: `POST /{poolId}/local/token` mints a token for any user of the pool's groups, which is
  * what tests and `npm run token` need, on a loopback port no one else reaches. The RS256 key is made at
- * each start, so a restart invalidates the tokens out there, as a key rotation would.
+ * start; with `--persist` it is kept there, so the tokens out there outlive a restart as they would on AWS.
  */
 export class LocalIdentityProvider extends RegionalService {
   private readonly pools = new Map<string, LocalUserPool>();
-  private readonly keyId = randomUUID();
+  private readonly keyId: string;
+  private readonly keyFile: string | undefined;
+  private readonly keptPort: number | undefined;
   private readonly privateKey: KeyObject;
   private readonly publicJwk: Record<string, unknown>;
 
-  constructor(region: string, accountId: string) {
+  /** `keyFile`: where the signing key is kept across restarts (with `--persist`). @default a new key each start */
+  constructor(region: string, accountId: string, keyFile?: string) {
     super(region, accountId);
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = privateKey;
-    this.publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: this.keyId, alg: 'RS256', use: 'sig' };
+    const kept =
+      keyFile && existsSync(keyFile)
+        ? (JSON.parse(readFileSync(keyFile, 'utf8')) as { kid: string; pem: string; port?: number })
+        : undefined;
+    this.keyFile = keyFile;
+    this.keptPort = kept?.port;
+    this.keyId = kept?.kid ?? randomUUID();
+    this.privateKey = kept ? createPrivateKey(kept.pem) : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    this.publicJwk = { ...createPublicKey(this.privateKey).export({ format: 'jwk' }), kid: this.keyId, alg: 'RS256', use: 'sig' };
+  }
+
+  /**
+   * Listens, and keeps the key and the port with `--persist`: an issuer's URL is its tokens' `iss`, so a
+   * restart on the same port keeps the tokens out there valid.
+   */
+  override async start(): Promise<string> {
+    const endpoint = await super.start(this.keptPort).catch(() => super.start());
+    if (this.keyFile) {
+      mkdirSync(dirname(this.keyFile), { recursive: true });
+      const pem = this.privateKey.export({ format: 'pem', type: 'pkcs8' });
+      writeFileSync(this.keyFile, JSON.stringify({ kid: this.keyId, pem, port: Number(new URL(endpoint).port) }), { mode: 0o600 });
+    }
+    return endpoint;
   }
 
   /** The issuer URL of a pool: its tokens' `iss`, and where its JWKS is found. */

@@ -6,10 +6,14 @@ export abstract class LocalService {
   endpoint = '';
   private server?: ReturnType<typeof createServer>;
 
-  async start(): Promise<string> {
+  /** Listens on `port` (a free one by default). */
+  async start(port = 0): Promise<string> {
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => void this.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
     this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.endpoint;
   }

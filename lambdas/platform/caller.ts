@@ -1,0 +1,15 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Caller } from '../kernel/caller.ts';
+import { HttpError } from './http.ts';
+
+/**
+ * The caller of an API request, as the gateway's authorizer verified it (`requestContext.authorizer`). A
+ * request without one never passed the authorizer: refused, as the gateway refuses it.
+ */
+export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller {
+  const context = event.requestContext?.authorizer as { principal?: unknown; role?: unknown } | null | undefined;
+  if (typeof context?.principal !== 'string' || (context.role !== 'customer' && context.role !== 'operator')) {
+    throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <token>');
+  }
+  return { principal: context.principal, role: context.role };
+}
