@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { signedInCustomerOf } from '../platform/caller.ts';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
@@ -64,7 +65,8 @@ async function route(event: APIGatewayProxyEvent, stream: Writable, context: Con
   const config = routes[key];
   if (!config) return answerWith(stream, errorResponse(500, 'ROUTE_NOT_CONFIGURED', `The strangler router has no route ${key}`));
   if (config.mode === 'weighted') {
-    const eightfold = servedByEightfold(stickyKeyOf({ ...event, sourceIp: event.requestContext?.identity?.sourceIp }), config.percent!);
+    const sticky = { ...event, signedInCustomer: signedInCustomerOf(event), sourceIp: event.requestContext?.identity?.sourceIp };
+    const eightfold = servedByEightfold(stickyKeyOf(sticky), config.percent!);
     countServed(key, eightfold ? 'eightfold' : 'legacy');
     return answerWith(stream, await (eightfold ? invokeEightfold(config.target, event) : toLegacy(event)));
   }

@@ -2,6 +2,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Caller } from '../kernel/caller.ts';
 import { HttpError } from './http.ts';
 
+/** The customer a request was signed in as; undefined for an operator or an unsigned request. */
+export function signedInCustomerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string | undefined {
+  const context = event.requestContext?.authorizer as { principal?: unknown; role?: unknown } | null | undefined;
+  return context?.role === 'customer' && typeof context.principal === 'string' ? context.principal : undefined;
+}
+
 /**
  * The caller of an API request, as the gateway's authorizer verified it (`requestContext.authorizer`). A
  * request without one never passed the authorizer: refused, as the gateway refuses it.

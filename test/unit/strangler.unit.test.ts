@@ -182,6 +182,9 @@ describe('the routing table', () => {
     expect(stickyKeyOf({ headers: { 'X-Customer-Id': 'c-3' } })).toBe('customer:c-3');
     expect(stickyKeyOf({ pathParameters: { orderId: 'o-1' }, body: 'not json' })).toBe('param:o-1');
     expect(stickyKeyOf({ sourceIp: '10.0.0.1' })).toBe('ip:10.0.0.1');
+    // A customer signed in is the customer, whatever else the request names: their orders stay on one side.
+    expect(stickyKeyOf({ signedInCustomer: 'c-4', pathParameters: { orderId: 'o-1' } })).toBe('customer:c-4');
+    expect(stickyKeyOf({ signedInCustomer: 'c-4', body: JSON.stringify({ items: [] }) })).toBe('customer:c-4');
   });
 
   it('sends each key always the same way, and close to the percentage of keys to Eightfold', () => {

@@ -44,6 +44,8 @@ export function parseRouteKey(key: string): { method: string; path: string } {
 
 /** What a weighted route keys its split on: the request's customer, however the request names it. */
 export interface StickyRequest {
+  /** The customer the request is signed in as, when a customer signed it (their token names them). */
+  readonly signedInCustomer?: string;
   readonly pathParameters?: Record<string, string | undefined> | null;
   readonly headers?: Record<string, string | undefined> | null;
   readonly body?: string | null;
@@ -51,11 +53,12 @@ export interface StickyRequest {
 }
 
 /**
- * The customer a request belongs to: its `{customerId}` path parameter, the `customerId` of its JSON body,
- * or an `X-Customer-Id` header; failing those, its first path parameter (an order stays on one side), then
- * the caller's address.
+ * The customer a request belongs to: the one signed in, else its `{customerId}` path parameter, the
+ * `customerId` of its JSON body, or an `X-Customer-Id` header (an operator acting for a customer); failing
+ * those, its first path parameter (an order stays on one side), then the caller's address.
  */
 export function stickyKeyOf(request: StickyRequest): string {
+  if (request.signedInCustomer) return `customer:${request.signedInCustomer}`;
   const params = request.pathParameters ?? {};
   if (params.customerId) return `customer:${params.customerId}`;
   try {
