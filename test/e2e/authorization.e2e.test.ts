@@ -44,12 +44,15 @@ async function placedBy(who: Who, body: unknown = order): Promise<string> {
   return (await json<{ orderId: string }>(response)).orderId;
 }
 
-/** Asks as each caller; a refusal (4xx) must leave the event store as it was, and carry the contract's error body. */
-async function expectAnswers(method: string, path: string, expected: Record<Who, number>, body?: unknown): Promise<void> {
+/**
+ * Asks as each caller, expecting its status (or one of several, where the state decides); a refusal (4xx)
+ * must leave the event store as it was, and carry the contract's error body.
+ */
+async function expectAnswers(method: string, path: string, expected: Record<Who, number | number[]>, body?: unknown): Promise<void> {
   for (const who of WHO) {
     const before = await storedEvents();
     const response = await call(who, method, path, body);
-    expect(response.status, `${who}: ${method} ${path}`).toBe(expected[who]);
+    expect([expected[who]].flat(), `${who}: ${method} ${path}`).toContain(response.status);
     if (response.status >= 400) {
       expect(await response.json(), `${who}: ${method} ${path}`).toEqual({
         error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
@@ -113,7 +116,8 @@ describe('who may call what', () => {
       await expectAnswers('GET', path, operatorsOnly);
     await expectAnswers('PUT', '/ops/breakers/payment-provider', operatorsOnly, { state: 'CLOSED' });
     await expectAnswers('PUT', '/ops/faults/payment-provider', operatorsOnly, {});
-    await expectAnswers('POST', '/ops/leader/step-down', { anonymous: 401, 'customer A': 403, 'customer B': 403, operator: 409 });
+    // The operator's answer depends on whether the coordinator's first turn (a minute in) made a leader yet.
+    await expectAnswers('POST', '/ops/leader/step-down', { anonymous: 401, 'customer A': 403, 'customer B': 403, operator: [202, 409] });
     for (const path of ['/health', '/console'])
       await expectAnswers('GET', path, { anonymous: 200, 'customer A': 200, 'customer B': 200, operator: 200 });
   });
