@@ -344,7 +344,8 @@ describe('the provider’s token, pinned to its host', () => {
         expect(await chargesOf(orderId)).toEqual([]);
       } finally {
         await ssm.send(new PutParameterCommand({ Name, Value: original, Overwrite: true }));
-        await commands.recycle();
+        // Every function that may have read the rewritten policy meanwhile (a refund, a coordinator turn) starts afresh.
+        await Promise.all([...cloud.functions.values()].map((fn) => fn.recycle()));
         ssm.destroy();
       }
     },
