@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { scanAll } from '../../scripts/check-consistency.ts';
-import { json } from '../helpers/api.ts';
+import { json, signedFetch } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { REMOTE_BASE_URL, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
@@ -19,11 +19,7 @@ const NOBODY = unique('nobody');
  * This file's requests, as support staff: an operator reads any customer's orders. What a customer may and
  * may not read of another's is authorization.e2e's.
  */
-const fetch = (url: string, init: RequestInit = {}) =>
-  globalThis.fetch(url, {
-    ...init,
-    headers: { authorization: `Bearer ${target.operatorToken}`, ...(init.headers as Record<string, string>) },
-  });
+const fetch = signedFetch(() => target.operatorToken);
 
 async function placeOrder(customerId: string, sku = 'BOOK-DUNE'): Promise<string> {
   const response = await fetch(`${target.url}/orders`, {

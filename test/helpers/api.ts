@@ -13,8 +13,11 @@ export function apiCaller(baseUrl: () => string, token: () => string | undefined
   };
 }
 
-/** Headers that sign a request in with `token`. */
-export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+/** `fetch`, signed in with `token` (read at each call) unless the request names its own `authorization`. */
+export const signedFetch =
+  (token: () => string) =>
+  (url: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(url, { ...init, headers: { authorization: `Bearer ${token()}`, ...(init.headers as Record<string, string>) } });
 
 /** A response's JSON body, typed by the caller. */
 export const json = async <T = Record<string, any>>(response: Response): Promise<T> => (await response.json()) as T;

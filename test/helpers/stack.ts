@@ -46,15 +46,35 @@ export function eightfoldStack(): { stack: EightfoldStack; template: Template } 
   return synthesized;
 }
 
-type Statement = { Action: string | string[]; Resource: unknown };
+type Policy = {
+  Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+};
+
+/**
+ * Every statement of every policy in the template, once for each role it is attached to: the role's id (and
+ * the function's, CDK's role suffix taken off), the actions, and the resources as JSON text.
+ */
+export function grantedStatements(
+  template = eightfoldStack().template,
+): { role: string; fn: string; actions: string[]; resource: string }[] {
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Policy[]).flatMap(({ Properties }) =>
+    Properties.Roles.flatMap(({ Ref: role }) =>
+      Properties.PolicyDocument.Statement.map((s) => ({
+        role,
+        fn: role.replace(/(ServiceRole|Role)[0-9A-F]{8}$/, ''),
+        actions: [s.Action].flat(),
+        resource: JSON.stringify(s.Resource),
+      })),
+    ),
+  );
+}
+
 /** Every action each function's role may take on resources whose logical id contains `tableId`. */
 export function actionsOn(functionId: string, tableId: string, template = eightfoldStack().template): Set<string> {
   const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(functionId));
   expect(role, `role of ${functionId}`).toBeDefined();
-  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role!))
-    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
-  return new Set(statements.filter((s) => JSON.stringify(s.Resource).includes(tableId)).flatMap((s) => [s.Action].flat()));
+  const statements = grantedStatements(template).filter((s) => s.role === role && s.resource.includes(tableId));
+  return new Set(statements.flatMap((s) => s.actions));
 }
 export const WRITES = [
   'dynamodb:PutItem',

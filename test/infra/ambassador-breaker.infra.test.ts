@@ -1,9 +1,7 @@
 /** Ambassador + Circuit Breaker: the outbound policy, the breakers table and their grants. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOn, eightfoldStack, functionProperties, synthesize } from '../helpers/stack.ts';
-
-type Statement = { Action: string | string[]; Resource: unknown };
+import { actionsOn, eightfoldStack, functionProperties, grantedStatements, synthesize } from '../helpers/stack.ts';
 
 let template: Template;
 beforeAll(() => {
@@ -12,13 +10,9 @@ beforeAll(() => {
 
 describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
   it('grants each target’s secret only to the functions that call that target, each pinned to the host of its URL as deployed', () => {
-    const readers = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => {
-      const { Roles, PolicyDocument } = (policy as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } })
-        .Properties;
-      return PolicyDocument.Statement.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).flatMap((s) =>
-        Roles.map((role) => `${role.Ref.replace(/Role[0-9A-F]{8}$/, '')} ${JSON.stringify(s.Resource)}`),
-      );
-    });
+    const readers = grantedStatements(template)
+      .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
+      .map((s) => `${s.fn} ${s.resource}`);
     const providerToken = (role: string) => expect.stringMatching(new RegExp(`^${role} .*ApiToken`));
     expect(readers.sort()).toEqual([
       providerToken('CommandsFunction'),

@@ -3,11 +3,7 @@
  * widened or lost anywhere changes this table, on purpose or not at all. (The stand-ins' tables are theirs.)
  */
 import { describe, expect, it } from 'vitest';
-import { eightfoldStack } from '../helpers/stack.ts';
-
-type Policy = {
-  Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
-};
+import { eightfoldStack, grantedStatements } from '../helpers/stack.ts';
 
 /** Table → function → its actions (without the `dynamodb:` prefix); ids without CDK's hash suffix. */
 const EXPECTED: Record<string, Record<string, string[]>> = {
@@ -69,18 +65,10 @@ describe('the order service’s tables', () => {
     const { template } = eightfoldStack();
     const tables = Object.keys(template.findResources('AWS::DynamoDB::Table'));
     const granted: Record<string, Record<string, string[]>> = {};
-    for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as Policy[]) {
-      for (const role of policy.Properties.Roles) {
-        const fn = role.Ref.replace(/(ServiceRole|Role)[0-9A-F]{8}$/, '');
-        for (const statement of policy.Properties.PolicyDocument.Statement) {
-          const resource = JSON.stringify(statement.Resource);
-          for (const table of tables.filter((id) => resource.includes(`"${id}"`))) {
-            const actions = (granted[table.replace(/[0-9A-F]{8}$/, '')] ??= {});
-            actions[fn] = [
-              ...new Set([...(actions[fn] ?? []), ...[statement.Action].flat().map((a) => a.replace('dynamodb:', ''))]),
-            ].sort();
-          }
-        }
+    for (const { fn, actions, resource } of grantedStatements(template)) {
+      for (const table of tables.filter((id) => resource.includes(`"${id}"`))) {
+        const byFunction = (granted[table.replace(/[0-9A-F]{8}$/, '')] ??= {});
+        byFunction[fn] = [...new Set([...(byFunction[fn] ?? []), ...actions.map((a) => a.replace('dynamodb:', ''))])].sort();
       }
     }
     expect(granted).toEqual(EXPECTED);

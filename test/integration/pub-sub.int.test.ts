@@ -11,6 +11,7 @@ import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { redrive } from '../../scripts/redrive.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { signedFetch } from '../helpers/api.ts';
 import { mintToken } from '../helpers/tokens.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
@@ -27,8 +28,7 @@ const NOW = '2026-11-25T12:00:00.000Z';
 const items = [{ sku: 'BOOK-DUNE', quantity: 2, unitPriceCents: 999 }];
 /** An operator's token (support staff acting for this file's customers); its requests go through `fetch` below. */
 let token: string;
-const fetch = (url: string, init: RequestInit = {}) =>
-  globalThis.fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+const fetch = signedFetch(() => token);
 
 async function placeOrder(customerId: string): Promise<string> {
   const response = await fetch(`${cloud.url}/orders`, {
