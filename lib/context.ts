@@ -32,22 +32,30 @@ const PAYMENT_PROVIDER_POLICY = {
 /** Outbound policy of legacy, called by the sync subscriber: short, because a waiting message costs nothing. */
 const LEGACY_POLICY = { timeoutMs: 1_000, maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 500, retryBudgetRatio: 0.2, minRetriesPerSecond: 5 };
 
-/** The ambassador's targets: the payment provider (its token a secret: the stand-in's, or a real one's by complete ARN) and legacy. */
+/** A bearer token's secret: a stand-in's own, or a real system's by its complete ARN. */
+const secretOf = (scope: Construct, id: string, token: ISecret | string): ISecret =>
+  typeof token === 'string' ? Secret.fromSecretCompleteArn(scope, id, token) : token;
+
+/** The ambassador's targets, each with its bearer token's secret: the payment provider and legacy's integration API. */
 export function outboundTargets(
   scope: Construct,
   paymentProvider: { readonly url: string; readonly apiToken: ISecret | string },
-  legacy: { readonly url: string },
+  legacy: { readonly url: string; readonly integrationToken: ISecret | string },
 ) {
   const overrides = objectContext<Record<string, Partial<typeof PAYMENT_PROVIDER_POLICY>>>(scope, 'eightfold:outbound');
-  const token = paymentProvider.apiToken;
   return {
     'payment-provider': {
       baseUrl: paymentProvider.url,
       ...PAYMENT_PROVIDER_POLICY,
       ...overrides['payment-provider'],
-      authSecret: typeof token === 'string' ? Secret.fromSecretCompleteArn(scope, 'PaymentProviderToken', token) : token,
+      authSecret: secretOf(scope, 'PaymentProviderToken', paymentProvider.apiToken),
     },
-    legacy: { baseUrl: legacy.url, ...LEGACY_POLICY, ...overrides.legacy },
+    legacy: {
+      baseUrl: legacy.url,
+      ...LEGACY_POLICY,
+      ...overrides.legacy,
+      authSecret: secretOf(scope, 'LegacyIntegrationToken', legacy.integrationToken),
+    },
   };
 }
 
@@ -94,6 +102,41 @@ export function coordinatorProps(scope: Construct): LeaderElectionProps {
     environment: {
       [ENV.payments.timeoutMs]: String(Math.round((settings.paymentTimeoutMinutes * 60_000) / timeScale)),
       [ENV.payments.reconcileAfterMs]: String(Math.round((settings.paymentReconcileAfterSeconds * 1000) / timeScale)),
+    },
+  };
+}
+
+/**
+ * Legacy's change capture (Strangler Fig, the other way): a leader of its own that polls legacy's changes
+ * endpoint every `pollMilliseconds` for the length of its turn; `-c eightfold:legacyCapture='{"pollMilliseconds":5000}'`
+ * overrides any field. A turn ends a few seconds before the next one, so one leader polls at a time. Polling
+ * and the re-read overlap are real time at any `--time-scale`: they bound the lag of a change, not a schedule.
+ */
+export function legacyCaptureProps(scope: Construct): LeaderElectionProps {
+  const settings = tuned(scope, 'eightfold:legacyCapture', {
+    everyMinutes: 1,
+    leaseSeconds: 180,
+    clockSkewMarginSeconds: 5,
+    contenders: 2,
+    pollMilliseconds: 1_000,
+    overlapSeconds: 10,
+  });
+  const timeScale = timeScaleOf(scope);
+  const everyMs = (settings.everyMinutes * 60_000) / timeScale;
+  return {
+    handler: 'legacy-capture',
+    leaseName: 'legacy-capture',
+    serviceName: 'legacy-capture',
+    every: Duration.minutes(settings.everyMinutes),
+    lease: Duration.seconds(settings.leaseSeconds),
+    clockSkewMargin: Duration.seconds(settings.clockSkewMarginSeconds),
+    contenders: settings.contenders,
+    timeScale,
+    checkpoint: true,
+    environment: {
+      [ENV.legacyCapture.turnMs]: String(Math.round(Math.max(everyMs * 0.5, everyMs - 5_000))),
+      [ENV.legacyCapture.pollMs]: String(settings.pollMilliseconds),
+      [ENV.legacyCapture.overlapMs]: String(settings.overlapSeconds * 1000),
     },
   };
 }

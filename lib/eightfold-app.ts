@@ -11,7 +11,7 @@ export interface EightfoldApp {
   readonly stage: string;
   /** Absent when `-c paymentProviderUrl=…` points at a real provider, and in prod unless asked for. */
   readonly paymentProvider?: PaymentProviderStack;
-  /** Absent when `-c legacyUrl=…` points at a real legacy system. */
+  /** Absent when `-c legacyUrl=… -c legacySecretArn=…` point at a real legacy system. */
   readonly legacy?: LegacyStack;
   readonly eightfold: EightfoldStack;
 }
@@ -67,8 +67,15 @@ export function defineEightfold(app: App): EightfoldApp {
         env,
         description: 'Eightfold: a stand-in payment provider with deterministic declines and injectable faults',
       });
-  // `-c legacyUrl=https://…/` points Eightfold at a real legacy system; otherwise the stand-in is deployed.
+  // `-c legacyUrl=https://…/ -c legacySecretArn=…` points Eightfold at a real legacy system; otherwise the stand-in is deployed.
   const legacyUrl = app.node.tryGetContext('legacyUrl') as string | undefined;
+  const legacySecretArn = app.node.tryGetContext('legacySecretArn') as string | undefined;
+  if (!legacyUrl !== !legacySecretArn)
+    throw new Error(
+      'A real legacy system needs both -c legacyUrl=https://… and -c legacySecretArn=<the complete ARN of its integration API’s bearer token>',
+    );
+  if (legacySecretArn && !SECRET_ARN.test(legacySecretArn))
+    throw new Error(`legacySecretArn must be a secret's complete ARN (…:secret:name-AbCdEf), got "${legacySecretArn}"`);
   const legacy = legacyUrl
     ? undefined
     : new LegacyStack(app, names.legacy, {
@@ -86,7 +93,7 @@ export function defineEightfold(app: App): EightfoldApp {
     version,
     paymentProvider: realProvider ?? paymentProvider!,
     faults: faults && { table: faults, targets: faultTargets },
-    legacy: legacy ?? { url: legacyUrl!.endsWith('/') ? legacyUrl! : `${legacyUrl}/` },
+    legacy: legacy ?? { url: legacyUrl!.endsWith('/') ? legacyUrl! : `${legacyUrl}/`, integrationToken: legacySecretArn! },
     env,
     description: 'Eightfold: eight distributed-system patterns in one order service',
   });

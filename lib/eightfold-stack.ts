@@ -6,8 +6,8 @@ import type { Construct } from 'constructs';
 import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX } from '../lambdas/domain/orders/index.ts';
 import { COMMAND_ROUTES, OPERATOR_ONLY_ROUTES, QUERY_ROUTES } from '../lambdas/handlers/routes.ts';
 import type { FaultTarget } from '../lambdas/platform/faults.ts';
-import { PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/platform/metric-names.ts';
-import { coordinatorProps, outboundTargets, routingTable, shardingSettings } from './context.ts';
+import { LEGACY_CONFLICTS_METRIC, LEGACY_ORPHANS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/platform/metric-names.ts';
+import { coordinatorProps, legacyCaptureProps, outboundTargets, routingTable, shardingSettings } from './context.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { AuditLog } from './constructs/audit-log.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -37,8 +37,8 @@ export interface EightfoldStackProps extends StackProps {
   readonly paymentProvider: { readonly url: string; readonly apiToken: ISecret | string };
   /** The stand-ins' faults table and the stand-ins it reaches (`PUT /ops/faults/{target}`, outside prod). @default none: no fault injection */
   readonly faults?: { readonly table: ITable; readonly targets: readonly FaultTarget[] };
-  /** The legacy system Eightfold strangles: what Eightfold does not serve goes there. */
-  readonly legacy: { readonly url: string };
+  /** The legacy system Eightfold strangles: what Eightfold does not serve goes there; its integration API takes the bearer token in `integrationToken`. */
+  readonly legacy: { readonly url: string; readonly integrationToken: ISecret | string };
 }
 
 /** The order service: one REST API in front of the pattern constructs, each owning its grants and environment. */
@@ -116,6 +116,15 @@ export class EightfoldStack extends Stack {
     ambassador.useFrom(leaderElection.coordinator, 'payment-provider');
     leaderElection.alarmWhenWorkStuck('PaymentStepsStuckAlarm', PAYMENT_STEPS_FAILED_METRIC, PAYMENT_STEPS_STUCK);
 
+    // Strangler Fig, the other way: while legacy still takes orders, a leader of its own polls legacy's changes
+    // and takes them in as events; conflicts on routes legacy owns are an alarm (docs/design.md).
+    const legacyCapture = new LeaderElection(this, 'LegacyCapture', legacyCaptureProps(this));
+    eventStore.grantAppend(legacyCapture.coordinator);
+    ambassador.useFrom(legacyCapture.coordinator, 'legacy');
+    strangler.grantReadRoutes(legacyCapture.coordinator);
+    legacyCapture.alarmWhenWorkStuck('LegacyConflictAlarm', LEGACY_CONFLICTS_METRIC, LEGACY_CONFLICT, 1);
+    legacyCapture.alarmWhenWorkStuck('LegacyOrphanAlarm', LEGACY_ORPHANS_METRIC, LEGACY_ORPHAN, 1);
+
     const subscribers = { notifications: notifications.subscriber, audit: auditLog.subscriber, sales, legacySync, refunds };
     const queues = [
       ...Object.entries(subscribers).map(([name, s]) => ({ name, queue: s.queue, deadLetterQueue: s.deadLetterQueue })),
@@ -136,3 +145,6 @@ export class EightfoldStack extends Stack {
 
 const PAYMENT_STEPS_STUCK =
   'Payments in flight or refunds owed the reconciler could not conclude on three turns in a row: see the coordinator’s “payment steps still open” log lines (npm run check-consistency names the orders)';
+const LEGACY_CONFLICT =
+  'Legacy changed an order on a route legacy owns, and Eightfold could not take the change (the order moved on here): see the order’s LegacyChangeRejected event; npm run check-consistency names it';
+const LEGACY_ORPHAN = 'Legacy holds an order Eightfold’s feed wrote that Eightfold’s event store does not: see the legacy-capture log';

@@ -1,10 +1,13 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { LEGACY_CHANGES_INDEX } from '../lambdas/stand-ins/legacy-orders.ts';
 import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
+import { grantOnTable } from './constructs/grants.ts';
 import { faultsTable } from './payment-provider-stack.ts';
 import { ENV } from '../lambdas/platform/environment.ts';
 
@@ -16,12 +19,15 @@ export interface LegacyStackProps extends StackProps {
 /**
  * A stand-in for the legacy monolith Eightfold strangles: its own stack, its own API and data, one
  * Lambda behind `{proxy+}` that routes by itself (catalog, customer profiles, its old orders API and report,
- * the integration feed Eightfold syncs its orders through). On AWS, the context value
- * `legacyUrl` points Eightfold at a real legacy system instead, and this stack is not deployed.
+ * the integration API Eightfold syncs orders both ways through, behind a bearer token). On AWS, the context
+ * values `legacyUrl` and `legacySecretArn` point Eightfold at a real legacy system instead, and this stack is
+ * not deployed.
  */
 export class LegacyStack extends Stack {
   readonly url: string;
   readonly faults: ITable;
+  /** The bearer token of legacy's integration API (`/integration/*`), which Eightfold's ambassador sends. */
+  readonly integrationToken: Secret;
 
   constructor(scope: Construct, id: string, props: LegacyStackProps) {
     super(scope, id, props);
@@ -38,6 +44,20 @@ export class LegacyStack extends Stack {
       billingMode: BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // What changed, oldest first: the changes endpoint Eightfold's backfill and change capture page through.
+    orders.addGlobalSecondaryIndex({
+      indexName: LEGACY_CHANGES_INDEX,
+      partitionKey: { name: 'feed', type: AttributeType.STRING },
+      sortKey: { name: 'changed_key', type: AttributeType.STRING },
+    });
+    this.integrationToken = new Secret(this, 'IntegrationToken', {
+      description: 'Bearer token of the legacy stand-in’s integration API; Eightfold’s ambassador sends it',
+      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(this.integrationToken, {
+      'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real legacy system issues and rotates its own.',
+    });
     const monolith = new EightfoldFunction(this, 'LegacyFunction', {
       handler: 'legacy',
       serviceName: 'legacy',
@@ -45,10 +65,13 @@ export class LegacyStack extends Stack {
         [ENV.standIns.legacyCustomers]: customers.tableName,
         [ENV.standIns.legacyOrders]: orders.tableName,
         [ENV.faults.table]: this.faults.tableName,
+        [ENV.standIns.apiTokenSecret]: this.integrationToken.secretArn,
       },
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    orders.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan');
+    grantOnTable(monolith, orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan']);
+    grantOnTable(monolith, orders, ['dynamodb:Query'], [LEGACY_CHANGES_INDEX]);
+    this.integrationToken.grantRead(monolith);
     this.faults.grant(monolith, 'dynamodb:GetItem');
     const api = new ServiceApi(this, 'Api', {
       ...STAND_IN_API,

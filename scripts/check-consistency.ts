@@ -7,7 +7,9 @@
  * - its audit log must hold each of its events once, at its version, with its event id;
  * - the customer must have one notification per customer-facing event, and none for an event not stored;
  * - each SKU's sales counter must equal the units its orders placed less those cancelled;
- * - legacy's copy of the order must be at its version and status, every revision applied once, in order;
+ * - legacy's copy of every order both hold must agree with Eightfold's (customer, lines, total, status), and
+ *   hold the newest version the feed gave it, each applied once; legacy's own orders must have been imported
+ *   (change capture's bound given);
  * - the money ledger: the provider's approved charges of an order, less their refunds, must equal the
  *   order's total when it is PAID or SHIPPED and 0 otherwise (once refunds owed have drained), and every
  *   approved charge must be one the order's events record (its payment, or a charge it refunds);
@@ -21,6 +23,7 @@ import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import {
   domainEventOf,
+  fold,
   isCustomerFacing,
   orderUpcasters,
   toOrderEventMessage,
@@ -31,7 +34,8 @@ import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import type { ViewRow } from '../lambdas/patterns/cqrs/index.ts';
 import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourcing/index.ts';
 import { SHARD_MAP, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
-import { toLegacyFeedEntry } from '../lambdas/use-cases/legacy-feed.ts';
+import { legacyCodeOf, toLegacyFeedEntry } from '../lambdas/use-cases/legacy-feed.ts';
+import { dollarsOf } from '../lambdas/use-cases/legacy-contract.ts';
 import { scanSegment, type Stream } from './rebuild-projections.ts';
 import { resolveTables } from './stack-outputs.ts';
 
@@ -50,6 +54,8 @@ export interface ConsistencyOptions {
   readonly chargesTable?: string;
   /** Orders a client was answered 201 for: each must be in the store. */
   readonly expectedOrders?: Iterable<string>;
+  /** How long change capture may take to bring a legacy order over before its absence is an inconsistency. @default 5 minutes */
+  readonly legacyCaptureBoundMs?: number;
   /** Parallel Scan segments of the event store. @default 4 */
   readonly segments?: number;
 }
@@ -92,30 +98,43 @@ const differingFields = (actual: Record<string, unknown>, expected: Record<strin
     .filter((field) => !isDeepStrictEqual(actual[field], expected?.[field]))
     .sort();
 
-/** Units each SKU sold by these events: an OrderPlaced adds its quantities, an OrderCancelled takes them back. */
+/** Units each SKU sold by these events: an order placed or imported adds its quantities, a cancellation takes them back. */
 function salesOf(history: readonly EventEnvelope[], into: Map<string, number>): void {
-  const placed = history[0]?.type === 'OrderPlaced' ? (history[0].data as { items: readonly OrderItem[] }).items : [];
-  const sign = history.some((e) => e.type === 'OrderCancelled') ? 0 : 1;
-  for (const item of placed) into.set(item.sku, (into.get(item.sku) ?? 0) + sign * item.quantity);
+  const first = history[0];
+  if (first?.type !== 'OrderPlaced' && first?.type !== 'OrderImported') return;
+  const { items, status } = first.data as { items: readonly OrderItem[]; status?: string };
+  const sign = status === 'CANCELLED' || history.some((e) => e.type === 'OrderCancelled') ? 0 : 1;
+  for (const item of items) into.set(item.sku, (into.get(item.sku) ?? 0) + sign * item.quantity);
 }
 
-/** Legacy's row as the feed must have left it: the placement's fields, then each revision's status, in order. */
-function expectedLegacyRow(orderId: string, history: readonly EventEnvelope[]): Record<string, unknown> | undefined {
-  const entries = history.map(toOrderEventMessage).map((message) => toLegacyFeedEntry(message, domainEventOf(message)));
-  const placement = entries[0];
-  if (!placement?.order) return undefined;
-  const last = entries.at(-1)!;
-  // The saga's inner steps carry no status: the row keeps the last one given.
-  const status = entries.findLast((entry) => entry.status_code)?.status_code;
-  return {
-    order_no: orderId,
-    ...placement.order,
-    status_code: status,
-    updated_at: last.updated_at,
-    rev: last.rev,
-    source: 'EIGHTFOLD',
-    applied_revs: entries.map((e) => e.rev),
+/**
+ * How legacy's copy of an order differs from Eightfold's: the order's fields and status as legacy keeps
+ * them, and the feed's account (the newest version fed is the one legacy holds, each fed once). An order
+ * whose change legacy owned and Eightfold could not take differs in status, and says so.
+ */
+function legacyDifferences(history: readonly EventEnvelope[], row: Record<string, unknown>): string[] {
+  const messages = history.map(toOrderEventMessage);
+  const state = fold(messages.map(domainEventOf));
+  if (state.status === 'NONE') return ['no order in the event store'];
+  const expected: Record<string, unknown> = {
+    customer_no: state.customerId,
+    lines: state.items.map((item) => ({ sku: item.sku, qty: item.quantity, unit_price: dollarsOf(item.unitPriceCents) })),
+    total_amount: dollarsOf(state.totalCents),
+    placed_at: state.placedAt,
+    status_code: legacyCodeOf(state.status),
   };
+  const problems = Object.keys(expected)
+    .filter((field) => !isDeepStrictEqual(row[field], expected[field]))
+    .map((field) => `${field} is ${JSON.stringify(row[field])}, Eightfold says ${JSON.stringify(expected[field])}`);
+  const conflict = messages.findLast((m) => m.type === 'LegacyChangeRejected')?.data as { owner?: string; reason?: string } | undefined;
+  if (problems.length && conflict?.owner === 'legacy') problems.push(`a conflict on a route legacy owns, for an operator: ${conflict.reason}`);
+  const fed = messages.flatMap((message) => toLegacyFeedEntry(message, domainEventOf(message)) ?? []);
+  const applied = (row.revisions as { by: string }[]).filter((revision) => revision.by === 'EIGHTFOLD').length;
+  const last = fed.at(-1);
+  if (last && (row.eightfold_version !== last.version || row.eightfold_event_id !== last.event_id))
+    problems.push(`holds v${String(row.eightfold_version)} (event ${String(row.eightfold_event_id)}); the feed's newest is v${last.version} (event ${last.event_id})`);
+  if (applied !== fed.length) problems.push(`applied ${applied} revisions from the feed, which gave it ${fed.length}`);
+  return problems;
 }
 
 export async function checkConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
@@ -149,7 +168,7 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     (charge) => charge.orderId,
   );
   const unmatchedNotifications = new Map(notifications?.map((n) => [String(n.notificationId), n]));
-  const unmatchedLegacy = new Map(legacyRows?.filter((row) => row.source === 'EIGHTFOLD').map((row) => [String(row.order_no), row]));
+  const unmatchedLegacy = new Map(legacyRows?.map((row) => [String(row.order_no), row]));
   const expectedSales = new Map<string, number>();
   const orderByIdempotencyKey = new Map<string, string>();
   const stored = new Set<string>();
@@ -211,16 +230,10 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     if (legacyRows) {
       const legacyRow = unmatchedLegacy.get(streamId);
       unmatchedLegacy.delete(streamId);
-      const expectedRow = expectedLegacyRow(streamId, history);
       if (!legacyRow) found('LegacyFeed', streamId, 'never reached legacy');
       else {
-        const fields = differingFields(legacyRow, expectedRow);
-        if (fields.length)
-          found(
-            'LegacyFeed',
-            streamId,
-            `legacy's row differs in ${fields.join(', ')} (applied revisions [${(legacyRow.applied_revs as number[]).join(', ')}] of ${history.length})`,
-          );
+        const problems = legacyDifferences(history, legacyRow);
+        if (problems.length) found('LegacyFeed', streamId, `legacy's copy differs: ${problems.join('; ')}`);
       }
     }
 
@@ -243,7 +256,9 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
         found('Payments', streamId, `approved charges [${unrecorded.map((c) => c.chargeId).join(', ')}] that no event records`);
       const charged = approved.reduce((sum, charge) => sum + charge.amountCents, 0);
       const refunded = approved.reduce((sum, charge) => sum + charge.refundedCents, 0);
-      const keeps = expected?.status === 'PAID' || expected?.status === 'SHIPPED' ? (expected as OrderViewRow).totalCents : 0;
+      // A payment legacy took is legacy's money: the provider holds none of it.
+      const paidHere = !(expected as OrderViewRow | undefined)?.payment?.charges[String(expected?.paymentId)]?.heldBy;
+      const keeps = paidHere && (expected?.status === 'PAID' || expected?.status === 'SHIPPED') ? (expected as OrderViewRow).totalCents : 0;
       if (charged - refunded !== keeps)
         found(
           'Payments',
@@ -261,7 +276,12 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     found('Notifications', String(n.orderId), `notification ${notificationId} is for no stored customer-facing event`);
   for (const orderId of unmatchedRows.keys()) found('OrdersView', orderId, 'a row for an order not in the event store');
   for (const orderId of auditByOrder.keys()) found('AuditLog', orderId, 'entries for an order not in the event store');
-  for (const orderId of unmatchedLegacy.keys()) found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
+  const captureBound = new Date(Date.now() - (options.legacyCaptureBoundMs ?? 5 * 60_000)).toISOString();
+  for (const [orderId, row] of unmatchedLegacy) {
+    if (row.source === 'EIGHTFOLD') found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
+    // Legacy's own orders reach Eightfold through change capture; one older than the bound has not.
+    else if (String(row.changed_at) < captureBound) found('LegacyFeed', orderId, `legacy's own order, changed ${String(row.changed_at)}, never imported`);
+  }
   for (const [orderId, approved] of approvedCharges)
     found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);
   if (counters) {

@@ -5,15 +5,13 @@ import { httpPaymentProvider } from '../use-cases/payment-provider.ts';
 import { EVENT_STORE_SETTINGS, orderEventStore } from './event-store.ts';
 import { unpaidOrdersPlacedBefore } from './orders-view.ts';
 import { outbound, OUTBOUND_SETTINGS } from './outbound.ts';
+import { LEASE_SETTINGS } from './leader-turn.ts';
 import { readSettings, text, whole } from './settings.ts';
 
 export const settings = readSettings({
   ...EVENT_STORE_SETTINGS,
   ...OUTBOUND_SETTINGS,
-  leasesTable: [ENV.leaderElection.table, text],
-  leaseName: [ENV.leaderElection.lease, text],
-  leaseMs: [ENV.leaderElection.leaseMs, whole],
-  clockSkewMarginMs: [ENV.leaderElection.clockSkewMarginMs, whole],
+  ...LEASE_SETTINGS,
   viewTable: [ENV.readModel.ordersView, text],
   paymentTimeoutMs: [ENV.payments.timeoutMs, whole],
   reconcileAfterMs: [ENV.payments.reconcileAfterMs, whole],

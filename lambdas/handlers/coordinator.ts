@@ -1,40 +1,15 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
 import { cancelUnpaidOrders } from '../use-cases/payment-timeouts.ts';
-import {
-  coordinatorTurn,
-  fencedAppend,
-  isStaleFencingTokenError,
-  LeaseClient,
-  type Leadership,
-} from '../patterns/leader-election/index.ts';
+import { fencedAppend, type Leadership } from '../patterns/leader-election/index.ts';
 import { documentClient } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
-import {
-  COORDINATOR_SERVICE,
-  LEADER_TURNS_METRIC,
-  LEASES_LOST_METRIC,
-  METRICS_NAMESPACE,
-  PAYMENT_STEPS_FAILED_METRIC,
-} from '../platform/metric-names.ts';
+import { PAYMENT_STEPS_FAILED_METRIC } from '../platform/metric-names.ts';
 import { ordersWithPaymentsOpenSince } from '../composition/orders-view.ts';
+import { countForLease, leaderTurn } from '../composition/leader-turn.ts';
 import { observed } from '../platform/observability.ts';
 import { reconcilePayments } from '../use-cases/payments.ts';
 import { job, paymentProvider, settings, store } from '../composition/coordinator.ts';
 
 const { leasesTable, leaseName, viewTable, reconcileAfterMs } = settings;
-
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: COORDINATOR_SERVICE });
-
-/** One EMF line: the alarms on a leaderless lease, a lost one and stuck payment steps read these. */
-function count(metricName: string, value = 1): void {
-  const metric = metrics.singleMetric();
-  metric.addDimension('lease', leaseName);
-  metric.addMetric(metricName, MetricUnit.Count, value);
-}
-
-/** Each schedule target names its contender; a contender is whichever invocation carries that name. */
-const turnSchema = z.object({ contender: z.string().min(1).max(64) });
 
 /**
  * The leader's singleton work, in order: conclude the payments in flight and the refunds owed past the
@@ -57,42 +32,11 @@ async function singletonWork(leadership: Leadership) {
   );
   if (payments.failed.length > 0) {
     logger.warn('payment steps still open after this turn', { failed: payments.failed });
-    count(PAYMENT_STEPS_FAILED_METRIC, payments.failed.length);
+    countForLease(leaseName, PAYMENT_STEPS_FAILED_METRIC, payments.failed.length);
   }
   const timeouts = payments.interrupted ? { cancelled: [], skipped: [], interrupted: true } : await cancelUnpaidOrders(job, leadership);
   return { payments, timeouts };
 }
 
-/**
- * Leader Election: one turn of one contender, fired by the schedule. The holder renews and does the
- * singleton work; followers only try to take the lease.
- */
-async function turn(event: unknown) {
-  const { contender } = turnSchema.parse(event);
-  logger.appendKeys({ contender });
-  const { leaseMs, clockSkewMarginMs } = settings;
-  const leases = new LeaseClient({ client: documentClient, tableName: leasesTable, holder: contender, leaseMs, clockSkewMarginMs });
-  try {
-    const outcome = await coordinatorTurn(leases, leaseName, singletonWork);
-    if (outcome.lease?.takenOverFrom) {
-      logger.warn('took over a lease its holder let expire', {
-        from: outcome.lease.takenOverFrom,
-        fencingToken: outcome.lease.fencingToken,
-      });
-      count(LEASES_LOST_METRIC);
-    }
-    if (outcome.role === 'leader') {
-      logger.info('led a turn', { fencingToken: outcome.lease!.fencingToken, ...outcome.result });
-      count(LEADER_TURNS_METRIC);
-    }
-    return { role: outcome.role, fencingToken: outcome.lease?.fencingToken };
-  } catch (error) {
-    // A newer leader wrote while this one was paused: the fence refused the write, which is the point.
-    if (!isStaleFencingTokenError(error)) throw error;
-    logger.warn('stale leader refused at the resource', error.context);
-    count(LEASES_LOST_METRIC);
-    return { role: 'deposed' as const, fencingToken: error.context.fencingToken };
-  }
-}
-
-export const handler = observed(turn);
+/** Leader Election: one turn of one contender, fired by the schedule; the holder does the work above. */
+export const handler = observed(leaderTurn(settings, singletonWork));

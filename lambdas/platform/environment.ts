@@ -33,6 +33,7 @@ export const ENV = {
     apiStage: 'API_STAGE',
     routerService: 'ROUTER_SERVICE_NAME',
   },
+  legacyCapture: { turnMs: 'CAPTURE_TURN_MS', pollMs: 'CAPTURE_POLL_MS', overlapMs: 'CAPTURE_OVERLAP_MS' },
   notifications: { table: 'NOTIFICATIONS_TABLE' },
   auditLog: { table: 'AUDIT_LOG_TABLE' },
   payments: { timeoutMs: 'PAYMENT_TIMEOUT_MS', reconcileAfterMs: 'PAYMENT_RECONCILE_AFTER_MS' },

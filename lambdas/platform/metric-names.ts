@@ -17,5 +17,10 @@ export const COORDINATOR_SERVICE = 'coordinator';
 /** Payment steps (a payment in flight, a refund owed) the reconciler could not close on a turn; same dimensions. */
 export const PAYMENT_STEPS_FAILED_METRIC = 'PaymentStepsFailed';
 
+/** Changes legacy made on a route legacy owns that Eightfold could not take (an operator settles them); dimensions as LeaderTurns. */
+export const LEGACY_CONFLICTS_METRIC = 'LegacyConflicts';
+/** Rows of legacy's that Eightfold's feed wrote but whose order Eightfold does not hold; same dimensions. */
+export const LEGACY_ORPHANS_METRIC = 'LegacyOrphans';
+
 /** Which side served a request of a shadow or weighted route; dimensions `service` (the router's), `route`, `servedBy`. */
 export const ROUTED_REQUESTS_METRIC = 'StranglerRoutedRequests';

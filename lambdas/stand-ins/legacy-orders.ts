@@ -1,13 +1,13 @@
 /**
  * The legacy monolith's orders, kept the way the old system kept them: its own table and schema
- * (snake_case, one-letter status codes, prices as dollar strings, a revision counter). Legacy serves the
- * public orders API from them (the API Eightfold took over route by route), runs its old daily report over
- * them, and takes Eightfold's orders through its integration feed (`PUT /integration/orders/{orderId}`),
- * so it stays whole while the strangler moves traffic away from it.
+ * (snake_case, one-letter status codes, prices as dollar strings, a revision counter and an audit trail of
+ * revisions). Legacy serves the public orders API from them (the API Eightfold took over route by route),
+ * runs its old daily report over them, takes Eightfold's orders through its integration feed
+ * (`PUT /integration/orders/{orderId}`), and lists what changed (`GET /integration/orders?changedSince=`),
+ * so Eightfold can take over its orders and follow the changes it still makes.
  */
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import { documentClient } from '../platform/clients.ts';
 import { isConditionalCheckFailed } from '../kernel/dynamodb-errors.ts';
 import { issuesText } from '../platform/http.ts';
@@ -17,25 +17,22 @@ import {
   dollarsOf,
   LEGACY_STATUS,
   legacyFeedSchema,
-  type legacyLineSchema,
+  type LegacyFeedAnswer,
+  type LegacyFeedEntry,
+  type LegacyOrder,
   type LegacyStatusCode,
+  type LegacyWriter,
 } from '../use-cases/legacy-contract.ts';
 
-/** A row of legacy's ORDERS table. */
-interface LegacyOrderRow {
-  order_no: string;
-  customer_no: string;
-  status_code: LegacyStatusCode;
-  lines: z.infer<typeof legacyLineSchema>[];
-  total_amount: string;
-  placed_at: string;
-  updated_at: string;
-  rev: number;
-  /** Where the order was taken: at legacy's own counter, or fed from Eightfold. */
-  source: 'LEGACY' | 'EIGHTFOLD';
-  /** Every revision applied, in order: a revision applied twice would show here twice. */
-  applied_revs: number[];
-}
+/** A row of legacy's ORDERS table, with the keys of its changes index. */
+type LegacyOrderRow = LegacyOrder & { feed: typeof CHANGES_PARTITION; changed_key: string };
+
+/** Legacy's index of its orders by when it last changed them: one partition, sorted by `changed_at#order_no`. */
+export const LEGACY_CHANGES_INDEX = 'changes';
+const CHANGES_PARTITION = 'orders';
+const MAX_PAGE = 500;
+/** Writes that met a concurrent one retry from a fresh read, this many times. */
+const ATTEMPTS = 5;
 
 /** What legacy answers: a status and a JSON body. */
 export interface LegacyAnswer {
@@ -46,7 +43,7 @@ const ok = (body: unknown, statusCode = 200): LegacyAnswer => ({ statusCode, bod
 const failure = (statusCode: number, code: string, message: string): LegacyAnswer => ({ statusCode, body: { error: { code, message } } });
 
 /** A legacy row in the public API's order shape (the shape both systems answer `GET /orders/{orderId}` with). */
-export function publicOrderOf(row: LegacyOrderRow) {
+export function publicOrderOf(row: LegacyOrder) {
   return {
     orderId: row.order_no,
     customerId: row.customer_no,
@@ -58,6 +55,12 @@ export function publicOrderOf(row: LegacyOrderRow) {
     updatedAt: row.updated_at,
   };
 }
+
+/** The row's fields that say when legacy wrote it, for its changes index. */
+const changedNow = (orderNo: string) => {
+  const changedAt = new Date().toISOString();
+  return { changed_at: changedAt, changed_key: `${changedAt}#${orderNo}`, feed: CHANGES_PARTITION } as const;
+};
 
 export class LegacyOrders {
   private readonly table: string;
@@ -77,22 +80,23 @@ export class LegacyOrders {
     if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
     // Legacy's counter has no sign-in: the body names the customer.
     if (!parsed.data.customerId) return failure(400, 'VALIDATION_FAILED', 'customerId: required');
-    const now = new Date().toISOString();
-    const lines = parsed.data.items.map((item) => ({ sku: item.sku, qty: item.quantity, unit_price: dollarsOf(item.unitPriceCents) }));
+    const orderNo = `L${randomBytes(8).toString('hex').toUpperCase()}`;
+    const changed = changedNow(orderNo);
     const row: LegacyOrderRow = {
-      order_no: `L${randomBytes(8).toString('hex').toUpperCase()}`,
+      order_no: orderNo,
       customer_no: parsed.data.customerId,
       status_code: 'N',
-      lines,
+      lines: parsed.data.items.map((item) => ({ sku: item.sku, qty: item.quantity, unit_price: dollarsOf(item.unitPriceCents) })),
       total_amount: dollarsOf(parsed.data.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0)),
-      placed_at: now,
-      updated_at: now,
+      placed_at: changed.changed_at,
+      updated_at: changed.changed_at,
       rev: 1,
       source: 'LEGACY',
-      applied_revs: [1],
+      revisions: [{ rev: 1, by: 'LEGACY', status_code: 'N', at: changed.changed_at }],
+      ...changed,
     };
     await documentClient.send(new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }));
-    return ok({ orderId: row.order_no, version: 1, status: 'PLACED' }, 201);
+    return ok({ orderId: orderNo, version: 1, status: 'PLACED' }, 201);
   }
 
   /** `GET /orders/{orderId}`. */
@@ -107,78 +111,129 @@ export class LegacyOrders {
     return row ? ok(row) : failure(404, 'NOT_FOUND', `No order ${orderNo}`);
   }
 
+  /**
+   * `GET /integration/orders?changedSince=<cursor>&limit=N`: the orders legacy wrote after the cursor (an ISO
+   * time, or the `next` of a previous page), oldest change first. A row changed again later moves on, so a
+   * reader that follows `next` meets every row's latest revision. The index is eventually consistent, so a
+   * reader that follows along re-reads a little before where it stopped (use-cases/legacy-import.ts).
+   */
+  async changes(changedSince: string | undefined, limit: string | undefined): Promise<LegacyAnswer> {
+    const size = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) return failure(400, 'VALIDATION_FAILED', `limit: a whole number from 1 to ${MAX_PAGE}`);
+    if (changedSince !== undefined && (changedSince.length > 120 || Number.isNaN(Date.parse(changedSince.split('#')[0]!))))
+      return failure(400, 'VALIDATION_FAILED', 'changedSince: an ISO time, or the next of a previous page');
+    const since = changedSince ?? '';
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: LEGACY_CHANGES_INDEX,
+        KeyConditionExpression: 'feed = :feed AND changed_key > :since',
+        ExpressionAttributeValues: { ':feed': CHANGES_PARTITION, ':since': since },
+        Limit: size,
+      }),
+    );
+    const rows = (page.Items ?? []) as LegacyOrderRow[];
+    const orders = rows.map(({ feed: _feed, changed_key: _key, ...order }) => order);
+    return ok({ orders, next: rows.at(-1)?.changed_key ?? since, more: page.LastEvaluatedKey !== undefined });
+  }
+
   /** `POST /orders/{orderId}/cancel`: only a placed or paid order may be cancelled. */
   async cancel(orderNo: string): Promise<LegacyAnswer> {
     const row = await this.row(orderNo);
     if (!row) return failure(404, 'NOT_FOUND', `No order ${orderNo}`);
     if (row.status_code !== 'N' && row.status_code !== 'P')
       return failure(409, 'ILLEGAL_TRANSITION', `Order ${orderNo} is ${LEGACY_STATUS[row.status_code]} and cannot be cancelled`);
-    const rev = row.rev + 1;
-    try {
-      await this.update(orderNo, { rev, status_code: 'C', updated_at: new Date().toISOString() }, 'rev = :seen', { ':seen': row.rev });
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return failure(409, 'VERSION_CONFLICT', `Order ${orderNo} changed meanwhile; try again`);
-      throw error;
-    }
-    return ok({ orderId: orderNo, version: rev, status: 'CANCELLED' });
+    const written = await this.revise(row, 'LEGACY', { status_code: 'C', updated_at: new Date().toISOString() });
+    if (!written) return failure(409, 'VERSION_CONFLICT', `Order ${orderNo} changed meanwhile; try again`);
+    return ok({ orderId: orderNo, version: row.rev + 1, status: 'CANCELLED' });
   }
 
   /**
-   * `PUT /integration/orders/{orderId}`: applies one feed entry, exactly once. A placement creates the row;
-   * a later revision updates it only if it is newer than the row's (a repeat or an older one changes
-   * nothing and says so); a revision of an order legacy never saw placed is refused with 409.
+   * `PUT /integration/orders/{orderId}`: applies one feed entry, exactly once, as a revision of legacy's own.
+   * A placement creates the row; a later version updates it only if it is newer than the one the row holds.
+   * A repeat, or an older version, changes nothing and says which version and event the row holds; a
+   * version of an order legacy never saw placed is refused with 409.
    */
   async applyFeed(orderNo: string, body: unknown): Promise<LegacyAnswer> {
     const parsed = legacyFeedSchema.safeParse(body);
     if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
     const entry = parsed.data;
-    try {
-      if (entry.order) {
-        const row: LegacyOrderRow = {
-          order_no: orderNo,
-          ...entry.order,
-          status_code: entry.status_code!,
-          updated_at: entry.updated_at,
-          rev: entry.rev,
-          source: 'EIGHTFOLD',
-          applied_revs: [entry.rev],
-        };
-        await documentClient.send(
-          new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }),
-        );
-      } else {
-        await this.update(orderNo, { rev: entry.rev, status_code: entry.status_code, updated_at: entry.updated_at }, 'rev < :rev', {});
-      }
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const row = await this.row(orderNo);
-      if (!row) return failure(409, 'ORDER_UNKNOWN', `Order ${orderNo} was never placed here; send its placement first`);
-      return ok({ applied: false, rev: row.rev, reason: `revision ${entry.rev} is not newer than ${row.rev}` });
+      if (!row) {
+        if (!entry.order) return failure(409, 'ORDER_UNKNOWN', `Order ${orderNo} was never placed here; send its placement first`);
+        if (await this.create(orderNo, entry)) return ok({ applied: true, rev: 1 } satisfies LegacyFeedAnswer);
+        continue;
+      }
+      if (entry.order || (row.eightfold_version ?? 0) >= entry.version) {
+        const answer: LegacyFeedAnswer = {
+          applied: false,
+          rev: row.rev,
+          ...(row.eightfold_version ? { eightfold_version: row.eightfold_version, eightfold_event_id: row.eightfold_event_id } : {}),
+          reason: row.eightfold_version
+            ? `version ${entry.version} is not newer than ${row.eightfold_version}`
+            : `order ${orderNo} is legacy's own`,
+        };
+        return ok(answer);
+      }
+      const change = { status_code: entry.status_code, updated_at: entry.updated_at, eightfold_version: entry.version, eightfold_event_id: entry.event_id };
+      if (await this.revise(row, 'EIGHTFOLD', change)) return ok({ applied: true, rev: row.rev + 1 } satisfies LegacyFeedAnswer);
     }
-    return ok({ applied: true, rev: entry.rev });
+    return failure(409, 'VERSION_CONFLICT', `Order ${orderNo} kept changing; send the entry again`);
   }
 
-  private async update(
-    orderNo: string,
-    change: Pick<LegacyOrderRow, 'rev' | 'updated_at'> & { status_code?: LegacyStatusCode },
-    condition: string,
-    values: Record<string, unknown>,
-  ): Promise<void> {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { order_no: orderNo },
-        UpdateExpression: `SET rev = :rev, ${change.status_code ? 'status_code = :status, ' : ''}updated_at = :at, applied_revs = list_append(applied_revs, :revs)`,
-        ConditionExpression: `attribute_exists(order_no) AND ${condition}`,
-        ExpressionAttributeValues: {
-          ':rev': change.rev,
-          ...(change.status_code ? { ':status': change.status_code } : {}),
-          ':at': change.updated_at,
-          ':revs': [change.rev],
-          ...values,
-        },
-      }),
-    );
+  /** The row a placement from Eightfold creates; false if the order appeared meanwhile. */
+  private async create(orderNo: string, entry: LegacyFeedEntry): Promise<boolean> {
+    const changed = changedNow(orderNo);
+    const row: LegacyOrderRow = {
+      order_no: orderNo,
+      ...entry.order!,
+      status_code: entry.status_code!,
+      updated_at: entry.updated_at,
+      rev: 1,
+      source: 'EIGHTFOLD',
+      revisions: [{ rev: 1, by: 'EIGHTFOLD', status_code: entry.status_code, at: changed.changed_at }],
+      eightfold_version: entry.version,
+      eightfold_event_id: entry.event_id,
+      ...changed,
+    };
+    try {
+      await documentClient.send(new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The row's next revision, by `by`, if no one revised it since it was read; false if someone did. */
+  private async revise(
+    row: LegacyOrderRow,
+    by: LegacyWriter,
+    change: { status_code?: LegacyStatusCode; updated_at: string; eightfold_version?: number; eightfold_event_id?: string },
+  ): Promise<boolean> {
+    const rev = row.rev + 1;
+    const changed = changedNow(row.order_no);
+    const fields = Object.entries({ ...change, ...changed, rev }).filter(([, value]) => value !== undefined);
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { order_no: row.order_no },
+          UpdateExpression: `SET ${fields.map(([name]) => `${name} = :${name}`).join(', ')}, revisions = list_append(revisions, :revision)`,
+          ConditionExpression: 'rev = :seen',
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])),
+            ':seen': row.rev,
+            ':revision': [{ rev, by, ...(change.status_code ? { status_code: change.status_code } : {}), at: changed.changed_at }],
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   /**

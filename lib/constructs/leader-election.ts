@@ -16,6 +16,8 @@ export interface LeaderElectionProps {
   readonly handler: string;
   /** The lease the contenders compete for. */
   readonly leaseName: string;
+  /** The function's Powertools service name (its log lines'); its metrics keep the coordinators' service and this lease. @default coordinator */
+  readonly serviceName?: string;
   /** How often each contender takes a turn; EventBridge's finest rate is a minute. @default 1 minute */
   readonly every?: Duration;
   /** @default 3 × `every`: the holder's turn renews it, so it may miss two turns and still lead */
@@ -30,6 +32,8 @@ export interface LeaderElectionProps {
    * @default 1
    */
   readonly timeScale?: number;
+  /** The leader keeps a checkpoint item beside its lease (`entry` = checkpoint) and reads it back. @default false */
+  readonly checkpoint?: boolean;
   readonly environment?: Record<string, string>;
 }
 
@@ -81,7 +85,7 @@ export class LeaderElection extends Construct {
     });
     this.coordinator = new EightfoldFunction(this, 'Coordinator', {
       handler: props.handler,
-      serviceName: COORDINATOR_SERVICE,
+      serviceName: props.serviceName ?? COORDINATOR_SERVICE,
       // A turn ends before the next one starts, so one contender never runs twice at once.
       timeout: Duration.seconds(Math.max(3, Math.min(Math.floor(everyMs / 1000), Math.floor((leaseMs - marginMs) / 1000)))),
       environment: {
@@ -93,7 +97,7 @@ export class LeaderElection extends Construct {
       },
     });
     // Lease items (renew, acquire, history) and fences (updated inside the fenced transactions).
-    this.table.grant(this.coordinator, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    this.table.grant(this.coordinator, 'dynamodb:UpdateItem', 'dynamodb:PutItem', ...(props.checkpoint ? ['dynamodb:GetItem'] : []));
     this.schedule = new Rule(this, 'Turns', {
       description: `Every contender for the ${props.leaseName} lease takes a turn`,
       schedule: Schedule.rate(every),

@@ -2,6 +2,8 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   HttpIntegration,
   LambdaIntegration,
+  MockIntegration,
+  PassthroughBehavior,
   Resource,
   ResponseTransferMode,
   type IAuthorizer,
@@ -31,6 +33,12 @@ export interface StranglerFacadeProps {
   readonly legacyTimeout?: Duration;
   /** Top-level paths that are Eightfold's alone and never fall through to legacy. @default ['ops'] */
   readonly ownPaths?: string[];
+  /**
+   * Top-level paths of legacy's that the public must never reach through the façade: they answer 404 from
+   * API Gateway itself. Legacy's integration API is Eightfold's alone, called through its ambassador.
+   * @default ['integration']
+   */
+  readonly closedPaths?: string[];
   /**
    * Signs callers in on every route Eightfold declares, whoever serves it (a route left with legacy too:
    * moving it changes who answers, never who may ask). What Eightfold does not declare stays legacy's own.
@@ -129,11 +137,16 @@ export class StranglerFacade extends Construct {
     this.shadowComparisons.grant(fn, 'dynamodb:Query');
     // GetMetricData has no resource-level permissions.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    fn.addEnvironment(ENV.strangler.routingTable, JSON.stringify(this.props.routes));
+    this.grantReadRoutes(fn);
     fn.addEnvironment(ENV.strangler.shadowComparisons, this.shadowComparisons.tableName);
     fn.addEnvironment(ENV.strangler.apiName, this.props.api.restApiName);
     fn.addEnvironment(ENV.strangler.apiStage, this.props.stageName ?? SERVICE_API_STAGE);
     fn.addEnvironment(ENV.strangler.routerService, ROUTER_SERVICE_NAME);
+  }
+
+  /** Reads the routing table (who owns each route's writes): legacy's change capture settles conflicts by it. */
+  grantReadRoutes(fn: EightfoldFunction): void {
+    fn.addEnvironment(ENV.strangler.routingTable, JSON.stringify(this.props.routes));
   }
 
   /** The router (made on first use), allowed to invoke `target`; and the shadow function, if `shadow`. */
@@ -170,7 +183,9 @@ export class StranglerFacade extends Construct {
 
   private routeTheRestToLegacy(): void {
     const { api } = this.props;
-    const own = new Set(this.props.ownPaths ?? ['ops']);
+    const closed = this.props.closedPaths ?? ['integration'];
+    for (const path of closed) this.close(api.root.resourceForPath(`/${path}`));
+    const own = new Set([...(this.props.ownPaths ?? ['ops']), ...closed]);
     const visit = (resource: IResource): void => {
       if (resource.path.split('/')[1] && own.has(resource.path.split('/')[1]!)) return;
       for (const child of resource.node.children) if (child instanceof Resource) visit(child);
@@ -178,6 +193,29 @@ export class StranglerFacade extends Construct {
     };
     visit(api.root);
     this.addLegacyMethod(api.root.addResource('{proxy+}'), '/{proxy}', 'ANY');
+  }
+
+  /** Every method on the resource and below it answers 404 from API Gateway: nothing reaches legacy. */
+  private close(resource: IResource): void {
+    const notFound = JSON.stringify({ error: { code: 'NOT_FOUND', message: `No route ${resource.path} here` } });
+    const integration = new MockIntegration({
+      requestTemplates: { 'application/json': '{"statusCode": 404}' },
+      passthroughBehavior: PassthroughBehavior.NEVER,
+      integrationResponses: [
+        {
+          statusCode: '404',
+          responseTemplates: { 'application/json': notFound },
+          responseParameters: { 'method.response.header.X-Served-By': "'gateway'", 'method.response.header.Content-Type': "'application/json'" },
+        },
+      ],
+    });
+    const options = {
+      methodResponses: [
+        { statusCode: '404', responseParameters: { 'method.response.header.X-Served-By': true, 'method.response.header.Content-Type': true } },
+      ],
+    };
+    resource.addMethod('ANY', integration, options);
+    resource.addResource('{proxy+}').addMethod('ANY', integration, options);
   }
 
   /** `method` on this resource, proxied to the same path on legacy, path parameters carried over; `signedIn`: behind the authorizer. */

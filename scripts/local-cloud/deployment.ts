@@ -75,11 +75,17 @@ function lambdaEnvironment(resource: LocalResource, region: string, endpoints: S
   return env;
 }
 
-/** Stops what delivers events into functions (pollers, schedules), then the functions. */
+/**
+ * Stops what delivers events into functions (pollers, schedules), then the functions: a scheduled invocation
+ * still running (a leader's turn) is cut off with them, not waited for. Kept functions finish theirs.
+ */
 export async function undeploy(deployment: Deployment | undefined, keepFunctions = false): Promise<void> {
   if (!deployment) return;
-  await Promise.all([...deployment.pollers.map((p) => p.stop()), deployment.scheduler.stop()]);
-  if (!keepFunctions) await Promise.all([...deployment.functions.values()].map((f) => f.close()));
+  deployment.scheduler.stop();
+  await Promise.all(deployment.pollers.map((p) => p.stop()));
+  if (keepFunctions) return;
+  await Promise.all([...deployment.functions.values()].map((f) => f.close()));
+  await deployment.scheduler.settled();
 }
 
 /**

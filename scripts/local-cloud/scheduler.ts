@@ -87,9 +87,14 @@ export class Scheduler {
     await Promise.all(this.inFlight);
   }
 
-  async stop(): Promise<void> {
+  /** No more firings; the invocations in flight go on (a leader's turn may poll for most of a minute). */
+  stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  /** Waits for the invocations in flight: after their functions closed, they end at once. */
+  async settled(): Promise<void> {
     await Promise.all(this.inFlight);
   }
 

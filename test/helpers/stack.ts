@@ -19,6 +19,7 @@ export const ROUTES = (
 ).context['eightfold:routes']!;
 
 export const LEGACY_URL = 'https://legacy.example.com/shop/';
+export const LEGACY_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-integration-AbCdEf';
 
 /** The Eightfold stack of a fresh app, with cdk.json's relevant flags and `context`. */
 export function synthesizeStack(context: Record<string, unknown> = {}, stage = 'test'): EightfoldStack {
@@ -32,7 +33,7 @@ export function synthesizeStack(context: Record<string, unknown> = {}, stage = '
   });
   const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
   const faults = { table: paymentProvider.faults, targets: ['payment-provider', 'legacy'] as const };
-  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, faults, legacy: { url: LEGACY_URL } });
+  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, faults, legacy: { url: LEGACY_URL, integrationToken: LEGACY_SECRET_ARN } });
 }
 export const synthesize = (context: Record<string, unknown> = {}, stage = 'test') => Template.fromStack(synthesizeStack(context, stage));
 

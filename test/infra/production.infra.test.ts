@@ -111,14 +111,28 @@ describe('the payment provider', () => {
       .find((v) => v.includes('payment-provider'))!;
     expect(policy).toContain('https://pay.example.com/v1/');
     expect(policy).toContain(PROVIDER_SECRET_ARN);
-    // Every read of a secret is of the provider's, but for the cursors' key (the stack's own).
+    // Every read of a secret is of the provider's, but for the cursors' key (the stack's own) and legacy's token (its stand-in's).
     const secretReads = statements(eightfold)
       .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
-      .filter((s) => !JSON.stringify(s.Resource).includes('CursorKeySecret'));
+      .filter((s) => !/CursorKeySecret|IntegrationToken/.test(JSON.stringify(s.Resource)));
     expect(secretReads.length).toBeGreaterThan(0);
     for (const statement of secretReads) expect(JSON.stringify(statement.Resource)).toContain(PROVIDER_SECRET_ARN);
     // Legacy's stand-in still takes faults; the provider, being real, takes none.
     eightfold.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FAULT_TARGETS: 'legacy' }) } });
+  });
+
+  it('strangles a real legacy system at its URL, its integration API called with its own token, and refuses half of that', () => {
+    const legacySecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-integration-AbCdEf';
+    const realLegacy = { legacyUrl: 'https://legacy.example.com/shop', legacySecretArn };
+    const { defined } = defineApp(realLegacy);
+    expect(defined.legacy).toBeUndefined();
+    const policy = Object.values(Template.fromStack(defined.eightfold).findResources('AWS::SSM::Parameter'))
+      .map((p) => JSON.stringify((p as { Properties: { Value: unknown } }).Properties.Value))
+      .find((v) => v.includes('legacy'))!;
+    expect(policy).toContain('https://legacy.example.com/shop/');
+    expect(policy).toContain(legacySecretArn);
+    expect(() => defineApp({ legacyUrl: 'https://legacy.example.com/' })).toThrow(/legacySecretArn/);
+    expect(() => defineApp({ ...realLegacy, legacySecretArn: 'legacy-token' })).toThrow(/complete ARN/);
   });
 });
 
@@ -256,7 +270,7 @@ describe('alarms and dashboard', () => {
     expect(iteratorAge.join()).toMatch(/Projector.*Publisher|Publisher.*Projector/);
   });
 
-  it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, on a lost or missing leader, and on payment steps stuck', () => {
+  it('alarms on every dead-letter queue’s first message, on API 5xx, on each breaker opening, on a lost or missing leader, on payment steps stuck and on legacy conflicts', () => {
     const queues = eightfold.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /Dlq[0-9A-F]{8}$/.test(id));
     expect(deadLetterQueues).toHaveLength(7); // five subscribers', the projector's, the publisher's
@@ -271,7 +285,18 @@ describe('alarms and dashboard', () => {
       ['legacy', 'OPEN', 'circuit-breakers'],
       ['payment-provider', 'OPEN', 'circuit-breakers'],
     ]);
-    expect(byMetric('LeasesLost').map((a) => [dimension(a, 'service'), dimension(a, 'lease')])).toEqual([['coordinator', 'coordinator']]);
+    // Each leader's lease: the coordinator's and legacy's change capture's.
+    const leases = (metric: string) => byMetric(metric).map((a) => [dimension(a, 'service'), dimension(a, 'lease')]).sort();
+    expect(leases('LeasesLost')).toEqual([
+      ['coordinator', 'coordinator'],
+      ['coordinator', 'legacy-capture'],
+    ]);
+    expect(leases('LeaderTurns')).toEqual(leases('LeasesLost'));
+    for (const metric of ['LegacyConflicts', 'LegacyOrphans']) {
+      const [alarm] = byMetric(metric);
+      expect(alarm!.Properties, metric).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(dimension(alarm!, 'lease'), metric).toBe('legacy-capture');
+    }
     const [leaderless] = byMetric('LeaderTurns');
     expect(leaderless!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 180 });
     const [stuck] = byMetric('PaymentStepsFailed');

@@ -10,6 +10,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   EventStoreEvents: {
     CommandsFunction: ['ConditionCheckItem', 'PutItem', 'Query'],
     LeaderElectionCoordinator: ['ConditionCheckItem', 'PutItem', 'Query'],
+    LegacyCaptureCoordinator: ['ConditionCheckItem', 'PutItem', 'Query'],
     PubSubPublisher: ['DescribeStream', 'GetRecords', 'GetShardIterator'],
     PubSubRefundsConsumer: ['ConditionCheckItem', 'PutItem', 'Query'],
     PubSubSalesConsumer: ['GetItem', 'Query'],
@@ -19,6 +20,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   CircuitBreakersTable: {
     CommandsFunction: ['GetItem', 'UpdateItem'],
     LeaderElectionCoordinator: ['GetItem', 'UpdateItem'],
+    LegacyCaptureCoordinator: ['GetItem', 'UpdateItem'],
     OpsFunction: ['GetItem', 'Scan', 'UpdateItem'],
     PubSubLegacySyncConsumer: ['GetItem', 'UpdateItem'],
     PubSubRefundsConsumer: ['GetItem', 'UpdateItem'],
@@ -54,6 +56,10 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   LeaderElectionLeasesTable: {
     LeaderElectionCoordinator: ['PutItem', 'UpdateItem'],
     OpsFunction: ['Query', 'UpdateItem'],
+  },
+  // Legacy's change capture: its lease, and its checkpoint beside it.
+  LegacyCaptureLeasesTable: {
+    LegacyCaptureCoordinator: ['GetItem', 'PutItem', 'UpdateItem'],
   },
   StranglerShadowComparisons: {
     OpsFunction: ['Query'],

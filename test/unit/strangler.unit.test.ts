@@ -8,7 +8,7 @@ import {
   servedByEightfold,
   stickyKeyOf,
 } from '../../lambdas/patterns/strangler/index.ts';
-import { feedToLegacy, LegacyRefusedError, toLegacyFeedEntry } from '../../lambdas/use-cases/legacy-feed.ts';
+import { feedToLegacy, LegacyFeedConflictError, LegacyRefusedError, toLegacyFeedEntry } from '../../lambdas/use-cases/legacy-feed.ts';
 import { retryDelaySeconds } from '../../lambdas/composition/subscriber.ts';
 import { centsOf, dollarsOf, legacyFeedSchema } from '../../lambdas/use-cases/legacy-contract.ts';
 
@@ -44,10 +44,11 @@ describe('legacy money', () => {
 });
 
 describe('the anti-corruption layer', () => {
-  it('feeds a placement as the whole order in legacy’s terms, at revision = our version', () => {
+  it('feeds a placement as the whole order in legacy’s terms, with our version and event id', () => {
     const entry = toLegacyFeedEntry(message(1, placed), placed);
     expect(entry).toEqual({
-      rev: 1,
+      version: 1,
+      event_id: 'e1',
       status_code: 'N',
       updated_at: '2026-11-26T10:00:00.000Z',
       order: {
@@ -65,7 +66,7 @@ describe('the anti-corruption layer', () => {
     [{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: 't3' } }, 'C', 't3'],
     [{ type: 'OrderShipped', data: { shippedAt: 't4' } }, 'S', 't4'],
   ] as [OrderEvent, string, string][])('feeds %o as a status change at the time it happened', (event, status, at) => {
-    expect(toLegacyFeedEntry(message(2, event), event)).toEqual({ rev: 2, status_code: status, updated_at: at });
+    expect(toLegacyFeedEntry(message(2, event), event)).toEqual({ version: 2, event_id: 'e2', status_code: status, updated_at: at });
   });
 
   it.each([
@@ -78,28 +79,55 @@ describe('the anti-corruption layer', () => {
     [{ type: 'PaymentRefunded', data: { chargeId: 'ch', refundId: 're', amountCents: 1, refundedAt: 't7' } }, 't7'],
   ] as [OrderEvent, string][])('feeds %o as a revision that leaves legacy’s status as it was', (event, at) => {
     const entry = toLegacyFeedEntry(message(3, event), event);
-    expect(entry).toEqual({ rev: 3, updated_at: at });
+    expect(entry).toEqual({ version: 3, event_id: 'e3', updated_at: at });
     expect(legacyFeedSchema.parse(entry)).toEqual(entry);
+  });
+
+  it.each([
+    [{ type: 'OrderImported', data: { ...placed.data, status: 'PLACED', updatedAt: 't', legacyRev: 4, importedAt: 't' } }],
+    [{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: 't3', legacyRev: 5 } }],
+    [{ type: 'OrderPaid', data: { paymentId: 'legacy:o-1', amountCents: 1, paidAt: 't1', legacyRev: 6 } }],
+    [
+      {
+        type: 'LegacyChangeRejected',
+        data: { legacyRev: 7, legacyStatus: 'CANCELLED', keptStatus: 'SHIPPED', owner: 'legacy', reason: 'r', rejectedAt: 't' },
+      },
+    ],
+  ] as [OrderEvent][])('feeds nothing back of a change legacy made: %o', (event) => {
+    expect(toLegacyFeedEntry(message(4, event), event)).toBeUndefined();
+  });
+
+  it('corrects legacy when Eightfold rejected its change on a route Eightfold owns: the status the order keeps', () => {
+    const rejected: OrderEvent = {
+      type: 'LegacyChangeRejected',
+      data: { legacyRev: 3, legacyStatus: 'CANCELLED', keptStatus: 'SHIPPED', owner: 'eightfold', reason: 'r', rejectedAt: 't9' },
+    };
+    expect(toLegacyFeedEntry(message(5, rejected), rejected)).toEqual({ version: 5, event_id: 'e5', status_code: 'S', updated_at: 't9' });
   });
 
   it('refuses a placement without its status', () => {
     expect(
       legacyFeedSchema.safeParse({
-        rev: 1,
+        version: 1,
+        event_id: 'e1',
         updated_at: 't',
         order: { customer_no: 'c', lines: [{ sku: 'A', qty: 1, unit_price: '1.00' }], total_amount: '1.00', placed_at: 't' },
       }).success,
     ).toBe(false);
   });
 
-  it('counts legacy’s answers: applied, a repeat, or a refusal that must be retried', async () => {
+  it('counts legacy’s answers: applied, a repeat of the same event, a refusal to retry, and anything else a conflict', async () => {
     const sent: unknown[] = [];
     const answering = (status: number, body: unknown) => async (request: unknown) => (sent.push(request), { status, body });
-    expect(await feedToLegacy(answering(200, { applied: true }), message(1, placed), placed)).toBe('applied');
-    expect(await feedToLegacy(answering(200, { applied: false }), message(1, placed), placed)).toBe('duplicate');
+    expect(await feedToLegacy(answering(200, { applied: true, rev: 1 }), message(1, placed), placed)).toBe('applied');
+    const held = (version: number, eventId: string) => ({ applied: false, rev: 2, eightfold_version: version, eightfold_event_id: eventId });
+    expect(await feedToLegacy(answering(200, held(1, 'e1')), message(1, placed), placed)).toBe('duplicate');
     await expect(feedToLegacy(answering(409, { error: { code: 'ORDER_UNKNOWN' } }), message(1, placed), placed)).rejects.toBeInstanceOf(
       LegacyRefusedError,
     );
+    // The same version by another event (a placement written first by someone else), a newer version, or an order of legacy's own.
+    for (const answer of [held(1, 'forged'), held(2, 'e2'), { applied: false, rev: 1 }])
+      await expect(feedToLegacy(answering(200, answer), message(1, placed), placed)).rejects.toBeInstanceOf(LegacyFeedConflictError);
     expect(sent[0]).toMatchObject({ method: 'PUT', path: '/integration/orders/o-1', correlationId: 'c-1' });
   });
 });

@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { CancellationReason, OrderItem } from './types.ts';
+import type { CancellationReason, OrderItem, OrderStatus } from './types.ts';
 
 /**
  * What someone asks of an order, in the imperative. `now` comes in with the command: the decider reads no
@@ -11,7 +11,33 @@ export type OrderCommand =
   | Readonly<{ type: 'RecordPayment'; data: { orderId: string; paymentKey: string; outcome: PaymentOutcome }; now: string }>
   | Readonly<{ type: 'RecordRefund'; data: { orderId: string; chargeId: string; refundId: string }; now: string }>
   | Readonly<{ type: 'CancelOrder'; data: { orderId: string; reason: CancellationReason }; now: string }>
-  | Readonly<{ type: 'ShipOrder'; data: { orderId: string }; now: string }>;
+  | Readonly<{ type: 'ShipOrder'; data: { orderId: string }; now: string }>
+  | Readonly<{ type: 'ImportOrder'; data: ImportedOrder; now: string }>
+  | Readonly<{ type: 'TakeLegacyChange'; data: LegacyChange; now: string }>;
+
+/** An order as legacy holds it at revision `legacyRev`, in Eightfold's terms (the anti-corruption layer translates). */
+export interface ImportedOrder {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly placedAt: string;
+  readonly status: OrderStatus;
+  readonly updatedAt: string;
+  readonly legacyRev: number;
+}
+
+/** One revision legacy made to an order Eightfold holds: the status it gave it, when, and who owned that route's writes. */
+export interface LegacyChange {
+  readonly orderId: string;
+  readonly legacyRev: number;
+  readonly status: OrderStatus;
+  readonly at: string;
+  readonly owner: 'eightfold' | 'legacy';
+}
+
+/** The charge id of a payment legacy took: legacy holds that money. */
+export const legacyChargeOf = (orderId: string): string => `legacy:${orderId}`;
 
 /**
  * What the payment provider said of an attempt, obtained before deciding (the decider makes no calls):

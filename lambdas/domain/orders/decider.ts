@@ -1,8 +1,8 @@
-import { refundKeyOf, type OrderCommand, type PaymentOutcome } from './commands.ts';
+import { legacyChargeOf, refundKeyOf, type LegacyChange, type OrderCommand, type PaymentOutcome } from './commands.ts';
 import { ORDER_ERROR_CODES, OrderDomainError } from './errors.ts';
 import type { OrderEvent } from './events.ts';
 import { NO_PAYMENT } from './payment.ts';
-import type { ExistingOrder, OrderState, OrderStatus, PaymentLedger, RefundReason } from './types.ts';
+import type { CancellationReason, ExistingOrder, OrderState, OrderStatus, PaymentLedger, RefundReason } from './types.ts';
 
 export const initialState: OrderState = { status: 'NONE' };
 
@@ -17,7 +17,8 @@ const ALLOWED: Record<OrderStatus, readonly OrderCommand['type'][]> = {
   CANCELLED: [],
   SHIPPED: [],
 };
-const ALWAYS_ALLOWED: readonly OrderCommand['type'][] = ['RecordPayment', 'RecordRefund'];
+/** Facts from elsewhere (money that moved, a change legacy made): taken in any status, the decider decides what follows. */
+const ALWAYS_ALLOWED: readonly OrderCommand['type'][] = ['RecordPayment', 'RecordRefund', 'TakeLegacyChange'];
 
 function totalOf(items: readonly { quantity: number; unitPriceCents: number }[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
@@ -46,6 +47,43 @@ function refundOf(chargeId: string, amountCents: number, reason: RefundReason, n
     type: 'RefundRequested',
     data: { chargeId, amountCents, refundKey: refundKeyOf(chargeId), reason, requestedAt: now, ...(paymentKey ? { paymentKey } : {}) },
   };
+}
+
+/** A cancel, and the refund a paid order owes in the same append (unless legacy took the payment: legacy refunds it). */
+function cancellation(order: ExistingOrder, reason: CancellationReason, now: string, legacyRev?: number): OrderEvent[] {
+  const cancelled: OrderEvent = { type: 'OrderCancelled', data: { reason, cancelledAt: now, ...(legacyRev ? { legacyRev } : {}) } };
+  const charge = order.paymentId ? order.payment.charges[order.paymentId] : undefined;
+  if (order.status !== 'PAID' || !order.paymentId || charge?.heldBy) return [cancelled];
+  return [cancelled, refundOf(order.paymentId, charge?.amountCents ?? order.totalCents, 'ORDER_CANCELLED', now)];
+}
+
+/**
+ * A change legacy made, judged as the command it stands for. One Eightfold already agrees with (or an older
+ * revision) changes nothing; one the order's status does not allow here is rejected, with who owned the
+ * route it came through, and the order keeps its status.
+ */
+function legacyChange(order: ExistingOrder, change: LegacyChange, now: string): OrderEvent[] {
+  const { legacyRev, status, at, owner } = change;
+  if (legacyRev <= (order.legacyRev ?? 0) || status === order.status) return [];
+  const reject = (reason: string): OrderEvent[] => [
+    {
+      type: 'LegacyChangeRejected',
+      data: { legacyRev, legacyStatus: status, keptStatus: order.status, owner, reason, rejectedAt: now },
+    },
+  ];
+  switch (status) {
+    case 'CANCELLED':
+      return order.status === 'PLACED' || order.status === 'PAID'
+        ? cancellation(order, 'CUSTOMER_REQUEST', at, legacyRev)
+        : reject(`a ${order.status} order cannot be cancelled`);
+    case 'PAID':
+      if (order.status !== 'PLACED' || order.payment.pending) return reject(`a ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} cannot be paid on legacy`);
+      return [{ type: 'OrderPaid', data: { paymentId: legacyChargeOf(order.orderId), amountCents: order.totalCents, paidAt: at, legacyRev } }];
+    case 'SHIPPED':
+      return order.status === 'PAID' ? [{ type: 'OrderShipped', data: { shippedAt: at, legacyRev } }] : reject(`a ${order.status} order cannot be shipped`);
+    case 'PLACED':
+      return reject(`a ${order.status} order cannot be placed again`);
+  }
 }
 
 /**
@@ -143,23 +181,26 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
           },
         );
       }
-      const cancelled: OrderEvent = { type: 'OrderCancelled', data: { reason: command.data.reason, cancelledAt: command.now } };
       // A paid order gives its money back: the refund is owed in the same append as the cancel.
-      if (order.status === 'PAID' && order.paymentId)
-        return [
-          cancelled,
-          refundOf(
-            order.paymentId,
-            order.payment.charges[order.paymentId]?.amountCents ?? order.totalCents,
-            'ORDER_CANCELLED',
-            command.now,
-          ),
-        ];
-      return [cancelled];
+      return cancellation(order, command.data.reason, command.now);
     }
     case 'ShipOrder':
       existing(command, state);
       return [{ type: 'OrderShipped', data: { shippedAt: command.now } }];
+    case 'ImportOrder': {
+      // Imported already (a backfill run again, capture meeting it too): nothing to do. An order of Eightfold's own under that id is a clash.
+      if (state.status !== 'NONE' && state.legacyRev !== undefined) return [];
+      if (state.status !== 'NONE') {
+        throw new OrderDomainError(ORDER_ERROR_CODES.ORDER_ALREADY_EXISTS, `Order ${command.data.orderId} already exists`, {
+          orderId: command.data.orderId,
+          command: command.type,
+          status: state.status,
+        });
+      }
+      return [{ type: 'OrderImported', data: { ...command.data, importedAt: command.now } }];
+    }
+    case 'TakeLegacyChange':
+      return legacyChange(existing(command, state), command.data, command.now);
     default: {
       const unknownCommand: never = command;
       throw new Error(`Unknown command ${JSON.stringify(unknownCommand)}`);
@@ -189,7 +230,32 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       payment: NO_PAYMENT,
     };
   }
+  if (event.type === 'OrderImported') {
+    const { orderId, customerId, items, totalCents, placedAt, status, updatedAt, legacyRev } = event.data;
+    // A paid or shipped order was paid on legacy, which holds the money.
+    const paid = status === 'PAID' || status === 'SHIPPED' ? legacyChargeOf(orderId) : undefined;
+    return {
+      status,
+      orderId,
+      customerId,
+      items,
+      totalCents,
+      placedAt,
+      updatedAt,
+      declinedPayments: 0,
+      payment: paid ? { charges: { [paid]: { amountCents: totalCents, heldBy: 'legacy' } } } : NO_PAYMENT,
+      ...(paid ? { paymentId: paid } : {}),
+      legacyRev,
+    };
+  }
   if (state.status === 'NONE') return state; // an event without its OrderPlaced: nothing to apply it to
+  const next = evolveExisting(state, event);
+  // A change taken from legacy moves the order's legacy revision on, whatever it did.
+  const legacyRev = (event.data as { legacyRev?: number }).legacyRev;
+  return legacyRev && next.status !== 'NONE' && legacyRev > (next.legacyRev ?? 0) ? { ...next, legacyRev } : next;
+}
+
+function evolveExisting(state: ExistingOrder, event: Exclude<OrderEvent, { type: 'OrderPlaced' | 'OrderImported' }>): OrderState {
   // States stored before the saga (snapshots are versioned, view rows are not) have no ledger yet.
   const order: ExistingOrder = state.payment ? state : { ...state, payment: NO_PAYMENT };
   const { payment } = order;
@@ -202,8 +268,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { ...order, payment: { ...payment, pending: { key, amountCents, requestedAt } }, updatedAt: requestedAt };
     }
     case 'OrderPaid': {
-      const { paymentId, amountCents, paidAt, paymentKey } = event.data;
-      const charges = { ...payment.charges, [paymentId]: { amountCents } };
+      const { paymentId, amountCents, paidAt, paymentKey, legacyRev } = event.data;
+      const charges = { ...payment.charges, [paymentId]: legacyRev ? { amountCents, heldBy: 'legacy' as const } : { amountCents } };
       return { ...order, status: 'PAID', paymentId, payment: withPending({ charges }, pendingAfter(paymentKey)), updatedAt: paidAt };
     }
     case 'PaymentDeclined':
@@ -238,6 +304,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { ...order, status: 'CANCELLED', cancellationReason: event.data.reason, updatedAt: event.data.cancelledAt };
     case 'OrderShipped':
       return { ...order, status: 'SHIPPED', updatedAt: event.data.shippedAt };
+    case 'LegacyChangeRejected':
+      return order;
     default: {
       const unknownEvent: never = event;
       throw new Error(`Unknown event ${JSON.stringify(unknownEvent)}`);

@@ -1,4 +1,4 @@
-import type { CancellationReason, OrderItem, RefundReason } from './types.ts';
+import type { CancellationReason, OrderItem, OrderStatus, RefundReason } from './types.ts';
 
 /**
  * What happened to an order, in the past tense. `schemaVersion` is the version of `data`'s shape; older
@@ -13,7 +13,9 @@ export type OrderEvent =
   | Readonly<{ type: 'PaymentRequested'; data: PaymentRequested }>
   | Readonly<{ type: 'PaymentAbandoned'; data: PaymentAbandoned }>
   | Readonly<{ type: 'RefundRequested'; data: RefundRequested }>
-  | Readonly<{ type: 'PaymentRefunded'; data: PaymentRefunded }>;
+  | Readonly<{ type: 'PaymentRefunded'; data: PaymentRefunded }>
+  | Readonly<{ type: 'OrderImported'; data: OrderImported }>
+  | Readonly<{ type: 'LegacyChangeRejected'; data: LegacyChangeRejected }>;
 
 export type OrderEventType = OrderEvent['type'];
 
@@ -24,11 +26,20 @@ export interface OrderPlaced {
   readonly totalCents: number;
   readonly placedAt: string;
 }
-export interface OrderPaid {
+/**
+ * Present on an event that records a change legacy made (Strangler Fig's change capture): legacy's revision
+ * of the order that carried it. Such an event is never fed back to legacy.
+ */
+export interface FromLegacy {
+  readonly legacyRev?: number;
+}
+
+export interface OrderPaid extends FromLegacy {
+  /** The provider's charge; `legacy:<orderId>` for a payment legacy took, which legacy holds (and refunds). */
   readonly paymentId: string;
   readonly amountCents: number;
   readonly paidAt: string;
-  /** The attempt it concludes (absent on payments recorded before the saga). */
+  /** The attempt it concludes (absent on payments recorded before the saga, and on legacy's). */
   readonly paymentKey?: string;
 }
 export interface PaymentDeclined {
@@ -69,12 +80,43 @@ export interface PaymentRefunded {
   readonly amountCents: number;
   readonly refundedAt: string;
 }
-export interface OrderCancelled {
+export interface OrderCancelled extends FromLegacy {
   readonly reason: CancellationReason;
   readonly cancelledAt: string;
 }
-export interface OrderShipped {
+export interface OrderShipped extends FromLegacy {
   readonly shippedAt: string;
+}
+/**
+ * An order legacy took, brought over as legacy held it at revision `legacyRev` (the backfill, or change
+ * capture meeting an order Eightfold has not seen). It keeps its id: legacy's order number.
+ */
+export interface OrderImported {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly placedAt: string;
+  readonly status: OrderStatus;
+  /** When legacy last changed it. */
+  readonly updatedAt: string;
+  readonly legacyRev: number;
+  readonly importedAt: string;
+}
+/**
+ * Legacy changed the order in a way Eightfold's decider refuses: the order moved on here meanwhile. Whoever
+ * owned the route legacy's change came through decides what follows (docs/design.md, "Strangler Fig, both
+ * ways"): `eightfold` keeps its state and corrects legacy's copy; `legacy` leaves a conflict for an operator.
+ */
+export interface LegacyChangeRejected {
+  readonly legacyRev: number;
+  /** The status legacy gave the order. */
+  readonly legacyStatus: OrderStatus;
+  /** The status the order keeps here. */
+  readonly keptStatus: OrderStatus;
+  readonly owner: 'eightfold' | 'legacy';
+  readonly reason: string;
+  readonly rejectedAt: string;
 }
 
 /** The schema version each event type is written with today. */
@@ -88,4 +130,6 @@ export const CURRENT_SCHEMA_VERSION: Record<OrderEventType, number> = {
   PaymentAbandoned: 1,
   RefundRequested: 1,
   PaymentRefunded: 1,
+  OrderImported: 1,
+  LegacyChangeRejected: 1,
 };

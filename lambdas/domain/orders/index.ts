@@ -1,4 +1,14 @@
-export { orderIdForKey, paymentKeyOf, refundKeyOf, type OrderCommand, type OrderCommandType, type PaymentOutcome } from './commands.ts';
+export {
+  legacyChargeOf,
+  orderIdForKey,
+  paymentKeyOf,
+  refundKeyOf,
+  type ImportedOrder,
+  type LegacyChange,
+  type OrderCommand,
+  type OrderCommandType,
+  type PaymentOutcome,
+} from './commands.ts';
 export { decide, evolve, fold, initialState, orderDecider } from './decider.ts';
 export { isOrderDomainError, ORDER_ERROR_CODES, OrderDomainError, type OrderErrorCode } from './errors.ts';
 export { CURRENT_SCHEMA_VERSION, type OrderEvent, type OrderEventType } from './events.ts';

@@ -35,6 +35,8 @@ export type OrderState =
       readonly cancellationReason?: CancellationReason;
       /** The payment saga's state: the attempt in flight, every charge the order took, every refund. */
       readonly payment: PaymentLedger;
+      /** The newest revision of legacy's copy this order has taken a change from (imported orders, change capture). */
+      readonly legacyRev?: number;
     };
 
 /** A payment attempt recorded (PaymentRequested) and not yet concluded: money may be moving. */
@@ -56,6 +58,8 @@ export interface RefundState {
 /** An approved charge the order knows of, and its refund, if it owes one. */
 export interface ChargeState {
   readonly amountCents: number;
+  /** A payment legacy took: legacy holds the money, so legacy refunds it when it is fed the cancel. */
+  readonly heldBy?: 'legacy';
   readonly refund?: RefundState;
 }
 

@@ -5,11 +5,13 @@ import { documentClient, requireEnv } from '../../platform/clients.ts';
 import { injectedFailure } from '../../platform/faults.ts';
 import { issuesText } from '../../platform/http.ts';
 import { LEGACY_CATALOG } from '../legacy-catalog.ts';
+import { bearerMatches } from '../bearer.ts';
 import { LegacyOrders, type LegacyAnswer } from '../legacy-orders.ts';
 import { observed } from '../../platform/observability.ts';
 import { ENV } from '../../platform/environment.ts';
 
 const customersTable = requireEnv(ENV.standIns.legacyCustomers);
+const integrationToken = requireEnv(ENV.standIns.apiTokenSecret);
 const faultsTable = requireEnv(ENV.faults.table);
 const orders = new LegacyOrders(requireEnv(ENV.standIns.legacyOrders));
 
@@ -38,9 +40,10 @@ const pathOf = (event: APIGatewayProxyEvent) => `/${event.pathParameters?.proxy 
 
 /**
  * The legacy monolith Eightfold strangles: a catalog, customer profiles, its old orders API and daily
- * report, and the feed Eightfold keeps its orders in sync through; every answer marked
- * `X-Served-By: legacy`. One Lambda behind `{proxy+}`, routing by itself, as old systems do. Faults set by
- * Eightfold's `PUT /ops/faults/legacy` apply first.
+ * report, and its integration API (`/integration/*`: the feed Eightfold keeps its orders in sync through,
+ * and the changes Eightfold follows legacy's orders by), for the bearer token Eightfold's ambassador holds
+ * only. One Lambda behind `{proxy+}`, routing by itself, as old systems do. Faults set by Eightfold's
+ * `PUT /ops/faults/legacy` apply first.
  */
 async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const injected = await injectedFailure(faultsTable, 'legacy', 'The legacy system');
@@ -82,6 +85,10 @@ async function ordersRoute(method: string, path: string, event: APIGatewayProxyE
     const body = jsonBody(event);
     return body ? orders.place(body.value) : BAD_JSON;
   }
+  if (path.startsWith('/integration/') && !(await bearerMatches(event, integrationToken)))
+    return { statusCode: 401, body: { error: { code: 'UNAUTHORIZED', message: 'The integration API needs its bearer token' } } };
+  if (method === 'GET' && path === '/integration/orders')
+    return orders.changes(event.queryStringParameters?.changedSince, event.queryStringParameters?.limit);
   const order = /^\/(orders|integration\/orders)\/([^/]+)(\/cancel)?$/.exec(path);
   if (!order) return undefined;
   const orderNo = decodeURIComponent(order[2]!);

@@ -1,12 +1,11 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { requireEnv } from '../../platform/clients.ts';
 import { applyFaults, readFaults } from '../../platform/faults.ts';
 import { header } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { observed } from '../../platform/observability.ts';
+import { bearerMatches } from '../bearer.ts';
 import { ChargeBook, type BookAnswer } from '../charge-book.ts';
 import { ENV } from '../../platform/environment.ts';
 
@@ -30,7 +29,6 @@ const answer = (statusCode: number, body: unknown, headers: Record<string, strin
 });
 const failure = (statusCode: number, code: string, message: string) => answer(statusCode, { error: { code, message } });
 const fromBook = (result: BookAnswer) => answer(result.status, result.body, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 function parsed<T>(schema: z.ZodType<T>, body: string | null): T | APIGatewayProxyResult {
   try {
@@ -54,9 +52,7 @@ async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   const injected = await applyFaults(faults, 'The payment provider');
   if (injected) return failure(injected.statusCode, injected.code, injected.message);
 
-  const token = (await getSecret(tokenSecret, { maxAge: 300 })) as string;
-  const presented = header(event, 'authorization')?.replace(/^Bearer /, '') ?? '';
-  if (!timingSafeEqual(digest(presented), digest(token))) return failure(401, 'UNAUTHORIZED', 'Bad or missing bearer token');
+  if (!(await bearerMatches(event, tokenSecret))) return failure(401, 'UNAUTHORIZED', 'Bad or missing bearer token');
   const segments = event.path.replace(/\/$/, '').split('/');
   const chargesAt = segments.lastIndexOf('charges');
   const route = `${event.httpMethod} ${segments
