@@ -89,7 +89,7 @@ export class EightfoldStack extends Stack {
     // applied-marker, so no order and no checkpoint. A cancellation's items come from the order's OrderPlaced.
     const sales = pubSub.addSubscriber('Sales', {
       handler: 'sales-subscriber',
-      eventTypes: ['OrderPlaced', 'OrderCancelled'],
+      eventTypes: ['OrderPlaced', 'OrderImported', 'OrderCancelled'],
       checkpoints: false,
     });
     sharding.grantCount(sales.consumer);
@@ -138,7 +138,19 @@ export class EightfoldStack extends Stack {
     // Every alarm the constructs made, to one topic and one dashboard; what scripts and operators look up, as outputs.
     const monitoring = new Monitoring(this, 'Monitoring', { dashboardName: `eightfold-${stage}` });
     monitoring.watch(this);
-    const parts = { api, monitoring, eventStore, readModel, pubSub, breakers, leaderElection, auditLog, notifications, sharding };
+    const parts = {
+      api,
+      monitoring,
+      eventStore,
+      readModel,
+      pubSub,
+      breakers,
+      leaderElection,
+      legacyCapture,
+      auditLog,
+      notifications,
+      sharding,
+    };
     stackOutputs(this, { ...parts, ops, identity, subscribers });
   }
 }

@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { LEGACY_CHANGES_INDEX } from '../lambdas/stand-ins/legacy-orders.ts';
+import { LEGACY_BY_CUSTOMER_INDEX, LEGACY_CHANGES_INDEX } from '../lambdas/stand-ins/legacy-orders.ts';
 import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
@@ -50,6 +50,11 @@ export class LegacyStack extends Stack {
       partitionKey: { name: 'feed', type: AttributeType.STRING },
       sortKey: { name: 'changed_key', type: AttributeType.STRING },
     });
+    orders.addGlobalSecondaryIndex({
+      indexName: LEGACY_BY_CUSTOMER_INDEX,
+      partitionKey: { name: 'customer_no', type: AttributeType.STRING },
+      sortKey: { name: 'placed_at', type: AttributeType.STRING },
+    });
     this.integrationToken = new Secret(this, 'IntegrationToken', {
       description: 'Bearer token of the legacy stand-in’s integration API; Eightfold’s ambassador sends it',
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
@@ -70,7 +75,7 @@ export class LegacyStack extends Stack {
     });
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
     grantOnTable(monolith, orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan']);
-    grantOnTable(monolith, orders, ['dynamodb:Query'], [LEGACY_CHANGES_INDEX]);
+    grantOnTable(monolith, orders, ['dynamodb:Query'], [LEGACY_CHANGES_INDEX, LEGACY_BY_CUSTOMER_INDEX]);
     this.integrationToken.grantRead(monolith);
     this.faults.grant(monolith, 'dynamodb:GetItem');
     const api = new ServiceApi(this, 'Api', {
@@ -85,6 +90,10 @@ export class LegacyStack extends Stack {
     new CfnOutput(this, 'LegacyOrdersTableName', {
       value: orders.tableName,
       description: 'Legacy’s orders, Eightfold’s among them through the feed (npm run check-consistency -- --legacy-orders-table)',
+    });
+    new CfnOutput(this, 'IntegrationTokenSecretArn', {
+      value: this.integrationToken.secretArn,
+      description: 'The bearer token of legacy’s integration API (npm run migrate-legacy reads it)',
     });
     new CfnOutput(this, 'LegacyUrl', {
       value: api.url,

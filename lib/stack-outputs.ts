@@ -20,6 +20,7 @@ export interface EightfoldParts {
   readonly pubSub: PubSub;
   readonly breakers: CircuitBreakers;
   readonly leaderElection: LeaderElection;
+  readonly legacyCapture: LeaderElection;
   readonly auditLog: AuditLog;
   readonly notifications: Notifications;
   readonly sharding: Sharding;
@@ -44,6 +45,10 @@ export function stackOutputs(stack: Stack, parts: EightfoldParts): void {
     OrderEventsTopicArn: [parts.pubSub.topic.topicArn, 'Order events (FIFO), published from the event stream'],
     BreakerTransitionsTopicArn: [parts.breakers.transitions.topicArn, 'Every circuit-breaker transition (subscribe to be told)'],
     LeasesTableName: [parts.leaderElection.table.tableName, 'Leases, leadership changes and fences (GET /ops/leader)'],
+    LegacyCaptureTableName: [
+      parts.legacyCapture.table.tableName,
+      'Legacy change capture’s lease and checkpoint, and the backfill’s (npm run migrate-legacy)',
+    ],
     AuditLogTableName: [parts.auditLog.table.tableName, 'Every order event, append-only, for operators'],
     NotificationsTableName: [
       parts.notifications.table.tableName,

@@ -126,13 +126,19 @@ function legacyDifferences(history: readonly EventEnvelope[], row: Record<string
   const problems = Object.keys(expected)
     .filter((field) => !isDeepStrictEqual(row[field], expected[field]))
     .map((field) => `${field} is ${JSON.stringify(row[field])}, Eightfold says ${JSON.stringify(expected[field])}`);
-  const conflict = messages.findLast((m) => m.type === 'LegacyChangeRejected')?.data as { owner?: string; reason?: string } | undefined;
-  if (problems.length && conflict?.owner === 'legacy') problems.push(`a conflict on a route legacy owns, for an operator: ${conflict.reason}`);
+  // Legacy took a change on a route it owns that Eightfold could not: whatever the copies say now, an operator settles it.
+  for (const { data } of messages.filter((m) => m.type === 'LegacyChangeRejected')) {
+    const { owner, reason, legacyRev } = data as { owner: string; reason: string; legacyRev: number };
+    if (owner === 'legacy')
+      problems.push(`legacy's revision ${legacyRev}, on a route legacy owns, conflicts (an operator settles it): ${reason}`);
+  }
   const fed = messages.flatMap((message) => toLegacyFeedEntry(message, domainEventOf(message)) ?? []);
   const applied = (row.revisions as { by: string }[]).filter((revision) => revision.by === 'EIGHTFOLD').length;
   const last = fed.at(-1);
   if (last && (row.eightfold_version !== last.version || row.eightfold_event_id !== last.event_id))
-    problems.push(`holds v${String(row.eightfold_version)} (event ${String(row.eightfold_event_id)}); the feed's newest is v${last.version} (event ${last.event_id})`);
+    problems.push(
+      `holds v${String(row.eightfold_version)} (event ${String(row.eightfold_event_id)}); the feed's newest is v${last.version} (event ${last.event_id})`,
+    );
   if (applied !== fed.length) problems.push(`applied ${applied} revisions from the feed, which gave it ${fed.length}`);
   return problems;
 }
@@ -203,7 +209,9 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
       found('AuditLog', streamId, `holds versions [${audited.map((e) => e.version).join(', ')}] for events 1 to ${history.length}`);
 
     if (notifications) {
-      const customerId = history[0]?.type === 'OrderPlaced' ? (history[0].data as { customerId: string }).customerId : undefined;
+      const first = history[0];
+      const customerId =
+        first?.type === 'OrderPlaced' || first?.type === 'OrderImported' ? (first.data as { customerId: string }).customerId : undefined;
       const missing: number[] = [];
       for (const envelope of history) {
         if (!isCustomerFacing(domainEventOf(toOrderEventMessage(envelope)))) continue;
@@ -280,7 +288,8 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   for (const [orderId, row] of unmatchedLegacy) {
     if (row.source === 'EIGHTFOLD') found('LegacyFeed', orderId, 'fed to legacy but not in the event store');
     // Legacy's own orders reach Eightfold through change capture; one older than the bound has not.
-    else if (String(row.changed_at) < captureBound) found('LegacyFeed', orderId, `legacy's own order, changed ${String(row.changed_at)}, never imported`);
+    else if (String(row.changed_at) < captureBound)
+      found('LegacyFeed', orderId, `legacy's own order, changed ${String(row.changed_at)}, never imported`);
   }
   for (const [orderId, approved] of approvedCharges)
     found('Payments', orderId, `${approved.length} approved charges for an order not in the event store`);

@@ -45,7 +45,10 @@ export function leaderTurn<T>(settings: SettingsOf<typeof LEASE_SETTINGS>, work:
     try {
       const outcome = await coordinatorTurn(leases, leaseName, work);
       if (outcome.lease?.takenOverFrom) {
-        logger.warn('took over a lease its holder let expire', { from: outcome.lease.takenOverFrom, fencingToken: outcome.lease.fencingToken });
+        logger.warn('took over a lease its holder let expire', {
+          from: outcome.lease.takenOverFrom,
+          fencingToken: outcome.lease.fencingToken,
+        });
         countForLease(leaseName, LEASES_LOST_METRIC);
       }
       if (outcome.role === 'leader') {

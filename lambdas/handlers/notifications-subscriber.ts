@@ -10,35 +10,34 @@ const settings = readSettings({ ...ORDERED_SUBSCRIBER_SETTINGS, notificationsTab
 const consumer = consumerOptions(settings, 'monotonic');
 
 /**
- * One notification per customer-facing event, keyed (customerId, notificationId = event id). Only
- * OrderPlaced names the customer: the subscriber remembers it in its checkpoint for the order's later events.
+ * One notification per customer-facing event, keyed (customerId, notificationId = event id). Only an
+ * order's first event (OrderPlaced, or OrderImported from legacy, which notifies no one) names the
+ * customer: the subscriber remembers it in its checkpoint for the order's later events.
  */
 export const handler = subscriberHandler(settings, async (message) => {
   const event = domainEventOf(message);
+  const stream = { eventId: message.eventId, streamId: message.orderId, version: message.version };
+  if (event.type === 'OrderImported') return applyInOrder(consumer, stream, () => ({ context: { customerId: event.data.customerId } }));
   if (!isCustomerFacing(event)) throw new Error(`${message.type} is not a customer-facing event; check the subscription's filter policy`);
-  return applyInOrder<{ customerId: string }>(
-    consumer,
-    { eventId: message.eventId, streamId: message.orderId, version: message.version },
-    (context) => {
-      const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
-      if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its OrderPlaced was never received)`);
-      return {
-        context: { customerId },
-        put: {
-          tableName: settings.notificationsTable,
-          keyAttribute: 'customerId',
-          item: {
-            customerId,
-            notificationId: message.eventId,
-            orderId: message.orderId,
-            orderVersion: message.version,
-            eventType: message.type,
-            text: notificationText(message.orderId, event),
-            createdAt: message.recordedAt,
-            deliveredAt: new Date().toISOString(),
-          },
+  return applyInOrder<{ customerId: string }>(consumer, stream, (context) => {
+    const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
+    if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its first event was never received)`);
+    return {
+      context: { customerId },
+      put: {
+        tableName: settings.notificationsTable,
+        keyAttribute: 'customerId',
+        item: {
+          customerId,
+          notificationId: message.eventId,
+          orderId: message.orderId,
+          orderVersion: message.version,
+          eventType: message.type,
+          text: notificationText(message.orderId, event),
+          createdAt: message.recordedAt,
+          deliveredAt: new Date().toISOString(),
         },
-      };
-    },
-  );
+      },
+    };
+  });
 });

@@ -12,12 +12,14 @@ export const faultsSchema = z.strictObject({
   down: z.boolean().default(false),
   /** The payment provider makes each charge, then its answer is lost on the way back (answered 504). */
   loseChargeAnswers: z.boolean().default(false),
+  /** Legacy's integration API (`/integration/*`) answers 503, while its own counters work: Eightfold's feed and change capture wait. */
+  integrationDown: z.boolean().default(false),
 });
 export type Faults = z.infer<typeof faultsSchema>;
 export const FAULT_TARGETS = ['payment-provider', 'legacy'] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
-const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false, loseChargeAnswers: false };
+const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, down: false, loseChargeAnswers: false, integrationDown: false };
 
 export async function readFaults(table: string, target: FaultTarget): Promise<Faults> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: table, Key: { target }, ConsistentRead: true }));
@@ -27,6 +29,7 @@ export async function readFaults(table: string, target: FaultTarget): Promise<Fa
         latencyMs: Item.latencyMs,
         down: Item.down,
         loseChargeAnswers: Item.loseChargeAnswers,
+        integrationDown: Item.integrationDown,
       })
     : NO_FAULTS;
 }

@@ -29,6 +29,8 @@ type LegacyOrderRow = LegacyOrder & { feed: typeof CHANGES_PARTITION; changed_ke
 
 /** Legacy's index of its orders by when it last changed them: one partition, sorted by `changed_at#order_no`. */
 export const LEGACY_CHANGES_INDEX = 'changes';
+/** Legacy's index of a customer's orders, newest first. */
+export const LEGACY_BY_CUSTOMER_INDEX = 'by_customer';
 const CHANGES_PARTITION = 'orders';
 const MAX_PAGE = 500;
 /** Writes that met a concurrent one retry from a fresh read, this many times. */
@@ -105,6 +107,23 @@ export class LegacyOrders {
     return row ? ok(publicOrderOf(row)) : failure(404, 'NOT_FOUND', `No order ${orderNo}`);
   }
 
+  /** `GET /customers/{customerId}/orders?limit=N`: the customer's orders, newest first, in the public shape. */
+  async ofCustomer(customerNo: string, limit: string | undefined): Promise<LegacyAnswer> {
+    const size = limit === undefined ? 20 : Number(limit);
+    if (!Number.isInteger(size) || size < 1 || size > 100) return failure(400, 'VALIDATION_FAILED', 'limit: a whole number from 1 to 100');
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: LEGACY_BY_CUSTOMER_INDEX,
+        KeyConditionExpression: 'customer_no = :customer',
+        ExpressionAttributeValues: { ':customer': customerNo },
+        ScanIndexForward: false,
+        Limit: size,
+      }),
+    );
+    return ok({ orders: ((page.Items ?? []) as LegacyOrderRow[]).map(publicOrderOf) });
+  }
+
   /** `GET /integration/orders/{orderId}`: the row as legacy keeps it, for the integration's own checks. */
   async getRow(orderNo: string): Promise<LegacyAnswer> {
     const row = await this.row(orderNo);
@@ -119,7 +138,8 @@ export class LegacyOrders {
    */
   async changes(changedSince: string | undefined, limit: string | undefined): Promise<LegacyAnswer> {
     const size = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) return failure(400, 'VALIDATION_FAILED', `limit: a whole number from 1 to ${MAX_PAGE}`);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE)
+      return failure(400, 'VALIDATION_FAILED', `limit: a whole number from 1 to ${MAX_PAGE}`);
     if (changedSince !== undefined && (changedSince.length > 120 || Number.isNaN(Date.parse(changedSince.split('#')[0]!))))
       return failure(400, 'VALIDATION_FAILED', 'changedSince: an ISO time, or the next of a previous page');
     const since = changedSince ?? '';
@@ -127,8 +147,8 @@ export class LegacyOrders {
       new QueryCommand({
         TableName: this.table,
         IndexName: LEGACY_CHANGES_INDEX,
-        KeyConditionExpression: 'feed = :feed AND changed_key > :since',
-        ExpressionAttributeValues: { ':feed': CHANGES_PARTITION, ':since': since },
+        KeyConditionExpression: since ? 'feed = :feed AND changed_key > :since' : 'feed = :feed',
+        ExpressionAttributeValues: { ':feed': CHANGES_PARTITION, ...(since ? { ':since': since } : {}) },
         Limit: size,
       }),
     );
@@ -176,7 +196,12 @@ export class LegacyOrders {
         };
         return ok(answer);
       }
-      const change = { status_code: entry.status_code, updated_at: entry.updated_at, eightfold_version: entry.version, eightfold_event_id: entry.event_id };
+      const change = {
+        status_code: entry.status_code,
+        updated_at: entry.updated_at,
+        eightfold_version: entry.version,
+        eightfold_event_id: entry.event_id,
+      };
       if (await this.revise(row, 'EIGHTFOLD', change)) return ok({ applied: true, rev: row.rev + 1 } satisfies LegacyFeedAnswer);
     }
     return failure(409, 'VERSION_CONFLICT', `Order ${orderNo} kept changing; send the entry again`);
@@ -198,7 +223,9 @@ export class LegacyOrders {
       ...changed,
     };
     try {
-      await documentClient.send(new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }));
+      await documentClient.send(
+        new PutCommand({ TableName: this.table, Item: row, ConditionExpression: 'attribute_not_exists(order_no)' }),
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

@@ -5,12 +5,7 @@
  * (`npm run migrate-legacy`) and change capture (the legacy-capture leader) both run `importLegacyChanges`;
  * every import is idempotent, so the two may overlap, run again, or resume anywhere.
  */
-import {
-  isConcurrencyError,
-  handleCommand,
-  type EventMetadata,
-  type EventStore,
-} from '../patterns/event-sourcing/index.ts';
+import { isConcurrencyError, handleCommand, type EventMetadata, type EventStore } from '../patterns/event-sourcing/index.ts';
 import type { RoutingTable } from '../patterns/strangler/index.ts';
 import {
   orderDecider,
@@ -204,6 +199,8 @@ export interface CaptureInput {
   readonly pageSize?: number;
   readonly clock?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A poll that failed (legacy unreachable, its breaker open): logged, and polled again. */
+  readonly onPollFailed?: (error: unknown) => void;
 }
 
 /**
@@ -214,7 +211,7 @@ export interface CaptureInput {
 export async function captureLegacyChanges(
   deps: Parameters<typeof importLegacyChanges>[0] & { readonly checkpoint: CaptureCheckpoint },
   input: CaptureInput,
-): Promise<{ polls: number; cursor: string; outcomes: Record<ImportOutcome, number> }> {
+): Promise<{ polls: number; failedPolls: number; cursor: string; outcomes: Record<ImportOutcome, number> }> {
   const clock = input.clock ?? Date.now;
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const keepGoing = () => clock() < input.deadline && input.stillLeading();
@@ -222,17 +219,25 @@ export async function captureLegacyChanges(
   const outcomes: Record<ImportOutcome, number> = { imported: 0, changed: 0, rejected: 0, conflict: 0, unchanged: 0, orphaned: 0 };
   const taken = new Map<string, number>();
   let polls = 0;
+  let failedPolls = 0;
   while (keepGoing()) {
     const started = clock();
-    const progress = await importLegacyChanges(deps, { since: rewound(cursor, input.overlapMs), pageSize: input.pageSize ?? 100, taken, keepGoing });
     polls++;
-    for (const [outcome, count] of Object.entries(progress.outcomes)) outcomes[outcome as ImportOutcome] += count;
-    if (progress.next > cursor) {
-      cursor = progress.next;
-      await deps.checkpoint.write(cursor);
+    try {
+      const since = rewound(cursor, input.overlapMs);
+      const progress = await importLegacyChanges(deps, { since, pageSize: input.pageSize ?? 100, taken, keepGoing });
+      for (const [outcome, count] of Object.entries(progress.outcomes)) outcomes[outcome as ImportOutcome] += count;
+      if (progress.next > cursor) {
+        cursor = progress.next;
+        await deps.checkpoint.write(cursor);
+      }
+    } catch (error) {
+      // Legacy down, its breaker open: the changes wait in legacy, and the next poll asks again.
+      failedPolls++;
+      input.onPollFailed?.(error);
     }
     const wait = Math.min(input.pollMs - (clock() - started), input.deadline - clock());
     if (wait > 0 && keepGoing()) await sleep(wait);
   }
-  return { polls, cursor, outcomes };
+  return { polls, failedPolls, cursor, outcomes };
 }

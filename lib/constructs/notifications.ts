@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { CUSTOMER_FACING_EVENTS } from '../../lambdas/domain/orders/notifications.ts';
+import { NOTIFIER_EVENTS } from '../../lambdas/domain/orders/notifications.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
 import type { PubSub, Subscriber } from './pub-sub.ts';
 import { ENV } from '../../lambdas/platform/environment.ts';
@@ -26,7 +26,7 @@ export class Notifications extends Construct {
     });
     this.subscriber = props.pubSub.addSubscriber(id, {
       handler: 'notifications-subscriber',
-      eventTypes: CUSTOMER_FACING_EVENTS,
+      eventTypes: NOTIFIER_EVENTS,
       environment: { [ENV.notifications.table]: this.table.tableName },
     });
     this.table.grant(this.subscriber.consumer, 'dynamodb:PutItem');

@@ -205,13 +205,19 @@ export class StranglerFacade extends Construct {
         {
           statusCode: '404',
           responseTemplates: { 'application/json': notFound },
-          responseParameters: { 'method.response.header.X-Served-By': "'gateway'", 'method.response.header.Content-Type': "'application/json'" },
+          responseParameters: {
+            'method.response.header.X-Served-By': "'gateway'",
+            'method.response.header.Content-Type': "'application/json'",
+          },
         },
       ],
     });
     const options = {
       methodResponses: [
-        { statusCode: '404', responseParameters: { 'method.response.header.X-Served-By': true, 'method.response.header.Content-Type': true } },
+        {
+          statusCode: '404',
+          responseParameters: { 'method.response.header.X-Served-By': true, 'method.response.header.Content-Type': true },
+        },
       ],
     };
     resource.addMethod('ANY', integration, options);

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, json } from '../helpers/api.ts';
 import { expectConsistent } from '../helpers/consistency.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { legacyUrl, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
+import { legacyIntegration, legacyUrl, RUN_ID, startTarget, type E2ETarget } from '../helpers/target.ts';
 
 let target: E2ETarget;
 /** A customer of this run only, for the counts a long-lived deployment's earlier runs would blur. */
@@ -25,8 +25,12 @@ const callLegacy = apiCaller(() => legacyUrl(target.outputs));
 const setLegacyFaults = async (faults: { down?: boolean; latencyMs?: number; errorRate?: number }) =>
   expect((await call('PUT', '/ops/faults/legacy', faults)).status).toBe(200);
 
+/** Legacy's integration API, with the bearer token Eightfold's ambassador holds. */
+let callIntegration: (path: string) => Promise<Response>;
+
 beforeAll(async () => {
   target = await startTarget({ onLog: (source, line) => logLines.push({ source, line }) });
+  callIntegration = await legacyIntegration(target);
 });
 
 afterAll(async () => {
@@ -52,6 +56,23 @@ describe('routes Eightfold does not serve', () => {
     const unknown = await call('GET', '/no/such/route');
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-served-by')).toBe('legacy');
+  });
+
+  it('never reach legacy’s integration API, which takes Eightfold’s bearer token only', async () => {
+    for (const [method, path] of [
+      ['GET', '/integration/orders'],
+      ['GET', '/integration/orders/some-order'],
+      ['PUT', '/integration/orders/some-order'],
+      ['POST', '/integration'],
+    ] as const) {
+      const closed = await call(method, path, method === 'GET' ? undefined : { version: 99, event_id: 'forged', updated_at: 't' });
+      expect(closed.status, `${method} ${path}`).toBe(404);
+      expect(closed.headers.get('x-served-by'), `${method} ${path}`).toBe('gateway');
+    }
+    // Straight at legacy, without the token (or with another), its integration API refuses; with it, it answers.
+    expect((await callLegacy('GET', '/integration/orders')).status).toBe(401);
+    expect((await callLegacy('GET', '/integration/orders', undefined, { authorization: 'Bearer guess' })).status).toBe(401);
+    expect((await callIntegration('/integration/orders?limit=1')).status).toBe(200);
   });
 
   it('never reach Eightfold’s handlers, while Eightfold’s own routes stay Eightfold’s', async () => {
@@ -109,7 +130,7 @@ describe('legacy kept whole', () => {
   const legacyRow = (orderId: string, rev: number) =>
     eventually(
       async () => {
-        const response = await callLegacy('GET', `/integration/orders/${orderId}`);
+        const response = await callIntegration(`/integration/orders/${orderId}`);
         expect(response.status).toBe(200);
         const row = await json(response);
         expect(row.rev).toBe(rev);
@@ -129,9 +150,10 @@ describe('legacy kept whole', () => {
       total_amount: '25.00',
       lines: [{ sku: 'LAMP', qty: 2, unit_price: '12.50' }],
       source: 'EIGHTFOLD',
-      applied_revs: [1],
+      eightfold_version: 1,
+      revisions: [{ rev: 1, by: 'EIGHTFOLD', status_code: 'N', at: expect.any(String) }],
     });
-    expect(await legacyRow(cancelled, 2)).toMatchObject({ status_code: 'C', applied_revs: [1, 2] });
+    expect(await legacyRow(cancelled, 2)).toMatchObject({ status_code: 'C', eightfold_version: 2 });
     // Legacy's old orders API answers in the public shape, from its own copy.
     const eightfold = await json(await call('GET', `/orders/${kept}?minVersion=1`));
     const legacy = await json(await callLegacy('GET', `/orders/${kept}`));
@@ -179,7 +201,10 @@ describe('legacy kept whole', () => {
     await setLegacyFaults({});
     for (const [i, orderId] of orders.entries()) {
       const row = await legacyRow(orderId, i < 3 ? 2 : 1);
-      expect(row.applied_revs).toEqual(i < 3 ? [1, 2] : [1]);
+      // Each version fed once: one revision of legacy's per version.
+      expect(row.revisions.map((r: { rev: number; by: string }) => `${r.rev}:${r.by}`)).toEqual(
+        i < 3 ? ['1:EIGHTFOLD', '2:EIGHTFOLD'] : ['1:EIGHTFOLD'],
+      );
       expect(row.status_code).toBe(i < 3 ? 'C' : 'N');
     }
     await eventually(async () => expect(await waiting()).toBe(0));

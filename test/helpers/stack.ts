@@ -33,7 +33,13 @@ export function synthesizeStack(context: Record<string, unknown> = {}, stage = '
   });
   const paymentProvider = new PaymentProviderStack(app, `EightfoldPaymentProvider-${stage}`, {});
   const faults = { table: paymentProvider.faults, targets: ['payment-provider', 'legacy'] as const };
-  return new EightfoldStack(app, `Eightfold-${stage}`, { stage, version, paymentProvider, faults, legacy: { url: LEGACY_URL, integrationToken: LEGACY_SECRET_ARN } });
+  return new EightfoldStack(app, `Eightfold-${stage}`, {
+    stage,
+    version,
+    paymentProvider,
+    faults,
+    legacy: { url: LEGACY_URL, integrationToken: LEGACY_SECRET_ARN },
+  });
 }
 export const synthesize = (context: Record<string, unknown> = {}, stage = 'test') => Template.fromStack(synthesizeStack(context, stage));
 

@@ -111,15 +111,40 @@ function withClients(
 /** Legacy's own API (not through Eightfold's façade), from its stack's `LegacyUrl`. */
 export const legacyUrl = (outputs: DeploymentOutputs) => outputs.legacy.LegacyUrl!.replace(/\/+$/, '');
 
-/** The payment provider stand-in's bearer token, from a local cloud's Secrets Manager (a deployment's secret is no test's to read). */
-export async function paymentProviderToken(cloud: LocalCloud): Promise<string> {
+/** A stand-in's secret (`constructId` in `stack`), from a local cloud's Secrets Manager (a deployment's secret is no test's to read). */
+async function standInSecret(cloud: LocalCloud, constructId: string, stack: string): Promise<string> {
   const secrets = new SecretsManagerClient({ endpoint: cloud.endpoints.parameters, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   try {
-    const { SecretString } = await secrets.send(
-      new GetSecretValueCommand({ SecretId: cloud.resource('ApiToken', stackNames('dev').paymentProvider).physicalId }),
-    );
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: cloud.resource(constructId, stack).physicalId }));
     return SecretString!;
   } finally {
     secrets.destroy();
   }
 }
+
+/** The payment provider stand-in's bearer token. */
+export const paymentProviderToken = (cloud: LocalCloud) => standInSecret(cloud, 'ApiToken', stackNames('dev').paymentProvider);
+
+/** The bearer token of the legacy stand-in's integration API (`/integration/*`). */
+export const legacyIntegrationToken = (cloud: LocalCloud) => standInSecret(cloud, 'IntegrationToken', stackNames('dev').legacy);
+
+/**
+ * Legacy's integration API (`/integration/*`), called with its bearer token: a local cloud's from its Secrets
+ * Manager, a deployment's read with the caller's own credentials from the stand-in's output.
+ */
+export async function legacyIntegration(target: E2ETarget): Promise<(path: string) => Promise<Response>> {
+  let token: string;
+  if (target.cloud) token = await legacyIntegrationToken(target.cloud);
+  else {
+    const secrets = new SecretsManagerClient({});
+    token = (await secrets.send(new GetSecretValueCommand({ SecretId: target.outputs.legacy.IntegrationTokenSecretArn }))).SecretString!;
+    secrets.destroy();
+  }
+  return (path) => fetch(`${legacyUrl(target.outputs)}${path}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+/** A document client on a local cloud's DynamoDB. */
+export const localDocuments = (cloud: LocalCloud) =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
+  );

@@ -24,7 +24,8 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
       providerToken('PubSubRefundsConsumer'),
       expect.stringMatching(/^QueriesFunction .*CursorKeySecret/),
     ]);
-    const pinnedHosts = (service: string) => JSON.stringify(functionProperties(template, service).Environment.Variables.AMBASSADOR_PINNED_HOSTS);
+    const pinnedHosts = (service: string) =>
+      JSON.stringify(functionProperties(template, service).Environment.Variables.AMBASSADOR_PINNED_HOSTS);
     for (const service of ['commands', 'coordinator', 'refunds-subscriber']) {
       expect(pinnedHosts(service), service).toContain('payment-provider');
       expect(pinnedHosts(service), service).not.toContain('legacy');

@@ -286,7 +286,10 @@ describe('alarms and dashboard', () => {
       ['payment-provider', 'OPEN', 'circuit-breakers'],
     ]);
     // Each leader's lease: the coordinator's and legacy's change capture's.
-    const leases = (metric: string) => byMetric(metric).map((a) => [dimension(a, 'service'), dimension(a, 'lease')]).sort();
+    const leases = (metric: string) =>
+      byMetric(metric)
+        .map((a) => [dimension(a, 'service'), dimension(a, 'lease')])
+        .sort();
     expect(leases('LeasesLost')).toEqual([
       ['coordinator', 'coordinator'],
       ['coordinator', 'legacy-capture'],
@@ -294,7 +297,11 @@ describe('alarms and dashboard', () => {
     expect(leases('LeaderTurns')).toEqual(leases('LeasesLost'));
     for (const metric of ['LegacyConflicts', 'LegacyOrphans']) {
       const [alarm] = byMetric(metric);
-      expect(alarm!.Properties, metric).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarm!.Properties, metric).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
       expect(dimension(alarm!, 'lease'), metric).toBe('legacy-capture');
     }
     const [leaderless] = byMetric('LeaderTurns');

@@ -53,7 +53,7 @@ describe('EightfoldStack: Pub/Sub', () => {
   it.each([
     ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded'] }],
     ['Audit', undefined],
-    ['Sales', { eventType: ['OrderPlaced', 'OrderCancelled'] }],
+    ['Sales', { eventType: ['OrderPlaced', 'OrderImported', 'OrderCancelled'] }],
     ['Refunds', { eventType: ['RefundRequested'] }],
   ])('subscribes the %s FIFO queue with raw delivery and its filter policy', (name, filterPolicy) => {
     template.hasResourceProperties('AWS::SNS::Subscription', {

@@ -120,7 +120,12 @@ describe('the anti-corruption layer', () => {
     const sent: unknown[] = [];
     const answering = (status: number, body: unknown) => async (request: unknown) => (sent.push(request), { status, body });
     expect(await feedToLegacy(answering(200, { applied: true, rev: 1 }), message(1, placed), placed)).toBe('applied');
-    const held = (version: number, eventId: string) => ({ applied: false, rev: 2, eightfold_version: version, eightfold_event_id: eventId });
+    const held = (version: number, eventId: string) => ({
+      applied: false,
+      rev: 2,
+      eightfold_version: version,
+      eightfold_event_id: eventId,
+    });
     expect(await feedToLegacy(answering(200, held(1, 'e1')), message(1, placed), placed)).toBe('duplicate');
     await expect(feedToLegacy(answering(409, { error: { code: 'ORDER_UNKNOWN' } }), message(1, placed), placed)).rejects.toBeInstanceOf(
       LegacyRefusedError,

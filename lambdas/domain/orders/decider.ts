@@ -77,10 +77,15 @@ function legacyChange(order: ExistingOrder, change: LegacyChange, now: string): 
         ? cancellation(order, 'CUSTOMER_REQUEST', at, legacyRev)
         : reject(`a ${order.status} order cannot be cancelled`);
     case 'PAID':
-      if (order.status !== 'PLACED' || order.payment.pending) return reject(`a ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} cannot be paid on legacy`);
-      return [{ type: 'OrderPaid', data: { paymentId: legacyChargeOf(order.orderId), amountCents: order.totalCents, paidAt: at, legacyRev } }];
+      if (order.status !== 'PLACED' || order.payment.pending)
+        return reject(`a ${order.status} order${order.payment.pending ? ' with a payment in flight' : ''} cannot be paid on legacy`);
+      return [
+        { type: 'OrderPaid', data: { paymentId: legacyChargeOf(order.orderId), amountCents: order.totalCents, paidAt: at, legacyRev } },
+      ];
     case 'SHIPPED':
-      return order.status === 'PAID' ? [{ type: 'OrderShipped', data: { shippedAt: at, legacyRev } }] : reject(`a ${order.status} order cannot be shipped`);
+      return order.status === 'PAID'
+        ? [{ type: 'OrderShipped', data: { shippedAt: at, legacyRev } }]
+        : reject(`a ${order.status} order cannot be shipped`);
     case 'PLACED':
       return reject(`a ${order.status} order cannot be placed again`);
   }

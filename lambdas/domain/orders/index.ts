@@ -47,7 +47,7 @@ export {
   type RecordedOrderEvent,
 } from './projections.ts';
 export { orderUpcasters } from './upcasters.ts';
-export { CUSTOMER_FACING_EVENTS, isCustomerFacing, notificationText, type CustomerFacingEvent } from './notifications.ts';
+export { CUSTOMER_FACING_EVENTS, isCustomerFacing, NOTIFIER_EVENTS, notificationText, type CustomerFacingEvent } from './notifications.ts';
 export {
   domainEventOf,
   messageCorrelationId,

@@ -12,6 +12,12 @@ export const CUSTOMER_FACING_EVENTS = [
   'OrderShipped',
   'PaymentRefunded',
 ] as const satisfies readonly OrderEventType[];
+/**
+ * What the notifications subscriber receives: the customer-facing events, and an order imported from legacy,
+ * which tells it no one anything (legacy told its customer) but names the customer of the order's later events.
+ */
+export const NOTIFIER_EVENTS = [...CUSTOMER_FACING_EVENTS, 'OrderImported'] as const satisfies readonly OrderEventType[];
+
 export type CustomerFacingEvent = Extract<OrderEvent, { type: (typeof CUSTOMER_FACING_EVENTS)[number] }>;
 
 export const isCustomerFacing = (event: OrderEvent): event is CustomerFacingEvent =>

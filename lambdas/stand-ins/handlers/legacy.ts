@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../../platform/clients.ts';
-import { injectedFailure } from '../../platform/faults.ts';
+import { applyFaults, readFaults } from '../../platform/faults.ts';
 import { issuesText } from '../../platform/http.ts';
 import { LEGACY_CATALOG } from '../legacy-catalog.ts';
 import { bearerMatches } from '../bearer.ts';
@@ -46,15 +46,25 @@ const pathOf = (event: APIGatewayProxyEvent) => `/${event.pathParameters?.proxy 
  * `PUT /ops/faults/legacy` apply first.
  */
 async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const injected = await injectedFailure(faultsTable, 'legacy', 'The legacy system');
+  const faults = await readFaults(faultsTable, 'legacy');
+  const injected = await applyFaults(faults, 'The legacy system');
   if (injected) return answer(injected.statusCode, { error: { code: injected.code, message: injected.message } });
   const path = pathOf(event);
+  if (faults.integrationDown && path.startsWith('/integration/'))
+    return answer(503, { error: { code: 'UNAVAILABLE', message: 'The legacy system’s integration API is down' } });
   const method = event.httpMethod;
   if (method === 'GET' && path === '/catalog/products') return answer(200, { products: LEGACY_CATALOG });
   const product = /^\/catalog\/products\/([^/]+)$/.exec(path);
   if (method === 'GET' && product) {
     const found = LEGACY_CATALOG.find((p) => p.sku === decodeURIComponent(product[1]!));
     return found ? answer(200, found) : notFound('product with this SKU');
+  }
+  const customerOrders = /^\/customers\/([^/]+)\/orders$/.exec(path);
+  if (method === 'GET' && customerOrders) {
+    const customerId = decodeURIComponent(customerOrders[1]!);
+    if (!idPattern.test(customerId)) return notFound('customer with this id');
+    const served = await orders.ofCustomer(customerId, event.queryStringParameters?.limit);
+    return answer(served.statusCode, served.body);
   }
   const customer = /^\/customers\/([^/]+)$/.exec(path);
   if (customer) {

@@ -384,3 +384,109 @@ describe('Order decider properties', () => {
     expect(evolve(initialState, paid)).toBe(initialState);
   });
 });
+
+describe('orders from legacy (Strangler Fig, the other way)', () => {
+  const AT = '2026-11-25T11:30:00.000Z';
+  const importOf = (status: ExistingOrder['status'], legacyRev = 1): OrderCommand => ({
+    type: 'ImportOrder',
+    data: {
+      orderId: 'L-1',
+      customerId: 'c-1',
+      items,
+      totalCents: 2448,
+      placedAt: '2026-11-25T11:00:00.000Z',
+      status,
+      updatedAt: AT,
+      legacyRev,
+    },
+    now: NOW,
+  });
+  const change = (status: ExistingOrder['status'], legacyRev: number, owner: 'eightfold' | 'legacy' = 'legacy'): OrderCommand => ({
+    type: 'TakeLegacyChange',
+    data: { orderId: 'L-1', legacyRev, status, at: AT, owner },
+    now: NOW,
+  });
+  const imported = (status: ExistingOrder['status'], legacyRev = 1) => decide(importOf(status, legacyRev), initialState);
+
+  it('imports an order whole, as legacy holds it at its revision, keeping its id', () => {
+    const [event] = imported('PLACED', 3);
+    expect(event).toEqual({ type: 'OrderImported', data: { ...importOf('PLACED', 3).data, importedAt: NOW } });
+    expect(fold([event!])).toMatchObject({
+      status: 'PLACED',
+      orderId: 'L-1',
+      customerId: 'c-1',
+      totalCents: 2448,
+      updatedAt: AT,
+      legacyRev: 3,
+    });
+  });
+
+  it('imports a paid order with the payment legacy took, which legacy holds and refunds: a cancel here owes no refund at the provider', () => {
+    const state = fold(imported('PAID'));
+    expect(state).toMatchObject({
+      status: 'PAID',
+      paymentId: 'legacy:L-1',
+      payment: { charges: { 'legacy:L-1': { amountCents: 2448, heldBy: 'legacy' } } },
+    });
+    const cancel: OrderCommand = { type: 'CancelOrder', data: { orderId: 'L-1', reason: 'CUSTOMER_REQUEST' }, now: NOW };
+    expect(decide(cancel, state).map((e) => e.type)).toEqual(['OrderCancelled']);
+  });
+
+  it('imports once: again is nothing, and an order of Eightfold’s own under that id is refused', () => {
+    expect(decide(importOf('PLACED', 2), fold(imported('PLACED')))).toEqual([]);
+    expect(() => decide(importOf('PLACED'), fold([placed]))).toThrow(/already exists/);
+  });
+
+  it('takes a change legacy made as the event it stands for, marked with legacy’s revision, and only once', () => {
+    const state = fold(imported('PLACED'));
+    const events = decide(change('CANCELLED', 2), state);
+    expect(events).toEqual([{ type: 'OrderCancelled', data: { reason: 'CUSTOMER_REQUEST', cancelledAt: AT, legacyRev: 2 } }]);
+    const after = fold(events, state);
+    expect(after).toMatchObject({ status: 'CANCELLED', legacyRev: 2 });
+    expect(decide(change('CANCELLED', 2), after)).toEqual([]);
+    // An older revision, or one that agrees with the order already, changes nothing.
+    expect(decide(change('PAID', 1), fold(imported('PLACED', 5)))).toEqual([]);
+    expect(decide(change('PLACED', 6), fold(imported('PLACED', 5)))).toEqual([]);
+  });
+
+  it('takes legacy’s payment and shipment of an order Eightfold holds', () => {
+    const state = fold([placed]);
+    const paidOnLegacy = decide(change('PAID', 2), state);
+    expect(paidOnLegacy).toEqual([{ type: 'OrderPaid', data: { paymentId: 'legacy:o-1', amountCents: 2448, paidAt: AT, legacyRev: 2 } }]);
+    const after = fold(paidOnLegacy, state);
+    expect(decide(change('SHIPPED', 3), after)).toEqual([{ type: 'OrderShipped', data: { shippedAt: AT, legacyRev: 3 } }]);
+  });
+
+  it('cancels an order paid here that legacy cancelled, owing its refund in the same append', () => {
+    const state = fold([placed, requested, paid]);
+    expect(decide(change('CANCELLED', 4), state).map((e) => e.type)).toEqual(['OrderCancelled', 'RefundRequested']);
+  });
+
+  it.each([
+    ['eightfold', [placed, requested, paid, shipped], 'CANCELLED', 'a SHIPPED order cannot be cancelled'],
+    ['legacy', [placed, requested, paid, shipped], 'CANCELLED', 'a SHIPPED order cannot be cancelled'],
+    ['legacy', [placed, cancelled], 'PAID', 'a CANCELLED order cannot be paid on legacy'],
+    ['legacy', [placed, requested], 'PAID', 'a PLACED order with a payment in flight cannot be paid on legacy'],
+    ['eightfold', [placed], 'SHIPPED', 'a PLACED order cannot be shipped'],
+    ['legacy', [placed, cancelled], 'PLACED', 'a CANCELLED order cannot be placed again'],
+  ] as const)(
+    'rejects, on a route %s owns, a change the order’s state here does not allow (%o → %s): the order keeps its status',
+    (owner, history, status, reason) => {
+      const state = fold(history);
+      const events = decide(change(status, 7, owner), state);
+      expect(events).toEqual([
+        {
+          type: 'LegacyChangeRejected',
+          data: { legacyRev: 7, legacyStatus: status, keptStatus: (state as ExistingOrder).status, owner, reason, rejectedAt: NOW },
+        },
+      ]);
+      const after = fold(events, state);
+      expect(after).toEqual({ ...state, legacyRev: 7 });
+      expect(decide(change(status, 7, owner), after)).toEqual([]);
+    },
+  );
+
+  it('takes no change for an order it does not hold', () => {
+    expect(() => decide(change('CANCELLED', 2), initialState)).toThrow(/does not exist/);
+  });
+});
