@@ -20,6 +20,7 @@ import { circuitBreakerFigures } from './circuit-breaker.ts';
 import { leaderElectionFigures } from './leader-election.ts';
 import { shardingFigures } from './sharding.ts';
 import { stranglerFigures } from './strangler.ts';
+import { legacyMigrationFigures } from './legacy-migration.ts';
 import { loadFigures } from './load.ts';
 import { paymentFigures } from './payments.ts';
 
@@ -206,6 +207,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'leader-election': leaderElectionFigures,
   sharding: shardingFigures,
   strangler: stranglerFigures,
+  'legacy-migration': legacyMigrationFigures,
   payments: paymentFigures,
   load: loadFigures,
 };

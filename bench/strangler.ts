@@ -1,8 +1,9 @@
 /**
  * Strangler Fig figures: what the façade costs a legacy route, an Eightfold route against the same read on
- * legacy, and what shadowing a route adds to the client's wait. Four local clouds run side by side, the
- * same app with `GET /orders/{orderId}` in each mode (eightfold, legacy, weighted at 0 % — the router's hop
- * alone — and shadow), and their requests are interleaved so no cloud is measured on a quieter machine.
+ * legacy, what stamping legacy's answers costs, and what shadowing a route adds to the client's wait. Five
+ * local clouds run side by side, the same app with `GET /orders/{orderId}` in each mode (eightfold, legacy
+ * through the stamping proxy, legacy as a plain HTTP proxy, weighted at 0 % — the router's hop alone — and
+ * shadow), and their requests are interleaved so no cloud is measured on a quieter machine.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -38,10 +39,13 @@ const legacyBase = (cloud: LocalCloud) => legacyUrl(localOutputs(cloud));
 export async function stranglerFigures(rows: Row[]): Promise<void> {
   const outDirs: string[] = [];
   const clouds: LocalCloud[] = [];
-  const start = async (route: { mode: string; percent?: number; ignore?: string[] } | undefined): Promise<LocalCloud> => {
+  const start = async (
+    route: { mode: string; percent?: number; ignore?: string[] } | undefined,
+    extra: Record<string, unknown> = {},
+  ): Promise<LocalCloud> => {
     const outDir = route && mkdtempSync(join(tmpdir(), `eightfold-bench-${route.mode}-`));
     if (outDir) outDirs.push(outDir);
-    const context = route && { 'eightfold:routes': { ...cdkRoutes, [ROUTE]: { ...route, since: '2026-11-26' } } };
+    const context = route && { 'eightfold:routes': { ...cdkRoutes, [ROUTE]: { ...route, since: '2026-11-26' } }, ...extra };
     const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, context, onLog: () => undefined });
     tokens.set(new URL(cloud.url).origin, await mintToken(cloud, { operator: 'bench' }));
     clouds.push(cloud);
@@ -51,6 +55,8 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     // One at a time: syntheses at once would starve two cores.
     const eightfold = await start(undefined);
     const legacy = await start({ mode: 'legacy' });
+    // The same legacy route with plain HTTP_PROXY integrations: no hop, no stamp (what the façade did before it stamped).
+    const plainProxy = await start({ mode: 'legacy' }, { 'eightfold:stampLegacy': 'false' });
     const routerOnly = await start({ mode: 'weighted', percent: 0 });
     // Legacy has no word for the payment saga's `payment` object: the comparison leaves it out.
     const shadow = await start({ mode: 'shadow', ignore: ['payment'] });
@@ -83,6 +89,7 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     const nth = (cloud: LocalCloud, i: number) => orders.get(cloud)![(i + 2000) % 20];
     const calls = {
       viaFacade: (i: number) => get(`${legacy.url}/orders/${nth(legacy, i)}`),
+      viaPlainProxy: (i: number) => get(`${plainProxy.url}/orders/${nth(plainProxy, i)}`),
       legacyDirect: (i: number) => get(`${legacyBase(legacy)}/orders/${nth(legacy, i)}`),
       eightfoldRoute: (i: number) => get(`${eightfold.url}/orders/${nth(eightfold, i)}`),
       routerOnly: (i: number) => get(`${routerOnly.url}/orders/${nth(routerOnly, i)}`),
@@ -114,10 +121,18 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     if (compared?.recentMismatches?.length) log(`shadow mismatches, latest: ${JSON.stringify(compared.recentMismatches.slice(0, 2))}`);
     for (const q of [50, 99]) {
       rows.push({
-        figure: `legacy route through the façade (HTTP proxy) p${q}: \`GET /orders/{id}\``,
+        figure: `legacy route through the façade (stamped \`X-Served-By\` by its proxy) p${q}: \`GET /orders/{id}\``,
         value: ms(p('viaFacade', q)),
         baseline: `legacy's own API called directly: ${ms(p('legacyDirect', q))}`,
         ratio: ratio(p('viaFacade', q), p('legacyDirect', q)),
+      });
+    }
+    for (const q of [50, 99]) {
+      rows.push({
+        figure: `what the façade's stamping costs a legacy route p${q}: \`GET /orders/{id}\``,
+        value: ms(p('viaFacade', q)),
+        baseline: `the same route as a plain HTTP proxy (\`-c eightfold:stampLegacy=false\`): ${ms(p('viaPlainProxy', q))}`,
+        ratio: ratio(p('viaFacade', q), p('viaPlainProxy', q)),
       });
     }
     rows.push({

@@ -151,6 +151,12 @@ export const throttleSettings = (scope: Construct) => tuned(scope, 'eightfold:th
 export const shardingSettings = (scope: Construct) =>
   tuned(scope, 'eightfold:sharding', { shards: 16, writeShards: 8, mapCacheSeconds: 10 });
 
+/**
+ * Whether the façade stamps legacy's answers `X-Served-By: legacy` through a Lambda hop (the default), or
+ * proxies legacy with plain HTTP integrations (`-c eightfold:stampLegacy=false`: no hop, legacy's own headers).
+ */
+export const stampLegacy = (scope: Construct): boolean => String(scope.node.tryGetContext('eightfold:stampLegacy') ?? true) !== 'false';
+
 /** The strangler's routing table, from context `eightfold:routes` (cdk.json): the one place routes move. */
 export function routingTable(scope: Construct): RoutingTable {
   const parsed = routingTableSchema.safeParse(objectContext<RoutingTable>(scope, 'eightfold:routes'));

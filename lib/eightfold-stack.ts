@@ -7,7 +7,7 @@ import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, VIEW_BY_CUSTOMER_INDEX } f
 import { COMMAND_ROUTES, OPERATOR_ONLY_ROUTES, QUERY_ROUTES } from '../lambdas/handlers/routes.ts';
 import type { FaultTarget } from '../lambdas/platform/faults.ts';
 import { LEGACY_CONFLICTS_METRIC, LEGACY_ORPHANS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../lambdas/platform/metric-names.ts';
-import { coordinatorProps, legacyCaptureProps, outboundTargets, routingTable, shardingSettings } from './context.ts';
+import { coordinatorProps, legacyCaptureProps, outboundTargets, routingTable, shardingSettings, stampLegacy } from './context.ts';
 import { Ambassador } from './constructs/ambassador.ts';
 import { AuditLog } from './constructs/audit-log.ts';
 import { CircuitBreakers } from './constructs/circuit-breaker.ts';
@@ -75,7 +75,13 @@ export class EightfoldStack extends Stack {
 
     // Strangler Fig: Eightfold declares the routes it can serve; the routing table (cdk.json `eightfold:routes`)
     // says, route by route, whether Eightfold or legacy answers them. Everything else goes to legacy.
-    const routed = { api, legacyUrl: props.legacy.url, routes: routingTable(this), authorizer: identity.authorizer };
+    const routed = {
+      api,
+      legacyUrl: props.legacy.url,
+      routes: routingTable(this),
+      authorizer: identity.authorizer,
+      stampLegacy: stampLegacy(this),
+    };
     const strangler = new StranglerFacade(this, 'Strangler', routed);
     for (const [route, options] of Object.entries(COMMAND_ROUTES)) strangler.serve(route, commands, options);
     for (const [route, options] of Object.entries(QUERY_ROUTES)) strangler.serve(route, queries, options);

@@ -31,7 +31,8 @@ export function orderServiceApi(
     logs: { retention: props.stage === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH },
     openBecause:
       'Every order route and /ops/* take the Lambda authorizer (Identity); what stays open is /health, the ops console page (it holds no data: its calls carry the operator’s token) and the paths legacy serves on its own terms.',
-    servedBy: 'eightfold',
+    // What API Gateway answers itself (a timeout, a throttle, a refused token) says so.
+    servedBy: 'gateway',
     localDefault: true,
   });
   const health = new EightfoldFunction(scope, 'HealthFunction', {

@@ -37,40 +37,51 @@ export async function invokeEightfold(functionName: string, event: unknown): Pro
   return result;
 }
 
-/** Request headers that belong to the hop, not to the request. */
+/** Headers that belong to the hop, not to the request or the answer. */
 const HOP_HEADERS = new Set([
   'host',
   'connection',
   'content-length',
+  'content-encoding',
   'transfer-encoding',
   'keep-alive',
   'x-forwarded-for',
   'x-forwarded-port',
   'x-forwarded-proto',
 ]);
+/** A header that is the request's or the answer's own: not the hop's, nor an AWS service's stamp (legacy's own API Gateway ids). */
+const endToEnd = ([name]: [string, unknown]) => !HOP_HEADERS.has(name.toLowerCase()) && !/^(x-amzn?-|apigw-)/i.test(name);
 
-/** How long the router waits for legacy: as long as the façade's own legacy integrations wait. */
-const LEGACY_TIMEOUT_MS = 3_000;
+/** How long the façade waits for legacy: as API Gateway's legacy integrations did, so an outage answers fast. */
+export const LEGACY_TIMEOUT_MS = 3_000;
 
-/** Legacy's answer: the request passed through to the same path on legacy, as an HTTP proxy integration does. */
+/** Bodies passed as text; anything else (an image of legacy's catalog) is passed base64-encoded, as API Gateway expects. */
+const TEXTUAL = /json|text|xml|javascript|x-www-form-urlencoded/i;
+
+/**
+ * Legacy's answer to the request, passed through to the same path on legacy with its query, headers and
+ * body, and answered with legacy's status, headers and body, stamped `X-Served-By: legacy` whatever legacy
+ * sent. Legacy not answering within 3 s, or not reachable, is the façade's own answer: 504 or 502,
+ * `X-Served-By: gateway`.
+ */
 export async function proxyToLegacy(legacyUrl: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const url = new URL(event.path.replace(/^\//, ''), legacyUrl);
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
     for (const value of values ?? []) url.searchParams.append(name, value);
   const headers = Object.fromEntries(
-    Object.entries(event.headers ?? {}).filter(([name, value]) => value !== undefined && !HOP_HEADERS.has(name.toLowerCase())),
-  ) as Record<string, string>;
+    Object.entries(event.headers ?? {}).filter((header): header is [string, string] => header[1] !== undefined && endToEnd(header)),
+  );
   const body =
     event.body === null || event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   try {
     const response = await fetch(url, { method: event.httpMethod, headers, body, signal: AbortSignal.timeout(LEGACY_TIMEOUT_MS) });
+    const textual = TEXTUAL.test(response.headers.get('content-type') ?? 'application/json');
     return {
       statusCode: response.status,
-      headers: {
-        'Content-Type': response.headers.get('content-type') ?? 'application/json',
-        'X-Served-By': response.headers.get('x-served-by') ?? 'legacy',
-      },
-      body: await response.text(),
+      headers: { ...Object.fromEntries([...response.headers].filter(endToEnd)), 'X-Served-By': 'legacy' },
+      ...(textual
+        ? { body: await response.text() }
+        : { body: Buffer.from(await response.arrayBuffer()).toString('base64'), isBase64Encoded: true }),
     };
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
@@ -78,6 +89,8 @@ export async function proxyToLegacy(legacyUrl: string, event: APIGatewayProxyEve
       timedOut ? 504 : 502,
       timedOut ? 'LEGACY_TIMEOUT' : 'LEGACY_UNREACHABLE',
       timedOut ? `Legacy did not answer within ${LEGACY_TIMEOUT_MS} ms` : 'Legacy could not be reached',
+      undefined,
+      { 'X-Served-By': 'gateway' },
     );
   }
 }

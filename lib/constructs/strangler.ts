@@ -29,8 +29,15 @@ export interface StranglerFacadeProps {
   readonly legacyUrl: string;
   /** Per method + path, who answers (CDK context `eightfold:routes`; see lambdas/patterns/strangler/routing.ts). */
   readonly routes: RoutingTable;
-  /** How long API Gateway waits for legacy: short, so an outage answers fast. @default 3 seconds */
+  /** How long API Gateway waits for legacy (`stampLegacy: false` only): short, so an outage answers fast. @default 3 seconds */
   readonly legacyTimeout?: Duration;
+  /**
+   * Legacy's answers pass through a Lambda of the façade's (`legacy-proxy`) that stamps `X-Served-By: legacy`
+   * on each: API Gateway cannot add a header to a proxied answer. `false` keeps plain `HTTP_PROXY`
+   * integrations (no hop, no Lambda per request), and legacy's answers say whatever legacy says.
+   * @default true
+   */
+  readonly stampLegacy?: boolean;
   /** Top-level paths that are Eightfold's alone and never fall through to legacy. @default ['ops'] */
   readonly ownPaths?: string[];
   /**
@@ -70,6 +77,7 @@ export class StranglerFacade extends Construct {
   private readonly served = new Map<string, { fn: IFunction; shadowable: boolean }>();
   private router?: EightfoldFunction;
   private shadow?: EightfoldFunction;
+  private legacyProxy?: LambdaIntegration;
 
   constructor(scope: Construct, id: string, props: StranglerFacadeProps) {
     super(scope, id);
@@ -224,8 +232,28 @@ export class StranglerFacade extends Construct {
     resource.addResource('{proxy+}').addMethod('ANY', integration, options);
   }
 
+  /** The façade's hop to legacy, made on first use: one function, one permission for every method it serves. */
+  private stampingProxy(): LambdaIntegration {
+    if (!this.legacyProxy) {
+      const fn = new EightfoldFunction(this, 'LegacyProxy', {
+        handler: 'legacy-proxy',
+        serviceName: 'legacy-proxy',
+        // Legacy's 3 s, and the answer's way back.
+        timeout: Duration.seconds(5),
+        environment: { [ENV.strangler.legacyUrl]: this.props.legacyUrl },
+      });
+      this.legacyProxy = new LambdaIntegration(fn, { scopePermissionToMethod: false });
+    }
+    return this.legacyProxy;
+  }
+
   /** `method` on this resource, proxied to the same path on legacy, path parameters carried over; `signedIn`: behind the authorizer. */
   private addLegacyMethod(resource: IResource, path: string, method: string, signedIn = false): void {
+    const authorization = signedIn ? { authorizer: this.props.authorizer } : {};
+    if (this.props.stampLegacy ?? true) {
+      resource.addMethod(method, this.stampingProxy(), authorization);
+      return;
+    }
     const params = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
     const integration = new HttpIntegration(`${this.props.legacyUrl}${path.replace(/^\//, '')}`, {
       proxy: true,
@@ -237,7 +265,7 @@ export class StranglerFacade extends Construct {
     });
     resource.addMethod(method, integration, {
       requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
-      ...(signedIn ? { authorizer: this.props.authorizer } : {}),
+      ...authorization,
     });
   }
 }

@@ -397,7 +397,7 @@ describe('the API under fuzz', () => {
         const retryLater =
           response.status === 503 && response.headers.has('retry-after') && /"code":"(VIEW_BEHIND|PAYMENT_UNAVAILABLE)"/.test(text);
         if (!retryLater) expect(response.status, `${method} ${requested} → ${response.status} ${text.slice(0, 200)}`).toBeLessThan(500);
-        expect(response.headers.get('x-served-by'), `${method} ${requested}`).toMatch(/^(eightfold|legacy)$/);
+        expect(response.headers.get('x-served-by'), `${method} ${requested}`).toMatch(/^(eightfold|legacy|gateway)$/);
         const parsed: unknown = text ? JSON.parse(text) : undefined;
         if (response.status >= 400) {
           expect(parsed, `${method} ${requested}`).toEqual({

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('routes Eightfold does not serve', () => {
-  it('reach legacy, marked X-Served-By: legacy, with their paths and bodies intact', async () => {
+  it('reach legacy, stamped X-Served-By: legacy by the façade (legacy sends none), with their paths and bodies intact', async () => {
     const catalog = await call('GET', '/catalog/products');
     expect(catalog.status).toBe(200);
     expect(catalog.headers.get('x-served-by')).toBe('legacy');
@@ -86,8 +86,8 @@ describe('routes Eightfold does not serve', () => {
     const deleted = await call('DELETE', '/orders');
     expect(deleted.headers.get('x-served-by')).toBe('legacy');
     expect(deleted.status).toBe(404);
-    // Operators' paths never fall through.
-    expect((await call('DELETE', '/ops/breakers')).headers.get('x-served-by')).toBe('eightfold');
+    // Operators' paths never fall through: API Gateway itself answers a method /ops does not have.
+    expect((await call('DELETE', '/ops/breakers')).headers.get('x-served-by')).toBe('gateway');
   });
 });
 
@@ -105,12 +105,12 @@ describe('a legacy outage', () => {
     expect(placed.status).toBe(201);
   });
 
-  it('answers 504 from the gateway after the 3 s integration timeout when legacy hangs', async () => {
+  it('answers 504 from the façade itself after legacy’s 3 s, when legacy hangs', async () => {
     await setLegacyFaults({ latencyMs: 10_000 });
     const started = Date.now();
     const hung = await call('GET', '/catalog/products');
     expect(hung.status).toBe(504);
-    expect(hung.headers.get('x-served-by')).toBe('eightfold');
+    expect(hung.headers.get('x-served-by')).toBe('gateway');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await call('GET', '/health')).status).toBe(200);

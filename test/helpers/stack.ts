@@ -144,5 +144,5 @@ export function methodAt(of: Template, route: string): ApiMethod {
   return method!;
 }
 export const lambdaTarget = (method: ApiMethod) =>
-  JSON.stringify(method.Properties.Integration.Uri).match(/"(\w+Function\w*|StranglerRouter\w*)","Arn"/)?.[1];
+  JSON.stringify(method.Properties.Integration.Uri ?? '').match(/"(\w+Function\w*|StranglerRouter\w*|StranglerLegacyProxy\w*)","Arn"/)?.[1];
 export const withRoutes = (changes: Record<string, unknown>) => ({ 'eightfold:routes': { ...ROUTES, ...changes } });

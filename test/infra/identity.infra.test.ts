@@ -2,7 +2,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_ROUTES, QUERY_ROUTES } from '../../lambdas/handlers/routes.ts';
-import { eightfoldStack, functionProperties, methodAt, synthesize, withRoutes } from '../helpers/stack.ts';
+import { eightfoldStack, functionProperties, lambdaTarget, methodAt, synthesize, withRoutes } from '../helpers/stack.ts';
 
 const authorization = (of: Template, route: string) =>
   (methodAt(of, route) as unknown as { Properties: { AuthorizationType?: string } }).Properties.AuthorizationType ?? 'NONE';
@@ -18,7 +18,7 @@ describe('EightfoldStack: Identity', () => {
 
   it('keeps a declared route behind the authorizer while legacy serves it: moving a route changes who answers, not who may ask', () => {
     const legacyServed = synthesize(withRoutes({ 'GET /orders/{orderId}': { mode: 'legacy', since: '2026-12-01' } }));
-    expect(methodAt(legacyServed, 'GET /orders/{orderId}').Properties.Integration.Type).toBe('HTTP_PROXY');
+    expect(lambdaTarget(methodAt(legacyServed, 'GET /orders/{orderId}'))).toMatch(/^StranglerLegacyProxy/);
     expect(authorization(legacyServed, 'GET /orders/{orderId}')).toBe('CUSTOM');
   });
 

@@ -51,7 +51,7 @@ describe('EightfoldStack: Pub/Sub', () => {
   });
 
   it.each([
-    ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded'] }],
+    ['Notifications', { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'PaymentRefunded', 'OrderImported'] }],
     ['Audit', undefined],
     ['Sales', { eventType: ['OrderPlaced', 'OrderImported', 'OrderCancelled'] }],
     ['Refunds', { eventType: ['RefundRequested'] }],

@@ -30,13 +30,16 @@ describe('EightfoldStack', () => {
     });
   });
 
-  it.each(['DEFAULT_4XX', 'DEFAULT_5XX'])('gives API Gateway’s own %s answers the contract’s error body and X-Served-By', (type) => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: type,
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.X-Served-By': "'eightfold'" }),
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"error":\\{"code":"\\$context.error.responseType"') },
-    });
-  });
+  it.each(['DEFAULT_4XX', 'DEFAULT_5XX'])(
+    'gives API Gateway’s own %s answers the contract’s error body and X-Served-By: gateway',
+    (type) => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.X-Served-By': "'gateway'" }),
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"error":\\{"code":"\\$context.error.responseType"') },
+      });
+    },
+  );
 
   it('runs the health function on Node 22, arm64, with its version and service name in the environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {

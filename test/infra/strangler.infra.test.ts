@@ -33,51 +33,66 @@ describe('EightfoldStack: Strangler Fig façade', () => {
       };
     };
   };
-  const legacyMethods = () =>
-    (Object.values(template.findResources('AWS::ApiGateway::Method')) as Method[]).filter(
-      (m) => m.Properties.Integration.Type === 'HTTP_PROXY',
-    );
+  const methods = (of: Template) => Object.values(of.findResources('AWS::ApiGateway::Method')) as Method[];
+  /** The methods legacy serves: through the façade's stamping proxy. */
+  const legacyMethods = () => methods(template).filter((m) => /^StranglerLegacyProxy/.test(lambdaTarget(m as never) ?? ''));
   const resources = () =>
     template.findResources('AWS::ApiGateway::Resource') as Record<string, { Properties: { PathPart: string; ParentId: unknown } }>;
 
-  it('sends any path Eightfold does not serve to legacy: a {proxy+} catch-all, HTTP_PROXY with a 3 s timeout', () => {
+  it('sends any path Eightfold does not serve to legacy through the façade’s proxy, which stamps X-Served-By and waits 3 s', () => {
     const [proxyId] = Object.entries(resources()).find(
       ([, r]) => r.Properties.PathPart === '{proxy+}' && JSON.stringify(r.Properties.ParentId).includes('RootResourceId'),
     )!;
     const catchAll = legacyMethods().find((m) => JSON.stringify(m.Properties.ResourceId).includes(proxyId))!;
-    expect(catchAll.Properties).toMatchObject({
-      HttpMethod: 'ANY',
-      Integration: {
-        Type: 'HTTP_PROXY',
-        IntegrationHttpMethod: 'ANY',
-        Uri: `${LEGACY_URL}{proxy}`,
-        TimeoutInMillis: 3000,
-        RequestParameters: { 'integration.request.path.proxy': 'method.request.path.proxy' },
-      },
-    });
+    expect(catchAll.Properties).toMatchObject({ HttpMethod: 'ANY', Integration: { Type: 'AWS_PROXY' } });
     expect(catchAll.Properties.ApiKeyRequired).toBeUndefined();
-  });
-
-  it('sends the methods Eightfold does not serve on its own paths to the same path on legacy, path parameters carried over', () => {
-    const uris = legacyMethods().map((m) => m.Properties.Integration.Uri);
-    for (const path of [
-      '',
-      'health',
-      'orders',
-      'orders/{orderId}',
-      'orders/{orderId}/cancel',
-      'customers/{customerId}',
-      'products/{sku}/sales',
-    ])
-      expect(uris).toContain(`${LEGACY_URL}${path}`);
-    const cancel = legacyMethods().find((m) => m.Properties.Integration.Uri === `${LEGACY_URL}orders/{orderId}/cancel`)!;
-    expect(cancel.Properties.Integration.RequestParameters).toEqual({ 'integration.request.path.orderId': 'method.request.path.orderId' });
-  });
-
-  it('keeps /ops Eightfold’s alone: no operator path falls through to legacy', () => {
-    expect(legacyMethods().map((m) => String(m.Properties.Integration.Uri))).not.toEqual(
-      expect.arrayContaining([expect.stringContaining(`${LEGACY_URL}ops`)]),
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'legacy-proxy/index.handler',
+      Timeout: 5,
+      Environment: { Variables: Match.objectLike({ LEGACY_URL: LEGACY_URL }) },
+    });
+    // One permission for the whole API, not one per method: a Lambda's resource policy has a size limit.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p).includes('StranglerLegacyProxy'),
     );
+    expect(permissions).toHaveLength(1);
+  });
+
+  it('sends the methods Eightfold does not serve on its own paths to legacy, and no /ops path', () => {
+    for (const path of [
+      '/health',
+      '/orders',
+      '/orders/{orderId}',
+      '/orders/{orderId}/cancel',
+      '/customers/{customerId}',
+      '/products/{sku}/sales',
+    ])
+      expect(lambdaTarget(methodAt(template, `ANY ${path}`)), path).toMatch(/^StranglerLegacyProxy/);
+    expect(legacyMethods().length).toBeGreaterThan(10);
+    expect(() => methodAt(template, 'ANY /ops/breakers')).toThrow();
+  });
+
+  it('answers /integration/* from API Gateway itself, 404 stamped X-Served-By: gateway: legacy’s integration API is never forwarded', () => {
+    for (const path of ['/integration', '/integration/{proxy+}']) {
+      const method = methodAt(template, `ANY ${path}`) as unknown as { Properties: { Integration: Record<string, any> } };
+      expect(method.Properties.Integration).toMatchObject({
+        Type: 'MOCK',
+        IntegrationResponses: [{ StatusCode: '404', ResponseParameters: { 'method.response.header.X-Served-By': "'gateway'" } }],
+      });
+    }
+  });
+
+  it('with -c eightfold:stampLegacy=false, proxies legacy with plain HTTP_PROXY integrations: no hop, path parameters carried over', () => {
+    const plain = synthesize({ 'eightfold:stampLegacy': 'false' });
+    const cancel = methodAt(plain, 'ANY /orders/{orderId}/cancel') as unknown as Method;
+    expect(cancel.Properties.Integration).toMatchObject({
+      Type: 'HTTP_PROXY',
+      IntegrationHttpMethod: 'ANY',
+      Uri: `${LEGACY_URL}orders/{orderId}/cancel`,
+      TimeoutInMillis: 3000,
+      RequestParameters: { 'integration.request.path.orderId': 'method.request.path.orderId' },
+    });
+    expect(Object.keys(plain.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('StranglerLegacyProxy'))).toEqual([]);
   });
 
   it('feeds every order event to legacy: an unfiltered FIFO subscriber that backs off and waits ~2 h before its DLQ', () => {
@@ -120,24 +135,18 @@ describe('EightfoldStack: Strangler Fig routing table', () => {
   it.each(Object.entries(ROUTES))('builds %s as its mode in cdk.json says (%o)', (route, { mode }) => {
     const method = methodAt(template, route);
     if (mode === 'legacy') {
-      expect(method.Properties.Integration).toMatchObject({
-        Type: 'HTTP_PROXY',
-        IntegrationHttpMethod: route.split(' ')[0],
-        Uri: `${LEGACY_URL}${route.split(' ')[1]!.slice(1)}`,
-      });
+      expect(lambdaTarget(method)).toMatch(/^StranglerLegacyProxy/);
     } else {
       expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
       expect(lambdaTarget(method)).toMatch(route.startsWith('POST') ? /^CommandsFunction/ : /^QueriesFunction/);
     }
   });
 
-  it('rolls a route back to legacy with a one-line change: the same method becomes a plain proxy to legacy', () => {
+  it('rolls a route back to legacy with a one-line change: the same method goes to legacy through the façade’s proxy', () => {
     const rolledBack = synthesize(withRoutes({ 'GET /orders/{orderId}/history': { mode: 'legacy', since: '2026-11-27' } }));
-    expect(methodAt(rolledBack, 'GET /orders/{orderId}/history').Properties.Integration).toMatchObject({
-      Type: 'HTTP_PROXY',
-      Uri: `${LEGACY_URL}orders/{orderId}/history`,
-    });
-    expect(Object.keys(rolledBack.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Strangler'))).toEqual([]);
+    expect(lambdaTarget(methodAt(rolledBack, 'GET /orders/{orderId}/history'))).toMatch(/^StranglerLegacyProxy/);
+    // No router: a route in legacy or eightfold mode costs no hop of the strangler's own.
+    expect(Object.keys(rolledBack.findResources('AWS::Lambda::Function')).filter((id) => /^Strangler(Router|Shadow)/.test(id))).toEqual([]);
   });
 
   it('sends shadow and weighted routes through the router, which alone may hand a shadow run to the shadow function', () => {

@@ -17,7 +17,8 @@ const orders = new LegacyOrders(requireEnv(ENV.standIns.legacyOrders));
 
 const answer = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   statusCode,
-  headers: { 'Content-Type': 'application/json', 'X-Served-By': 'legacy' },
+  // No X-Served-By: a real legacy system sends none, and Eightfold's façade stamps its answers itself.
+  headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
 });
 const notFound = (what: string) => answer(404, { error: { code: 'NOT_FOUND', message: `No ${what}` } });

@@ -1,0 +1,125 @@
+/**
+ * Strangler Fig, both ways: how fast the backfill brings legacy's orders over, against the rate legacy's
+ * changes endpoint can be read at all (the backfill's limit, measured just before it on the same orders);
+ * and how long a change takes from legacy to Eightfold (change capture), against the other way round
+ * (Eightfold's feed to legacy), the two measured interleaved on one local cloud.
+ */
+import { startLocalCloud } from '@eightfold/local-cloud';
+import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
+import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
+import { legacyChangesReader } from '../lambdas/use-cases/legacy-import.ts';
+import { migrateLegacy } from '../scripts/migrate-legacy.ts';
+import { legacyIntegrationToken, legacyUrl, localDocuments, localOutputs } from '../test/helpers/target.ts';
+import { mintToken } from '../test/helpers/tokens.ts';
+import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
+
+const BACKFILL_ORDERS = Number(process.env.BENCH_BACKFILL_ORDERS ?? 2_000);
+const LAG_ORDERS = 60;
+
+export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const documents = localDocuments(cloud);
+  let capturing = true;
+  try {
+    const outputs = localOutputs(cloud);
+    const legacy = legacyUrl(outputs);
+    const token = await legacyIntegrationToken(cloud);
+    const operator = await mintToken(cloud, { operator: 'bench' });
+    const placeOnLegacy = async (i: number) => {
+      const response = await fetch(`${legacy}/orders`, {
+        method: 'POST',
+        body: JSON.stringify({ customerId: `bench-legacy-${i % 50}`, items: [{ sku: 'KETTLE', quantity: 1, unitPriceCents: 3450 }] }),
+      });
+      return ((await response.json()) as { orderId: string }).orderId;
+    };
+    // Legacy's orders from before the migration, eight placed at a time.
+    for (let i = 0; i < BACKFILL_ORDERS; i += 8) await Promise.all(Array.from({ length: 8 }, (_, k) => placeOnLegacy(i + k)));
+
+    // The limit: paging through legacy's changes endpoint alone, as the backfill does, importing nothing.
+    const send = async (request: { method: string; path: string }) => {
+      const response = await fetch(`${legacy}${request.path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const readChanges = legacyChangesReader(send);
+    let readStarted = performance.now();
+    let read = 0;
+    for (let cursor = '', more = true; more;) {
+      const page = await readChanges(cursor, 200);
+      read += page.orders.length;
+      cursor = page.next;
+      more = page.more;
+    }
+    const readPerSecond = read / ((performance.now() - readStarted) / 1000);
+    readStarted = performance.now();
+    const report = await migrateLegacy({
+      client: documents,
+      eventsTable: outputs.eightfold.EventsTableName!,
+      checkpointTable: outputs.eightfold.LegacyCaptureTableName!,
+      legacyUrl: legacy,
+      token,
+      routes: {},
+    });
+    const importPerSecond = report.outcomes.imported / ((performance.now() - readStarted) / 1000);
+    log(
+      `backfill: ${report.outcomes.imported} of ${read} orders imported at ${importPerSecond.toFixed(0)}/s; legacy read alone ${readPerSecond.toFixed(0)}/s`,
+    );
+    rows.push({
+      figure: `backfill (\`npm run migrate-legacy\`): ${report.outcomes.imported} legacy orders imported, orders/s`,
+      value: `${importPerSecond.toFixed(0)}/s`,
+      baseline: `legacy's changes endpoint read alone, the same orders: ${readPerSecond.toFixed(0)}/s`,
+      ratio: ratio(importPerSecond, readPerSecond),
+    });
+
+    // Lag both ways, interleaved: an order placed at legacy until its first event is in Eightfold's store
+    // (change capture, polling every second), and one placed on Eightfold until legacy holds it (the feed).
+    const capture = [...cloud.functions.keys()].find((name) => name.includes('LegacyCaptureCoordinator'))!;
+    void (async () => {
+      while (capturing) await cloud.invoke(capture, { contender: 'legacy-capture-1' }).catch(() => undefined);
+    })();
+    const store = new EventStore({ client: documents, tableName: outputs.eightfold.EventsTableName!, upcasters: orderUpcasters });
+    await sleep(1_500);
+    const captureLags: number[] = [];
+    const feedLags: number[] = [];
+    const until = async (done: () => Promise<boolean>, started: number, into: number[]) => {
+      while (!(await done())) await sleep(20);
+      into.push(performance.now() - started);
+    };
+    await Promise.all(
+      Array.from({ length: LAG_ORDERS }, async (_, i) => {
+        await sleep(i * 150);
+        const started = performance.now();
+        if (i % 2 === 0) {
+          const orderId = await placeOnLegacy(i);
+          await until(async () => (await store.read(orderId, { toVersion: 1 })).events.length > 0, started, captureLags);
+        } else {
+          const placed = await fetch(`${cloud.url}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
+            body: JSON.stringify({ customerId: `bench-eightfold-${i}`, items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] }),
+          });
+          const { orderId } = (await placed.json()) as { orderId: string };
+          await until(
+            async () => (await send({ method: 'GET', path: `/integration/orders/${orderId}` })).status === 200,
+            started,
+            feedLags,
+          );
+        }
+      }),
+    );
+    for (const q of [50, 99]) {
+      const capture = percentile(captureLags, q);
+      const feed = percentile(feedLags, q);
+      log(`lag p${q}: legacy → Eightfold ${ms(capture)}, Eightfold → legacy ${ms(feed)}`);
+      rows.push({
+        figure: `change capture lag p${q}: an order placed at legacy, until it is in Eightfold's event store (polled every 1 s)`,
+        value: ms(capture),
+        baseline: `the feed the other way, Eightfold → legacy: ${ms(feed)}`,
+        ratio: ratio(capture, feed),
+      });
+    }
+  } finally {
+    capturing = false;
+    documents.destroy();
+    await cloud.stop();
+  }
+}

@@ -1,0 +1,14 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { proxyToLegacy } from '../composition/strangler.ts';
+import { readSettings, text } from '../composition/settings.ts';
+import { observed } from '../platform/observability.ts';
+import { ENV } from '../platform/environment.ts';
+
+// The composition root: this function's settings, read once.
+const { legacyUrl } = readSettings({ legacyUrl: [ENV.strangler.legacyUrl, text] });
+
+/**
+ * Strangler Fig, the façade's hop to legacy: every route legacy serves, passed through as an HTTP proxy
+ * would, and stamped `X-Served-By: legacy` by the façade (API Gateway cannot add a header to a proxied answer).
+ */
+export const handler = observed((event: APIGatewayProxyEvent) => proxyToLegacy(legacyUrl, event));
