@@ -353,16 +353,17 @@ describe('the provider’s token, pinned to its host', () => {
 });
 
 describe('operators’ API', () => {
-  it('requires an operator: 401 without a token or with a bad one (API Gateway’s own answer), 403 for a customer', async () => {
+  it('requires an operator: 401 without a token or with a bad one, 403 for a customer, each API Gateway’s own answer', async () => {
     const customer = await target.tokenFor(`payer-${RUN_ID}`);
-    for (const [headers, status, servedBy] of [
-      [{ authorization: '' }, 401, 'gateway'],
-      [{ authorization: 'Bearer not.a.token' }, 401, 'gateway'],
-      [{ authorization: `Bearer ${customer}` }, 403, 'eightfold'],
+    for (const [headers, status] of [
+      [{ authorization: '' }, 401],
+      [{ authorization: 'Bearer not.a.token' }, 401],
+      [{ authorization: `Bearer ${customer}` }, 403],
     ] as const) {
       const response = await call('GET', '/ops/breakers', undefined, headers);
       expect(response.status).toBe(status);
-      expect(response.headers.get('x-served-by')).toBe(servedBy);
+      // The authorizer refused it: the function never ran.
+      expect(response.headers.get('x-served-by')).toBe('gateway');
     }
   });
 
