@@ -38,7 +38,7 @@ export interface MigrateOptions {
   readonly routes: RoutingTable;
   /** @default 200 */
   readonly pageSize?: number;
-  /** Orders imported at once. @default 16 */
+  /** Orders imported at once. @default 32 */
   readonly concurrency?: number;
   /** Start from the beginning, not the checkpoint (safe: imports are idempotent). @default false */
   readonly restart?: boolean;
@@ -113,7 +113,7 @@ export async function migrateLegacy(options: MigrateOptions): Promise<MigratePro
     {
       since,
       pageSize: options.pageSize ?? 200,
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? 32,
       // Changes made after the run began are change capture's: stop once the cursor reaches them.
       keepGoing: () => !last.next || timeOf(last.next) < started,
       onPage: async (progress) => {
@@ -160,7 +160,7 @@ both systems run. Idempotent and resumable: run it again to go on from its check
   --events-table T      the event store (else EVENTS_TABLE, else EventsTableName)
   --checkpoint-table C  where the checkpoint is kept (else LEGACY_CAPTURE_TABLE, else LegacyCaptureTableName)
   --page-size N         rows per page of legacy's changes (1 to 500; default 200)
-  --concurrency N       orders imported at once (1 to 64; default 16)
+  --concurrency N       orders imported at once (1 to 64; default 32)
   --restart             start from the beginning, not the checkpoint
 `;
 

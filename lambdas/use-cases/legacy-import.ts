@@ -80,19 +80,19 @@ export async function importLegacyOrder(deps: LegacyImportDeps, row: LegacyOrder
   if (isEightfoldsOwn(row)) return 'unchanged';
   const orderId = row.order_no;
   const now = () => deps.now().toISOString();
-  let current: { version: number; state: OrderState } = await deps.store.load<OrderState, OrderEvent>(orderId, orderDecider);
-  if (current.state.status === 'NONE') {
-    if (row.source === 'EIGHTFOLD') return 'orphaned';
+  // An order legacy took is most likely new here (a backfill, a new order captured): its import is one
+  // conditional write, with nothing to load. Only if the order exists already is it loaded, for its changes.
+  if (row.source === 'LEGACY') {
     const command: OrderCommand = { type: 'ImportOrder', data: importedOrderOf(row), now: now() };
     try {
       await handleCommand(deps.store, orderDecider, orderId, command, deps.metadata, { expectedVersion: 0 });
       return 'imported';
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
-      // Someone imported it meanwhile (the backfill and capture together): take its later revisions as below.
-      current = await deps.store.load<OrderState, OrderEvent>(orderId, orderDecider);
     }
   }
+  let current: { version: number; state: OrderState } = await deps.store.load<OrderState, OrderEvent>(orderId, orderDecider);
+  if (current.state.status === 'NONE') return 'orphaned';
   let outcome: ImportOutcome = 'unchanged';
   for (const revision of row.revisions) {
     const taken = current.state.status === 'NONE' ? 0 : (current.state.legacyRev ?? 0);

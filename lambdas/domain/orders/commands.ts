@@ -1,4 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
+import type { OrderImported } from './events.ts';
 import type { CancellationReason, OrderItem, OrderStatus } from './types.ts';
 
 /**
@@ -16,16 +17,7 @@ export type OrderCommand =
   | Readonly<{ type: 'TakeLegacyChange'; data: LegacyChange; now: string }>;
 
 /** An order as legacy holds it at revision `legacyRev`, in Eightfold's terms (the anti-corruption layer translates). */
-export interface ImportedOrder {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly placedAt: string;
-  readonly status: OrderStatus;
-  readonly updatedAt: string;
-  readonly legacyRev: number;
-}
+export type ImportedOrder = Omit<OrderImported, 'importedAt'>;
 
 /** One revision legacy made to an order Eightfold holds: the status it gave it, when, and who owned that route's writes. */
 export interface LegacyChange {
