@@ -101,7 +101,12 @@ export class EightfoldStack extends Stack {
     sharding.grantCount(sales.consumer);
     eventStore.grantRead(sales.consumer);
     // Legacy stays whole meanwhile: every order event is fed to it in its own terms (the anti-corruption layer).
-    const legacySync = pubSub.addSubscriber('LegacySync', { handler: 'legacy-sync-subscriber', ...CALLS_ANOTHER_SYSTEM });
+    // A conflict (legacy holds another version than the feed gave it) is parked in the DLQ at once.
+    const legacySync = pubSub.addSubscriber('LegacySync', {
+      handler: 'legacy-sync-subscriber',
+      ...CALLS_ANOTHER_SYSTEM,
+      parksPoison: true,
+    });
     // The payment saga's compensation: every RefundRequested refunded at the provider, then recorded; past the
     // DLQ, the reconciler still runs it. Two refunds an invocation: each may take the provider's 3 attempts of 2 s.
     const refunds = pubSub.addSubscriber('Refunds', {

@@ -1,5 +1,5 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
 import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
@@ -15,6 +15,7 @@ export const SUBSCRIBER_SETTINGS = {
   subscriber: [ENV.pubSub.subscriber, text],
   backoffQueueUrl: [ENV.pubSub.queueUrl, z.string().optional()],
   retryBackoffSeconds: [ENV.pubSub.retryBackoffSeconds, z.string().optional()],
+  deadLetterQueueUrl: [ENV.pubSub.deadLetterQueueUrl, z.string().optional()],
 } as const;
 /** And one that applies events in order: the checkpoints table. */
 export const ORDERED_SUBSCRIBER_SETTINGS = { ...SUBSCRIBER_SETTINGS, checkpointsTable: [ENV.pubSub.checkpoints, text] } as const;
@@ -59,16 +60,34 @@ async function backOff(
   }
 }
 
+/** Moves a message to the DLQ as it came (its group, its body), so the queue can go on past it. */
+async function park(record: SQSRecord, deadLetterQueueUrl: string): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: deadLetterQueueUrl,
+      MessageBody: record.body,
+      MessageGroupId: record.attributes.MessageGroupId,
+      MessageDeduplicationId: record.messageId,
+    }),
+  );
+}
+
+export interface SubscriberOptions {
+  /** A failure no retry can mend: the message is parked in the DLQ at once (the construct's `parksPoison`). @default none */
+  readonly isPoison?: (error: unknown) => boolean;
+}
+
 /**
  * The Lambda handler of a subscriber queue (SQS FIFO), with Powertools' FIFO batch processor: a message
  * that fails (unparseable, an unknown event type, or an effect that threw) is reported alone with the
  * messages after it in its order's group, so the rest of the batch is done and order within a group holds.
  * With a retry backoff configured, the failed messages come back after a growing delay instead of the
- * queue's fixed visibility timeout.
+ * queue's fixed visibility timeout. A failure `isPoison` names goes to the DLQ at once, whose alarm says so.
  */
 export function subscriberHandler(
   settings: SettingsOf<typeof SUBSCRIBER_SETTINGS>,
   consume: (message: OrderEventMessage) => Promise<ConsumeResult>,
+  options: SubscriberOptions = {},
 ) {
   const name = settings.subscriber;
   const processor = new SqsFifoPartialProcessorAsync();
@@ -80,6 +99,14 @@ export function subscriberHandler(
       const result = await consume(message);
       logger.debug(result, { subscriber: name, orderId: message.orderId, version: message.version, eventId: message.eventId });
     } catch (error) {
+      if (settings.deadLetterQueueUrl && options.isPoison?.(error)) {
+        await park(record, settings.deadLetterQueueUrl);
+        return logger.error('message parked in the DLQ: no retry can apply it', {
+          subscriber: name,
+          messageId: record.messageId,
+          error: error as Error,
+        });
+      }
       logger.error('message failed', { subscriber: name, messageId: record.messageId, error: error as Error });
       throw error;
     }

@@ -1,5 +1,5 @@
 import { domainEventOf } from '../domain/orders/index.ts';
-import { feedToLegacy } from '../use-cases/legacy-feed.ts';
+import { feedToLegacy, LegacyFeedConflictError } from '../use-cases/legacy-feed.ts';
 import { outbound, OUTBOUND_SETTINGS } from '../composition/outbound.ts';
 import { readSettings } from '../composition/settings.ts';
 import { SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
@@ -10,9 +10,12 @@ const legacy = outbound(settings).ambassadorFor('legacy');
 
 /**
  * Strangler Fig, keeping legacy whole: every order event, in order per order, fed to legacy through the
- * ambassador and its breaker. Legacy applies each revision once, so no checkpoint is needed here; while
- * legacy is down, messages back off and wait.
+ * ambassador and its breaker. Legacy applies each version once, so no checkpoint is needed here; while
+ * legacy is down, messages back off and wait. Legacy holding another version or event than the feed gave it
+ * is a conflict no retry mends: that message is parked in the DLQ at once, and its alarm fires.
  */
-export const handler = subscriberHandler(settings, (message) =>
-  feedToLegacy((request) => legacy.send(request), message, domainEventOf(message)),
+export const handler = subscriberHandler(
+  settings,
+  (message) => feedToLegacy((request) => legacy.send(request), message, domainEventOf(message)),
+  { isPoison: (error) => error instanceof LegacyFeedConflictError },
 );

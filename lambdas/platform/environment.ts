@@ -22,6 +22,7 @@ export const ENV = {
     checkpoints: 'SUBSCRIBER_CHECKPOINTS_TABLE',
     queueUrl: 'SUBSCRIBER_QUEUE_URL',
     retryBackoffSeconds: 'SUBSCRIBER_RETRY_BACKOFF_SECONDS',
+    deadLetterQueueUrl: 'SUBSCRIBER_DEAD_LETTER_QUEUE_URL',
   },
   strangler: {
     routes: 'STRANGLER_ROUTES',

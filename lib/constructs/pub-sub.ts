@@ -43,6 +43,11 @@ export interface SubscriberProps {
   readonly batchSize?: number;
   /** @default 10 seconds */
   readonly timeout?: Duration;
+  /**
+   * The consumer may park a message that can never succeed (its handler says which) in the DLQ at once,
+   * rather than retry it `maxReceiveCount` times: it may send to its DLQ. @default false
+   */
+  readonly parksPoison?: boolean;
 }
 
 /**
@@ -190,8 +195,10 @@ export class Subscriber extends Construct {
               [ENV.pubSub.retryBackoffSeconds]: `${props.retryBackoff.first.toSeconds()}:${props.retryBackoff.max.toSeconds()}`,
             }
           : {}),
+        ...(props.parksPoison ? { [ENV.pubSub.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl } : {}),
       },
     });
+    if (props.parksPoison) this.deadLetterQueue.grantSendMessages(this.consumer);
     if (props.checkpoints !== false) {
       // Each subscriber reads and writes only its own partition of the checkpoints table.
       this.consumer.addToRolePolicy(

@@ -4,7 +4,8 @@
  * (`npm run migrate-legacy`) and change capture bring them over; then `GET /orders/{orderId}`,
  * `POST /orders/{orderId}/cancel` and `GET /customers/{customerId}/orders` move from `legacy` to `eightfold`
  * with a restart and a new routing table, and every legacy order is readable and cancellable through
- * Eightfold, each exactly once. A conflict (legacy cancels an order Eightfold shipped while legacy's
+ * Eightfold, each exactly once. A feed entry legacy cannot take (its copy forged through a hole) goes to the
+ * DLQ at once. A conflict (legacy cancels an order Eightfold shipped while legacy's
  * integration API was down) is settled by whoever owns the cancel route's writes, before and after the move.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
 import { orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { checkConsistency } from '../../scripts/check-consistency.ts';
@@ -214,6 +216,7 @@ describe('before the move: legacy serves the three routes, and its orders come o
 });
 
 let conflicted: string;
+let forgedOrder: string;
 
 describe('after the move: a restart with the routes in eightfold mode', () => {
   const lagsMs: number[] = [];
@@ -302,17 +305,63 @@ describe('after the move: a restart with the routes in eightfold mode', () => {
     expect(row.status_code).toBe('S');
   }, 60_000);
 
+  it('parks a feed entry at once when legacy holds another version than the feed gave it: a DLQ entry, never a duplicate', async () => {
+    const customerId = CUSTOMERS[2]!;
+    const placed = await asCustomer(customerId, 'POST', '/orders', { items: [{ sku: 'MUG', quantity: 1, unitPriceCents: 900 }] });
+    const { orderId } = await json<{ orderId: string }>(placed);
+    await eventually(async () => expect((await integration(`/integration/orders/${orderId}`)).status).toBe(200));
+    // A write through a hole in the integration API (someone with its token): legacy's copy now claims version 9.
+    const forged = await fetch(`${legacyUrl(localOutputs(cloud))}/integration/orders/${orderId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${integrationToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 9, event_id: 'forged', status_code: 'S', updated_at: new Date().toISOString() }),
+    });
+    expect(await json(forged)).toMatchObject({ applied: true });
+    expect((await asCustomer(customerId, 'POST', `/orders/${orderId}/cancel`, {})).status).toBe(200);
+    const sqs = new SQSClient({
+      endpoint: cloud.endpoints.snsSqs,
+      region: cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+      useQueueUrlAsEndpoint: false,
+    });
+    try {
+      const parked = await eventually(
+        async () => {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: localOutputs(cloud).eightfold.LegacySyncDeadLetterQueueUrl,
+              MaxNumberOfMessages: 10,
+              VisibilityTimeout: 30,
+            }),
+          );
+          const found = Messages.map((m) => JSON.parse(m.Body!) as { orderId: string; version: number }).find((m) => m.orderId === orderId);
+          expect(found).toBeDefined();
+          return found!;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(parked.version).toBe(2);
+    } finally {
+      sqs.destroy();
+    }
+    forgedOrder = orderId;
+  }, 60_000);
+
   it('leaves both copies of every order agreeing (npm run check-consistency), but for the conflict an operator must settle', async () => {
     const tables = consistencyTables(localOutputs(cloud));
     const report = await eventually(
       async () => {
         const current = await checkConsistency({ client: localDocuments(cloud), ...tables, shards: 16 });
-        expect(current.inconsistencies.map((i) => `${i.readModel} ${i.key}`)).toEqual([`LegacyFeed ${conflicted}`]);
+        expect(current.inconsistencies.map((i) => `${i.readModel} ${i.key}`).sort()).toEqual(
+          [`LegacyFeed ${conflicted}`, `LegacyFeed ${forgedOrder}`].sort(),
+        );
         return current;
       },
       { timeoutMs: 60_000, intervalMs: 1_000, restRatio: 3 },
     );
-    expect(report.inconsistencies[0]!.problem).toMatch(/on a route legacy owns, conflicts/);
+    const problemOf = (orderId: string) => report.inconsistencies.find((i) => i.key === orderId)!.problem;
+    expect(problemOf(conflicted)).toMatch(/on a route legacy owns, conflicts/);
+    expect(problemOf(forgedOrder)).toMatch(/holds v9 \(event forged\)/);
     expect(report.orders).toBeGreaterThanOrEqual(legacyOrders.size + CUSTOMERS.length);
   }, 90_000);
 });
