@@ -18,7 +18,13 @@ import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../lambdas/domain/orders
 import type { OutboundRequest, OutboundResponse } from '../lambdas/patterns/ambassador/index.ts';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
-import { importLegacyChanges, legacyChangesReader, writeOwnersOf, type ImportProgress } from '../lambdas/use-cases/legacy-import.ts';
+import {
+  importLegacyChanges,
+  legacyChangesReader,
+  noOutcomes,
+  writeOwnersOf,
+  type ImportProgress,
+} from '../lambdas/use-cases/legacy-import.ts';
 import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
 import { progressBar } from './load-test.ts';
 import { resolveTables } from './stack-outputs.ts';
@@ -93,7 +99,7 @@ export async function migrateLegacy(options: MigrateOptions): Promise<MigratePro
   let last: MigrateProgress = {
     next: since,
     rows: 0,
-    outcomes: { imported: 0, changed: 0, rejected: 0, conflict: 0, unchanged: 0, orphaned: 0 },
+    outcomes: noOutcomes(),
     more: true,
     fraction: 0,
     elapsedMs: 0,

@@ -52,6 +52,16 @@ export interface LegacyImportDeps {
  */
 export type ImportOutcome = 'imported' | 'changed' | 'rejected' | 'conflict' | 'unchanged' | 'orphaned';
 
+/** Counts of each outcome, none yet. */
+export const noOutcomes = (): Record<ImportOutcome, number> => ({
+  imported: 0,
+  changed: 0,
+  rejected: 0,
+  conflict: 0,
+  unchanged: 0,
+  orphaned: 0,
+});
+
 /** Legacy's row as the order it holds, in Eightfold's terms, at the row's revision. */
 export function importedOrderOf(row: LegacyOrder): ImportedOrder {
   return {
@@ -155,7 +165,7 @@ export async function importLegacyChanges(
   deps: LegacyImportDeps & { readonly readChanges: (changedSince: string, limit: number) => Promise<LegacyChangesPage> },
   input: ImportChangesInput,
 ): Promise<ImportProgress> {
-  const outcomes: Record<ImportOutcome, number> = { imported: 0, changed: 0, rejected: 0, conflict: 0, unchanged: 0, orphaned: 0 };
+  const outcomes = noOutcomes();
   let progress: ImportProgress = { next: input.since, rows: 0, outcomes, more: true };
   const concurrency = input.concurrency ?? 8;
   while (progress.more && (input.keepGoing?.() ?? true)) {
@@ -216,7 +226,7 @@ export async function captureLegacyChanges(
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const keepGoing = () => clock() < input.deadline && input.stillLeading();
   let cursor = (await deps.checkpoint.read()) ?? new Date(clock() - input.overlapMs).toISOString();
-  const outcomes: Record<ImportOutcome, number> = { imported: 0, changed: 0, rejected: 0, conflict: 0, unchanged: 0, orphaned: 0 };
+  const outcomes = noOutcomes();
   const taken = new Map<string, number>();
   let polls = 0;
   let failedPolls = 0;
