@@ -5,7 +5,8 @@
  * and how long a change takes from legacy to Eightfold (change capture), against the other way round
  * (Eightfold's feed to legacy), the two measured interleaved on one local cloud.
  */
-import { startLocalCloud } from '@eightfold/local-cloud';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { EventStore, handleCommand } from '../lambdas/patterns/event-sourcing/index.ts';
 import { CURRENT_SCHEMA_VERSION, orderDecider, orderUpcasters } from '../lambdas/domain/orders/index.ts';
 import { legacyChangesReader } from '../lambdas/use-cases/legacy-import.ts';
@@ -16,6 +17,32 @@ import { log, ms, percentile, ratio, ROOT, sleep, type Row } from './common.ts';
 
 const BACKFILL_ORDERS = Number(process.env.BENCH_BACKFILL_ORDERS ?? 2_000);
 const LAG_ORDERS = 60;
+
+/** Waits until a subscriber's queue is empty (nothing waiting or in flight): the pipeline behind the store has caught up. */
+async function drained(cloud: LocalCloud, queueUrl: string): Promise<void> {
+  const sqs = new SQSClient({
+    endpoint: cloud.endpoints.snsSqs,
+    region: cloud.region,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  try {
+    // Empty twice a second apart: messages still on their way from the stream do not count as caught up.
+    for (let waited = 0, empty = 0; waited < 180_000 && empty < 2; waited += 500) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      empty =
+        Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) === 0 ? empty + 1 : 0;
+      await sleep(500);
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
 
 export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
@@ -33,14 +60,15 @@ export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
       });
       return ((await response.json()) as { orderId: string }).orderId;
     };
-    // Legacy's orders from before the migration, eight placed at a time.
-    for (let i = 0; i < BACKFILL_ORDERS; i += 8) await Promise.all(Array.from({ length: 8 }, (_, k) => placeOnLegacy(i + k)));
-
-    // The limit: paging through legacy's changes endpoint alone, as the backfill does, importing nothing.
+    /** Legacy's integration API, with its token. */
     const send = async (request: { method: string; path: string }) => {
       const response = await fetch(`${legacy}${request.path}`, { headers: { authorization: `Bearer ${token}` } });
       return { status: response.status, body: (await response.json()) as unknown };
     };
+    // Legacy's orders from before the migration, eight placed at a time.
+    for (let i = 0; i < BACKFILL_ORDERS; i += 8) await Promise.all(Array.from({ length: 8 }, (_, k) => placeOnLegacy(i + k)));
+
+    // The limit: paging through legacy's changes endpoint alone, as the backfill does, importing nothing.
     const readChanges = legacyChangesReader(send);
     let readStarted = performance.now();
     let read = 0;
@@ -72,7 +100,7 @@ export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
       upcasters: orderUpcasters,
       schemaVersions: CURRENT_SCHEMA_VERSION,
     });
-    await sleep(5_000);
+    await drained(cloud, outputs.eightfold.LegacySyncQueueUrl!);
     const placeStarted = performance.now();
     for (let i = 0; i < report.outcomes.imported; i += 32)
       await Promise.all(
@@ -102,9 +130,10 @@ export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
         ratio: ratio(importPerSecond, placedPerSecond),
       },
     );
-
-    // Lag both ways, interleaved: an order placed at legacy until its first event is in Eightfold's store
-    // (change capture, polling every second), and one placed on Eightfold until legacy holds it (the feed).
+    await drained(cloud, outputs.eightfold.LegacySyncQueueUrl!);
+    // Then, the pipeline caught up again, lag both ways, interleaved: an order placed at legacy until its
+    // first event is in Eightfold's store (change capture, polling every second), and one placed on
+    // Eightfold until legacy holds it (the feed).
     const capture = [...cloud.functions.keys()].find((name) => name.includes('LegacyCaptureCoordinator'))!;
     void (async () => {
       while (capturing) await cloud.invoke(capture, { contender: 'legacy-capture-1' }).catch(() => undefined);

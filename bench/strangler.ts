@@ -152,7 +152,7 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     rows.push({
       figure: 'shadow route p50, all told (the router hop included)',
       value: ms(p('shadowRoute', 50)),
-      baseline: `same route in legacy mode (plain HTTP proxy): ${ms(p('viaFacade', 50))}`,
+      baseline: `same route in legacy mode (through the stamping proxy): ${ms(p('viaFacade', 50))}`,
       ratio: ratio(p('shadowRoute', 50), p('viaFacade', 50)),
     });
   } finally {

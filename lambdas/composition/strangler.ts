@@ -2,7 +2,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { routeSchema } from '../patterns/strangler/index.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { signedInCallerOf } from '../platform/caller.ts';
 import { errorResponse } from '../platform/http.ts';
+import { mayActFor } from '../use-cases/access.ts';
 import { traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 import { json } from './settings.ts';
@@ -93,4 +96,46 @@ export async function proxyToLegacy(legacyUrl: string, event: APIGatewayProxyEve
       { 'X-Served-By': 'gateway' },
     );
   }
+}
+
+const ownedBy = (answer: APIGatewayProxyResult, caller: Caller): boolean => {
+  try {
+    return mayActFor(caller, (JSON.parse(answer.body) as { customerId?: string }).customerId);
+  } catch {
+    return false;
+  }
+};
+
+/** The façade's own refusal: what Eightfold answers for what is not the caller's, as if it did not exist. */
+const notTheirs = (code: 'ORDER_NOT_FOUND' | 'CUSTOMER_NOT_FOUND', message: string) =>
+  errorResponse(404, code, message, undefined, { 'X-Served-By': 'gateway' });
+
+/**
+ * Legacy's answer to a signed-in caller, within what that caller may see. Legacy knows no callers, so on
+ * the routes Eightfold declares (behind its authorizer, whoever serves them) the façade applies Eightfold's
+ * rules: a customer's own orders and lists only, another's answered as if it did not exist. A command on an
+ * order is checked against legacy's copy before it is forwarded; a read, against what legacy answers.
+ * Operators, and legacy's own unsigned paths, pass straight through.
+ */
+export async function proxyToLegacyFor(legacyUrl: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const caller = signedInCallerOf(event);
+  if (!caller || caller.role === 'operator') return proxyToLegacy(legacyUrl, event);
+  const { customerId, orderId } = event.pathParameters ?? {};
+  if (customerId !== undefined && !mayActFor(caller, customerId)) return notTheirs('CUSTOMER_NOT_FOUND', `No customer ${customerId}`);
+  if (orderId === undefined) return proxyToLegacy(legacyUrl, event);
+  const missing = () => notTheirs('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+  if (event.httpMethod !== 'GET') {
+    const read = {
+      ...event,
+      httpMethod: 'GET',
+      path: `/orders/${encodeURIComponent(orderId)}`,
+      body: null,
+      multiValueQueryStringParameters: null,
+    };
+    const copy = await proxyToLegacy(legacyUrl, read);
+    if (copy.statusCode >= 500) return copy;
+    if (copy.statusCode === 200 && !ownedBy(copy, caller)) return missing();
+  }
+  const answer = await proxyToLegacy(legacyUrl, event);
+  return event.httpMethod === 'GET' && answer.statusCode === 200 && !ownedBy(answer, caller) ? missing() : answer;
 }

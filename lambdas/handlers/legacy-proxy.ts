@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { proxyToLegacy } from '../composition/strangler.ts';
+import { proxyToLegacyFor } from '../composition/strangler.ts';
 import { readSettings, text } from '../composition/settings.ts';
 import { observed } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
@@ -9,6 +9,7 @@ const { legacyUrl } = readSettings({ legacyUrl: [ENV.strangler.legacyUrl, text] 
 
 /**
  * Strangler Fig, the façade's hop to legacy: every route legacy serves, passed through as an HTTP proxy
- * would, and stamped `X-Served-By: legacy` by the façade (API Gateway cannot add a header to a proxied answer).
+ * would, stamped `X-Served-By: legacy` by the façade (API Gateway cannot add a header to a proxied answer),
+ * and, on the routes Eightfold declares, kept to what the signed-in caller may see.
  */
-export const handler = observed((event: APIGatewayProxyEvent) => proxyToLegacy(legacyUrl, event));
+export const handler = observed((event: APIGatewayProxyEvent) => proxyToLegacyFor(legacyUrl, event));

@@ -8,7 +8,7 @@ import { errorResponse } from '../platform/http.ts';
 import { logger } from '../platform/logger.ts';
 import { METRICS_NAMESPACE, ROUTED_REQUESTS_METRIC } from '../platform/metric-names.ts';
 import { readSettings, text } from '../composition/settings.ts';
-import { invokeEightfold, proxyToLegacy, ROUTER_ROUTES_SETTING, routeKeyOf, type ShadowRun } from '../composition/strangler.ts';
+import { invokeEightfold, proxyToLegacyFor, ROUTER_ROUTES_SETTING, routeKeyOf, type ShadowRun } from '../composition/strangler.ts';
 import { traced } from '../platform/observability.ts';
 import { ENV } from '../platform/environment.ts';
 
@@ -19,7 +19,7 @@ const settings = readSettings({
   legacyUrl: [ENV.strangler.legacyUrl, text],
 });
 const { routes, shadowFunction } = settings;
-const toLegacy = (event: APIGatewayProxyEvent) => proxyToLegacy(settings.legacyUrl, event);
+const toLegacy = (event: APIGatewayProxyEvent) => proxyToLegacyFor(settings.legacyUrl, event);
 const lambda = traced(new LambdaClient({}));
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 

@@ -3,7 +3,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { HttpError } from './http.ts';
 
 /** The caller the gateway's authorizer passed on (`requestContext.authorizer`), if any. */
-function signedInCallerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller | undefined {
+export function signedInCallerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller | undefined {
   const context = event.requestContext?.authorizer as { principal?: unknown; role?: unknown } | null | undefined;
   if (typeof context?.principal !== 'string' || (context.role !== 'customer' && context.role !== 'operator')) return undefined;
   return { principal: context.principal, role: context.role };

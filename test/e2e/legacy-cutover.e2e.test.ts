@@ -172,6 +172,26 @@ describe('before the move: legacy serves the three routes, and its orders come o
     expect(listed).toHaveLength(16);
   }, 120_000);
 
+  it('keeps each customer to their own orders while legacy serves them: the façade applies Eightfold’s rules for legacy', async () => {
+    const [owner, other] = [CUSTOMERS[3]!, CUSTOMERS[4]!];
+    const orderId = [...legacyOrders].find(([, order]) => order.customerId === owner && !order.cancelled)![0];
+    for (const [method, path] of [
+      ['GET', `/orders/${orderId}`],
+      ['POST', `/orders/${orderId}/cancel`],
+      ['GET', `/customers/${owner}/orders`],
+    ] as const) {
+      const refused = await asCustomer(other, method, path, method === 'POST' ? {} : undefined);
+      expect(refused.status, `${method} ${path}`).toBe(404);
+      expect(refused.headers.get('x-served-by'), `${method} ${path}`).toBe('gateway');
+    }
+    // Legacy never saw the cancel; its owner and an operator still read the order from legacy.
+    const own = await asCustomer(owner, 'GET', `/orders/${orderId}`);
+    expect(own.status).toBe(200);
+    expect(own.headers.get('x-served-by')).toBe('legacy');
+    expect(await json(own)).toMatchObject({ status: 'PLACED' });
+    expect((await call('GET', `/orders/${orderId}`)).status).toBe(200);
+  });
+
   it('backfills every legacy order while legacy keeps taking orders: idempotent, resumable, each imported once', async () => {
     const traffic = (async () => {
       for (let i = 0; i < 50; i++) await placeOnLegacy(CUSTOMERS[i % CUSTOMERS.length]!);
