@@ -33,8 +33,9 @@ export interface StranglerFacadeProps {
   readonly legacyTimeout?: Duration;
   /**
    * Legacy's answers pass through a Lambda of the façade's (`legacy-proxy`) that stamps `X-Served-By: legacy`
-   * on each: API Gateway cannot add a header to a proxied answer. `false` keeps plain `HTTP_PROXY`
-   * integrations (no hop, no Lambda per request), and legacy's answers say whatever legacy says.
+   * on each (API Gateway cannot add a header to a proxied answer) and keeps a signed-in customer to their
+   * own orders. `false` keeps plain `HTTP_PROXY` integrations (no hop, no Lambda per request): legacy's
+   * answers then say whatever legacy says, and legacy alone decides who sees what.
    * @default true
    */
   readonly stampLegacy?: boolean;
@@ -64,11 +65,12 @@ export interface ServeOptions {
 
 /**
  * Strangler Fig, the façade. Eightfold declares what it can serve (`serve`); the routing table decides, per
- * route, who does: `legacy` and `eightfold` routes are plain API Gateway integrations (an HTTP proxy to
- * legacy, a Lambda), with no hop of ours in between; `shadow` and `weighted` routes go through the strangler
- * router. Whatever the table does not list goes to legacy: a `{proxy+}` catch-all for unknown paths, and an
- * `ANY` on every other path for the methods it does not serve (API Gateway never falls back from a matched
- * resource to the catch-all). Call `build` once every route is declared.
+ * route, who does: an `eightfold` route is a plain Lambda integration; a `legacy` route goes through the
+ * façade's proxy, which stamps `X-Served-By: legacy` and keeps signed-in callers to their own (or, with
+ * `stampLegacy: false`, a plain HTTP proxy); `shadow` and `weighted` routes go through the strangler router.
+ * Whatever the table does not list goes to legacy: a `{proxy+}` catch-all for unknown paths, and an `ANY` on
+ * every other path for the methods it does not serve (API Gateway never falls back from a matched resource
+ * to the catch-all); `/integration/*` answers 404 itself. Call `build` once every route is declared.
  */
 export class StranglerFacade extends Construct {
   /** What shadow runs found, per route (GET /ops/routes). */
