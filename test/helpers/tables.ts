@@ -1,4 +1,6 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '@eightfold/local-cloud';
 
 type KeyAttribute = { name: string; type: 'S' | 'N' };
 /** An index's keys; with `include`, it projects only those attributes (as the stack's index does). */
@@ -36,4 +38,26 @@ export async function createTable(
         : {}),
     }),
   );
+}
+
+/** The event store's table: a stream's events by position. */
+export const createEventsTable = (client: DynamoDBClient, name = 'events') =>
+  createTable(client, name, [
+    { name: 'streamId', type: 'S' },
+    { name: 'position', type: 'N' },
+  ]);
+
+/** DynamoDB Local for one test file, and a document client on it; `stop` ends both. */
+export async function startLocalDynamo(): Promise<{ raw: DynamoDBClient; client: DynamoDBDocumentClient; stop: () => Promise<void> }> {
+  const dynamo = await startDynamoDbLocal();
+  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    raw,
+    client,
+    stop: async () => {
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
 }

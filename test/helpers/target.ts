@@ -143,6 +143,10 @@ export async function legacyIntegration(target: E2ETarget): Promise<(path: strin
   return (path) => fetch(`${legacyUrl(target.outputs)}${path}`, { headers: { authorization: `Bearer ${token}` } });
 }
 
+/** An SQS client on a local cloud's emulator (its configured endpoint, not the queue URL's host). */
+export const localSqs = (cloud: LocalCloud) =>
+  new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+
 /** A document client on a local cloud's DynamoDB. */
 export const localDocuments = (cloud: LocalCloud) =>
   DynamoDBDocumentClient.from(

@@ -3,8 +3,6 @@
  * an in-memory page reader the test writes to) imported into the event store by the backfill and change
  * capture, raced against each other, repeated, and met by legacy's outages.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURRENT_SCHEMA_VERSION, orderUpcasters, type OrderStatus } from '../../lambdas/domain/orders/index.ts';
 import { EventStore } from '../../lambdas/patterns/event-sourcing/index.ts';
@@ -16,29 +14,19 @@ import {
   rewound,
   type LegacyImportDeps,
 } from '../../lambdas/use-cases/legacy-import.ts';
-import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
-import { createTable } from '../helpers/tables.ts';
+import { createEventsTable, startLocalDynamo } from '../helpers/tables.ts';
 
-let dynamo: DynamoDbLocal;
-let client: DynamoDBDocumentClient;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let store: EventStore;
 let rows = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, 'events', [
-    { name: 'streamId', type: 'S' },
-    { name: 'position', type: 'N' },
-  ]);
-  store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters, schemaVersions: CURRENT_SCHEMA_VERSION });
+  dynamo = await startLocalDynamo();
+  await createEventsTable(dynamo.raw);
+  store = new EventStore({ client: dynamo.client, tableName: 'events', upcasters: orderUpcasters, schemaVersions: CURRENT_SCHEMA_VERSION });
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.stop();
-});
+afterAll(() => dynamo?.stop());
 
 const deps = (ownerOf: (status: OrderStatus) => 'eightfold' | 'legacy' = () => 'legacy'): LegacyImportDeps => ({
   store,

@@ -2,8 +2,7 @@
  * The payment saga's use cases on DynamoDB Local, with the provider as an in-memory port whose answers the
  * test holds, loses or refuses: every interleaving the e2e races only sample, forced one at a time.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderDecider, orderUpcasters } from '../../lambdas/domain/orders/index.ts';
 import { EventStore, handleCommand } from '../../lambdas/patterns/event-sourcing/index.ts';
@@ -16,11 +15,10 @@ import {
   type RefundRequest,
 } from '../../lambdas/use-cases/payment-provider.ts';
 import { payOrder, reconcilePayments, refundCharge, type PaymentDeps } from '../../lambdas/use-cases/payments.ts';
-import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '@eightfold/local-cloud';
-import { createTable } from '../helpers/tables.ts';
+import { createEventsTable, createTable, startLocalDynamo } from '../helpers/tables.ts';
 
 const meta = { correlationId: 'c', actor: 'test' };
-let dynamo: DynamoDbLocal;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let client: DynamoDBDocumentClient;
 let store: EventStore;
 let now = Date.parse('2026-12-05T10:00:00.000Z');
@@ -124,24 +122,17 @@ async function* listed(orderIds: string[]): AsyncGenerator<string> {
 }
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTable(raw, 'events', [
-    { name: 'streamId', type: 'S' },
-    { name: 'position', type: 'N' },
-  ]);
-  await createTable(raw, 'leases', [
+  dynamo = await startLocalDynamo();
+  client = dynamo.client;
+  await createEventsTable(dynamo.raw);
+  await createTable(dynamo.raw, 'leases', [
     { name: 'name', type: 'S' },
     { name: 'entry', type: 'S' },
   ]);
   store = new EventStore({ client, tableName: 'events', upcasters: orderUpcasters });
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.stop();
-});
+afterAll(() => dynamo?.stop());
 
 /** A payment whose intent is recorded and whose charge waits at the provider until `release`. */
 async function payingWithChargeHeld() {
