@@ -12,8 +12,8 @@ const REMOTE_CAPABLE = ['order-queries', 'order-commands', 'payments', 'strangle
 
 /**
  * The cloud files that wait on a clock more than they compute: a 60× time scale (leases, turns, the payment
- * timeout, visibility timeouts), a breaker's cool-downs, a provider's latency, an outage waited out, change
- * capture's once-a-second poll of legacy and its p99 lag (the strangler's cut-over). They
+ * timeout, visibility timeouts), a breaker's cool-downs, a provider's latency, an outage waited out, a
+ * reshard's settle time, change capture's once-a-second poll of legacy (the strangler's cut-over). They
  * hold the CPU for under half their run, and their timing matters, so `npm test` runs them in a lane of
  * their own at the cloud's full priority, beside the lane of the files that compute (the load, the
  * restarts, the fuzz), which runs a step lower.
@@ -24,6 +24,7 @@ const CLOCK_BOUND = [
   'test/e2e/payments.e2e.test.ts',
   'test/e2e/strangler.e2e.test.ts',
   'test/e2e/legacy-cutover.e2e.test.ts',
+  'test/e2e/order-queries.e2e.test.ts',
   'test/integration/pub-sub.int.test.ts',
   'test/integration/circuit-breaker.int.test.ts',
 ];
