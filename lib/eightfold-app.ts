@@ -1,4 +1,4 @@
-import type { App } from 'aws-cdk-lib';
+import { Tags, type App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { checkCompliance } from './compliance.ts';
 import { EightfoldStack } from './eightfold-stack.ts';
@@ -97,6 +97,9 @@ export function defineEightfold(app: App): EightfoldApp {
     env,
     description: 'Eightfold: eight distributed-system patterns in one order service',
   });
+  // Every taggable resource says what it belongs to: cost reports and cleanups find a stage's whole footprint.
+  Tags.of(app).add('project', 'eightfold');
+  Tags.of(app).add('stage', stage);
   checkCompliance(app);
   return { stage, paymentProvider, legacy, eightfold };
 }

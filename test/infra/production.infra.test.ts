@@ -155,6 +155,22 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('tags every table, function and queue of every stack with the project and the stage', () => {
+    for (const template of templates) {
+      for (const type of ['AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::SQS::Queue']) {
+        for (const [id, resource] of Object.entries(template.findResources(type))) {
+          const tags = (resource as { Properties: { Tags?: { Key: string; Value: string }[] } }).Properties.Tags ?? [];
+          expect(tags, id).toEqual(
+            expect.arrayContaining([
+              { Key: 'project', Value: 'eightfold' },
+              { Key: 'stage', Value: 'dev' },
+            ]),
+          );
+        }
+      }
+    }
+  });
+
   it('attaches no AWS managed policy to a function’s role: each writes its own log group only', () => {
     const eightfold = Template.fromStack(defined.eightfold);
     const roles = Object.entries(eightfold.findResources('AWS::IAM::Role')).filter(([, r]) =>

@@ -38,6 +38,9 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     ['scripts/token.ts', ['--customer', 'c1', '--hours', '0'], '--hours must be a whole number from 1 to 24, not "0"'],
     ['scripts/local-cloud/main.ts', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
     ['scripts/local-cloud/main.ts', ['--time-scale', '0'], '--time-scale must be a number from 1 to 3600, not "0"'],
+    ['scripts/migrate-legacy.ts', ['--page-size', '0'], '--page-size must be a whole number from 1 to 500, not "0"'],
+    ['scripts/migrate-legacy.ts', ['--concurrency', 'many'], '--concurrency must be a whole number from 1 to 64, not "many"'],
+    ['scripts/migrate-legacy.ts', ['--restrat'], "Unknown option '--restrat'"],
   ])('%s %j', (script, args, message) => {
     const { status, stdout, stderr } = run(script, ...args);
     expect(status).toBe(2);
@@ -52,6 +55,7 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     'scripts/redrive.ts',
     'scripts/rebuild-projections.ts',
     'scripts/token.ts',
+    'scripts/migrate-legacy.ts',
     'scripts/local-cloud/main.ts',
   ])('%s --help prints its usage and exits 0', (script) => {
     const { status, stdout, stderr } = run(script, '--help');
