@@ -3,23 +3,25 @@
  * naming the flag and exit code 2, before anything is read or written; `--help` prints the usage.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { JAVA_MISSING } from '@eightfold/local-cloud';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 
-const run = (script: string, ...args: string[]) => {
+const runWith = (env: NodeJS.ProcessEnv, script: string, ...args: string[]) => {
   const { status, stdout, stderr } = spawnSync(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', join(PROJECT_DIR, script), ...args],
     {
       encoding: 'utf8',
       // No AWS to reach: a script that got past its command line would fail otherwise, not exit 2.
-      env: { ...process.env, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', PORT: '' },
+      env: { ...env, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', PORT: '' },
       timeout: 30_000,
     },
   );
   return { status, stdout, stderr };
 };
+const run = (script: string, ...args: string[]) => runWith(process.env, script, ...args);
 
 describe('the scripts refuse a bad command line in one line, with exit code 2', () => {
   it.each([
@@ -62,5 +64,18 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Usage: /);
     expect(stderr).toBe('');
+  });
+});
+
+describe('a machine without Java', () => {
+  // Node alone on the PATH: no java, and no apt-get to bring one, as on a laptop without a JDK.
+  const withoutJava = { ...process.env, PATH: dirname(process.execPath), JAVA_HOME: '' };
+
+  it.each([['scripts/local-cloud/main.ts'], ['scripts/test.ts']])('%s says in one line what to install, and exits 2', (script) => {
+    const { status, stdout, stderr } = runWith(withoutJava, script);
+    expect(status).toBe(2);
+    expect(stderr.trim()).toBe(JAVA_MISSING);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
   });
 });

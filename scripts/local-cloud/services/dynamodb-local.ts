@@ -1,5 +1,6 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { javaCommand } from './java.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -63,7 +64,7 @@ const launcherDir = (() => {
       // Compiled beside, then renamed into place whole: another process may be compiling it too.
       const building = mkdtempSync(`${dir}-`);
       try {
-        await promisify(execFile)('java', [
+        await promisify(execFile)(javaCommand(), [
           '-m',
           'jdk.compiler/com.sun.tools.javac.Main',
           '--release',
@@ -89,11 +90,12 @@ const launcherDir = (() => {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port || (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const java = javaCommand((line) => process.stderr.write(`${line}\n`));
   const { jar, libraries } = bundledDynamoDbLocal();
   const launcher = await launcherDir(jar);
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   const child = spawn(
-    'java',
+    java,
     [
       ...JVM_OPTIONS,
       `-Djava.library.path=${libraries}`,
@@ -106,6 +108,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // A runtime that cannot be started (removed since it was found) fails the start, not the process.
+  const failed = new Promise<never>((_, reject) => child.once('error', reject));
+  failed.catch(() => undefined);
   // A JVM outliving its parent (an uncaught error, process.exit) would hold a core and a port until reboot.
   const killWithParent = () => child.kill('SIGKILL');
   process.once('exit', killWithParent);
@@ -127,6 +132,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       exited.then((code) => {
         throw new Error(`DynamoDB Local exited with code ${code} (is Java 17+ installed?):\n${output}`);
       }),
+      failed,
     ]);
   } catch (error) {
     await stop();
