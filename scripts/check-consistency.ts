@@ -1,6 +1,6 @@
 /**
  * `npm run check-consistency -- [--stack Eightfold-dev] [--events-table T --view-table V --audit-table A --maps-table M]
- *   [--notifications-table N] [--sales-counters-table S] [--legacy-orders-table L] [--charges-table C]`
+ *   [--notifications-table N] [--sales-counters-table S] [--legacy-orders-table L] [--charges-table C] [--json]`
  *
  * Compares every read model with the event store, the source of truth:
  * - each order's OrdersView row must be exactly the fold of its events (the projection's own `apply`);
@@ -20,7 +20,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
+import { parseCommandLine } from '@eightfold/local-cloud/command-line';
 import {
   domainEventOf,
   fold,
@@ -311,19 +312,31 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   return { orders: stored.size, events, checked, inconsistencies };
 }
 
+const USAGE = `
+Usage: npm run check-consistency -- [--stack NAME | --events-table T --view-table V --audit-table A --maps-table M]
+                                    [--notifications-table N] [--sales-counters-table S] [--legacy-orders-table L]
+                                    [--charges-table C] [--json]
+
+Compares every read model, legacy's copy and the money ledger with the event store; prints what disagrees
+and exits 1 if anything does.
+
+  --stack NAME   the tables from this stack's outputs and its stand-ins' (on AWS, or on the local cloud with
+                 the export lines npm start prints); else each flag, else its environment variable
+  --json         one JSON report on stdout ({ orders, events, checked, inconsistencies }), for CI
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      'events-table': { type: 'string' },
-      'view-table': { type: 'string' },
-      'audit-table': { type: 'string' },
-      'maps-table': { type: 'string' },
-      'notifications-table': { type: 'string' },
-      'sales-counters-table': { type: 'string' },
-      'legacy-orders-table': { type: 'string' },
-      'charges-table': { type: 'string' },
-      stack: { type: 'string' },
-    },
+  const { values } = parseCommandLine(USAGE, {
+    'events-table': { type: 'string' },
+    'view-table': { type: 'string' },
+    'audit-table': { type: 'string' },
+    'maps-table': { type: 'string' },
+    'notifications-table': { type: 'string' },
+    'sales-counters-table': { type: 'string' },
+    'legacy-orders-table': { type: 'string' },
+    'charges-table': { type: 'string' },
+    stack: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const tables = await resolveTables(
     values,
@@ -345,11 +358,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const map = await new ShardMapStore({ client, tableName: tables.mapsTable }).read(SHARD_MAP);
   const report = await checkConsistency({ client, ...tables, shards: map?.shards ?? 16 });
-  for (const { key, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${key}: ${problem}\n`);
-  const verdict = report.inconsistencies.length
-    ? `${report.inconsistencies.length} inconsistencies`
-    : `${report.checked.join(', ')} agree with the event store`;
-  process.stdout.write(`${report.orders} orders, ${report.events} events: ${verdict}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const { key, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${key}: ${problem}\n`);
+    const verdict = report.inconsistencies.length
+      ? `${report.inconsistencies.length} inconsistencies`
+      : `${report.checked.join(', ')} agree with the event store`;
+    process.stdout.write(`${report.orders} orders, ${report.events} events: ${verdict}\n`);
+  }
   client.destroy();
   process.exitCode = report.inconsistencies.length ? 1 : 0;
 }

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '@eightfold/local-cloud/command-line';
 import { placeOrders, progressBar } from './load-test.ts';
 
 export interface DemoOptions {
@@ -260,8 +260,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   return steps;
 }
 
+const USAGE = `
+Usage: npm run demo -- --token TOKEN [--base-url URL] [--short]
+
+A guided story through the running system: a provider outage and the breaker, a leader failover, a hot
+SKU over its write shards, legacy down; each fault it injects it takes back. Outside prod only.
+
+  --token TOKEN    an operator's token (else EIGHTFOLD_TOKEN): npm run -s token -- --operator you
+  --base-url URL   the API (else E2E_BASE_URL, else http://127.0.0.1:$PORT or 3000)
+  --short          fewer orders and shorter waits
+`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { 'base-url': { type: 'string' }, token: { type: 'string' }, short: { type: 'boolean' } } });
+  const { values } = parseCommandLine(USAGE, { 'base-url': { type: 'string' }, token: { type: 'string' }, short: { type: 'boolean' } });
   const baseUrl = (values['base-url'] ?? process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
   const token = values.token ?? process.env.EIGHTFOLD_TOKEN;
   if (!token) {

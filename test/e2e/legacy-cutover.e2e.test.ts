@@ -369,6 +369,18 @@ describe('after the move: a restart with the routes in eightfold mode', () => {
       },
       { timeoutMs: 60_000, intervalMs: 1_000, restRatio: 3 },
     );
+    // The checker's command line says the same, as JSON for CI, and exits 1.
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', 'scripts/check-consistency.ts', '--stack', 'Eightfold-dev', '--json'],
+      { cwd: PROJECT_DIR, env: { ...process.env, ...cloud.environment } },
+    ).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(cli.code).toBe(1);
+    const printed = JSON.parse(cli.stdout) as { inconsistencies: { key: string }[] };
+    expect(printed.inconsistencies.map((i) => i.key).sort()).toEqual([conflicted, forgedOrder].sort());
     const problemOf = (orderId: string) => report.inconsistencies.find((i) => i.key === orderId)!.problem;
     expect(problemOf(conflicted)).toMatch(/on a route legacy owns, conflicts/);
     expect(problemOf(forgedOrder)).toMatch(/holds v9 \(event forged\)/);

@@ -43,6 +43,8 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     ['scripts/migrate-legacy.ts', ['--page-size', '0'], '--page-size must be a whole number from 1 to 500, not "0"'],
     ['scripts/migrate-legacy.ts', ['--concurrency', 'many'], '--concurrency must be a whole number from 1 to 64, not "many"'],
     ['scripts/migrate-legacy.ts', ['--restrat'], "Unknown option '--restrat'"],
+    ['scripts/check-consistency.ts', ['--jsno'], "Unknown option '--jsno'"],
+    ['scripts/demo.ts', ['--shrt'], "Unknown option '--shrt'"],
   ])('%s %j', (script, args, message) => {
     const { status, stdout, stderr } = run(script, ...args);
     expect(status).toBe(2);
@@ -58,6 +60,8 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     'scripts/rebuild-projections.ts',
     'scripts/token.ts',
     'scripts/migrate-legacy.ts',
+    'scripts/check-consistency.ts',
+    'scripts/demo.ts',
     'scripts/local-cloud/main.ts',
   ])('%s --help prints its usage and exits 0', (script) => {
     const { status, stdout, stderr } = run(script, '--help');
