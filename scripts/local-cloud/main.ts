@@ -1,7 +1,7 @@
 /** `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud (USAGE below). */
-import { existsSync, watch } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { watchedRoots } from './assembly.ts';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { numberFlag, parseCommandLine, refuseCommandLine } from './command-line.ts';
 import { startLocalCloud } from './local-cloud.ts';
 import { javaCommand, JavaMissingError } from './services/java.ts';
@@ -57,12 +57,28 @@ let cloud: LocalCloud | undefined;
 let restarting = Promise.resolve();
 let shuttingDown = false;
 
+/**
+ * The running cloud's exports, in a file both `source` (or `set -a; . file`) and `node --env-file` read:
+ * every AWS_* variable that points the SDK and CLI here, and the API's URL. Written on each start, removed
+ * on Ctrl-C, so it never names endpoints that are gone.
+ */
+const envFile = join(options.appDir!, '.local-cloud', 'env');
+function writeEnvFile(running: LocalCloud): void {
+  mkdirSync(dirname(envFile), { recursive: true });
+  const lines = Object.entries({ ...running.environment, EIGHTFOLD_URL: running.url }).map(([key, value]) => `export ${key}=${value}`);
+  writeFileSync(
+    envFile,
+    `# npm start, ${new Date().toISOString()}: source this file, or node --env-file=${relative(process.cwd(), envFile)}\n${lines.join('\n')}\n`,
+  );
+}
+
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   process.stdout.write(`\n${signal}: stopping the local cloud…\n`);
   await restarting;
   await cloud?.stop();
+  rmSync(envFile, { force: true });
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -79,7 +95,10 @@ try {
 
 try {
   cloud = await startLocalCloud(options);
-  process.stdout.write(`${startupReport(cloud)}\n\nPress Ctrl-C to stop.\n`);
+  writeEnvFile(cloud);
+  process.stdout.write(
+    `${startupReport(cloud)}\n  (also in ${relative(process.cwd(), envFile)}: source it, or node --env-file=${relative(process.cwd(), envFile)})\n\nPress Ctrl-C to stop.\n`,
+  );
 } catch (error) {
   process.stderr.write(`Local cloud failed to start: ${(error as Error).message}\n`);
   process.exit(1);

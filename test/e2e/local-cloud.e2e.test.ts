@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@eightfold/local-cloud';
@@ -50,6 +52,16 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(dynamoPort).toBeGreaterThan(0);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
     expect(dynamoDbLocalProcesses({ port: dynamoPort })).toHaveLength(1);
+    // The same exports in a file that `source` and `node --env-file` read.
+    const envFile = join(PROJECT_DIR, '.local-cloud', 'env');
+    const read = execFileSync(
+      process.execPath,
+      [`--env-file=${envFile}`, '-p', 'process.env.AWS_ENDPOINT_URL_DYNAMODB + " " + process.env.EIGHTFOLD_URL'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(read.trim()).toBe(`http://127.0.0.1:${dynamoPort} http://127.0.0.1:${port}`);
 
     // Nothing it started listens beyond this machine: the API, DynamoDB Local and the SNS/SQS emulator
     // (among others) on the loopback interface only.
@@ -63,6 +75,7 @@ describe('npm start (the local cloud as a user runs it)', () => {
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+    expect(existsSync(join(PROJECT_DIR, '.local-cloud', 'env'))).toBe(false);
     expect(dynamoDbLocalProcesses({ port: dynamoPort })).toEqual([]);
     expect(await listening(port)).toBe(false);
     expect(await listening(dynamoPort)).toBe(false);
