@@ -150,7 +150,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
         throw new Error(`an open breaker answered ${refused.status} ${JSON.stringify(refused.body)}`);
       await setFaults('payment-provider', {});
       const opened = Date.now();
-      // Once the cool-down ends, payments are the probes; three successes close it.
+      // Once the cool-down ends, the calls that reach the provider are the probes; three successes close it.
+      // They are the demo's payments, and the leader's reconciler asking after the payments left in flight
+      // by the outage (every second at 60×), so the breaker may close before a payment of the demo's got through.
       let recoveredPayments = 0;
       await until(
         'the breaker to close again',
@@ -164,7 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
         500,
       );
       return {
-        happened: `breaker OPEN after ${payments} failing payments; paid orders answered 503 at once while open; CLOSED again after ${recoveredPayments} successful probes`,
+        happened: `breaker OPEN after ${payments} failing payments; paid orders answered 503 at once while open; CLOSED again, ${recoveredPayments} of the demo's payments through meanwhile (the reconciler's calls probe too)`,
         figures: `fast fail ${refused.ms.toFixed(0)} ms (Retry-After ${refused.headers.get('retry-after')} s), recovered ${((Date.now() - opened) / 1000).toFixed(1)} s after the provider came back`,
       };
     },
