@@ -16,17 +16,11 @@
  */
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { javaCommand, JavaMissingError } from '@eightfold/local-cloud';
+import { javaOrExit } from '@eightfold/local-cloud';
 import synthesizeTestApps from '../test/global-setup.ts';
 
 // DynamoDB Local's Java first: found, installed where the machine allows (root, apt-get), or one line and exit 2.
-try {
-  javaCommand((line) => process.stdout.write(`${line}\n`));
-} catch (error) {
-  if (!(error instanceof JavaMissingError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+javaOrExit((line) => process.stdout.write(`${line}\n`));
 
 interface Lane {
   readonly name: string;

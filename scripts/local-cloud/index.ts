@@ -18,7 +18,7 @@ export { synthesize } from './assembly.ts';
 export { RESOURCE_TYPES } from './resources/catalog.ts';
 export { resolveHandler } from './lambda/function-runtime.ts';
 export { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
-export { JAVA_MISSING, javaCommand, JavaMissingError } from './services/java.ts';
+export { JAVA_MISSING, javaCommand, JavaMissingError, javaOrExit } from './services/java.ts';
 export { startSnsSqs } from './services/sns-sqs.ts';
 export { freePort } from './services/ports.ts';
 export { eventually } from './eventually.ts';

@@ -4,7 +4,7 @@ import { watchedRoots } from './assembly.ts';
 import { dirname, join, relative, resolve } from 'node:path';
 import { numberFlag, parseCommandLine, refuseCommandLine } from './command-line.ts';
 import { startLocalCloud } from './local-cloud.ts';
-import { javaCommand, JavaMissingError } from './services/java.ts';
+import { javaOrExit } from './services/java.ts';
 import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
 
@@ -84,14 +84,8 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-try {
-  // Before anything starts: a machine without Java is told what to install, in one line (exit 2).
-  javaCommand((line) => process.stdout.write(`${line}\n`));
-} catch (error) {
-  if (!(error instanceof JavaMissingError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+// Before anything starts: a machine without Java is told what to install, in one line (exit 2).
+javaOrExit((line) => process.stdout.write(`${line}\n`));
 
 try {
   cloud = await startLocalCloud(options);

@@ -50,3 +50,14 @@ export function javaCommand(log: (line: string) => void = () => undefined): stri
   }
   throw new JavaMissingError();
 }
+
+/** For a command line: the `java` to run, or the one line saying what to install and exit 2 (never a stack trace). */
+export function javaOrExit(log: (line: string) => void): string {
+  try {
+    return javaCommand(log);
+  } catch (error) {
+    if (!(error instanceof JavaMissingError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
