@@ -11,14 +11,15 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { CURRENT_SCHEMA_VERSION, orderUpcasters } from '../lambdas/domain/orders/index.ts';
-import type { OutboundRequest, OutboundResponse } from '../lambdas/patterns/ambassador/index.ts';
+import { Ambassador, PolicySource } from '../lambdas/patterns/ambassador/index.ts';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
+import { leaseCheckpoint } from '../lambdas/patterns/leader-election/index.ts';
 import { routingTableSchema, type RoutingTable } from '../lambdas/patterns/strangler/index.ts';
 import {
+  cursorTime,
   importLegacyChanges,
   legacyChangesReader,
   noOutcomes,
@@ -29,8 +30,8 @@ import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-lin
 import { progressBar } from './load-test.ts';
 import { resolveTables } from './stack-outputs.ts';
 
-/** The backfill's checkpoint item, in the legacy-capture leases table. */
-export const BACKFILL_CHECKPOINT = { name: 'legacy-backfill', entry: 'checkpoint' } as const;
+/** The backfill's checkpoint, kept in the legacy-capture leases table beside the capture's own. */
+const BACKFILL_CHECKPOINT = 'legacy-backfill';
 
 export interface MigrateOptions {
   readonly client: DynamoDBDocumentClient;
@@ -57,45 +58,45 @@ export interface MigrateProgress extends ImportProgress {
   readonly elapsedMs: number;
 }
 
-/** A plain HTTP call to legacy, its bearer token attached, retried with backoff on a network error or a 5xx. */
-function legacyClient(baseUrl: string, token: string) {
-  const policy = retry(
-    handleWhen((error) => error instanceof TypeError || (error as { status?: number }).status! >= 500),
-    {
-      maxAttempts: 4,
-      backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }),
-    },
-  );
-  return (request: OutboundRequest): Promise<OutboundResponse> =>
-    policy.execute(async () => {
-      const response = await fetch(`${baseUrl.replace(/\/+$/, '')}${request.path}`, {
-        method: request.method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(10_000),
-      });
-      const body = (await response.json().catch(() => undefined)) as unknown;
-      if (response.status >= 500) throw Object.assign(new Error(`legacy answered ${response.status}`), { status: response.status });
-      return { status: response.status, body };
-    });
+/**
+ * Legacy's integration API through the project's ambassador, as Eightfold's functions call it: the bearer
+ * token (pinned to legacy's host), 10 s an attempt, up to 5 attempts with jittered backoff on a network
+ * error, a timeout or a 5xx. No breaker: one operator's run, which stops and resumes from its checkpoint.
+ */
+function legacyClient(baseUrl: string, token: string): Ambassador {
+  const policy = {
+    baseUrl,
+    timeoutMs: 10_000,
+    maxAttempts: 5,
+    baseDelayMs: 200,
+    maxDelayMs: 5_000,
+    retryBudgetRatio: 1,
+    minRetriesPerSecond: 10,
+    authSecret: 'legacy-integration-token',
+  };
+  return new Ambassador({
+    target: 'legacy',
+    policies: new PolicySource({ load: async () => ({ legacy: policy }) }),
+    readSecret: async () => token,
+    pinnedHost: new URL(baseUrl).host,
+  });
 }
-
-const timeOf = (cursor: string) => Date.parse(cursor.split('#')[0]!);
 
 /** Imports every order legacy holds, from the checkpoint (or the beginning) up to the changes made after the run began. */
 export async function migrateLegacy(options: MigrateOptions): Promise<MigrateProgress> {
   const { client } = options;
   const started = Date.now();
-  const checkpointKey = { TableName: options.checkpointTable, Key: BACKFILL_CHECKPOINT };
-  const saved = options.restart ? undefined : (await client.send(new GetCommand({ ...checkpointKey, ConsistentRead: true }))).Item;
-  const since = (saved?.next as string | undefined) ?? '';
+  const checkpoint = leaseCheckpoint({ client, tableName: options.checkpointTable, name: BACKFILL_CHECKPOINT });
+  const since = (options.restart ? undefined : await checkpoint.read()) ?? '';
   const store = new EventStore({
     client,
     tableName: options.eventsTable,
     upcasters: orderUpcasters,
     schemaVersions: CURRENT_SCHEMA_VERSION,
   });
-  const readChanges = legacyChangesReader(legacyClient(options.legacyUrl, options.token));
-  let first: number | undefined = since ? timeOf(since) : undefined;
+  const legacy = legacyClient(options.legacyUrl, options.token);
+  const readChanges = legacyChangesReader((request) => legacy.send(request));
+  let first: number | undefined = since ? cursorTime(since) : undefined;
   let last: MigrateProgress = {
     next: since,
     rows: 0,
@@ -112,7 +113,7 @@ export async function migrateLegacy(options: MigrateOptions): Promise<MigratePro
       metadata: { correlationId: `migrate-legacy-${new Date(started).toISOString()}`, actor: 'system:migrate-legacy' },
       readChanges: async (changedSince, limit) => {
         const page = await readChanges(changedSince, limit);
-        first ??= page.orders[0] ? timeOf(page.orders[0].changed_at) : undefined;
+        first ??= page.orders[0] ? cursorTime(page.orders[0].changed_at) : undefined;
         return page;
       },
     },
@@ -121,18 +122,11 @@ export async function migrateLegacy(options: MigrateOptions): Promise<MigratePro
       pageSize: options.pageSize ?? 200,
       concurrency: options.concurrency ?? 32,
       // Changes made after the run began are change capture's: stop once the cursor reaches them.
-      keepGoing: () => !last.next || timeOf(last.next) < started,
+      keepGoing: () => !last.next || cursorTime(last.next) < started,
       onPage: async (progress) => {
-        await client.send(
-          new UpdateCommand({
-            ...checkpointKey,
-            UpdateExpression: 'SET #next = :next, updatedAt = :now',
-            ExpressionAttributeNames: { '#next': 'next' },
-            ExpressionAttributeValues: { ':next': progress.next, ':now': new Date().toISOString() },
-          }),
-        );
+        await checkpoint.write(progress.next);
         const span = first === undefined ? 0 : started - first;
-        const fraction = !progress.more ? 1 : span > 0 ? Math.min(1, Math.max(0, (timeOf(progress.next) - first!) / span)) : 0;
+        const fraction = !progress.more ? 1 : span > 0 ? Math.min(1, Math.max(0, (cursorTime(progress.next) - first!) / span)) : 0;
         last = { ...progress, fraction, elapsedMs: Date.now() - started };
         options.onProgress?.(last);
       },

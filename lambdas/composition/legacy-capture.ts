@@ -1,9 +1,9 @@
 /** The legacy-capture function, composed: its settings read once, the event store, legacy's changes through the ambassador, the checkpoint. */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { leaseCheckpoint } from '../patterns/leader-election/index.ts';
 import { routingTableSchema } from '../patterns/strangler/index.ts';
 import { documentClient } from '../platform/clients.ts';
 import { ENV } from '../platform/environment.ts';
-import { legacyChangesReader, writeOwnersOf, type CaptureCheckpoint } from '../use-cases/legacy-import.ts';
+import { legacyChangesReader, writeOwnersOf } from '../use-cases/legacy-import.ts';
 import { EVENT_STORE_SETTINGS, orderEventStore } from './event-store.ts';
 import { LEASE_SETTINGS } from './leader-turn.ts';
 import { outbound, OUTBOUND_SETTINGS } from './outbound.ts';
@@ -21,32 +21,12 @@ export const settings = readSettings({
 
 const legacy = outbound(settings).ambassadorFor('legacy');
 
-/** The capture's checkpoint: an item beside its lease (`name` = the lease, `entry` = checkpoint). */
-const checkpoint: CaptureCheckpoint = {
-  read: async () => {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: settings.leasesTable, Key: { name: settings.leaseName, entry: 'checkpoint' }, ConsistentRead: true }),
-    );
-    return Item?.next as string | undefined;
-  },
-  write: async (next) => {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: settings.leasesTable,
-        Key: { name: settings.leaseName, entry: 'checkpoint' },
-        UpdateExpression: 'SET #next = :next, updatedAt = :now',
-        ExpressionAttributeNames: { '#next': 'next' },
-        ExpressionAttributeValues: { ':next': next, ':now': new Date().toISOString() },
-      }),
-    );
-  },
-};
-
 /** What capture works with: the store, legacy's changes, who owns each route's writes, the checkpoint. */
 export const capture = {
   store: orderEventStore(settings),
   now: () => new Date(),
   ownerOf: writeOwnersOf(settings.routes),
   readChanges: legacyChangesReader((request) => legacy.send(request)),
-  checkpoint,
+  // Beside its lease: `name` = the lease, `entry` = checkpoint.
+  checkpoint: leaseCheckpoint({ client: documentClient, tableName: settings.leasesTable, name: settings.leaseName }),
 };

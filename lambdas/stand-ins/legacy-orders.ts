@@ -58,6 +58,14 @@ export function publicOrderOf(row: LegacyOrder) {
   };
 }
 
+/** A page's `?limit`: `fallback` when absent, else a whole number from 1 to `max`, or the answer that refuses it. */
+function pageSizeOf(limit: string | undefined, fallback: number, max: number): number | LegacyAnswer {
+  const size = limit === undefined ? fallback : Number(limit);
+  return Number.isInteger(size) && size >= 1 && size <= max
+    ? size
+    : failure(400, 'VALIDATION_FAILED', `limit: a whole number from 1 to ${max}`);
+}
+
 /** The row's fields that say when legacy wrote it, for its changes index. */
 const changedNow = (orderNo: string) => {
   const changedAt = new Date().toISOString();
@@ -109,8 +117,8 @@ export class LegacyOrders {
 
   /** `GET /customers/{customerId}/orders?limit=N`: the customer's orders, newest first, in the public shape. */
   async ofCustomer(customerNo: string, limit: string | undefined): Promise<LegacyAnswer> {
-    const size = limit === undefined ? 20 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 100) return failure(400, 'VALIDATION_FAILED', 'limit: a whole number from 1 to 100');
+    const size = pageSizeOf(limit, 20, 100);
+    if (typeof size !== 'number') return size;
     const page = await documentClient.send(
       new QueryCommand({
         TableName: this.table,
@@ -137,9 +145,8 @@ export class LegacyOrders {
    * reader that follows along re-reads a little before where it stopped (use-cases/legacy-import.ts).
    */
   async changes(changedSince: string | undefined, limit: string | undefined): Promise<LegacyAnswer> {
-    const size = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE)
-      return failure(400, 'VALIDATION_FAILED', `limit: a whole number from 1 to ${MAX_PAGE}`);
+    const size = pageSizeOf(limit, 100, MAX_PAGE);
+    if (typeof size !== 'number') return size;
     if (changedSince !== undefined && (changedSince.length > 120 || Number.isNaN(Date.parse(changedSince.split('#')[0]!))))
       return failure(400, 'VALIDATION_FAILED', 'changedSince: an ISO time, or the next of a previous page');
     const since = changedSince ?? '';

@@ -16,6 +16,7 @@ import {
   type OrderStatus,
 } from '../domain/orders/index.ts';
 import type { OutboundRequest, OutboundResponse } from '../patterns/ambassador/index.ts';
+import type { Checkpoint } from '../patterns/leader-election/index.ts';
 import { centsOf, LEGACY_STATUS, legacyChangesPageSchema, type LegacyChangesPage, type LegacyOrder } from './legacy-contract.ts';
 import { LegacyRefusedError } from './legacy-feed.ts';
 
@@ -185,16 +186,13 @@ export async function importLegacyChanges(
   return progress;
 }
 
-/** Where change capture resumes: a cursor of legacy's changes endpoint, kept beside the capture's lease. */
-export interface CaptureCheckpoint {
-  read(): Promise<string | undefined>;
-  write(next: string): Promise<void>;
-}
+/** The time a cursor of legacy's changes endpoint stands at (an ISO time, or a page's `next`: `time#order`). */
+export const cursorTime = (cursor: string): number => Date.parse(cursor.split('#')[0]!);
 
 /** The cursor `overlapMs` before `cursor`: legacy's changes index is eventually consistent, and its writers' clocks race. */
 export function rewound(cursor: string, overlapMs: number): string {
   if (!cursor) return cursor;
-  return new Date(Date.parse(cursor.split('#')[0]!) - overlapMs).toISOString();
+  return new Date(cursorTime(cursor) - overlapMs).toISOString();
 }
 
 export interface CaptureInput {
@@ -219,7 +217,8 @@ export interface CaptureInput {
  * first turn with no checkpoint starts from now: what came before is the backfill's (`npm run migrate-legacy`).
  */
 export async function captureLegacyChanges(
-  deps: Parameters<typeof importLegacyChanges>[0] & { readonly checkpoint: CaptureCheckpoint },
+  /** `checkpoint`: where capture resumes, a cursor of legacy's changes endpoint kept beside the capture's lease. */
+  deps: Parameters<typeof importLegacyChanges>[0] & { readonly checkpoint: Checkpoint },
   input: CaptureInput,
 ): Promise<{ polls: number; failedPolls: number; cursor: string; outcomes: Record<ImportOutcome, number> }> {
   const clock = input.clock ?? Date.now;

@@ -4,3 +4,4 @@ export { coordinatorTurn, type CoordinatorTurn, type Leadership, type Role } fro
 export { LeaseClient, type Lease, type LeaseClientOptions } from './lease.ts';
 export type { LeaseRecord } from './lease-record.ts';
 export { LeaseTable, type LeadershipChange, type LeaseView } from './lease-table.ts';
+export { leaseCheckpoint, type Checkpoint } from './checkpoint.ts';
