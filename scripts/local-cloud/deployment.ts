@@ -47,10 +47,12 @@ export interface DeployContext {
   readonly options: LocalCloudOptions;
   readonly checkpoints: CheckpointStore;
   readonly log: (source: string, line: string) => void;
+  /** A line a function printed, in its sandbox's log stream. */
+  readonly functionLog: (functionName: string, line: string, logStream: string) => void;
   readonly invoke: (functionId: string, event: unknown) => Promise<InvokeOutcome>;
 }
 
-/** The variables Lambda sets for a function, the local endpoints, then the function's own. */
+/** The variables Lambda sets for a function, and the local endpoints (the function's own go over them). */
 function lambdaEnvironment(resource: LocalResource, region: string, endpoints: ServiceEndpoints, codeDir: string): Record<string, string> {
   const p = resource.properties;
   const functionName = resource.physicalId;
@@ -71,7 +73,6 @@ function lambdaEnvironment(resource: LocalResource, region: string, endpoints: S
   };
   if (p.LoggingConfig?.LogFormat) env.AWS_LAMBDA_LOG_FORMAT = p.LoggingConfig.LogFormat;
   if (p.LoggingConfig?.ApplicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = p.LoggingConfig.ApplicationLogLevel;
-  for (const [key, value] of Object.entries((p.Environment?.Variables ?? {}) as Record<string, unknown>)) env[key] = String(value);
   return env;
 }
 
@@ -94,7 +95,7 @@ export async function undeploy(deployment: Deployment | undefined, keepFunctions
  * sandboxes and changed ones are swapped.
  */
 export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Deployment | undefined): Promise<Deployment> {
-  const { services, endpoints, options, log } = ctx;
+  const { services, endpoints, options } = ctx;
   const { resources, stacks: described } = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl);
   await undeploy(previous, true);
 
@@ -104,7 +105,12 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
     const definition = functionDefinition(r, stacks, services.region, endpoints);
     let runtime = previous?.functions.get(definition.functionName);
-    if (!runtime) runtime = new FunctionRuntime(definition, { defaultConcurrency: options.functionConcurrency, onLog: log });
+    if (!runtime)
+      runtime = new FunctionRuntime(definition, {
+        defaultConcurrency: options.functionConcurrency,
+        onLog: ctx.functionLog,
+        onInvocation: options.onInvocation,
+      });
     else if (JSON.stringify(runtime.config) !== JSON.stringify(definition)) await runtime.replace(definition);
     functions.set(definition.functionName, runtime);
     for (const key of [definition.functionName, definition.arn, r.logicalId]) functionsByKey.set(key, runtime);
@@ -132,7 +138,7 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
     accountId: services.accountId,
     timeScale: options.timeScale,
     invoke: ctx.invoke,
-    log: (line) => log('scheduler', line),
+    log: (line) => ctx.log('scheduler', line),
   });
   for (const r of resources.filter((x) => x.type === 'AWS::Events::Rule')) {
     const p = r.properties;
@@ -219,6 +225,9 @@ function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: s
     renameSync(written, join(codeDir, 'index.js'));
   }
   if (!codeDir) throw new Error(`${r.logicalId}: code ${JSON.stringify(p.Code)} is not a file asset of this assembly`);
+  const variables = Object.fromEntries(
+    Object.entries((p.Environment?.Variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+  );
   return {
     logicalId: r.logicalId,
     functionName: r.physicalId,
@@ -229,7 +238,12 @@ function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: s
     timeoutSeconds: Number(p.Timeout ?? 3),
     memorySize: Number(p.MemorySize ?? 128),
     reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
-    environment: lambdaEnvironment(r, region, endpoints, codeDir),
+    environment: { ...lambdaEnvironment(r, region, endpoints, codeDir), ...variables },
+    variables,
+    role: p.Role === undefined ? undefined : String(p.Role),
+    description: p.Description === undefined ? undefined : String(p.Description),
+    architectures: (p.Architectures as string[] | undefined) ?? ['x86_64'],
+    logFormat: String(p.LoggingConfig?.LogFormat ?? 'Text'),
   };
 }
 

@@ -15,6 +15,8 @@ export interface ServiceEndpoints {
   readonly lambda?: string;
   /** CloudWatch metrics (the local cloud's own emulation). */
   readonly cloudwatch?: string;
+  /** CloudWatch Logs (the local cloud's own emulation): the functions' logs. */
+  readonly logs?: string;
   /** CloudFormation's DescribeStacks (the local cloud's own emulation): stack outputs. */
   readonly cloudformation?: string;
 }
@@ -33,6 +35,7 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     ...(endpoints.parameters ? { AWS_ENDPOINT_URL_SSM: endpoints.parameters, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.parameters } : {}),
     ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
     ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
+    ...(endpoints.logs ? { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs } : {}),
     ...(endpoints.cloudformation ? { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoints.cloudformation } : {}),
   };
 }

@@ -20,5 +20,7 @@ export { resolveHandler } from './lambda/function-runtime.ts';
 export { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local.ts';
 export { JAVA_MISSING, javaCommand, JavaMissingError, javaOrExit } from './services/java.ts';
 export { startSnsSqs } from './services/sns-sqs.ts';
-export { freePort } from './services/ports.ts';
+export { DEFAULT_SERVICE_PORTS, freePort, PortsInUseError, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
+export { invocationLine } from './invocation-line.ts';
+export type { InvocationRecord, InvokeOutcome } from './lambda/function-runtime.ts';
 export { eventually } from './eventually.ts';

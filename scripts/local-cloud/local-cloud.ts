@@ -19,7 +19,8 @@ import { LocalLambdaApi } from './services/lambda-api.ts';
 import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { LocalIdentityProvider } from './services/identity.ts';
-import { freePort } from './services/ports.ts';
+import { LocalLogs } from './services/logs.ts';
+import { assertPortsFree, freePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { deploy, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
@@ -30,12 +31,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const started = performance.now();
   const appDir = resolvePath(options.appDir ?? process.cwd());
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const userLog = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
-  // Functions' embedded-metric-format lines become CloudWatch data points, as on AWS.
+  const log = options.onLog ?? ((source: string, line: string) => process.stdout.write(`[${source}] ${line}\n`));
+  const userFunctionLog = options.onFunctionLog ?? ((functionName: string, line: string) => log(functionName, line));
   const metrics = new LocalMetrics();
-  const log = (source: string, line: string) => {
+  const logs = new LocalLogs(region, LOCAL_ACCOUNT_ID);
+  // A function's lines land in its log group; embedded-metric-format ones become data points too, as on AWS.
+  const functionLog = (functionName: string, line: string, logStream: string) => {
     metrics.recordLogLine(line);
-    userLog(source, line);
+    logs.put(`/aws/lambda/${functionName}`, logStream, line);
+    userFunctionLog(functionName, line, logStream);
   };
   const persist = options.persistDir ? resolvePath(options.persistDir) : undefined;
   // The app is told the time scale, so the durations it sets itself (leases, timeouts) can shrink alike.
@@ -53,14 +57,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
+    // Every fixed port is checked before anything starts: the gateway's is chosen now, so execute-api URLs
+    // can be resolved to it.
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port === 0 ? await freePort() : (options.port ?? 3000);
+    const ports = { ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])), ...options.servicePorts } as Record<ServiceName, number>;
+    await assertPortsFree({ api: options.port === 0 ? 0 : port, ...ports }, host === '0.0.0.0' ? '127.0.0.1' : host);
+
     // Java start-up and synthesis are the slow parts: run them side by side.
     const servicesStarted = performance.now();
-    const dynamoPromise = startDynamoDbLocal({ port: options.dynamodbPort, dataDir: persist && join(persist, 'dynamodb') });
+    const dynamoPromise = startDynamoDbLocal({ port: ports.dynamodb, dataDir: persist && join(persist, 'dynamodb') });
     dynamoPromise.then(
       (d) => cleanups.push(() => d.stop()),
       () => undefined,
     );
-    const snsSqsPromise = startSnsSqs({ port: options.snsSqsPort, dataDir: persist && join(persist, 'sns-sqs'), region });
+    const snsSqsPromise = startSnsSqs({ port: ports['sns-sqs'], dataDir: persist && join(persist, 'sns-sqs'), region });
     snsSqsPromise.then(
       (s) => cleanups.push(() => s.stop()),
       () => undefined,
@@ -73,34 +84,41 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ];
     const servicesMs = performance.now() - servicesStarted;
     if (!dynamo.loopbackOnly) {
-      userLog(
+      log(
         'local-cloud',
         'DynamoDB Local listens on every interface: this Java runtime has no compiler module (jdk.compiler) for its loopback launcher',
       );
     }
 
     const provisionStarted = performance.now();
-    const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS' });
+    const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS', port: ports.sns });
     cleanups.push(() => snsProxy.stop());
     const dynamodbProxy = options.countDynamoDbRequests
       ? await startServiceProxy(dynamo.endpoint, { service: 'DynamoDB', countRequests: true })
       : undefined;
     if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
-    await parameterStore.start();
+    await parameterStore.start(ports.parameters);
     cleanups.push(() => parameterStore.stop());
     const identity = new LocalIdentityProvider(region, LOCAL_ACCOUNT_ID, persist && join(persist, 'identity-key.json'));
-    await identity.start();
+    await identity.start(ports.identity);
     cleanups.push(() => identity.stop());
     // Functions invoking functions reach them through the Lambda API, which is told of them once deployed.
     let invokeDeployed: (id: string, event: unknown) => Promise<InvokeOutcome> = () => Promise.reject(new Error('nothing is deployed yet'));
-    const lambdaApi = new LocalLambdaApi({ invoke: (id, event) => invokeDeployed(id, event), log: (line) => log('lambda', line) });
-    await lambdaApi.start();
+    let current: Deployment | undefined;
+    const lambdaApi = new LocalLambdaApi({
+      invoke: (id, event) => invokeDeployed(id, event),
+      functions: () => [...(current?.functions.values() ?? [])].map((f) => f.config),
+      log: (line) => log('lambda', line),
+    });
+    await lambdaApi.start(ports.lambda);
     cleanups.push(() => lambdaApi.stop());
-    await metrics.start();
+    await metrics.start(ports.cloudwatch);
     cleanups.push(() => metrics.stop());
+    await logs.start(ports.logs);
+    cleanups.push(() => logs.stop());
     const cloudformation = new LocalCloudFormation(region, LOCAL_ACCOUNT_ID);
-    await cloudformation.start();
+    await cloudformation.start(ports.cloudformation);
     cleanups.push(() => cloudformation.stop());
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
@@ -109,6 +127,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       parameters: parameterStore.endpoint,
       lambda: lambdaApi.endpoint,
       cloudwatch: metrics.endpoint,
+      logs: logs.endpoint,
       cloudformation: cloudformation.endpoint,
     };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
@@ -126,7 +145,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
     cleanups.push(() => checkpoints.flush());
 
-    let current: Deployment | undefined;
     const findFunction = (id: string): FunctionRuntime => {
       const key = id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
       const byConstructId = () => current?.functionsByKey.get(findResource(current.resources, id, undefined)?.logicalId ?? '');
@@ -137,11 +155,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const invoke = (id: string, event: unknown, onStream?: (reply: StreamReply) => void): Promise<InvokeOutcome> =>
       findFunction(id).invoke(event, onStream);
     invokeDeployed = invoke;
-    // The gateway's port is chosen before deploying, so execute-api URLs can be resolved to it.
-    const host = options.host ?? '127.0.0.1';
-    const port = options.port === 0 ? await freePort() : (options.port ?? 3000);
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-    const context: DeployContext = { apiBaseUrl: url, services, streams, endpoints, options, checkpoints, log, invoke };
+    const context: DeployContext = { apiBaseUrl: url, services, streams, endpoints, options, checkpoints, log, functionLog, invoke };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
     cloudformation.setStacks(current.stacks);

@@ -1,10 +1,12 @@
 /** `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud (USAGE below). */
-import { existsSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, watch, writeFileSync, type WriteStream } from 'node:fs';
 import { watchedRoots } from './assembly.ts';
 import { dirname, join, relative, resolve } from 'node:path';
 import { numberFlag, parseCommandLine, refuseCommandLine } from './command-line.ts';
 import { startLocalCloud } from './local-cloud.ts';
+import { invocationLine } from './invocation-line.ts';
 import { javaOrExit } from './services/java.ts';
+import { DEFAULT_SERVICE_PORTS, PortsInUseError, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
 
@@ -14,6 +16,11 @@ Usage: npm start -- [options]     (node scripts/local-cloud/main.ts [options])
 Runs the synthesized CDK app on the embedded local cloud, until Ctrl-C.
 
   --port N                  the API's port (default: $PORT, else 3000)
+  --service-port NAME=N     another port for one local service (repeatable); NAME is one of
+                            ${SERVICE_NAMES.join(', ')}
+                            (default: ${Object.values(DEFAULT_SERVICE_PORTS)[0]} to ${Object.values(DEFAULT_SERVICE_PORTS).at(-1)}, in that order)
+  --logs                    print the functions' logs here too (default: only one line per invocation;
+                            the logs go to .local-cloud/functions.log)
   --persist DIR             keep tables, queues and stream positions in DIR across restarts
   --watch                   re-synthesize on change and swap the changed functions in place
   --app DIR                 the CDK app to run (default: .)
@@ -30,6 +37,8 @@ const { values } = parseCommandLine(USAGE, {
   parameter: { type: 'string', multiple: true, default: [] },
   context: { type: 'string', multiple: true, default: [] },
   port: { type: 'string' },
+  'service-port': { type: 'string', multiple: true, default: [] },
+  logs: { type: 'boolean', default: false },
 });
 
 function pairs(list: string[]): Record<string, string> {
@@ -42,6 +51,31 @@ function pairs(list: string[]): Record<string, string> {
   );
 }
 
+const servicePorts = { ...DEFAULT_SERVICE_PORTS };
+for (const [name, port] of Object.entries(pairs(values['service-port']))) {
+  if (!SERVICE_NAMES.includes(name as ServiceName)) refuseCommandLine(`--service-port: no service "${name}" (${SERVICE_NAMES.join(', ')})`);
+  servicePorts[name as ServiceName] = numberFlag('service-port', port, { min: 1, max: 65_535 })!;
+}
+
+/**
+ * The terminal gets the start-up report, then one line per invocation and the local cloud's own warnings;
+ * every line a function prints goes to a file (and here too with --logs), so a load run cannot scroll the
+ * report away. The file starts empty on each start.
+ */
+const logPath = join(resolve(values.app), '.local-cloud', 'functions.log');
+let logFile: WriteStream | undefined;
+// Opened on the first line: a start refused (its ports taken) leaves the running cloud's file alone.
+const writeLog = (source: string, line: string) => {
+  if (!logFile) {
+    mkdirSync(dirname(logPath), { recursive: true });
+    logFile = createWriteStream(logPath);
+  }
+  logFile.write(`${new Date().toISOString()} [${source}] ${line}\n`);
+};
+let ready = false;
+const beforeReady: string[] = [];
+const print = (line: string) => (ready ? process.stdout.write(`${line}\n`) : beforeReady.push(line));
+
 const options: LocalCloudOptions = {
   appDir: resolve(values.app),
   port: numberFlag('port', values.port ?? (process.env.PORT || undefined), { min: 0, max: 65_535 }) ?? 3000,
@@ -51,6 +85,16 @@ const options: LocalCloudOptions = {
   timeScale: numberFlag('time-scale', values['time-scale'], { min: 1, max: 3600, fraction: true }),
   // The ops API key is whatever the operator sets; otherwise a random one, shown in the start-up report.
   apiKeyValue: process.env.EIGHTFOLD_API_KEY || undefined,
+  servicePorts,
+  onLog: (source, line) => {
+    writeLog(source, line);
+    print(`[${source}] ${line}`);
+  },
+  onFunctionLog: (functionName, line) => {
+    writeLog(functionName, line);
+    if (values.logs) print(`[${functionName}] ${line}`);
+  },
+  onInvocation: (record) => print(invocationLine(record)),
 };
 
 let cloud: LocalCloud | undefined;
@@ -79,6 +123,7 @@ async function shutdown(signal: string): Promise<void> {
   await restarting;
   await cloud?.stop();
   rmSync(envFile, { force: true });
+  await new Promise<void>((resolveEnd) => (logFile ? logFile.end(resolveEnd) : resolveEnd()));
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -91,10 +136,18 @@ try {
   cloud = await startLocalCloud(options);
   writeEnvFile(cloud);
   process.stdout.write(
-    `${startupReport(cloud)}\n  (also in ${relative(process.cwd(), envFile)}: source it, or node --env-file=${relative(process.cwd(), envFile)})\n\nPress Ctrl-C to stop.\n`,
+    `${startupReport(cloud)}\n  (also in ${relative(process.cwd(), envFile)}: source it, or node --env-file=${relative(process.cwd(), envFile)})\n\n` +
+      `Functions' logs: ${relative(process.cwd(), logPath)}${values.logs ? ' and here' : ' (--logs prints them here)'}. ` +
+      `One line per invocation follows. Press Ctrl-C to stop.\n`,
   );
+  ready = true;
+  for (const line of beforeReady.splice(0)) print(line);
 } catch (error) {
-  process.stderr.write(`Local cloud failed to start: ${(error as Error).message}\n`);
+  const message =
+    error instanceof PortsInUseError
+      ? `${error.message}: is another local cloud running? Stop it, or move them (--port for the API, --service-port NAME=N)`
+      : (error as Error).message;
+  process.stderr.write(`Local cloud failed to start: ${message}\n`);
   process.exit(1);
 }
 

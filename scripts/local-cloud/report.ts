@@ -28,8 +28,11 @@ export function startupReport(cloud: LocalCloud): string {
         ['DynamoDB + Streams (DynamoDB Local)', cloud.endpoints.dynamodb],
         ['SNS + SQS (fauxqs)', cloud.endpoints.snsSqs],
         ['SSM parameters + Secrets Manager (local)', cloud.endpoints.parameters ?? ''],
+        ['Lambda: invoke, list, get (local)', cloud.endpoints.lambda ?? ''],
+        ['CloudWatch metrics (local)', cloud.endpoints.cloudwatch ?? ''],
+        ["CloudWatch Logs: the functions' logs (local)", cloud.endpoints.logs ?? ''],
         ['CloudFormation stack outputs (local)', cloud.endpoints.cloudformation ?? ''],
-      ],
+      ].filter(([, url]) => url),
     ),
   );
   // The default API answers on bare paths; the others under their execute-api style prefix.

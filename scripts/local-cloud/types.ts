@@ -2,10 +2,11 @@
 import { LocalApiGateway } from './api-gateway/gateway.ts';
 import { type ApiGatewayModel } from './api-gateway/model.ts';
 import { type ServiceEndpoints } from './environment.ts';
-import { FunctionRuntime, type InvokeOutcome } from './lambda/function-runtime.ts';
+import { FunctionRuntime, type InvocationRecord, type InvokeOutcome } from './lambda/function-runtime.ts';
 import type { Poller } from './pollers/types.ts';
 import { type ResourceKind } from './resources/catalog.ts';
 import { Scheduler } from './scheduler.ts';
+import type { ServiceName } from './services/ports.ts';
 
 export interface LocalCloudOptions {
   /** Directory holding the CDK app's cdk.json. @default process.cwd() */
@@ -20,10 +21,12 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** @default a free port */
-  readonly dynamodbPort?: number;
-  /** @default a free port */
-  readonly snsSqsPort?: number;
+  /**
+   * The port of each local service (0: a free one, as a test running clouds side by side wants), checked
+   * free before anything starts (`PortsInUseError`). `npm start` fixes them (`DEFAULT_SERVICE_PORTS`).
+   * @default a free port each
+   */
+  readonly servicePorts?: Partial<Record<ServiceName, number>>;
   /** Keep data (tables, queues, stream checkpoints) in this directory across restarts. @default in memory */
   readonly persistDir?: string;
   /** @default process.env.AWS_REGION ?? 'us-east-1' */
@@ -49,6 +52,10 @@ export interface LocalCloudOptions {
   readonly countDynamoDbRequests?: boolean;
   /** Receives every log line (functions, pollers, scheduler). @default stdout, prefixed */
   readonly onLog?: (source: string, line: string) => void;
+  /** Receives the functions' lines instead, with each one's log stream. @default onLog */
+  readonly onFunctionLog?: (functionName: string, line: string, logStream: string) => void;
+  /** Told of every invocation when it ends (function, event, outcome, duration), as SAM local prints them. */
+  readonly onInvocation?: (record: InvocationRecord) => void;
 }
 
 export interface LocalResource {

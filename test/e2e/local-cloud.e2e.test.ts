@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@eightfold/local-cloud';
+import { DEFAULT_SERVICE_PORTS, freePort } from '@eightfold/local-cloud';
 import { eventually } from '../helpers/eventually.ts';
 import { PROJECT_DIR } from '../helpers/paths.ts';
 import { dynamoDbLocalProcesses, listeningAddresses } from '../helpers/processes.ts';
@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 describe('npm start (the local cloud as a user runs it)', () => {
-  it('answers GET /health with 200 and X-Served-By: eightfold, then leaves nothing behind on Ctrl-C', async () => {
+  it('answers GET /health with 200 and X-Served-By: eightfold, on fixed ports the AWS SDK finds from its env file, then leaves nothing behind on Ctrl-C', async () => {
     const port = await freePort();
     const started = Date.now();
     child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/local-cloud/main.ts'], {
@@ -47,9 +47,9 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-served-by')).toBe('legacy');
 
-    // The report names the endpoints; DynamoDB Local's port is how we find its Java process.
+    // The report names the endpoints, on the same ports every start; DynamoDB Local's is how we find its Java process.
     const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    expect(dynamoPort).toBeGreaterThan(0);
+    expect(dynamoPort).toBe(DEFAULT_SERVICE_PORTS.dynamodb);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
     expect(dynamoDbLocalProcesses({ port: dynamoPort })).toHaveLength(1);
     // The same exports in a file that `source` and `node --env-file` read.
@@ -62,6 +62,41 @@ describe('npm start (the local cloud as a user runs it)', () => {
       },
     );
     expect(read.trim()).toBe(`http://127.0.0.1:${dynamoPort} http://127.0.0.1:${port}`);
+
+    // One line per invocation in the terminal; the functions' own lines (Lambda's REPORT among them) in a file.
+    await eventually(() => expect(output).toMatch(/GET \/health → 200 {2}Eightfold-dev-Health\w+ {2}\d+ ms/));
+    expect(output).not.toContain('REPORT RequestId');
+    await eventually(() => expect(readFileSync(join(PROJECT_DIR, '.local-cloud', 'functions.log'), 'utf8')).toContain('REPORT RequestId'));
+
+    // The AWS CLI's calls, made by the AWS SDK configured from that file alone.
+    const found = JSON.parse(
+      execFileSync(process.execPath, [`--env-file=${envFile}`, 'test/fixtures/aws-calls.ts', 'Health'], {
+        cwd: PROJECT_DIR,
+        encoding: 'utf8',
+      }),
+    ) as Record<string, any>;
+    expect(found).toMatchObject({
+      functions: expect.arrayContaining([expect.stringMatching(/^Eightfold-dev-Health/), expect.stringMatching(/^Eightfold-dev-Commands/)]),
+      handler: 'health/index.handler',
+      invoked: { statusCode: 200 },
+      parameters: [expect.stringMatching(/OutboundPolicy/)],
+      apiCountResources: expect.arrayContaining(['/health']),
+      stacks: expect.arrayContaining(['Eightfold-dev', 'EightfoldLegacy-dev']),
+    });
+    expect(found.reportLines).toBeGreaterThanOrEqual(2); // the API's call and the SDK's Invoke
+    for (const count of ['tables', 'topics', 'queues']) expect(found[count]).toBeGreaterThan(0);
+
+    // A second local cloud is refused in one line, before it starts anything: the ports are taken.
+    const second = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/local-cloud/main.ts'], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, PORT: String(await freePort()) },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Local cloud failed to start: port 4701 \(dynamodb\),.* already in use/),
+    ]);
 
     // Nothing it started listens beyond this machine: the API, DynamoDB Local and the SNS/SQS emulator
     // (among others) on the loopback interface only.

@@ -18,6 +18,12 @@ export interface FunctionDefinition {
   readonly memorySize: number;
   readonly reservedConcurrency?: number;
   readonly environment: Record<string, string>;
+  /** The template's own variables, which Lambda's GetFunction tells (without those Lambda sets). */
+  readonly variables: Record<string, string>;
+  readonly role?: string;
+  readonly description?: string;
+  readonly architectures: string[];
+  readonly logFormat: string;
 }
 
 export type InvokeOutcome =
@@ -32,15 +38,29 @@ export interface FunctionStats {
   initDurationsMs: number[];
 }
 
+/** One finished invocation, as Lambda's REPORT line tells it. */
+export interface InvocationRecord {
+  readonly functionName: string;
+  readonly requestId: string;
+  /** The sandbox's log stream, as in CloudWatch Logs. */
+  readonly logStream: string;
+  readonly event: unknown;
+  readonly outcome: InvokeOutcome;
+}
+
 export interface FunctionRuntimeOptions {
   /** Concurrency when the function reserves none. @default 4 */
   readonly defaultConcurrency?: number;
-  /** Receives every line a worker prints. @default process.stdout with a prefix */
-  readonly onLog?: (functionName: string, line: string) => void;
+  /** Receives every line a worker prints, with its sandbox's log stream. @default process.stdout with a prefix */
+  readonly onLog?: (functionName: string, line: string, logStream: string) => void;
+  /** Told of every invocation when it ends. */
+  readonly onInvocation?: (record: InvocationRecord) => void;
 }
 
 interface Sandbox {
   worker: Worker;
+  /** Lambda's log stream name for the sandbox: `YYYY/MM/DD/[$LATEST]<id>`. */
+  logStream: string;
   ready: Promise<number>;
   busy: boolean;
   dead: boolean;
@@ -80,12 +100,14 @@ export class FunctionRuntime {
   /** A crash armed by `crashNextInvocation`, taken by the next invocation to start. */
   private armedCrash?: { afterMs: number; outcome: (outcome: InvokeOutcome) => void };
   private readonly concurrency: number;
-  private readonly onLog: (functionName: string, line: string) => void;
+  private readonly onLog: (functionName: string, line: string, logStream: string) => void;
+  private readonly onInvocation?: (record: InvocationRecord) => void;
 
   constructor(definition: FunctionDefinition, options: FunctionRuntimeOptions = {}) {
     this.definition = definition;
     this.concurrency = Math.max(1, definition.reservedConcurrency ?? options.defaultConcurrency ?? 4);
     this.onLog = options.onLog ?? ((name, line) => process.stdout.write(`[${name}] ${line}\n`));
+    this.onInvocation = options.onInvocation;
     resolveHandler(definition.codeDir, definition.handler); // fail at start-up, not on first call
   }
 
@@ -138,9 +160,12 @@ export class FunctionRuntime {
     const sandbox = await this.acquire();
     const crash = this.armedCrash;
     this.armedCrash = undefined;
+    const requestId = randomUUID();
     try {
-      const outcome = await this.runOn(sandbox, event, onStream, crash?.afterMs);
+      const outcome = await this.runOn(sandbox, requestId, event, onStream, crash?.afterMs);
       crash?.outcome(outcome);
+      this.onLog(this.name, report(requestId, outcome, this.definition.memorySize), sandbox.logStream);
+      this.onInvocation?.({ functionName: this.name, requestId, logStream: sandbox.logStream, event, outcome });
       return outcome;
     } finally {
       await this.release(sandbox);
@@ -149,6 +174,7 @@ export class FunctionRuntime {
 
   private async runOn(
     sandbox: Sandbox,
+    requestId: string,
     event: unknown,
     onStream: ((reply: StreamReply) => void) | undefined,
     crashAfterMs: number | undefined,
@@ -162,12 +188,12 @@ export class FunctionRuntime {
       initMs = await sandbox.ready;
     } catch (error) {
       sandbox.dead = true;
-      return this.failed(error as SerializedError, 'InitError', started, coldStart);
+      return this.failed(error as SerializedError, 'InitError', started, coldStart, sandbox);
     }
     if (coldStart) {
       this.stats.coldStarts++;
       this.stats.initDurationsMs.push(initMs);
-      this.onLog(this.name, `INIT cold start, Init Duration: ${initMs.toFixed(2)} ms`);
+      this.onLog(this.name, `INIT cold start, Init Duration: ${initMs.toFixed(2)} ms`, sandbox.logStream);
     }
     // The sandbox dies under the invocation, as a runtime crash or an out-of-memory kill would do it.
     const crashTimer = crashAfterMs === undefined ? undefined : setTimeout(() => void sandbox.worker.terminate(), crashAfterMs);
@@ -176,7 +202,7 @@ export class FunctionRuntime {
       id,
       event,
       deadlineMs: Date.now() + timeoutMs,
-      context: this.contextFields(),
+      context: this.contextFields(requestId, sandbox),
     };
     const reply = await new Promise<WorkerReply | { type: 'crash'; error: SerializedError } | { type: 'timeout' }>((resolve) => {
       const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
@@ -203,13 +229,14 @@ export class FunctionRuntime {
         'Timeout',
         started,
         coldStart,
+        sandbox,
       );
     }
     if (reply.type === 'crash') {
       sandbox.dead = true;
-      return this.failed(reply.error, 'Crashed', started, coldStart);
+      return this.failed(reply.error, 'Crashed', started, coldStart, sandbox);
     }
-    if (reply.type === 'error') return this.failed(reply.error, 'Unhandled', started, coldStart);
+    if (reply.type === 'error') return this.failed(reply.error, 'Unhandled', started, coldStart, sandbox);
     throw new Error(`Unexpected worker reply ${reply.type}`);
   }
 
@@ -223,22 +250,23 @@ export class FunctionRuntime {
     kind: 'Unhandled' | 'Timeout' | 'InitError' | 'Crashed',
     started: number,
     coldStart: boolean,
+    sandbox: Sandbox,
   ): InvokeOutcome {
     this.stats.errors++;
-    this.onLog(this.name, `${kind}: ${error.errorType}: ${error.errorMessage}`);
+    this.onLog(this.name, `${kind}: ${error.errorType}: ${error.errorMessage}`, sandbox.logStream);
     return { ok: false, error, kind, durationMs: performance.now() - started, coldStart };
   }
 
-  private contextFields(): LambdaContextFields {
+  private contextFields(requestId: string, sandbox: Sandbox): LambdaContextFields {
     const def = this.definition;
     return {
       functionName: def.functionName,
       functionVersion: '$LATEST',
       invokedFunctionArn: def.arn,
       memoryLimitInMB: String(def.memorySize),
-      awsRequestId: randomUUID(),
+      awsRequestId: requestId,
       logGroupName: `/aws/lambda/${def.functionName}`,
-      logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
+      logStreamName: sandbox.logStream,
     };
   }
 
@@ -279,16 +307,17 @@ export class FunctionRuntime {
       handlerPath: exportPath,
       enableSourceMaps: (def.environment.NODE_OPTIONS ?? '').includes('--enable-source-maps'),
     };
+    const logStream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
     const worker = new Worker(workerUrl, {
       workerData: init,
-      env: { ...def.environment },
+      env: { ...def.environment, AWS_LAMBDA_LOG_STREAM_NAME: logStream },
       stdout: true,
       stderr: true,
       // Lambda's memory setting bounds the heap, so a leak fails here as it would there.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(64, def.memorySize) },
       name: def.functionName,
     });
-    const sandbox: Sandbox = { worker, busy: false, dead: false, ready: Promise.resolve(0) };
+    const sandbox: Sandbox = { worker, logStream, busy: false, dead: false, ready: Promise.resolve(0) };
     this.coldSandboxes.add(sandbox);
     sandbox.ready = new Promise<number>((resolve, reject) => {
       worker.on('message', (reply: WorkerReply) => {
@@ -311,22 +340,28 @@ export class FunctionRuntime {
       );
     });
     sandbox.ready.catch(() => undefined); // observed by invoke()
-    this.pipeLines(worker.stdout, def.functionName);
-    this.pipeLines(worker.stderr, def.functionName);
+    this.pipeLines(worker.stdout, logStream);
+    this.pipeLines(worker.stderr, logStream);
     this.sandboxes.add(sandbox);
     return sandbox;
   }
 
-  private pipeLines(stream: NodeJS.ReadableStream, name: string): void {
+  private pipeLines(stream: NodeJS.ReadableStream, logStream: string): void {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
-        this.onLog(name, buffered.slice(0, newline));
+        this.onLog(this.name, buffered.slice(0, newline), logStream);
         buffered = buffered.slice(newline + 1);
       }
     });
-    stream.on('end', () => buffered && this.onLog(name, buffered));
+    stream.on('end', () => buffered && this.onLog(this.name, buffered, logStream));
   }
+}
+
+/** Lambda's REPORT line, which ends each invocation's logs. */
+function report(requestId: string, outcome: InvokeOutcome, memorySize: number): string {
+  const status = outcome.ok ? '' : `\tStatus: ${outcome.kind === 'Timeout' ? 'timeout' : 'error'}`;
+  return `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tMemory Size: ${memorySize} MB${status}`;
 }

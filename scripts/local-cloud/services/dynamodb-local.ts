@@ -102,7 +102,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       ...(launcher ? ['-cp', `${launcher}${delimiter}${jar}`, 'LoopbackDynamoDbLocal'] : ['-jar', jar]),
       ...['-port', String(port), '-sharedDb', '-disableTelemetry', ...storage],
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // The launcher exits when its stdin ends, which is when this process ends, however it ends.
+    { stdio: [launcher ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -54,11 +54,11 @@ export class LocalIdentityProvider extends RegionalService {
   }
 
   /**
-   * Listens, and keeps the key and the port with `--persist`: an issuer's URL is its tokens' `iss`, so a
+   * Listens on `port`, else on the port kept with `--persist`: an issuer's URL is its tokens' `iss`, so a
    * restart on the same port keeps the tokens out there valid.
    */
-  override async start(): Promise<string> {
-    const endpoint = await super.start(this.keptPort).catch(() => super.start());
+  override async start(port = 0): Promise<string> {
+    const endpoint = port ? await super.start(port) : await super.start(this.keptPort).catch(() => super.start());
     if (this.keyFile) {
       mkdirSync(dirname(this.keyFile), { recursive: true });
       const pem = this.privateKey.export({ format: 'pem', type: 'pkcs8' });

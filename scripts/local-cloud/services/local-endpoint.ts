@@ -41,3 +41,31 @@ export abstract class RegionalService extends LocalService {
     this.accountId = accountId;
   }
 }
+
+/** A request's body as bytes. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A JSON-protocol request's input: `{}` for an empty body, undefined for one that is not JSON. */
+export async function readJsonInput(req: IncomingMessage): Promise<Record<string, any> | undefined> {
+  try {
+    return JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, any>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers a JSON-protocol call: AWS's JSON 1.0 (CloudWatch) and 1.1 (SSM, Secrets Manager, Logs) differ
+ * only in the content type.
+ */
+export function replyJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.1'): void {
+  res.writeHead(status, { 'content-type': contentType });
+  res.end(JSON.stringify(body));
+}
+
+/** The answer to a body that is not JSON. */
+export const NOT_JSON = { __type: 'SerializationException', message: 'Body is not JSON' } as const;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LocalService } from './local-endpoint.ts';
+import { LocalService, NOT_JSON, readJsonInput, replyJson } from './local-endpoint.ts';
 
 /** One data point of a metric: a time and a value. */
 interface DataPoint {
@@ -22,17 +22,26 @@ const RETENTION_MS = 15 * 24 * 3600_000;
  * CloudWatch metrics, as far as reading the local cloud's own figures needs them: the data points API
  * Gateway records per method (`AWS/ApiGateway` `Count`, with detailed metrics' dimensions), the ones functions
  * write as embedded metric format log lines (Powertools Metrics), and `PutMetricData`; read back with
- * `GetMetricData` (`Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum` per period). AWS's JSON 1.0
+ * `GetMetricData` (`Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum` per period) and listed with `ListMetrics`. AWS's JSON 1.0
  * protocol, in memory.
  */
 export class LocalMetrics extends LocalService {
   /** Each metric's data points, in the order they were recorded. */
   private readonly series = new Map<string, DataPoint[]>();
+  /** Each metric's identity, for ListMetrics. */
+  private readonly identities = new Map<string, { Namespace: string; MetricName: string; Dimensions: Dimension[] }>();
 
   record(namespace: string, name: string, dimensions: readonly Dimension[], value: number, atMs = Date.now()): void {
     const key = metricKey(namespace, name, dimensions);
     let points = this.series.get(key);
-    if (!points) this.series.set(key, (points = []));
+    if (!points) {
+      this.series.set(key, (points = []));
+      this.identities.set(key, {
+        Namespace: namespace,
+        MetricName: name,
+        Dimensions: dimensions.map(({ Name, Value }) => ({ Name, Value })),
+      });
+    }
     points.push({ atMs, value });
     if (points.length % 10_000 === 0) {
       const oldest = Date.now() - RETENTION_MS;
@@ -68,16 +77,11 @@ export class LocalMetrics extends LocalService {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     const action = String(req.headers['x-amz-target'] ?? '').split('.')[1];
-    let input: Record<string, any>;
-    try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
-    } catch {
-      return reply(res, 400, { __type: 'SerializationException', message: 'Body is not JSON' });
-    }
+    const input = await readJsonInput(req);
+    if (!input) return reply(res, 400, NOT_JSON);
     if (action === 'GetMetricData') return reply(res, 200, this.getMetricData(input));
+    if (action === 'ListMetrics') return reply(res, 200, this.listMetrics(input));
     if (action === 'PutMetricData') {
       for (const datum of (input.MetricData ?? []) as Record<string, any>[]) {
         const atMs = datum.Timestamp ? Number(datum.Timestamp) * 1000 : Date.now();
@@ -87,6 +91,24 @@ export class LocalMetrics extends LocalService {
       return reply(res, 200, {});
     }
     reply(res, 400, { __type: 'InvalidAction', message: `${req.headers['x-amz-target']} is not emulated locally` });
+  }
+
+  /** The metrics recorded, filtered by namespace, name and dimensions (a dimension without a value: any value), 500 a page. */
+  private listMetrics(input: Record<string, any>) {
+    const wanted = (input.Dimensions ?? []) as { Name: string; Value?: string }[];
+    const recentMs = input.RecentlyActive === 'PT3H' ? Date.now() - 3 * 3600_000 : -Infinity;
+    const metrics = [...this.identities.entries()]
+      .filter(
+        ([key, m]) =>
+          (!input.Namespace || m.Namespace === input.Namespace) &&
+          (!input.MetricName || m.MetricName === input.MetricName) &&
+          wanted.every((w) => m.Dimensions.some((d) => d.Name === w.Name && (w.Value === undefined || d.Value === w.Value))) &&
+          (this.series.get(key)!.at(-1)?.atMs ?? 0) >= recentMs,
+      )
+      .map(([, m]) => m);
+    const start = /^\d+$/.test(String(input.NextToken ?? '')) ? Number(input.NextToken) : 0;
+    const end = start + 500;
+    return { Metrics: metrics.slice(start, end), ...(end < metrics.length ? { NextToken: String(end) } : {}) };
   }
 
   private getMetricData(input: Record<string, any>) {
@@ -142,7 +164,5 @@ function statistic(stat: string, values: number[]): number {
   }
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-  res.end(JSON.stringify(body));
-}
+/** CloudWatch speaks AWS's JSON 1.0 protocol. */
+const reply = (res: ServerResponse, status: number, body: unknown) => replyJson(res, status, body, 'application/x-amz-json-1.0');

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RegionalService } from './local-endpoint.ts';
+import { NOT_JSON, readJsonInput, RegionalService, replyJson } from './local-endpoint.ts';
 
 interface StoredParameter {
   name: string;
@@ -44,20 +44,14 @@ export class LocalParameterStore extends RegionalService {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');
-    let input: Record<string, any>;
-    try {
-      input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>) : {};
-    } catch {
-      return this.reply(res, 400, { __type: 'SerializationException', message: 'Body is not JSON' });
-    }
+    const input = await readJsonInput(req);
+    if (!input) return replyJson(res, 400, NOT_JSON);
     const [service, action] = target.split('.');
     const result =
       service === 'AmazonSSM' ? this.ssm(action!, input) : service === 'secretsmanager' ? this.secretsManager(action!, input) : undefined;
-    if (!result) return this.reply(res, 400, { __type: 'UnknownOperationException', message: `${target} is not emulated locally` });
-    this.reply(res, result.status, result.body);
+    if (!result) return replyJson(res, 400, { __type: 'UnknownOperationException', message: `${target} is not emulated locally` });
+    replyJson(res, result.status, result.body);
   }
 
   private ssm(action: string, input: Record<string, any>): { status: number; body: unknown } | undefined {
@@ -84,6 +78,23 @@ export class LocalParameterStore extends RegionalService {
             Parameters: names.filter((n) => this.parameters.has(n)).map((n) => describe(this.parameters.get(n)!)),
             InvalidParameters: names.filter((n) => !this.parameters.has(n)),
           },
+        };
+      }
+      case 'GetParametersByPath': {
+        // The parameters under the path: one level down, or every level with Recursive; ten a page at most.
+        // A name without a leading slash (CloudFormation's generated ones) sits at the root, `/`.
+        const path = String(input.Path ?? '');
+        if (!path.startsWith('/')) return { status: 400, body: { __type: 'ValidationException', message: 'Path must begin with /' } };
+        const prefix = path.endsWith('/') ? path : `${path}/`;
+        const pathOf = (name: string) => (name.startsWith('/') ? name : `/${name}`);
+        const under = [...this.parameters.values()]
+          .filter((p) => pathOf(p.name).startsWith(prefix) && (input.Recursive || !pathOf(p.name).slice(prefix.length).includes('/')))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        const start = /^\d+$/.test(String(input.NextToken ?? '')) ? Number(input.NextToken) : 0;
+        const end = start + Math.min(Math.max(Number(input.MaxResults ?? 10), 1), 10);
+        return {
+          status: 200,
+          body: { Parameters: under.slice(start, end).map(describe), ...(end < under.length ? { NextToken: String(end) } : {}) },
         };
       }
       case 'PutParameter': {
@@ -136,11 +147,6 @@ export class LocalParameterStore extends RegionalService {
       default:
         return undefined;
     }
-  }
-
-  private reply(res: ServerResponse, status: number, body: unknown): void {
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify(body));
   }
 }
 

@@ -19,6 +19,8 @@ export interface ServiceProxyOptions {
    * DynamoDB bills them. Costs the proxy a parse of each body. @default false
    */
   readonly countRequests?: boolean;
+  /** @default a free port */
+  readonly port?: number;
 }
 
 /** The tables a DynamoDB request body names: `TableName`, `RequestItems`' keys, or each transaction item's. */
@@ -92,7 +94,10 @@ export async function startServiceProxy(target: string, options: ServiceProxyOpt
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -1,5 +1,11 @@
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  paginateGetParametersByPath,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../environment.ts';
 import { LocalParameterStore, generateSecretString } from '../services/parameters.ts';
@@ -32,6 +38,26 @@ describe('the local SSM Parameter Store and Secrets Manager, through the AWS SDK
     ).toMatchObject({ Version: 2 });
     expect((await ssm.send(new GetParameterCommand({ Name: '/eightfold/policy' }))).Parameter?.Value).toBe('{"timeoutMs":2000}');
     await expect(ssm.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+  });
+
+  it('lists the parameters under a path, one level or every level down, ten a page', async () => {
+    for (let i = 0; i < 12; i++) store.putParameter(`/app/flags/f${String(i).padStart(2, '0')}`, String(i));
+    store.putParameter('/app/flags/deep/g', 'deep');
+    store.putParameter('/apps/other', 'not under /app');
+    const names = async (Path: string, Recursive: boolean) => {
+      const found: string[] = [];
+      for await (const page of paginateGetParametersByPath({ client: ssm }, { Path, Recursive })) {
+        expect(page.Parameters!.length).toBeLessThanOrEqual(10);
+        found.push(...page.Parameters!.map((p) => p.Name!));
+      }
+      return found;
+    };
+    expect(await names('/app/flags', false)).toEqual(Array.from({ length: 12 }, (_, i) => `/app/flags/f${String(i).padStart(2, '0')}`));
+    expect(await names('/app', true)).toEqual(['/app/flags/deep/g', ...(await names('/app/flags', false))]);
+    expect(await names('/app', false)).toEqual([]);
+    store.putParameter('CFN-generated', 'no hierarchy');
+    expect(await names('/', false)).toContain('CFN-generated');
+    await expect(ssm.send(new GetParametersByPathCommand({ Path: 'app' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('serves secrets by name or ARN, takes new values, and answers ResourceNotFoundException', async () => {

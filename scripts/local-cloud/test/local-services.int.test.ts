@@ -1,14 +1,34 @@
 /**
- * The local cloud's own emulations of CloudWatch metrics and Lambda's Invoke API, spoken to by the real
+ * The local cloud's own emulations of CloudWatch metrics and logs and Lambda's API, spoken to by the real
  * AWS SDK clients (their protocols, not our idea of them).
  */
-import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  PutMetricDataCommand,
+  type ListMetricsCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  LambdaClient,
+  paginateListFunctions,
+} from '@aws-sdk/client-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../environment.ts';
-import type { InvokeOutcome } from '../lambda/function-runtime.ts';
+import type { FunctionDefinition, InvokeOutcome } from '../lambda/function-runtime.ts';
 import { LocalLambdaApi } from '../services/lambda-api.ts';
+import { LocalLogs } from '../services/logs.ts';
 import { LocalMetrics } from '../services/metrics.ts';
 import { eventually } from '../eventually.ts';
 
@@ -75,11 +95,105 @@ describe('local CloudWatch metrics', () => {
     expect(await sum('Test', 'Latency', [{ Name: 'api', Value: 'a' }], 'Average')).toBe(20);
     expect(await sum('Test', 'Latency', [{ Name: 'api', Value: 'a' }], 'Maximum')).toBe(30);
   });
+
+  it('lists the metrics recorded, by namespace, name and dimension (with or without its value)', async () => {
+    metrics.record('Listed', 'Hits', [{ Name: 'route', Value: 'GET /a' }], 1);
+    metrics.record('Listed', 'Hits', [{ Name: 'route', Value: 'GET /b' }], 1);
+    metrics.record('Listed', 'Misses', [], 1);
+    const list = async (input: ListMetricsCommandInput) =>
+      ((await cloudwatch.send(new ListMetricsCommand(input))).Metrics ?? [])
+        .map((m) => `${m.MetricName} ${JSON.stringify(m.Dimensions)}`)
+        .sort();
+    expect(await list({ Namespace: 'Listed' })).toEqual([
+      'Hits [{"Name":"route","Value":"GET /a"}]',
+      'Hits [{"Name":"route","Value":"GET /b"}]',
+      'Misses []',
+    ]);
+    expect(await list({ Namespace: 'Listed', Dimensions: [{ Name: 'route', Value: 'GET /b' }] })).toEqual([
+      'Hits [{"Name":"route","Value":"GET /b"}]',
+    ]);
+    expect(await list({ Namespace: 'Listed', MetricName: 'Hits', Dimensions: [{ Name: 'route' }] })).toHaveLength(2);
+    expect(await list({ Namespace: 'Nothing' })).toEqual([]);
+  });
 });
 
-describe('local Lambda Invoke API', () => {
+describe('local CloudWatch Logs', () => {
+  const logs = new LocalLogs('us-east-1', '000000000000');
+  let client: CloudWatchLogsClient;
+  const at = Date.now() - 10_000;
+  beforeAll(async () => {
+    client = new CloudWatchLogsClient({ ...config, endpoint: await logs.start() });
+    logs.put('/aws/lambda/orders', 's1', 'START order placed', at);
+    logs.put('/aws/lambda/orders', 's1', '{"level":"ERROR","message":"payment declined","durationMs":140}', at + 1);
+    logs.put('/aws/lambda/orders', 's2', '{"level":"INFO","message":"order placed","durationMs":20}', at + 2);
+    logs.put('/aws/lambda/orders', 's2', 'REPORT RequestId: r2 Duration: 20.00 ms', at + 3);
+    logs.put('/aws/lambda/notifier', 's3', 'sent', at + 4);
+  });
+  afterAll(() => logs.stop());
+
+  const filter = async (filterPattern?: string, extra: Partial<ConstructorParameters<typeof FilterLogEventsCommand>[0]> = {}) =>
+    ((await client.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/orders', filterPattern, ...extra }))).events ?? []).map(
+      (e) => e.message,
+    );
+
+  it("filters a group's events by terms, phrases, alternatives, exclusions and a JSON field, as filter-log-events does", async () => {
+    expect(await filter()).toHaveLength(4);
+    expect(await filter('"order placed"')).toEqual(['START order placed', '{"level":"INFO","message":"order placed","durationMs":20}']);
+    expect(await filter('order placed -START')).toEqual(['{"level":"INFO","message":"order placed","durationMs":20}']);
+    expect(await filter('?REPORT ?declined')).toHaveLength(2);
+    expect(await filter('{ $.level = "ERROR" }')).toEqual(['{"level":"ERROR","message":"payment declined","durationMs":140}']);
+    expect(await filter('{ $.durationMs > 100 }')).toHaveLength(1);
+    expect(await filter('{ $.message = "order*" }')).toHaveLength(1);
+    expect(await filter(undefined, { logStreamNames: ['s2'] })).toHaveLength(2);
+    expect(await filter(undefined, { startTime: at + 2 })).toHaveLength(2);
+  });
+
+  it('pages, lists groups and streams, reads one stream, and answers ResourceNotFoundException', async () => {
+    const first = await client.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/orders', limit: 3 }));
+    expect(first.events).toHaveLength(3);
+    const rest = await client.send(
+      new FilterLogEventsCommand({ logGroupName: '/aws/lambda/orders', limit: 3, nextToken: first.nextToken }),
+    );
+    expect(rest.events?.map((e) => e.message)).toEqual(['REPORT RequestId: r2 Duration: 20.00 ms']);
+    expect(rest.nextToken).toBeUndefined();
+    const groups = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/' }));
+    expect(groups.logGroups?.map((g) => g.logGroupName)).toEqual(['/aws/lambda/notifier', '/aws/lambda/orders']);
+    const streams = await client.send(
+      new DescribeLogStreamsCommand({ logGroupName: '/aws/lambda/orders', orderBy: 'LastEventTime', descending: true }),
+    );
+    expect(streams.logStreams?.map((s) => s.logStreamName)).toEqual(['s2', 's1']);
+    const events = await client.send(
+      new GetLogEventsCommand({ logGroupName: '/aws/lambda/orders', logStreamName: 's1', startFromHead: true }),
+    );
+    expect(events.events?.map((e) => e.message)).toEqual([
+      'START order placed',
+      '{"level":"ERROR","message":"payment declined","durationMs":140}',
+    ]);
+    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/none' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+});
+
+describe('local Lambda API', () => {
   const invoked: unknown[] = [];
+  const definition = (name: string): FunctionDefinition => ({
+    logicalId: name,
+    functionName: name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    codeDir: `/tmp/assets/${name}`,
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: 10,
+    memorySize: 256,
+    environment: { AWS_REGION: 'us-east-1', TABLE: name },
+    variables: { TABLE: name },
+    architectures: ['arm64'],
+    logFormat: 'JSON',
+  });
+  const deployed = Array.from({ length: 60 }, (_, i) => definition(`fn-${String(i).padStart(2, '0')}`));
   const api = new LocalLambdaApi({
+    functions: () => deployed,
     invoke: async (name, event): Promise<InvokeOutcome> => {
       if (name === 'missing') throw new Error('Function not found: missing');
       invoked.push(event);
@@ -111,6 +225,30 @@ describe('local Lambda Invoke API', () => {
     expect(failed.FunctionError).toBe('Unhandled');
     expect(JSON.parse(new TextDecoder().decode(failed.Payload))).toMatchObject({ errorMessage: 'boom' });
     await expect(lambda.send(new InvokeCommand({ FunctionName: 'missing', Payload: payload({}) }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  it('lists the functions deployed, fifty a page, and tells one by name or ARN as GetFunction does', async () => {
+    const names: string[] = [];
+    for await (const page of paginateListFunctions({ client: lambda }, {})) names.push(...page.Functions!.map((f) => f.FunctionName!));
+    expect(names).toEqual(deployed.map((d) => d.functionName));
+    const { Configuration, Code } = await lambda.send(new GetFunctionCommand({ FunctionName: deployed[7]!.arn }));
+    expect(Configuration).toMatchObject({
+      FunctionName: 'fn-07',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 10,
+      Architectures: ['arm64'],
+      State: 'Active',
+      // The function's own variables, not those Lambda sets.
+      Environment: { Variables: { TABLE: 'fn-07' } },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: '/aws/lambda/fn-07' },
+    });
+    expect(Code?.Location).toBe('file:///tmp/assets/fn-07');
+    expect(await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-08' }))).toMatchObject({ FunctionName: 'fn-08' });
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'nope' }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
