@@ -62,10 +62,14 @@ const lane = (name: string, include: string[], extra: TestProjectInlineConfigura
 export default defineConfig({
   test: {
     projects: process.env.E2E_BASE_URL
-      ? [lane('deployment', REMOTE_CAPABLE)]
+      ? [lane('deployment', REMOTE_CAPABLE, { setupFiles: ['test/setup/api-answers.ts'] })]
       : [
-          lane('cloud', CLOUD_FILES, { exclude: [...configDefaults.exclude, ...CLOCK_BOUND], globalSetup: ['test/global-setup.ts'] }),
-          lane('cloud-clock', CLOCK_BOUND, { globalSetup: ['test/global-setup.ts'] }),
+          lane('cloud', CLOUD_FILES, {
+            exclude: [...configDefaults.exclude, ...CLOCK_BOUND],
+            globalSetup: ['test/global-setup.ts'],
+            setupFiles: ['test/setup/api-answers.ts'],
+          }),
+          lane('cloud-clock', CLOCK_BOUND, { globalSetup: ['test/global-setup.ts'], setupFiles: ['test/setup/api-answers.ts'] }),
           lane('pure', ['test/unit/**/*.test.ts', 'scripts/local-cloud/test/**/*.unit.test.ts']),
           // One process for every infra file, modules shared: the stack is synthesized once (test/helpers/stack.ts), not once a file.
           lane('infra', ['test/infra/**/*.test.ts'], { isolate: false }),

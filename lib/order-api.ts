@@ -11,7 +11,7 @@ import { ENV } from '../lambdas/platform/environment.ts';
 /**
  * Eightfold's API: the shop's order routes and /ops for callers signed in (`identity`: a Cognito user pool,
  * or `-c issuer=`; its authorizer is handed to the routes' constructs), API Gateway's own errors in the
- * contract's shape, and `GET /health`.
+ * contract's shape, and `GET /health` and `GET /openapi.json`.
  */
 export function orderServiceApi(
   scope: Construct,
@@ -30,7 +30,7 @@ export function orderServiceApi(
     throttle: throttleSettings(scope),
     logs: { retention: props.stage === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH },
     openBecause:
-      'Every order route and /ops/* take the Lambda authorizer (Identity); what stays open is /health, the ops console page (it holds no data: its calls carry the operator’s token) and the paths legacy serves on its own terms.',
+      'Every order route and /ops/* take the Lambda authorizer (Identity); what stays open is /health, /openapi.json, the ops console page (it holds no data: its calls carry the operator’s token) and the paths legacy serves on its own terms.',
     // What API Gateway answers itself (a timeout, a throttle, a refused token) says so.
     servedBy: 'gateway',
     localDefault: true,
@@ -42,6 +42,7 @@ export function orderServiceApi(
     memorySize: 128,
   });
   api.root.addResource('health').addMethod('GET', new LambdaIntegration(health));
+  api.root.addResource('openapi.json').addMethod('GET', new LambdaIntegration(health));
   const identity = new Identity(scope, 'Identity', {
     ...identityContext(scope),
     operatorOnly: props.operatorOnly,

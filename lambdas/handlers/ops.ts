@@ -4,13 +4,12 @@
  * (use-cases/operations/) with the dependencies composed once (composition/operations.ts), and answers.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import * as z from 'zod';
+import type * as z from 'zod';
 import * as deps from '../composition/operations.ts';
-import { faultsSchema } from '../platform/faults.ts';
 import { callerOf } from '../platform/caller.ts';
 import { correlateRequests } from '../platform/correlation.ts';
 import { requireOperator } from '../use-cases/access.ts';
-import { dispatch, HttpError, jsonResponse, parseJsonBody } from '../platform/http.ts';
+import { dispatch, HttpError, jsonResponse, parseJsonBody, type Route } from '../platform/http.ts';
 import { answerErrors } from '../platform/http-errors.ts';
 import { logger } from '../platform/logger.ts';
 import { observed } from '../platform/observability.ts';
@@ -21,15 +20,9 @@ import { showLeader, stepDown } from '../use-cases/operations/leader.ts';
 import { showQueues } from '../use-cases/operations/queues.ts';
 import { showRoutes } from '../use-cases/operations/routes.ts';
 import { showShards } from '../use-cases/operations/shards.ts';
-
-const hoursSchema = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(14 * 24)
-  .default(24);
-const eventsLimitSchema = z.coerce.number().int().min(1).max(100).default(25);
-const overrideSchema = z.strictObject({ state: z.enum(['FORCED_OPEN', 'DISABLED', 'CLOSED']) });
+import { faultsSchema } from '../platform/fault-inputs.ts';
+import { breakerOverrideSchema, recentEventsLimitSchema, routeHoursSchema } from '../use-cases/operations/inputs.ts';
+import type { OPS_ROUTES } from './routes.ts';
 
 /** A query parameter checked against its schema; 400 with `message` when it does not fit. */
 function queryParameter<Schema extends z.ZodType>(
@@ -49,10 +42,12 @@ const ROUTES = {
   'GET /ops/queues': async () => ok(await showQueues(deps.queues)),
   'GET /ops/events': async (event: APIGatewayProxyEvent) =>
     ok(
-      await recentEvents(deps.events, { limit: queryParameter(event, 'limit', eventsLimitSchema, 'limit: a whole number from 1 to 100') }),
+      await recentEvents(deps.events, {
+        limit: queryParameter(event, 'limit', recentEventsLimitSchema, 'limit: a whole number from 1 to 100'),
+      }),
     ),
   'GET /ops/routes': async (event: APIGatewayProxyEvent) =>
-    ok(await showRoutes(deps.routes, { hours: queryParameter(event, 'hours', hoursSchema, 'hours: a whole number from 1 to 336') })),
+    ok(await showRoutes(deps.routes, { hours: queryParameter(event, 'hours', routeHoursSchema, 'hours: a whole number from 1 to 336') })),
   'GET /ops/shards': async () => ok(await showShards(deps.shards)),
   'GET /ops/leader': async () => ok(await showLeader(deps.leader)),
   'POST /ops/leader/step-down': async () => {
@@ -62,7 +57,7 @@ const ROUTES = {
   },
   'GET /ops/breakers': async () => ok(await listBreakers(deps.breakers)),
   'PUT /ops/breakers/{name}': async (event: APIGatewayProxyEvent) => {
-    const input = { name: event.pathParameters?.name ?? '', ...parseJsonBody(event, overrideSchema) };
+    const input = { name: event.pathParameters?.name ?? '', ...parseJsonBody(event, breakerOverrideSchema) };
     const breaker = await overrideBreaker(deps.breakers, input);
     logger.warn('breaker overridden by an operator', { name: breaker.name, state: breaker.state, version: breaker.version });
     return ok(breaker);
@@ -75,7 +70,7 @@ const ROUTES = {
     logger.warn('faults injected', injected);
     return ok(injected);
   },
-};
+} satisfies Record<keyof typeof OPS_ROUTES, Route>;
 
 export const handler = observed((event: APIGatewayProxyEvent) => {
   const caller = callerOf(event);

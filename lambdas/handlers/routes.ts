@@ -21,13 +21,30 @@ export const QUERY_ROUTES = {
   'GET /products/{sku}/sales': { shadowable: true, callers: 'customers' },
 } as const;
 
-/** The operators' API (lambdas/handlers/ops.ts): every method under /ops, operators only. */
-export const OPS_ROUTES = '* /ops/*';
+/** The operators' API (lambdas/handlers/ops.ts), operators only; the authorizer denies customers all of `* /ops/*`. */
+export const OPS_ROUTES = {
+  'GET /ops/queues': { callers: 'operators' },
+  'GET /ops/events': { callers: 'operators' },
+  'GET /ops/routes': { callers: 'operators' },
+  'GET /ops/shards': { callers: 'operators' },
+  'GET /ops/leader': { callers: 'operators' },
+  'POST /ops/leader/step-down': { callers: 'operators' },
+  'GET /ops/breakers': { callers: 'operators' },
+  'PUT /ops/breakers/{name}': { callers: 'operators' },
+  'PUT /ops/faults/{target}': { callers: 'operators' },
+} as const;
+
+/** The routes anyone may call: no token. */
+export const OPEN_ROUTES = {
+  'GET /health': { callers: 'anyone' },
+  'GET /openapi.json': { callers: 'anyone' },
+  'GET /console': { callers: 'anyone' },
+} as const;
 
 /** The routes only operators may call, as the authorizer's policy denies them to customers. */
 export const OPERATOR_ONLY_ROUTES = [
   ...Object.entries({ ...COMMAND_ROUTES, ...QUERY_ROUTES })
     .filter(([, route]) => route.callers === 'operators')
     .map(([key]) => key),
-  OPS_ROUTES,
+  '* /ops/*',
 ];

@@ -7,7 +7,10 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { parseRequestsFile, resolve } from '../helpers/requests-file.ts';
+import { PROJECT_DIR } from '../helpers/paths.ts';
 import { startTarget, type E2ETarget } from '../helpers/target.ts';
+import { join } from 'node:path';
 
 type Who = 'anonymous' | 'customer A' | 'customer B' | 'operator';
 const WHO: readonly Who[] = ['anonymous', 'customer A', 'customer B', 'operator'];
@@ -110,7 +113,7 @@ describe('who may call what', () => {
     expect((await call('operator', 'POST', `/orders/${await placedBy('customer A')}/cancel`)).status).toBe(200);
   });
 
-  it('opens /ops to operators only, and /health and the console page to anyone', async () => {
+  it('opens /ops to operators only, and /health, the API description and the console page to anyone', async () => {
     const operatorsOnly = { anonymous: 401, 'customer A': 403, 'customer B': 403, operator: 200 } as const;
     for (const path of ['/ops/breakers', '/ops/leader', '/ops/shards', '/ops/routes', '/ops/queues', '/ops/events'])
       await expectAnswers('GET', path, operatorsOnly);
@@ -118,7 +121,7 @@ describe('who may call what', () => {
     await expectAnswers('PUT', '/ops/faults/payment-provider', operatorsOnly, {});
     // The operator's answer depends on whether the coordinator's first turn (a minute in) made a leader yet.
     await expectAnswers('POST', '/ops/leader/step-down', { anonymous: 401, 'customer A': 403, 'customer B': 403, operator: [202, 409] });
-    for (const path of ['/health', '/console'])
+    for (const path of ['/health', '/openapi.json', '/console'])
       await expectAnswers('GET', path, { anonymous: 200, 'customer A': 200, 'customer B': 200, operator: 200 });
   });
 
@@ -139,5 +142,64 @@ describe('who may call what', () => {
     });
     const { access_token: stale } = (await expired.json()) as { access_token: string };
     expect((await fetch(`${target.url}/customers/${A}/orders`, { headers: { authorization: `Bearer ${stale}` } })).status).toBe(401);
+  });
+});
+
+describe('the API description says who may call each operation', () => {
+  it('and the gateway holds to it: no token is refused but on open routes, a customer is refused the operators’ routes', async () => {
+    const description = await json<{ paths: Record<string, Record<string, { 'x-callers': string }>> }>(
+      await call('anonymous', 'GET', '/openapi.json'),
+    );
+    const operations = Object.entries(description.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path: path.replace(/\{[^}]+\}/g, 'authz-none'),
+        callers: op['x-callers'],
+      })),
+    );
+    expect(new Set(operations.map((op) => op.callers))).toEqual(new Set(['anyone', 'customers', 'operators']));
+    for (const { method, path, callers } of operations) {
+      const anonymous = await call('anonymous', method, path);
+      expect(anonymous.status === 401, `${method} ${path} without a token`).toBe(callers !== 'anyone');
+      const body = method === 'GET' ? undefined : {};
+      if (callers === 'operators')
+        expect((await call('customer A', method, path, body)).status, `${method} ${path} as a customer`).toBe(403);
+    }
+  });
+});
+
+describe('requests.http, the README’s walk-through as requests', () => {
+  it('runs as written: each request answers the status its title names, and reads the answers before it', async () => {
+    const { variables, requests } = parseRequestsFile(join(PROJECT_DIR, 'requests.http'));
+    const env = {
+      CUSTOMER_TOKEN: await target.tokenFor('c1'),
+      OTHER_TOKEN: await target.tokenFor('c2'),
+      OPERATOR_TOKEN: target.operatorToken,
+    };
+    const answers: Record<string, unknown> = {};
+    const at = (text: string) => resolve(text, { ...variables, base: target.url }, env, answers);
+    expect(requests.length).toBeGreaterThanOrEqual(10);
+    for (const request of requests) {
+      const expected = Number(/\b([1-5]\d\d)\b/.exec(request.title)?.[1] ?? 200);
+      const send = () =>
+        fetch(at(request.url), {
+          method: request.method,
+          headers: Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, at(value)])),
+          body: request.body === undefined ? undefined : at(request.body),
+        });
+      // A read of what the refund has yet to reach answers 503 VIEW_BEHIND: a client retries it, as this does.
+      const response = await eventually(
+        async () => {
+          const answer = await send();
+          expect(answer.status, `${request.title}: ${request.method} ${at(request.url)}`).not.toBe(503);
+          return answer;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(response.status, `${request.title}: ${request.method} ${at(request.url)}`).toBe(expected);
+      const servedBy = /X-Served-By: (\w+)/.exec(request.title)?.[1];
+      if (servedBy) expect(response.headers.get('x-served-by')).toBe(servedBy);
+      if (request.name) answers[request.name] = await response.json();
+    }
   });
 });

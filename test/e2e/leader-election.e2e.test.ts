@@ -17,6 +17,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { metricSum } from '../helpers/metrics.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { COORDINATOR_SERVICE, LEADER_TURNS_METRIC, PAYMENT_STEPS_FAILED_METRIC } from '../../lambdas/platform/metric-names.ts';
+import { checkAnswers } from '../helpers/api-description.ts';
 
 const TIME_SCALE = 60;
 const LEASE_MS = 180_000 / TIME_SCALE;
@@ -66,6 +67,7 @@ beforeAll(async () => {
     context: { 'eightfold:coordinator': { paymentTimeoutMinutes: 5 } },
     onLog: () => undefined,
   });
+  checkAnswers(cloud.url);
   token = await mintToken(cloud, { operator: 'e2e-operator' });
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),

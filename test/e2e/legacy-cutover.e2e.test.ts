@@ -26,6 +26,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { legacyIntegrationToken, legacyUrl, localDocuments, localOutputs, localSqs } from '../helpers/target.ts';
 import { mintToken } from '../helpers/tokens.ts';
+import { checkAnswers } from '../helpers/api-description.ts';
 
 const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context[
   'eightfold:routes'
@@ -71,6 +72,7 @@ async function start(routes: object | undefined, outDir?: string, capturing = tr
     ...(outDir ? { outDir, context: { 'eightfold:routes': routes } } : {}),
     onLog: () => undefined,
   });
+  checkAnswers(cloud.url);
   operatorToken = await mintToken(cloud, { operator: 'e2e-cutover' });
   integrationToken = await legacyIntegrationToken(cloud);
   documents = localDocuments(cloud);

@@ -22,6 +22,7 @@ import { expectConsistent as expectConsistentIn } from '../helpers/consistency.t
 import { localOutputs } from '../helpers/target.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
+import { checkAnswers } from '../helpers/api-description.ts';
 
 /** Orders the load test places, and how many at once (the issue's figures). */
 const LOAD_ORDERS = Number(process.env.RELIABILITY_LOAD_ORDERS ?? 2000);
@@ -87,6 +88,7 @@ async function startCloud(options: { persistDir?: string; port?: number } = {}):
 
 /** The cloud the file talks to now, and a token of its issuer (kept across a restart with --persist, as its key is). */
 async function connect(to: LocalCloud): Promise<void> {
+  checkAnswers(to.url);
   token = await mintToken(to, { operator: 'reliability' });
   cloud = to;
   documents?.destroy();

@@ -12,6 +12,7 @@ import { apiCaller, json } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 import { legacyUrl, localOutputs } from '../helpers/target.ts';
+import { checkAnswers } from '../helpers/api-description.ts';
 
 const WEIGHTED_PERCENT = 40;
 const cdkRoutes = (JSON.parse(readFileSync(join(PROJECT_DIR, 'cdk.json'), 'utf8')) as { context: Record<string, object> }).context[
@@ -78,6 +79,7 @@ beforeAll(async () => {
     context: { 'eightfold:routes': ROUTES },
     onLog: () => undefined,
   });
+  checkAnswers(cloud.url);
   token = await mintToken(cloud, { operator: 'e2e-operator' });
 });
 

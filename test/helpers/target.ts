@@ -18,6 +18,7 @@ import { cognitoToken } from '../../scripts/token.ts';
 import { mintToken } from './tokens.ts';
 import { stackNames } from '../../lib/stack-names.ts';
 import { PROJECT_DIR } from './paths.ts';
+import { checkAnswers } from './api-description.ts';
 
 /** The deployment under test, when the suite is pointed at one. */
 export const REMOTE_BASE_URL = process.env.E2E_BASE_URL?.replace(/\/+$/, '') || undefined;
@@ -88,11 +89,13 @@ export function localOutputs(cloud: LocalCloud): DeploymentOutputs {
   };
 }
 
+/** The target with its clients; every answer of its API is checked against the API's description from now on. */
 function withClients(
   target: Pick<E2ETarget, 'url' | 'operatorToken' | 'tokenFor' | 'cloud' | 'outputs'>,
   config: { dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0]; sqs?: ConstructorParameters<typeof SQSClient>[0] },
   stop: () => Promise<void>,
 ): E2ETarget {
+  checkAnswers(target.url);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config.dynamodb ?? {}));
   // The configured endpoint, not the queue URL's host (fauxqs names queues `sqs.<region>.localhost`).
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...config.sqs });

@@ -43,5 +43,5 @@ export async function showRoutes(deps: RouteOpsDeps, input: { hours: number }) {
     served: counts?.get(key) ?? null,
     ...(route.mode === 'shadow' ? { shadow: shadowReports.get(key) ?? NO_SHADOW_RUNS, ignored: route.ignore ?? [] } : {}),
   }));
-  return { routes, servedInLastHours: input.hours, everythingElse: 'legacy', ownPaths: ['/ops', '/health'] };
+  return { routes, servedInLastHours: input.hours, everythingElse: 'legacy', ownPaths: ['/ops', '/health', '/openapi.json', '/console'] };
 }
