@@ -21,6 +21,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
+import { progressCount } from './progress.ts';
 import { parseCommandLine } from '@eightfold/local-cloud/command-line';
 import {
   domainEventOf,
@@ -59,6 +60,8 @@ export interface ConsistencyOptions {
   readonly legacyCaptureBoundMs?: number;
   /** Parallel Scan segments of the event store. @default 4 */
   readonly segments?: number;
+  /** Told after each order checked: orders checked so far, of about how many (the read model's rows). */
+  readonly onProgress?: (orders: number, total: number) => void;
 }
 
 export type ReadModelName = 'EventStore' | 'OrdersView' | 'AuditLog' | 'Notifications' | 'SalesCounters' | 'LegacyFeed' | 'Payments';
@@ -184,6 +187,7 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
   const check = async ({ streamId, events: history }: Stream): Promise<void> => {
     stored.add(streamId);
     events += history.length;
+    options.onProgress?.(stored.size, Math.max(stored.size, viewRows!.length));
     // Each customer's keys are their own: one order per customer and key.
     const key = history[0]?.metadata.idempotencyKey;
     const customerId = (history[0]?.data as { customerId?: string } | undefined)?.customerId;
@@ -357,7 +361,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const map = await new ShardMapStore({ client, tableName: tables.mapsTable }).read(SHARD_MAP);
-  const report = await checkConsistency({ client, ...tables, shards: map?.shards ?? 16 });
+  const progress = progressCount();
+  const report = await checkConsistency({
+    client,
+    ...tables,
+    shards: map?.shards ?? 16,
+    onProgress: (orders, total) => progress.show(`checking orders: ${orders} of about ${total}`),
+  });
+  progress.end();
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     for (const { key, readModel, problem } of report.inconsistencies) process.stdout.write(`${readModel} ${key}: ${problem}\n`);

@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandLine } from '@eightfold/local-cloud/command-line';
-import { placeOrders, progressBar } from './load-test.ts';
+import { placeOrders } from './load-test.ts';
+import { progressBar } from './progress.ts';
 
 export interface DemoOptions {
   readonly baseUrl: string;

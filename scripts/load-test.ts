@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { progressBar } from './progress.ts';
 import { numberFlag, parseCommandLine, refuseCommandLine } from '@eightfold/local-cloud/command-line';
 
 export interface LoadOptions {
@@ -62,19 +63,6 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** A progress bar on one line: redrawn in place on a terminal, printed once complete elsewhere. */
-export function progressBar(label: string, total: number, write: (text: string) => void, live = Boolean(process.stdout.isTTY)) {
-  let shown = -1;
-  return (done: number) => {
-    const filled = Math.floor((Math.min(done, total) / total) * 20);
-    if (filled === shown) return;
-    shown = filled;
-    const line = `${label.padEnd(34)} [${'#'.repeat(filled).padEnd(20)}] ${done}/${total}`;
-    if (live) write(`\r${line}${done >= total ? '\n' : ''}`);
-    else if (done >= total) write(`${line}\n`);
-  };
 }
 
 /** mulberry32: a small seeded generator, so the same seed places the same orders. */
@@ -203,7 +191,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     orders,
     concurrency,
     customers,
-    onProgress: progressBar('placing orders', orders, (text) => process.stderr.write(text), Boolean(process.stderr.isTTY)),
+    onProgress: progressBar('placing orders', orders),
   });
   for (const r of report.refused.slice(0, 10)) process.stdout.write(`refused ${r.idempotencyKey}: ${r.status} ${r.body}\n`);
   process.stdout.write(

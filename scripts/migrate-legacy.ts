@@ -27,7 +27,7 @@ import {
   type ImportProgress,
 } from '../lambdas/use-cases/legacy-import.ts';
 import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
-import { progressBar } from './load-test.ts';
+import { progressBar } from './progress.ts';
 import { resolveTables } from './stack-outputs.ts';
 
 /** The backfill's checkpoint, kept in the legacy-capture leases table beside the capture's own. */
@@ -190,7 +190,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     .context;
   const routes = routingTableSchema.parse(context['eightfold:routes']);
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const bar = progressBar('importing legacy’s orders (%)', 100, (text) => process.stderr.write(text), Boolean(process.stderr.isTTY));
+  const bar = progressBar('importing legacy’s orders (%)', 100);
   const report = await migrateLegacy({
     client,
     ...found,

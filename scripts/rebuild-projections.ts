@@ -16,6 +16,7 @@ import { EventStore, type EventEnvelope } from '../lambdas/patterns/event-sourci
 import { SHARD_MAP, shardOf, ShardMapStore } from '../lambdas/patterns/sharding/index.ts';
 import { resolveTables } from './stack-outputs.ts';
 import { numberFlag, parseCommandLine } from '@eightfold/local-cloud/command-line';
+import { progressCount } from './progress.ts';
 
 export interface RebuildOptions {
   readonly client: DynamoDBDocumentClient;
@@ -27,6 +28,8 @@ export interface RebuildOptions {
   readonly shards: number;
   /** Rebuild this shard's orders only. @default every shard */
   readonly onlyShard?: number;
+  /** Told after each order rebuilt: orders and events so far. */
+  readonly onProgress?: (streams: number, events: number) => void;
 }
 
 export interface RebuildReport {
@@ -57,6 +60,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     projection: shardedViewProjection({ shards: options.shards }),
   };
   const lanes = Array.from({ length: options.shards }, () => ({ tail: Promise.resolve(), waiting: 0, streams: 0, events: 0 }));
+  const done = { streams: 0, events: 0 };
   const route = async (stream: Stream): Promise<void> => {
     const customerId = (stream.events[0]?.data as { customerId?: string } | undefined)?.customerId;
     if (customerId === undefined) throw new Error(`Stream ${stream.streamId} does not start with the order's placement`);
@@ -70,6 +74,9 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       lane.waiting--;
       lane.streams++;
       lane.events += stream.events.length;
+      done.streams++;
+      done.events += stream.events.length;
+      options.onProgress?.(done.streams, done.events);
     });
     lane.tail.catch(() => undefined); // a failure surfaces where the lane is awaited, not as unhandled
   };
@@ -150,6 +157,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
   const onlyShard = numberFlag('shard', values.shard, { min: 0, max: map.shards - 1 });
+  const progress = progressCount();
   const report = await rebuildProjections({
     client,
     eventsTable,
@@ -157,7 +165,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     segments,
     shards: map.shards,
     onlyShard,
+    onProgress: (streams, events) => progress.show(`rebuilding: ${streams} orders, ${events} events`),
   });
+  progress.end();
   process.stdout.write(`Rebuilt ${report.streams} orders from ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s\n`);
   process.stdout.write(`Per shard: ${report.perShard.map((count, shard) => `${shard}:${count}`).join(' ')}\n`);
   client.destroy();

@@ -17,6 +17,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { progressBar } from './progress.ts';
 import { stackOutputs } from './stack-outputs.ts';
 import { numberFlag, parseCommandLine, refuseCommandLine } from '@eightfold/local-cloud/command-line';
 
@@ -25,6 +26,8 @@ export interface RedriveOptions {
   readonly queueUrl: string;
   /** Stop after this many messages. @default all */
   readonly max?: number;
+  /** Told after each batch: messages moved so far, of about how many (the DLQ's depth when it began, up to max). */
+  readonly onProgress?: (moved: number, total: number) => void;
 }
 
 export interface RedriveReport {
@@ -33,7 +36,7 @@ export interface RedriveReport {
   readonly failed: number;
 }
 
-async function deadLetterQueueOf(sqs: SQSClient, queueUrl: string): Promise<{ url: string; fifo: boolean }> {
+async function deadLetterQueueOf(sqs: SQSClient, queueUrl: string): Promise<{ url: string; fifo: boolean; depth: number }> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy', 'FifoQueue'] }),
   );
@@ -41,7 +44,14 @@ async function deadLetterQueueOf(sqs: SQSClient, queueUrl: string): Promise<{ ur
   const arn = String((JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn);
   const [, , , , account, name] = arn.split(':');
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
-  return { url: QueueUrl!, fifo: Attributes.FifoQueue === 'true' };
+  const { Attributes: depth = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return {
+    url: QueueUrl!,
+    fifo: Attributes.FifoQueue === 'true',
+    depth: Number(depth.ApproximateNumberOfMessages ?? 0) + Number(depth.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 /** Moves DLQ messages back to their source queue: send a batch, then delete exactly what was sent. */
@@ -89,6 +99,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
       );
     }
     moved += sent.length;
+    options.onProgress?.(moved, Math.max(moved, Math.min(max, dlq.depth)));
     if (Failed.length > 0) break; // left in the DLQ; a rerun retries them once they are visible again
   }
   return { deadLetterQueueUrl: dlq.url, moved, failed };
@@ -141,7 +152,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const sqs = new SQSClient({});
   try {
     const queueUrl = await resolveQueueUrl(sqs, positionals[0]!, values.stack);
-    const report = await redrive({ sqs, queueUrl, max });
+    let bar: ((done: number) => void) | undefined;
+    const report = await redrive({
+      sqs,
+      queueUrl,
+      max,
+      onProgress: (moved, total) => (bar ??= progressBar('redriving dead letters', total))(moved),
+    });
     process.stdout.write(
       `Redrove ${report.moved} message(s) from ${report.deadLetterQueueUrl} to ${queueUrl}${report.failed ? `; ${report.failed} failed and stay in the DLQ` : ''}\n`,
     );

@@ -141,10 +141,19 @@ describe('npm run rebuild-projections', () => {
         }
       }
     })();
-    const report = await rebuildProjections({ client, eventsTable: 'events', viewTable: 'view-rebuild', segments: 3, shards: SHARDS });
+    const progress: number[] = [];
+    const report = await rebuildProjections({
+      client,
+      eventsTable: 'events',
+      viewTable: 'view-rebuild',
+      segments: 3,
+      shards: SHARDS,
+      onProgress: (streams) => progress.push(streams),
+    });
     await live;
 
     expect(report.streams).toBe(12);
+    expect(progress).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     const everything = (
       await Promise.all(Array.from({ length: 12 }, (_, i) => store.read(`order-${String(i).padStart(2, '0')}`, { limit: 1000 })))
     ).flatMap((p) => p.events);

@@ -192,8 +192,10 @@ describe('poison messages and redrive', () => {
     await eventually(async () => expect(await depth(auditDlq)).toBe(1), { timeoutMs: 30_000 });
     expect(await auditOf('poison-x')).toEqual([]);
 
-    const report = await redrive({ sqs, queueUrl: audit });
+    const progress: [number, number][] = [];
+    const report = await redrive({ sqs, queueUrl: audit, onProgress: (moved, total) => progress.push([moved, total]) });
     expect(report).toMatchObject({ moved: 1, failed: 0 });
+    expect(progress).toEqual([[1, 1]]);
     expect(await depth(auditDlq)).toBe(0);
     // Still poison: back through the consumer, and back in the DLQ; never lost, never applied.
     await eventually(async () => expect(await depth(auditDlq)).toBe(1), { timeoutMs: 30_000 });

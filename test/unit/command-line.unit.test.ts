@@ -45,6 +45,14 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     ['scripts/migrate-legacy.ts', ['--restrat'], "Unknown option '--restrat'"],
     ['scripts/check-consistency.ts', ['--jsno'], "Unknown option '--jsno'"],
     ['scripts/demo.ts', ['--shrt'], "Unknown option '--shrt'"],
+    ['scripts/local-cloud/main.ts', ['--service-port', 'dynamo=8000'], '--service-port: no service "dynamo"'],
+    [
+      'scripts/local-cloud/main.ts',
+      ['--service-port', 'dynamodb=70000'],
+      '--service-port must be a whole number from 1 to 65535, not "70000"',
+    ],
+    ['scripts/deploy.ts', ['--requre-approval', 'never'], "Unknown option '--requre-approval'"],
+    ['scripts/api-reference.ts', ['--chek'], "Unknown option '--chek'"],
   ])('%s %j', (script, args, message) => {
     const { status, stdout, stderr } = run(script, ...args);
     expect(status).toBe(2);
@@ -63,6 +71,8 @@ describe('the scripts refuse a bad command line in one line, with exit code 2', 
     'scripts/check-consistency.ts',
     'scripts/demo.ts',
     'scripts/local-cloud/main.ts',
+    'scripts/deploy.ts',
+    'scripts/api-reference.ts',
   ])('%s --help prints its usage and exits 0', (script) => {
     const { status, stdout, stderr } = run(script, '--help');
     expect(status).toBe(0);

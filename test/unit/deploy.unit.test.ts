@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployArguments, stageOf } from '../../scripts/deploy.ts';
+import { checkDeployArguments, deployArguments, stageOf } from '../../scripts/deploy.ts';
 
 describe('npm run deploy', () => {
   it('reads the stage as the app does: -c stage=…, --context eightfold:stage=…, stage winning; dev by default', () => {
@@ -28,5 +28,14 @@ describe('npm run deploy', () => {
   it('leaves the user’s own --require-approval and --outputs-file alone', () => {
     const args = ['-c', 'stage=prod', '--require-approval=any-change', '--outputs-file', 'out.json'];
     expect(deployArguments(args)).toEqual(['deploy', '--all', ...args]);
+  });
+
+  it('refuses an unknown flag or a flag without its value, which cdk deploy would ignore and deploy anyway', () => {
+    expect(checkDeployArguments(['-c', 'stage=prod', '--profile', 'ops', '--hotswap', 'Eightfold-prod'])).toBeUndefined();
+    expect(checkDeployArguments(['--context=stage=prod', '--require-approval=never'])).toBeUndefined();
+    expect(checkDeployArguments(['-c', 'stage=prod', '--help'])).toBe('help');
+    expect(() => checkDeployArguments(['--requre-approval', 'never'])).toThrow("Unknown option '--requre-approval'");
+    expect(() => checkDeployArguments(['-c'])).toThrow("Option '-c' needs a value");
+    expect(() => checkDeployArguments(['--profile', '--force'])).toThrow("Option '--profile' needs a value");
   });
 });
