@@ -20,7 +20,7 @@ import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { LocalIdentityProvider } from './services/identity.ts';
 import { LocalLogs } from './services/logs.ts';
-import { assertPortsFree, freePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
+import { assertPortsFree, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { deploy, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
@@ -60,9 +60,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Every fixed port is checked before anything starts: the gateway's is chosen now, so execute-api URLs
     // can be resolved to it.
     const host = options.host ?? '127.0.0.1';
-    const port = options.port === 0 ? await freePort() : (options.port ?? 3000);
     const ports = { ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])), ...options.servicePorts } as Record<ServiceName, number>;
-    await assertPortsFree({ api: options.port === 0 ? 0 : port, ...ports }, host === '0.0.0.0' ? '127.0.0.1' : host);
+    await assertPortsFree({ api: options.port ?? 3000, ...ports }, host === '0.0.0.0' ? '127.0.0.1' : host);
+    // Held from now until the gateway listens on it, so no service started meanwhile can take it.
+    const apiPort = await reservePort(options.port ?? 3000, host);
+    const port = apiPort.port;
+    let apiPortHeld = true;
+    cleanups.push(() => (apiPortHeld ? apiPort.release() : undefined));
 
     // Java start-up and synthesis are the slow parts: run them side by side.
     const servicesStarted = performance.now();
@@ -182,6 +186,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     });
     const server = createServer({ keepAliveTimeout: 5000 }, gateway.listener);
+    apiPortHeld = false;
+    await apiPort.release();
     await listen(server, port, host);
     cleanups.push(() => closeServer(server));
 

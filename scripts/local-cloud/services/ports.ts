@@ -13,6 +13,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Holds a port (0: one the OS picks) until `release`, so nothing started meanwhile can take it: the API's
+ * port must be known before deploying (execute-api URLs resolve to it), and is listened on last.
+ */
+export async function reservePort(port: number, host: string): Promise<{ port: number; release(): Promise<void> }> {
+  // A client that connects meanwhile is turned away at once (and retries), never held by a socket nobody serves.
+  const holder = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  const address = holder.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    release: () => new Promise<void>((resolve) => holder.close(() => resolve())),
+  };
+}
+
 /** Polls `probe` until it resolves, at most `timeoutMs`; the last error explains a failure. */
 export async function waitUntil(what: string, probe: () => Promise<unknown>, timeoutMs: number, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { invocationLine } from '../invocation-line.ts';
 import type { InvocationRecord, InvokeOutcome } from '../lambda/function-runtime.ts';
-import { assertPortsFree, PortsInUseError } from '../services/ports.ts';
+import { assertPortsFree, PortsInUseError, reservePort } from '../services/ports.ts';
 
 const at = new Date('2026-12-05T10:04:10.250Z');
 const line = (event: unknown, outcome: Partial<InvokeOutcome> & { payload?: unknown } = {}) =>
@@ -61,5 +61,18 @@ describe('fixed ports', () => {
       await new Promise((resolve) => taken.close(resolve));
     }
     await expect(assertPortsFree({ api: 0, dynamodb: port })).resolves.toBeUndefined();
+  });
+
+  it('holds a port until released, turning away whoever connects meanwhile rather than holding them', async () => {
+    const held = await reservePort(0, '127.0.0.1');
+    await expect(assertPortsFree({ api: held.port })).rejects.toBeInstanceOf(PortsInUseError);
+    const closedByHolder = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port: held.port, host: '127.0.0.1' });
+      socket.on('close', () => resolve(true));
+      socket.on('error', () => undefined);
+    });
+    expect(closedByHolder).toBe(true);
+    await held.release(); // does not wait on the client: it was never kept
+    await expect(assertPortsFree({ api: held.port })).resolves.toBeUndefined();
   });
 });
