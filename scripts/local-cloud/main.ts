@@ -74,7 +74,8 @@ const writeLog = (source: string, line: string) => {
 };
 let ready = false;
 const beforeReady: string[] = [];
-const print = (line: string) => (ready ? process.stdout.write(`${line}\n`) : beforeReady.push(line));
+// After Ctrl-C, the invocations cut off by the stop are not news: the file still has them.
+const print = (line: string) => (shuttingDown ? undefined : ready ? process.stdout.write(`${line}\n`) : beforeReady.push(line));
 
 const options: LocalCloudOptions = {
   appDir: resolve(values.app),
