@@ -321,3 +321,38 @@ describe('DistributedCircuitBreaker as a cockatiel policy', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('failing fast', () => {
+  it('answers every call from memory while OPEN: 10,000 refusals, none waiting on the table, the state refreshed behind them', async () => {
+    // The table answers until the breaker has tripped, then never again: a refusal that waited on it would never come.
+    let silent = false;
+    const requests: string[] = [];
+    const never = new Promise<never>(() => undefined);
+    const counting = Object.fromEntries(
+      (['read', 'list', 'record', 'transition', 'claimProbe', 'probeSucceeded'] as const).map((operation) => [
+        operation,
+        (...args: unknown[]) => {
+          if (!silent) return (store[operation] as (...a: unknown[]) => Promise<unknown>)(...args);
+          requests.push(operation);
+          return never;
+        },
+      ]),
+    ) as unknown as BreakerStore;
+    const b = breaker({ store: counting });
+    // A call admitted before the trip succeeds after it: its count waits, unwritten, for its bucket's flush.
+    let finish = (_: string) => undefined as unknown;
+    const late = outcome(b, () => new Promise<string>((resolve) => (finish = resolve)));
+    await trip(b);
+    finish('ok');
+    expect(await late).toBe('ok');
+    silent = true;
+    const nextMacrotask = () => new Promise<string>((resolve) => setImmediate(() => resolve('waited on the table')));
+    for (let i = 0; i < 10_000; i++) {
+      now += 0.4; // 4 s of calls: four cache periods, all within the 5 s open period
+      expect(await Promise.race([outcome(b, ok), nextMacrotask()])).toMatch(/^rejected:OPEN:/);
+    }
+    // A fresh copy (or the due counts' write, which returns one) was asked for behind the calls, once: no
+    // answer came, so no second was started.
+    expect(requests).toHaveLength(1);
+  });
+});

@@ -218,25 +218,31 @@ export class DistributedCircuitBreaker implements IPolicy {
   private async currentRecord(): Promise<BreakerRecord> {
     const cached = this.cached;
     const now = this.clock();
-    if (cached && now - cached.readAt < this.policy.stateCacheMs) return cached.record;
-    // Counts of a past bucket are due anyway, and their write returns the state: one request, not two.
-    if (this.pending && this.pending.bucket !== bucketOf(now, this.policy)) {
-      await this.flush();
-      if (this.cached && this.cached.readAt === now) return this.cached.record;
-    }
-    // Open and not yet due for a probe, or probing with every probe out: fail fast on the copy while a
-    // fresh one is fetched. (A forced state is re-read first, so an operator's reset is seen at once.)
+    // A copy that refuses the call (OPEN and not yet due for a probe, or every probe out) answers from
+    // memory, always: the fail-fast path never waits on the table. Once the copy is half-way to stale, a
+    // fresh one is fetched behind the call (stale-while-revalidate), so the fleet's closing is seen within
+    // the cache time. A forced state is read anew when stale, so an operator's reset is seen at once.
     if (cached && cached.record.state !== 'FORCED_OPEN' && refusal(cached.record, now, this.policy, PROBES_TAKEN_RETRY_MS)) {
-      void this.refresh().catch(() => undefined);
+      if (now - cached.readAt >= this.policy.stateCacheMs / 2) void this.refresh().catch(() => undefined);
       return cached.record;
     }
+    if (cached && now - cached.readAt < this.policy.stateCacheMs) return cached.record;
     return this.refresh();
   }
 
+  /**
+   * Reads the state anew (one read at a time per instance). Counts of a past bucket are due anyway, and
+   * their write returns the state: one request, not two.
+   */
   private refresh(): Promise<BreakerRecord> {
-    this.refreshing ??= this.withStore((store) => store.read(this.name))
-      .then((record) => this.remember(record))
-      .finally(() => (this.refreshing = undefined));
+    this.refreshing ??= (async () => {
+      const now = this.clock();
+      if (this.pending && this.pending.bucket !== bucketOf(now, this.policy)) {
+        await this.flush();
+        if (this.cached && this.cached.readAt === now) return this.cached.record;
+      }
+      return this.remember(await this.withStore((store) => store.read(this.name)));
+    })().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
