@@ -144,7 +144,7 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
           const value = percentile(ours.failFast, p);
           const baseline = percentile(peer.failFast, p);
           rows.push({
-            figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 5 ms)`,
+            figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 1 ms)`,
             value: ms(value),
             baseline: `opossum (in memory): ${ms(baseline)}`,
             ratio: ratio(value, baseline),

@@ -23,6 +23,7 @@ import { stranglerFigures } from './strangler.ts';
 import { legacyMigrationFigures } from './legacy-migration.ts';
 import { loadFigures } from './load.ts';
 import { paymentFigures } from './payments.ts';
+import { calibrate, calibrationLine } from './calibration.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -213,21 +214,34 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; docs/benchmarks.md keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');
-const rows: Row[] = [];
-for (const [name, section] of Object.entries(sections)) if (!only || only.includes(name)) await section(rows);
-
-const table = [
-  '| figure | Eightfold | baseline | ratio |',
-  '|---|---|---|---|',
-  ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} |`),
-].join('\n');
-const header = `Measured ${date.slice(0, 10)} with \`npm run bench\` (BENCH_SAMPLES=${SAMPLES}) on ${machine}.`;
+const unknown = only?.filter((name) => !(name in sections)) ?? [];
+if (unknown.length) throw new Error(`BENCH_ONLY names no section ${unknown.join(', ')}; the sections: ${Object.keys(sections).join(', ')}`);
+const calibration = await calibrate();
+log(calibrationLine(calibration));
 const resultsDir = join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
+const header = `Measured ${date.slice(0, 10)} with \`npm run bench\` (BENCH_SAMPLES=${SAMPLES}) on ${machine}. ${calibrationLine(calibration)}`;
+const tableOf = (rows: readonly Row[]) =>
+  [
+    '| figure | Eightfold | baseline | ratio |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} |`),
+  ].join('\n');
+const rows: (Row & { section: string })[] = [];
+for (const [name, section] of Object.entries(sections)) {
+  if (only && !only.includes(name)) continue;
+  const sectionRows: Row[] = [];
+  await section(sectionRows);
+  rows.push(...sectionRows.map((row) => ({ ...row, section: name })));
+  // Every run writes the table of each section it ran: a section-only run never leaves an older table standing.
+  writeFileSync(join(resultsDir, `latest-${name}.md`), `${header}\n\n${tableOf(sectionRows)}\n`);
+}
+
+const table = tableOf(rows);
 const stamp = date.replace(/[:]/g, '').slice(0, 15);
 writeFileSync(
   join(resultsDir, `${stamp}.json`),
-  JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, rows }, null, 2) + '\n',
+  JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, calibration, rows }, null, 2) + '\n',
 );
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
 const tablePath = join(ROOT, 'docs/benchmarks.md');
