@@ -85,7 +85,7 @@ const breakerAnswer = z.looseObject({
 });
 const leaseAnswer = z.looseObject({
   holder: z.string().nullable(),
-  status: z.enum(['LEADING', 'STEPPING_DOWN', 'EXPIRED', 'VACANT']),
+  status: z.enum(['LEADING', 'STEPPING_DOWN', 'HANDED_OVER', 'EXPIRED', 'VACANT']),
   fencingToken: z.number().int(),
   leaseExpiresAt: timestamp.nullable(),
   heartbeatAt: timestamp.nullable(),
@@ -270,8 +270,12 @@ const OPERATIONS: Record<
       },
     },
   },
+  'POST /ops/leader/resign': {
+    summary: "Hand leadership over: the lease is let go now, and the next contender's turn takes it",
+    answers: { 202: { description: 'Let go', schema: leaseAnswer } },
+  },
   'POST /ops/leader/step-down': {
-    summary: 'Tell the leader to step down (not in prod)',
+    summary: "Simulate the leader's crash (not in prod): it stops renewing, and another leads once the lease runs out",
     answers: { 202: { description: 'Stepping down', schema: leaseAnswer } },
   },
   'GET /ops/breakers': {

@@ -16,7 +16,7 @@ import { observed } from '../platform/observability.ts';
 import { listBreakers, overrideBreaker } from '../use-cases/operations/breakers.ts';
 import { recentEvents } from '../use-cases/operations/events.ts';
 import { injectFaults } from '../use-cases/operations/faults.ts';
-import { showLeader, stepDown } from '../use-cases/operations/leader.ts';
+import { resign, showLeader, stepDown } from '../use-cases/operations/leader.ts';
 import { showQueues } from '../use-cases/operations/queues.ts';
 import { showRoutes } from '../use-cases/operations/routes.ts';
 import { showShards } from '../use-cases/operations/shards.ts';
@@ -53,6 +53,11 @@ const ROUTES = {
   'POST /ops/leader/step-down': async () => {
     const lease = await stepDown(deps.leader);
     logger.warn('leader told to step down', { holder: lease.holder, fencingToken: lease.fencingToken });
+    return jsonResponse(202, lease);
+  },
+  'POST /ops/leader/resign': async () => {
+    const lease = await resign(deps.leader);
+    logger.warn('leader resigned', { holder: lease.holder, fencingToken: lease.fencingToken });
     return jsonResponse(202, lease);
   },
   'GET /ops/breakers': async () => ok(await listBreakers(deps.breakers)),

@@ -29,6 +29,7 @@ export const OPS_ROUTES = {
   'GET /ops/shards': { callers: 'operators' },
   'GET /ops/leader': { callers: 'operators' },
   'POST /ops/leader/step-down': { callers: 'operators' },
+  'POST /ops/leader/resign': { callers: 'operators' },
   'GET /ops/breakers': { callers: 'operators' },
   'PUT /ops/breakers/{name}': { callers: 'operators' },
   'PUT /ops/faults/{target}': { callers: 'operators' },

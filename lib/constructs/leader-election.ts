@@ -155,8 +155,8 @@ export class LeaderElection extends Construct {
     fn.addEnvironment(ENV.leaderElection.lease, this.leaseName);
   }
 
-  /** Tell the holder to step down (`POST /ops/leader/step-down`). */
-  grantStepDown(grantee: IGrantable): void {
+  /** Make the holder let the lease go: `POST /ops/leader/resign`, and `step-down` (the crash's simulation). */
+  grantHandOver(grantee: IGrantable): void {
     this.grantOnLeaseItems(grantee, 'dynamodb:UpdateItem');
   }
 

@@ -33,7 +33,8 @@ export interface OpsApiProps {
 /**
  * The operators' API under /ops, for operators signed in (the authorizer's policy, and the role checked
  * again in the function): breakers, the leader,
- * shards, routes, queues and recent events everywhere; fault injection and step-down outside production.
+ * shards, routes, queues, recent events and the leader's resignation everywhere; fault injection and step-down
+ * outside production.
  * One function serves it, granted exactly what each route reads or changes. Beside it, the ops console
  * (`GET /console`): a page that calls these routes with the token its operator pastes in.
  */
@@ -76,10 +77,10 @@ export class OpsApi extends Construct {
       fn.addEnvironment(ENV.ops.faultTargets, props.faults.targets.join(','));
       route(ops.addResource('faults').addResource('{target}'), 'PUT');
     }
-    if (stage !== 'prod') {
-      props.leaderElection.grantStepDown(fn);
-      route(leader.addResource('step-down'), 'POST');
-    }
+    // A graceful hand-over in every stage; the crash's simulation outside production.
+    props.leaderElection.grantHandOver(fn);
+    route(leader.addResource('resign'), 'POST');
+    if (stage !== 'prod') route(leader.addResource('step-down'), 'POST');
 
     const opsConsole = new EightfoldFunction(this, 'ConsoleFunction', {
       handler: 'console',

@@ -234,7 +234,7 @@ describe('the payment reconciler, the leader’s other singleton work', () => {
   });
 });
 
-describe('POST /ops/leader/step-down', () => {
+describe('POST /ops/leader/step-down and /resign', () => {
   it('makes the holder stop renewing; another contender takes over after expiry with a higher token', async () => {
     const before = await eventually(async () => {
       const view = await leader();
@@ -260,6 +260,29 @@ describe('POST /ops/leader/step-down', () => {
       { holder: after.holder, fencingToken: after.fencingToken, steppedDownAt: null },
       { holder: before.holder, fencingToken: before.fencingToken, steppedDownAt: expect.any(String) },
     ]);
+  });
+
+  it('hands leadership over when the leader resigns: the next contender’s turn takes it, with a higher token', async () => {
+    const before = await eventually(async () => {
+      const view = await leader();
+      expect(view.status).toBe('LEADING');
+      return view;
+    });
+    const askedAt = Date.now();
+    const response = await ops('POST', '/ops/leader/resign');
+    expect(response.status).toBe(202);
+    expect(await json(response)).toMatchObject({ holder: before.holder, status: 'HANDED_OVER', fencingToken: before.fencingToken });
+    const after = await eventually(
+      async () => {
+        const view = await leader();
+        expect(view).toMatchObject({ status: 'LEADING', fencingToken: before.fencingToken + 1 });
+        return view;
+      },
+      { timeoutMs: 4 * LEASE_MS, intervalMs: 100 },
+    );
+    // Within one turn (and the local cloud's own latency), not what was left of the lease.
+    expect(Date.now() - askedAt).toBeLessThanOrEqual(TURN_MS + 2_000);
+    expect(after.holder).not.toBe(before.holder);
   });
 
   it('answers 409 NO_LEADER when no one holds the lease', async () => {

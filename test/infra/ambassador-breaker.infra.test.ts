@@ -42,7 +42,7 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
     const opsMethods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
       JSON.stringify(m).includes('OpsFunction'),
     );
-    // GET breakers, shards, leader, routes, queues, events; POST step-down; PUT a breaker, faults.
+    // GET breakers, shards, leader, routes, queues, events; POST resign, step-down; PUT a breaker, faults.
     expect(opsMethods.map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod).sort()).toEqual([
       'GET',
       'GET',
@@ -50,6 +50,7 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
       'GET',
       'GET',
       'GET',
+      'POST',
       'POST',
       'PUT',
       'PUT',
@@ -110,12 +111,12 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
     });
   });
 
-  it('has no fault injection and no step-down in production', () => {
+  it('has no fault injection and no step-down in production, but lets operators hand leadership over', () => {
     const prod = synthesize({}, 'prod');
     const paths = Object.values(prod.findResources('AWS::ApiGateway::Resource')).map(
       (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
     );
-    expect(paths).toEqual(expect.arrayContaining(['breakers', 'leader']));
+    expect(paths).toEqual(expect.arrayContaining(['breakers', 'leader', 'resign']));
     expect(paths).not.toContain('faults');
     expect(paths).not.toContain('step-down');
   });

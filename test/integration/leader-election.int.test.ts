@@ -189,6 +189,24 @@ describe('leases on DynamoDB Local', () => {
       },
     ]);
   });
+
+  it('hands over when the holder resigns: the lease is free after the margin, to anyone but the holder, with a higher token', async () => {
+    expect(await leaseTable.resign('resigns', now)).toBeUndefined(); // no one to resign
+    const [a, b] = [contender('a'), contender('b')];
+    const first = (await a.hold('resigns'))!;
+    now += 1_000;
+    expect(await leaseTable.resign('resigns', now)).toMatchObject({ holder: 'a', steppedDown: 'a', expiresAt: now });
+    expect(await leaseTable.resign('resigns', now)).toBeUndefined(); // let go already
+    // Within the clock-skew margin, nobody leads: the resigned holder's clock may still trust its lease.
+    expect(await b.hold('resigns')).toBeUndefined();
+    now += MARGIN_MS + 1;
+    expect(await a.hold('resigns')).toBeUndefined(); // it may not take it back
+    const second = (await b.hold('resigns'))!;
+    expect(second).toMatchObject({ holder: 'b', fencingToken: first.fencingToken + 1 });
+    expect(second.takenOverFrom).toBeUndefined(); // handed over, not lost
+    // A hand-over takes the margin, not what was left of the lease.
+    expect(now - (first.expiresAt - LEASE_MS)).toBeLessThan(LEASE_MS);
+  });
 });
 
 describe('fencing at the resource', () => {

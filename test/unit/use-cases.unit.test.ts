@@ -10,7 +10,7 @@ import type { LeaseRecord, LeaseView } from '../../lambdas/patterns/leader-elect
 import { getOrder, type OrderQueryDeps } from '../../lambdas/use-cases/order-queries.ts';
 import { listBreakers, overrideBreaker } from '../../lambdas/use-cases/operations/breakers.ts';
 import { injectFaults } from '../../lambdas/use-cases/operations/faults.ts';
-import { showLeader, stepDown, type LeaderOpsDeps } from '../../lambdas/use-cases/operations/leader.ts';
+import { resign, showLeader, stepDown, type LeaderOpsDeps } from '../../lambdas/use-cases/operations/leader.ts';
 import { showQueues } from '../../lambdas/use-cases/operations/queues.ts';
 import { showRoutes } from '../../lambdas/use-cases/operations/routes.ts';
 
@@ -92,6 +92,7 @@ describe('the operators’ use cases', () => {
     leases: {
       describe: async () => ({ ...lease, recentChanges: [] }) as LeaseView,
       stepDown: async () => holder && { ...holder, steppedDown: holder.holder },
+      resign: async () => holder && { ...holder, steppedDown: holder.holder, expiresAt: clock.nowMs() },
     },
     leaseName: 'coordinator',
     stage,
@@ -103,6 +104,11 @@ describe('the operators’ use cases', () => {
     expect(await stepDown(leaderDeps('dev', lease))).toMatchObject({ holder: 'a', status: 'STEPPING_DOWN' });
     await expect(stepDown(leaderDeps('prod', lease))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(stepDown(leaderDeps('dev', undefined))).rejects.toMatchObject({ code: 'NO_LEADER' });
+  });
+
+  it('hands leadership over when the leader resigns, in production too, and answers NO_LEADER with no leader', async () => {
+    expect(await resign(leaderDeps('prod', lease))).toMatchObject({ holder: 'a', status: 'HANDED_OVER', fencingToken: 4 });
+    await expect(resign(leaderDeps('dev', undefined))).rejects.toMatchObject({ code: 'NO_LEADER' });
   });
 
   it('injects faults only into the stand-ins deployed, and never in production', async () => {

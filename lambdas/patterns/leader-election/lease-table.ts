@@ -53,13 +53,27 @@ export class LeaseTable {
    * in-flight work stays fenced by its token), then another contender takes over with a higher token.
    * Undefined when no one holds a live lease; asking twice changes nothing.
    */
-  async stepDown(name: string, now: number): Promise<LeaseRecord | undefined> {
+  stepDown(name: string, now: number): Promise<LeaseRecord | undefined> {
+    return this.letGo(name, now, false);
+  }
+
+  /**
+   * A graceful hand-over: the holder may no longer renew, nor take the lease back for a lease period, and
+   * the lease expires now, so the next contender's turn after the clock-skew margin takes it, with a
+   * higher token (fencing whatever the old holder's current turn still writes). Undefined when no one holds
+   * a live lease.
+   */
+  resign(name: string, now: number): Promise<LeaseRecord | undefined> {
+    return this.letGo(name, now, true);
+  }
+
+  private async letGo(name: string, now: number, expireNow: boolean): Promise<LeaseRecord | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { name, entry: 'lease' },
-          UpdateExpression: 'SET steppedDown = if_not_exists(steppedDown, holder)',
+          UpdateExpression: `SET steppedDown = if_not_exists(steppedDown, holder)${expireNow ? ', expiresAt = :now' : ''}`,
           ConditionExpression: 'attribute_exists(holder) AND expiresAt > :now',
           ExpressionAttributeValues: { ':now': now },
           ReturnValues: 'ALL_NEW',
