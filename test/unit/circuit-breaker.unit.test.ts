@@ -322,6 +322,31 @@ describe('DistributedCircuitBreaker as a cockatiel policy', () => {
   });
 });
 
+describe('a refresh that flushes counts which trip the breaker while another instance moves it first', () => {
+  it('settles: the losing move reads the state anew instead of waiting on the refresh it is part of', async () => {
+    // A's counts wait in bucket 0; B's failures, seen by A's flush in bucket 1, trip the breaker for A; as A
+    // moves it, an operator forces it open first, so A's compare-and-set loses.
+    let competed = false;
+    const racing: BreakerStore = Object.assign(Object.create(store) as BreakerStore, {
+      transition: async (...args: Parameters<BreakerStore['transition']>) => {
+        if (!competed) {
+          competed = true;
+          await setBreakerState(store, 'payments', 'FORCED_OPEN', now);
+        }
+        return store.transition(...args);
+      },
+    });
+    const a = breaker({ store: racing });
+    const b = breaker();
+    for (let i = 0; i < 5; i++) expect(await outcome(a, ok)).toBe('ok');
+    for (let i = 0; i < 6; i++) expect(await outcome(b, boom)).toBe('failed');
+    now += 1_000; // the next bucket, A's copy stale
+    const settled = await Promise.race([outcome(a, ok), new Promise<string>((r) => setTimeout(() => r('hung'), 1_000))]);
+    expect(competed).toBe(true);
+    expect(settled).toMatch(/^rejected:FORCED_OPEN/);
+  });
+});
+
 describe('failing fast', () => {
   it('answers every call from memory while OPEN: 10,000 refusals, none waiting on the table, the state refreshed behind them', async () => {
     // The table answers until the breaker has tripped, then never again: a refusal that waited on it would never come.

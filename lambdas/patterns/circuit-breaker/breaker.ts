@@ -209,7 +209,8 @@ export class DistributedCircuitBreaker implements IPolicy {
   /** Compare-and-set to the next state; if another instance moved first, its state is read instead. */
   private async move(from: BreakerRecord, to: Transition, reason: string, window?: Counts): Promise<BreakerRecord> {
     const moved = await this.withStore((store) => store.transition(from, to));
-    if (!moved) return this.refresh();
+    // Read directly, not through refresh(): a move can happen inside a refresh (its flush), which must not wait on itself.
+    if (!moved) return this.remember(await this.withStore((store) => store.read(this.name)));
     this.remember(moved);
     this.options.onStateChange?.({ name: this.name, from: from.state, to: to.state, version: moved.version, at: to.at, reason, window });
     return moved;
