@@ -12,8 +12,12 @@ export const AWS_PUBLISHED = { streamP50: 213, streamP99: 552, sqsP50: 16, sqsP9
 export interface Row {
   figure: string;
   value: string;
+  /** The baseline, peer or limit it is measured against, with its own figure. */
   baseline: string;
   ratio: string;
+  /** The goal this figure is held to, if any, and whether this run met it. */
+  goal?: string;
+  met?: boolean;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -23,8 +23,8 @@ type Callback = (error: unknown, data?: unknown) => void;
 
 /** The AWS SDK v2 DocumentClient surface the lock client calls, on the v3 client (errors keep v2's `code`). */
 function v2DocumentClient(client: DynamoDBDocumentClient) {
-  const call = (command: Parameters<DynamoDBDocumentClient['send']>[0], callback: Callback) =>
-    client.send(command).then(
+  const call = (command: GetCommand | PutCommand | DeleteCommand, callback: Callback) =>
+    (client.send as (command: unknown) => Promise<unknown>)(command).then(
       (data) => callback(null, data),
       (error: Error & { code?: string }) => callback(Object.assign(error, { code: error.name })),
     );
@@ -62,11 +62,11 @@ const lockClient = (client: DynamoDBDocumentClient) =>
 /** Tries until the lock is taken (a held lock is waited out for its lease, then tried again); `givenUp` ends it early. */
 function acquireLock(c: ReturnType<typeof lockClient>, name: string, givenUp: () => boolean = () => false): Promise<Lock> {
   return new Promise<Lock>((resolve) => {
-    const attempt = () =>
-      c.acquireLock(name, (error: unknown, lock: Lock) => {
-        if (givenUp()) return clearTimeout(lock?.heartbeatTimeout);
-        if (error) return attempt();
-        resolve(lock);
+    const attempt = (): void =>
+      c.acquireLock(name, (error, lock) => {
+        if (givenUp()) clearTimeout(lock?.heartbeatTimeout);
+        else if (error) attempt();
+        else resolve(lock);
       });
     attempt();
   });

@@ -24,6 +24,7 @@ import { legacyMigrationFigures } from './legacy-migration.ts';
 import { loadFigures } from './load.ts';
 import { paymentFigures } from './payments.ts';
 import { calibrate, calibrationLine } from './calibration.ts';
+import { scaleFigures } from './scale.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -211,6 +212,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'legacy-migration': legacyMigrationFigures,
   payments: paymentFigures,
   load: loadFigures,
+  scale: scaleFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; docs/benchmarks.md keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');
@@ -223,9 +225,11 @@ mkdirSync(resultsDir, { recursive: true });
 const header = `Measured ${date.slice(0, 10)} with \`npm run bench\` (BENCH_SAMPLES=${SAMPLES}) on ${machine}. ${calibrationLine(calibration)}`;
 const tableOf = (rows: readonly Row[]) =>
   [
-    '| figure | Eightfold | baseline | ratio |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} |`),
+    '| figure | Eightfold | baseline, peer or limit | ratio | goal |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal ? `${r.goal}: ${r.met ? 'met' : '**missed**'}` : ''} |`,
+    ),
   ].join('\n');
 const rows: (Row & { section: string })[] = [];
 for (const [name, section] of Object.entries(sections)) {
@@ -253,4 +257,17 @@ const updated = page.replace(
 if (updated === page && !page.includes(table))
   log('docs/benchmarks.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
 if (!only) writeFileSync(tablePath, updated);
+// The scale section's own page carries its table after every run of it.
+const scaleRows = rows.filter((row) => row.section === 'scale');
+if (scaleRows.length) {
+  const scalingPath = join(ROOT, 'docs/scaling.md');
+  const scaling = readFileSync(scalingPath, 'utf8');
+  writeFileSync(
+    scalingPath,
+    scaling.replace(
+      /<!-- scale:start -->[\s\S]*<!-- scale:end -->/,
+      `<!-- scale:start -->\n${header}\n\n${tableOf(scaleRows)}\n<!-- scale:end -->`,
+    ),
+  );
+}
 process.stdout.write(`${header}\n\n${table}\n`);

@@ -102,7 +102,14 @@ export async function shardingFigures(rows: Row[]): Promise<void> {
       },
     });
     const counters = new ShardedCounters({ client, tableName: 'counters' });
-    const mapWith = (writeShards: number): ShardMap => ({ name: 'bench', version: 1, shards: N, writeShards, updatedAt: '' });
+    const mapWith = (writeShards: number): ShardMap => ({
+      name: 'bench',
+      version: 1,
+      phase: 'STABLE',
+      shards: N,
+      writeShards,
+      updatedAt: '',
+    });
 
     // One hot SKU, 16 concurrent writers; conflicting transactions back off and retry.
     const hot = new Map<number, { perSecond: number; failed: number }>();

@@ -15,3 +15,6 @@ export const isTransactionConflict = (error: unknown): boolean => cancellationCo
 /** A transaction some item of which found its condition false, or another transaction touching it. */
 export const isTransactionRefused = (error: unknown): boolean =>
   cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict') ?? false;
+
+/** DynamoDB refused the request itself (a bad expression, a reserved word): retrying cannot help. */
+export const isMalformedRequest = (error: unknown): boolean => (error as Error | undefined)?.name === 'ValidationException';

@@ -3,7 +3,7 @@
  * with its own cached copy) share one BreakersTable item.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DistributedCircuitBreaker,
@@ -155,5 +155,47 @@ describe('DistributedCircuitBreaker on DynamoDB Local', () => {
     await setBreakerState(store, 'forced', 'CLOSED', Date.now());
     await sleep(POLICY.stateCacheMs!);
     expect(await Promise.all(instances.map((b) => b.execute(async () => 'ok')))).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('spreads the window over items once the fleet outgrows one: every transition reaches each copy, operators see the whole window', async () => {
+    const spread: Partial<BreakerPolicy> = { ...POLICY, flushesPerShard: 2, maxShards: 4 };
+    const instances = Array.from(
+      { length: 12 },
+      (_, slot) => new DistributedCircuitBreaker({ name: 'spread', store, policy: spread, slot }),
+    );
+    let calls = 0;
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      await Promise.all(instances.map((b) => b.execute(async () => calls++)));
+      await sleep(20);
+    }
+    const own = await store.read('spread');
+    expect(own).toMatchObject({ state: 'CLOSED', shards: 4, copies: 4 }); // 12 writers, 2 an item: the most allowed
+    const { Items = [] } = await client.send(
+      new ScanCommand({
+        TableName: 'breakers',
+        FilterExpression: 'begins_with(#n, :spread)',
+        ExpressionAttributeNames: { '#n': 'name' },
+        ExpressionAttributeValues: { ':spread': 'spread' },
+      }),
+    );
+    expect(Items.map((item) => item.name).sort()).toEqual(['spread', 'spread#1', 'spread#2', 'spread#3']);
+    const listed = (await store.list()).filter((record) => record.name === 'spread');
+    expect(listed).toHaveLength(1); // the copies are parts of it, not breakers of their own
+    const counted = Object.values(listed[0]!.buckets).reduce((sum, b) => sum + b.calls, 0);
+    const perItem = await Promise.all([0, 1, 2, 3].map((shard) => store.read('spread', shard)));
+    expect(counted).toBe(perItem.reduce((sum, r) => sum + Object.values(r.buckets).reduce((s, b) => s + b.calls, 0), 0));
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(calls);
+
+    await setBreakerState(store, 'spread', 'FORCED_OPEN', Date.now());
+    for (const shard of [1, 2, 3])
+      expect(await store.read('spread', shard)).toMatchObject({ state: 'FORCED_OPEN', version: own.version + 1, shards: 4 });
+    await sleep(spread.stateCacheMs!);
+    const refused = await Promise.allSettled(instances.map((b) => b.execute(async () => 'ok')));
+    expect(refused.every((r) => r.status === 'rejected' && isBrokenCircuitError(r.reason))).toBe(true);
+    await setBreakerState(store, 'spread', 'CLOSED', Date.now());
+    await sleep(spread.stateCacheMs!);
+    expect(new Set(await Promise.all(instances.map((b) => b.execute(async () => 'ok'))))).toEqual(new Set(['ok']));
   });
 });

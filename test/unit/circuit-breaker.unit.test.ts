@@ -217,6 +217,7 @@ describe('when the shared store is unreachable', () => {
     list: () => Promise.reject(new Error('ECONNREFUSED')),
     record: () => Promise.reject(new Error('ECONNREFUSED')),
     transition: () => Promise.reject(new Error('ECONNREFUSED')),
+    repair: () => Promise.reject(new Error('ECONNREFUSED')),
     claimProbe: () => Promise.reject(new Error('ECONNREFUSED')),
     probeSucceeded: () => Promise.reject(new Error('ECONNREFUSED')),
   };
@@ -379,5 +380,114 @@ describe('failing fast', () => {
     // A fresh copy (or the due counts' write, which returns one) was asked for behind the calls, once: no
     // answer came, so no second was started.
     expect(requests).toHaveLength(1);
+  });
+});
+
+describe('a fleet that outgrows one item', () => {
+  // A small share per item, so a fleet of 48 needs the window spread as one of thousands would on DynamoDB.
+  const SPREAD: Partial<BreakerPolicy> = { ...POLICY, flushesPerShard: 8, maxShards: 16, stateCacheMs: 1_000 };
+  let load: Map<string, number>;
+  const counted = () => new MemoryBreakerStore([], (item, kind) => kind === 'write' && load.set(item, (load.get(item) ?? 0) + 1));
+  const fleetOf = (size: number, shared: BreakerStore) =>
+    Array.from(
+      { length: size },
+      (_, slot) =>
+        new DistributedCircuitBreaker({
+          name: 'payments',
+          store: shared,
+          policy: SPREAD,
+          clock,
+          slot,
+          onStateChange: (c) => changes.push(c),
+        }),
+    );
+  /** Every instance calls once every 100 ms for `ms`; the most writes one item took in a second. */
+  async function drive(
+    fleet: DistributedCircuitBreaker[],
+    fn: () => Promise<string>,
+    ms: number,
+  ): Promise<{ outcomes: string[]; at: number[]; hottest: number }> {
+    const outcomes: string[] = [];
+    const at: number[] = [];
+    let hottest = 0;
+    for (let elapsed = 0; elapsed < ms; elapsed += 100) {
+      if (elapsed % 1_000 === 0) load = new Map();
+      const round = await Promise.all(fleet.map((b) => outcome(b, fn)));
+      outcomes.push(...round);
+      at.push(...round.map(() => now));
+      hottest = Math.max(hottest, ...load.values());
+      now += 100;
+    }
+    return { outcomes, at, hottest };
+  }
+  const spreadingTo = (shards: number) => ({ state: 'CLOSED' as const, openings: 0, resetWindow: true, shards, at: now });
+  beforeEach(() => (load = new Map()));
+
+  it('spreads its window so no item takes much more than its share of flushes, and still trips and recovers as one', async () => {
+    const shared = counted();
+    const fleet = fleetOf(48, shared);
+    const healthy = await drive(fleet, ok, 5_000);
+    expect(healthy.outcomes.every((o) => o === 'ok')).toBe(true);
+    expect((await shared.read('payments')).shards).toBe(8); // 48 writers ÷ 8 a bucket, to the next power of two
+    expect((await drive(fleet, ok, 3_000)).hottest).toBeLessThanOrEqual(2 * 8 + 2); // a flush a bucket each, a copy per move
+    expect(changes).toEqual([]); // spreading is no change of state
+
+    const dead = await drive(fleet, boom, 8_000);
+    expect((await shared.read('payments')).state).not.toBe('CLOSED');
+    // Tripped once, fleet-wide: past the cache time after it, only probes reach the dead dependency.
+    expect(changes.filter((c) => c.from === 'CLOSED')).toHaveLength(1);
+    const trippedAt = changes[0]!.at;
+    const reachedAfter = dead.outcomes.filter((o, i) => o === 'failed' && dead.at[i]! >= trippedAt + SPREAD.stateCacheMs!);
+    expect(reachedAfter.length).toBeLessThanOrEqual(SPREAD.halfOpenProbes! * changes.filter((c) => c.to === 'HALF_OPEN').length);
+    expect(
+      dead.outcomes.filter((o, i) => o.startsWith('rejected') && dead.at[i]! >= trippedAt + SPREAD.stateCacheMs!).length,
+    ).toBeGreaterThan(0);
+    // Bad news goes at once only while an item has room: failing together, the fleet still keeps to a few flushes each a second.
+    expect(dead.hottest).toBeLessThanOrEqual(4 * 8);
+
+    const recovered = await drive(fleet, ok, 20_000);
+    expect((await shared.read('payments')).state).toBe('CLOSED');
+    // Once shard 0's probes close it, every instance learns it from its own copy within the cache time.
+    const closedAt = changes.find((c) => c.to === 'CLOSED')!.at;
+    const refusedAfter = recovered.outcomes.filter((o, i) => o !== 'ok' && recovered.at[i]! >= closedAt + SPREAD.stateCacheMs!);
+    expect(refusedAfter).toEqual([]);
+    expect(recovered.outcomes.filter((o, i) => o !== 'ok' && recovered.at[i]! > closedAt).length).toBeGreaterThan(0);
+  });
+
+  it('gathers the window back onto one item when the fleet shrinks', async () => {
+    const shared = counted();
+    const fleet = fleetOf(48, shared);
+    await drive(fleet, ok, 5_000);
+    expect((await shared.read('payments')).shards).toBe(8);
+    await drive(fleet.slice(0, 4), ok, 5_000);
+    expect((await shared.read('payments')).shards).toBe(1);
+  });
+
+  it('sets right a copy a lost write left behind: its reader finds shard 0 moved on when it acts, and repairs it', async () => {
+    let losing = false;
+    const shared = new MemoryBreakerStore([], (item) => {
+      if (losing && item === 'payments#1') throw new Error('throttled');
+    });
+    await setBreakerState(shared, 'payments', 'CLOSED', now);
+    const [onShard0, onShard1] = fleetOf(2, shared);
+    const open = await shared.transition(await shared.read('payments'), {
+      ...spreadingTo(2),
+      state: 'OPEN',
+      openedAt: now,
+      nextProbeAt: now + 5_000,
+    });
+    expect(await outcome(onShard1!, ok)).toMatch(/^rejected:OPEN/); // it learns of two shards from shard 0
+    losing = true;
+    await setBreakerState(shared, 'payments', 'CLOSED', now); // an operator's reset whose copy to shard 1 is lost
+    losing = false;
+    expect(await shared.read('payments', 1)).toMatchObject({ state: 'OPEN', version: open!.version });
+    expect(await outcome(onShard0!, ok)).toBe('ok');
+    // Shard 1's reader trusts its copy until the probe it waits for is overdue, then acts, loses to shard 0 and learns.
+    now += 5_000 + POLICY.probeTimeoutMs! - 1;
+    expect(await outcome(onShard1!, ok)).toMatch(/^rejected:OPEN/);
+    now += 1;
+    expect(await outcome(onShard1!, ok)).toBe('ok');
+    await Promise.resolve();
+    expect(await shared.read('payments', 1)).toMatchObject({ state: 'CLOSED', version: open!.version + 1 });
   });
 });

@@ -4,14 +4,18 @@ import {
   bucketOf,
   closing,
   expiredBuckets,
+  flushesPerItem,
   halfOpening,
   opening,
   probesTimedOut,
   refusal,
+  shardsNeeded,
+  spreading,
+  tippedOver,
   tripReason,
   windowCounts,
 } from './state-machine.ts';
-import { MemoryBreakerStore, type BreakerStore } from './store.ts';
+import { MemoryBreakerStore, withStateOf, type BreakerStore } from './store.ts';
 import {
   DEFAULT_POLICY,
   type BreakerPolicy,
@@ -36,6 +40,8 @@ export interface CircuitBreakerOptions {
   readonly onStateChange?: (change: StateChange) => void;
   /** The shared store failed; the breaker carries on alone until it answers again. */
   readonly onStoreError?: (error: unknown) => void;
+  /** Which window shard this instance writes once the window is spread: this modulo the shards in use. @default random */
+  readonly slot?: number;
 }
 
 /** How long an instance works alone after its shared store failed before it asks the store again. */
@@ -48,8 +54,13 @@ const PROBES_TAKEN_RETRY_MS = 1_000;
  * trips together instead of each instance learning alone. Cheap on the hot path:
  * - each instance trusts its copy of the state for `stateCacheMs`; an open breaker fails fast from it;
  * - a healthy call writes nothing synchronously: outcomes are added up and flushed at most once per bucket
- *   (that write also returns the state, keeping the copy fresh); a failed or slow call is flushed at once;
- * - HALF_OPEN probes are claimed with conditional writes, so the fleet sends at most `halfOpenProbes`.
+ *   (that write also returns the state, keeping the copy fresh); a failed or slow call is flushed at once
+ *   while the item has room;
+ * - HALF_OPEN probes are claimed with conditional writes, so the fleet sends at most `halfOpenProbes`;
+ * - once one item would take more than `flushesPerShard` flushes a bucket, the window spreads over more items,
+ *   each with a copy of the state: each instance writes and reads its own (see `shardHere`), and only the
+ *   instances of shard 0 probe and move the state out of OPEN and HALF_OPEN, so no item's load grows with the
+ *   fleet beyond its share.
  * If the store is unreachable, the instance carries on with an in-memory breaker seeded with the last state
  * it saw (it still trips on its own failures), and retries the store every few seconds: the breaker never
  * fails a call because its own table is down.
@@ -65,6 +76,11 @@ export class DistributedCircuitBreaker implements IPolicy {
   private refreshing?: Promise<BreakerRecord>;
   private pending?: { bucket: number; counts: Counts };
   private fallback?: { store: MemoryBreakerStore; until: number };
+  private readonly slot: number;
+  /** Since when this instance has seen its shard's window tripped without being the write that tipped it over. */
+  private trippedSince?: number;
+  /** The bucket this instance last flushed in: it stands for its share of the fleet once a bucket. */
+  private flushedBucket?: number;
   private readonly successes = new EventEmitter<ISuccessEvent>();
   private readonly failures = new EventEmitter<IFailureEvent>();
   /** A call the breaker let through succeeded (cockatiel's policy event). */
@@ -78,6 +94,7 @@ export class DistributedCircuitBreaker implements IPolicy {
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
     this.options = options;
+    this.slot = options.slot ?? Math.floor(Math.random() * 2 ** 30);
   }
 
   /**
@@ -107,7 +124,7 @@ export class DistributedCircuitBreaker implements IPolicy {
    */
   async failFastIfOpen(): Promise<void> {
     const record = await this.currentRecord();
-    const refused = refusal(record, this.clock(), this.policy, PROBES_TAKEN_RETRY_MS);
+    const refused = this.refusedHere(record, this.clock());
     if (refused) throw new BrokenCircuitError(this.name, record.state, refused.retryAfterMs);
   }
 
@@ -121,11 +138,30 @@ export class DistributedCircuitBreaker implements IPolicy {
     return this.fallback !== undefined;
   }
 
+  /** The item this instance writes its counts to and reads its state from (0 while it works alone). */
+  get shardHere(): number {
+    return this.isolated ? 0 : this.slot % (this.cached?.record.shards ?? 1);
+  }
+
+  /**
+   * Whether this instance refuses a call now: the state machine's refusal, and, on a window shard, the moves
+   * out of OPEN and HALF_OPEN, which are left to shard 0's instances (the rest would only pile compare-and-sets
+   * onto one item) unless those have let a probe timeout pass. The outcome reaches the shard in its copy.
+   */
+  private refusedHere(record: BreakerRecord, now: number): { retryAfterMs: number } | undefined {
+    const refused = refusal(record, now, this.policy, PROBES_TAKEN_RETRY_MS);
+    if (refused || this.shardHere === 0) return refused;
+    const overdue =
+      record.state === 'OPEN' ? now >= (record.nextProbeAt ?? 0) + this.policy.probeTimeoutMs : probesTimedOut(record, now, this.policy);
+    if ((record.state === 'OPEN' || record.state === 'HALF_OPEN') && !overdue) return { retryAfterMs: PROBES_TAKEN_RETRY_MS };
+    return undefined;
+  }
+
   private async admit<T>(record: BreakerRecord, fn: () => Promise<T>, hops: number): Promise<T> {
     const now = this.clock();
     // A state can change under us at most a few times per call (OPEN → HALF_OPEN → OPEN); then fail fast.
     if (hops > 3) throw new BrokenCircuitError(this.name, record.state, PROBES_TAKEN_RETRY_MS);
-    const refused = refusal(record, now, this.policy, PROBES_TAKEN_RETRY_MS);
+    const refused = this.refusedHere(record, now);
     if (refused) throw new BrokenCircuitError(this.name, record.state, refused.retryAfterMs);
     switch (record.state) {
       case 'DISABLED':
@@ -180,17 +216,23 @@ export class DistributedCircuitBreaker implements IPolicy {
     return result;
   }
 
-  /** Counts an outcome: healthy ones are flushed once per bucket, bad news at once. */
+  /**
+   * Counts an outcome: healthy ones are flushed once per bucket, bad news at once, unless the item has taken
+   * its share of flushes this bucket (a fleet failing together would pile one write per failed call onto
+   * it): then bad news waits for the next bucket's flush.
+   */
   private async count(started: number, failed: boolean): Promise<void> {
     const now = this.clock();
     const slow = now - started >= this.policy.slowCallMs;
     const bucket = bucketOf(now, this.policy);
     if (this.pending && this.pending.bucket !== bucket) await this.flush();
-    this.pending ??= { bucket, counts: { calls: 0, failures: 0, slow: 0 } };
-    this.pending.counts.calls++;
-    if (failed) this.pending.counts.failures++;
-    if (slow) this.pending.counts.slow++;
-    if (failed || slow) await this.flush();
+    const pending = (this.pending ??= { bucket, counts: { calls: 0, failures: 0, slow: 0 } });
+    pending.counts.calls++;
+    if (failed) pending.counts.failures++;
+    if (slow) pending.counts.slow++;
+    if (!failed && !slow) return;
+    const seen = this.cached?.record;
+    if (!seen || flushesPerItem(seen, bucket) < this.policy.flushesPerShard) await this.flush();
   }
 
   private async flush(): Promise<void> {
@@ -199,20 +241,48 @@ export class DistributedCircuitBreaker implements IPolicy {
     this.pending = undefined;
     const now = this.clock();
     const drop = this.cached ? expiredBuckets(this.cached.record, now, this.policy) : [];
-    const record = this.remember(await this.withStore((store) => store.record(this.name, pending.bucket, pending.counts, drop)));
+    const shard = this.shardHere;
+    const arrivedIn = bucketOf(now, this.policy);
+    const writers = arrivedIn === this.flushedBucket ? 0 : this.isolated ? 1 : (this.cached?.record.shards ?? 1);
+    this.flushedBucket = arrivedIn;
+    const record = this.remember(await this.withStore((store) => store.record(this.name, shard, { ...pending, arrivedIn, writers, drop })));
     if (record.state !== 'CLOSED') return;
     const window = windowCounts(record, now, this.policy);
     const reason = tripReason(window, this.policy);
-    if (reason) await this.move(record, opening(record, now, this.policy, false), reason, window);
+    if (reason) {
+      // On one item (a fleet of at most `flushesPerShard` writers), whoever sees the window tripped moves the
+      // breaker. On a spread window, the write that tipped a shard over does; the rest of the fleet, seeing the
+      // same windows, leaves the move to those few (thousands of compare-and-sets on shard 0 otherwise). A
+      // window that trips as time slides has no such write: then each instance waits a share of a bucket of its
+      // own (by its slot) before it moves, and the first one's copies reach the rest before they do.
+      this.trippedSince ??= now;
+      const wait = ((this.slot % 1_000) / 1_000) * this.policy.bucketMs;
+      if (record.shards === 1 || tippedOver(record, pending.counts, now, this.policy) || now - this.trippedSince >= wait) {
+        this.trippedSince = undefined;
+        await this.move(record, opening(record, now, this.policy, false), reason, window);
+      }
+      return;
+    }
+    this.trippedSince = undefined;
+    // The first flush of a bucket on the state's own item decides how many items the window needs.
+    if (record.shard !== 0 || writers === 0 || record.writers[arrivedIn] !== writers) return;
+    const shards = shardsNeeded(record, arrivedIn, this.policy);
+    if (shards !== undefined) await this.move(record, spreading(record, shards, now), `window spread over ${shards} items`);
   }
 
   /** Compare-and-set to the next state; if another instance moved first, its state is read instead. */
   private async move(from: BreakerRecord, to: Transition, reason: string, window?: Counts): Promise<BreakerRecord> {
     const moved = await this.withStore((store) => store.transition(from, to));
-    // Read directly, not through refresh(): a move can happen inside a refresh (its flush), which must not wait on itself.
-    if (!moved) return this.remember(await this.withStore((store) => store.read(this.name)));
+    if (!moved) {
+      // Read shard 0, where the move was decided, directly, not through refresh(): a move can happen inside a
+      // refresh (its flush), which must not wait on itself. A copy that was behind is set right.
+      const current = await this.withStore((store) => store.read(this.name));
+      if (from.shard !== 0 && from.version < current.version) this.repair(current, from.shard);
+      return this.remember(current);
+    }
     this.remember(moved);
-    this.options.onStateChange?.({ name: this.name, from: from.state, to: to.state, version: moved.version, at: to.at, reason, window });
+    if (from.state !== to.state)
+      this.options.onStateChange?.({ name: this.name, from: from.state, to: to.state, version: moved.version, at: to.at, reason, window });
     return moved;
   }
 
@@ -223,7 +293,7 @@ export class DistributedCircuitBreaker implements IPolicy {
     // memory, always: the fail-fast path never waits on the table. Once the copy is half-way to stale, a
     // fresh one is fetched behind the call (stale-while-revalidate), so the fleet's closing is seen within
     // the cache time. A forced state is read anew when stale, so an operator's reset is seen at once.
-    if (cached && cached.record.state !== 'FORCED_OPEN' && refusal(cached.record, now, this.policy, PROBES_TAKEN_RETRY_MS)) {
+    if (cached && cached.record.state !== 'FORCED_OPEN' && this.refusedHere(cached.record, now)) {
       if (now - cached.readAt >= this.policy.stateCacheMs / 2) void this.refresh().catch(() => undefined);
       return cached.record;
     }
@@ -242,14 +312,29 @@ export class DistributedCircuitBreaker implements IPolicy {
         await this.flush();
         if (this.cached && this.cached.readAt === now) return this.cached.record;
       }
-      return this.remember(await this.withStore((store) => store.read(this.name)));
+      const shard = this.shardHere;
+      return this.remember(await this.withStore((store) => store.read(this.name, shard)));
     })().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
+  /**
+   * Keeps the newest state seen. Shard 0 is the state; a copy read behind what this instance already knows
+   * (not yet written, or left behind by a failed write) keeps its window but takes the newer state, and is set right.
+   */
   private remember(record: BreakerRecord): BreakerRecord {
+    const known = this.cached?.record;
+    if (known && record.shard !== 0 && record.version < known.version && !this.isolated) {
+      this.repair(known, record.shard);
+      record = withStateOf(record, known);
+    }
     this.cached = { record, readAt: this.clock() };
     return record;
+  }
+
+  /** Writes a newer state into a copy that is behind, off the call's path. */
+  private repair(state: BreakerRecord, shard: number): void {
+    void this.withStore((store) => store.repair(state, shard)).catch(() => undefined);
   }
 
   /** Runs a store operation on the shared store, or, while it is unreachable, on this instance's own copy. */
@@ -258,7 +343,11 @@ export class DistributedCircuitBreaker implements IPolicy {
     if (this.fallback && now < this.fallback.until) return operation(this.fallback.store);
     try {
       const result = await operation(this.store);
-      this.fallback = undefined;
+      if (this.fallback) {
+        // Back on the shared store: what this instance decided alone (and its versions) gives way to it.
+        this.fallback = undefined;
+        this.cached = undefined;
+      }
       return result;
     } catch (error) {
       this.options.onStoreError?.(error);

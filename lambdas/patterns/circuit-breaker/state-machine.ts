@@ -1,14 +1,19 @@
 /** The breaker's rules as pure functions of a record, a policy and the time: no I/O, no clock. */
 import type { BreakerPolicy, BreakerRecord, Counts, Transition } from './types.ts';
 
-export const emptyRecord = (name: string): BreakerRecord => ({
+export const emptyRecord = (name: string, shard = 0): BreakerRecord => ({
   name,
+  shard,
+  shards: 1,
+  copies: 1,
   state: 'CLOSED',
   version: 0,
   openings: 0,
   probesClaimed: 0,
   probesSucceeded: 0,
   buckets: {},
+  flushes: {},
+  writers: {},
 });
 
 export const bucketOf = (now: number, policy: BreakerPolicy): number => Math.floor(now / policy.bucketMs);
@@ -28,6 +33,33 @@ export function windowCounts(record: BreakerRecord, now: number, policy: Breaker
     total.slow += counts.slow;
   }
   return total;
+}
+
+/** Whether adding `delta` is what made the window trip: the one write that tips it over moves the breaker. */
+export function tippedOver(record: BreakerRecord, delta: Counts, now: number, policy: BreakerPolicy): boolean {
+  const after = windowCounts(record, now, policy);
+  const before = { calls: after.calls - delta.calls, failures: after.failures - delta.failures, slow: after.slow - delta.slow };
+  return tripReason(after, policy) !== undefined && tripReason(before, policy) === undefined;
+}
+
+/** The flushes one item takes per bucket, as far as `record` (an item of it) tells. */
+export const flushesPerItem = (record: BreakerRecord, bucket: number): number => record.flushes[bucket] ?? 0;
+
+/**
+ * How many items the window should spread over, judged from the state's own item at the first flush of a
+ * bucket from the fleet its writers stood for in the buckets before. Grows as soon as an item would take
+ * more than `flushesPerShard`; shrinks only once two whole buckets show a fleet that fits in a quarter of the
+ * shards (so it neither flaps nor mistakes the part-bucket after a reset of the window for a fleet gone);
+ * powers of two, so an instance's shard (its slot modulo the count) nests. Undefined: no change.
+ */
+export function shardsNeeded(record: BreakerRecord, bucket: number, policy: BreakerPolicy): number | undefined {
+  const fleets = [record.writers[bucket - 1], record.writers[bucket - 2]];
+  if (fleets[0] === undefined) return undefined;
+  const needed = (fleet: number) => Math.min(policy.maxShards, 2 ** Math.ceil(Math.log2(Math.max(1, fleet / policy.flushesPerShard))));
+  if (needed(fleets[0]) > record.shards) return needed(fleets[0]);
+  const shrinkable = (fleet: number | undefined) => fleet !== undefined && fleet <= (record.shards * policy.flushesPerShard) / 4;
+  if (record.shards > 1 && fleets.every(shrinkable)) return needed(Math.max(fleets[0], fleets[1]!));
+  return undefined;
 }
 
 /** Buckets that fell out of the window: removed with the next write. */
@@ -58,6 +90,18 @@ export const halfOpening = (record: BreakerRecord, now: number): Transition => (
   openedAt: record.openedAt,
   halfOpenAt: now,
   resetWindow: false,
+  at: now,
+});
+
+/** The same state, its window spread over `shards` items from now on (what was counted stays where it is). */
+export const spreading = (record: BreakerRecord, shards: number, now: number): Transition => ({
+  state: record.state,
+  openings: record.openings,
+  openedAt: record.openedAt,
+  nextProbeAt: record.nextProbeAt,
+  halfOpenAt: record.halfOpenAt,
+  resetWindow: false,
+  shards,
   at: now,
 });
 

@@ -1,40 +1,75 @@
 import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../kernel/dynamodb-errors.ts';
+import { isConditionalCheckFailed, isMalformedRequest } from '../../kernel/dynamodb-errors.ts';
 import { emptyRecord } from './state-machine.ts';
-import type { BreakerRecord, BreakerStateName, Counts, Transition } from './types.ts';
+import type { BreakerRecord, BreakerStateName, Counts, Flush, Transition } from './types.ts';
 
 /**
- * Where breakers keep their shared state. Every write that changes the state is a compare-and-set on
- * `version`; counts are atomic additions.
+ * Where breakers keep their shared state: one item per breaker (shard 0), where every transition is a
+ * compare-and-set on `version`, and, once the fleet outgrows one item, window shards 1…copies−1, each a
+ * copy of the state beside its own part of the window. Counts are atomic additions.
  */
 export interface BreakerStore {
-  read(name: string): Promise<BreakerRecord>;
-  /** Every breaker that has a record (one that never saw a call has none: it is CLOSED). */
+  /** The breaker as item `shard` holds it (0: the state's own item). */
+  read(name: string, shard?: number): Promise<BreakerRecord>;
+  /** Every breaker that has a record (one that never saw a call has none: it is CLOSED), its window summed over its shards. */
   list(): Promise<BreakerRecord[]>;
-  /** Adds outcomes to a bucket, drops buckets that left the window, returns the record after the write. */
-  record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord>;
-  /** Moves `from` (at its version) to the next state; undefined when another instance moved it first. */
+  /** Adds a flush to item `shard` (its counts, the flush itself and its writers), returns the item after the write. */
+  record(name: string, shard: number, flush: Flush): Promise<BreakerRecord>;
+  /**
+   * Moves `from` (at its version) to the next state on shard 0, then copies the new state to every window
+   * shard; undefined when another instance moved it first. A copy that fails to be written stays behind
+   * until an instance that knows better repairs it (`repair`).
+   */
   transition(from: BreakerRecord, to: Transition): Promise<BreakerRecord | undefined>;
+  /** Writes `state`'s state (not its window) to window shard `shard`, unless that copy is as new already. */
+  repair(state: BreakerRecord, shard: number): Promise<void>;
   /** Claims one of `limit` probes of the HALF_OPEN period at `version`; false when none is left. */
   claimProbe(name: string, version: number, limit: number): Promise<boolean>;
   /** Counts a successful probe of the HALF_OPEN period at `version`; undefined if that period is over. */
   probeSucceeded(name: string, version: number): Promise<BreakerRecord | undefined>;
 }
 
-const COUNTER_PREFIX = { calls: 'c_', failures: 'f_', slow: 's_' } as const;
+/** The fields that make up the state, as copied to the window shards (the probe counters live on shard 0 alone). */
+const STATE_FIELDS = ['state', 'version', 'openings', 'openedAt', 'nextProbeAt', 'halfOpenAt', 'shards', 'copies', 'updatedAt'] as const;
 
-/** DynamoDB item → record: counters live in flat attributes `c_<bucket>`, `f_<bucket>`, `s_<bucket>`. */
-export function fromItem(name: string, item: Record<string, unknown> | undefined): BreakerRecord {
-  if (!item) return emptyRecord(name);
+/** A record's state with another record's window: a shard read behind what its reader already knows. */
+export const withStateOf = (window: BreakerRecord, state: BreakerRecord): BreakerRecord => ({
+  ...window,
+  ...Object.fromEntries(STATE_FIELDS.map((field) => [field, state[field]])),
+  probesClaimed: window.shard === 0 ? window.probesClaimed : state.probesClaimed,
+  probesSucceeded: window.shard === 0 ? window.probesSucceeded : state.probesSucceeded,
+});
+
+/** The key of a breaker's item: its name for shard 0, `<name>#<shard>` for a window shard. */
+export const itemName = (name: string, shard: number): string => (shard === 0 ? name : `${name}#${shard}`);
+
+const WINDOW_KEYS = { calls: 'c', failures: 'f', slow: 's' } as const;
+
+/**
+ * DynamoDB item → record: the window lives in the map `w`, as `c<bucket>`, `f<bucket>`, `s<bucket>` (the
+ * counts), `n<bucket>` (flushes) and `k<bucket>` (writers).
+ */
+export function fromItem(name: string, item: Record<string, unknown> | undefined, shard = 0): BreakerRecord {
+  if (!item) return emptyRecord(name, shard);
   const buckets: Record<number, Counts> = {};
-  for (const [key, value] of Object.entries(item)) {
-    const match = /^([cfs])_(\d+)$/.exec(key);
+  const flushes: Record<number, number> = {};
+  const writers: Record<number, number> = {};
+  for (const [key, value] of Object.entries((item.w ?? {}) as Record<string, unknown>)) {
+    const match = /^([cfsnk])(\d+)$/.exec(key);
     if (!match) continue;
-    const counts = (buckets[Number(match[2])] ??= { calls: 0, failures: 0, slow: 0 });
+    const bucket = Number(match[2]);
+    if (match[1] === 'n' || match[1] === 'k') {
+      (match[1] === 'n' ? flushes : writers)[bucket] = Number(value);
+      continue;
+    }
+    const counts = (buckets[bucket] ??= { calls: 0, failures: 0, slow: 0 });
     counts[match[1] === 'c' ? 'calls' : match[1] === 'f' ? 'failures' : 'slow'] = Number(value);
   }
   return {
     name,
+    shard,
+    shards: Number(item.shards ?? 1),
+    copies: Number(item.copies ?? 1),
     state: (item.state as BreakerStateName | undefined) ?? 'CLOSED',
     version: Number(item.version ?? 0),
     openedAt: item.openedAt as number | undefined,
@@ -44,14 +79,40 @@ export function fromItem(name: string, item: Record<string, unknown> | undefined
     probesClaimed: Number(item.probesClaimed ?? 0),
     probesSucceeded: Number(item.probesSucceeded ?? 0),
     buckets,
+    flushes,
+    writers,
     updatedAt: item.updatedAt as number | undefined,
   };
 }
 
-const bucketAttributes = (buckets: Iterable<number>): string[] =>
-  [...buckets].flatMap((b) => Object.values(COUNTER_PREFIX).map((prefix) => `${prefix}${b}`));
+/** Sums the windows of a breaker's items into its shard 0's record: the whole window, as operators see it. */
+export function wholeWindow(records: readonly BreakerRecord[]): BreakerRecord {
+  const own = records.find((r) => r.shard === 0) ?? emptyRecord(records[0]!.name);
+  const buckets: Record<number, Counts> = {};
+  for (const record of records)
+    for (const [bucket, counts] of Object.entries(record.buckets)) {
+      const sum = (buckets[Number(bucket)] ??= { calls: 0, failures: 0, slow: 0 });
+      sum.calls += counts.calls;
+      sum.failures += counts.failures;
+      sum.slow += counts.slow;
+    }
+  return { ...own, buckets };
+}
 
-/** One item per breaker, keyed by `name`, in a table shared by every instance of every function. */
+/** Groups items by breaker and sums each one's window. */
+function byBreaker(records: Iterable<BreakerRecord>): BreakerRecord[] {
+  const groups = new Map<string, BreakerRecord[]>();
+  for (const record of records) groups.set(record.name, [...(groups.get(record.name) ?? []), record]);
+  return [...groups.values()].map(wholeWindow);
+}
+
+/** The shards a transition's new state is copied to. */
+const copyShards = (record: BreakerRecord): number[] => Array.from({ length: Math.max(0, record.copies - 1) }, (_, i) => i + 1);
+
+/**
+ * One item per breaker keyed by `name`, and its window shards keyed `<name>#<shard>` (with `breaker` and
+ * `shard` attributes), in a table shared by every instance of every function.
+ */
 export class DynamoDbBreakerStore implements BreakerStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
@@ -61,41 +122,73 @@ export class DynamoDbBreakerStore implements BreakerStore {
     this.tableName = tableName;
   }
 
-  async read(name: string): Promise<BreakerRecord> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
-    return fromItem(name, Item);
+  async read(name: string, shard = 0): Promise<BreakerRecord> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { name: itemName(name, shard) }, ConsistentRead: true }),
+    );
+    return fromItem(name, Item, shard);
   }
 
   async list(): Promise<BreakerRecord[]> {
     const records: BreakerRecord[] = [];
     for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true }))
-      for (const item of page.Items ?? []) records.push(fromItem(String(item.name), item));
-    return records;
+      for (const item of page.Items ?? []) records.push(fromItem(String(item.breaker ?? item.name), item, Number(item.shard ?? 0)));
+    return byBreaker(records);
   }
 
-  async record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord> {
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    const adds = (Object.keys(COUNTER_PREFIX) as (keyof Counts)[]).map((kind, i) => {
-      names[`#a${i}`] = `${COUNTER_PREFIX[kind]}${bucket}`;
-      values[`:a${i}`] = delta[kind];
-      return `#a${i} :a${i}`;
+  async record(name: string, shard: number, flush: Flush): Promise<BreakerRecord> {
+    const names: Record<string, string> = { '#w': 'w' };
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':writers': flush.writers };
+    const sets = (Object.keys(WINDOW_KEYS) as (keyof Counts)[]).map((kind, i) => {
+      names[`#a${i}`] = `${WINDOW_KEYS[kind]}${flush.bucket}`;
+      values[`:a${i}`] = flush.counts[kind];
+      return `#w.#a${i} = if_not_exists(#w.#a${i}, :zero) + :a${i}`;
     });
-    const removes = bucketAttributes(dropBuckets.filter((b) => b !== bucket)).map((attribute, i) => {
-      names[`#r${i}`] = attribute;
-      return `#r${i}`;
-    });
-    const { Attributes } = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { name },
-        UpdateExpression: `ADD ${adds.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return fromItem(name, Attributes);
+    names['#n'] = `n${flush.arrivedIn}`;
+    names['#k'] = `k${flush.arrivedIn}`;
+    sets.push('#w.#n = if_not_exists(#w.#n, :zero) + :one', '#w.#k = if_not_exists(#w.#k, :zero) + :writers');
+    const removes = flush.drop
+      .filter((b) => b !== flush.bucket && b !== flush.arrivedIn)
+      .flatMap((b) => ['c', 'f', 's', 'n', 'k'].map((key) => `${key}${b}`))
+      .map((attribute, i) => {
+        names[`#r${i}`] = attribute;
+        return `#w.#r${i}`;
+      });
+    const add = async () => {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name: itemName(name, shard) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(#w)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(name, Attributes, shard);
+    };
+    try {
+      return await add();
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // The item's first flush (or its first since the window moved into `w`): make the window, then add.
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name: itemName(name, shard) },
+          UpdateExpression: shard === 0 ? 'SET #w = :empty' : 'SET #w = :empty, #breaker = :breaker, #shard = :shard',
+          ConditionExpression: 'attribute_not_exists(#w)',
+          ExpressionAttributeNames: { '#w': 'w', ...(shard === 0 ? {} : { '#breaker': 'breaker', '#shard': 'shard' }) },
+          ExpressionAttributeValues: { ':empty': {}, ...(shard === 0 ? {} : { ':breaker': name, ':shard': shard }) },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
+    return add();
   }
 
   async transition(from: BreakerRecord, to: Transition): Promise<BreakerRecord | undefined> {
@@ -124,12 +217,19 @@ export class DynamoDbBreakerStore implements BreakerStore {
       }
     }
     if (to.resetWindow) {
-      bucketAttributes(Object.keys(from.buckets).map(Number)).forEach((attribute, i) => {
-        names[`#r${i}`] = attribute;
-        removes.push(`#r${i}`);
-      });
+      sets.push('#w = :empty');
+      names['#w'] = 'w';
+      values[':empty'] = {};
+    }
+    if (to.shards !== undefined) {
+      values[':shards'] = to.shards;
+      sets.push('#shards = :shards', '#copies = :copies');
+      names['#shards'] = 'shards';
+      names['#copies'] = 'copies';
+      values[':copies'] = Math.max(to.shards, from.copies);
     }
     if (from.version > 0) values[':from'] = from.version;
+    let moved: BreakerRecord;
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -142,10 +242,51 @@ export class DynamoDbBreakerStore implements BreakerStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return fromItem(from.name, Attributes);
+      moved = fromItem(from.name, Attributes);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
+    }
+    // Best effort against a busy item (a copy left behind is repaired by the first instance that reads it
+    // knowing better); a request DynamoDB refuses as malformed is a bug, and says so.
+    const copies = await Promise.allSettled(copyShards(moved).map((shard) => this.copy(moved, shard, to.resetWindow)));
+    const refused = copies.find((c): c is PromiseRejectedResult => c.status === 'rejected' && isMalformedRequest(c.reason));
+    if (refused) throw refused.reason;
+    return moved;
+  }
+
+  async repair(state: BreakerRecord, shard: number): Promise<void> {
+    await this.copy(state, shard, false);
+  }
+
+  private async copy(state: BreakerRecord, shard: number, resetWindow: boolean): Promise<void> {
+    // `shard` is one of DynamoDB's reserved words: every attribute goes by a placeholder.
+    const names: Record<string, string> = { '#version': 'version', '#w': 'w', '#breaker': 'breaker', '#shard': 'shard' };
+    const values: Record<string, unknown> = { ':v': state.version, ':breaker': state.name, ':shard': shard, ':empty': {} };
+    const sets = ['#breaker = :breaker', '#shard = :shard', resetWindow ? '#w = :empty' : '#w = if_not_exists(#w, :empty)'];
+    const removes: string[] = [];
+    for (const field of STATE_FIELDS) {
+      const value = state[field];
+      names[`#${field}`] = field;
+      if (value === undefined) removes.push(`#${field}`);
+      else {
+        sets.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name: itemName(state.name, shard) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_not_exists(#version) OR #version < :v',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
@@ -189,38 +330,56 @@ export class DynamoDbBreakerStore implements BreakerStore {
   }
 }
 
+/** A request a store made of one item: what the scale simulation counts, item by item. */
+export type ItemRequest = (item: string, kind: 'read' | 'write') => void;
+
 /**
- * The same contract in this process's memory: the store of the unit tests, and the fallback an instance
- * uses while the shared table is unreachable.
+ * The same contract in this process's memory: the store of the unit tests and of the scale simulation
+ * (`onRequest` counts what each item would take on DynamoDB), and the fallback an instance uses while the
+ * shared table is unreachable.
  */
 export class MemoryBreakerStore implements BreakerStore {
-  private readonly records = new Map<string, BreakerRecord>();
+  private readonly items = new Map<string, BreakerRecord>();
+  private readonly onRequest: ItemRequest;
 
-  constructor(seed: readonly BreakerRecord[] = []) {
-    for (const record of seed) this.records.set(record.name, record);
+  constructor(seed: readonly BreakerRecord[] = [], onRequest: ItemRequest = () => undefined) {
+    for (const record of seed) this.items.set(itemName(record.name, record.shard), record);
+    this.onRequest = onRequest;
   }
 
-  async read(name: string): Promise<BreakerRecord> {
-    return this.current(name);
+  async read(name: string, shard = 0): Promise<BreakerRecord> {
+    this.onRequest(itemName(name, shard), 'read');
+    return this.current(name, shard);
   }
 
   async list(): Promise<BreakerRecord[]> {
-    return [...this.records.values()];
+    return byBreaker(this.items.values());
   }
 
-  async record(name: string, bucket: number, delta: Counts, dropBuckets: readonly number[]): Promise<BreakerRecord> {
-    const current = this.current(name);
+  async record(name: string, shard: number, flush: Flush): Promise<BreakerRecord> {
+    this.onRequest(itemName(name, shard), 'write');
+    const current = this.current(name, shard);
     const buckets = { ...current.buckets };
-    for (const b of dropBuckets) if (b !== bucket) delete buckets[b];
+    const flushes = { ...current.flushes };
+    const writers = { ...current.writers };
+    for (const b of flush.drop.filter((dropped) => dropped !== flush.bucket && dropped !== flush.arrivedIn)) {
+      delete buckets[b];
+      delete flushes[b];
+      delete writers[b];
+    }
+    const { bucket, counts, arrivedIn } = flush;
     const at = buckets[bucket] ?? { calls: 0, failures: 0, slow: 0 };
-    buckets[bucket] = { calls: at.calls + delta.calls, failures: at.failures + delta.failures, slow: at.slow + delta.slow };
-    return this.put({ ...current, buckets });
+    buckets[bucket] = { calls: at.calls + counts.calls, failures: at.failures + counts.failures, slow: at.slow + counts.slow };
+    flushes[arrivedIn] = (flushes[arrivedIn] ?? 0) + 1;
+    writers[arrivedIn] = (writers[arrivedIn] ?? 0) + flush.writers;
+    return this.put({ ...current, buckets, flushes, writers });
   }
 
   async transition(from: BreakerRecord, to: Transition): Promise<BreakerRecord | undefined> {
-    const current = this.current(from.name);
+    this.onRequest(from.name, 'write');
+    const current = this.current(from.name, 0);
     if (current.version !== from.version) return undefined;
-    return this.put({
+    const moved = this.put({
       ...current,
       state: to.state,
       version: from.version + 1,
@@ -230,31 +389,57 @@ export class MemoryBreakerStore implements BreakerStore {
       halfOpenAt: to.halfOpenAt,
       probesClaimed: 0,
       probesSucceeded: 0,
+      shards: to.shards ?? current.shards,
+      copies: Math.max(current.copies, to.shards ?? 0),
       buckets: to.resetWindow ? {} : current.buckets,
+      flushes: to.resetWindow ? {} : current.flushes,
+      writers: to.resetWindow ? {} : current.writers,
       updatedAt: to.at,
     });
+    // As on DynamoDB, a copy that fails to be written (a counting hook may throw) leaves the move standing.
+    for (const shard of copyShards(moved))
+      try {
+        this.copy(moved, shard, to.resetWindow);
+      } catch {
+        // left behind, for a reader that knows better to repair
+      }
+    return moved;
+  }
+
+  async repair(state: BreakerRecord, shard: number): Promise<void> {
+    this.copy(state, shard, false);
   }
 
   async claimProbe(name: string, version: number, limit: number): Promise<boolean> {
-    const current = this.current(name);
+    this.onRequest(name, 'write');
+    const current = this.current(name, 0);
     if (current.state !== 'HALF_OPEN' || current.version !== version || current.probesClaimed >= limit) return false;
     this.put({ ...current, probesClaimed: current.probesClaimed + 1 });
     return true;
   }
 
   async probeSucceeded(name: string, version: number): Promise<BreakerRecord | undefined> {
-    const current = this.current(name);
+    this.onRequest(name, 'write');
+    const current = this.current(name, 0);
     if (current.state !== 'HALF_OPEN' || current.version !== version) return undefined;
     return this.put({ ...current, probesSucceeded: current.probesSucceeded + 1 });
   }
 
+  private copy(state: BreakerRecord, shard: number, resetWindow: boolean): void {
+    this.onRequest(itemName(state.name, shard), 'write');
+    const current = this.current(state.name, shard);
+    if (current.version > 0 && current.version >= state.version) return;
+    const window = resetWindow ? { ...current, buckets: {}, flushes: {}, writers: {} } : current;
+    this.put({ ...withStateOf(window, state), probesClaimed: 0, probesSucceeded: 0 });
+  }
+
   /** Read and write with no await between them: each operation is atomic, as a conditional write is. */
-  private current(name: string): BreakerRecord {
-    return this.records.get(name) ?? emptyRecord(name);
+  private current(name: string, shard: number): BreakerRecord {
+    return this.items.get(itemName(name, shard)) ?? emptyRecord(name, shard);
   }
 
   private put(record: BreakerRecord): BreakerRecord {
-    this.records.set(record.name, record);
+    this.items.set(itemName(record.name, record.shard), record);
     return record;
   }
 }

@@ -8,9 +8,19 @@ export interface Counts {
   slow: number;
 }
 
-/** A breaker as every instance shares it. `version` grows by one on each transition (compare-and-set). */
+/**
+ * A breaker as every instance shares it, read from one of its items: the state's own item (shard 0), or one
+ * of its window shards, each holding a copy of the state and a part of the window. `version` grows by one on
+ * each transition (compare-and-set on shard 0, copied to the shards after).
+ */
 export interface BreakerRecord {
   readonly name: string;
+  /** The item this record was read from: 0 is the state's own item, where every transition is decided. */
+  readonly shard: number;
+  /** How many items the window is spread over now (1: the state's own item alone). */
+  readonly shards: number;
+  /** How many items carry a copy of the state: the most shards ever used, so a shard left behind stays current. */
+  readonly copies: number;
   readonly state: BreakerStateName;
   /** 0 until the first transition. */
   readonly version: number;
@@ -24,8 +34,15 @@ export interface BreakerRecord {
   readonly openings: number;
   readonly probesClaimed: number;
   readonly probesSucceeded: number;
-  /** Window buckets by bucket number (epoch ms / bucketMs). */
+  /** This item's part of the window: buckets by bucket number (epoch ms / bucketMs). */
   readonly buckets: Readonly<Record<number, Counts>>;
+  /** Flushes this item took per bucket: whether it has room for bad news at once. */
+  readonly flushes: Readonly<Record<number, number>>;
+  /**
+   * The fleet per bucket as this item sees it: an instance's first flush of a bucket adds the shard count it
+   * spreads over (one writer of K shards stands for K instances), so shard 0 estimates the whole fleet.
+   */
+  readonly writers: Readonly<Record<number, number>>;
   readonly updatedAt?: number;
 }
 
@@ -52,6 +69,14 @@ export interface BreakerPolicy {
   readonly probeTimeoutMs: number;
   /** How long an instance trusts its copy of the state. @default 1_000 */
   readonly stateCacheMs: number;
+  /**
+   * Flushes one item should take per bucket. Past it the window spreads over more items (a quarter of
+   * DynamoDB's 1,000 writes a second per item at the default bucket, leaving room for bad news); each item
+   * then adds up a sample of the fleet's calls. @default 250
+   */
+  readonly flushesPerShard: number;
+  /** The most items the window spreads over; each transition is copied to every one in use. @default 64 */
+  readonly maxShards: number;
 }
 
 export const DEFAULT_POLICY: BreakerPolicy = {
@@ -66,7 +91,22 @@ export const DEFAULT_POLICY: BreakerPolicy = {
   halfOpenProbes: 3,
   probeTimeoutMs: 10_000,
   stateCacheMs: 1_000,
+  flushesPerShard: 250,
+  maxShards: 64,
 };
+
+/** One instance's counts written to one item of the window. */
+export interface Flush {
+  /** The bucket the counts belong to. */
+  readonly bucket: number;
+  readonly counts: Counts;
+  /** The bucket it is written in (now's): where it counts as one of the item's flushes. */
+  readonly arrivedIn: number;
+  /** The shard count its instance spreads over, on its first flush arriving in `arrivedIn`; else 0. */
+  readonly writers: number;
+  /** Buckets that left the window: removed by the same write. */
+  readonly drop: readonly number[];
+}
 
 /** A change of state, as the breaker announces it (for operators: log, metric, notification). */
 export interface StateChange {
@@ -88,5 +128,7 @@ export interface Transition {
   readonly halfOpenAt?: number;
   /** Empty the window (on closing and opening: a new period starts counting afresh). */
   readonly resetWindow: boolean;
+  /** Spread the window over this many items from now on (unchanged when absent). */
+  readonly shards?: number;
   readonly at: number;
 }

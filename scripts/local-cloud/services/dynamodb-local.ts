@@ -88,7 +88,22 @@ const launcherDir = (() => {
  * region sees the same tables, as one account would.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const port = options.port || (await freePort());
+  if (options.port) return startOnce(options, options.port);
+  // A port found free can be taken before the JVM binds it (an outgoing connection's ephemeral port, once
+  // seen in a full test run): then another free port, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, await freePort());
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+/** DynamoDB Local could not bind the port it was given. */
+class PortTakenError extends Error {}
+
+async function startOnce(options: DynamoDbLocalOptions, port: number): Promise<DynamoDbLocal> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const java = javaCommand((line) => process.stderr.write(`${line}\n`));
   const { jar, libraries } = bundledDynamoDbLocal();
@@ -131,6 +146,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await Promise.race([
       waitUntil('DynamoDB Local', () => client.send(new ListTablesCommand({ Limit: 1 })), options.readyTimeoutMs ?? 30_000),
       exited.then((code) => {
+        if (output.includes('BindException')) throw new PortTakenError(`DynamoDB Local found port ${port} taken:\n${output}`);
         throw new Error(`DynamoDB Local exited with code ${code} (is Java 17+ installed?):\n${output}`);
       }),
       failed,
