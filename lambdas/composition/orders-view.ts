@@ -1,25 +1,56 @@
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWAITING_PAYMENT, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, PAYMENT_OPEN } from '../domain/orders/index.ts';
+import { sparseKeysOf } from '../use-cases/order-view.ts';
 
-/** Order ids from one of the view's sparse indexes, oldest first: eventually consistent, a nomination to be judged against the event store. */
-async function* nominated(
+interface SparseQuery {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** Every key the index's flag is spread over. */
+  readonly keys: readonly string[];
+  /** Only entries sorted below this. */
+  readonly before: string;
+}
+
+/** One partition of a sparse index, oldest first: [sort key, order id] pairs. */
+async function* partition(
   client: DynamoDBDocumentClient,
   viewTable: string,
-  indexName: string,
-  keyCondition: string,
-  values: Record<string, string>,
-): AsyncGenerator<string> {
+  query: SparseQuery,
+  key: string,
+): AsyncGenerator<[string, string]> {
   const pages = paginateQuery(
     { client, pageSize: 100 },
     {
       TableName: viewTable,
-      IndexName: indexName,
-      KeyConditionExpression: keyCondition,
-      ExpressionAttributeValues: values,
-      ProjectionExpression: 'orderId',
+      IndexName: query.indexName,
+      KeyConditionExpression: '#key = :key AND #sort < :before',
+      ExpressionAttributeNames: { '#key': query.partitionKey, '#sort': query.sortKey },
+      ExpressionAttributeValues: { ':key': key, ':before': query.before },
+      ProjectionExpression: 'orderId, #sort',
     },
   );
-  for await (const page of pages) for (const item of page.Items ?? []) yield String(item.orderId);
+  for await (const page of pages) for (const item of page.Items ?? []) yield [String(item[query.sortKey]), String(item.orderId)];
+}
+
+/**
+ * Order ids from one of the view's sparse indexes, oldest first across the partitions its flag is spread
+ * over (each read in order, merged): eventually consistent, a nomination to be judged against the event store.
+ */
+async function* nominated(client: DynamoDBDocumentClient, viewTable: string, query: SparseQuery): AsyncGenerator<string> {
+  const heads = await Promise.all(
+    query.keys.map(async (key) => {
+      const entries = partition(client, viewTable, query, key);
+      return { entries, next: await entries.next() };
+    }),
+  );
+  for (;;) {
+    let oldest: (typeof heads)[number] | undefined;
+    for (const head of heads) if (!head.next.done && (!oldest || head.next.value[0] < oldest.next.value![0])) oldest = head;
+    if (!oldest || oldest.next.done) return;
+    yield oldest.next.value[1];
+    oldest.next = await oldest.entries.next();
+  }
 }
 
 /**
@@ -28,16 +59,22 @@ async function* nominated(
  */
 export function unpaidOrdersPlacedBefore(client: DynamoDBDocumentClient, viewTable: string, placedBefore: string): AsyncGenerator<string> {
   // customerOrderKey is `${placedAt}#${orderId}`: below the bare timestamp means placed strictly before it.
-  return nominated(client, viewTable, AWAITING_PAYMENT_INDEX, 'awaitingPayment = :placed AND customerOrderKey < :before', {
-    ':placed': AWAITING_PAYMENT,
-    ':before': placedBefore,
+  return nominated(client, viewTable, {
+    indexName: AWAITING_PAYMENT_INDEX,
+    partitionKey: 'awaitingPayment',
+    sortKey: 'customerOrderKey',
+    keys: sparseKeysOf(AWAITING_PAYMENT),
+    before: placedBefore,
   });
 }
 
 /** Ids of the orders whose payment saga has had a step open (a charge in flight, a refund owed) since before `openBefore`. */
 export function ordersWithPaymentsOpenSince(client: DynamoDBDocumentClient, viewTable: string, openBefore: string): AsyncGenerator<string> {
-  return nominated(client, viewTable, OPEN_PAYMENTS_INDEX, 'paymentOpen = :open AND paymentOpenSince < :before', {
-    ':open': PAYMENT_OPEN,
-    ':before': openBefore,
+  return nominated(client, viewTable, {
+    indexName: OPEN_PAYMENTS_INDEX,
+    partitionKey: 'paymentOpen',
+    sortKey: 'paymentOpenSince',
+    keys: sparseKeysOf(PAYMENT_OPEN),
+    before: openBefore,
   });
 }

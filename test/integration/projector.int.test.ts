@@ -2,7 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderDecider, orderUpcasters, type OrderCommand } from '../../lambdas/domain/orders/index.ts';
+import {
+  AWAITING_PAYMENT,
+  AWAITING_PAYMENT_INDEX,
+  orderDecider,
+  orderUpcasters,
+  type OrderCommand,
+} from '../../lambdas/domain/orders/index.ts';
+import { unpaidOrdersPlacedBefore } from '../../lambdas/composition/orders-view.ts';
 import { shardedViewProjection } from '../../lambdas/use-cases/order-view.ts';
 import { projectStream } from '../../lambdas/patterns/cqrs/index.ts';
 import { EventStore, handleCommand, type EventEnvelope } from '../../lambdas/patterns/event-sourcing/index.ts';
@@ -188,5 +195,57 @@ describe('npm run rebuild-projections', () => {
     const after = await scanView('view-one-shard');
     expect(after.find((r) => r.orderId === 'order-03')).toMatchObject({ status: target.status });
     expect(after.find((r) => r.orderId === other.orderId)).toMatchObject({ status: 'SHIPPED' });
+  });
+});
+
+describe('the sparse indexes, spread over partitions', () => {
+  it('spread unpaid orders over many partition keys, and the payment-timeout job still reads them all, oldest first, old bare keys included', async () => {
+    await createTable(raw, 'view-sparse', [{ name: 'orderId', type: 'S' }], {
+      [AWAITING_PAYMENT_INDEX]: {
+        keys: [
+          { name: 'awaitingPayment', type: 'S' },
+          { name: 'customerOrderKey', type: 'S' },
+        ],
+      },
+    });
+    const placedAt = (i: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, i)).toISOString();
+    const { apply: project } = projection;
+    const recorded = (streamId: string, version: number, type: string, data: unknown): EventEnvelope => ({
+      eventId: `${streamId}-${version}`,
+      streamId,
+      version,
+      type,
+      schemaVersion: 1,
+      data,
+      metadata: { correlationId: 'c', actor: 'test', recordedAt: placedAt(0) },
+      recordedAt: placedAt(0),
+    });
+    const rows = Array.from({ length: 150 }, (_, i) => {
+      const orderId = `sparse-${String(i).padStart(3, '0')}`;
+      const data = {
+        orderId,
+        customerId: `c${i % 7}`,
+        items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }],
+        totalCents: 100,
+        placedAt: placedAt(i),
+      };
+      let row = project(undefined, recorded(orderId, 1, 'OrderPlaced', data));
+      // Every third order is paid: it leaves the index.
+      if (i % 3 === 0) row = project(row, recorded(orderId, 2, 'OrderPaid', { paymentId: `p${i}`, amountCents: 100, paidAt: placedAt(i) }));
+      return row;
+    });
+    // A row projected before the spreading, under the bare key, placed first of all.
+    const old = { ...rows[1]!, orderId: 'sparse-old', awaitingPayment: AWAITING_PAYMENT, customerOrderKey: `${placedAt(-1)}#sparse-old` };
+    for (const row of [...rows, old]) await client.send(new PutCommand({ TableName: 'view-sparse', Item: row }));
+
+    const keys = new Set(rows.map((row) => row.awaitingPayment).filter(Boolean));
+    expect(keys.size).toBeGreaterThan(40); // 100 unpaid orders over 64 keys
+    expect([...keys].every((key) => /^PLACED#\d+$/.test(String(key)))).toBe(true);
+    expect(rows.filter((row, i) => i % 3 === 0).every((row) => row.awaitingPayment === undefined)).toBe(true);
+
+    const nominated: string[] = [];
+    for await (const orderId of unpaidOrdersPlacedBefore(client, 'view-sparse', placedAt(120))) nominated.push(orderId);
+    const expected = ['sparse-old', ...rows.filter((_, i) => i % 3 !== 0 && i < 120).map((row) => row.orderId)];
+    expect(nominated).toEqual(expected); // oldest first, across every partition
   });
 });

@@ -22,10 +22,10 @@ export interface OrderViewRow {
   readonly customerOrderKey: string;
   /** The customer's shard under the current shard map (stamped by the projector): the key of the by-shard index. */
   readonly shard?: number;
-  /** Present only while the order awaits payment: the key of the sparse awaiting-payment index. */
-  readonly awaitingPayment?: typeof AWAITING_PAYMENT;
+  /** Present only while the order awaits payment: the key of the sparse awaiting-payment index (PLACED, spread by the projector). */
+  readonly awaitingPayment?: string;
   /** Present only while a payment step is open (a charge in flight, a refund not done): the keys of the sparse open-payments index. */
-  readonly paymentOpen?: typeof PAYMENT_OPEN;
+  readonly paymentOpen?: string;
   readonly paymentOpenSince?: string;
 }
 
