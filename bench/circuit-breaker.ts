@@ -15,16 +15,25 @@ import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '@eightfold/local-cloud';
 import { createTable } from '../test/helpers/tables.ts';
 import { countRequests, log, ms, percentile, ratio, sleep, type Row } from './common.ts';
 
+/**
+ * The bench's policy, beside opossum's below: the same window, threshold and probe schedule (a probe period
+ * of opossum's reset timeout, not doubled), so the recovery figure measures what sharing the state costs, not
+ * a different schedule: with doubling, a probe failing just before the dependency returns reopens the breaker
+ * for twice as long, and the fleet's recovery is that period (seen: 1.1 s in 4 trials of 5).
+ */
 const POLICY: Partial<BreakerPolicy> = {
   minimumCalls: 10,
   failureRateThreshold: 0.5,
   windowMs: 2_000,
   bucketMs: 200,
   openMs: 500,
-  maxOpenMs: 2_000,
+  maxOpenMs: 500,
   halfOpenProbes: 3,
   stateCacheMs: 200,
 };
+/** Trials of the recovery time, each side: one hangs on where the revival falls in the breaker's cycle. */
+const RECOVERY_TRIALS = 5;
+
 const OPOSSUM = {
   errorThresholdPercentage: 50,
   volumeThreshold: 10,
@@ -130,31 +139,39 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
         value: String(ours.callsWhileDead),
         baseline: `opossum (per instance): ${peer.callsWhileDead}`,
         ratio: ratio(ours.callsWhileDead, peer.callsWhileDead),
+        goal: "below opossum's",
+        met: ours.callsWhileDead < peer.callsWhileDead,
       });
       if (instances === 16) {
         // One trial's recovery hangs on where the revival falls in the breaker's cycle (a probe failing just
-        // before it reopens the breaker for a whole cool-down): the median of three, each side.
+        // before it reopens the breaker for a whole cool-down): the median of five, each side.
         const recoveries = { ours: [ours.recovery], peer: [peer.recovery] };
-        for (let trial = 0; trial < 2; trial++) {
+        for (let trial = 0; trial < RECOVERY_TRIALS - 1; trial++) {
           recoveries.ours.push((await scenario(instances, ourBreakers(`${name}-recovery-${trial}`))).recovery);
           recoveries.peer.push((await scenario(instances, opossumBreakers)).recovery);
         }
-        log(`M=16 recovery, three trials: ours ${recoveries.ours.map(ms).join(', ')}; opossum ${recoveries.peer.map(ms).join(', ')}`);
+        log(
+          `M=16 recovery, ${RECOVERY_TRIALS} trials: ours ${recoveries.ours.map(ms).join(', ')}; opossum ${recoveries.peer.map(ms).join(', ')}`,
+        );
         for (const p of [50, 99]) {
           const value = percentile(ours.failFast, p);
           const baseline = percentile(peer.failFast, p);
           rows.push({
-            figure: `fail-fast latency p${p} while open, 16 instances (goal p99 ≤ 1 ms)`,
+            figure: `fail-fast latency p${p} while open, 16 instances`,
             value: ms(value),
             baseline: `opossum (in memory): ${ms(baseline)}`,
             ratio: ratio(value, baseline),
+            ...(p === 99 ? { goal: '≤ 1 ms', met: value <= 1 } : {}),
           });
         }
+        const [oursMedian, peerMedian] = [percentile(recoveries.ours, 50), percentile(recoveries.peer, 50)];
         rows.push({
-          figure: 'time until every one of 16 instances gets a call through after the dependency returns (median of 3)',
-          value: ms(percentile(recoveries.ours, 50)),
-          baseline: `opossum: ${ms(percentile(recoveries.peer, 50))}`,
-          ratio: ratio(percentile(recoveries.ours, 50), percentile(recoveries.peer, 50)),
+          figure: `time until every one of 16 instances gets a call through after the dependency returns (median of ${RECOVERY_TRIALS}; trials ${recoveries.ours.map(ms).join(', ')})`,
+          value: ms(oursMedian),
+          baseline: `opossum: ${ms(peerMedian)} (trials ${recoveries.peer.map(ms).join(', ')})`,
+          ratio: ratio(oursMedian, peerMedian),
+          goal: "≤ opossum's + 1 s",
+          met: oursMedian <= peerMedian + 1_000,
         });
       }
     }
@@ -166,6 +183,8 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
       value: String(mostProbes),
       baseline: `limit K = ${POLICY.halfOpenProbes}`,
       ratio: ratio(mostProbes, POLICY.halfOpenProbes!),
+      goal: `≤ K = ${POLICY.halfOpenProbes}`,
+      met: mostProbes <= POLICY.halfOpenProbes!,
     });
 
     // The hot path on a healthy dependency: DynamoDB requests per call, 4 instances for 3 s.
@@ -191,8 +210,10 @@ export async function circuitBreakerFigures(rows: Row[]): Promise<void> {
     rows.push({
       figure: 'DynamoDB requests per call on a healthy dependency (4 instances, ~1 call/ms each)',
       value: perCall.toFixed(3),
-      baseline: 'goal: < 0.2',
+      baseline: 'the goal: 0.2',
       ratio: ratio(perCall, 0.2),
+      goal: '< 0.2',
+      met: perCall < 0.2,
     });
   } finally {
     raw.destroy();
