@@ -15,7 +15,8 @@ import {
   tripReason,
   windowCounts,
 } from './state-machine.ts';
-import { MemoryBreakerStore, withStateOf, type BreakerStore } from './store.ts';
+import { MemoryBreakerStore } from './memory-store.ts';
+import { withStateOf, type BreakerStore } from './store.ts';
 import {
   DEFAULT_POLICY,
   type BreakerPolicy,
