@@ -231,6 +231,21 @@ const tableOf = (rows: readonly Row[]) =>
       (r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal ? `${r.goal}: ${r.met ? 'met' : '**missed**'}` : ''} |`,
     ),
   ].join('\n');
+/** Pages that carry a section's own table, between `<!-- <section>:start -->` and `<!-- <section>:end -->`. */
+const SECTION_PAGES: Record<string, string> = { scale: 'docs/scaling.md' };
+
+/** Writes `content` between a page's `<!-- name:start -->` and `<!-- name:end -->` markers, or says it has none. */
+function writeBetweenMarkers(page: string, name: string, content: string): void {
+  const path = join(ROOT, page);
+  const text = readFileSync(path, 'utf8');
+  const markers = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`);
+  if (!markers.test(text)) return log(`${page} has no <!-- ${name}:start --> … <!-- ${name}:end --> markers; table not written there`);
+  writeFileSync(
+    path,
+    text.replace(markers, () => `<!-- ${name}:start -->\n${content}\n<!-- ${name}:end -->`),
+  );
+}
+
 const rows: (Row & { section: string })[] = [];
 for (const [name, section] of Object.entries(sections)) {
   if (only && !only.includes(name)) continue;
@@ -238,7 +253,10 @@ for (const [name, section] of Object.entries(sections)) {
   await section(sectionRows);
   rows.push(...sectionRows.map((row) => ({ ...row, section: name })));
   // Every run writes the table of each section it ran: a section-only run never leaves an older table standing.
-  writeFileSync(join(resultsDir, `latest-${name}.md`), `${header}\n\n${tableOf(sectionRows)}\n`);
+  const sectionTable = `${header}\n\n${tableOf(sectionRows)}`;
+  writeFileSync(join(resultsDir, `latest-${name}.md`), `${sectionTable}\n`);
+  const page = SECTION_PAGES[name];
+  if (page) writeBetweenMarkers(page, name, sectionTable);
 }
 
 const table = tableOf(rows);
@@ -248,26 +266,5 @@ writeFileSync(
   JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, calibration, rows }, null, 2) + '\n',
 );
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
-const tablePath = join(ROOT, 'docs/benchmarks.md');
-const page = readFileSync(tablePath, 'utf8');
-const updated = page.replace(
-  /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
-  `<!-- bench:start -->\n${header}\n\n${table}\n<!-- bench:end -->`,
-);
-if (updated === page && !page.includes(table))
-  log('docs/benchmarks.md has no <!-- bench:start --> … <!-- bench:end --> markers; table not written there');
-if (!only) writeFileSync(tablePath, updated);
-// The scale section's own page carries its table after every run of it.
-const scaleRows = rows.filter((row) => row.section === 'scale');
-if (scaleRows.length) {
-  const scalingPath = join(ROOT, 'docs/scaling.md');
-  const scaling = readFileSync(scalingPath, 'utf8');
-  writeFileSync(
-    scalingPath,
-    scaling.replace(
-      /<!-- scale:start -->[\s\S]*<!-- scale:end -->/,
-      `<!-- scale:start -->\n${header}\n\n${tableOf(scaleRows)}\n<!-- scale:end -->`,
-    ),
-  );
-}
+if (!only) writeBetweenMarkers('docs/benchmarks.md', 'bench', `${header}\n\n${table}`);
 process.stdout.write(`${header}\n\n${table}\n`);

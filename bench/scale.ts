@@ -159,8 +159,7 @@ async function shardMapPeak(instances: number): Promise<ItemLoad['peak']> {
 }
 
 /** The stack's contenders (3, each a turn a minute) on DynamoDB Local: requests on the lease item per round of turns. */
-async function leaseRound(): Promise<{ contenders: number; requestsPerRound: number }> {
-  const template = JSON.parse(readFileSync(join(ROOT, 'cdk.out/Eightfold-dev.template.json'), 'utf8')) as Template;
+async function leaseRound(template: Template): Promise<{ contenders: number; requestsPerRound: number }> {
   // Each lease's schedule has one target per contender.
   const contenders = Math.max(
     ...Object.values(template.Resources)
@@ -264,8 +263,7 @@ function anOrdersLife(
  * through the projector's own projection; an index's partition takes a write whenever a row enters it, leaves
  * it, or changes what it projects; the notifications table, one per customer-facing event.
  */
-function hottestPartitions(): { place: string; key: string; writesPerOrder: number }[] {
-  const template = JSON.parse(readFileSync(join(ROOT, 'cdk.out/Eightfold-dev.template.json'), 'utf8')) as Template;
+function hottestPartitions(template: Template): { place: string; key: string; writesPerOrder: number }[] {
   const view = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::DynamoDB::Table' && id.includes('OrdersView'))!;
   const indexes = (view[1].Properties!.GlobalSecondaryIndexes ?? []) as IndexDefinition[];
   // The stack's N (its functions' DEFAULT_SHARDS): a customer's rows sit in one of N by-shard partitions.
@@ -317,6 +315,7 @@ const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 const verdict = (n: number, ceiling: number) => (n <= ceiling ? 'under' : 'over');
 
 export async function scaleFigures(rows: Row[]): Promise<void> {
+  const template = JSON.parse(readFileSync(join(ROOT, 'cdk.out/Eightfold-dev.template.json'), 'utf8')) as Template;
   const ONE_ITEM: Partial<BreakerPolicy> = { maxShards: 1, flushesPerShard: Number.POSITIVE_INFINITY };
   for (const instances of FLEETS) {
     const spread = await breakerRun(instances, {});
@@ -362,7 +361,7 @@ export async function scaleFigures(rows: Row[]): Promise<void> {
       met: peak.reads <= CEILING.reads,
     });
   }
-  const lease = await leaseRound();
+  const lease = await leaseRound(template);
   log(`scale: lease ${lease.requestsPerRound} requests a round of ${lease.contenders} contenders`);
   rows.push({
     figure: `lease: its item's requests/s at any fleet size (the stack's ${lease.contenders} contenders, turns a minute apart, all in one second)`,
@@ -374,7 +373,7 @@ export async function scaleFigures(rows: Row[]): Promise<void> {
   });
   const ordersPerInstance = 1000 / CALL_EVERY_MS;
   const sustains: { partition: string; orders: number }[] = [];
-  for (const { place, key, writesPerOrder } of hottestPartitions()) {
+  for (const { place, key, writesPerOrder } of hottestPartitions(template)) {
     const partition = `${place}, partition \`${key}\``;
     const at = FLEETS.map((instances) => instances * ordersPerInstance * writesPerOrder);
     const sustained = CEILING.writes / writesPerOrder;

@@ -4,7 +4,6 @@ import {
   bucketOf,
   closing,
   expiredBuckets,
-  flushesPerItem,
   halfOpening,
   opening,
   probesTimedOut,
@@ -233,7 +232,7 @@ export class DistributedCircuitBreaker implements IPolicy {
     if (slow) pending.counts.slow++;
     if (!failed && !slow) return;
     const seen = this.cached?.record;
-    if (!seen || flushesPerItem(seen, bucket) < this.policy.flushesPerShard) await this.flush();
+    if (!seen || (seen.flushes[bucket] ?? 0) < this.policy.flushesPerShard) await this.flush();
   }
 
   private async flush(): Promise<void> {

@@ -1,4 +1,4 @@
-import { emptyRecord } from './state-machine.ts';
+import { addCounts, emptyRecord, noCounts } from './state-machine.ts';
 import { byBreaker, copyShards, itemName, withStateOf, type BreakerStore } from './store.ts';
 import type { BreakerRecord, Flush, Transition } from './types.ts';
 
@@ -40,8 +40,7 @@ export class MemoryBreakerStore implements BreakerStore {
       delete writers[b];
     }
     const { bucket, counts, arrivedIn } = flush;
-    const at = buckets[bucket] ?? { calls: 0, failures: 0, slow: 0 };
-    buckets[bucket] = { calls: at.calls + counts.calls, failures: at.failures + counts.failures, slow: at.slow + counts.slow };
+    buckets[bucket] = addCounts(buckets[bucket] ?? noCounts(), counts);
     flushes[arrivedIn] = (flushes[arrivedIn] ?? 0) + 1;
     writers[arrivedIn] = (writers[arrivedIn] ?? 0) + flush.writers;
     return this.put({ ...current, buckets, flushes, writers });

@@ -23,16 +23,20 @@ export function inWindow(bucket: number, now: number, policy: BreakerPolicy): bo
   return bucket > bucketOf(now, policy) - Math.ceil(policy.windowMs / policy.bucketMs);
 }
 
+export const noCounts = (): Counts => ({ calls: 0, failures: 0, slow: 0 });
+
+/** Two counts added up. */
+export const addCounts = (a: Counts, b: Counts): Counts => ({
+  calls: a.calls + b.calls,
+  failures: a.failures + b.failures,
+  slow: a.slow + b.slow,
+});
+
 /** The window's totals at `now`. */
 export function windowCounts(record: BreakerRecord, now: number, policy: BreakerPolicy): Counts {
-  const total: Counts = { calls: 0, failures: 0, slow: 0 };
-  for (const [bucket, counts] of Object.entries(record.buckets)) {
-    if (!inWindow(Number(bucket), now, policy)) continue;
-    total.calls += counts.calls;
-    total.failures += counts.failures;
-    total.slow += counts.slow;
-  }
-  return total;
+  return Object.entries(record.buckets)
+    .filter(([bucket]) => inWindow(Number(bucket), now, policy))
+    .reduce((total, [, counts]) => addCounts(total, counts), noCounts());
 }
 
 /** Whether adding `delta` is what made the window trip: the one write that tips it over moves the breaker. */
@@ -41,9 +45,6 @@ export function tippedOver(record: BreakerRecord, delta: Counts, now: number, po
   const before = { calls: after.calls - delta.calls, failures: after.failures - delta.failures, slow: after.slow - delta.slow };
   return tripReason(after, policy) !== undefined && tripReason(before, policy) === undefined;
 }
-
-/** The flushes one item takes per bucket, as far as `record` (an item of it) tells. */
-export const flushesPerItem = (record: BreakerRecord, bucket: number): number => record.flushes[bucket] ?? 0;
 
 /**
  * How many items the window should spread over, judged from the state's own item at the first flush of a

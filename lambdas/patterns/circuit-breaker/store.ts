@@ -1,6 +1,6 @@
 import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, isMalformedRequest } from '../../kernel/dynamodb-errors.ts';
-import { emptyRecord } from './state-machine.ts';
+import { addCounts, emptyRecord, noCounts } from './state-machine.ts';
 import type { BreakerRecord, BreakerStateName, Counts, Flush, Transition } from './types.ts';
 
 /**
@@ -32,12 +32,10 @@ export interface BreakerStore {
 /** The fields that make up the state, as copied to the window shards (the probe counters live on shard 0 alone). */
 const STATE_FIELDS = ['state', 'version', 'openings', 'openedAt', 'nextProbeAt', 'halfOpenAt', 'shards', 'copies', 'updatedAt'] as const;
 
-/** A record's state with another record's window: a shard read behind what its reader already knows. */
+/** A window shard's record with another record's state: a copy read behind what its reader already knows. */
 export const withStateOf = (window: BreakerRecord, state: BreakerRecord): BreakerRecord => ({
   ...window,
   ...Object.fromEntries(STATE_FIELDS.map((field) => [field, state[field]])),
-  probesClaimed: window.shard === 0 ? window.probesClaimed : state.probesClaimed,
-  probesSucceeded: window.shard === 0 ? window.probesSucceeded : state.probesSucceeded,
 });
 
 /** The key of a breaker's item: its name for shard 0, `<name>#<shard>` for a window shard. */
@@ -90,12 +88,8 @@ export function wholeWindow(records: readonly BreakerRecord[]): BreakerRecord {
   const own = records.find((r) => r.shard === 0) ?? emptyRecord(records[0]!.name);
   const buckets: Record<number, Counts> = {};
   for (const record of records)
-    for (const [bucket, counts] of Object.entries(record.buckets)) {
-      const sum = (buckets[Number(bucket)] ??= { calls: 0, failures: 0, slow: 0 });
-      sum.calls += counts.calls;
-      sum.failures += counts.failures;
-      sum.slow += counts.slow;
-    }
+    for (const [bucket, counts] of Object.entries(record.buckets))
+      buckets[Number(bucket)] = addCounts(buckets[Number(bucket)] ?? noCounts(), counts);
   return { ...own, buckets };
 }
 
