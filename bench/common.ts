@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const LATENCY_APP = join(ROOT, 'bench/apps/latency');
 export const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
+/** When this run began, and its stamp (the results file's name, and any page a section saves beside it). */
+export const RUN_DATE = new Date().toISOString();
+export const RUN_STAMP = RUN_DATE.replace(/[:]/g, '').slice(0, 15);
 
 /** Event-source-to-handler latency AWS publishes for Lambda, as quoted in the foundation issue (#3). */
 export const AWS_PUBLISHED = { streamP50: 213, streamP99: 552, sqsP50: 16, sqsP99: 105 };

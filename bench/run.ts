@@ -13,7 +13,22 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort, LOCAL_CREDENTIALS, resolveHandler, startDynamoDbLocal, startLocalCloud, synthesize } from '@eightfold/local-cloud';
-import { AWS_PUBLISHED, LATENCY_APP, log, ms, percentile, ratio, ROOT, s, SAMPLES, sleep, type Row } from './common.ts';
+import {
+  AWS_PUBLISHED,
+  LATENCY_APP,
+  log,
+  ms,
+  percentile,
+  ratio,
+  ROOT,
+  RUN_DATE,
+  RUN_STAMP,
+  s,
+  SAMPLES,
+  sleep,
+  type Row,
+} from './common.ts';
+import { cpuFigures } from './cpu.ts';
 import { eventStoreFigures, projectionLagFigures } from './event-store.ts';
 import { pubSubFigures } from './pub-sub.ts';
 import { circuitBreakerFigures } from './circuit-breaker.ts';
@@ -195,7 +210,7 @@ async function eventSourceFigures(rows: Row[]): Promise<void> {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const date = new Date().toISOString();
+const date = RUN_DATE;
 log(`machine: ${machine}; ${SAMPLES} samples per latency figure`);
 await Promise.all([synthesize({ appDir: ROOT }), synthesize({ appDir: LATENCY_APP })]);
 const sections: Record<string, (rows: Row[]) => Promise<void>> = {
@@ -212,6 +227,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   'legacy-migration': legacyMigrationFigures,
   payments: paymentFigures,
   load: loadFigures,
+  cpu: cpuFigures,
   scale: scaleFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; docs/benchmarks.md keeps the full table).
@@ -260,9 +276,8 @@ for (const [name, section] of Object.entries(sections)) {
 }
 
 const table = tableOf(rows);
-const stamp = date.replace(/[:]/g, '').slice(0, 15);
 writeFileSync(
-  join(resultsDir, `${stamp}.json`),
+  join(resultsDir, `${RUN_STAMP}.json`),
   JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, calibration, rows }, null, 2) + '\n',
 );
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
