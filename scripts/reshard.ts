@@ -8,7 +8,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { VIEW_BY_SHARD_INDEX } from '../lambdas/domain/orders/index.ts';
 import {
   planReshard,
   reshard,
@@ -85,7 +84,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(
       `Map ${map.name} v${map.version}: ${map.phase}, ${map.shards} shards, ${map.writeShards} write shards per counter\n`,
     );
-    const data = [shardedCounters(client, countersTable, map.writeShards), shardedView(client, viewTable, VIEW_BY_SHARD_INDEX)];
+    const data = [shardedCounters(client, countersTable, map.writeShards), shardedView(client, viewTable)];
     const printPlan = (plan: ReshardPlan) => process.stdout.write(`${describePlan(plan)}\n`);
     if (values['dry-run']) printPlan(await planReshard(map, to, data));
     else {

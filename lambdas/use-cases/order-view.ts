@@ -18,7 +18,7 @@ export const sparseKeysOf = (flag: string): string[] => [flag, ...Array.from({ l
 
 /**
  * The OrdersView projection (CQRS read side): each row is the domain's view of the order after the event,
- * stamped with its customer's shard among `shards.shards` (the by-shard index reads it), its sparse index
+ * stamped with its customer's shard among `shards.shards` (rebuilds and reshards go by it), its sparse index
  * keys spread over their partitions.
  */
 export function shardedViewProjection(shards: { readonly shards: number }): Projection<OrderViewRow> {

@@ -40,7 +40,6 @@ export {
   PAYMENT_OPEN,
   viewRowAfter,
   VIEW_BY_CUSTOMER_INDEX,
-  VIEW_BY_SHARD_INDEX,
   toOrderResponse,
   type OrderResponse,
   type OrderViewRow,

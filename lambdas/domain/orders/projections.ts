@@ -20,7 +20,7 @@ export interface OrderViewRow {
   readonly payment: PaymentLedger;
   /** Sort key of the by-customer index (newest first is a descending query) and of the awaiting-payment one. */
   readonly customerOrderKey: string;
-  /** The customer's shard under the current shard map (stamped by the projector): the key of the by-shard index. */
+  /** The customer's shard under the current shard map (stamped by the projector): rebuilds and reshards go by it. */
   readonly shard?: number;
   /** Present only while the order awaits payment: the key of the sparse awaiting-payment index (PLACED, spread by the projector). */
   readonly awaitingPayment?: string;
@@ -31,9 +31,6 @@ export interface OrderViewRow {
 
 /** The view's by-customer index: partition key `customerId`, sort key `customerOrderKey` (newest first by placedAt). */
 export const VIEW_BY_CUSTOMER_INDEX = 'byCustomer';
-
-/** The view's by-shard index: partition key `shard`, sort key `customerOrderKey`; shard-by-shard scans read it. */
-export const VIEW_BY_SHARD_INDEX = 'byShard';
 
 /** The sparse index of the orders still unpaid, sorted by placedAt, and its one partition. */
 export const AWAITING_PAYMENT_INDEX = 'awaitingPayment';

@@ -1,11 +1,18 @@
-import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  paginateQuery,
+  paginateScan,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionalCheckFailed, isTransactionConflict } from '../../kernel/dynamodb-errors.ts';
 import { ReshardRefusedError } from './errors.ts';
 import { shardOf } from './hashing.ts';
 import { COUNTERS_BY_SHARD_INDEX, counterItem } from './layout.ts';
 import { shardsSpanned, type ShardMap, type ShardMapStore } from './shard-map.ts';
 
-/** An item as a by-shard index shows it. */
+/** An item as a by-shard index (or a scan) shows it: its shard and the attributes asked for. */
 export interface ShardedItem {
   readonly shard: number;
   readonly [attribute: string]: unknown;
@@ -95,6 +102,34 @@ async function queryShard(
   return items;
 }
 
+/** Segments of the parallel scan that reads a table whose items carry their shard but no index keyed by it. */
+const SCAN_SEGMENTS = 8;
+
+/** Every item of `table` on one of `shards`, read by a parallel scan (items without a shard are left out). */
+async function scanShards(client: DynamoDBDocumentClient, table: string, shards: number[], attributes: string[]): Promise<ShardedItem[]> {
+  const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
+  const wanted = new Set(shards);
+  const segments = await Promise.all(
+    Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
+      const items: ShardedItem[] = [];
+      const pages = paginateScan(
+        { client },
+        {
+          TableName: table,
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: names,
+          Segment: segment,
+          TotalSegments: SCAN_SEGMENTS,
+          ConsistentRead: true,
+        },
+      );
+      for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
+      return items;
+    }),
+  );
+  return segments.flat().filter((item) => typeof item.shard === 'number' && wanted.has(item.shard));
+}
+
 /** The write-sharded counters: an item's shard leads its key, so a move is a new item and a delete. */
 export function shardedCounters(client: DynamoDBDocumentClient, table: string, writeShards: number): ShardedData {
   const targetOf = (item: ShardedItem, shards: number) => counterItem({ shards, writeShards }, String(item.key), Number(item.writeShard));
@@ -112,13 +147,16 @@ export function shardedCounters(client: DynamoDBDocumentClient, table: string, w
   };
 }
 
-/** The orders view: a row's shard is an attribute (its key is the order id), so a move relabels it. */
-export function shardedView(client: DynamoDBDocumentClient, table: string, index: string): ShardedData {
+/**
+ * The orders view: a row's shard is an attribute (its key is the order id), so a move relabels it. No index
+ * is keyed by the shard (each order would write one of N partitions): a reshard reads every shard anyway,
+ * so it scans the table.
+ */
+export function shardedView(client: DynamoDBDocumentClient, table: string): ShardedData {
   const targetOf = (item: ShardedItem, shards: number) => shardOf({ shards }, String(item.customerId));
   return {
     name: 'orders view',
-    items: async (shards) =>
-      (await Promise.all(shards.map((shard) => queryShard(client, table, index, shard, ['orderId', 'customerId'])))).flat(),
+    items: (shards) => scanShards(client, table, shards, ['orderId', 'customerId']),
     target: (item, shards) => ({
       shard: targetOf(item, shards),
       moves: targetOf(item, shards) !== item.shard,
