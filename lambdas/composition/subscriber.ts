@@ -2,7 +2,14 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { orderEventMessageSchema, type OrderEventMessage } from '../domain/orders/index.ts';
-import type { ConsumeResult, OrderedConsumerOptions, Ordering } from '../patterns/pub-sub/index.ts';
+import {
+  applyBatchInOrder,
+  applyInOrder,
+  type BatchEvent,
+  type ConsumeResult,
+  type OrderedConsumerOptions,
+  type Ordering,
+} from '../patterns/pub-sub/index.ts';
 import * as z from 'zod';
 import { documentClient } from '../platform/clients.ts';
 import { logger } from '../platform/logger.ts';
@@ -72,9 +79,51 @@ async function park(record: SQSRecord, deadLetterQueueUrl: string): Promise<void
   );
 }
 
+/** How a subscriber consumes a batch's messages together before any is consumed alone: undefined leaves one to `consume`. */
+export type ConsumeBatch = (messages: readonly OrderEventMessage[]) => Promise<(ConsumeResult | undefined)[]>;
+
 export interface SubscriberOptions {
   /** A failure no retry can mend: the message is parked in the DLQ at once (the construct's `parksPoison`). @default none */
   readonly isPoison?: (error: unknown) => boolean;
+  /** Consumes the batch's messages together first; what it leaves goes to `consume` one by one. @default none */
+  readonly consumeBatch?: ConsumeBatch;
+}
+
+/**
+ * A subscriber whose effects go through the ordered consumer, said once (what an event writes): `consume`
+ * applies a message alone, `consumeBatch` a batch's messages in a transaction or a few. A message whose
+ * event cannot be stated (it throws) is left, with the rest of its order's messages, to `consume`, which
+ * reports it.
+ */
+export function orderedSubscriber<Context>(
+  consumer: OrderedConsumerOptions,
+  eventOf: (message: OrderEventMessage) => BatchEvent<Context>,
+): { consume: (message: OrderEventMessage) => Promise<ConsumeResult>; consumeBatch: ConsumeBatch } {
+  return {
+    consume: (message) => {
+      const { event, decide } = eventOf(message);
+      return applyInOrder(consumer, event, decide);
+    },
+    consumeBatch: async (messages) => {
+      const unstated = new Set<string>();
+      const events = messages.map((message) => {
+        try {
+          return eventOf(message);
+        } catch {
+          unstated.add(message.orderId);
+          return undefined;
+        }
+      });
+      const stated = events.flatMap((event, i) => (event && !unstated.has(messages[i]!.orderId) ? [{ event, i }] : []));
+      const results = await applyBatchInOrder(
+        consumer,
+        stated.map(({ event }) => event),
+      );
+      const byMessage: (ConsumeResult | undefined)[] = messages.map(() => undefined);
+      stated.forEach(({ i }, k) => (byMessage[i] = results[k]));
+      return byMessage;
+    },
+  };
 }
 
 /**
@@ -91,7 +140,11 @@ export function subscriberHandler(
 ) {
   const name = settings.subscriber;
   const processor = new SqsFifoPartialProcessorAsync();
+  /** Messages of this batch consumed together already (by message id), with their results; a sandbox runs one batch at a time. */
+  let consumedTogether = new Map<string, ConsumeResult>();
   const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const together = consumedTogether.get(record.messageId);
+    if (together) return logger.debug(together, { subscriber: name, messageId: record.messageId, together: true });
     try {
       const message = orderEventMessageSchema.parse(JSON.parse(record.body));
       // The id the command stamped on the event: this effect's log lines join the request's.
@@ -113,7 +166,32 @@ export function subscriberHandler(
   };
   const backoffQueueUrl = settings.backoffQueueUrl;
   const [firstSeconds, maxSeconds] = (settings.retryBackoffSeconds ?? '').split(':').map(Number);
+  /** The batch's parseable messages through `options.consumeBatch`; a failure leaves them all to one by one. */
+  const consumeTogether = async (records: SQSRecord[]): Promise<Map<string, ConsumeResult>> => {
+    const consumed = new Map<string, ConsumeResult>();
+    if (!options.consumeBatch) return consumed;
+    // A message that does not parse is reported by the one-by-one path, and the rest of its group waits behind it there.
+    const unparsed = new Set<string | undefined>();
+    const parsed = records
+      .flatMap((record) => {
+        try {
+          return [{ record, message: orderEventMessageSchema.parse(JSON.parse(record.body)) }];
+        } catch {
+          unparsed.add(record.attributes.MessageGroupId);
+          return [];
+        }
+      })
+      .filter(({ record }) => !unparsed.has(record.attributes.MessageGroupId));
+    try {
+      const results = await options.consumeBatch(parsed.map(({ message }) => message));
+      parsed.forEach(({ record }, i) => results[i] && consumed.set(record.messageId, results[i]));
+    } catch (error) {
+      logger.warn('the batch could not be consumed together: one by one instead', { subscriber: name, error: error as Error });
+    }
+    return consumed;
+  };
   const consumeBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    consumedTogether = await consumeTogether(event.Records);
     const response = await processPartialResponse(event, handleRecord, processor, {
       context,
       skipGroupOnError: true,

@@ -1,7 +1,6 @@
-import { applyInOrder } from '../patterns/pub-sub/index.ts';
 import { tailBucketOf } from '../composition/recent-events.ts';
 import { readSettings, text } from '../composition/settings.ts';
-import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
+import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, orderedSubscriber, subscriberHandler } from '../composition/subscriber.ts';
 import { ENV } from '../platform/environment.ts';
 
 // The composition root: this function's settings, read once.
@@ -13,12 +12,15 @@ const consumer = consumerOptions(settings, 'contiguous');
  * Every order event, in order, into an append-only log keyed (orderId, version) for operators, each filed
  * under its minute too for the console's tail of recent events (GET /ops/events).
  */
-export const handler = subscriberHandler(settings, (message) =>
-  applyInOrder(consumer, { eventId: message.eventId, streamId: message.orderId, version: message.version }, () => ({
+const audit = orderedSubscriber(consumer, (message) => ({
+  event: { eventId: message.eventId, streamId: message.orderId, version: message.version },
+  decide: () => ({
     put: {
       tableName: settings.auditTable,
       keyAttribute: 'orderId',
       item: { ...message, tailBucket: tailBucketOf(message.recordedAt), auditedAt: new Date().toISOString() },
     },
-  })),
-);
+  }),
+}));
+
+export const handler = subscriberHandler(settings, audit.consume, { consumeBatch: audit.consumeBatch });

@@ -1,7 +1,6 @@
 import { domainEventOf, isCustomerFacing, notificationText } from '../domain/orders/index.ts';
-import { applyInOrder } from '../patterns/pub-sub/index.ts';
 import { readSettings, text } from '../composition/settings.ts';
-import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
+import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, orderedSubscriber, subscriberHandler } from '../composition/subscriber.ts';
 import { ENV } from '../platform/environment.ts';
 
 // The composition root: this function's settings, read once.
@@ -14,30 +13,35 @@ const consumer = consumerOptions(settings, 'monotonic');
  * order's first event (OrderPlaced, or OrderImported from legacy, which notifies no one) names the
  * customer: the subscriber remembers it in its checkpoint for the order's later events.
  */
-export const handler = subscriberHandler(settings, async (message) => {
+const notifications = orderedSubscriber<{ customerId: string }>(consumer, (message) => {
   const event = domainEventOf(message);
   const stream = { eventId: message.eventId, streamId: message.orderId, version: message.version };
-  if (event.type === 'OrderImported') return applyInOrder(consumer, stream, () => ({ context: { customerId: event.data.customerId } }));
+  if (event.type === 'OrderImported') return { event: stream, decide: () => ({ context: { customerId: event.data.customerId } }) };
   if (!isCustomerFacing(event)) throw new Error(`${message.type} is not a customer-facing event; check the subscription's filter policy`);
-  return applyInOrder<{ customerId: string }>(consumer, stream, (context) => {
-    const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
-    if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its first event was never received)`);
-    return {
-      context: { customerId },
-      put: {
-        tableName: settings.notificationsTable,
-        keyAttribute: 'customerId',
-        item: {
-          customerId,
-          notificationId: message.eventId,
-          orderId: message.orderId,
-          orderVersion: message.version,
-          eventType: message.type,
-          text: notificationText(message.orderId, event),
-          createdAt: message.recordedAt,
-          deliveredAt: new Date().toISOString(),
+  return {
+    event: stream,
+    decide: (context) => {
+      const customerId = event.type === 'OrderPlaced' ? event.data.customerId : context?.customerId;
+      if (!customerId) throw new Error(`Order ${message.orderId}: no customer known (its first event was never received)`);
+      return {
+        context: { customerId },
+        put: {
+          tableName: settings.notificationsTable,
+          keyAttribute: 'customerId',
+          item: {
+            customerId,
+            notificationId: message.eventId,
+            orderId: message.orderId,
+            orderVersion: message.version,
+            eventType: message.type,
+            text: notificationText(message.orderId, event),
+            createdAt: message.recordedAt,
+            deliveredAt: new Date().toISOString(),
+          },
         },
-      },
-    };
-  });
+      };
+    },
+  };
 });
+
+export const handler = subscriberHandler(settings, notifications.consume, { consumeBatch: notifications.consumeBatch });

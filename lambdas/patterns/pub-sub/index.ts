@@ -9,7 +9,9 @@ export {
   type PublishOutcome,
 } from './publisher.ts';
 export {
+  applyBatchInOrder,
   applyInOrder,
+  type BatchEvent,
   type ConsumeResult,
   type Effect,
   type IncomingEvent,
