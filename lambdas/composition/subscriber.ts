@@ -90,6 +90,34 @@ export interface SubscriberOptions {
 }
 
 /**
+ * A batch's messages consumed together, as far as `state` can say what each means (it throws for one it
+ * cannot: that one is left to be consumed alone, and with `wholeOrders` the rest of its order's messages too,
+ * so none overtakes it); the results map back to every message, undefined for those left.
+ */
+export async function consumeStated<T>(
+  messages: readonly OrderEventMessage[],
+  state: (message: OrderEventMessage) => T | Promise<T>,
+  consume: (stated: T[]) => Promise<(ConsumeResult | undefined)[]>,
+  { wholeOrders = false } = {},
+): Promise<(ConsumeResult | undefined)[]> {
+  const stated = await Promise.all(
+    messages.map(async (message) => {
+      try {
+        return { value: await state(message) };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const unstated = new Set(messages.filter((_, i) => !stated[i]).map((message) => message.orderId));
+  const chosen = messages.flatMap((message, i) => (stated[i] && !(wholeOrders && unstated.has(message.orderId)) ? [i] : []));
+  const results = await consume(chosen.map((i) => stated[i]!.value));
+  const byMessage: (ConsumeResult | undefined)[] = messages.map(() => undefined);
+  chosen.forEach((i, k) => (byMessage[i] = results[k]));
+  return byMessage;
+}
+
+/**
  * A subscriber whose effects go through the ordered consumer, said once (what an event writes): `consume`
  * applies a message alone, `consumeBatch` a batch's messages in a transaction or a few. A message whose
  * event cannot be stated (it throws) is left, with the rest of its order's messages, to `consume`, which
@@ -104,25 +132,7 @@ export function orderedSubscriber<Context>(
       const { event, decide } = eventOf(message);
       return applyInOrder(consumer, event, decide);
     },
-    consumeBatch: async (messages) => {
-      const unstated = new Set<string>();
-      const events = messages.map((message) => {
-        try {
-          return eventOf(message);
-        } catch {
-          unstated.add(message.orderId);
-          return undefined;
-        }
-      });
-      const stated = events.flatMap((event, i) => (event && !unstated.has(messages[i]!.orderId) ? [{ event, i }] : []));
-      const results = await applyBatchInOrder(
-        consumer,
-        stated.map(({ event }) => event),
-      );
-      const byMessage: (ConsumeResult | undefined)[] = messages.map(() => undefined);
-      stated.forEach(({ i }, k) => (byMessage[i] = results[k]));
-      return byMessage;
-    },
+    consumeBatch: (messages) => consumeStated(messages, eventOf, (events) => applyBatchInOrder(consumer, events), { wholeOrders: true }),
   };
 }
 

@@ -83,6 +83,47 @@ describe('write-sharded counters', () => {
     expect((await counters.total(map, 'MUG')).total).toBe(1);
   });
 
+  it('applies a batch of events in few transactions, one increment per counter item however many land on it, each event once', async () => {
+    const events = Array.from({ length: 80 }, (_, i) => ({
+      eventId: `batch-${i}`,
+      deltas: [
+        { key: 'BATCH-HOT', amount: 1 },
+        { key: `BATCH-${i % 3}`, amount: 2 },
+      ],
+    }));
+    const transactions = { count: 0 };
+    client.middlewareStack.add((next) => (args) => (transactions.count++, next(args)), { step: 'initialize', name: 'countBatch' });
+    try {
+      expect(await counters.addMany(map, events)).toEqual(events.map(() => 'applied'));
+    } finally {
+      client.middlewareStack.remove('countBatch');
+    }
+    // 80 markers and at most 8 + 3 × 8 counter items do not fit one transaction's 100: two, not 80.
+    expect(transactions.count).toBe(2);
+    expect((await counters.total(map, 'BATCH-HOT')).total).toBe(80);
+    expect((await counters.total(map, 'BATCH-1')).total).toBe(54);
+    const { Items = [] } = await client.send(
+      new ScanCommand({
+        TableName: 'counters',
+        FilterExpression: '#key = :hot',
+        ExpressionAttributeNames: { '#key': 'key' },
+        ExpressionAttributeValues: { ':hot': 'BATCH-HOT' },
+      }),
+    );
+    expect(Items.reduce((sum, item) => sum + Number(item.increments), 0)).toBe(80);
+    // A batch holding an event applied before is cancelled whole and left to `add`, which counts each event once.
+    const again = [events[0]!, { eventId: 'batch-new', deltas: [{ key: 'BATCH-HOT', amount: 1 }] }];
+    expect(await counters.addMany(map, again)).toEqual([undefined, undefined]);
+    expect(await Promise.all(again.map((event) => counters.add(map, event.eventId, event.deltas)))).toEqual(['duplicate', 'applied']);
+    expect((await counters.total(map, 'BATCH-HOT')).total).toBe(81);
+    // An event that changes nothing, or more counters than a transaction holds, is left to `add` too.
+    const bulk = { eventId: 'batch-bulk', deltas: Array.from({ length: 120 }, (_, i) => ({ key: `BATCH-BULK-${i}`, amount: 1 })) };
+    expect(await counters.addMany(map, [{ eventId: 'batch-nothing', deltas: [{ key: 'BATCH-HOT', amount: 0 }] }, bulk])).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('takes back a cancellation, merges repeated SKUs, and applies an event of more SKUs than one transaction holds', async () => {
     const skus = Array.from({ length: 150 }, (_, i) => `BULK-${i}`);
     expect(await counters.add(map, 'event-bulk', [...skus.map((key) => ({ key, amount: 1 })), { key: 'BULK-0', amount: 4 }])).toBe(

@@ -30,6 +30,20 @@ export interface ShardedCountersOptions {
 /** DynamoDB allows 100 items per transaction: one is the chunk's applied-marker. */
 const COUNTERS_PER_TRANSACTION = 99;
 
+/** Events' markers, and their increments merged per counter item, bound for one transaction. */
+interface PendingTransaction {
+  readonly indexes: number[];
+  readonly markers: ReturnType<ShardedCounters['marker']>[];
+  readonly increments: Map<string, { key: string; writeShard: number; amount: number; count: number }>;
+}
+
+/** An event's deltas summed per counter, those that change nothing left out. */
+function netChanges(deltas: readonly CounterDelta[]): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const { key, amount } of deltas) totals.set(key, (totals.get(key) ?? 0) + amount);
+  return [...totals].filter(([, amount]) => amount !== 0);
+}
+
 /** The chunk's marker (the transaction's first item) exists: the event was applied before. */
 const isAlreadyApplied = (error: unknown): boolean => cancellationCodes(error)?.[0] === 'ConditionalCheckFailed';
 
@@ -60,9 +74,7 @@ export class ShardedCounters {
 
   /** Applies an event's deltas once; 'duplicate' if it had been applied already. */
   async add(map: ShardMap, eventId: string, deltas: readonly CounterDelta[], now = new Date()): Promise<'applied' | 'duplicate'> {
-    const totals = new Map<string, number>();
-    for (const { key, amount } of deltas) totals.set(key, (totals.get(key) ?? 0) + amount);
-    const changes = [...totals].filter(([, amount]) => amount !== 0);
+    const changes = netChanges(deltas);
     let applied = false;
     for (let chunk = 0; chunk * COUNTERS_PER_TRANSACTION < changes.length; chunk++) {
       const part = changes.slice(chunk * COUNTERS_PER_TRANSACTION, (chunk + 1) * COUNTERS_PER_TRANSACTION);
@@ -83,6 +95,53 @@ export class ShardedCounters {
       }
     }
     return applied ? 'applied' : 'duplicate';
+  }
+
+  /**
+   * Applies several events' deltas in as few transactions as they fit: each event's marker, and one
+   * increment per counter item however many of the events land on it (additions commute), at most 100
+   * items a transaction. An event this cannot settle alone is left undefined, for `add` to apply by itself:
+   * one whose transaction was cancelled (an event applied before, a conflict on a hot item) or failed, one
+   * of more counters than a transaction holds, one that changes nothing.
+   */
+  async addMany(
+    map: ShardMap,
+    events: readonly { readonly eventId: string; readonly deltas: readonly CounterDelta[] }[],
+    now = new Date(),
+  ): Promise<('applied' | undefined)[]> {
+    const results: ('applied' | undefined)[] = events.map(() => undefined);
+    const transactions: PendingTransaction[] = [];
+    events.forEach(({ eventId, deltas }, index) => {
+      const changes = netChanges(deltas);
+      if (changes.length === 0 || changes.length > COUNTERS_PER_TRANSACTION) return;
+      const increments = changes.map(([key, amount]) => {
+        const writeShard = this.writeShardOf(map, eventId, key);
+        return { pk: counterItem(map, key, writeShard).pk, key, amount, writeShard };
+      });
+      let current = transactions.at(-1);
+      const itemsWith = (t: PendingTransaction) =>
+        t.markers.length + 1 + new Set([...t.increments.keys(), ...increments.map((i) => i.pk)]).size;
+      if (!current || itemsWith(current) > COUNTERS_PER_TRANSACTION + 1)
+        transactions.push((current = { indexes: [], markers: [], increments: new Map() }));
+      current.indexes.push(index);
+      current.markers.push(this.marker(eventId, 0, now));
+      for (const { pk, key, amount, writeShard } of increments) {
+        const merged = current.increments.get(pk) ?? { key, writeShard, amount: 0, count: 0 };
+        current.increments.set(pk, { ...merged, amount: merged.amount + amount, count: merged.count + 1 });
+      }
+    });
+    for (const { indexes, markers, increments } of transactions) {
+      const adds = [...increments.values()].map(({ key, writeShard, amount, count }) =>
+        this.incrementItem(map, writeShard, key, amount, count, now),
+      );
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: [...markers, ...adds] }));
+        for (const index of indexes) results[index] = 'applied';
+      } catch {
+        // Nothing was written: each event goes through `add`, which tells a duplicate and retries a conflict.
+      }
+    }
+    return results;
   }
 
   /**
@@ -140,18 +199,28 @@ export class ShardedCounters {
     };
   }
 
+  /** The write shard an event's increment of `key` lands on: from the event id, so a redelivery picks the same. */
+  private writeShardOf(map: ShardMap, eventId: string, key: string): number {
+    return Number(hash64(`${eventId}:${key}`) % BigInt(map.writeShards));
+  }
+
   private increment(map: ShardMap, eventId: string, key: string, amount: number, now: Date) {
-    const writeShard = Number(hash64(`${eventId}:${key}`) % BigInt(map.writeShards));
+    return this.incrementItem(map, this.writeShardOf(map, eventId, key), key, amount, 1, now);
+  }
+
+  /** Adds `amount` units and `count` increments to one counter item. */
+  private incrementItem(map: ShardMap, writeShard: number, key: string, amount: number, count: number, now: Date) {
     const { pk, shard } = counterItem(map, key, writeShard);
     return {
       Update: {
         TableName: this.tableName,
         Key: { pk },
-        UpdateExpression: 'ADD units :amount, increments :one SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
+        UpdateExpression:
+          'ADD units :amount, increments :count SET #key = :key, writeShard = :writeShard, #shard = :shard, updatedAt = :now',
         ExpressionAttributeNames: { '#key': 'key', '#shard': 'shard' },
         ExpressionAttributeValues: {
           ':amount': amount,
-          ':one': 1,
+          ':count': count,
           ':key': key,
           ':writeShard': writeShard,
           ':shard': shard,
