@@ -185,6 +185,8 @@ export class LegacyOrders {
     const parsed = legacyFeedSchema.safeParse(body);
     if (!parsed.success) return failure(400, 'VALIDATION_FAILED', issuesText(parsed.error));
     const entry = parsed.data;
+    // A placement is nearly always new: created on the condition that no row exists, read only if one does.
+    if (entry.order && (await this.create(orderNo, entry))) return ok({ applied: true, rev: 1 } satisfies LegacyFeedAnswer);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const row = await this.row(orderNo);
       if (!row) {
