@@ -200,7 +200,7 @@ export class FunctionRuntime {
     const id = this.nextId++;
     const request: WorkerRequest = {
       id,
-      event,
+      eventJson: JSON.stringify(event) ?? 'null',
       deadlineMs: Date.now() + timeoutMs,
       context: this.contextFields(requestId, sandbox),
     };
@@ -219,7 +219,8 @@ export class FunctionRuntime {
     clearTimeout(crashTimer);
     sandbox.pending = undefined;
     this.stats.invocations++;
-    if (reply.type === 'result') return { ok: true, payload: reply.payload, durationMs: performance.now() - started, coldStart };
+    if (reply.type === 'result')
+      return { ok: true, payload: JSON.parse(reply.payloadJson), durationMs: performance.now() - started, coldStart };
     if (reply.type === 'timeout') {
       // Lambda discards a sandbox whose invocation timed out; so do we.
       sandbox.dead = true;

@@ -22,9 +22,13 @@ export interface InvocationContextData {
   readonly deadlineMs: number;
 }
 
+/**
+ * An invocation. The event travels as JSON, as Lambda passes it: what JSON cannot hold does not arrive, and
+ * a string is copied between threads far more cheaply than an object graph is cloned.
+ */
 export interface WorkerRequest extends InvocationContextData {
   readonly id: number;
-  readonly event: unknown;
+  readonly eventJson: string;
 }
 
 export interface SerializedError {
@@ -44,6 +48,7 @@ export type StreamReply =
 export type WorkerReply =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
-  | { type: 'result'; id: number; payload: unknown }
+  /** The handler's result as JSON, as Lambda returns it. */
+  | { type: 'result'; id: number; payloadJson: string }
   | { type: 'error'; id: number; error: SerializedError }
   | StreamReply;

@@ -132,14 +132,14 @@ port.on('message', async (request: WorkerRequest) => {
     const handler = await handlerPromise;
     if ((handler as StreamingHandler)[STREAMING]) {
       const stream = new ResponseStream(request.id, (reply) => port.postMessage(reply));
-      await (handler as StreamingHandler)(request.event, stream, lambdaContext(request));
+      await (handler as StreamingHandler)(JSON.parse(request.eventJson), stream, lambdaContext(request));
       // A handler that returns without ending its stream has finished its response.
       if (!stream.writableEnded) await new Promise<void>((resolve) => stream.end(resolve));
-      port.postMessage({ type: 'result', id: request.id, payload: null } satisfies WorkerReply);
+      port.postMessage({ type: 'result', id: request.id, payloadJson: 'null' } satisfies WorkerReply);
       return;
     }
-    const payload = await runHandler(handler, request.event, lambdaContext(request));
-    port.postMessage({ type: 'result', id: request.id, payload: payload === undefined ? null : payload } satisfies WorkerReply);
+    const payload = await runHandler(handler, JSON.parse(request.eventJson), lambdaContext(request));
+    port.postMessage({ type: 'result', id: request.id, payloadJson: JSON.stringify(payload) ?? 'null' } satisfies WorkerReply);
   } catch (error) {
     port.postMessage({ type: 'error', id: request.id, error: serializeError(error) } satisfies WorkerReply);
   }
