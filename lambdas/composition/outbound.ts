@@ -7,6 +7,7 @@ import { DistributedCircuitBreaker } from '../patterns/circuit-breaker/index.ts'
 import { BREAKER_SETTINGS, breakerStore } from './breakers.ts';
 import * as z from 'zod';
 import { json, text, type SettingsOf } from './settings.ts';
+import { nodeHttpTransport } from '../platform/http-transport.ts';
 import { logger } from '../platform/logger.ts';
 import { BREAKER_TRANSITIONS_METRIC, BREAKERS_SERVICE, METRICS_NAMESPACE } from '../platform/metric-names.ts';
 import { traced } from '../platform/observability.ts';
@@ -67,6 +68,7 @@ export function outbound(settings: SettingsOf<typeof OUTBOUND_SETTINGS>) {
         breaker: breakerFor(target),
         readSecret: async (name) => (await getSecret(name, { maxAge: 300 })) as string,
         pinnedHost: settings.pinnedHosts[target],
+        fetch: nodeHttpTransport,
         onAttempt: (attempt) => {
           if (attempt.outcome === 'success') logger.info('outbound call', { ...attempt });
           else logger.warn('outbound call', { ...attempt });
