@@ -200,10 +200,10 @@ export class Subscriber extends Construct {
     });
     if (props.parksPoison) this.deadLetterQueue.grantSendMessages(this.consumer);
     if (props.checkpoints !== false) {
-      // Each subscriber reads and writes only its own partition of the checkpoints table.
+      // Each subscriber reads and writes only its own partition of the checkpoints table (a batch's checkpoints in one BatchGetItem).
       this.consumer.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
           resources: [props.pubSub.checkpoints.tableArn],
           conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [name] } },
         }),

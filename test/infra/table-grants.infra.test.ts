@@ -46,8 +46,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     QueriesFunction: ['Query'],
   },
   PubSubSubscriberCheckpoints: {
-    PubSubAuditConsumer: ['ConditionCheckItem', 'GetItem', 'PutItem'],
-    PubSubNotificationsConsumer: ['ConditionCheckItem', 'GetItem', 'PutItem'],
+    PubSubAuditConsumer: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem'],
+    PubSubNotificationsConsumer: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem'],
   },
   AuditLogTable: {
     OpsFunction: ['Query'],

@@ -163,6 +163,13 @@ describe('applyBatchInOrder on DynamoDB Local', () => {
     expect(await checkpointOf('b11')).toBeUndefined();
   });
 
+  it('throws what is not a cancellation (a refused or missing table), so that its caller can say so and go one by one', async () => {
+    const missing = { ...contiguous, checkpointTable: 'no-such-table' };
+    await expect(applyBatchInOrder(missing, batchOf(['b13', 2]))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(applyBatchInOrder(missing, batchOf(['b13', 1]))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await effectsOf('b13')).toEqual([]);
+  });
+
   it('splits a batch over transactions of at most 100 items, and applies gaps when monotonic', async () => {
     const many = batchOf(...Array.from({ length: 60 }, (_, i): [string, number] => [`m${i}`, 1]));
     const [results, counts] = await requests(() => applyBatchInOrder(contiguous, many));

@@ -7,6 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { cancellationCodes } from '../../kernel/dynamodb-errors.ts';
 import { OutOfOrderError } from './errors.ts';
 
 /**
@@ -175,7 +176,8 @@ async function readCheckpoints<Context>(options: OrderedConsumerOptions, streamI
  * checkpoint in one transaction of up to 100 items, instead of a transaction per event. A transaction is all
  * or nothing, so a stream is applied whole or not at all. Whatever this cannot settle alone is left undone
  * (undefined in the results), for `applyInOrder` to judge event by event: a stream with a redelivered, early
- * or out-of-order event, a decision that throws, a transaction a concurrent delivery cancelled, any failure.
+ * or out-of-order event, a decision that throws, a transaction a concurrent delivery cancelled. A request
+ * that fails otherwise (refused, throttled) throws, so that the caller can say so and go one by one.
  */
 export async function applyBatchInOrder<Context>(
   options: OrderedConsumerOptions,
@@ -193,8 +195,7 @@ export async function applyBatchInOrder<Context>(
   const checkpoints = await readCheckpoints<Context>(
     options,
     rising.filter(([, indexes]) => firstOf(indexes).version !== 1).map(([streamId]) => streamId),
-  ).catch(() => undefined);
-  if (!checkpoints) return results;
+  );
 
   const planned: { indexes: number[]; items: TransactItem[] }[] = [];
   for (const [streamId, indexes] of rising) {
@@ -231,8 +232,10 @@ export async function applyBatchInOrder<Context>(
     try {
       await options.client.send(new TransactWriteCommand({ TransactItems: transaction.flatMap((stream) => stream.items) }));
       for (const stream of transaction) for (const index of stream.indexes) results[index] = 'applied';
-    } catch {
-      // Nothing was written (or, if only the answer was lost, applyInOrder finds it all done: duplicates).
+    } catch (error) {
+      // Cancelled: nothing was written, and applyInOrder judges each event. Anything else (refused, throttled,
+      // unanswered) is the caller's to hear of: applyInOrder then finds what did apply a duplicate.
+      if (!cancellationCodes(error)) throw error;
     }
   }
   return results;

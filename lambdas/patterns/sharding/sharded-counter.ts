@@ -101,8 +101,8 @@ export class ShardedCounters {
    * Applies several events' deltas in as few transactions as they fit: each event's marker, and one
    * increment per counter item however many of the events land on it (additions commute), at most 100
    * items a transaction. An event this cannot settle alone is left undefined, for `add` to apply by itself:
-   * one whose transaction was cancelled (an event applied before, a conflict on a hot item) or failed, one
-   * of more counters than a transaction holds, one that changes nothing.
+   * one whose transaction was cancelled (an event applied before, a conflict on a hot item), one of more
+   * counters than a transaction holds, one that changes nothing. A request that fails otherwise throws.
    */
   async addMany(
     map: ShardMap,
@@ -137,8 +137,10 @@ export class ShardedCounters {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: [...markers, ...adds] }));
         for (const index of indexes) results[index] = 'applied';
-      } catch {
-        // Nothing was written: each event goes through `add`, which tells a duplicate and retries a conflict.
+      } catch (error) {
+        // Cancelled: nothing was written, and each event goes through `add`, which tells a duplicate and retries
+        // a conflict. Anything else (refused, throttled) is the caller's to hear of.
+        if (!cancellationCodes(error)) throw error;
       }
     }
     return results;
