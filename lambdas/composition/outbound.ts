@@ -70,8 +70,10 @@ export function outbound(settings: SettingsOf<typeof OUTBOUND_SETTINGS>) {
         pinnedHost: settings.pinnedHosts[target],
         fetch: nodeHttpTransport,
         onAttempt: (attempt) => {
-          if (attempt.outcome === 'success') logger.info('outbound call', { ...attempt });
-          else logger.warn('outbound call', { ...attempt });
+          // The attempt's own request id, not the sandbox's latest: a batch's calls may run side by side.
+          const line = { ...attempt, ...(attempt.correlationId ? { correlation_id: attempt.correlationId } : {}) };
+          if (attempt.outcome === 'success') logger.info('outbound call', line);
+          else logger.warn('outbound call', line);
           // One EMF line per attempt, dimensioned by target and outcome.
           const metric = metrics.singleMetric();
           metric.addDimensions({ target, outcome: attempt.outcome });

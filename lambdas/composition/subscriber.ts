@@ -79,8 +79,37 @@ async function park(record: SQSRecord, deadLetterQueueUrl: string): Promise<void
   );
 }
 
-/** How a subscriber consumes a batch's messages together before any is consumed alone: undefined leaves one to `consume`. */
-export type ConsumeBatch = (messages: readonly OrderEventMessage[]) => Promise<(ConsumeResult | undefined)[]>;
+/**
+ * How a subscriber consumes a batch's messages together before any is consumed alone: per message, what came
+ * of it (a failure is reported as if `consume` had thrown it), or undefined to leave it to `consume`.
+ */
+export type ConsumeBatch = (messages: readonly OrderEventMessage[]) => Promise<(PromiseSettledResult<ConsumeResult> | undefined)[]>;
+
+/**
+ * A batch's orders consumed side by side, each order's messages one after another in the batch's order (all
+ * that a FIFO group asks), stopping at an order's first failure: the rest of that order is left, and the
+ * FIFO processor reports them behind it. For a subscriber whose every message waits on another service.
+ */
+export function consumeOrdersSideBySide(consume: (message: OrderEventMessage) => Promise<ConsumeResult>): ConsumeBatch {
+  return async (messages) => {
+    const results: (PromiseSettledResult<ConsumeResult> | undefined)[] = messages.map(() => undefined);
+    const orders = new Map<string, number[]>();
+    messages.forEach((message, i) => orders.set(message.orderId, [...(orders.get(message.orderId) ?? []), i]));
+    await Promise.all(
+      [...orders.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          try {
+            results[i] = { status: 'fulfilled', value: await consume(messages[i]!) };
+          } catch (reason) {
+            results[i] = { status: 'rejected', reason };
+            return;
+          }
+        }
+      }),
+    );
+    return results;
+  };
+}
 
 export interface SubscriberOptions {
   /** A failure no retry can mend: the message is parked in the DLQ at once (the construct's `parksPoison`). @default none */
@@ -99,7 +128,7 @@ export async function consumeStated<T>(
   state: (message: OrderEventMessage) => T | Promise<T>,
   consume: (stated: T[]) => Promise<(ConsumeResult | undefined)[]>,
   { wholeOrders = false } = {},
-): Promise<(ConsumeResult | undefined)[]> {
+): Promise<(PromiseSettledResult<ConsumeResult> | undefined)[]> {
   const stated = await Promise.all(
     messages.map(async (message) => {
       try {
@@ -112,8 +141,11 @@ export async function consumeStated<T>(
   const unstated = new Set(messages.filter((_, i) => !stated[i]).map((message) => message.orderId));
   const chosen = messages.flatMap((message, i) => (stated[i] && !(wholeOrders && unstated.has(message.orderId)) ? [i] : []));
   const results = await consume(chosen.map((i) => stated[i]!.value));
-  const byMessage: (ConsumeResult | undefined)[] = messages.map(() => undefined);
-  chosen.forEach((i, k) => (byMessage[i] = results[k]));
+  const byMessage: (PromiseSettledResult<ConsumeResult> | undefined)[] = messages.map(() => undefined);
+  chosen.forEach((i, k) => {
+    const value = results[k];
+    if (value) byMessage[i] = { status: 'fulfilled', value };
+  });
   return byMessage;
 }
 
@@ -151,14 +183,16 @@ export function subscriberHandler(
   const name = settings.subscriber;
   const processor = new SqsFifoPartialProcessorAsync();
   /** Messages of this batch consumed together already (by message id), with their results; a sandbox runs one batch at a time. */
-  let consumedTogether = new Map<string, ConsumeResult>();
+  let consumedTogether = new Map<string, PromiseSettledResult<ConsumeResult>>();
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const together = consumedTogether.get(record.messageId);
-    if (together) return logger.debug(together, { subscriber: name, messageId: record.messageId, together: true });
+    if (together?.status === 'fulfilled')
+      return logger.debug(together.value, { subscriber: name, messageId: record.messageId, together: true });
     try {
       const message = orderEventMessageSchema.parse(JSON.parse(record.body));
       // The id the command stamped on the event: this effect's log lines join the request's.
       logger.setCorrelationId(message.metadata.correlationId);
+      if (together) throw together.reason;
       const result = await consume(message);
       logger.debug(result, { subscriber: name, orderId: message.orderId, version: message.version, eventId: message.eventId });
     } catch (error) {
@@ -177,8 +211,8 @@ export function subscriberHandler(
   const backoffQueueUrl = settings.backoffQueueUrl;
   const [firstSeconds, maxSeconds] = (settings.retryBackoffSeconds ?? '').split(':').map(Number);
   /** The batch's parseable messages through `options.consumeBatch`; a failure leaves them all to one by one. */
-  const consumeTogether = async (records: SQSRecord[]): Promise<Map<string, ConsumeResult>> => {
-    const consumed = new Map<string, ConsumeResult>();
+  const consumeTogether = async (records: SQSRecord[]): Promise<Map<string, PromiseSettledResult<ConsumeResult>>> => {
+    const consumed = new Map<string, PromiseSettledResult<ConsumeResult>>();
     if (!options.consumeBatch) return consumed;
     // A message that does not parse is reported by the one-by-one path, and the rest of its group waits behind it there.
     const unparsed = new Set<string | undefined>();

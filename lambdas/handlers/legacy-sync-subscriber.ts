@@ -1,8 +1,8 @@
-import { domainEventOf } from '../domain/orders/index.ts';
+import { domainEventOf, type OrderEventMessage } from '../domain/orders/index.ts';
 import { feedToLegacy, LegacyFeedConflictError } from '../use-cases/legacy-feed.ts';
 import { outbound, OUTBOUND_SETTINGS } from '../composition/outbound.ts';
 import { readSettings } from '../composition/settings.ts';
-import { SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
+import { consumeOrdersSideBySide, SUBSCRIBER_SETTINGS, subscriberHandler } from '../composition/subscriber.ts';
 
 // The composition root: this function's settings, read once.
 const settings = readSettings({ ...SUBSCRIBER_SETTINGS, ...OUTBOUND_SETTINGS });
@@ -14,8 +14,10 @@ const legacy = outbound(settings).ambassadorFor('legacy');
  * legacy is down, messages back off and wait. Legacy holding another version or event than the feed gave it
  * is a conflict no retry mends: that message is parked in the DLQ at once, and its alarm fires.
  */
-export const handler = subscriberHandler(
-  settings,
-  (message) => feedToLegacy((request) => legacy.send(request), message, domainEventOf(message)),
-  { isPoison: (error) => error instanceof LegacyFeedConflictError },
-);
+const feed = (message: OrderEventMessage) => feedToLegacy((request) => legacy.send(request), message, domainEventOf(message));
+
+// Each message waits on legacy: a batch's orders are fed side by side, each order's versions in turn.
+export const handler = subscriberHandler(settings, feed, {
+  isPoison: (error) => error instanceof LegacyFeedConflictError,
+  consumeBatch: consumeOrdersSideBySide(feed),
+});
