@@ -128,6 +128,8 @@ export async function loadFigures(rows: Row[]): Promise<void> {
         value: `${endToEnd.toFixed(1)}/s`,
         baseline: `accepted: ${load.ordersPerSecond.toFixed(1)}/s`,
         ratio: ratio(endToEnd, load.ordersPerSecond),
+        goal: '≥ 0.9× (the pipeline keeps up with the shop)',
+        met: endToEnd >= 0.9 * load.ordersPerSecond,
       },
       {
         figure: `POST /orders p50 under that load`,
