@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { placeOrders } from '../scripts/load-test.ts';
 import { profileMarkdown, summarizeProfiles } from './cpu-profile.ts';
-import { log, ratio, ROOT, RUN_STAMP, sleep, type Row } from './common.ts';
+import { log, percentile, ratio, ROOT, RUN_STAMP, sleep, type Row } from './common.ts';
 
 /** Eightfold before the CPU work (2026-12-05): the figure to halve. */
 export const CPU_BASELINE = '83a90e0';
@@ -134,11 +134,7 @@ function checkOutBaseline(): { dir: string; remove: () => void } | { why: string
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
-};
+const median = (values: number[]) => percentile(values, 50);
 const perOrder = (ms: number) => `${ms.toFixed(1)} ms`;
 
 export async function cpuFigures(rows: Row[]): Promise<void> {

@@ -93,8 +93,7 @@ export type ConsumeBatch = (messages: readonly OrderEventMessage[]) => Promise<(
 export function consumeOrdersSideBySide(consume: (message: OrderEventMessage) => Promise<ConsumeResult>): ConsumeBatch {
   return async (messages) => {
     const results: (PromiseSettledResult<ConsumeResult> | undefined)[] = messages.map(() => undefined);
-    const orders = new Map<string, number[]>();
-    messages.forEach((message, i) => orders.set(message.orderId, [...(orders.get(message.orderId) ?? []), i]));
+    const orders = Map.groupBy(messages.keys(), (i) => messages[i]!.orderId);
     await Promise.all(
       [...orders.values()].map(async (indexes) => {
         for (const i of indexes) {

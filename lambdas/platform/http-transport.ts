@@ -1,21 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-
-/** What a transport is asked: fetch's own words, the part of them an outbound call uses. */
-export interface TransportInit {
-  readonly method: string;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-  readonly signal: AbortSignal;
-}
-
-/** What it answers: the status, and the body as text. */
-export interface TransportResponse {
-  readonly status: number;
-  text(): Promise<string>;
-}
-
-export type Transport = (url: string, init: TransportInit) => Promise<TransportResponse>;
+import type { Transport } from '../patterns/ambassador/index.ts';
 
 // One keep-alive pool per protocol for the sandbox's life: a warm invocation reuses the connection.
 const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };

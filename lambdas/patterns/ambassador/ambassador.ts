@@ -50,12 +50,15 @@ export interface AmbassadorOptions {
   readonly pinnedHost?: string;
   /** Every attempt, for the structured log line and the per-target metrics. */
   readonly onAttempt?: (record: AttemptRecord) => void;
-  /** How a request goes out: fetch, or anything answering as much of it (a status, the body as text). @default fetch */
-  readonly fetch?: (
-    url: string,
-    init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
-  ) => Promise<{ readonly status: number; text(): Promise<string> }>;
+  /** How a request goes out. @default fetch */
+  readonly fetch?: Transport;
 }
+
+/** How a request goes out: fetch, or anything answering as much of it as an ambassador reads (a status, the body as text). */
+export type Transport = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<{ readonly status: number; text(): Promise<string> }>;
 
 const REDACTED = new Set(['authorization', 'x-api-key', 'cookie']);
 const redact = (headers: Record<string, string>) =>

@@ -1,5 +1,12 @@
 export { isOutboundError, OutboundError, UnpinnedHostError } from './errors.ts';
-export { Ambassador, type AmbassadorOptions, type AttemptRecord, type OutboundRequest, type OutboundResponse } from './ambassador.ts';
+export {
+  Ambassador,
+  type AmbassadorOptions,
+  type AttemptRecord,
+  type OutboundRequest,
+  type OutboundResponse,
+  type Transport,
+} from './ambassador.ts';
 export {
   outboundPolicySchema,
   PolicySource,

@@ -184,8 +184,7 @@ export async function applyBatchInOrder<Context>(
   batch: readonly BatchEvent<Context>[],
 ): Promise<(ConsumeResult | undefined)[]> {
   const results: (ConsumeResult | undefined)[] = batch.map(() => undefined);
-  const streams = new Map<string, number[]>();
-  batch.forEach(({ event }, index) => streams.set(event.streamId, [...(streams.get(event.streamId) ?? []), index]));
+  const streams = Map.groupBy(batch.keys(), (index) => batch[index]!.event.streamId);
   const step = (from: number, to: number) => (options.ordering === 'contiguous' ? to === from + 1 : to > from);
   const rising = [...streams].filter(([, indexes]) =>
     indexes.every((index, k) => k === 0 || step(batch[indexes[k - 1]!]!.event.version, batch[index]!.event.version)),

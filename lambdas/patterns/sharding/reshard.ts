@@ -77,6 +77,19 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Every shard an item may sit on under this map. */
 const shardsOf = (map: ShardMap) => range(shardsSpanned(map));
 
+/** Each item's shard and `attributes`, as a projection (`shard` is a reserved word: every name goes escaped). */
+function shardProjection(attributes: string[]) {
+  const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
+  return { ExpressionAttributeNames: names, ProjectionExpression: Object.keys(names).join(', ') };
+}
+
+/** Every item of a paginated read. */
+async function collect(pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>): Promise<ShardedItem[]> {
+  const items: ShardedItem[] = [];
+  for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
+  return items;
+}
+
 /** Reads one shard's part of a by-shard index. */
 async function queryShard(
   client: DynamoDBDocumentClient,
@@ -85,21 +98,18 @@ async function queryShard(
   shard: number,
   attributes: string[],
 ): Promise<ShardedItem[]> {
-  const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
-  const pages = paginateQuery(
-    { client },
-    {
-      TableName: table,
-      IndexName: index,
-      KeyConditionExpression: '#shard = :shard',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':shard': shard },
-      ProjectionExpression: Object.keys(names).join(', '),
-    },
+  return collect(
+    paginateQuery(
+      { client },
+      {
+        TableName: table,
+        IndexName: index,
+        KeyConditionExpression: '#shard = :shard',
+        ExpressionAttributeValues: { ':shard': shard },
+        ...shardProjection(attributes),
+      },
+    ),
   );
-  const items: ShardedItem[] = [];
-  for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
-  return items;
 }
 
 /** Segments of the parallel scan that reads a table whose items carry their shard but no index keyed by it. */
@@ -107,25 +117,16 @@ const SCAN_SEGMENTS = 8;
 
 /** Every item of `table` on one of `shards`, read by a parallel scan (items without a shard are left out). */
 async function scanShards(client: DynamoDBDocumentClient, table: string, shards: number[], attributes: string[]): Promise<ShardedItem[]> {
-  const names = Object.fromEntries(['shard', ...attributes].map((a) => [`#${a}`, a]));
   const wanted = new Set(shards);
   const segments = await Promise.all(
-    Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
-      const items: ShardedItem[] = [];
-      const pages = paginateScan(
-        { client },
-        {
-          TableName: table,
-          ProjectionExpression: Object.keys(names).join(', '),
-          ExpressionAttributeNames: names,
-          Segment: segment,
-          TotalSegments: SCAN_SEGMENTS,
-          ConsistentRead: true,
-        },
-      );
-      for await (const page of pages) items.push(...((page.Items ?? []) as ShardedItem[]));
-      return items;
-    }),
+    Array.from({ length: SCAN_SEGMENTS }, (_, segment) =>
+      collect(
+        paginateScan(
+          { client },
+          { TableName: table, Segment: segment, TotalSegments: SCAN_SEGMENTS, ConsistentRead: true, ...shardProjection(attributes) },
+        ),
+      ),
+    ),
   );
   return segments.flat().filter((item) => typeof item.shard === 'number' && wanted.has(item.shard));
 }
