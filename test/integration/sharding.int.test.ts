@@ -42,6 +42,19 @@ beforeAll(async () => {
   counters = new ShardedCounters({ client, tableName: 'counters' });
 });
 
+/** The items a counter's increments landed on (its write shards). */
+async function counterItemsOf(key: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await client.send(
+    new ScanCommand({
+      TableName: 'counters',
+      FilterExpression: '#key = :key',
+      ExpressionAttributeNames: { '#key': 'key' },
+      ExpressionAttributeValues: { ':key': key },
+    }),
+  );
+  return Items;
+}
+
 afterAll(async () => {
   client?.destroy();
   await dynamo?.stop();
@@ -56,14 +69,7 @@ describe('write-sharded counters', () => {
     );
     await Promise.all(writers);
     expect(await counters.total(map, 'HOT')).toEqual({ key: 'HOT', total: 8 * 25 * 2, writeShards: 8 });
-    const { Items = [] } = await client.send(
-      new ScanCommand({
-        TableName: 'counters',
-        FilterExpression: '#key = :hot',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ExpressionAttributeValues: { ':hot': 'HOT' },
-      }),
-    );
+    const Items = await counterItemsOf('HOT');
     expect(Items.length).toBeGreaterThan(4); // the increments really did spread
     expect(new Set(Items.map((item) => item.shard)).size).toBe(Items.length);
   });
@@ -102,14 +108,7 @@ describe('write-sharded counters', () => {
     expect(transactions.count).toBe(2);
     expect((await counters.total(map, 'BATCH-HOT')).total).toBe(80);
     expect((await counters.total(map, 'BATCH-1')).total).toBe(54);
-    const { Items = [] } = await client.send(
-      new ScanCommand({
-        TableName: 'counters',
-        FilterExpression: '#key = :hot',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ExpressionAttributeValues: { ':hot': 'BATCH-HOT' },
-      }),
-    );
+    const Items = await counterItemsOf('BATCH-HOT');
     expect(Items.reduce((sum, item) => sum + Number(item.increments), 0)).toBe(80);
     // A batch holding an event applied before is cancelled whole and left to `add`, which counts each event once.
     const again = [events[0]!, { eventId: 'batch-new', deltas: [{ key: 'BATCH-HOT', amount: 1 }] }];
