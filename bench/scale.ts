@@ -8,9 +8,9 @@
  *   the window spread (one item, bad news at once) beside it in the same run.
  * - The shard map's item: N instances of the real ShardMapStore with the stack's cache time.
  * - The lease: the stack's contenders taking their turns on DynamoDB Local (the real LeaseClient).
- * - What each order writes to a shared partition (a customer's list, the sparse indexes, the by-shard
- *   index): the real projection folded over an order's life, against the indexes the synthesized template
- *   declares; × the order rate N instances serve.
+ * - What each order writes to a shared partition (a customer's list, the sparse indexes, a customer's
+ *   notifications): the real projection folded over an order's life, against the indexes the synthesized
+ *   template declares; × the order rate N instances serve.
  *
  * Instances join as Lambda scales a function (1,000 every 10 s) and each makes a call, or takes an order,
  * every 100 ms: both are the model's assumptions, named in the rows.
@@ -25,7 +25,7 @@ import { ShardMapStore, SHARD_MAP } from '../lambdas/patterns/sharding/index.ts'
 import { LeaseClient } from '../lambdas/patterns/leader-election/index.ts';
 import { decide, evolve, initialState } from '../lambdas/domain/orders/decider.ts';
 import type { OrderViewRow } from '../lambdas/domain/orders/projections.ts';
-import { shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
+import { customerPartOf, shardedViewProjection } from '../lambdas/use-cases/order-view.ts';
 import { CUSTOMER_FACING_EVENTS } from '../lambdas/domain/orders/notifications.ts';
 import type { OrderCommand } from '../lambdas/domain/orders/commands.ts';
 import type { OrderEvent } from '../lambdas/domain/orders/events.ts';
@@ -302,8 +302,10 @@ function hottestPartitions(template: Template): { place: string; key: string; wr
         count(`OrdersView index \`${index.IndexName}\``, row[partitionKey!] ?? rows[r - 1]![partitionKey!]);
       });
     }
+    // The notifications subscriber's key: the customer's part of the table.
     for (const event of events)
-      if ((CUSTOMER_FACING_EVENTS as readonly string[]).includes(event.type)) count('Notifications table', customerId);
+      if ((CUSTOMER_FACING_EVENTS as readonly string[]).includes(event.type))
+        count('Notifications table', customerPartOf(customerId, `order-${i}`));
   }
   return [...writes].map(([place, byKey]) => {
     const [key, most] = [...byKey].reduce((a, b) => (b[1] > a[1] ? b : a));

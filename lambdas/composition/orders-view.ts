@@ -1,5 +1,6 @@
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWAITING_PAYMENT, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX, PAYMENT_OPEN } from '../domain/orders/index.ts';
+import { mergeSorted } from '../patterns/sharding/index.ts';
 import { sparseKeysOf } from '../use-cases/order-view.ts';
 
 interface SparseQuery {
@@ -38,19 +39,8 @@ async function* partition(
  * over (each read in order, merged): eventually consistent, a nomination to be judged against the event store.
  */
 async function* nominated(client: DynamoDBDocumentClient, viewTable: string, query: SparseQuery): AsyncGenerator<string> {
-  const heads = await Promise.all(
-    query.keys.map(async (key) => {
-      const entries = partition(client, viewTable, query, key);
-      return { entries, next: await entries.next() };
-    }),
-  );
-  for (;;) {
-    let oldest: (typeof heads)[number] | undefined;
-    for (const head of heads) if (!head.next.done && (!oldest || head.next.value[0] < oldest.next.value![0])) oldest = head;
-    if (!oldest || oldest.next.done) return;
-    yield oldest.next.value[1];
-    oldest.next = await oldest.entries.next();
-  }
+  const partitions = query.keys.map((key) => partition(client, viewTable, query, key));
+  for await (const [, [, orderId]] of mergeSorted(partitions, (a, b) => a[0] < b[0])) yield orderId;
 }
 
 /**

@@ -2,6 +2,7 @@ import { domainEventOf, isCustomerFacing, notificationText } from '../domain/ord
 import { readSettings, text } from '../composition/settings.ts';
 import { consumerOptions, ORDERED_SUBSCRIBER_SETTINGS, orderedSubscriber, subscriberHandler } from '../composition/subscriber.ts';
 import { ENV } from '../platform/environment.ts';
+import { customerPartOf } from '../use-cases/order-view.ts';
 
 // The composition root: this function's settings, read once.
 const settings = readSettings({ ...ORDERED_SUBSCRIBER_SETTINGS, notificationsTable: [ENV.notifications.table, text] });
@@ -9,7 +10,9 @@ const settings = readSettings({ ...ORDERED_SUBSCRIBER_SETTINGS, notificationsTab
 const consumer = consumerOptions(settings, 'monotonic');
 
 /**
- * One notification per customer-facing event, keyed (customerId, notificationId = event id). Only an
+ * One notification per customer-facing event, keyed (customerId, notificationId = event id), where the
+ * partition key holds the customer and a part of their notifications (`c1#3`, by order id: a busy account's
+ * would pass one partition's writes; the key kept its name, since renaming it would replace the table). Only an
  * order's first event (OrderPlaced, or OrderImported from legacy, which notifies no one) names the
  * customer: the subscriber remembers it in its checkpoint for the order's later events.
  */
@@ -29,7 +32,7 @@ const notifications = orderedSubscriber<{ customerId: string }>(consumer, (messa
           tableName: settings.notificationsTable,
           keyAttribute: 'customerId',
           item: {
-            customerId,
+            customerId: customerPartOf(customerId, message.orderId),
             notificationId: message.eventId,
             orderId: message.orderId,
             orderVersion: message.version,

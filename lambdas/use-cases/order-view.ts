@@ -1,6 +1,6 @@
 import { AWAITING_PAYMENT, PAYMENT_OPEN, viewRowAfter, type OrderViewRow } from '../domain/orders/index.ts';
 import type { Projection } from '../patterns/cqrs/index.ts';
-import { shardOf } from '../patterns/sharding/index.ts';
+import { shardOf, spreadKeyOf, spreadKeysOf } from '../patterns/sharding/index.ts';
 
 /**
  * How many partition keys each sparse index spreads its orders over (by order id). Every order enters the
@@ -11,15 +11,29 @@ import { shardOf } from '../patterns/sharding/index.ts';
 export const SPARSE_PARTITIONS = 64;
 
 /** The sparse index key of an order flagged `flag` (PLACED, OPEN): the flag and the order's partition. */
-export const sparseKeyOf = (flag: string, orderId: string): string => `${flag}#${shardOf({ shards: SPARSE_PARTITIONS }, orderId)}`;
+export const sparseKeyOf = (flag: string, orderId: string): string => spreadKeyOf(flag, orderId, SPARSE_PARTITIONS);
 
 /** Every key a sparse index's `flag` is spread over, and the bare flag rows projected before the spreading still carry. */
-export const sparseKeysOf = (flag: string): string[] => [flag, ...Array.from({ length: SPARSE_PARTITIONS }, (_, k) => `${flag}#${k}`)];
+export const sparseKeysOf = (flag: string): string[] => [flag, ...spreadKeysOf(flag, SPARSE_PARTITIONS)];
+
+/**
+ * How many partition keys one customer's orders spread over (by order id), in the view's by-customer index
+ * and in the notifications table. Under one key each, a customer placing hundreds of orders a second (a
+ * large account: each order writes its list four times, its notifications three) would pass a partition's
+ * 1,000 writes a second on AWS; spread, a page of either reads every part, a query each, merged newest first.
+ */
+export const CUSTOMER_PARTS = 8;
+
+/** The partition key an order of `customerId` is listed (and notified) under. */
+export const customerPartOf = (customerId: string, orderId: string): string => spreadKeyOf(customerId, orderId, CUSTOMER_PARTS);
+
+/** Every partition key a customer's orders are listed (and notified) under. */
+export const customerPartsOf = (customerId: string): string[] => spreadKeysOf(customerId, CUSTOMER_PARTS);
 
 /**
  * The OrdersView projection (CQRS read side): each row is the domain's view of the order after the event,
- * stamped with its customer's shard among `shards.shards` (rebuilds and reshards go by it), its sparse index
- * keys spread over their partitions.
+ * stamped with its customer's shard among `shards.shards` (rebuilds and reshards go by it), its by-customer
+ * and sparse index keys spread over their partitions.
  */
 export function shardedViewProjection(shards: { readonly shards: number }): Projection<OrderViewRow> {
   return {
@@ -29,6 +43,7 @@ export function shardedViewProjection(shards: { readonly shards: number }): Proj
       return {
         ...next,
         shard: shardOf(shards, next.customerId),
+        customerPart: customerPartOf(next.customerId, next.orderId),
         ...(next.awaitingPayment ? { awaitingPayment: sparseKeyOf(AWAITING_PAYMENT, next.orderId) } : {}),
         ...(next.paymentOpen ? { paymentOpen: sparseKeyOf(PAYMENT_OPEN, next.orderId) } : {}),
       };

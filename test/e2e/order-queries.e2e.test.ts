@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
+import { customerPartOf } from '../../lambdas/use-cases/order-view.ts';
 import { scanAll } from '../../scripts/check-consistency.ts';
 import { json, signedFetch } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -142,6 +144,30 @@ describe('GET /customers/{customerId}/orders', () => {
     expect(second.orders.map((o) => o.orderId)).toEqual([placed[0]]);
   });
 
+  it('lists a busy customer’s orders, spread over parts of the index, as one list: each once, newest first, across pages', async () => {
+    const customer = unique('busy');
+    const placed: string[] = [];
+    for (let i = 0; i < 12; i++) placed.push(await placeOrder(customer, `SKU-${i}`));
+    for (const orderId of placed) await fetch(`${target.url}/orders/${orderId}?minVersion=1`);
+    // The index partition a row sits in is the customer and a part, by order id.
+    const rows = (await scanAll(target.documents, target.outputs.eightfold.OrdersViewTableName!)).filter(
+      (row) => row.customerId === customer,
+    );
+    expect(rows.map((row) => row.customerPart).sort()).toEqual(placed.map((orderId) => customerPartOf(customer, orderId)).sort());
+    expect(new Set(rows.map((row) => row.customerPart)).size).toBeGreaterThan(1);
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await json<{ orders: { orderId: string }[]; nextCursor?: string }>(
+        await fetch(`${target.url}/customers/${customer}/orders?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+      );
+      expect(page.orders.length).toBeLessThanOrEqual(5);
+      listed.push(...page.orders.map((o) => o.orderId));
+      cursor = page.nextCursor;
+    } while (cursor && listed.length <= placed.length);
+    expect(listed).toEqual([...placed].reverse());
+  });
+
   it('refuses a crafted cursor with 400 BAD_CURSOR, never a 5xx: one of another shape, another list’s, or a tampered one', async () => {
     const [mine, theirs] = [`cursor-a-${Date.now()}`, `cursor-b-${Date.now()}`];
     for (const customer of [mine, theirs]) for (const sku of ['A', 'B']) await placeOrder(customer, sku);
@@ -181,7 +207,10 @@ describe('GET /customers/{customerId}/orders', () => {
 });
 
 describe('GET /customers/{customerId}/notifications', () => {
-  type Page = { notifications: { orderId: string; type: string; version: number; text: string; createdAt: string }[]; nextCursor?: string };
+  type Page = {
+    notifications: { notificationId: string; orderId: string; type: string; version: number; text: string; createdAt: string }[];
+    nextCursor?: string;
+  };
 
   it('lists what the notifications subscriber delivered, newest first, a page at a time', async () => {
     const customer = `notified-${Date.now()}`;
@@ -214,6 +243,48 @@ describe('GET /customers/{customerId}/notifications', () => {
     expect(first.notifications.map((n) => n.type)).toEqual(['OrderCancelled']);
     const second = await json<Page>(await fetch(`${target.url}/customers/${customer}/notifications?limit=1&cursor=${first.nextCursor}`));
     expect(second.notifications.map((n) => n.type)).toEqual(['OrderPlaced']);
+  });
+
+  it('lists notifications written before a customer’s were spread (under the bare customer id) among the spread ones', async () => {
+    const customer = unique('notified-before');
+    const orderId = await placeOrder(customer);
+    const delivered = await eventually(async () => {
+      const page = await json<Page>(await fetch(`${target.url}/customers/${customer}/notifications`));
+      expect(page.notifications).toHaveLength(1);
+      return page.notifications[0]!;
+    });
+    // As the subscriber wrote them before the spread: keyed by the customer alone; one older, one newer.
+    const table = target.outputs.eightfold.NotificationsTableName!;
+    const before = { notificationId: '00000000-0000-7000-8000-000000000000', createdAt: '2026-01-01T00:00:00.000Z' };
+    const after = { notificationId: 'ffffffff-ffff-7fff-bfff-ffffffffffff', createdAt: '2099-01-01T00:00:00.000Z' };
+    for (const at of [before, after])
+      await target.documents.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            customerId: customer,
+            ...at,
+            orderId: `${orderId}-old`,
+            orderVersion: 1,
+            eventType: 'OrderPlaced',
+            text: 'before the spread',
+          },
+        }),
+      );
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await json<Page>(
+        await fetch(`${target.url}/customers/${customer}/notifications?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+      );
+      listed.push(...page.notifications.map((n) => n.notificationId));
+      cursor = page.nextCursor;
+    } while (cursor && listed.length <= 3);
+    expect(listed).toEqual([after.notificationId, delivered.notificationId, before.notificationId]);
+    for (const at of [before, after])
+      await target.documents.send(
+        new DeleteCommand({ TableName: table, Key: { customerId: customer, notificationId: at.notificationId } }),
+      );
   });
 
   it('answers an empty list for a customer never notified, and 400 for a bad limit or a forged cursor', async () => {

@@ -1,7 +1,20 @@
 /** The shard router's spread and movement, with uniform and Zipf-distributed keys. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { counterItem, hash64, HashRing, jumpHash, maxOverMean, moduloHash, shardOf } from '../../lambdas/patterns/sharding/index.ts';
+import {
+  counterItem,
+  hash64,
+  HashRing,
+  jumpHash,
+  maxOverMean,
+  mergeSorted,
+  moduloHash,
+  readSpreadPage,
+  shardOf,
+  spreadKeyOf,
+  spreadKeysOf,
+  type SpreadPosition,
+} from '../../lambdas/patterns/sharding/index.ts';
 import { zipfWeights } from '../helpers/distribution.ts';
 
 const N = 16;
@@ -104,5 +117,91 @@ describe('the baselines the bench compares against', () => {
     const [before, after] = [new HashRing(N), new HashRing(N + 1)];
     const ringMoved = KEYS.filter((key) => before.shardOf(hash64(key)) !== after.shardOf(hash64(key))).length / KEYS.length;
     expect(ringMoved).toBeLessThan(2 / (N + 1));
+  });
+});
+
+describe('a key spread over parts, read back as one list (readSpreadPage)', () => {
+  /** Parts held in memory, each newest first, read a page of `pageSize` at a time; every read counted. */
+  function spreadList(parts: Record<string, number[]>, pageSize: number) {
+    const reads: string[] = [];
+    const read = async function* (key: string, after: Readonly<Record<string, unknown>> | undefined) {
+      const items = parts[key]!.map((n) => ({ part: key, n }));
+      let at = after ? items.findIndex((item) => item.n === after.n) + 1 : 0;
+      while (at < items.length) {
+        reads.push(key);
+        yield* items.slice(at, at + pageSize);
+        at += pageSize;
+      }
+    };
+    return { reads, read, positionOf: (item: { n: number }) => ({ n: item.n }), before: (a: { n: number }, b: { n: number }) => a.n > b.n };
+  }
+
+  it('pages through every item once, in one order across the parts, whatever the limit and however the items fall', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: 10_000 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (numbers, partCount, limit, pageSize) => {
+          const keys = spreadKeysOf('c1', partCount);
+          const parts = Object.fromEntries(keys.map((key) => [key, [] as number[]]));
+          for (const n of numbers) parts[spreadKeyOf('c1', String(n), partCount)]!.push(n);
+          for (const key of keys) parts[key]!.sort((a, b) => b - a);
+          const list = spreadList(parts, pageSize);
+          const seen: number[] = [];
+          let from: Record<string, SpreadPosition> | undefined;
+          for (let page = 0; page <= numbers.length; page++) {
+            const result = await readSpreadPage({ keys, from, limit, ...list });
+            expect(result.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...result.items.map((item) => item.n));
+            if (!result.next) break;
+            expect(result.items).toHaveLength(limit);
+            // A cursor travels as JSON.
+            from = JSON.parse(JSON.stringify(result.next)) as Record<string, SpreadPosition>;
+          }
+          expect(seen).toEqual([...numbers].sort((a, b) => b - a));
+        },
+      ),
+    );
+  });
+
+  it('reads a part no further than the page needs, and a part done never again', async () => {
+    const keys = spreadKeysOf('c1', 2);
+    const list = spreadList({ [keys[0]!]: [9, 8, 7, 6, 5, 4], [keys[1]!]: [3] }, 2);
+    const first = await readSpreadPage({ keys, limit: 2, ...list });
+    expect(first.items.map((item) => item.n)).toEqual([9, 8]);
+    // One page of each part: the first holds the page and the item past it, the second its one item.
+    expect(list.reads).toEqual([keys[0], keys[1], keys[0]]);
+    expect(first.next).toEqual({ [keys[0]!]: { n: 8 } });
+    list.reads.length = 0;
+    const rest = await readSpreadPage({ keys, from: { ...first.next, [keys[1]!]: 'done' }, limit: 10, ...list });
+    expect(rest.items.map((item) => item.n)).toEqual([7, 6, 5, 4]);
+    expect(rest.next).toBeUndefined();
+    expect(list.reads).not.toContain(keys[1]);
+  });
+
+  it('marks a part done once every item of it was taken, so the next page skips it', async () => {
+    const keys = spreadKeysOf('c1', 2);
+    const list = spreadList({ [keys[0]!]: [9, 1], [keys[1]!]: [5] }, 10);
+    const first = await readSpreadPage({ keys, limit: 2, ...list });
+    expect(first.items.map((item) => item.n)).toEqual([9, 5]);
+    expect(first.next).toEqual({ [keys[0]!]: { n: 9 }, [keys[1]!]: 'done' });
+  });
+
+  it('merges sorted sources into one order (mergeSorted), each item with its source', async () => {
+    async function* of(...items: number[]) {
+      yield* items;
+    }
+    const merged: (readonly [number, number])[] = [];
+    for await (const entry of mergeSorted([of(1, 4, 9), of(), of(2, 3, 10)], (a, b) => a < b)) merged.push(entry);
+    expect(merged).toEqual([
+      [0, 1],
+      [2, 2],
+      [2, 3],
+      [0, 4],
+      [0, 9],
+      [2, 10],
+    ]);
   });
 });

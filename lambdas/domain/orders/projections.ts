@@ -20,6 +20,8 @@ export interface OrderViewRow {
   readonly payment: PaymentLedger;
   /** Sort key of the by-customer index (newest first is a descending query) and of the awaiting-payment one. */
   readonly customerOrderKey: string;
+  /** Partition key of the by-customer index: the customer and a part of their list (spread by the projector). */
+  readonly customerPart?: string;
   /** The customer's shard under the current shard map (stamped by the projector): rebuilds and reshards go by it. */
   readonly shard?: number;
   /** Present only while the order awaits payment: the key of the sparse awaiting-payment index (PLACED, spread by the projector). */
@@ -29,8 +31,11 @@ export interface OrderViewRow {
   readonly paymentOpenSince?: string;
 }
 
-/** The view's by-customer index: partition key `customerId`, sort key `customerOrderKey` (newest first by placedAt). */
-export const VIEW_BY_CUSTOMER_INDEX = 'byCustomer';
+/**
+ * The view's by-customer index: partition key `customerPart` (a customer's orders spread over several keys,
+ * so a busy account's list is not one partition's writes), sort key `customerOrderKey` (newest first by placedAt).
+ */
+export const VIEW_BY_CUSTOMER_INDEX = 'byCustomerPart';
 
 /** The sparse index of the orders still unpaid, sorted by placedAt, and its one partition. */
 export const AWAITING_PAYMENT_INDEX = 'awaitingPayment';
@@ -63,6 +68,7 @@ function stateOf(row: OrderViewRow): OrderState {
   const {
     version: _version,
     customerOrderKey: _key,
+    customerPart: _part,
     awaitingPayment: _awaiting,
     shard: _shard,
     paymentOpen: _open,

@@ -9,6 +9,15 @@ export {
   type ShardMapPhase,
   type ShardMapStoreOptions,
 } from './shard-map.ts';
+export {
+  mergeSorted,
+  readSpreadPage,
+  spreadKeyOf,
+  spreadKeysOf,
+  type SpreadPage,
+  type SpreadPageRequest,
+  type SpreadPosition,
+} from './spread-key.ts';
 export { ShardedCounters, type CounterDelta, type CounterTotal, type ShardedCountersOptions } from './sharded-counter.ts';
 export { maxOverMean, shardLoad, type LoadQuery, type LoadReport, type ShardLoad } from './shard-load.ts';
 export {
