@@ -124,6 +124,7 @@ export class EightfoldStack extends Stack {
     const leaderElection = new LeaderElection(this, 'LeaderElection', coordinatorProps(this));
     eventStore.grantAppend(leaderElection.coordinator);
     readModel.grantRead(leaderElection.coordinator, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX);
+    readModel.grantScanOf(leaderElection.coordinator, AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX);
     ambassador.useFrom(leaderElection.coordinator, 'payment-provider');
     leaderElection.alarmWhenWorkStuck('PaymentStepsStuckAlarm', PAYMENT_STEPS_FAILED_METRIC, PAYMENT_STEPS_STUCK);
 

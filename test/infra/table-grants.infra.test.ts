@@ -3,6 +3,7 @@
  * widened or lost anywhere changes this table, on purpose or not at all. (The stand-ins' tables are theirs.)
  */
 import { describe, expect, it } from 'vitest';
+import { AWAITING_PAYMENT_INDEX, OPEN_PAYMENTS_INDEX } from '../../lambdas/domain/orders/index.ts';
 import { eightfoldStack, grantedStatements } from '../helpers/stack.ts';
 
 /** Table → function → its actions (without the `dynamodb:` prefix); ids without CDK's hash suffix. */
@@ -32,7 +33,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     ReadModelProjector: ['GetItem', 'PutItem'],
   },
   ReadModelOrdersView: {
-    LeaderElectionCoordinator: ['GetItem', 'Query'],
+    // Scan on its two sparse indexes only (asserted below).
+    LeaderElectionCoordinator: ['GetItem', 'Query', 'Scan'],
     QueriesFunction: ['GetItem', 'Query'],
     ReadModelProjector: ['GetItem', 'PutItem'],
   },
@@ -79,5 +81,17 @@ describe('the order service’s tables', () => {
     }
     expect(granted).toEqual(EXPECTED);
     expect(Object.keys(EXPECTED).sort()).toEqual(tables.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort());
+  });
+});
+
+describe('the coordinator’s worklists', () => {
+  it('may scan the view’s two sparse indexes, and neither the view itself nor its other indexes', () => {
+    const scans = grantedStatements().filter(({ fn, actions }) => fn === 'LeaderElectionCoordinator' && actions.includes('dynamodb:Scan'));
+    expect(scans.map((s) => s.actions)).toEqual([['dynamodb:Scan']]);
+    const arns = JSON.parse(scans[0]!.resource) as { 'Fn::Join': [string, unknown[]] }[];
+    expect(arns.map((arn) => JSON.stringify(arn['Fn::Join'][1].at(-1)))).toEqual([
+      JSON.stringify(`/index/${AWAITING_PAYMENT_INDEX}`),
+      JSON.stringify(`/index/${OPEN_PAYMENTS_INDEX}`),
+    ]);
   });
 });
