@@ -154,7 +154,9 @@ export async function cpuFigures(rows: Row[]): Promise<void> {
   } finally {
     if ('remove' in baseline) baseline.remove();
   }
-  const profileDir = mkdtempSync(join(tmpdir(), 'eightfold-cpu-profile-'));
+  // BENCH_CPU_PROFILE_DIR keeps the raw profiles (one .cpuprofile a thread) for a closer look.
+  const kept = process.env.BENCH_CPU_PROFILE_DIR;
+  const profileDir = kept ?? mkdtempSync(join(tmpdir(), 'eightfold-cpu-profile-'));
   try {
     await cpuRun(ROOT, Math.min(ORDERS, 500), profileDir);
     await sleep(500); // the worker threads' profiles are written as they end
@@ -163,7 +165,7 @@ export async function cpuFigures(rows: Row[]): Promise<void> {
     writeFileSync(join(ROOT, 'bench/results', page), profileMarkdown(summarizeProfiles(profileDir), heading));
     log(`cpu: profile summary in bench/results/${page}`);
   } finally {
-    rmSync(profileDir, { recursive: true, force: true });
+    if (!kept) rmSync(profileDir, { recursive: true, force: true });
   }
 
   const spread = (runs: CpuRun[]) => runs.map((r) => perOrder(r.cpuMsPerOrder)).join(', ');

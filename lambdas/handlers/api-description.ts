@@ -292,7 +292,12 @@ const OPERATIONS: Record<
     summary: "Set a stand-in's faults (not in prod)",
     path: { target: z.enum(['payment-provider', 'legacy']) },
     body: faultsSchema,
-    answers: { 200: { description: 'The faults now', schema: faultsSchema.extend({ target: z.string() }) } },
+    answers: {
+      200: {
+        description: 'The faults now: every stand-in acts on them by the time this answers',
+        schema: faultsSchema.extend({ target: z.string() }),
+      },
+    },
   },
 };
 

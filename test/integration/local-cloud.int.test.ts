@@ -1,10 +1,11 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
+import { SqsPoller } from '../../scripts/local-cloud/pollers/sqs-poller.ts';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';
@@ -327,6 +328,27 @@ describe('SNS → filtered SQS → Lambda', () => {
     expect(JSON.parse(dead.Body!)).toEqual({ id: 'w7', fail: true });
     expect(await auditItems('work#w7')).toEqual([]);
     expect(await auditItems('work#other')).toEqual([]);
+  });
+
+  it('takes five batches at a time while a queue has messages, as Lambda does, and goes back to two when it is quiet', async () => {
+    const worker = cloud.functions.get(cloud.resource('WorkerFunction').physicalId)!;
+    const poller = cloud.pollers.find((p) => p.config.functionArn === cloud.resource('WorkerFunction').physicalId);
+    if (!(poller instanceof SqsPoller)) throw new Error('the worker’s mapping is not an SQS poller');
+    worker.stats.peakConcurrency = 0;
+    for (let batch = 0; batch < 6; batch++)
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl('Work'),
+          Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: JSON.stringify({ id: `busy${batch * 10 + i}` }) })),
+        }),
+      );
+    await eventually(async () => expect(await auditItems('work#busy59')).toHaveLength(1));
+    await eventually(async () => {
+      for (let i = 0; i < 60; i++) expect(await auditItems(`work#busy${i}`)).toHaveLength(1);
+    });
+    // Two pollers would hold it to two invocations at once; the function's own concurrency (4) caps the rest.
+    expect(worker.stats.peakConcurrency).toBeGreaterThan(2);
+    await eventually(() => expect(poller.batchesInFlight).toBe(2), { timeoutMs: 10_000 });
   });
 
   it('applies a filter policy on the message body', async () => {

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, requireEnv } from '../../platform/clients.ts';
-import { applyFaults, readFaults } from '../../platform/faults.ts';
+import { applyFaults, currentFaults } from '../../platform/faults.ts';
 import { issuesText } from '../../platform/http.ts';
 import { LEGACY_CATALOG } from '../legacy-catalog.ts';
 import { bearerMatches } from '../bearer.ts';
@@ -47,7 +47,7 @@ const pathOf = (event: APIGatewayProxyEvent) => `/${event.pathParameters?.proxy 
  * `PUT /ops/faults/legacy` apply first.
  */
 async function legacy(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const faults = await readFaults(faultsTable, 'legacy');
+  const faults = await currentFaults(faultsTable, 'legacy');
   const injected = await applyFaults(faults, 'The legacy system');
   if (injected) return answer(injected.statusCode, { error: { code: injected.code, message: injected.message } });
   const path = pathOf(event);

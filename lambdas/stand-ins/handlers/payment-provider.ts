@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { requireEnv } from '../../platform/clients.ts';
-import { applyFaults, readFaults } from '../../platform/faults.ts';
+import { applyFaults, currentFaults } from '../../platform/faults.ts';
 import { header } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { observed } from '../../platform/observability.ts';
@@ -48,7 +48,7 @@ const isAnswer = (value: unknown): value is APIGatewayProxyResult => typeof valu
  * `loseChargeAnswers`: the charge is made, then its answer is lost (504).
  */
 async function provider(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const faults = await readFaults(faultsTable, 'payment-provider');
+  const faults = await currentFaults(faultsTable, 'payment-provider');
   const injected = await applyFaults(faults, 'The payment provider');
   if (injected) return failure(injected.statusCode, injected.code, injected.message);
 

@@ -36,6 +36,8 @@ export interface FunctionStats {
   coldStarts: number;
   /** Init durations (handler module import) of every cold start, in ms. */
   initDurationsMs: number[];
+  /** The most invocations that ran at once. */
+  peakConcurrency: number;
 }
 
 /** One finished invocation, as Lambda's REPORT line tells it. */
@@ -89,7 +91,7 @@ export function resolveHandler(codeDir: string, handler: string): { file: string
  * `reservedConcurrency` (or a local default) at once; extra invocations wait for a free one.
  */
 export class FunctionRuntime {
-  readonly stats: FunctionStats = { invocations: 0, errors: 0, coldStarts: 0, initDurationsMs: [] };
+  readonly stats: FunctionStats = { invocations: 0, errors: 0, coldStarts: 0, initDurationsMs: [], peakConcurrency: 0 };
   private definition: FunctionDefinition;
   private readonly sandboxes = new Set<Sandbox>();
   /** Sandboxes that have not served an invocation yet: their first one is a cold start. */
@@ -273,19 +275,18 @@ export class FunctionRuntime {
 
   private async acquire(): Promise<Sandbox> {
     for (;;) {
-      for (const sandbox of this.sandboxes) {
-        if (!sandbox.busy && !sandbox.dead) {
-          sandbox.busy = true;
-          return sandbox;
-        }
-      }
-      if (this.sandboxes.size < this.concurrency) {
-        const sandbox = this.spawn();
-        sandbox.busy = true;
-        return sandbox;
-      }
+      for (const sandbox of this.sandboxes) if (!sandbox.busy && !sandbox.dead) return this.occupy(sandbox);
+      if (this.sandboxes.size < this.concurrency) return this.occupy(this.spawn());
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  private occupy(sandbox: Sandbox): Sandbox {
+    sandbox.busy = true;
+    let busy = 0;
+    for (const each of this.sandboxes) if (each.busy) busy++;
+    this.stats.peakConcurrency = Math.max(this.stats.peakConcurrency, busy);
+    return sandbox;
   }
 
   private async release(sandbox: Sandbox): Promise<void> {

@@ -58,6 +58,10 @@ export interface PolledQueue {
   readonly functionTimeoutSeconds: number;
 }
 
+/** Lambda's SQS event source: five batches at a time while messages are available, two when traffic is low. */
+const BUSY_BATCHES = 5;
+const QUIET_BATCHES = 2;
+
 export class SqsPoller extends EventSourcePoller {
   private readonly queueUrl: string;
   private readonly queue: PolledQueue;
@@ -70,26 +74,50 @@ export class SqsPoller extends EventSourcePoller {
     this.sqs = sqs;
   }
 
-  protected run(): void {
-    const loops = Math.max(1, this.config.maximumConcurrency ?? 2);
-    for (let i = 0; i < loops; i++) this.track(this.loop());
+  private loops = 0;
+
+  /** Loops taking batches now: two while the queue is quiet, up to `busyLoops` while it has messages. */
+  get batchesInFlight(): number {
+    return this.loops;
   }
 
-  private async loop(): Promise<void> {
+  /** As Lambda: five batches at a time while messages are available, or MaximumConcurrency's when set. */
+  private get busyLoops(): number {
+    return Math.max(1, this.config.maximumConcurrency ?? BUSY_BATCHES);
+  }
+
+  protected run(): void {
+    for (let i = 0; i < Math.min(QUIET_BATCHES, this.busyLoops); i++) this.track(this.loop(false));
+  }
+
+  /**
+   * One batch after another. A loop that found messages starts another beside it, up to `busyLoops`; one
+   * started so leaves when the queue runs dry, so a quiet queue is polled by two, as Lambda scales back.
+   */
+  private async loop(extra: boolean): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
-      try {
-        const batch = await this.collectBatch(signal);
-        if (batch.length > 0) await this.deliver(batch);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.deps.log(`SQS poller ${this.config.id}: ${String(error)}`);
-        await sleep(1000, signal);
+    this.loops++;
+    try {
+      while (!signal.aborted) {
+        try {
+          const batch = await this.collectBatch(signal, extra);
+          if (batch.length === 0 && extra) return;
+          if (batch.length > 0 && this.loops < this.busyLoops) this.track(this.loop(true));
+          if (batch.length > 0) await this.deliver(batch);
+        } catch (error) {
+          if (signal.aborted) return;
+          this.deps.log(`SQS poller ${this.config.id}: ${String(error)}`);
+          if (extra) return;
+          await sleep(1000, signal);
+        }
       }
+    } finally {
+      this.loops--;
     }
   }
 
-  private async collectBatch(signal: AbortSignal): Promise<Message[]> {
+  /** A batch; an extra loop does not wait for messages (`shortPoll`): an empty queue sends it away. */
+  private async collectBatch(signal: AbortSignal, shortPoll = false): Promise<Message[]> {
     const batch: Message[] = [];
     const deadline = Date.now() + this.config.maximumBatchingWindowMs;
     do {
@@ -99,7 +127,7 @@ export class SqsPoller extends EventSourcePoller {
           QueueUrl: this.queueUrl,
           MaxNumberOfMessages: Math.min(10, remaining),
           // Short enough that Ctrl-C is prompt; long enough not to spin.
-          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          WaitTimeSeconds: batch.length === 0 && !shortPoll ? 1 : 0,
           // With a time scale, a batch never settled (the cloud stopped under it) also returns scaled.
           ...(this.queue.timeScale > 1 ? { VisibilityTimeout: this.inFlightVisibilitySeconds() } : {}),
           MessageSystemAttributeNames: ['All'],
