@@ -24,3 +24,5 @@ export { DEFAULT_SERVICE_PORTS, freePort, PortsInUseError, SERVICE_NAMES, type S
 export { invocationLine } from './invocation-line.ts';
 export type { InvocationRecord, InvokeOutcome } from './lambda/function-runtime.ts';
 export { eventually } from './eventually.ts';
+export { SqsPoller } from './pollers/sqs-poller.ts';
+export type { Poller, PollerStats } from './pollers/types.ts';

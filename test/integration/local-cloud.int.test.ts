@@ -4,8 +4,7 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
-import { SqsPoller } from '../../scripts/local-cloud/pollers/sqs-poller.ts';
+import { LOCAL_CREDENTIALS, SqsPoller, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';
