@@ -101,7 +101,8 @@ async function cpuRun(appDir: string, orders: number, profileDir?: string): Prom
   const cloud = await startCloudProcess(appDir, profileDir);
   try {
     const signedIn = { baseUrl: cloud.url, token: cloud.token };
-    await placeOrders({ ...signedIn, orders: 100, concurrency: 8, customerPrefix: 'warm' });
+    // At the load's own concurrency, so every sandbox the load needs starts here, not in the measured window.
+    await placeOrders({ ...signedIn, orders: 300, concurrency: CONCURRENCY, customerPrefix: 'warm' });
     await cloud.command('settle', 'settled');
     const before = treeCpuMs(cloud.child.pid!);
     const load = await placeOrders({ ...signedIn, orders, concurrency: CONCURRENCY, customerPrefix: 'load' });

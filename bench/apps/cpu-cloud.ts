@@ -4,12 +4,14 @@
  *
  * `node bench/apps/cpu-cloud.ts <appDir>` starts the cloud of `<appDir>` with that tree's own local cloud
  * (so a baseline checkout runs its own), prints `{"url","token"}` on one line, then takes lines on stdin:
- * `settle` answers `settled` once the pollers have delivered nothing for a second; `stop` stops the cloud.
+ * `settle` answers `settled` once the pollers have delivered nothing for a second and no queue holds a
+ * message (visible, or in flight to come back); `stop` stops the cloud.
  */
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LocalCloud } from '@eightfold/local-cloud';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, type LocalCloud } from '@eightfold/local-cloud';
 import { mintToken } from '../../test/helpers/tokens.ts';
 
 const appDir = process.argv[2];
@@ -21,10 +23,33 @@ const cloud = await startLocalCloud({ appDir, port: 0, onLog: () => undefined })
 process.stdout.write(`${JSON.stringify({ url: cloud.url, token: await mintToken(cloud, { operator: 'bench' }) })}\n`);
 
 const delivered = () => cloud.pollers.reduce((sum, poller) => sum + poller.stats.records, 0);
+const sqs = new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+// The queues functions consume (not the dead-letter queues: what lands there stays).
+const consumed = new Set(cloud.pollers.map((poller) => poller.config.eventSourceArn.split(':').at(-1)));
+const queues = cloud.resources
+  .filter((r) => r.type === 'AWS::SQS::Queue' && consumed.has(r.physicalId.split('/').at(-1)))
+  .map((r) => r.physicalId);
+/** Messages in the consumed queues, visible or in flight: one a failed batch left waits out its visibility timeout. */
+async function queued(): Promise<number> {
+  const counts = await Promise.all(
+    queues.map(async (QueueUrl) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   if (line === 'settle') {
-    for (let before = -1; before !== delivered();) {
+    // Quiet for a second, and nothing left in a consumed queue.
+    for (let before = -1; before !== delivered() || (await queued()) > 0;) {
       before = delivered();
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
