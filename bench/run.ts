@@ -40,6 +40,7 @@ import { loadFigures } from './load.ts';
 import { paymentFigures } from './payments.ts';
 import { calibrate, calibrationLine } from './calibration.ts';
 import { scaleFigures } from './scale.ts';
+import { consecutiveRunsTable, lastFullRuns } from './consecutive.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -278,8 +279,15 @@ for (const [name, section] of Object.entries(sections)) {
 const table = tableOf(rows);
 writeFileSync(
   join(resultsDir, `${RUN_STAMP}.json`),
-  JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, calibration, rows }, null, 2) + '\n',
+  JSON.stringify({ command: 'npm run bench', date, machine, host: hostname(), samples: SAMPLES, full: !only, calibration, rows }, null, 2) +
+    '\n',
 );
+// After a full run, the goals over the last full runs, each run beside the others.
+if (!only) {
+  const consecutive = consecutiveRunsTable(lastFullRuns(resultsDir));
+  writeFileSync(join(resultsDir, 'latest-consecutive.md'), `${consecutive}\n`);
+  writeBetweenMarkers('docs/benchmarks.md', 'consecutive', consecutive);
+}
 if (!only) writeFileSync(join(resultsDir, 'latest.md'), `${header}\n\n${table}\n`);
 if (!only) writeBetweenMarkers('docs/benchmarks.md', 'bench', `${header}\n\n${table}`);
 process.stdout.write(`${header}\n\n${table}\n`);
