@@ -16,7 +16,9 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: { readonly pubSub: PubSub }) {
     super(scope, id);
-    // Rebuilt from the event store by replaying the subscriber (npm run rebuild-projections): no need to retain.
+    // What customers were told: nothing re-sends a lost notification (rebuild-projections rebuilds the view
+    // only), so point-in-time recovery guards it, and check-consistency names any missing one.
+    // The partition key kept its name: it holds the customer and a part (`c1#3`), since a busy account's spread.
     this.table = new Table(this, 'Table', {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'notificationId', type: AttributeType.STRING },
