@@ -14,6 +14,7 @@ import type { OutboundRequest } from '../lambdas/patterns/ambassador/index.ts';
 import { EventStore, handleCommand } from '../lambdas/patterns/event-sourcing/index.ts';
 import { httpPaymentProvider, type PaymentProvider } from '../lambdas/use-cases/payment-provider.ts';
 import { payOrder } from '../lambdas/use-cases/payments.ts';
+import { customerPartOf } from '../lambdas/use-cases/order-view.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '@eightfold/local-cloud';
 import { localOutputs, paymentProviderToken } from '../test/helpers/target.ts';
 import { mintToken } from '../test/helpers/tokens.ts';
@@ -143,8 +144,9 @@ export async function paymentFigures(rows: Row[]): Promise<void> {
         const { Items = [] } = await documents.send(
           new QueryCommand({
             TableName: outputs.eightfold.NotificationsTableName!,
+            // The notifications subscriber's key: the customer's part of the table for this order.
             KeyConditionExpression: 'customerId = :c',
-            ExpressionAttributeValues: { ':c': customerId },
+            ExpressionAttributeValues: { ':c': customerPartOf(customerId, orderId) },
           }),
         );
         noticeAt ??= Items.filter((n) => n.eventType === 'OrderCancelled').map((n) => Date.parse(String(n.deliveredAt)))[0];

@@ -10,6 +10,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { orderUpcasters } from '../lambdas/domain/orders/index.ts';
 import { EventStore } from '../lambdas/patterns/event-sourcing/index.ts';
 import { publishInOrder, type OutgoingMessage } from '../lambdas/patterns/pub-sub/index.ts';
+import { customerPartOf } from '../lambdas/use-cases/order-view.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud, startSnsSqs } from '@eightfold/local-cloud';
 import { AWS_PUBLISHED, countRequests, log, ms, percentile, ratio, ROOT, SAMPLES, sleep, type Row } from './common.ts';
 
@@ -42,7 +43,7 @@ export async function pubSubFigures(rows: Row[]): Promise<void> {
       const orderId = `latency-${i}`;
       const { events } = await store.append(orderId, 0, [placed(orderId, `bench-${i}`)], META);
       const appended = performance.now();
-      const key = { customerId: `bench-${i}`, notificationId: events[0]!.eventId };
+      const key = { customerId: customerPartOf(`bench-${i}`, orderId), notificationId: events[0]!.eventId };
       for (;;) {
         const { Item } = await client.send(new GetCommand({ TableName: notifications, Key: key, ConsistentRead: true }));
         if (Item) break;
