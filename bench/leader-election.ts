@@ -206,11 +206,14 @@ export async function leaderElectionFigures(rows: Row[]): Promise<void> {
     );
     const resigned = percentile(await oursSide('resigns', 'bench-resign').failovers(), 50);
     log(`ours: hand-over after the holder resigns p50 ${resigned.toFixed(0)} ms (${(resigned / LEASE_MS).toFixed(2)} × lease)`);
+    const withinOneTurn = (HEARTBEAT_MS + MARGIN_MS) / LEASE_MS;
     rows.push({
-      figure: `hand-over after the holder resigns (POST /ops/leader/resign) ÷ lease (p50 of ${CRASHES}; goal: within one turn and the clock-skew margin)`,
+      figure: `hand-over after the holder resigns (POST /ops/leader/resign) ÷ lease (p50 of ${CRASHES})`,
       value: (resigned / LEASE_MS).toFixed(2),
-      baseline: `a crash, the same contenders: ${oursFigures[0]!.toFixed(2)}; goal: ${((HEARTBEAT_MS + MARGIN_MS) / LEASE_MS).toFixed(2)}`,
+      baseline: `a crash, the same contenders: ${oursFigures[0]!.toFixed(2)}`,
       ratio: ratio(resigned / LEASE_MS, oursFigures[0]!),
+      goal: `≤ ${withinOneTurn.toFixed(2)} (one turn and the clock-skew margin)`,
+      met: resigned / LEASE_MS <= withinOneTurn,
     });
 
     // A holder pauses past its lease (its heartbeats stop, as in a long GC pause), a successor takes over and
