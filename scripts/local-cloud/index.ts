@@ -25,4 +25,3 @@ export { invocationLine } from './invocation-line.ts';
 export type { InvocationRecord, InvokeOutcome } from './lambda/function-runtime.ts';
 export { eventually } from './eventually.ts';
 export { SqsPoller } from './pollers/sqs-poller.ts';
-export type { Poller, PollerStats } from './pollers/types.ts';
