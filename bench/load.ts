@@ -56,8 +56,33 @@ async function settle(
   }
 }
 
+/**
+ * The outbound calls the functions made and the breaker openings they announced, read from their log lines
+ * as an operator's query would read them.
+ */
+function outboundTally() {
+  const tally = { calls: 0, breakerOpenings: 0, failures: [] as { outcome: string; line: string }[] };
+  const onFunctionLog = (_functionName: string, line: string) => {
+    if (!line.startsWith('{"level"')) return;
+    const entry = JSON.parse(line) as { message?: string; outcome?: string; to?: string; timestamp?: string; url?: string };
+    if (entry.message === 'outbound call') {
+      tally.calls++;
+      if (entry.outcome !== 'success')
+        tally.failures.push({ outcome: entry.outcome ?? '?', line: `${entry.timestamp} ${entry.outcome} ${entry.url}` });
+    }
+    if (entry.message === 'circuit breaker transition' && entry.to === 'OPEN') tally.breakerOpenings++;
+  };
+  /** "n of calls", with each failed outcome's count. */
+  const failedText = () => {
+    const byOutcome = Map.groupBy(tally.failures, (failure) => failure.outcome);
+    const kinds = [...byOutcome].map(([outcome, failures]) => `${outcome} ${failures.length}`).join(', ');
+    return `${tally.failures.length} of ${tally.calls}${kinds ? ` (${kinds})` : ''}`;
+  };
+  return { tally, onFunctionLog, failedText };
+}
+
 async function withCloud<T>(
-  options: { countDynamoDbRequests?: boolean },
+  options: { countDynamoDbRequests?: boolean; onFunctionLog?: (functionName: string, line: string) => void },
   run: (cloud: LocalCloud, documents: DynamoDBDocumentClient) => Promise<T>,
 ): Promise<T> {
   const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined, ...options });
@@ -116,7 +141,8 @@ async function bareAppendRate(): Promise<number> {
 
 export async function loadFigures(rows: Row[]): Promise<void> {
   const ceiling = await bareAppendRate();
-  await withCloud({}, async (cloud, documents) => {
+  const outbound = outboundTally();
+  await withCloud({ onFunctionLog: outbound.onFunctionLog }, async (cloud, documents) => {
     const signedIn = { baseUrl: cloud.url, token: await mintToken(cloud, { operator: 'bench' }) };
     await placeOrders({ ...signedIn, orders: 50, concurrency: 4, customerPrefix: 'warm' });
     const alone = await placeOrders({ ...signedIn, orders: 200, concurrency: 1, customerPrefix: 'alone' });
@@ -130,6 +156,14 @@ export async function loadFigures(rows: Row[]): Promise<void> {
     );
     const endToEnd = ORDERS / ((load.durationMs + settledMs) / 1000);
     const throughPipeline = ORDERS / ((load.durationMs + lastWorkMs) / 1000);
+    log(
+      `load: outbound calls failed: ${outbound.failedText()}; the first: ${
+        outbound.tally.failures
+          .slice(0, 5)
+          .map((f) => f.line)
+          .join('; ') || 'none'
+      }`,
+    );
     log(
       `load: ${ORDERS} orders at ${CONCURRENCY}: ${load.ordersPerSecond.toFixed(1)}/s accepted, ${endToEnd.toFixed(1)}/s settled; p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}; alone p50 ${ms(alone.p50Ms)}; bare appends ${ceiling.toFixed(0)}/s`,
     );
@@ -165,6 +199,14 @@ export async function loadFigures(rows: Row[]): Promise<void> {
         value: ms(load.p99Ms),
         baseline: `one order at a time: ${ms(percentile(alone.latenciesMs, 99))}`,
         ratio: ratio(load.p99Ms, percentile(alone.latenciesMs, 99)),
+      },
+      {
+        // Legacy's feed calls out once per order: a burst scales legacy up, and its cold instances should not
+        // read as an outage (each timeout is a failure to the breaker, and an open breaker stalls the feed).
+        figure: `outbound calls that failed during that run (legacy's feed and change capture, warm-up included), and the breaker openings they caused: ${outbound.tally.breakerOpenings}`,
+        value: outbound.failedText(),
+        baseline: `every outbound call: ${outbound.tally.calls}`,
+        ratio: ratio(outbound.tally.failures.length, outbound.tally.calls),
       },
     );
   });

@@ -1,6 +1,7 @@
 /** Ambassador + Circuit Breaker: the outbound policy, the breakers table and their grants. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_TIMEOUT_MS } from '../../lambdas/composition/strangler.ts';
 import { actionsOn, eightfoldStack, functionProperties, grantedStatements, LEGACY_SECRET_ARN, synthesize } from '../helpers/stack.ts';
 
 let template: Template;
@@ -109,6 +110,14 @@ describe('EightfoldStack: Ambassador + Circuit Breaker', () => {
         }),
       },
     });
+  });
+
+  it('waits for legacy’s feed as long as the façade waits for legacy, so a burst that scales legacy up is no outage to its breaker', () => {
+    const [parameter] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Value: unknown } }[];
+    // The policy is JSON joined around the secrets' ARNs: its legacy target is the text after "legacy":{.
+    const policy = JSON.stringify(parameter!.Properties.Value).replaceAll('\\"', '"');
+    expect(/"legacy":\{[^}]*"timeoutMs":(\d+)/.exec(policy)?.[1]).toBe(String(LEGACY_TIMEOUT_MS));
+    expect(LEGACY_TIMEOUT_MS).toBeGreaterThanOrEqual(3_000);
   });
 
   it('has no fault injection and no step-down in production, but lets operators hand leadership over', () => {
