@@ -71,15 +71,16 @@ export interface SynthResult {
 
 const HASH_FILE = '.local-cloud-inputs';
 
-function filesUnder(path: string, into: string[]): void {
-  if (!existsSync(path)) return;
+/** Every file under `path`, but for dependencies, assemblies, hidden entries and `skip` (an assembly elsewhere). */
+function filesUnder(path: string, into: string[], skip?: string): void {
+  if (!existsSync(path) || path === skip) return;
   if (statSync(path).isFile()) {
     into.push(path);
     return;
   }
   for (const entry of readdirSync(path).sort()) {
     if (entry === 'node_modules' || entry === 'cdk.out' || entry.startsWith('.')) continue;
-    filesUnder(join(path, entry), into);
+    filesUnder(join(path, entry), into, skip);
   }
 }
 
@@ -89,11 +90,19 @@ export function watchedRoots(appDir: string): string[] {
   return (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map((glob) => glob.replace(/\/?\*\*.*$/, ''));
 }
 
-/** Hash of everything a synthesis reads: the app's sources (cdk.json `watch.include`), its config, context and lockfile. */
-export function synthInputsHash(appDir: string, context: Record<string, unknown>): string {
-  const roots = watchedRoots(appDir);
+/**
+ * Hash of everything a synthesis reads: the app's sources, its config, context and lockfile. The sources are
+ * the roots of cdk.json's `watch.include` where the app declares them, else the whole app directory (but for
+ * `node_modules`, assemblies and hidden entries), and the files its `app` command names: an app whose stack
+ * lives outside `bin/` and `lib/` is synthesized again when it changes.
+ */
+export function synthInputsHash(appDir: string, context: Record<string, unknown>, outDir?: string): string {
+  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { app?: string; watch?: { include?: string[] } };
+  const roots = cdkJson.watch?.include ? watchedRoots(appDir) : [''];
+  const commandFiles = (cdkJson.app ?? '').split(/\s+/).filter((word) => /\.[cm]?[jt]sx?$/.test(word));
   const files: string[] = [];
-  for (const root of [...roots, 'cdk.json', 'cdk.context.json', 'package-lock.json', 'package.json']) filesUnder(join(appDir, root), files);
+  for (const root of new Set([...roots, ...commandFiles, 'cdk.json', 'cdk.context.json', 'package-lock.json', 'package.json']))
+    filesUnder(join(appDir, root), files, outDir);
   const hash = createHash('sha256').update(JSON.stringify(context));
   for (const file of files) hash.update(relative(appDir, file)).update(readFileSync(file));
   return hash.digest('hex');
@@ -116,7 +125,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     'aws:cdk:enable-path-metadata': true,
     'aws:cdk:enable-asset-metadata': true,
   };
-  const inputs = synthInputsHash(appDir, context);
+  const inputs = synthInputsHash(appDir, context, outDir);
   const hashFile = join(outDir, HASH_FILE);
   if (!options.force && existsSync(join(outDir, 'manifest.json')) && existsSync(hashFile) && readFileSync(hashFile, 'utf8') === inputs) {
     return { outDir, cached: true, durationMs: performance.now() - started };

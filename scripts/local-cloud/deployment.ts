@@ -21,12 +21,14 @@ import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
 import type { LocalServices } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
-import { DEFAULT_API_METADATA, type LocalCloudOptions, type LocalResource } from './types.ts';
+import { DEFAULT_API_METADATA, type LocalCloudOptions, type LocalResource, type NotEmulatedResource } from './types.ts';
 import { provisionStacks } from './provisioning.ts';
 
 /** What one template became on the running services. */
 export interface Deployment {
   readonly resources: LocalResource[];
+  /** The resources started without, because the local cloud does not emulate their type. */
+  readonly notEmulated: NotEmulatedResource[];
   /** Each stack with its outputs, as CloudFormation's DescribeStacks tells of them. */
   readonly stacks: LocalStackDescription[];
   readonly functions: Map<string, FunctionRuntime>;
@@ -96,7 +98,17 @@ export async function undeploy(deployment: Deployment | undefined, keepFunctions
  */
 export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previous: Deployment | undefined): Promise<Deployment> {
   const { services, endpoints, options } = ctx;
-  const { resources, stacks: described } = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl);
+  const {
+    resources,
+    stacks: described,
+    notEmulated,
+  } = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl, {
+    strict: options.strict,
+  });
+  for (const r of notEmulated) {
+    const referrers = r.referredToBy.length ? `; what refers to it gets a placeholder: ${r.referredToBy.join(', ')}` : '';
+    ctx.log('local-cloud', `not emulated, started without: ${r.resource} (${r.type}: ${r.reason})${referrers}`);
+  }
   await undeploy(previous, true);
 
   // Lambda functions, each in its own pool of worker threads.
@@ -104,6 +116,8 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
   const functionsByKey = new Map<string, FunctionRuntime>();
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
     const definition = functionDefinition(r, stacks, services.region, endpoints);
+    const oldRuntime = olderRuntimeWarning(definition);
+    if (oldRuntime && !previous?.functions.has(definition.functionName)) ctx.log('local-cloud', oldRuntime);
     let runtime = previous?.functions.get(definition.functionName);
     if (!runtime)
       runtime = new FunctionRuntime(definition, {
@@ -155,7 +169,7 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
       targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })),
     });
   }
-  return { resources, stacks: described, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
+  return { resources, notEmulated, stacks: described, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
 }
 
 function createPoller(
@@ -206,6 +220,21 @@ async function sendToDestination(services: LocalServices, arn: string, message: 
   } else {
     throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
   }
+}
+
+/**
+ * What to say of a function on a runtime older than nodejs18.x: it runs here on this Node (22), and the SDK
+ * such runtimes ship (v2) ignores the AWS_ENDPOINT_URL_* variables, so its calls go to AWS itself, which
+ * refuses the local dummy credentials.
+ */
+export function olderRuntimeWarning(definition: Pick<FunctionDefinition, 'logicalId' | 'runtime'>): string | undefined {
+  const major = Number(/^nodejs(\d+)/.exec(definition.runtime)?.[1]);
+  if (!(major < 18)) return undefined;
+  return (
+    `${definition.logicalId}: runtime ${definition.runtime} runs here on Node ${process.versions.node.split('.')[0]}, and the AWS SDK v2 ` +
+    'it includes (nodejs18.x and later include v3) ignores AWS_ENDPOINT_URL_*: its calls go to real AWS, which refuses the local ' +
+    'credentials, unless the code sets each endpoint itself'
+  );
 }
 
 function functionDefinition(r: LocalResource, stacks: StackArtifact[], region: string, endpoints: ServiceEndpoints): FunctionDefinition {

@@ -4,12 +4,14 @@
  * its `main.ts` and the project's scripts share): anything not exported is its own business.
  */
 export { startLocalCloud } from './local-cloud.ts';
+export { startupReport } from './report.ts';
 export {
   DEFAULT_API_METADATA,
   TIME_SCALE_CONTEXT,
   type LocalCloud,
   type LocalCloudOptions,
   type LocalResource,
+  type NotEmulatedResource,
   type ReloadSummary,
   type StartupTimings,
 } from './types.ts';

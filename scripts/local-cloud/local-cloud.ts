@@ -225,6 +225,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       get resources() {
         return current!.resources;
       },
+      get notEmulated() {
+        return current!.notEmulated;
+      },
       get functions() {
         return current!.functions;
       },

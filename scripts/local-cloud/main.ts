@@ -27,6 +27,8 @@ Runs the synthesized CDK app on the embedded local cloud, until Ctrl-C.
   --time-scale N            run scheduled rules, timeouts and leases N times faster (1 to 3600)
   --parameter Name=Value    a CloudFormation parameter's value (repeatable)
   --context key=value       CDK context for the synthesis (repeatable)
+  --strict                  refuse an app with a resource type the local cloud does not emulate (default:
+                            start without such resources, listed in the start-up report)
 `;
 
 const { values } = parseCommandLine(USAGE, {
@@ -39,6 +41,7 @@ const { values } = parseCommandLine(USAGE, {
   port: { type: 'string' },
   'service-port': { type: 'string', multiple: true, default: [] },
   logs: { type: 'boolean', default: false },
+  strict: { type: 'boolean', default: false },
 });
 
 function pairs(list: string[]): Record<string, string> {
@@ -87,6 +90,7 @@ const options: LocalCloudOptions = {
   // The ops API key is whatever the operator sets; otherwise a random one, shown in the start-up report.
   apiKeyValue: process.env.EIGHTFOLD_API_KEY || undefined,
   servicePorts,
+  strict: values.strict,
   onLog: (source, line) => {
     writeLog(source, line);
     print(`[${source}] ${line}`);

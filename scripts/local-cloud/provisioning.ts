@@ -5,11 +5,11 @@
  */
 import { type StackArtifact } from './assembly.ts';
 import { resolve, type ResolveContext } from './intrinsics.ts';
-import { provisionerFor } from './resources/catalog.ts';
+import { NOT_EMULATED, provisionerFor } from './resources/catalog.ts';
 import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
-import { creationOrder } from './template.ts';
-import { type LocalResource } from './types.ts';
+import { creationOrder, referrersOf, type CfnResource } from './template.ts';
+import { type LocalResource, type NotEmulatedResource } from './types.ts';
 
 /**
  * Rewrites API Gateway URLs (`https://{id}.execute-api.{region}.amazonaws.com/{stage}/…`, as `RestApi.url`
@@ -37,23 +37,34 @@ export function findResource(resources: LocalResource[], id: string, stackName: 
   );
 }
 
-/** Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. */
+/** A resource as people know it: its construct path (without the trailing `/Resource`), else `Stack/LogicalId`. */
+const nameOf = (stackName: string, logicalId: string, cfn: CfnResource): string =>
+  String(cfn.Metadata?.['aws:cdk:path'] ?? `${stackName}/${logicalId}`).replace(/\/Resource$/, '');
+
+/**
+ * Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. A
+ * resource of a type the local cloud does not emulate gets a placeholder id and ARN (or, with `strict`, stops
+ * the start before anything is created).
+ */
 export async function provisionStacks(
   stacks: StackArtifact[],
   services: LocalServices,
   parameterValues: Record<string, string>,
   apiBaseUrl: string,
-): Promise<{ resources: LocalResource[]; stacks: LocalStackDescription[] }> {
-  const unknown = stacks.flatMap((s) =>
-    Object.entries(s.template.Resources)
-      .filter(([, r]) => !provisionerFor(r.Type))
-      .map(([id, r]) => `${s.stackName}/${id} (${r.Type})`),
+  options: { readonly strict?: boolean } = {},
+): Promise<{ resources: LocalResource[]; stacks: LocalStackDescription[]; notEmulated: NotEmulatedResource[] }> {
+  const unknown = stacks.flatMap(({ stackName, template }) =>
+    Object.entries(template.Resources)
+      .filter(([, cfn]) => !provisionerFor(cfn.Type))
+      .map(([logicalId, cfn]) => `${nameOf(stackName, logicalId, cfn)} (${cfn.Type})`),
   );
-  if (unknown.length > 0) {
+  if (options.strict && unknown.length > 0) {
     throw new Error(
-      `The local cloud cannot emulate these resources:\n  ${unknown.join('\n  ')}\nSee "Not emulated" in docs/local-cloud.md.`,
+      `The local cloud cannot emulate these resources (--strict):\n  ${unknown.join('\n  ')}\n` +
+        'Without --strict, the app starts without them. See "Not emulated" in docs/local-cloud.md.',
     );
   }
+  const notEmulated: NotEmulatedResource[] = [];
   const all: LocalResource[] = [];
   const described: LocalStackDescription[] = [];
   const exports = new Map<string, unknown>();
@@ -69,7 +80,13 @@ export async function provisionStacks(
         if (template.Parameters?.[id]) return parameterValues[id] ?? template.Parameters[id].Default;
         return made.get(id)?.physicalId;
       },
-      getAtt: (id, attribute) => made.get(id)?.attributes[attribute],
+      getAtt: (id, attribute) => {
+        const resource = made.get(id);
+        // Any attribute of a resource the local cloud does not emulate is a placeholder that says so.
+        return resource?.kind === 'not emulated'
+          ? (resource.attributes[attribute] ?? `${resource.physicalId}-${attribute}`)
+          : resource?.attributes[attribute];
+      },
       importValue: (name) => exports.get(name),
       condition: (name) => {
         if (!conditions.has(name)) {
@@ -83,7 +100,7 @@ export async function provisionStacks(
     for (const logicalId of creationOrder(template)) {
       const cfn = template.Resources[logicalId]!;
       if (cfn.Condition && !ctx.condition!(cfn.Condition)) continue;
-      const type = provisionerFor(cfn.Type)!;
+      const type = provisionerFor(cfn.Type) ?? NOT_EMULATED;
       let properties: Record<string, any>;
       try {
         properties = localApiUrls(resolve(cfn.Properties ?? {}, ctx), apiBaseUrl) as Record<string, any>;
@@ -92,11 +109,13 @@ export async function provisionStacks(
       }
       const resolved: ResolvedResource = { stackName: stack.stackName, logicalId, type: cfn.Type, properties };
       const provisioned = await type.provision(resolved, services);
+      if (provisioned.notEmulated && options.strict)
+        throw new Error(`${nameOf(stack.stackName, logicalId, cfn)} (${cfn.Type}) is not emulated (--strict): ${provisioned.notEmulated}`);
       const record: LocalResource = {
         stackName: stack.stackName,
         logicalId,
         type: cfn.Type,
-        kind: type.kind,
+        kind: provisioned.notEmulated ? 'not emulated' : type.kind,
         physicalId: provisioned.ref,
         attributes: provisioned.attributes,
         properties,
@@ -105,6 +124,11 @@ export async function provisionStacks(
       };
       made.set(logicalId, record);
       all.push(record);
+      if (record.kind === 'not emulated') {
+        const referredToBy = referrersOf(template, logicalId).map((id) => nameOf(stack.stackName, id, template.Resources[id]!));
+        const reason = provisioned.notEmulated ?? 'a type the local cloud does not emulate';
+        notEmulated.push({ resource: nameOf(stack.stackName, logicalId, cfn), type: cfn.Type, reason, referredToBy });
+      }
     }
     const outputs: LocalStackDescription['outputs'][number][] = [];
     for (const [key, output] of Object.entries(template.Outputs ?? {})) {
@@ -115,5 +139,5 @@ export async function provisionStacks(
     }
     described.push({ stackName: stack.stackName, description: template.Description, outputs });
   }
-  return { resources: all, stacks: described };
+  return { resources: all, stacks: described, notEmulated };
 }

@@ -83,6 +83,15 @@ export function startupReport(cloud: LocalCloud): string {
       [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, { kind, count }]) => [type, String(count), kind]),
     ),
   );
+  if (cloud.notEmulated.length > 0) {
+    sections.push(
+      'Not emulated here, so started without (a Ref or GetAtt of one is a placeholder; --strict refuses them):\n' +
+        table(
+          ['resource', 'type', 'why', 'referred to by'],
+          cloud.notEmulated.map((r) => [r.resource, r.type, r.reason, r.referredToBy.join(', ') || '(nothing)']),
+        ),
+    );
+  }
   const named = cloud.resources.filter((r) => ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(r.type));
   if (named.length > 0) {
     sections.push(

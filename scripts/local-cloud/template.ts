@@ -33,6 +33,13 @@ export function referencedIds(value: unknown, into = new Set<string>()): Set<str
   return into;
 }
 
+/** The resources that reference `logicalId` (through `Ref`, `Fn::GetAtt`, `Fn::Sub`) or DependsOn it. */
+export function referrersOf(template: CfnTemplate, logicalId: string): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => referencedIds(r.Properties).has(logicalId) || [r.DependsOn ?? []].flat().includes(logicalId))
+    .map(([id]) => id);
+}
+
 /**
  * Resources in an order where each comes after everything it references or DependsOn, as CloudFormation
  * creates them. A cycle is a template error, as it is for CloudFormation.

@@ -46,6 +46,11 @@ export interface LocalCloudOptions {
   /** The REST API served on bare paths, by logical id or name. @default the first one */
   readonly defaultApi?: string;
   /**
+   * Refuse an app that declares a resource type the local cloud does not emulate, naming each, instead of
+   * starting without them. @default false: such resources are listed, and a reference to one is a placeholder
+   */
+  readonly strict?: boolean;
+  /**
    * Put a counting proxy in front of DynamoDB Local, so `LocalCloud.dynamodbRequests` tells which requests
    * the system makes (the bench's requests per order). It costs every request a hop. @default false
    */
@@ -84,6 +89,17 @@ export interface StartupTimings {
 export const DEFAULT_API_METADATA = 'LocalCloud::DefaultApi';
 
 /** Everything `startLocalCloud` started, and the handles tests and tools use. */
+/** A resource the app declares and the local cloud starts without, or cannot play (see `LocalCloudOptions.strict`). */
+export interface NotEmulatedResource {
+  /** Its construct path (`Stack/Uploads`), or `Stack/LogicalId`. */
+  readonly resource: string;
+  readonly type: string;
+  /** Why: its type, or what of it the local cloud cannot play (an SNS subscription's protocol). */
+  readonly reason: string;
+  /** What refers to it (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `DependsOn`): what may not work as it would on AWS. */
+  readonly referredToBy: readonly string[];
+}
+
 export interface LocalCloud {
   readonly url: string;
   readonly port: number;
@@ -92,6 +108,8 @@ export interface LocalCloud {
   /** Variables that point the AWS SDK and CLI at the local services. */
   readonly environment: Record<string, string>;
   readonly resources: LocalResource[];
+  /** The resources started without, because the local cloud does not emulate their type. */
+  readonly notEmulated: readonly NotEmulatedResource[];
   readonly functions: ReadonlyMap<string, FunctionRuntime>;
   readonly pollers: readonly Poller[];
   readonly scheduler: Scheduler;

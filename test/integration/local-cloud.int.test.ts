@@ -4,7 +4,7 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, SqsPoller, startLocalCloud, type LocalCloud } from '@eightfold/local-cloud';
+import { LOCAL_CREDENTIALS, SqsPoller, startLocalCloud, startupReport, type LocalCloud } from '@eightfold/local-cloud';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';
@@ -398,6 +398,14 @@ describe('EventBridge schedule → Lambda', () => {
 });
 
 describe('CloudFormation DescribeStacks', () => {
+  it('gives a table and its stream ARNs in the stack’s region, as CloudFormation would (DynamoDB Local names its own)', () => {
+    const items = cloud.resource('Items');
+    expect(items.attributes.Arn).toBe(`arn:aws:dynamodb:${cloud.region}:000000000000:table/${items.physicalId}`);
+    expect(items.attributes.StreamArn).toMatch(
+      new RegExp(`^arn:aws:dynamodb:${cloud.region}:000000000000:table/${items.physicalId}/stream/`),
+    );
+  });
+
   it('tells a stack’s outputs with API URLs pointing at the local gateway, and refuses an unknown stack', async () => {
     const config = { endpoint: cloud.endpoints.cloudformation, region: cloud.region, credentials: LOCAL_CREDENTIALS };
     const outputs = await stackOutputs('KitchenSink', config);
@@ -408,5 +416,36 @@ describe('CloudFormation DescribeStacks', () => {
     expect(response.status).not.toBe(403); // routed to the API's GET /items/{id}, not refused as an unknown path
     expect(response.headers.get('content-type')).toMatch(/json/);
     await expect(stackOutputs('NoSuchStack', config)).rejects.toThrow('Stack with id NoSuchStack does not exist');
+  });
+});
+
+describe('what the local cloud does not emulate', () => {
+  it('starts without it: lists each such resource with why and what refers to it, and hands a placeholder out for it', () => {
+    expect(cloud.notEmulated).toHaveLength(2);
+    expect(cloud.notEmulated).toContainEqual({
+      resource: 'KitchenSink/Uploads',
+      type: 'AWS::S3::Bucket',
+      reason: 'a type the local cloud does not emulate',
+      referredToBy: ['KitchenSink/ApiFunction/ServiceRole/DefaultPolicy', 'KitchenSink/ApiFunction'],
+    });
+    expect(cloud.notEmulated).toContainEqual({
+      resource: expect.stringMatching(/^KitchenSink\/Events\//),
+      type: 'AWS::SNS::Subscription',
+      reason: 'protocol "email": nothing is delivered locally (only "sqs" is)',
+      referredToBy: [],
+    });
+    const apiFunction = cloud.functions.get(cloud.resource('ApiFunction').physicalId)!;
+    expect(apiFunction.config.environment.UPLOADS_BUCKET).toMatch(/^not-emulated-[a-z0-9]+$/);
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^\[local-cloud\] not emulated, started without: KitchenSink\/Uploads \(AWS::S3::Bucket: .*\); .*KitchenSink\/ApiFunction$/,
+      ),
+    );
+    expect(startupReport(cloud)).toMatch(
+      /\nKitchenSink\/Uploads +AWS::S3::Bucket +a type the local cloud does not emulate +KitchenSink\/ApiFunction\/ServiceRole\/DefaultPolicy, KitchenSink\/ApiFunction\n/,
+    );
+    // A key only encrypts, which has no local effect: the function whose environment it encrypts runs (see the schedule's test).
+    expect(cloud.resource('EnvironmentKey').kind).toBe('no local effect');
+    // Refused instead under strict: local-cloud-lifecycle.int.
   });
 });

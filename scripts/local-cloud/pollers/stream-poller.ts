@@ -10,6 +10,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import { randomUUID } from 'node:crypto';
+import { dynamoDbLocalArn } from '../services/dynamodb-local.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { EventSourceMappingConfig, PollerDependencies } from './types.ts';
 import { EventSourcePoller, reportedFailures, sleep } from './types.ts';
@@ -122,7 +123,10 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
     let exclusiveStartShardId: string | undefined;
     do {
       const { StreamDescription } = await this.streams.send(
-        new DescribeStreamCommand({ StreamArn: this.config.eventSourceArn, ExclusiveStartShardId: exclusiveStartShardId }),
+        new DescribeStreamCommand({
+          StreamArn: dynamoDbLocalArn(this.config.eventSourceArn),
+          ExclusiveStartShardId: exclusiveStartShardId,
+        }),
         { abortSignal: signal },
       );
       shards.push(...(StreamDescription?.Shards ?? []));
@@ -138,7 +142,7 @@ export class DynamoDbStreamPoller extends EventSourcePoller {
     else if (this.config.startingPosition === 'LATEST' && this.initialShards?.has(shard.shardId)) type = 'LATEST';
     const { ShardIterator } = await this.streams.send(
       new GetShardIteratorCommand({
-        StreamArn: this.config.eventSourceArn,
+        StreamArn: dynamoDbLocalArn(this.config.eventSourceArn),
         ShardId: shard.shardId,
         ShardIteratorType: type,
         SequenceNumber: checkpoint,

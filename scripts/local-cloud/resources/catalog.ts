@@ -7,10 +7,11 @@ import { arn, localId, physicalName } from './types.ts';
 
 /**
  * How the local cloud treats each resource type: `emulated` ones behave as on AWS; `no local effect` ones
- * (IAM, logs, alarms…) only get the names and ARNs other resources refer to. A type in neither list stops
- * start-up with an error naming it.
+ * (IAM, KMS, logs, alarms…) have no part in the data path and only get the names and ARNs other resources
+ * refer to. Any other type is `not emulated`: the app starts without it, listed with what refers to it, and a
+ * reference to it resolves to a placeholder (`--strict` refuses such an app instead).
  */
-export type ResourceKind = 'emulated' | 'no local effect';
+export type ResourceKind = 'emulated' | 'no local effect' | 'not emulated';
 
 interface ResourceType {
   readonly kind: ResourceKind;
@@ -83,8 +84,25 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::SNS::TopicPolicy': { kind: 'no local effect', provision: byId() },
   'AWS::ApiGateway::Account': { kind: 'no local effect', provision: byId() },
   'AWS::CDK::Metadata': { kind: 'no local effect', provision: byId() },
+  // Keys encrypt at rest and in environment variables: locally nothing is encrypted, so nothing needs them.
+  'AWS::KMS::Key': { kind: 'no local effect', provision: byId((id, _r, s) => ({ Arn: arn(s, 'kms', `key/${id}`), KeyId: id })) },
+  'AWS::KMS::Alias': { kind: 'no local effect', provision: async (r) => ({ ref: String(r.properties.AliasName), attributes: {} }) },
 };
 
+/**
+ * Any type the local cloud does not emulate: an id that says so, wherever a `Ref` puts it (a function's
+ * environment, a policy), and an ARN in the type's own service.
+ */
+export const NOT_EMULATED: ResourceType = {
+  kind: 'not emulated',
+  provision: async (resource, services) => {
+    const [, service = 'unknown', type = 'resource'] = resource.type.split('::');
+    const id = `not-emulated-${localId(resource)}`;
+    return { ref: id, attributes: { Arn: arn(services, service.toLowerCase(), `${type.toLowerCase()}/${id}`) } };
+  },
+};
+
+/** How the local cloud treats a resource type it knows; undefined for one it does not emulate. */
 export function provisionerFor(type: string): ResourceType | undefined {
   return RESOURCE_TYPES[type];
 }

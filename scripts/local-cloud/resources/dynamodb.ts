@@ -6,7 +6,8 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { Provisioner } from './types.ts';
-import { physicalName } from './types.ts';
+import { arnInRegion } from '../services/dynamodb-local.ts';
+import { arn, physicalName } from './types.ts';
 
 /** `AWS::DynamoDB::Table`: keys, GSIs, LSIs, streams and TTL; an existing table (--persist) is reused. */
 export const provisionTable: Provisioner = async (resource, services) => {
@@ -47,8 +48,12 @@ export const provisionTable: Provisioner = async (resource, services) => {
         if (!/already enabled/i.test(error.message)) throw error;
       });
   }
+  // In the stack's region, as CloudFormation would give them (the stream poller asks DynamoDB Local in its own).
   return {
     ref: tableName,
-    attributes: { Arn: table!.TableArn, StreamArn: table!.LatestStreamArn },
+    attributes: {
+      Arn: arn(services, 'dynamodb', `table/${tableName}`),
+      StreamArn: table!.LatestStreamArn && arnInRegion(table!.LatestStreamArn, services.region),
+    },
   };
 };

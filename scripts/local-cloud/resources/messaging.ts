@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Provisioner } from './types.ts';
-import { physicalName } from './types.ts';
+import { localId, physicalName } from './types.ts';
 
 const QUEUE_ATTRIBUTES = [
   'DelaySeconds',
@@ -52,12 +52,17 @@ export const provisionTopic: Provisioner = async (resource, services) => {
 
 /**
  * `AWS::SNS::Subscription` to SQS, with filter policies (on attributes or on the message body) and raw
- * delivery. Other protocols need a delivery path the emulator does not have: a clear start-up error.
+ * delivery. Other protocols (email, SMS, HTTP, Lambda…) need a delivery path the emulator does not have: such
+ * a subscription is made nowhere and marked as delivering nothing (never shown as confirmed).
  */
 export const provisionSubscription: Provisioner = async (resource, services) => {
   const p = resource.properties;
   if (p.Protocol !== 'sqs') {
-    throw new Error(`${resource.logicalId}: SNS subscriptions with protocol "${p.Protocol}" are not emulated (only "sqs")`);
+    return {
+      ref: `${p.TopicArn}:not-emulated-${localId(resource)}`,
+      attributes: {},
+      notEmulated: `protocol "${p.Protocol}": nothing is delivered locally (only "sqs" is)`,
+    };
   }
   const attributes: Record<string, string> = {};
   if (p.FilterPolicy) attributes.FilterPolicy = attributeString(p.FilterPolicy);

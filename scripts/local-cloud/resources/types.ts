@@ -17,6 +17,8 @@ export interface ResolvedResource {
 export interface ProvisionedResource {
   readonly ref: string;
   readonly attributes: Record<string, unknown>;
+  /** Why this resource, of a type otherwise emulated, is not (an SNS subscription no local service can receive). */
+  readonly notEmulated?: string;
 }
 
 export interface LocalServices {

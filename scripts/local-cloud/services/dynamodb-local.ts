@@ -157,3 +157,10 @@ async function startOnce(options: DynamoDbLocalOptions, port: number): Promise<D
   }
   return { endpoint, port, process: child, loopbackOnly: launcher !== undefined, stop };
 }
+
+/** DynamoDB Local names a region of its own (`ddblocal`) in the ARNs it makes: the same ARN in `region`. */
+export const arnInRegion = (dynamoDbLocalArn: string, region: string): string =>
+  dynamoDbLocalArn.replace(/^arn:aws:dynamodb:ddblocal:/, `arn:aws:dynamodb:${region}:`);
+
+/** A table's or stream's ARN, in any region, as DynamoDB Local knows it. */
+export const dynamoDbLocalArn = (arn: string): string => arn.replace(/^arn:aws:dynamodb:[^:]*:/, 'arn:aws:dynamodb:ddblocal:');
