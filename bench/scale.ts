@@ -82,6 +82,8 @@ async function simulate<T>(
     while (fleet.length < joined) fleet.push(create(fleet.length));
     const due = fleet.filter((_, i) => i % stepsPerCall === tick % stepsPerCall);
     await Promise.all(due.map((instance) => step(instance, clock.now)));
+    // The step's time passing: what the instances started behind their calls (a breaker's refresh) runs now.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return fleet;
 }
