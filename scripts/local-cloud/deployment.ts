@@ -27,7 +27,7 @@ import { provisionStacks } from './provisioning.ts';
 /** What one template became on the running services. */
 export interface Deployment {
   readonly resources: LocalResource[];
-  /** The resources started without, because the local cloud does not emulate their type. */
+  /** What the app declares and the local cloud starts without: a type it does not emulate, or a subscription it cannot deliver to. */
   readonly notEmulated: NotEmulatedResource[];
   /** Each stack with its outputs, as CloudFormation's DescribeStacks tells of them. */
   readonly stacks: LocalStackDescription[];

@@ -108,7 +108,7 @@ export interface LocalCloud {
   /** Variables that point the AWS SDK and CLI at the local services. */
   readonly environment: Record<string, string>;
   readonly resources: LocalResource[];
-  /** The resources started without, because the local cloud does not emulate their type. */
+  /** What the app declares and the local cloud starts without: a type it does not emulate, or a subscription it cannot deliver to. */
   readonly notEmulated: readonly NotEmulatedResource[];
   readonly functions: ReadonlyMap<string, FunctionRuntime>;
   readonly pollers: readonly Poller[];
