@@ -84,10 +84,13 @@ function filesUnder(path: string, into: string[], skip?: string): void {
   }
 }
 
+/** The directory a `watch.include` glob stands for. */
+const rootOf = (glob: string) => glob.replace(/\/?\*\*.*$/, '');
+
 /** The source directories of a CDK app: the roots of cdk.json's `watch.include` globs. */
 export function watchedRoots(appDir: string): string[] {
   const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { watch?: { include?: string[] } };
-  return (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map((glob) => glob.replace(/\/?\*\*.*$/, ''));
+  return (cdkJson.watch?.include ?? ['bin/**', 'lib/**', 'lambdas/**']).map(rootOf);
 }
 
 /**
@@ -98,7 +101,7 @@ export function watchedRoots(appDir: string): string[] {
  */
 export function synthInputsHash(appDir: string, context: Record<string, unknown>, outDir?: string): string {
   const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { app?: string; watch?: { include?: string[] } };
-  const roots = cdkJson.watch?.include ? watchedRoots(appDir) : [''];
+  const roots = cdkJson.watch?.include?.map(rootOf) ?? [''];
   const commandFiles = (cdkJson.app ?? '').split(/\s+/).filter((word) => /\.[cm]?[jt]sx?$/.test(word));
   const files: string[] = [];
   for (const root of new Set([...roots, ...commandFiles, 'cdk.json', 'cdk.context.json', 'package-lock.json', 'package.json']))

@@ -9,7 +9,7 @@ import { NOT_EMULATED, provisionerFor } from './resources/catalog.ts';
 import type { LocalServices, ResolvedResource } from './resources/types.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
 import { creationOrder, referrersOf, type CfnResource } from './template.ts';
-import { type LocalResource, type NotEmulatedResource } from './types.ts';
+import { resourceName, type LocalResource, type NotEmulatedResource } from './types.ts';
 
 /**
  * Rewrites API Gateway URLs (`https://{id}.execute-api.{region}.amazonaws.com/{stage}/…`, as `RestApi.url`
@@ -37,9 +37,9 @@ export function findResource(resources: LocalResource[], id: string, stackName: 
   );
 }
 
-/** A resource as people know it: its construct path (without the trailing `/Resource`), else `Stack/LogicalId`. */
+/** A template resource's name as people know it (see `resourceName`). */
 const nameOf = (stackName: string, logicalId: string, cfn: CfnResource): string =>
-  String(cfn.Metadata?.['aws:cdk:path'] ?? `${stackName}/${logicalId}`).replace(/\/Resource$/, '');
+  resourceName({ stackName, logicalId, constructPath: cfn.Metadata?.['aws:cdk:path'] as string | undefined });
 
 /**
  * Creates every resource of every stack in dependency order, resolving intrinsics as CloudFormation does. A
@@ -127,7 +127,7 @@ export async function provisionStacks(
       if (record.kind === 'not emulated') {
         const referredToBy = referrersOf(template, logicalId).map((id) => nameOf(stack.stackName, id, template.Resources[id]!));
         const reason = provisioned.notEmulated ?? 'a type the local cloud does not emulate';
-        notEmulated.push({ resource: nameOf(stack.stackName, logicalId, cfn), type: cfn.Type, reason, referredToBy });
+        notEmulated.push({ resource: resourceName(record), type: cfn.Type, reason, referredToBy });
       }
     }
     const outputs: LocalStackDescription['outputs'][number][] = [];

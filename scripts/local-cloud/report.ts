@@ -1,5 +1,5 @@
 import { listRoutes } from './api-gateway/model.ts';
-import type { LocalCloud } from './types.ts';
+import { resourceName, type LocalCloud } from './types.ts';
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -97,10 +97,7 @@ export function startupReport(cloud: LocalCloud): string {
     sections.push(
       table(
         ['table, queue or topic', 'name'],
-        named.map((r) => [
-          (r.constructPath ?? `${r.stackName}/${r.logicalId}`).replace(/\/Resource$/, ''),
-          String(r.attributes.QueueName ?? r.attributes.TopicName ?? r.physicalId),
-        ]),
+        named.map((r) => [resourceName(r), String(r.attributes.QueueName ?? r.attributes.TopicName ?? r.physicalId)]),
       ),
     );
   }

@@ -88,7 +88,6 @@ export interface StartupTimings {
 /** Template metadata that makes a REST API the one the local cloud serves on bare paths (`/health`, not `/restapis/…`). */
 export const DEFAULT_API_METADATA = 'LocalCloud::DefaultApi';
 
-/** Everything `startLocalCloud` started, and the handles tests and tools use. */
 /** A resource the app declares and the local cloud starts without, or cannot play (see `LocalCloudOptions.strict`). */
 export interface NotEmulatedResource {
   /** Its construct path (`Stack/Uploads`), or `Stack/LogicalId`. */
@@ -100,6 +99,11 @@ export interface NotEmulatedResource {
   readonly referredToBy: readonly string[];
 }
 
+/** A resource as people know it: its construct path (without CDK's trailing `/Resource`), else `Stack/LogicalId`. */
+export const resourceName = (r: { readonly stackName: string; readonly logicalId: string; readonly constructPath?: string }): string =>
+  (r.constructPath ?? `${r.stackName}/${r.logicalId}`).replace(/\/Resource$/, '');
+
+/** Everything `startLocalCloud` started, and the handles tests and tools use. */
 export interface LocalCloud {
   readonly url: string;
   readonly port: number;

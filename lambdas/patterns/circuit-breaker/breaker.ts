@@ -303,10 +303,6 @@ export class DistributedCircuitBreaker implements IPolicy {
   }
 
   /**
-   * Reads the state anew (one read at a time per instance). Counts of a past bucket are due anyway, and
-   * their write returns the state: one request, not two.
-   */
-  /**
    * Starts a refresh in a macrotask of its own: begun inside the call, the SDK's request building and signing
    * would run among the call's own promise steps and hold its refusal back (measured: fail-fast p99 over 1 ms).
    */
@@ -319,6 +315,10 @@ export class DistributedCircuitBreaker implements IPolicy {
     });
   }
 
+  /**
+   * Reads the state anew (one read at a time per instance). Counts of a past bucket are due anyway, and
+   * their write returns the state: one request, not two.
+   */
   private refresh(): Promise<BreakerRecord> {
     this.refreshing ??= (async () => {
       const now = this.clock();
