@@ -97,8 +97,7 @@ function withClients(
 ): E2ETarget {
   checkAnswers(target.url);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config.dynamodb ?? {}));
-  // The configured endpoint, not the queue URL's host (fauxqs names queues `sqs.<region>.localhost`).
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...config.sqs });
+  const sqs = new SQSClient(config.sqs ?? {});
   return {
     ...target,
     documents,
@@ -146,9 +145,9 @@ export async function legacyIntegration(target: E2ETarget): Promise<(path: strin
   return (path) => fetch(`${legacyUrl(target.outputs)}${path}`, { headers: { authorization: `Bearer ${token}` } });
 }
 
-/** An SQS client on a local cloud's emulator (its configured endpoint, not the queue URL's host). */
+/** An SQS client on a local cloud's emulator. */
 export const localSqs = (cloud: LocalCloud) =>
-  new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+  new SQSClient({ endpoint: cloud.endpoints.snsSqs, region: cloud.region, credentials: LOCAL_CREDENTIALS });
 
 /** A document client on a local cloud's DynamoDB. */
 export const localDocuments = (cloud: LocalCloud) =>

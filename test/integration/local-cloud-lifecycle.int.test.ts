@@ -98,6 +98,9 @@ describe('--persist', () => {
     expect(stream.stats.records).toBe(0);
     const workQueue = second.pollers.find((p) => p.config.functionArn === workerFunction.name)!;
     expect(workQueue.stats.records).toBe(1);
+    // Each start takes a port of its own: the queues kept from the first are at the second's.
+    expect(second.endpoints.snsSqs).not.toBe(first.endpoints.snsSqs);
+    expect(second.resource('Work').physicalId).toMatch(new RegExp(`^${second.endpoints.snsSqs}/000000000000/`));
   });
 });
 

@@ -1,14 +1,17 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, SqsPoller, startLocalCloud, startupReport, type LocalCloud } from '@eightfold/local-cloud';
 import { stackOutputs } from '../../scripts/stack-outputs.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { FIXTURE_APP_DIR, ownAssemblyDir } from '../helpers/paths.ts';
+import { FIXTURE_APP_DIR, ownAssemblyDir, PROJECT_DIR } from '../helpers/paths.ts';
 
+const execFileAsync = promisify(execFile);
 const API_KEY = 'fixture-api-key-0123456789abcdef';
 /** The time scale is part of the synthesis. */
 const outDir = ownAssemblyDir('kitchen-sink');
@@ -447,5 +450,23 @@ describe('what the local cloud does not emulate', () => {
     // A key only encrypts, which has no local effect: the function whose environment it encrypts runs (see the schedule's test).
     expect(cloud.resource('EnvironmentKey').kind).toBe('no local effect');
     // Refused instead under strict: local-cloud-lifecycle.int.
+  });
+});
+
+describe('queue URLs', () => {
+  it('resolve on any machine: the SDK’s default SQS client, configured by the cloud’s environment alone, sends by one', async () => {
+    const url = queueUrl('WorkDlq');
+    expect(url).toBe(`${cloud.endpoints.snsSqs}/000000000000/${url.split('/').at(-1)}`);
+    // A process of its own, so that nothing but the environment configures its client.
+    const script = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+      const sqs = new SQSClient({});
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.argv[1], MessageBody: 'sent by a default client' }));`;
+    const { stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script, url], {
+      cwd: PROJECT_DIR,
+      env: { PATH: process.env.PATH, ...cloud.environment },
+    });
+    // The SDK warns when it sends to the queue URL's host rather than its endpoint: here they are one.
+    expect(stderr).toBe('');
+    expect((await drain('WorkDlq')).map((m) => m.Body)).toEqual(['sent by a default client']);
   });
 });

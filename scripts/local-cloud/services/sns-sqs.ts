@@ -1,6 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Server } from 'node:net';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { startFauxqs } from 'fauxqs';
+import { LOCAL_ACCOUNT_ID } from '../environment.ts';
+import { freePort } from './ports.ts';
 
 export interface SnsSqsEmulator {
   readonly endpoint: string;
@@ -8,19 +12,61 @@ export interface SnsSqsEmulator {
   stop(): Promise<void>;
 }
 
-/** SNS and SQS on one endpoint, from npm `fauxqs` (in this process; state in memory or SQLite). */
+/**
+ * SNS and SQS on one endpoint, from npm `fauxqs` (in this process; state in memory or SQLite).
+ *
+ * Queue URLs are `http://127.0.0.1:<port>/<account>/<name>`, which resolve on any machine: an SDK client
+ * configured by `AWS_ENDPOINT_URL_SQS` alone sends to the queue URL's host, and fauxqs's own form,
+ * `sqs.<region>.localhost`, resolves only where the resolver maps `*.localhost` to loopback.
+ */
 export async function startSnsSqs(options: { port?: number; dataDir?: string; region: string }): Promise<SnsSqsEmulator> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  let port = options.port ?? 0;
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    // Queues kept from an earlier run carry that run's URLs: the port is chosen first so they can be moved to it.
+    if (port === 0) port = await freePort();
+    moveQueueUrls(options.dataDir, `http://127.0.0.1:${port}`);
+  }
+  await queueUrlsOnLoopback();
   const server = await onLoopbackOnly(() =>
     startFauxqs({
-      port: options.port ?? 0,
+      port,
       logger: false,
-      host: 'localhost',
       defaultRegion: options.region,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     }),
   );
   return { endpoint: `http://127.0.0.1:${server.port}`, port: server.port, stop: () => server.stop() };
+}
+
+/**
+ * Makes fauxqs name new queues `http://127.0.0.1:<port>/<account>/<name>`. fauxqs 2.4.1 (pinned) builds every
+ * queue URL as `sqs.<region>.<host>:<port>` and has no option for a bare host; it looks queues up by name
+ * whatever a URL's host, so only the URLs it hands out change. A fauxqs whose store no longer has this
+ * method fails the start here rather than handing unreachable URLs out.
+ */
+async function queueUrlsOnLoopback(): Promise<void> {
+  const store = (await import(new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href)) as {
+    SqsStore?: { prototype: { buildQueueUrl?: (name: string, port: string, requestHost: string, region: string) => string } };
+  };
+  const prototype = store.SqsStore?.prototype;
+  if (typeof prototype?.buildQueueUrl !== 'function') {
+    throw new Error('fauxqs has no SqsStore.buildQueueUrl to give queues reachable URLs: use the fauxqs version the local cloud pins');
+  }
+  prototype.buildQueueUrl = (name, port, requestHost) => `http://${port ? `127.0.0.1:${port}` : requestHost}/${LOCAL_ACCOUNT_ID}/${name}`;
+}
+
+/** Points the URLs of the queues fauxqs keeps in `dataDir` at `endpoint` (fauxqs loads them as stored). */
+function moveQueueUrls(dataDir: string, endpoint: string): void {
+  const file = join(dataDir, 'fauxqs.db');
+  if (!existsSync(file)) return;
+  const db = new DatabaseSync(file);
+  try {
+    const kept = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqs_queues'").get();
+    if (kept) db.prepare(`UPDATE sqs_queues SET url = ? || name`).run(`${endpoint}/${LOCAL_ACCOUNT_ID}/`);
+  } finally {
+    db.close();
+  }
 }
 
 /**
