@@ -231,9 +231,9 @@ export function olderRuntimeWarning(definition: Pick<FunctionDefinition, 'logica
   const major = Number(/^nodejs(\d+)/.exec(definition.runtime)?.[1]);
   if (!(major < 18)) return undefined;
   return (
-    `${definition.logicalId}: runtime ${definition.runtime} runs here on Node ${process.versions.node.split('.')[0]}, and the AWS SDK v2 ` +
-    'it includes (nodejs18.x and later include v3) ignores AWS_ENDPOINT_URL_*: its calls go to real AWS, which refuses the local ' +
-    'credentials, unless the code sets each endpoint itself'
+    `${definition.logicalId}: runtime ${definition.runtime} runs here on Node ${process.versions.node.split('.')[0]}. The AWS SDK v2 ` +
+    'it includes (nodejs18.x and later include v3) is not provided here, and a bundled v2 ignores AWS_ENDPOINT_URL_*: its calls ' +
+    'go to real AWS, which refuses the local credentials, unless the code sets each endpoint itself'
   );
 }
 

@@ -305,6 +305,7 @@ export class FunctionRuntime {
     const def = this.definition;
     const { file, exportPath } = resolveHandler(def.codeDir, def.handler);
     const init: WorkerInit = {
+      codeDir: def.codeDir,
       handlerFile: file,
       handlerPath: exportPath,
       enableSourceMaps: (def.environment.NODE_OPTIONS ?? '').includes('--enable-source-maps'),

@@ -1,6 +1,8 @@
 /** Messages between the local Lambda service and its worker threads. */
 
 export interface WorkerInit {
+  /** The function's code (Lambda's /var/task): its bare imports resolve here or from the runtime's SDK. */
+  readonly codeDir: string;
   readonly handlerFile: string;
   /** `index.handler` → `['handler']` (nested exports are allowed). */
   readonly handlerPath: string[];

@@ -7,9 +7,11 @@ import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { InvocationContextData, StreamReply, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
+import { resolveAsLambdaRuntime } from './runtime-sdk.ts';
 
 const init = workerData as WorkerInit;
 if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
+resolveAsLambdaRuntime(init.codeDir);
 
 type Handler = (event: unknown, context: object, callback?: (error: unknown, result?: unknown) => void) => unknown;
 type StreamingHandler = ((event: unknown, stream: Writable, context: object) => Promise<unknown>) & { [STREAMING]?: true };

@@ -89,6 +89,75 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
     expect(await fn.invoke({})).toMatchObject({ ok: false, kind: 'InitError', error: { errorMessage: 'cannot start' } });
   });
 
+  describe('module resolution, as Lambda’s runtime does it', () => {
+    /** A package `name` under `dir`/node_modules whose module exports `{ found: where }`. */
+    function fakePackage(dir: string, name: string, where: string): void {
+      const packageDir = join(root, dir, 'node_modules', name);
+      mkdirSync(packageDir, { recursive: true });
+      writeFileSync(join(packageDir, 'package.json'), JSON.stringify({ name, version: '0.0.0-fake', main: 'index.js' }));
+      writeFileSync(join(packageDir, 'index.js'), `exports.found = ${JSON.stringify(where)};`);
+    }
+
+    it('provides the runtime’s AWS SDK v3 to a bundle that leaves it out, to import and to require alike', async () => {
+      const esm = makeFunction(
+        'sdk-esm',
+        `import { SQSClient } from '@aws-sdk/client-sqs';
+         import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+         export const handler = async () => [typeof SQSClient, typeof DynamoDBDocumentClient.from];`,
+      );
+      expect(await esm.invoke({})).toMatchObject({ ok: true, payload: ['function', 'function'] });
+      const cjs = makeFunction(
+        'sdk-cjs',
+        `const { SNSClient } = require('@aws-sdk/client-sns');
+         exports.handler = async () => typeof SNSClient;`,
+        {},
+        'index.js',
+      );
+      expect(await cjs.invoke({})).toMatchObject({ ok: true, payload: 'function' });
+    });
+
+    it('finds packages in the function’s own node_modules first, and never in node_modules above its code', async () => {
+      fakePackage('app', '@aws-sdk/client-sqs', 'above the code');
+      fakePackage('app', 'left-pad', 'above the code');
+      fakePackage('app/own', '@aws-sdk/client-sns', 'the code’s own node_modules');
+      const fn = makeFunction(
+        'app/own',
+        `import * as sqs from '@aws-sdk/client-sqs';
+         import * as sns from '@aws-sdk/client-sns';
+         export const handler = async () => [typeof sqs.SQSClient, sns.found];`,
+      );
+      expect(await fn.invoke({})).toMatchObject({ ok: true, payload: ['function', 'the code’s own node_modules'] });
+
+      const optional = makeFunction(
+        'app/optional',
+        `let found; try { found = require('left-pad'); } catch (error) { found = error.code; }
+         exports.handler = async () => found;`,
+        {},
+        'index.js',
+      );
+      // Code that tries an optional package sees Node's own code for a missing one.
+      expect(await optional.invoke({})).toMatchObject({ ok: true, payload: 'MODULE_NOT_FOUND' });
+      const unbundled = makeFunction('app/unbundled', `import leftPad from 'left-pad'; export const handler = async () => leftPad;`);
+      expect(await unbundled.invoke({})).toMatchObject({
+        ok: false,
+        kind: 'InitError',
+        error: { errorMessage: expect.stringMatching(/^Cannot find module 'left-pad' imported from .*: Lambda finds packages only in/) },
+      });
+    });
+
+    it('names the clients it provides when a bundle needs another', async () => {
+      const fn = makeFunction(
+        'sdk-other',
+        `import { KinesisClient } from '@aws-sdk/client-kinesis'; export const handler = async () => 1;`,
+      );
+      expect(await fn.invoke({})).toMatchObject({
+        ok: false,
+        kind: 'InitError',
+        error: { errorMessage: expect.stringContaining('the local cloud provides only @aws-sdk/client-cloudformation, ') },
+      });
+    });
+  });
+
   it('refuses a handler the bundle does not have, at start-up', () => {
     expect(() => makeFunction('missing', 'export const other = 1;', { handler: 'main.handler' })).toThrow('Handler main.handler not found');
   });
