@@ -10,8 +10,8 @@
  */
 import { createRequire, isBuiltin, registerHooks } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 
 export const RUNTIME_SDK_PACKAGES = [
   '@aws-sdk/client-cloudformation',
@@ -58,9 +58,34 @@ function whyNotFound(name: string): string {
   return "Lambda finds packages only in the function's code and its runtime's AWS SDK: bundle it with the function";
 }
 
+const packageTypes = new Map<string, 'module' | 'commonjs'>();
+
+/** The module format of `.js` files in `dir`, from the nearest package.json at or below `root`. */
+function packageTypeWithin(root: string, dir: string): 'module' | 'commonjs' {
+  let type = packageTypes.get(dir);
+  if (type) return type;
+  const manifest = join(dir, 'package.json');
+  if (existsSync(manifest))
+    type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
+  else type = dir + sep === root || !(dirname(dir) + sep).startsWith(root) ? 'commonjs' : packageTypeWithin(root, dirname(dir));
+  packageTypes.set(dir, type);
+  return type;
+}
+
 /**
- * Resolves, in this thread (a sandbox's worker), the bare imports of the code under `codeDir` as Lambda
- * does: from `codeDir` itself (its `node_modules`), else from the runtime's SDK, else not at all.
+ * A file's module format in a function's code, as Lambda's runtime sees it: `.mjs` and `.cjs` by their
+ * extension, `.js` by the nearest package.json inside the code, else CommonJS (its /var/task has nothing above).
+ */
+export function moduleFormatInCode(codeDir: string, file: string): 'module' | 'commonjs' {
+  if (file.endsWith('.mjs')) return 'module';
+  if (file.endsWith('.cjs')) return 'commonjs';
+  return packageTypeWithin(realpathSync(codeDir) + sep, dirname(realpathSync(file)));
+}
+
+/**
+ * Loads, in this thread (a sandbox's worker), the code under `codeDir` as Lambda does: its bare imports
+ * resolve from `codeDir` itself (its `node_modules`), else from the runtime's SDK, else not at all; and its
+ * `.js` files are CommonJS unless a package.json inside `codeDir` says otherwise.
  */
 export function resolveAsLambdaRuntime(codeDir: string): void {
   // Resolved modules have their real paths.
@@ -70,6 +95,13 @@ export function resolveAsLambdaRuntime(codeDir: string): void {
   const fromRuntime = (specifier: string, conditions: readonly string[]) =>
     conditions.includes('require') ? pathToFileURL(requireHere.resolve(specifier)).href : import.meta.resolve(specifier);
   registerHooks({
+    // A `.js` file's module format comes from the code alone (`moduleFormatInCode`): the package.json of whatever
+    // project holds cdk.out must not count. (Node then loads such a CommonJS file through require(), not import.)
+    load(url, context, nextLoad) {
+      if (!url.startsWith('file:') || !url.endsWith('.js')) return nextLoad(url, context);
+      const file = fileURLToPath(url);
+      return file.startsWith(root) ? nextLoad(url, { ...context, format: packageTypeWithin(root, dirname(file)) }) : nextLoad(url, context);
+    },
     resolve(specifier, context, nextResolve) {
       const parent = context.parentURL;
       if (!parent?.startsWith('file:') || !isBare(specifier) || !fileURLToPath(parent).startsWith(root)) {

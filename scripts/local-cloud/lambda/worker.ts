@@ -3,11 +3,12 @@
  * (the cold start) and then serves invocations one at a time, as a Lambda sandbox does.
  */
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { InvocationContextData, StreamReply, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
-import { resolveAsLambdaRuntime } from './runtime-sdk.ts';
+import { moduleFormatInCode, resolveAsLambdaRuntime } from './runtime-sdk.ts';
 
 const init = workerData as WorkerInit;
 if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
@@ -76,7 +77,12 @@ function serializeError(error: unknown): { errorType: string; errorMessage: stri
 }
 
 async function loadHandler(): Promise<Handler> {
-  const module = (await import(pathToFileURL(init.handlerFile).href)) as Record<string, unknown>;
+  // As Lambda's runtime does: CommonJS by require(), ES modules by import().
+  const module = (
+    moduleFormatInCode(init.codeDir, init.handlerFile) === 'commonjs'
+      ? createRequire(init.handlerFile)(init.handlerFile)
+      : await import(pathToFileURL(init.handlerFile).href)
+  ) as Record<string, unknown>;
   let handler: unknown = module;
   for (const part of init.handlerPath) handler = (handler as Record<string, unknown> | undefined)?.[part];
   if (typeof handler !== 'function' && module.default) {

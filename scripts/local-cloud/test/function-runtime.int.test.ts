@@ -145,6 +145,16 @@ describe('FunctionRuntime (worker-thread Lambda sandboxes)', () => {
       });
     });
 
+    it('reads a .js file as CommonJS unless a package.json inside the code says otherwise, whatever the project above says', async () => {
+      mkdirSync(join(root, 'typed'), { recursive: true });
+      writeFileSync(join(root, 'typed', 'package.json'), JSON.stringify({ type: 'module' }));
+      const commonJs = makeFunction('typed/cjs', `exports.handler = async () => typeof module;`, {}, 'index.js');
+      expect(await commonJs.invoke({})).toMatchObject({ ok: true, payload: 'object' });
+      const esm = makeFunction('typed/esm', `export const handler = async () => typeof module;`, {}, 'index.js');
+      writeFileSync(join(root, 'typed', 'esm', 'package.json'), JSON.stringify({ type: 'module' }));
+      expect(await esm.invoke({})).toMatchObject({ ok: true, payload: 'undefined' });
+    });
+
     it('names the clients it provides when a bundle needs another', async () => {
       const fn = makeFunction(
         'sdk-other',

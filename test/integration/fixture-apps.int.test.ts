@@ -1,0 +1,202 @@
+/**
+ * Small CDK apps of the kinds people run locally (test/fixtures/apps, one per service combination), each
+ * started unmodified from its own directory and exercised as its README says. Their functions use
+ * NodejsFunction's default bundling, which leaves the AWS SDK for the runtime to provide. One app runs at a
+ * time.
+ */
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud, type LocalCloudOptions } from '@eightfold/local-cloud';
+import { eventually } from '../helpers/eventually.ts';
+
+const APPS_DIR = fileURLToPath(new URL('../fixtures/apps/', import.meta.url));
+
+interface RunningApp {
+  cloud: LocalCloud;
+  outputs: Record<string, string>;
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+  sns: SNSClient;
+  logs: CloudWatchLogsClient;
+}
+
+/** Starts the app in test/fixtures/apps/`name` (stack `stackName`) for the tests of the calling describe block. */
+function runApp(name: string, stackName: string, options: Partial<LocalCloudOptions> = {}): RunningApp {
+  const app = {} as RunningApp;
+  beforeAll(async () => {
+    const cloud = await startLocalCloud({ appDir: join(APPS_DIR, name), port: 0, onLog: () => undefined, ...options });
+    const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
+    Object.assign(app, {
+      cloud,
+      outputs: cloud.outputs(stackName),
+      dynamodb: new DynamoDBClient({ ...config, endpoint: cloud.endpoints.dynamodb }),
+      sqs: new SQSClient({ ...config, endpoint: cloud.endpoints.snsSqs }),
+      sns: new SNSClient({ ...config, endpoint: cloud.endpoints.snsSqs }),
+      logs: new CloudWatchLogsClient({ ...config, endpoint: cloud.endpoints.logs }),
+    });
+  });
+  afterAll(async () => {
+    for (const client of [app.dynamodb, app.sqs, app.sns, app.logs]) client?.destroy();
+    await app.cloud?.stop();
+  });
+  return app;
+}
+
+async function receive(app: RunningApp, queueUrl: string, waitSeconds = 1): Promise<Message[]> {
+  const { Messages = [] } = await app.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+  );
+  return Messages;
+}
+
+/** The bundle of the function `logicalId`: its entry file's text. */
+function bundleOf(app: RunningApp, logicalId: string): string {
+  const { codeDir } = app.cloud.functions.get(app.cloud.resource(logicalId).physicalId)!.config;
+  const entry = readdirSync(codeDir).find((file) => /^index\.m?js$/.test(file))!;
+  return readFileSync(join(codeDir, entry), 'utf8');
+}
+
+describe('notes-api: API Gateway → Lambda → DynamoDB', () => {
+  const app = runApp('notes-api', 'NotesApi');
+  const post = (body: unknown) => fetch(`${app.cloud.url}/notes`, { method: 'POST', body: JSON.stringify(body) });
+
+  it('stores a posted note and serves it back by id; an unknown id is 404', async () => {
+    const created = await post({ text: 'buy milk' });
+    expect(created.status).toBe(201);
+    const note = (await created.json()) as { id: string; text: string };
+    expect(note).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), text: 'buy milk' });
+
+    const read = await fetch(`${app.cloud.url}/notes/${note.id}`);
+    expect([read.status, await read.json()]).toEqual([200, note]);
+    expect((await fetch(`${app.cloud.url}/notes/nothing`)).status).toBe(404);
+    // The URL its stack gives out is served too.
+    expect((await fetch(`${app.outputs.ApiUrl!.replace(/\/$/, '')}/notes/${note.id}`)).status).toBe(200);
+  });
+
+  it('refuses a note without text with 400, and stores nothing', async () => {
+    const { Count: before } = await app.dynamodb.send(new ScanCommand({ TableName: app.cloud.resource('Notes').physicalId }));
+    const refused = await post({});
+    expect([refused.status, await refused.json()]).toEqual([400, { message: 'text must be a non-empty string' }]);
+    const { Count: after } = await app.dynamodb.send(new ScanCommand({ TableName: app.cloud.resource('Notes').physicalId }));
+    expect(after).toBe(before);
+  });
+
+  it('runs a bundle that left the AWS SDK out, on the runtime’s SDK', () => {
+    const bundle = bundleOf(app, 'NotesFunction');
+    expect(bundle).toMatch(/require\("@aws-sdk\/lib-dynamodb"\)/);
+    expect(bundle).not.toMatch(/DynamoDBDocumentClient extends/);
+  });
+});
+
+describe('change-feed: DynamoDB Streams → Lambda → SNS', () => {
+  const app = runApp('change-feed', 'ChangeFeed');
+
+  it('announces an inserted order on the topic, as stored; an update is not announced', async () => {
+    const TableName = app.outputs.OrdersTable!;
+    await app.dynamodb.send(new PutItemCommand({ TableName, Item: { id: { S: 'o-1' }, amount: { N: '42' } } }));
+    const [announced] = await eventually(async () => {
+      const messages = await receive(app, app.outputs.FollowerUrl!);
+      expect(messages).toHaveLength(1);
+      return messages;
+    });
+    expect(JSON.parse(announced!.Body!)).toEqual({ id: 'o-1', amount: 42 });
+
+    await app.dynamodb.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: { id: { S: 'o-1' } },
+        UpdateExpression: 'SET amount = :a',
+        ExpressionAttributeValues: { ':a': { N: '43' } },
+      }),
+    );
+    const mapping = app.cloud.pollers.find((p) => p.config.functionArn === app.cloud.resource('Announce').physicalId)!;
+    // The update's record has been read, and dropped by the mapping's filter.
+    await eventually(() => expect(mapping.stats.filteredOut).toBe(1));
+    expect(await receive(app, app.outputs.FollowerUrl!, 0)).toEqual([]);
+    expect(bundleOf(app, 'Announce')).toMatch(/from\s*"@aws-sdk\/client-sns"/);
+  });
+});
+
+describe('topic-worker: SNS → SQS → Lambda', () => {
+  const app = runApp('topic-worker', 'TopicWorker');
+
+  it('greets whoever a greeting names, in the function’s log; the queue’s filter policy drops other kinds', async () => {
+    const publish = (name: string, kind: string) =>
+      app.sns.send(
+        new PublishCommand({
+          TopicArn: app.outputs.TopicArn,
+          Message: JSON.stringify({ name }),
+          MessageAttributes: { kind: { DataType: 'String', StringValue: kind } },
+        }),
+      );
+    await publish('Bob', 'farewell');
+    await publish('Ada', 'greeting');
+    const greetings = await eventually(async () => {
+      const { events = [] } = await app.logs.send(
+        new FilterLogEventsCommand({ logGroupName: app.outputs.GreeterLogGroup, filterPattern: '{ $.greeted = * }' }),
+      );
+      expect(events).toHaveLength(1);
+      return events;
+    });
+    expect(JSON.parse(greetings[0]!.message!)).toEqual({ greeted: 'Ada', topic: expect.stringMatching(/Messages/) });
+    // SNS applied the filter at publishing: the queue never held Bob's message.
+    const mapping = app.cloud.pollers.find((p) => p.config.functionArn === app.cloud.resource('Greeter').physicalId)!;
+    expect(mapping.stats.records).toBe(1);
+  });
+});
+
+describe('queue-to-table: SQS → Lambda → DynamoDB', () => {
+  const app = runApp('queue-to-table', 'QueueToTable');
+
+  it('records each payment once, and moves a malformed message to the dead-letter queue after its second receive', async () => {
+    const send = (body: string) => app.sqs.send(new SendMessageCommand({ QueueUrl: app.outputs.IncomingUrl, MessageBody: body }));
+    const { MessageId: first } = await send(JSON.stringify({ id: 'p-1', amount: 12.5 }));
+    await send('not a payment');
+    const { MessageId: again } = await send(JSON.stringify({ id: 'p-1', amount: 12.5 })); // sent twice: recorded once
+
+    const rejected = await eventually(
+      async () => {
+        const messages = await receive(app, app.outputs.RejectedUrl!);
+        expect(messages).toHaveLength(1);
+        return messages[0]!;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(rejected.Body).toBe('not a payment');
+    const { Items = [] } = await app.dynamodb.send(new ScanCommand({ TableName: app.outputs.PaymentsTable }));
+    // Whichever copy came first (a standard queue keeps no order).
+    expect(Items).toEqual([{ id: { S: 'p-1' }, amount: { N: '12.5' }, messageId: { S: expect.toBeOneOf([first, again]) } }]);
+  });
+});
+
+describe('heartbeat: a scheduled Lambda', () => {
+  // A minute passes every second.
+  const app = runApp('heartbeat', 'Heartbeat', { timeScale: 60 });
+
+  it('writes a beat for each scheduled event of its rate(1 minute) rule', async () => {
+    const beats = await eventually(
+      async () => {
+        const { Items = [] } = await app.dynamodb.send(
+          new QueryCommand({
+            TableName: app.outputs.BeatsTable,
+            KeyConditionExpression: '#s = :s',
+            ExpressionAttributeNames: { '#s': 'source' },
+            ExpressionAttributeValues: { ':s': { S: 'aws.events' } },
+          }),
+        );
+        expect(Items.length).toBeGreaterThanOrEqual(2);
+        return Items;
+      },
+      { timeoutMs: 10_000 },
+    );
+    const rule = app.cloud.resource('EveryMinute').attributes.Arn;
+    for (const beat of beats) expect(beat.rule!.S).toBe(rule);
+    expect(new Set(beats.map((b) => b.at!.S)).size).toBe(beats.length);
+  });
+});
