@@ -20,6 +20,8 @@ import { DynamoDbStreamPoller } from './pollers/stream-poller.ts';
 import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
 import type { LocalServices } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
+import { functionNotFound, type EventBuses } from './eventbridge/event-buses.ts';
+import { eventBusesOf } from './eventbridge/from-template.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
 import { DEFAULT_API_METADATA, type LocalCloudOptions, type LocalResource, type NotEmulatedResource } from './types.ts';
 import { provisionStacks } from './provisioning.ts';
@@ -35,9 +37,14 @@ export interface Deployment {
   readonly functionsByKey: Map<string, FunctionRuntime>;
   readonly pollers: Poller[];
   readonly scheduler: Scheduler;
+  /** The buses and rules: PutEvents, event patterns, schedules' deliveries to their targets. */
+  readonly eventBuses: EventBuses;
   readonly apiModel: ApiGatewayModel;
   readonly defaultApiId?: string;
 }
+
+/** A function's key in `functionsByKey`, from its name or ARN: an ARN's version or alias qualifier dropped. */
+export const functionKey = (id: string) => id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
 
 /** What deploying needs from the running local cloud. */
 export interface DeployContext {
@@ -85,10 +92,11 @@ function lambdaEnvironment(resource: LocalResource, region: string, endpoints: S
 export async function undeploy(deployment: Deployment | undefined, keepFunctions = false): Promise<void> {
   if (!deployment) return;
   deployment.scheduler.stop();
+  deployment.eventBuses.stop();
   await Promise.all(deployment.pollers.map((p) => p.stop()));
   if (keepFunctions) return;
   await Promise.all([...deployment.functions.values()].map((f) => f.close()));
-  await deployment.scheduler.settled();
+  await Promise.all([deployment.scheduler.settled(), deployment.eventBuses.settled()]);
 }
 
 /**
@@ -147,29 +155,30 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
     .filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')
     .map((r) => createPoller(r, resources, functionsByKey, ctx));
   for (const poller of pollers) poller.start();
-  const scheduler = new Scheduler({
+  const eventBuses = eventBusesOf(resources, {
     region: services.region,
     accountId: services.accountId,
     timeScale: options.timeScale,
-    invoke: ctx.invoke,
-    log: (line) => ctx.log('scheduler', line),
+    invokeFunction: (functionArn, payload) => {
+      if (!functionsByKey.has(functionKey(functionArn))) return Promise.reject(functionNotFound(functionArn));
+      return ctx.invoke(functionArn, payload);
+    },
+    sendToQueue: (queueArn, body, sendOptions) => sendToQueue(services, queueArn, body, sendOptions),
+    publishToTopic: async (topicArn, message) => {
+      await services.sns.send(new PublishCommand({ TopicArn: topicArn, Message: message }));
+    },
+    log: (line) => ctx.log('eventbridge', line),
   });
-  for (const r of resources.filter((x) => x.type === 'AWS::Events::Rule')) {
-    const p = r.properties;
-    if (!p.ScheduleExpression) throw new Error(`${r.logicalId}: EventBridge rules with an event pattern are not emulated (schedules are)`);
-    if (p.State === 'DISABLED') continue;
-    const targets = (p.Targets ?? []) as { Id: string; Arn: string; Input?: string }[];
-    for (const target of targets) {
-      if (!target.Arn.startsWith('arn:aws:lambda:')) throw new Error(`${r.logicalId}: only Lambda targets of schedules are emulated`);
-    }
+  const scheduler = new Scheduler({ timeScale: options.timeScale });
+  for (const rule of eventBuses.rules) {
+    if (!rule.scheduleExpression || !rule.enabled) continue;
     scheduler.add({
-      name: r.physicalId,
-      arn: String(r.attributes.Arn),
-      expression: p.ScheduleExpression,
-      targets: targets.map((t) => ({ id: t.Id, functionArn: t.Arn, input: t.Input })),
+      name: rule.name,
+      expression: rule.scheduleExpression,
+      fire: (time) => eventBuses.dispatch(rule, eventBuses.scheduledEvent(rule, time)),
     });
   }
-  return { resources, notEmulated, stacks: described, functions, functionsByKey, pollers, scheduler, apiModel, defaultApiId };
+  return { resources, notEmulated, stacks: described, functions, functionsByKey, pollers, scheduler, eventBuses, apiModel, defaultApiId };
 }
 
 function createPoller(
@@ -212,14 +221,30 @@ function createPoller(
 /** OnFailure destinations: an SQS queue or an SNS topic receives the invocation record as JSON. */
 async function sendToDestination(services: LocalServices, arn: string, message: unknown): Promise<void> {
   const body = JSON.stringify(message);
-  if (arn.startsWith('arn:aws:sqs:')) {
-    const { QueueUrl } = await services.sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').at(-1)! }));
-    await services.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
-  } else if (arn.startsWith('arn:aws:sns:')) {
-    await services.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
-  } else {
-    throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
-  }
+  if (arn.startsWith('arn:aws:sqs:')) await sendToQueue(services, arn, body);
+  else if (arn.startsWith('arn:aws:sns:')) await services.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
+  else throw new Error(`OnFailure destination ${arn} is not emulated (SQS and SNS are)`);
+}
+
+/** Sends `body` to the queue `queueArn`: a FIFO queue's group and deduplication ids, string attributes. */
+async function sendToQueue(
+  services: LocalServices,
+  queueArn: string,
+  body: string,
+  options: { groupId?: string; deduplicationId?: string; attributes?: Record<string, string> } = {},
+): Promise<void> {
+  const { QueueUrl } = await services.sqs.send(new GetQueueUrlCommand({ QueueName: queueArn.split(':').at(-1)! }));
+  await services.sqs.send(
+    new SendMessageCommand({
+      QueueUrl,
+      MessageBody: body,
+      MessageGroupId: options.groupId,
+      MessageDeduplicationId: options.deduplicationId,
+      MessageAttributes: options.attributes
+        ? Object.fromEntries(Object.entries(options.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]))
+        : undefined,
+    }),
+  );
 }
 
 /**

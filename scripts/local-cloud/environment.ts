@@ -19,6 +19,8 @@ export interface ServiceEndpoints {
   readonly logs?: string;
   /** CloudFormation's DescribeStacks (the local cloud's own emulation): stack outputs. */
   readonly cloudformation?: string;
+  /** EventBridge's PutEvents and read calls (the local cloud's own emulation). */
+  readonly eventbridge?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */
@@ -37,5 +39,6 @@ export function endpointEnvironment(endpoints: ServiceEndpoints, region: string)
     ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
     ...(endpoints.logs ? { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs } : {}),
     ...(endpoints.cloudformation ? { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoints.cloudformation } : {}),
+    ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
   };
 }

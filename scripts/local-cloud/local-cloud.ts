@@ -22,7 +22,8 @@ import { LocalIdentityProvider } from './services/identity.ts';
 import { LocalLogs } from './services/logs.ts';
 import { assertPortsFree, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
-import { deploy, undeploy, type Deployment, type DeployContext } from './deployment.ts';
+import { LocalEventBridge } from './services/eventbridge.ts';
+import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
 import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type ReloadSummary } from './types.ts';
 
@@ -124,6 +125,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const cloudformation = new LocalCloudFormation(region, LOCAL_ACCOUNT_ID);
     await cloudformation.start(ports.cloudformation);
     cleanups.push(() => cloudformation.stop());
+    const eventbridge = new LocalEventBridge(() => current?.eventBuses);
+    await eventbridge.start(ports.eventbridge);
+    cleanups.push(() => eventbridge.stop());
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
       snsSqs: snsSqs.endpoint,
@@ -133,6 +137,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       cloudwatch: metrics.endpoint,
       logs: logs.endpoint,
       cloudformation: cloudformation.endpoint,
+      eventbridge: eventbridge.endpoint,
     };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
@@ -140,7 +145,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       accountId: LOCAL_ACCOUNT_ID,
       dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
       sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
-      sns: new SNSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
+      // Through the proxy, as functions' calls go: an SNS outage reaches what the cloud itself publishes (EventBridge's deliveries, on-failure destinations).
+      sns: new SNSClient({ ...clientConfig, endpoint: endpoints.sns }),
       parameters: parameterStore,
       identity,
     };
@@ -150,7 +156,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => checkpoints.flush());
 
     const findFunction = (id: string): FunctionRuntime => {
-      const key = id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
+      const key = functionKey(id);
       const byConstructId = () => current?.functionsByKey.get(findResource(current.resources, id, undefined)?.logicalId ?? '');
       const runtime = current?.functionsByKey.get(key) ?? byConstructId();
       if (!runtime) throw new Error(`Function not found: ${id}`);
@@ -236,6 +242,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       get scheduler() {
         return current!.scheduler;
+      },
+      get eventBuses() {
+        return current!.eventBuses;
       },
       get defaultApiId() {
         return current!.defaultApiId;

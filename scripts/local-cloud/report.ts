@@ -32,6 +32,7 @@ export function startupReport(cloud: LocalCloud): string {
         ['CloudWatch metrics (local)', cloud.endpoints.cloudwatch ?? ''],
         ["CloudWatch Logs: the functions' logs (local)", cloud.endpoints.logs ?? ''],
         ['CloudFormation stack outputs (local)', cloud.endpoints.cloudformation ?? ''],
+        ['EventBridge PutEvents (local)', cloud.endpoints.eventbridge ?? ''],
       ].filter(([, url]) => url),
     ),
   );

@@ -1,27 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import type { InvokeOutcome } from './lambda/function-runtime.ts';
 import { nextFiring, parseSchedule, type Schedule } from './schedule.ts';
 
+/** A schedule rule: its name, its expression, and what a firing does (deliver its event to the rule's targets). */
 export interface ScheduledRule {
   readonly name: string;
-  readonly arn: string;
   readonly expression: string;
-  readonly targets: { id: string; functionArn: string; input?: string }[];
+  /** Resolves when the firing's deliveries have ended. */
+  fire(time: Date): Promise<void>;
 }
 
 export interface SchedulerOptions {
-  readonly region: string;
-  readonly accountId: string;
   /** Local time runs this many times faster for schedules (60: `rate(1 minute)` fires every second). @default 1 */
   readonly timeScale?: number;
-  readonly invoke: (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
-  readonly log: (line: string) => void;
 }
 
-/** Lambda retries a failed asynchronous invocation twice, about a minute apart; locally a second apart. */
-const ASYNC_RETRIES = 2;
-
-/** Plays EventBridge schedule rules: each fires its Lambda targets asynchronously, with Lambda's async retries. */
+/** Plays the timing of EventBridge schedule rules: each fires at its expression's times (scaled). */
 export class Scheduler {
   readonly firings = new Map<string, number>();
   private readonly rules: ScheduledRule[] = [];
@@ -31,7 +23,7 @@ export class Scheduler {
 
   private readonly options: SchedulerOptions;
 
-  constructor(options: SchedulerOptions) {
+  constructor(options: SchedulerOptions = {}) {
     this.options = options;
   }
 
@@ -59,23 +51,8 @@ export class Scheduler {
   /** Fires a rule now, as `aws events put-events` would for a test. */
   fire(rule: ScheduledRule, time = new Date()): void {
     this.firings.set(rule.name, (this.firings.get(rule.name) ?? 0) + 1);
-    for (const target of rule.targets) {
-      const event = target.input
-        ? JSON.parse(target.input)
-        : {
-            version: '0',
-            id: randomUUID(),
-            'detail-type': 'Scheduled Event',
-            source: 'aws.events',
-            account: this.options.accountId,
-            time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            region: this.options.region,
-            resources: [rule.arn],
-            detail: {},
-          };
-      const run = this.invokeWithRetries(rule, target.functionArn, event).finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
-    }
+    const run = rule.fire(time).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
   }
 
   /**
@@ -87,23 +64,14 @@ export class Scheduler {
     await Promise.all(this.inFlight);
   }
 
-  /** No more firings; the invocations in flight go on (a leader's turn may poll for most of a minute). */
+  /** No more firings; the deliveries in flight go on (a leader's turn may poll for most of a minute). */
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
   }
 
-  /** Waits for the invocations in flight: after their functions closed, they end at once. */
+  /** Waits for the deliveries in flight: after their functions closed, they end at once. */
   async settled(): Promise<void> {
     await Promise.all(this.inFlight);
-  }
-
-  private async invokeWithRetries(rule: ScheduledRule, functionArn: string, event: unknown): Promise<void> {
-    for (let attempt = 0; attempt <= ASYNC_RETRIES && !this.stopped; attempt++) {
-      const outcome = await this.options.invoke(functionArn, event);
-      if (outcome.ok) return;
-      this.options.log(`schedule ${rule.name}: attempt ${attempt + 1} failed (${outcome.error.errorMessage})`);
-      if (attempt < ASYNC_RETRIES) await new Promise((r) => setTimeout(r, 1000));
-    }
   }
 }

@@ -6,6 +6,7 @@ import { FunctionRuntime, type InvocationRecord, type InvokeOutcome } from './la
 import type { Poller } from './pollers/types.ts';
 import { type ResourceKind } from './resources/catalog.ts';
 import { Scheduler } from './scheduler.ts';
+import type { EventBuses } from './eventbridge/event-buses.ts';
 import type { ServiceName } from './services/ports.ts';
 
 export interface LocalCloudOptions {
@@ -117,6 +118,8 @@ export interface LocalCloud {
   readonly functions: ReadonlyMap<string, FunctionRuntime>;
   readonly pollers: readonly Poller[];
   readonly scheduler: Scheduler;
+  /** The deployed event buses and rules (each target's deliveries in `stats`). */
+  readonly eventBuses: EventBuses;
   readonly gateway: LocalApiGateway;
   readonly apiModel: ApiGatewayModel;
   /** The REST API served on bare paths (its `LocalCloud::DefaultApi` metadata, or the first). */

@@ -82,6 +82,7 @@ describe('npm start (the local cloud as a user runs it)', () => {
       parameters: [expect.stringMatching(/OutboundPolicy/)],
       apiCountResources: expect.arrayContaining(['/health']),
       stacks: expect.arrayContaining(['Eightfold-dev', 'EightfoldLegacy-dev']),
+      eventBuses: ['default'],
     });
     expect(found.reportLines).toBeGreaterThanOrEqual(2); // the API's call and the SDK's Invoke
     for (const count of ['tables', 'topics', 'queues']) expect(found[count]).toBeGreaterThan(0);

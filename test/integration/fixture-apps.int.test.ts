@@ -5,7 +5,8 @@
  * time.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -50,9 +51,29 @@ function runApp(name: string, stackName: string, options: Partial<LocalCloudOpti
 
 async function receive(app: RunningApp, queueUrl: string, waitSeconds = 1): Promise<Message[]> {
   const { Messages = [] } = await app.sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      MessageAttributeNames: ['All'],
+    }),
   );
   return Messages;
+}
+
+/** Receives from `queueUrl` until `count` messages have come (and no more are there), or fails. */
+async function receiveAll(app: RunningApp, queueUrl: string, count: number): Promise<Message[]> {
+  const messages: Message[] = [];
+  await eventually(
+    async () => {
+      messages.push(...(await receive(app, queueUrl, 0)));
+      expect(messages.length).toBeGreaterThanOrEqual(count);
+    },
+    { timeoutMs: 15_000 },
+  );
+  expect(await receive(app, queueUrl, 0)).toEqual([]);
+  expect(messages).toHaveLength(count);
+  return messages;
 }
 
 /** The bundle of the function `logicalId`: its entry file's text. */
@@ -198,5 +219,101 @@ describe('heartbeat: a scheduled Lambda', () => {
     const rule = app.cloud.resource('EveryMinute').attributes.Arn;
     for (const beat of beats) expect(beat.rule!.S).toBe(rule);
     expect(new Set(beats.map((b) => b.at!.S)).size).toBe(beats.length);
+  });
+});
+
+describe('order-events: EventBridge buses, rules and targets', () => {
+  const app = runApp('order-events', 'OrderEvents', { timeScale: 60 });
+  let events: EventBridgeClient;
+  beforeAll(() => {
+    events = new EventBridgeClient({ region: app.cloud.region, credentials: LOCAL_CREDENTIALS, endpoint: app.cloud.endpoints.eventbridge });
+  });
+  afterAll(() => events?.destroy());
+  const put = async (...entries: PutEventsRequestEntry[]) => {
+    const result = await events.send(new PutEventsCommand({ Entries: entries }));
+    expect(result.FailedEntryCount).toBe(0);
+    return result;
+  };
+  const order = (id: string, total: number, DetailType = 'OrderPlaced'): PutEventsRequestEntry => ({
+    EventBusName: app.outputs.BusName,
+    Source: 'shop.orders',
+    DetailType,
+    Detail: JSON.stringify({ id, total }),
+  });
+  const bodies = (messages: Message[]) => messages.map((m) => JSON.parse(m.Body!) as Record<string, any>);
+
+  it('routes each put event to every rule its pattern matches: a function, a transformed queue input, a topic', async () => {
+    await put(order('o-1', 150), order('o-2', 20));
+    // Only the big order passes the numeric pattern, its input transformed.
+    expect(bodies(await receiveAll(app, app.outputs.BigOrdersUrl!, 1))).toEqual([{ order: 'o-1', total: 150, note: 'order o-1 is big' }]);
+    // The topic gets the detail alone (InputPath), for its follower.
+    expect(bodies(await receiveAll(app, app.outputs.AnnouncedUrl!, 2)).sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'o-1', total: 150 },
+      { id: 'o-2', total: 20 },
+    ]);
+    // The function got each whole event, stored the order, and put an event of its own, which its rule routed.
+    const recordedEvents = bodies(await receiveAll(app, app.outputs.RecordedEventsUrl!, 2));
+    expect(recordedEvents.map((e) => [e.source, e['detail-type'], e.detail.id]).sort()).toEqual([
+      ['shop.recorder', 'OrderRecorded', 'o-1'],
+      ['shop.recorder', 'OrderRecorded', 'o-2'],
+    ]);
+    const { Item } = await app.dynamodb.send(new GetItemCommand({ TableName: app.outputs.RecordedTable, Key: { id: { S: 'o-1' } } }));
+    expect(Item).toMatchObject({ total: { N: '150' }, eventId: { S: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+  });
+
+  it('puts an event without a bus on the default bus, whose rules alone see it', async () => {
+    await put({ Source: 'shop.audit', DetailType: 'Checked', Detail: JSON.stringify({ by: 'test' }) });
+    const [audited] = bodies(await receiveAll(app, app.outputs.AuditTrailUrl!, 1));
+    expect(audited).toMatchObject({ source: 'shop.audit', 'detail-type': 'Checked', detail: { by: 'test' }, account: '000000000000' });
+  });
+
+  it('refuses an invalid entry alone, with EventBridge’s error code, and delivers the rest', async () => {
+    const { FailedEntryCount, Entries = [] } = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { ...order('o-9', 1), Detail: 'not json' },
+          { Source: 'shop.audit', DetailType: 'Checked', Detail: '{}' },
+        ],
+      }),
+    );
+    expect(FailedEntryCount).toBe(1);
+    expect(Entries[0]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
+    expect(Entries[1]!.EventId).toMatch(/^[0-9a-f-]{36}$/);
+    await receiveAll(app, app.outputs.AuditTrailUrl!, 1);
+  });
+
+  it('sends an event whose target is not there to the dead-letter queue at once, saying why', async () => {
+    await put(order('o-3', 5, 'OrderCancelled'));
+    const [dead] = await receiveAll(app, app.outputs.UndeliveredUrl!, 1);
+    expect(JSON.parse(dead!.Body!)).toMatchObject({ 'detail-type': 'OrderCancelled', detail: { id: 'o-3' } });
+    const attributes = Object.fromEntries(Object.entries(dead!.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    expect(attributes).toMatchObject({
+      RULE_ARN: app.cloud.resource('Misrouted').attributes.Arn,
+      TARGET_ARN: expect.stringMatching(/:no-such-topic$/),
+      RETRY_ATTEMPTS: '0',
+    });
+    expect(attributes).not.toHaveProperty('EXHAUSTED_RETRY_CONDITION');
+  });
+
+  it('retries a delivery while SNS is down, and after its two retries moves the event to the dead-letter queue', async () => {
+    app.cloud.setServiceDown('sns', true);
+    try {
+      await put(order('o-4', 30));
+      const [dead] = await receiveAll(app, app.outputs.UndeliveredUrl!, 1);
+      expect(JSON.parse(dead!.Body!)).toMatchObject({ detail: { id: 'o-4' } });
+      expect(dead!.MessageAttributes).toMatchObject({
+        RETRY_ATTEMPTS: { StringValue: '2' },
+        EXHAUSTED_RETRY_CONDITION: { StringValue: 'MaximumRetryAttempts' },
+      });
+    } finally {
+      app.cloud.setServiceDown('sns', false);
+    }
+    expect(app.cloud.eventBuses.stats.get(`${app.cloud.resource('OrderPlaced').physicalId}/Target1`)).toMatchObject({
+      failedAttempts: 3,
+      deadLettered: 1,
+    });
+    // The other target of the rule, the function, was not held up by it.
+    const { Item } = await app.dynamodb.send(new GetItemCommand({ TableName: app.outputs.RecordedTable, Key: { id: { S: 'o-4' } } }));
+    expect(Item).toBeDefined();
   });
 });

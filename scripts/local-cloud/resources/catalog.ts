@@ -37,9 +37,20 @@ const lambdaFunction: Provisioner = async (resource, services) => {
   return { ref: name, attributes: { Arn: arn(services, 'lambda', `function:${name}`) } };
 };
 
+/** A bus named by name or ARN (a rule's `EventBusName`), as its name; the default bus when none is named. */
+export const busName = (nameOrArn: unknown): string =>
+  typeof nameOrArn === 'string' && nameOrArn ? nameOrArn.replace(/^arn:[^:]+:events:[^:]*:\d*:event-bus\//, '') : 'default';
+
 const eventsRule: Provisioner = async (resource, services) => {
   const name: string = resource.properties.Name ?? physicalName(resource, 64);
-  return { ref: name, attributes: { Arn: arn(services, 'events', `rule/${name}`) } };
+  const bus = busName(resource.properties.EventBusName);
+  // A rule on a custom bus has the bus in its ARN.
+  return { ref: name, attributes: { Arn: arn(services, 'events', bus === 'default' ? `rule/${name}` : `rule/${bus}/${name}`) } };
+};
+
+const eventBus: Provisioner = async (resource, services) => {
+  const name: string = resource.properties.Name;
+  return { ref: name, attributes: { Arn: arn(services, 'events', `event-bus/${name}`), Name: name } };
 };
 
 const apiKey: Provisioner = async (resource) => {
@@ -55,6 +66,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::Lambda::Function': { kind: 'emulated', provision: lambdaFunction },
   'AWS::Lambda::EventSourceMapping': { kind: 'emulated', provision: byId((id) => ({ EventSourceMappingId: id })) },
   'AWS::Events::Rule': { kind: 'emulated', provision: eventsRule },
+  'AWS::Events::EventBus': { kind: 'emulated', provision: eventBus },
   'AWS::ApiGateway::RestApi': { kind: 'emulated', provision: byId((id) => ({ RootResourceId: `${id}root`.slice(0, 10) })) },
   'AWS::ApiGateway::Resource': { kind: 'emulated', provision: byId((id) => ({ ResourceId: id })) },
   'AWS::ApiGateway::Method': { kind: 'emulated', provision: byId() },
@@ -82,6 +94,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::CloudWatch::Dashboard': { kind: 'no local effect', provision: byId() },
   'AWS::SQS::QueuePolicy': { kind: 'no local effect', provision: byId() },
   'AWS::SNS::TopicPolicy': { kind: 'no local effect', provision: byId() },
+  'AWS::Events::EventBusPolicy': { kind: 'no local effect', provision: byId() },
   'AWS::ApiGateway::Account': { kind: 'no local effect', provision: byId() },
   'AWS::CDK::Metadata': { kind: 'no local effect', provision: byId() },
   // Keys encrypt at rest and in environment variables: locally nothing is encrypted, so nothing needs them.

@@ -58,6 +58,7 @@ export const SERVICE_NAMES = [
   'logs',
   'cloudformation',
   'identity',
+  'eventbridge',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -75,6 +76,7 @@ export const DEFAULT_SERVICE_PORTS: Readonly<Record<ServiceName, number>> = {
   logs: 4707,
   cloudformation: 4708,
   identity: 4709,
+  eventbridge: 4710,
 };
 
 /** Ports something else already listens on, by what the local cloud wanted them for. */
