@@ -23,6 +23,7 @@ import { LocalLogs } from './services/logs.ts';
 import { assertPortsFree, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { LocalEventBridge } from './services/eventbridge.ts';
+import { callAwsService } from './api-gateway/aws-services.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
 import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type ReloadSummary } from './types.ts';
@@ -176,6 +177,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       accountId: LOCAL_ACCOUNT_ID,
       invokeFunction: invoke,
+      callAwsService: (request) => callAwsService(services, request),
       defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
       onMethodServed: ({ apiName, stage, method, resource, status, latencyMs }) => {

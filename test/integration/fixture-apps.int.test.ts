@@ -10,6 +10,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +29,23 @@ interface RunningApp {
   logs: CloudWatchLogsClient;
 }
 
-/** Starts the app in test/fixtures/apps/`name` (stack `stackName`) for the tests of the calling describe block. */
-function runApp(name: string, stackName: string, options: Partial<LocalCloudOptions> = {}): RunningApp {
+/**
+ * Starts the app in test/fixtures/apps/`name` (stack `stackName`) for the tests of the calling describe block;
+ * `options` may be a function, read when the app starts (after the block's earlier `beforeAll`s).
+ */
+function runApp(
+  name: string,
+  stackName: string,
+  options: Partial<LocalCloudOptions> | (() => Partial<LocalCloudOptions>) = {},
+): RunningApp {
   const app = {} as RunningApp;
   beforeAll(async () => {
-    const cloud = await startLocalCloud({ appDir: join(APPS_DIR, name), port: 0, onLog: () => undefined, ...options });
+    const cloud = await startLocalCloud({
+      appDir: join(APPS_DIR, name),
+      port: 0,
+      onLog: () => undefined,
+      ...(typeof options === 'function' ? options() : options),
+    });
     const config = { region: cloud.region, credentials: LOCAL_CREDENTIALS };
     Object.assign(app, {
       cloud,
@@ -315,5 +329,82 @@ describe('order-events: EventBridge buses, rules and targets', () => {
     // The other target of the rule, the function, was not held up by it.
     const { Item } = await app.dynamodb.send(new GetItemCommand({ TableName: app.outputs.RecordedTable, Key: { id: { S: 'o-4' } } }));
     expect(Item).toBeDefined();
+  });
+});
+
+describe('api-integrations: API Gateway calling services through mapping templates', () => {
+  let quotes: Server;
+  const quotesRequests: { url: string; client?: string }[] = [];
+  beforeAll(async () => {
+    quotes = createServer((req, res) => {
+      quotesRequests.push({ url: req.url!, client: req.headers['x-api-client'] as string | undefined });
+      const symbol = /^\/prices\/([A-Z]+)$/.exec(req.url!)?.[1];
+      if (symbol !== 'ACME') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"unknown"}');
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'x-source': 'stand-in exchange' })
+        .end(JSON.stringify({ ticker: symbol, last: 12.5 }));
+    });
+    await new Promise<void>((resolve) => quotes.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => quotes?.close());
+  const app = runApp('api-integrations', 'ApiIntegrations', () => ({
+    parameters: { QuotesUrl: `http://127.0.0.1:${(quotes.address() as AddressInfo).port}` },
+  }));
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${app.cloud.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any>, headers: response.headers };
+  };
+
+  it('queues a posted order with SQS SendMessage, answering the message id its response template picks', async () => {
+    const queued = await call('POST', '/orders', { id: 'o-1', total: 3 });
+    expect(queued).toMatchObject({ status: 202, body: { queued: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    const [message] = await receiveAll(app, app.outputs.OrdersUrl!, 1);
+    expect([message!.MessageId, JSON.parse(message!.Body!)]).toEqual([queued.body.queued, { id: 'o-1', total: 3 }]);
+  });
+
+  it('refuses a content type the integration has no template for (passthrough NEVER) with 415, and queues nothing', async () => {
+    const response = await fetch(`${app.cloud.url}/orders`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect([response.status, await response.json()]).toEqual([415, { message: 'Unsupported Media Type' }]);
+    expect(await receive(app, app.outputs.OrdersUrl!, 0)).toEqual([]);
+  });
+
+  it('publishes the request body with SNS Publish', async () => {
+    expect(await call('POST', '/notices', { text: 'closing early' })).toMatchObject({ status: 200, body: { published: true } });
+    const [notice] = await receiveAll(app, app.outputs.NoticedUrl!, 1);
+    expect(JSON.parse(notice!.Body!)).toEqual({ text: 'closing early' });
+  });
+
+  it('stores and reads an item with DynamoDB PutItem and GetItem; a missing one is 404 by the response template', async () => {
+    expect(await call('PUT', '/items/i-1', { name: 'a "quoted" name' })).toMatchObject({ status: 200, body: { id: 'i-1', stored: true } });
+    const { Item } = await app.dynamodb.send(new GetItemCommand({ TableName: app.outputs.ItemsTable, Key: { id: { S: 'i-1' } } }));
+    expect(Item).toEqual({ id: { S: 'i-1' }, name: { S: 'a "quoted" name' } });
+    expect(await call('GET', '/items/i-1')).toMatchObject({ status: 200, body: { id: 'i-1', name: 'a "quoted" name' } });
+    expect(await call('GET', '/items/i-2')).toMatchObject({ status: 404, body: { message: 'no item i-2' } });
+  });
+
+  it('invokes a function with the request template’s event; its error message selects a 400', async () => {
+    expect(await call('POST', '/sum', { numbers: [1, 2, 3.5] })).toMatchObject({ status: 200, body: { sum: 6.5, caller: '127.0.0.1' } });
+    expect(await call('POST', '/sum', { numbers: 'many' })).toMatchObject({
+      status: 400,
+      body: { message: 'Bad input: numbers must be an array of numbers' },
+    });
+  });
+
+  it('calls an HTTP backend with the mapped path and headers, reshapes its answer, and maps its 404', async () => {
+    const found = await call('GET', '/quotes/ACME');
+    expect([found.status, found.body, found.headers.get('x-quote-source')]).toEqual([
+      200,
+      { symbol: 'ACME', price: 12.5 },
+      'stand-in exchange',
+    ]);
+    expect(await call('GET', '/quotes/NOPE')).toMatchObject({ status: 404, body: { message: 'no such symbol' } });
+    expect(quotesRequests).toEqual([
+      { url: '/prices/ACME', client: 'api-integrations' },
+      { url: '/prices/NOPE', client: 'api-integrations' },
+    ]);
   });
 });

@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvokeOutcome } from '../lambda/function-runtime.ts';
 import type { StreamReply } from '../lambda/protocol.ts';
 import type { ApiGatewayModel, ApiMethod, RestApiModel, RouteMatch, Throttle } from './model.ts';
-import { invokedFunction, literal, matchRoute } from './model.ts';
+import { invokedFunction, literal, lowerCaseLookup, matchRoute } from './model.ts';
 import { LambdaAuthorizers } from './authorizers.ts';
+import type { ServiceAnswer, ServiceRequest } from './aws-services.ts';
+import { runNonProxyIntegration } from './non-proxy.ts';
 
 /** API Gateway's own answers (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html). */
 const GATEWAY_RESPONSES = {
@@ -20,6 +22,9 @@ const GATEWAY_RESPONSES = {
   BAD_REQUEST_PARAMETERS: { status: 400, message: 'Invalid request path', errorType: 'BadRequestException' },
   INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out', errorType: 'InternalServerErrorException' },
   INTEGRATION_FAILURE: { status: 502, message: 'Internal server error', errorType: 'InternalServerErrorException' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported Media Type', errorType: 'UnsupportedMediaTypeException' },
+  /** A non-proxy integration's answer that no integration response maps. */
+  API_CONFIGURATION_ERROR: { status: 500, message: 'Internal server error', errorType: 'InternalServerErrorException' },
 } as const;
 type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 
@@ -46,6 +51,8 @@ export interface GatewayDependencies {
   readonly invokeFunction: (functionArn: string, event: unknown, onStream?: (reply: StreamReply) => void) => Promise<InvokeOutcome>;
   /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
   readonly defaultApiId?: string;
+  /** Calls an AWS service for an `AWS` integration (SQS, SNS, DynamoDB). */
+  readonly callAwsService?: (request: ServiceRequest) => Promise<ServiceAnswer>;
   /** What API Gateway would write to its execution log. */
   readonly log: (line: string) => void;
   /** Each request a method answered, for the per-method metrics API Gateway's detailed metrics record. */
@@ -203,6 +210,10 @@ export class LocalApiGateway {
       case 'MOCK':
         await this.mock(res, apiMethod, requestId);
         break;
+      case 'AWS':
+      case 'HTTP':
+        await this.nonProxy(res, api, stage, apiMethod, match, request, apiKey, authorizer);
+        break;
       default:
         throw new Error(`Unsupported integration ${apiMethod.integration.Type}`);
     }
@@ -254,39 +265,7 @@ export class LocalApiGateway {
       multiValueQueryStringParameters: request.query.size ? groupQuery(request.query) : null,
       pathParameters: match.pathParameters,
       stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
-      requestContext: {
-        accountId: this.deps.accountId,
-        apiId: api.id,
-        resourceId: match.node.id,
-        resourcePath: match.node.path,
-        httpMethod: request.method,
-        extendedRequestId: randomBytes(8).toString('base64url'),
-        requestTime: formatRequestTime(now),
-        requestTimeEpoch: now.getTime(),
-        path: `/${stage}${request.path}`,
-        protocol: 'HTTP/1.1',
-        stage,
-        domainPrefix: 'localhost',
-        domainName: lowerCaseLookup(request.headers, 'host') ?? 'localhost',
-        requestId: request.requestId,
-        identity: {
-          sourceIp: request.sourceIp,
-          userAgent: lowerCaseLookup(request.headers, 'user-agent') ?? null,
-          apiKey: apiKey?.value ?? null,
-          apiKeyId: apiKey?.id ?? null,
-          accessKey: null,
-          accountId: null,
-          caller: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          user: null,
-          userArn: null,
-        },
-        authorizer,
-      },
+      requestContext: this.requestContext(api, stage, match, request, apiKey, authorizer, now),
       body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
       isBase64Encoded: binary && request.body.length > 0,
     };
@@ -343,6 +322,94 @@ export class LocalApiGateway {
     if (res.headersSent) return void res.end();
     if (first === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', requestId);
     this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', requestId);
+  }
+
+  /** The request's context, as a proxy event's `requestContext` and a mapping template's `$context` carry it. */
+  private requestContext(
+    api: RestApiModel,
+    stage: string,
+    match: RouteMatch,
+    request: ApiRequest,
+    apiKey: { id: string; value: string } | undefined,
+    authorizer: Record<string, unknown> | null,
+    now = new Date(),
+  ) {
+    return {
+      accountId: this.deps.accountId,
+      apiId: api.id,
+      resourceId: match.node.id,
+      resourcePath: match.node.path,
+      httpMethod: request.method,
+      extendedRequestId: randomBytes(8).toString('base64url'),
+      requestTime: formatRequestTime(now),
+      requestTimeEpoch: now.getTime(),
+      path: `/${stage}${request.path}`,
+      protocol: 'HTTP/1.1',
+      stage,
+      domainPrefix: 'localhost',
+      domainName: lowerCaseLookup(request.headers, 'host') ?? 'localhost',
+      requestId: request.requestId,
+      identity: {
+        sourceIp: request.sourceIp,
+        userAgent: lowerCaseLookup(request.headers, 'user-agent') ?? null,
+        apiKey: apiKey?.value ?? null,
+        apiKeyId: apiKey?.id ?? null,
+        accessKey: null,
+        accountId: null,
+        caller: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
+      },
+      authorizer,
+    };
+  }
+
+  private async nonProxy(
+    res: ServerResponse,
+    api: RestApiModel,
+    stage: string,
+    apiMethod: ApiMethod,
+    match: RouteMatch,
+    request: ApiRequest,
+    apiKey: { id: string; value: string } | undefined,
+    authorizer: Record<string, unknown> | null,
+  ): Promise<void> {
+    const callAwsService = this.deps.callAwsService ?? (() => Promise.reject(new Error('no AWS services to call')));
+    const outcome = await withTimeout(
+      runNonProxyIntegration(
+        apiMethod.integration,
+        {
+          body: request.body.toString('utf8'),
+          contentType: lowerCaseLookup(request.headers, 'content-type'),
+          params: { path: match.pathParameters ?? {}, querystring: Object.fromEntries(request.query), header: request.headers },
+          context: this.requestContext(api, stage, match, request, apiKey, authorizer),
+          stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? {},
+        },
+        { invokeFunction: (functionArn, event) => this.deps.invokeFunction(functionArn, event), callAwsService },
+      ),
+      apiMethod.integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS,
+    );
+    if (outcome === 'timeout') return this.sendGatewayResponse(res, api, 'INTEGRATION_TIMEOUT', request.requestId);
+    switch (outcome.kind) {
+      case 'unsupported-media-type':
+        return this.sendGatewayResponse(res, api, 'UNSUPPORTED_MEDIA_TYPE', request.requestId);
+      case 'no-mapping':
+        this.deps.log(`${request.method} ${match.node.path}: no integration response matches the answer, and none is the default`);
+        return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
+      case 'failed':
+        this.deps.log(`${apiMethod.integration.Type} integration ${apiMethod.integration.Uri} failed: ${outcome.reason}`);
+        return this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', request.requestId);
+    }
+    res.statusCode = outcome.status;
+    for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
+    res.setHeader('x-amzn-RequestId', request.requestId);
+    this.count(outcome.status);
+    res.end(outcome.body);
   }
 
   private async httpProxy(
@@ -468,11 +535,6 @@ function collectHeaders(raw: string[]): { headers: Record<string, string>; multi
     (multiValueHeaders[name] ??= []).push(value);
   }
   return { headers, multiValueHeaders };
-}
-
-function lowerCaseLookup(headers: Record<string, string>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
 }
 
 function groupQuery(query: URLSearchParams): Record<string, string[]> {

@@ -1,4 +1,5 @@
 import type { ResolvedResource } from '../resources/types.ts';
+import { INTEGRATION_SERVICES } from './aws-services.ts';
 
 /** A REST API as the local API Gateway serves it, assembled from its template resources. */
 export interface RestApiModel {
@@ -62,6 +63,8 @@ export interface Integration {
   readonly TimeoutInMillis?: number;
   readonly RequestParameters?: Record<string, string>;
   readonly RequestTemplates?: Record<string, string>;
+  /** What a request whose content type has no template gets: `WHEN_NO_MATCH` (the default) passes its body through. */
+  readonly PassthroughBehavior?: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER';
   readonly IntegrationResponses?: {
     StatusCode: string;
     SelectionPattern?: string;
@@ -102,6 +105,13 @@ export function literal(expression: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
+/** A header's value, whatever the case of its name. */
+export function lowerCaseLookup(headers: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
 /** A provisioned resource: its template properties, `Ref` value and attributes. */
 interface Provisioned extends ResolvedResource {
   readonly physicalId: string;
@@ -114,6 +124,14 @@ const EMULATED_AUTHORIZATION = ['NONE', 'CUSTOM'];
 /** The function a Lambda integration or authorizer URI (`…/functions/{arn}/invocations`) names. */
 export function invokedFunction(uri: string | undefined): string | undefined {
   return /functions\/(.+)\/(response-streaming-)?invocations$/.exec(uri ?? '')?.[1];
+}
+
+/** An `AWS` integration URI: `arn:aws:apigateway:{region}:{service}:action/{Action}` or `…:path/{path}`. */
+export function awsIntegrationTarget(uri: string | undefined): { service: string; action?: string; path?: string } | undefined {
+  const match = /^arn:[^:]+:apigateway:[^:]*:([^:]+):(action|path)\/(.*)$/.exec(uri ?? '');
+  if (!match) return undefined;
+  const [, service, kind, rest] = match;
+  return kind === 'action' ? { service: service!, action: rest } : { service: service!, path: rest };
 }
 
 /** Builds the routing model from every provisioned API Gateway resource of every stack. */
@@ -190,8 +208,16 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     const node = nodes.get(p.ResourceId);
     if (!node) throw new Error(`API Gateway method ${m.logicalId} is on an unknown resource`);
     const integration = (p.Integration ?? { Type: 'MOCK' }) as Integration;
-    if (integration.Type === 'AWS' || integration.Type === 'HTTP') {
-      throw new Error(`${m.logicalId}: non-proxy ${integration.Type} integrations are not emulated (use AWS_PROXY or HTTP_PROXY)`);
+    const service =
+      integration.Type === 'AWS' && !invokedFunction(integration.Uri) ? awsIntegrationTarget(integration.Uri)?.service : undefined;
+    if (
+      integration.Type === 'AWS' &&
+      !invokedFunction(integration.Uri) &&
+      !(INTEGRATION_SERVICES as readonly string[]).includes(service ?? '')
+    ) {
+      throw new Error(
+        `${m.logicalId}: AWS integrations with ${service ?? integration.Uri} are not emulated (Lambda, ${INTEGRATION_SERVICES.join(', ')} are)`,
+      );
     }
     // A method behind an authorizer the gateway cannot play would be open here and closed on AWS.
     const authorizationType = String(p.AuthorizationType ?? 'NONE');

@@ -3,6 +3,8 @@
  * `InputTransformer` makes of it (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html).
  */
 
+import { atJsonPath } from '../json-path.ts';
+
 /** An event as EventBridge delivers it. */
 export interface BusEvent {
   readonly version: '0';
@@ -20,33 +22,6 @@ export interface TargetInputConfig {
   readonly Input?: string;
   readonly InputPath?: string;
   readonly InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
-}
-
-/**
- * The value at a JSON path of EventBridge's subset (`$`, dot notation, array indices, `*`); undefined where
- * the event has nothing.
- */
-export function atJsonPath(value: unknown, path: string): unknown {
-  if (path === '$') return value;
-  if (!path.startsWith('$.') && !path.startsWith('$[')) throw new Error(`Not a JSON path: ${path}`);
-  const steps = path
-    .slice(1)
-    .replace(/\[(\d+|\*)\]/g, '.$1')
-    .split('.')
-    .filter(Boolean);
-  let at: unknown[] = [value];
-  let many = false;
-  for (const step of steps) {
-    const next: unknown[] = [];
-    for (const one of at) {
-      if (one === null || typeof one !== 'object') continue;
-      if (step === '*') next.push(...Object.values(one));
-      else if (step in one) next.push((one as Record<string, unknown>)[step]);
-    }
-    if (step === '*') many = true;
-    at = next;
-  }
-  return many ? at : at[0];
 }
 
 /**

@@ -136,6 +136,13 @@ describe('what the gateway will not serve open', () => {
     expect(() => pingApi({ AuthorizationType: type })).toThrow(`PingGet: authorization type ${type} is not emulated`);
   });
 
+  it('refuses to start an AWS integration with a service it does not play, naming the method and the service', () => {
+    expect(() => pingApi({ Integration: { Type: 'AWS', Uri: 'arn:aws:apigateway:us-east-1:kinesis:action/PutRecord' } })).toThrow(
+      'PingGet: AWS integrations with kinesis are not emulated (Lambda, sqs, sns, dynamodb are)',
+    );
+    expect(() => pingApi({ Integration: { Type: 'AWS', Uri: 'arn:aws:apigateway:us-east-1:sqs:action/SendMessage' } })).not.toThrow();
+  });
+
   it('refuses to start a CUSTOM method whose authorizer the template does not hold', () => {
     expect(() => pingApi({ AuthorizationType: 'CUSTOM', AuthorizerId: 'nowhere' })).toThrow(
       'PingGet: its authorizer nowhere is not in the template',

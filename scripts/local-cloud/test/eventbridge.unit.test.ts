@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBuses, functionNotFound, PutEventsValidationError, type BusRule, type EventBusesDeps } from '../eventbridge/event-buses.ts';
-import { atJsonPath, targetInput, type BusEvent } from '../eventbridge/target-input.ts';
+import { atJsonPath } from '../json-path.ts';
+import { targetInput, type BusEvent } from '../eventbridge/target-input.ts';
 
 const EVENT: BusEvent = {
   version: '0',
