@@ -1,4 +1,5 @@
-/** `npm start` / `npm run dev`: runs the synthesized CDK app on the embedded local cloud (USAGE below). */
+#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
+/** `local-cloud start` (`npm start` / `npm run dev` in the repository): runs a CDK app on the local cloud (USAGE below). */
 import { createWriteStream, existsSync, mkdirSync, rmSync, watch, writeFileSync, type WriteStream } from 'node:fs';
 import { watchedRoots } from './assembly.ts';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,9 +12,9 @@ import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
 
 const USAGE = `
-Usage: npm start -- [options]     (node scripts/local-cloud/main.ts [options])
+Usage: local-cloud [start] [options]     (npx local-cloud start …; npm start -- [options] in the repository)
 
-Runs the synthesized CDK app on the embedded local cloud, until Ctrl-C.
+Synthesizes the CDK app (its cdk.json's app command) and runs it on the local cloud, until Ctrl-C.
 
   --port N                  the API's port (default: $PORT, else 3000)
   --service-port NAME=N     another port for one local service (repeatable); NAME is one of
@@ -31,7 +32,7 @@ Runs the synthesized CDK app on the embedded local cloud, until Ctrl-C.
                             start without such resources, listed in the start-up report)
 `;
 
-const { values } = parseCommandLine(USAGE, {
+const { values, positionals } = parseCommandLine(USAGE, {
   persist: { type: 'string' },
   watch: { type: 'boolean', default: false },
   app: { type: 'string', default: '.' },
@@ -43,6 +44,10 @@ const { values } = parseCommandLine(USAGE, {
   logs: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
 });
+
+if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'start')) {
+  refuseCommandLine(`Unknown command "${positionals.join(' ')}": the command is start (the default)`);
+}
 
 function pairs(list: string[]): Record<string, string> {
   return Object.fromEntries(

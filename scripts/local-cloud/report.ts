@@ -16,7 +16,7 @@ export function startupReport(cloud: LocalCloud): string {
   const t = cloud.timings;
   const sections: string[] = [];
   sections.push(
-    `Eightfold local cloud ready in ${(t.totalMs / 1000).toFixed(1)} s ` +
+    `Local cloud ready in ${(t.totalMs / 1000).toFixed(1)} s ` +
       `(synth ${t.synthCached ? 'cached' : `${(t.synthMs / 1000).toFixed(1)} s`}, services ${(t.servicesMs / 1000).toFixed(1)} s, ` +
       `resources ${(t.provisionMs / 1000).toFixed(1)} s)`,
   );
@@ -104,7 +104,7 @@ export function startupReport(cloud: LocalCloud): string {
   }
   sections.push(
     'Not emulated: IAM enforcement, Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
-      'EventBridge event patterns, non-proxy API Gateway integrations, stage throttling, ParallelizationFactor.',
+      'EventBridge archives and pipes, AWS integrations beyond SQS/SNS/DynamoDB/Lambda, ParallelizationFactor.',
   );
   sections.push(
     'Point the AWS CLI or SDK here:\n' +

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,8 +18,17 @@ function listening(port: number): Promise<boolean> {
 }
 
 let child: ChildProcess | undefined;
+/** The process group of `npx local-cloud`, whose command runs in a process of its own under npx. */
+let cliGroup: number | undefined;
 afterAll(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (cliGroup) {
+    try {
+      process.kill(-cliGroup, 'SIGKILL');
+    } catch {
+      // Gone already: it stopped as the test asked.
+    }
+  }
 });
 
 describe('npm start (the local cloud as a user runs it)', () => {
@@ -115,5 +124,56 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(dynamoDbLocalProcesses({ port: dynamoPort })).toEqual([]);
     expect(await listening(port)).toBe(false);
     expect(await listening(dynamoPort)).toBe(false);
+  });
+});
+
+describe('npx local-cloud start (the package’s own command, for any CDK app)', () => {
+  it('runs another project’s app from its directory, serves its API, and stops on Ctrl-C', async () => {
+    // A copy of its own: the fixture test synthesizes the same app meanwhile.
+    const appDir = join(PROJECT_DIR, 'test', 'fixtures', '.tmp', `cli-notes-api-${process.pid}`);
+    const source = join(PROJECT_DIR, 'test', 'fixtures', 'apps', 'notes-api');
+    cpSync(source, appDir, { recursive: true, filter: (file) => !file.startsWith(join(source, 'cdk.out')) });
+    const port = await freePort();
+    // A process group of its own, as a terminal's job is: Ctrl-C signals npx and the command it runs alike.
+    const cli = spawn('npx', ['--no', 'local-cloud', 'start', '--app', appDir, '--port', String(port)], {
+      cwd: PROJECT_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    cliGroup = cli.pid;
+    let output = '';
+    cli.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const created = await eventually(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/notes`, {
+            method: 'POST',
+            body: JSON.stringify({ text: 'from the CLI' }),
+          });
+          expect(response.status).toBe(201);
+          return (await response.json()) as { id: string };
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(await (await fetch(`http://127.0.0.1:${port}/notes/${created.id}`)).json()).toEqual({ id: created.id, text: 'from the CLI' });
+      expect(readFileSync(join(appDir, '.local-cloud', 'env'), 'utf8')).toContain(
+        `AWS_ENDPOINT_URL_SQS=http://127.0.0.1:${DEFAULT_SERVICE_PORTS['sns-sqs']}`,
+      );
+      process.kill(-cli.pid!, 'SIGINT');
+      // npx ends by the signal; the local cloud under it stops in its own time, and leaves nothing behind.
+      await eventually(async () => {
+        expect(output).toContain('SIGINT: stopping the local cloud');
+        expect(existsSync(join(appDir, '.local-cloud', 'env'))).toBe(false);
+        expect(await listening(port)).toBe(false);
+        expect(await listening(DEFAULT_SERVICE_PORTS.dynamodb)).toBe(false);
+      });
+      // One line per invocation, as npm start prints them.
+      expect(output).toMatch(/POST \/notes.* 201/);
+    } catch (error) {
+      throw new Error(`${String(error)}\n${output}`);
+    } finally {
+      rmSync(appDir, { recursive: true, force: true });
+    }
   });
 });
