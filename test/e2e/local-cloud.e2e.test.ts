@@ -171,7 +171,7 @@ describe('npx local-cloud start (the package’s own command, for any CDK app)',
       // One line per invocation, as npm start prints them.
       expect(output).toMatch(/POST \/notes.* 201/);
     } catch (error) {
-      throw new Error(`${String(error)}\n${output}`);
+      throw new Error(`${String(error)}\n${output}`, { cause: error });
     } finally {
       rmSync(appDir, { recursive: true, force: true });
     }
