@@ -82,6 +82,17 @@ interface ApiRequest {
   readonly sourceIp: string;
 }
 
+/** A request a method is to answer, once its key and authorizer have let it through. */
+interface MethodCall {
+  readonly api: RestApiModel;
+  readonly stage: string;
+  readonly apiMethod: ApiMethod;
+  readonly match: RouteMatch;
+  readonly request: ApiRequest;
+  readonly apiKey: { id: string; value: string } | undefined;
+  readonly authorizer: Record<string, unknown> | null;
+}
+
 /** Plays API Gateway (REST, v1) for the APIs of the template. */
 export class LocalApiGateway {
   /** Requests per API, by the status they answered; for the report and benches. */
@@ -202,7 +213,7 @@ export class LocalApiGateway {
     const started = performance.now();
     switch (apiMethod.integration.Type) {
       case 'AWS_PROXY':
-        await this.lambdaProxy(res, api, stage, apiMethod, match, request, apiKey, authorizer);
+        await this.lambdaProxy(res, { api, stage, apiMethod, match, request, apiKey, authorizer });
         break;
       case 'HTTP_PROXY':
         await this.httpProxy(res, api, apiMethod, match, request);
@@ -212,7 +223,7 @@ export class LocalApiGateway {
         break;
       case 'AWS':
       case 'HTTP':
-        await this.nonProxy(res, api, stage, apiMethod, match, request, apiKey, authorizer);
+        await this.nonProxy(res, { api, stage, apiMethod, match, request, apiKey, authorizer });
         break;
       default:
         throw new Error(`Unsupported integration ${apiMethod.integration.Type}`);
@@ -240,16 +251,8 @@ export class LocalApiGateway {
     return true;
   }
 
-  private async lambdaProxy(
-    res: ServerResponse,
-    api: RestApiModel,
-    stage: string,
-    apiMethod: ApiMethod,
-    match: RouteMatch,
-    request: ApiRequest,
-    apiKey: { id: string; value: string } | undefined,
-    authorizer: Record<string, unknown> | null,
-  ): Promise<void> {
+  private async lambdaProxy(res: ServerResponse, call: MethodCall): Promise<void> {
+    const { api, stage, apiMethod, match, request } = call;
     const functionArn = invokedFunction(apiMethod.integration.Uri);
     const streaming = /response-streaming-invocations$/.test(apiMethod.integration.Uri ?? '');
     if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
@@ -265,7 +268,7 @@ export class LocalApiGateway {
       multiValueQueryStringParameters: request.query.size ? groupQuery(request.query) : null,
       pathParameters: match.pathParameters,
       stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
-      requestContext: this.requestContext(api, stage, match, request, apiKey, authorizer, now),
+      requestContext: this.requestContext(call, now),
       body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
       isBase64Encoded: binary && request.body.length > 0,
     };
@@ -325,15 +328,7 @@ export class LocalApiGateway {
   }
 
   /** The request's context, as a proxy event's `requestContext` and a mapping template's `$context` carry it. */
-  private requestContext(
-    api: RestApiModel,
-    stage: string,
-    match: RouteMatch,
-    request: ApiRequest,
-    apiKey: { id: string; value: string } | undefined,
-    authorizer: Record<string, unknown> | null,
-    now = new Date(),
-  ) {
+  private requestContext({ api, stage, match, request, apiKey, authorizer }: MethodCall, now = new Date()) {
     return {
       accountId: this.deps.accountId,
       apiId: api.id,
@@ -369,16 +364,8 @@ export class LocalApiGateway {
     };
   }
 
-  private async nonProxy(
-    res: ServerResponse,
-    api: RestApiModel,
-    stage: string,
-    apiMethod: ApiMethod,
-    match: RouteMatch,
-    request: ApiRequest,
-    apiKey: { id: string; value: string } | undefined,
-    authorizer: Record<string, unknown> | null,
-  ): Promise<void> {
+  private async nonProxy(res: ServerResponse, call: MethodCall): Promise<void> {
+    const { api, stage, apiMethod, match, request } = call;
     const callAwsService = this.deps.callAwsService ?? (() => Promise.reject(new Error('no AWS services to call')));
     const outcome = await withTimeout(
       runNonProxyIntegration(
@@ -387,7 +374,7 @@ export class LocalApiGateway {
           body: request.body.toString('utf8'),
           contentType: lowerCaseLookup(request.headers, 'content-type'),
           params: { path: match.pathParameters ?? {}, querystring: Object.fromEntries(request.query), header: request.headers },
-          context: this.requestContext(api, stage, match, request, apiKey, authorizer),
+          context: this.requestContext(call),
           stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? {},
         },
         { invokeFunction: (functionArn, event) => this.deps.invokeFunction(functionArn, event), callAwsService },
