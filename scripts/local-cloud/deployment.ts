@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { buildApiGatewayModel, type ApiGatewayModel } from './api-gateway/model.ts';
 import { type StackArtifact } from './assembly.ts';
 import { endpointEnvironment, type ServiceEndpoints } from './environment.ts';
-import { compileFilterCriteria } from './event-pattern.ts';
+import { compileFilterCriteria, type Pattern } from './event-pattern.ts';
 import { FunctionRuntime, type FunctionDefinition, type InvokeOutcome } from './lambda/function-runtime.ts';
 import { CheckpointStore } from './pollers/checkpoints.ts';
 import { SqsPoller } from './pollers/sqs-poller.ts';
@@ -20,8 +20,7 @@ import { DynamoDbStreamPoller } from './pollers/stream-poller.ts';
 import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
 import type { LocalServices } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
-import { functionNotFound, type EventBuses } from './eventbridge/event-buses.ts';
-import { eventBusesOf } from './eventbridge/from-template.ts';
+import { busName, EventBuses, functionNotFound, type BusRule, type BusTarget, type EventBusesDeps } from './eventbridge/event-buses.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
 import { DEFAULT_API_METADATA, type LocalCloudOptions, type LocalResource, type NotEmulatedResource } from './types.ts';
 import { provisionStacks } from './provisioning.ts';
@@ -216,6 +215,31 @@ function createPoller(
     return new DynamoDbStreamPoller(config, ctx.streams, ctx.checkpoints, deps);
   }
   throw new Error(`${r.logicalId}: event source ${config.eventSourceArn} is not emulated (SQS queues and DynamoDB streams are)`);
+}
+
+/** The event buses and rules the template declares, as `EventBuses` plays them. */
+function eventBusesOf(resources: readonly LocalResource[], deps: EventBusesDeps): EventBuses {
+  const buses = new Map([['default', `arn:aws:events:${deps.region}:${deps.accountId}:event-bus/default`]]);
+  for (const r of resources.filter((x) => x.type === 'AWS::Events::EventBus')) buses.set(r.physicalId, String(r.attributes.Arn));
+  const rules = resources
+    .filter((r) => r.type === 'AWS::Events::Rule')
+    .map((r): BusRule => {
+      const p = r.properties;
+      const pattern =
+        typeof p.EventPattern === 'string' ? (JSON.parse(p.EventPattern) as Pattern) : (p.EventPattern as Pattern | undefined);
+      return {
+        name: r.physicalId,
+        arn: String(r.attributes.Arn),
+        eventBusName: busName(p.EventBusName),
+        eventPattern: pattern,
+        scheduleExpression: p.ScheduleExpression,
+        // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS is enabled too.
+        enabled: p.State !== 'DISABLED',
+        description: p.Description,
+        targets: (p.Targets ?? []) as BusTarget[],
+      };
+    });
+  return new EventBuses(deps, buses, rules);
 }
 
 /** OnFailure destinations: an SQS queue or an SNS topic receives the invocation record as JSON. */

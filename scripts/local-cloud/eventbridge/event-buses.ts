@@ -45,6 +45,10 @@ export interface EventBusesDeps {
   log(line: string): void;
 }
 
+/** A bus named by name or ARN (a rule's `EventBusName`), as its name; the default bus when none is named. */
+export const busName = (nameOrArn: unknown): string =>
+  typeof nameOrArn === 'string' && nameOrArn ? nameOrArn.replace(/^arn:[^:]+:events:[^:]*:\d*:event-bus\//, '') : 'default';
+
 /** One entry of a `PutEvents` call, as the API takes it. */
 export interface PutEventsEntry {
   Source?: string;
@@ -114,7 +118,7 @@ export class EventBuses {
 
   /** A bus named by name or ARN; undefined if there is none such. */
   resolveBus(nameOrArn: string | undefined): string | undefined {
-    const name = !nameOrArn ? 'default' : nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.indexOf('event-bus/') + 10) : nameOrArn;
+    const name = busName(nameOrArn);
     return this.buses.has(name) ? name : undefined;
   }
 

@@ -1,3 +1,4 @@
+import { busName } from '../eventbridge/event-buses.ts';
 import { provisionTable } from './dynamodb.ts';
 import { provisionQueue, provisionSubscription, provisionTopic } from './messaging.ts';
 import { provisionUserPool, provisionUserPoolClient, provisionUserPoolGroup } from './identity.ts';
@@ -36,10 +37,6 @@ const lambdaFunction: Provisioner = async (resource, services) => {
   const name: string = resource.properties.FunctionName ?? physicalName(resource, 64);
   return { ref: name, attributes: { Arn: arn(services, 'lambda', `function:${name}`) } };
 };
-
-/** A bus named by name or ARN (a rule's `EventBusName`), as its name; the default bus when none is named. */
-export const busName = (nameOrArn: unknown): string =>
-  typeof nameOrArn === 'string' && nameOrArn ? nameOrArn.replace(/^arn:[^:]+:events:[^:]*:\d*:event-bus\//, '') : 'default';
 
 const eventsRule: Provisioner = async (resource, services) => {
   const name: string = resource.properties.Name ?? physicalName(resource, 64);
