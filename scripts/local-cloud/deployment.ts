@@ -20,6 +20,7 @@ import { DynamoDbStreamPoller } from './pollers/stream-poller.ts';
 import type { EventSourceMappingConfig, Poller } from './pollers/types.ts';
 import type { LocalServices } from './resources/types.ts';
 import { Scheduler } from './scheduler.ts';
+import { accessKeyIdOf } from './iam/authorizer.ts';
 import { busName, EventBuses, functionNotFound, type BusRule, type BusTarget, type EventBusesDeps } from './eventbridge/event-buses.ts';
 import { type LocalStackDescription } from './services/cloudformation.ts';
 import { DEFAULT_API_METADATA, type LocalCloudOptions, type LocalResource, type NotEmulatedResource } from './types.ts';
@@ -58,6 +59,8 @@ export interface DeployContext {
   /** A line a function printed, in its sandbox's log stream. */
   readonly functionLog: (functionName: string, line: string, logStream: string) => void;
   readonly invoke: (functionId: string, event: unknown) => Promise<InvokeOutcome>;
+  /** Told of the resources once they are provisioned, before any function or poller starts (IAM's roles and tables). */
+  readonly onProvisioned?: (resources: readonly LocalResource[]) => void;
 }
 
 /** The variables Lambda sets for a function, and the local endpoints (the function's own go over them). */
@@ -66,6 +69,8 @@ function lambdaEnvironment(resource: LocalResource, region: string, endpoints: S
   const functionName = resource.physicalId;
   const env: Record<string, string> = {
     ...endpointEnvironment(endpoints, region),
+    // Credentials of its own, so the local services know which function (and role) calls.
+    AWS_ACCESS_KEY_ID: accessKeyIdOf(String(resource.attributes.Arn)),
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(p.MemorySize ?? 128),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -112,6 +117,7 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
   } = await provisionStacks(stacks, services, options.parameters ?? {}, ctx.apiBaseUrl, {
     strict: options.strict,
   });
+  ctx.onProvisioned?.(resources);
   for (const r of notEmulated) {
     const referrers = r.referredToBy.length ? `; what refers to it gets a placeholder: ${r.referredToBy.join(', ')}` : '';
     ctx.log('local-cloud', `not emulated, started without: ${r.resource} (${r.type}: ${r.reason})${referrers}`);

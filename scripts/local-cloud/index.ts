@@ -27,3 +27,4 @@ export { invocationLine } from './invocation-line.ts';
 export type { InvocationRecord, InvokeOutcome } from './lambda/function-runtime.ts';
 export { eventually } from './eventually.ts';
 export { SqsPoller } from './pollers/sqs-poller.ts';
+export { IAM_MODES, type IamMode } from './iam/authorizer.ts';

@@ -24,9 +24,12 @@ import { assertPortsFree, reservePort, SERVICE_NAMES, type ServiceName } from '.
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { LocalEventBridge } from './services/eventbridge.ts';
 import { callAwsService } from './api-gateway/aws-services.ts';
+import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
+import { authorizeDynamoDb, type TableInfo } from './iam/dynamodb-requests.ts';
+import { callersOf, rolesOf, tablesOf } from './iam/roles.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
-import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type ReloadSummary } from './types.ts';
+import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type LocalResource, type ReloadSummary } from './types.ts';
 
 /** Boots the whole synthesized app on this machine: see docs/local-cloud.md. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -99,9 +102,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const provisionStarted = performance.now();
     const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS', port: ports.sns });
     cleanups.push(() => snsProxy.stop());
-    const dynamodbProxy = options.countDynamoDbRequests
-      ? await startServiceProxy(dynamo.endpoint, { service: 'DynamoDB', countRequests: true })
-      : undefined;
+    const iam = await IamAuthorizer.create(options.iam ?? 'on', LOCAL_ACCOUNT_ID, (line) => log('iam', line));
+    // Functions reach DynamoDB through a proxy that checks each call against their roles (and counts, if asked).
+    let tables: ReadonlyMap<string, TableInfo> = new Map();
+    const dynamodbProxy =
+      options.countDynamoDbRequests || iam.mode !== 'off'
+        ? await startServiceProxy(dynamo.endpoint, {
+            service: 'DynamoDB',
+            countRequests: options.countDynamoDbRequests,
+            authorize: iam.mode === 'off' ? undefined : authorizeDynamoDb(iam, () => tables),
+          })
+        : undefined;
     if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start(ports.parameters);
@@ -167,7 +178,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       findFunction(id).invoke(event, onStream);
     invokeDeployed = invoke;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-    const context: DeployContext = { apiBaseUrl: url, services, streams, endpoints, options, checkpoints, log, functionLog, invoke };
+    const onProvisioned = (resources: readonly LocalResource[]) => {
+      tables = tablesOf(resources);
+      iam.setCallers(callersOf(resources, rolesOf(resources), accessKeyIdOf));
+    };
+    const context: DeployContext = {
+      apiBaseUrl: url,
+      services,
+      streams,
+      endpoints,
+      options,
+      checkpoints,
+      log,
+      functionLog,
+      invoke,
+      onProvisioned,
+    };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
     cloudformation.setStacks(current.stacks);
@@ -242,6 +268,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       get pollers() {
         return current!.pollers;
       },
+      iam: iam.mode,
       get scheduler() {
         return current!.scheduler;
       },

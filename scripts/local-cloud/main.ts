@@ -10,6 +10,7 @@ import { javaOrExit } from './services/java.ts';
 import { DEFAULT_SERVICE_PORTS, PortsInUseError, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import type { LocalCloud, LocalCloudOptions } from './types.ts';
 import { startupReport } from './report.ts';
+import { IAM_MODES, type IamMode } from './iam/authorizer.ts';
 
 const USAGE = `
 Usage: local-cloud [start] [options]     (npx local-cloud start …; npm start -- [options] in the repository)
@@ -28,6 +29,8 @@ Synthesizes the CDK app (its cdk.json's app command) and runs it on the local cl
   --time-scale N            run scheduled rules, timeouts and leases N times faster (1 to 3600)
   --parameter Name=Value    a CloudFormation parameter's value (repeatable)
   --context key=value       CDK context for the synthesis (repeatable)
+  --iam MODE                on (the default): a function's call its role does not allow is refused, as AWS
+                            refuses it (DynamoDB so far); report: only logged; off: not checked
   --strict                  refuse an app with a resource type the local cloud does not emulate (default:
                             start without such resources, listed in the start-up report)
 `;
@@ -43,7 +46,9 @@ const { values, positionals } = parseCommandLine(USAGE, {
   'service-port': { type: 'string', multiple: true, default: [] },
   logs: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
+  iam: { type: 'string', default: 'on' },
 });
+if (!IAM_MODES.includes(values.iam as IamMode)) refuseCommandLine(`--iam must be one of ${IAM_MODES.join(', ')}, not "${values.iam}"`);
 
 if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'start')) {
   refuseCommandLine(`Unknown command "${positionals.join(' ')}": the command is start (the default)`);
@@ -96,6 +101,7 @@ const options: LocalCloudOptions = {
   apiKeyValue: process.env.EIGHTFOLD_API_KEY || undefined,
   servicePorts,
   strict: values.strict,
+  iam: values.iam as IamMode,
   onLog: (source, line) => {
     writeLog(source, line);
     print(`[${source}] ${line}`);

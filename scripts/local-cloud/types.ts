@@ -6,6 +6,7 @@ import { FunctionRuntime, type InvocationRecord, type InvokeOutcome } from './la
 import type { Poller } from './pollers/types.ts';
 import { type ResourceKind } from './resources/catalog.ts';
 import { Scheduler } from './scheduler.ts';
+import type { IamMode } from './iam/authorizer.ts';
 import type { EventBuses } from './eventbridge/event-buses.ts';
 import type { ServiceName } from './services/ports.ts';
 
@@ -51,6 +52,11 @@ export interface LocalCloudOptions {
    * starting without them. @default false: such resources are listed, and a reference to one is a placeholder
    */
   readonly strict?: boolean;
+  /**
+   * IAM: `on` refuses a function's call its role does not allow, as AWS does; `report` only logs it; `off`
+   * checks nothing. Enforced so far: DynamoDB. Needs npm `@cloud-copilot/iam-simulate` installed beside (AGPL-3.0). @default 'on'
+   */
+  readonly iam?: IamMode;
   /**
    * Put a counting proxy in front of DynamoDB Local, so `LocalCloud.dynamodbRequests` tells which requests
    * the system makes (the bench's requests per order). It costs every request a hop. @default false
@@ -118,6 +124,8 @@ export interface LocalCloud {
   readonly functions: ReadonlyMap<string, FunctionRuntime>;
   readonly pollers: readonly Poller[];
   readonly scheduler: Scheduler;
+  /** The IAM mode this cloud runs in. */
+  readonly iam: IamMode;
   /** The deployed event buses and rules (each target's deliveries in `stats`). */
   readonly eventBuses: EventBuses;
   readonly gateway: LocalApiGateway;

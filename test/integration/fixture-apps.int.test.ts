@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud, type LocalCloudOptions } from '@eightfold/local-cloud';
+import { LOCAL_CREDENTIALS, startLocalCloud, startupReport, type LocalCloud, type LocalCloudOptions } from '@eightfold/local-cloud';
 import { eventually } from '../helpers/eventually.ts';
 
 const APPS_DIR = fileURLToPath(new URL('../fixtures/apps/', import.meta.url));
@@ -406,5 +406,58 @@ describe('api-integrations: API Gateway calling services through mapping templat
       { url: '/prices/ACME', client: 'api-integrations' },
       { url: '/prices/NOPE', client: 'api-integrations' },
     ]);
+  });
+});
+
+describe('iam-checks: IAM enforced on DynamoDB (the default, --iam on)', () => {
+  const app = runApp('iam-checks', 'IamChecks');
+  const call = async (method: string, path: string) => {
+    const response = await fetch(`${app.cloud.url}${path}`, { method });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  it('refuses a write the function’s role was not granted, as AWS does, naming the role, the action and the table; reads go on', async () => {
+    const table = app.cloud.resource('Visits');
+    const refused = await call('POST', '/visits/home');
+    expect(refused).toEqual({
+      status: 500,
+      body: {
+        error: 'AccessDeniedException',
+        message: expect.stringMatching(
+          new RegExp(
+            `^User: arn:aws:sts::000000000000:assumed-role/[\\w-]+/${app.cloud.resource('Counter').physicalId} is not authorized to perform: ` +
+              `dynamodb:UpdateItem on resource: ${table.attributes.Arn} because no identity-based policy allows the dynamodb:UpdateItem action$`,
+          ),
+        ),
+      },
+    });
+    expect(await call('GET', '/visits/home')).toEqual({ status: 200, body: { visits: 0 } });
+    // Nothing was written.
+    const { Count } = await app.dynamodb.send(new ScanCommand({ TableName: table.physicalId }));
+    expect(Count).toBe(0);
+    expect(startupReport(app.cloud)).toContain('IAM: on.');
+  });
+
+  it('holds a role to the partitions its dynamodb:LeadingKeys condition names', async () => {
+    const TableName = app.cloud.resource('Tenants').physicalId;
+    for (const tenant of ['tenant-a', 'tenant-b']) {
+      await app.dynamodb.send(new PutItemCommand({ TableName, Item: { tenant: { S: tenant }, plan: { S: 'pro' } } }));
+    }
+    expect(await call('GET', '/tenants/tenant-a')).toMatchObject({ status: 200, body: { tenant: { S: 'tenant-a' } } });
+    expect(await call('GET', '/tenants/tenant-b')).toMatchObject({
+      status: 500,
+      body: { error: 'AccessDeniedException', message: expect.stringContaining('dynamodb:GetItem on resource') },
+    });
+  });
+});
+
+describe('iam-checks under --iam report', () => {
+  const lines: string[] = [];
+  const app = runApp('iam-checks', 'IamChecks', { iam: 'report', onLog: (source, line) => lines.push(`[${source}] ${line}`) });
+
+  it('lets the refused write through, and logs that IAM would have refused it', async () => {
+    expect((await fetch(`${app.cloud.url}/visits/home`, { method: 'POST' })).status).toBe(204);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[iam\] iam \(report\): would deny: User: .* dynamodb:UpdateItem on resource: /));
+    expect(startupReport(app.cloud)).toContain('IAM: report.');
   });
 });

@@ -21,6 +21,14 @@ export interface ServiceProxyOptions {
   readonly countRequests?: boolean;
   /** @default a free port */
   readonly port?: number;
+  /**
+   * Decides on each request before it passes (its body read whole): an answer refuses it (IAM's denial),
+   * undefined lets it through.
+   */
+  readonly authorize?: (
+    req: IncomingMessage,
+    body: Buffer,
+  ) => { status: number; headers: Record<string, string>; body: string } | undefined;
 }
 
 /** The tables a DynamoDB request body names: `TableName`, `RequestItems`' keys, or each transaction item's. */
@@ -69,28 +77,39 @@ export async function startServiceProxy(target: string, options: ServiceProxyOpt
       );
       return;
     }
-    const upstream = request(
-      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (response) => {
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end(String(error));
-    });
-    if (!options.countRequests) {
-      req.pipe(upstream);
+    const upstream = () => {
+      const forwarded = request(
+        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        },
+      );
+      forwarded.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end(String(error));
+      });
+      return forwarded;
+    };
+    if (!options.countRequests && !options.authorize) {
+      req.pipe(upstream());
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const key = counterKey(req, body);
-      requests.set(key, (requests.get(key) ?? 0) + 1);
-      upstream.end(body);
+      if (options.countRequests) {
+        const key = counterKey(req, body);
+        requests.set(key, (requests.get(key) ?? 0) + 1);
+      }
+      const refusal = options.authorize?.(req, body);
+      if (refusal) {
+        res.writeHead(refusal.status, refusal.headers);
+        res.end(refusal.body);
+        return;
+      }
+      upstream().end(body);
     });
   });
   server.keepAliveTimeout = 5000;

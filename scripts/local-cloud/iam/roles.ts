@@ -1,0 +1,122 @@
+/**
+ * The IAM roles a deployed template declares, with the identity policies that apply to each: the role's
+ * inline `Policies`, every `AWS::IAM::Policy` and customer `AWS::IAM::ManagedPolicy` attached to it, and
+ * the managed policies its `ManagedPolicyArns` names.
+ */
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: unknown;
+}
+
+export interface LocalRole {
+  readonly arn: string;
+  readonly name: string;
+  readonly policies: { readonly name: string; readonly document: PolicyDocument }[];
+  /**
+   * AWS managed policies the role has whose statements the local cloud does not know: while there is one,
+   * the role's calls are not refused (they are logged as such), rather than refused for a grant it may have.
+   */
+  readonly unknownManagedPolicies: string[];
+}
+
+/** A deployed resource, as much of it as reading roles needs. */
+interface RoleSource {
+  readonly type: string;
+  readonly logicalId: string;
+  readonly physicalId: string;
+  readonly properties: Record<string, any>;
+  readonly attributes: Record<string, unknown>;
+}
+
+/**
+ * AWS managed policies whose statements touch only what the local cloud does not enforce (logs, X-Ray,
+ * network interfaces, API Gateway's logging): attaching one changes nothing here.
+ */
+const MANAGED_POLICIES_WITHOUT_ENFORCED_ACTIONS = new Set([
+  'service-role/AWSLambdaBasicExecutionRole',
+  'service-role/AWSLambdaVPCAccessExecutionRole',
+  'AWSXRayDaemonWriteAccess',
+  'AWSXrayWriteOnlyAccess',
+  'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+  'CloudWatchLambdaInsightsExecutionRolePolicy',
+]);
+
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+export function rolesOf(resources: readonly RoleSource[]): Map<string, LocalRole> {
+  const roles = new Map<string, LocalRole>();
+  const byName = new Map<string, LocalRole>();
+  for (const r of resources.filter((x) => x.type === 'AWS::IAM::Role')) {
+    const role: LocalRole = {
+      arn: String(r.attributes.Arn),
+      name: r.physicalId,
+      policies: list(r.properties.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined).map((p) => ({
+        name: p.PolicyName,
+        document: p.PolicyDocument,
+      })),
+      unknownManagedPolicies: [],
+    };
+    roles.set(role.arn, role);
+    byName.set(role.name, role);
+  }
+  const managed = new Map(
+    resources
+      .filter((x) => x.type === 'AWS::IAM::ManagedPolicy')
+      .map((r) => [
+        r.physicalId,
+        { name: String(r.properties.ManagedPolicyName ?? r.logicalId), document: r.properties.PolicyDocument as PolicyDocument },
+      ]),
+  );
+  // Attached from the policy's side: its `Roles` name the roles.
+  for (const r of resources.filter((x) => x.type === 'AWS::IAM::Policy' || x.type === 'AWS::IAM::ManagedPolicy')) {
+    const name = String(r.properties.PolicyName ?? r.properties.ManagedPolicyName ?? r.logicalId);
+    for (const roleName of list(r.properties.Roles as string[] | undefined)) {
+      byName.get(roleName)?.policies.push({ name, document: r.properties.PolicyDocument as PolicyDocument });
+    }
+  }
+  // Attached from the role's side: its `ManagedPolicyArns`, the template's own or AWS's.
+  for (const r of resources.filter((x) => x.type === 'AWS::IAM::Role')) {
+    const role = roles.get(String(r.attributes.Arn))!;
+    for (const policyArn of list(r.properties.ManagedPolicyArns as string[] | undefined)) {
+      const own = managed.get(policyArn);
+      if (own) role.policies.push(own);
+      else {
+        const awsManaged = /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(policyArn)?.[1];
+        if (!awsManaged || !MANAGED_POLICIES_WITHOUT_ENFORCED_ACTIONS.has(awsManaged)) role.unknownManagedPolicies.push(policyArn);
+      }
+    }
+  }
+  return roles;
+}
+
+/** Each function's caller identity (its role, its name as the session name), by the function's access key id. */
+export function callersOf(
+  resources: readonly RoleSource[],
+  roles: ReadonlyMap<string, LocalRole>,
+  accessKeyIdOf: (functionArn: string) => string,
+): Map<string, { role: LocalRole; sessionName: string }> {
+  const callers = new Map<string, { role: LocalRole; sessionName: string }>();
+  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
+    // A role from outside the template (an imported ARN) is not known here: that function's calls are not checked.
+    const role = roles.get(String(r.properties.Role));
+    if (role) callers.set(accessKeyIdOf(String(r.attributes.Arn)), { role, sessionName: r.physicalId });
+  }
+  return callers;
+}
+
+/** Each table's ARN and partition key, by its name: what DynamoDB's resources and `dynamodb:LeadingKeys` need. */
+export function tablesOf(resources: readonly RoleSource[]): Map<string, { arn: string; hashKey: string }> {
+  return new Map(
+    resources
+      .filter((r) => r.type === 'AWS::DynamoDB::Table')
+      .map((r) => [
+        r.physicalId,
+        {
+          arn: String(r.attributes.Arn),
+          hashKey: String(
+            (r.properties.KeySchema as { AttributeName: string; KeyType: string }[]).find((k) => k.KeyType === 'HASH')?.AttributeName,
+          ),
+        },
+      ]),
+  );
+}
