@@ -75,7 +75,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // Java start-up and synthesis are the slow parts: run them side by side.
     const servicesStarted = performance.now();
-    const dynamoPromise = startDynamoDbLocal({ port: ports.dynamodb, dataDir: persist && join(persist, 'dynamodb') });
+    // With a proxy in front (IAM, or counting), the proxy takes DynamoDB's port and DynamoDB Local a free one.
+    const dynamodbProxied = options.countDynamoDbRequests || (options.iam ?? 'on') !== 'off';
+    const dynamoPromise = startDynamoDbLocal({ port: dynamodbProxied ? 0 : ports.dynamodb, dataDir: persist && join(persist, 'dynamodb') });
     dynamoPromise.then(
       (d) => cleanups.push(() => d.stop()),
       () => undefined,
@@ -105,14 +107,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const iam = await IamAuthorizer.create(options.iam ?? 'on', LOCAL_ACCOUNT_ID, (line) => log('iam', line));
     // Functions reach DynamoDB through a proxy that checks each call against their roles (and counts, if asked).
     let tables: ReadonlyMap<string, TableInfo> = new Map();
-    const dynamodbProxy =
-      options.countDynamoDbRequests || iam.mode !== 'off'
-        ? await startServiceProxy(dynamo.endpoint, {
-            service: 'DynamoDB',
-            countRequests: options.countDynamoDbRequests,
-            authorize: iam.mode === 'off' ? undefined : authorizeDynamoDb(iam, () => tables),
-          })
-        : undefined;
+    const dynamodbProxy = dynamodbProxied
+      ? await startServiceProxy(dynamo.endpoint, {
+          service: 'DynamoDB',
+          port: ports.dynamodb,
+          countRequests: options.countDynamoDbRequests,
+          authorize: iam.mode === 'off' ? undefined : authorizeDynamoDb(iam, () => tables),
+        })
+      : undefined;
     if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
     const parameterStore = new LocalParameterStore(region, LOCAL_ACCOUNT_ID);
     await parameterStore.start(ports.parameters);
@@ -287,6 +289,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const stack = current!.stacks.find((s) => s.stackName === stackName);
         if (!stack) throw new Error(`No stack ${stackName}`);
         return Object.fromEntries(stack.outputs.map((o) => [o.key, o.value]));
+      },
+      credentialsFor(id, stackName) {
+        const found = findResource(current!.resources, id, stackName);
+        if (found?.type !== 'AWS::Lambda::Function' && found?.type !== 'AWS::IAM::Role') throw new Error(`No function or role ${id}`);
+        return { accessKeyId: accessKeyIdOf(String(found.attributes.Arn)), secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey };
       },
       resource(logicalId, stackName) {
         const found = findResource(current!.resources, logicalId, stackName);

@@ -133,6 +133,11 @@ export interface LocalCloud {
   /** The REST API served on bare paths (its `LocalCloud::DefaultApi` metadata, or the first). */
   readonly defaultApiId?: string;
   readonly timings: StartupTimings;
+  /**
+   * The local credentials a function's calls carry, or a role's (as `sts assume-role` would give them): an
+   * SDK client with these calls as that function or role, and IAM judges it so.
+   */
+  credentialsFor(functionOrRoleId: string, stackName?: string): { accessKeyId: string; secretAccessKey: string };
   /** The resource with this logical id or construct id (`Orders` for `MyStack/Orders/Resource`), in any stack or the named one. */
   resource(logicalId: string, stackName?: string): LocalResource;
   /** A stack's outputs by key, resolved as `cdk deploy` would print them (API URLs pointing here). */

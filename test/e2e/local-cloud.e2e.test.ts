@@ -56,11 +56,11 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-served-by')).toBe('legacy');
 
-    // The report names the endpoints, on the same ports every start; DynamoDB Local's is how we find its Java process.
+    // The report names the endpoints, on the same ports every start (DynamoDB's is the IAM proxy in front of DynamoDB Local).
     const dynamoPort = Number(/DynamoDB \+ Streams \(DynamoDB Local\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     expect(dynamoPort).toBe(DEFAULT_SERVICE_PORTS.dynamodb);
     expect(output).toContain('AWS_ENDPOINT_URL_DYNAMODB=');
-    expect(dynamoDbLocalProcesses({ port: dynamoPort })).toHaveLength(1);
+    expect(dynamoDbLocalProcesses({ startedBy: child.pid })).toHaveLength(1);
     // The same exports in a file that `source` and `node --env-file` read.
     const envFile = join(PROJECT_DIR, '.local-cloud', 'env');
     const read = execFileSync(
@@ -121,7 +121,7 @@ describe('npm start (the local cloud as a user runs it)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(existsSync(join(PROJECT_DIR, '.local-cloud', 'env'))).toBe(false);
-    expect(dynamoDbLocalProcesses({ port: dynamoPort })).toEqual([]);
+    expect(dynamoDbLocalProcesses({ startedBy: child.pid })).toEqual([]);
     expect(await listening(port)).toBe(false);
     expect(await listening(dynamoPort)).toBe(false);
   });

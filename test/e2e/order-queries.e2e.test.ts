@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../lambdas/platform/environment.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/patterns/sharding/index.ts';
 import { customerPartOf } from '../../lambdas/use-cases/order-view.ts';
@@ -368,4 +370,65 @@ describe.skipIf(REMOTE_BASE_URL)('npm run reshard', () => {
     await eventually(async () => expect(await sales()).toBe(before + 2));
     await expect(reshard('--to', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--to must be a whole number/) });
   }, 90_000);
+});
+
+// The local cloud's IAM judges each call by the caller's role, from the synthesized template; a deployment's
+// IAM is AWS's own, which these calls would need the functions' roles to make.
+describe.skipIf(REMOTE_BASE_URL)('least privilege, while the code runs (the local cloud enforces IAM)', () => {
+  /** A DynamoDB client calling as the function or role `id` of the Eightfold stack. */
+  const callingAs = (id: string) => {
+    const cloud = target.cloud!;
+    return DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: cloud.endpoints.dynamodb,
+        region: cloud.region,
+        credentials: cloud.credentialsFor(id, 'Eightfold-dev'),
+      }),
+    );
+  };
+  const environmentOf = (id: string) =>
+    target.cloud!.functions.get(target.cloud!.resource(id, 'Eightfold-dev').physicalId)!.config.environment;
+
+  it('refuses the queries function a write to the read model it reads', async () => {
+    const queries = callingAs('QueriesFunction');
+    const TableName = environmentOf('QueriesFunction')[ENV.readModel.ordersView]!;
+    try {
+      await queries.send(new GetCommand({ TableName, Key: { orderId: 'no-such-order' } }));
+      await expect(queries.send(new PutCommand({ TableName, Item: { orderId: 'forged' } }))).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringMatching(
+          /assumed-role\/.*QueriesFunction.* is not authorized to perform: dynamodb:PutItem on resource: .*:table\//,
+        ),
+      });
+    } finally {
+      queries.destroy();
+    }
+  });
+
+  it('holds the ops function’s hand-over grant to the lease’s own partition (dynamodb:LeadingKeys)', async () => {
+    const env = environmentOf('Ops/Function');
+    const TableName = env[ENV.leaderElection.table]!;
+    const lease = env[ENV.leaderElection.lease]!;
+    const ops = callingAs('Ops/Function');
+    // A condition that never holds: IAM decides before DynamoDB looks, and nothing changes either way.
+    const touch = (name: string) =>
+      ops.send(
+        new UpdateCommand({
+          TableName,
+          Key: { name, entry: 'probe' },
+          UpdateExpression: 'SET probe = :p',
+          ConditionExpression: 'attribute_exists(no_such_attribute)',
+          ExpressionAttributeValues: { ':p': 1 },
+        }),
+      );
+    try {
+      await expect(touch(lease)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+      await expect(touch(`${lease}-other`)).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringContaining('dynamodb:UpdateItem'),
+      });
+    } finally {
+      ops.destroy();
+    }
+  });
 });

@@ -32,9 +32,9 @@ export interface Denial {
   readonly message: string;
 }
 
-/** Local credentials of a function: an access key id only it has (the secret is never checked locally). */
-export function accessKeyIdOf(functionArn: string): string {
-  return `ASIA${createHash('sha256').update(functionArn).digest('hex').slice(0, 16).toUpperCase()}`;
+/** Local credentials of a function or role, by its ARN: an access key id only it has (the secret is never checked locally). */
+export function accessKeyIdOf(arn: string): string {
+  return `ASIA${createHash('sha256').update(arn).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
 /** The access key id a SigV4 `Authorization` header names. */
@@ -76,7 +76,7 @@ export class IamAuthorizer {
   setCallers(callers: Map<string, Caller>): void {
     this.callers = callers;
     this.decisions.clear();
-    for (const { role } of new Set(callers.values())) {
+    for (const role of new Set([...callers.values()].map((caller) => caller.role))) {
       if (role.unknownManagedPolicies.length)
         this.log(
           `iam: role ${role.name} has AWS managed policies the local cloud does not know (${role.unknownManagedPolicies.join(', ')}): its calls are not refused`,

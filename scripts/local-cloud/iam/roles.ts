@@ -89,13 +89,17 @@ export function rolesOf(resources: readonly RoleSource[]): Map<string, LocalRole
   return roles;
 }
 
-/** Each function's caller identity (its role, its name as the session name), by the function's access key id. */
+/**
+ * Who calls with which access key: each function as its role (its name the session name), and each role as
+ * itself (session `local`: what `sts assume-role` would give a person or a tool acting in it).
+ */
 export function callersOf(
   resources: readonly RoleSource[],
   roles: ReadonlyMap<string, LocalRole>,
-  accessKeyIdOf: (functionArn: string) => string,
+  accessKeyIdOf: (arn: string) => string,
 ): Map<string, { role: LocalRole; sessionName: string }> {
   const callers = new Map<string, { role: LocalRole; sessionName: string }>();
+  for (const role of roles.values()) callers.set(accessKeyIdOf(role.arn), { role, sessionName: 'local' });
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
     // A role from outside the template (an imported ARN) is not known here: that function's calls are not checked.
     const role = roles.get(String(r.properties.Role));
