@@ -300,7 +300,7 @@ export async function eventStoreFigures(rows: Row[]): Promise<void> {
 
 /** Append → OrdersView row visible, through the local cloud's stream poller and projector. */
 export async function projectionLagFigures(rows: Row[]): Promise<void> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined });
   const raw = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   const client = DynamoDBDocumentClient.from(raw);
   try {

@@ -41,7 +41,7 @@ async function drained(cloud: LocalCloud, queueUrl: string): Promise<void> {
 }
 
 export async function legacyMigrationFigures(rows: Row[]): Promise<void> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined });
   const documents = localDocuments(cloud);
   let capturing = true;
   try {

@@ -85,7 +85,7 @@ async function withCloud<T>(
   options: { countDynamoDbRequests?: boolean; onFunctionLog?: (functionName: string, line: string) => void },
   run: (cloud: LocalCloud, documents: DynamoDBDocumentClient) => Promise<T>,
 ): Promise<T> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined, ...options });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined, ...options });
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS }),
   );

@@ -41,7 +41,7 @@ async function payAsBefore(store: EventStore, provider: PaymentProvider, orderId
 }
 
 export async function paymentFigures(rows: Row[]): Promise<void> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined });
   const raw = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   const requests = countRequests(raw);
   const documents = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });

@@ -27,7 +27,7 @@ const placed = (orderId: string, customerId: string) => ({
 });
 
 export async function pubSubFigures(rows: Row[]): Promise<void> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined });
   const raw = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials: LOCAL_CREDENTIALS });
   const client = DynamoDBDocumentClient.from(raw);
   try {

@@ -96,7 +96,7 @@ async function bootFigures(rows: Row[]): Promise<void> {
 }
 
 async function apiHopFigures(rows: Row[]): Promise<void> {
-  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, onLog: () => undefined });
+  const cloud = await startLocalCloud({ appDir: ROOT, port: 0, iam: 'off', onLog: () => undefined });
   const environment = { ...process.env };
   try {
     const runtime = cloud.functions.get(cloud.resource('HealthFunction').physicalId)!;
@@ -158,6 +158,7 @@ async function eventSourceFigures(rows: Row[]): Promise<void> {
   const cloud = await startLocalCloud({
     appDir: LATENCY_APP,
     port: 0,
+    iam: 'off',
     onLog: (_source, line) => {
       const json = line.slice(line.indexOf('{'));
       if (!json.startsWith('{"stamp"')) return;

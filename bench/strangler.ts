@@ -46,7 +46,7 @@ export async function stranglerFigures(rows: Row[]): Promise<void> {
     const outDir = route && mkdtempSync(join(tmpdir(), `eightfold-bench-${route.mode}-`));
     if (outDir) outDirs.push(outDir);
     const context = route && { 'eightfold:routes': { ...cdkRoutes, [ROUTE]: { ...route, since: '2026-11-26' } }, ...extra };
-    const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, context, onLog: () => undefined });
+    const cloud = await startLocalCloud({ appDir: ROOT, outDir, port: 0, context, iam: 'off', onLog: () => undefined });
     tokens.set(new URL(cloud.url).origin, await mintToken(cloud, { operator: 'bench' }));
     clouds.push(cloud);
     return cloud;

@@ -19,7 +19,8 @@ if (!appDir) throw new Error('usage: cpu-cloud.ts <appDir>');
 const { startLocalCloud } = (await import(pathToFileURL(join(appDir, 'scripts/local-cloud/index.ts')).href)) as {
   startLocalCloud: (options: Record<string, unknown>) => Promise<LocalCloud>;
 };
-const cloud = await startLocalCloud({ appDir, port: 0, onLog: () => undefined });
+// IAM's checks are the local cloud's cost, not the system's (and a baseline's local cloud has none).
+const cloud = await startLocalCloud({ appDir, port: 0, iam: 'off', onLog: () => undefined });
 process.stdout.write(`${JSON.stringify({ url: cloud.url, token: await mintToken(cloud, { operator: 'bench' }) })}\n`);
 
 const delivered = () => cloud.pollers.reduce((sum, poller) => sum + poller.stats.records, 0);
