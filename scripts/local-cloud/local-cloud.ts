@@ -142,6 +142,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const eventbridge = new LocalEventBridge(() => current?.eventBuses);
     await eventbridge.start(ports.eventbridge);
     cleanups.push(() => eventbridge.stop());
+    // The emulated services judge each function's call by its role too.
+    if (iam.mode !== 'off') for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
       snsSqs: snsSqs.endpoint,

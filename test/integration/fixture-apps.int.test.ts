@@ -451,6 +451,27 @@ describe('iam-checks: IAM enforced on DynamoDB (the default, --iam on)', () => {
   });
 });
 
+describe('iam-checks: IAM enforced on the emulated services (SSM here)', () => {
+  const app = runApp('iam-checks', 'IamChecks');
+
+  it('answers a parameter the role was granted, and refuses the other', async () => {
+    const read = async (name: string) => {
+      const response = await fetch(`${app.cloud.url}/config/${name}`);
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    expect(await read('shared')).toEqual({ status: 200, body: { value: 'for everyone' } });
+    expect(await read('private')).toEqual({
+      status: 500,
+      body: {
+        error: 'AccessDeniedException',
+        message: expect.stringMatching(
+          /ConfigReader.* is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:[^:]+:000000000000:parameter\/iam-checks\/private /,
+        ),
+      },
+    });
+  });
+});
+
 describe('iam-checks under --iam report', () => {
   const lines: string[] = [];
   const app = runApp('iam-checks', 'IamChecks', { iam: 'report', onLog: (source, line) => lines.push(`[${source}] ${line}`) });

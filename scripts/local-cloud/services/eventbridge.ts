@@ -28,6 +28,18 @@ export class LocalEventBridge extends LocalService {
     const input = await readJsonInput(req);
     if (!input) return replyJson(res, 400, NOT_JSON);
     const buses = this.buses();
+    const action = target.startsWith('AWSEvents.') ? target.slice(10) : '';
+    // PutEvents is judged on each entry's bus; the read calls on what they read.
+    const denial = this.denied(req, () =>
+      action === 'PutEvents'
+        ? ((input.Entries ?? []) as { EventBusName?: string }[]).map((entry) => ({
+            action: 'events:PutEvents',
+            resource: buses?.buses.get(buses.resolveBus(entry.EventBusName) ?? '') ?? String(entry.EventBusName),
+            context: {},
+          }))
+        : [{ action: `events:${action}`, resource: '*', context: {} }],
+    );
+    if (denial) return replyJson(res, 400, { __type: 'AccessDeniedException', message: denial.message });
     try {
       if (!buses) throw new EventBridgeError('ServiceUnavailableException', 'nothing is deployed yet');
       return replyJson(res, 200, this.call(buses, target.startsWith('AWSEvents.') ? target.slice(10) : '', input));

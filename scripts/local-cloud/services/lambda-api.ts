@@ -62,6 +62,8 @@ export class LocalLambdaApi extends LocalService {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) return unknownOperation(req, res);
     const functionName = decodeURIComponent(match[1]!);
+    const denial = this.denied(req, () => [{ action: 'lambda:InvokeFunction', resource: this.functionArn(functionName), context: {} }]);
+    if (denial) return reply(res, 403, { Type: 'User', Message: denial.message }, { 'x-amzn-errortype': 'AccessDeniedException' });
     let event: unknown;
     try {
       event = body.length ? JSON.parse(body.toString('utf8')) : {};
@@ -104,6 +106,12 @@ export class LocalLambdaApi extends LocalService {
       { errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage },
       { 'x-amz-function-error': outcome.kind === 'Unhandled' ? 'Unhandled' : outcome.kind },
     );
+  }
+
+  /** A function's ARN from its name or ARN (a name the app does not have is given the ARN it would have). */
+  private functionArn(nameOrArn: string): string {
+    const name = nameOrArn.replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+).*$/, '$1');
+    return this.options.functions().find((f) => f.functionName === name)?.arn ?? `arn:aws:lambda:::function:${name}`;
   }
 
   /** ListFunctions (`/functions/`, 50 a page), GetFunction (`/functions/{name}`), GetFunctionConfiguration. */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOT_JSON, readJsonInput, RegionalService, replyJson } from './local-endpoint.ts';
+import type { AuthorizationRequest } from '../iam/authorizer.ts';
 
 interface StoredParameter {
   name: string;
@@ -48,10 +49,25 @@ export class LocalParameterStore extends RegionalService {
     const input = await readJsonInput(req);
     if (!input) return replyJson(res, 400, NOT_JSON);
     const [service, action] = target.split('.');
+    const denial = this.denied(req, () => this.authorizations(service!, action!, input));
+    if (denial) return replyJson(res, 400, { __type: 'AccessDeniedException', message: denial.message });
     const result =
       service === 'AmazonSSM' ? this.ssm(action!, input) : service === 'secretsmanager' ? this.secretsManager(action!, input) : undefined;
     if (!result) return replyJson(res, 400, { __type: 'UnknownOperationException', message: `${target} is not emulated locally` });
     replyJson(res, result.status, result.body);
+  }
+
+  /** What a call asks IAM for: the action on each parameter or secret it names. */
+  private authorizations(service: string, action: string, input: Record<string, any>): AuthorizationRequest[] {
+    const parameterArn = (name: string) => `arn:aws:ssm:${this.region}:${this.accountId}:parameter/${name.replace(/^\//, '')}`;
+    if (service === 'AmazonSSM') {
+      const names: string[] = action === 'GetParameters' ? (input.Names ?? []) : [String(input.Name ?? input.Path ?? '')];
+      return names.map((name) => ({ action: `ssm:${action}`, resource: parameterArn(name), context: {} }));
+    }
+    const id = String(input.SecretId ?? input.Name ?? '');
+    const secret = [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
+    const resource = secret?.arn ?? (id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${id}`);
+    return [{ action: `secretsmanager:${action}`, resource, context: {} }];
   }
 
   private ssm(action: string, input: Record<string, any>): { status: number; body: unknown } | undefined {
