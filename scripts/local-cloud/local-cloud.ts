@@ -20,12 +20,13 @@ import { LocalMetrics } from './services/metrics.ts';
 import { LocalParameterStore } from './services/parameters.ts';
 import { LocalIdentityProvider } from './services/identity.ts';
 import { LocalLogs } from './services/logs.ts';
-import { assertPortsFree, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
+import { assertPortsFree, freePort, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { LocalEventBridge } from './services/eventbridge.ts';
 import { callAwsService } from './api-gateway/aws-services.ts';
 import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
 import { authorizeDynamoDb, type TableInfo } from './iam/dynamodb-requests.ts';
+import { authorizeSns, authorizeSqs } from './iam/messaging-requests.ts';
 import { callersOf, rolesOf, tablesOf } from './iam/roles.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
@@ -82,7 +83,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       (d) => cleanups.push(() => d.stop()),
       () => undefined,
     );
-    const snsSqsPromise = startSnsSqs({ port: ports['sns-sqs'], dataDir: persist && join(persist, 'sns-sqs'), region });
+    // With IAM, SQS is reached through a proxy on its port (queue URLs name it) and fauxqs listens on a free one.
+    const sqsProxied = (options.iam ?? 'on') !== 'off';
+    const sqsPort = sqsProxied ? ports['sns-sqs'] || (await freePort()) : ports['sns-sqs'];
+    const snsSqsPromise = startSnsSqs({
+      port: sqsProxied ? 0 : sqsPort,
+      publicPort: sqsPort,
+      dataDir: persist && join(persist, 'sns-sqs'),
+      region,
+    });
     snsSqsPromise.then(
       (s) => cleanups.push(() => s.stop()),
       () => undefined,
@@ -102,9 +111,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const provisionStarted = performance.now();
-    const snsProxy = await startServiceProxy(snsSqs.endpoint, { service: 'SNS', port: ports.sns });
-    cleanups.push(() => snsProxy.stop());
     const iam = await IamAuthorizer.create(options.iam ?? 'on', LOCAL_ACCOUNT_ID, (line) => log('iam', line));
+    const enforced = iam.mode !== 'off';
+    const snsProxy = await startServiceProxy(snsSqs.endpoint, {
+      service: 'SNS',
+      port: ports.sns,
+      authorize: enforced ? authorizeSns(iam) : undefined,
+    });
+    cleanups.push(() => snsProxy.stop());
+    const queueArnOf = (name: string) => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`;
+    const sqsProxy = sqsProxied
+      ? await startServiceProxy(snsSqs.endpoint, { service: 'SQS', port: sqsPort, authorize: authorizeSqs(iam, queueArnOf) })
+      : undefined;
+    if (sqsProxy) cleanups.push(() => sqsProxy.stop());
     // Functions reach DynamoDB through a proxy that checks each call against their roles (and counts, if asked).
     let tables: ReadonlyMap<string, TableInfo> = new Map();
     const dynamodbProxy = dynamodbProxied
@@ -146,7 +165,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (iam.mode !== 'off') for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
-      snsSqs: snsSqs.endpoint,
+      snsSqs: sqsProxy?.endpoint ?? snsSqs.endpoint,
       sns: snsProxy.endpoint,
       parameters: parameterStore.endpoint,
       lambda: lambdaApi.endpoint,

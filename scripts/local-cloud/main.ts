@@ -30,7 +30,7 @@ Synthesizes the CDK app (its cdk.json's app command) and runs it on the local cl
   --parameter Name=Value    a CloudFormation parameter's value (repeatable)
   --context key=value       CDK context for the synthesis (repeatable)
   --iam MODE                on (the default): a function's call its role does not allow is refused, as AWS
-                            refuses it (DynamoDB so far); report: only logged; off: not checked
+                            refuses it; report: only logged; off: not checked
   --strict                  refuse an app with a resource type the local cloud does not emulate (default:
                             start without such resources, listed in the start-up report)
 `;

@@ -104,13 +104,13 @@ export function startupReport(cloud: LocalCloud): string {
   }
   sections.push(
     {
-      on: "IAM: on. A function's DynamoDB call its role does not allow is refused (AccessDeniedException); --iam report only logs it",
-      report: "IAM: report. A function's DynamoDB call its role does not allow is logged, not refused",
+      on: "IAM: on. A function's call its role does not allow is refused, as AWS refuses it; --iam report only logs it",
+      report: "IAM: report. A function's call its role does not allow is logged, not refused",
       off: 'IAM: off. Every call is allowed',
     }[cloud.iam],
   );
   sections.push(
-    'Not emulated: IAM for other services than DynamoDB, Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
+    'Not emulated: IAM resource policies and for CloudWatch, Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
       'EventBridge archives and pipes, AWS integrations beyond SQS/SNS/DynamoDB/Lambda, ParallelizationFactor.',
   );
   sections.push(

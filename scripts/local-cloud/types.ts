@@ -54,7 +54,7 @@ export interface LocalCloudOptions {
   readonly strict?: boolean;
   /**
    * IAM: `on` refuses a function's call its role does not allow, as AWS does; `report` only logs it; `off`
-   * checks nothing. Enforced so far: DynamoDB. Needs npm `@cloud-copilot/iam-simulate` installed beside (AGPL-3.0). @default 'on'
+   * checks nothing. Judged: DynamoDB, SQS, SNS, SSM, Secrets Manager, Lambda Invoke, EventBridge. Needs npm `@cloud-copilot/iam-simulate` installed beside (AGPL-3.0). @default 'on'
    */
   readonly iam?: IamMode;
   /**

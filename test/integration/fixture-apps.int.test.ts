@@ -451,8 +451,22 @@ describe('iam-checks: IAM enforced on DynamoDB (the default, --iam on)', () => {
   });
 });
 
-describe('iam-checks: IAM enforced on the emulated services (SSM here)', () => {
+describe('iam-checks: IAM enforced on SSM, SNS and SQS', () => {
   const app = runApp('iam-checks', 'IamChecks');
+
+  it('lets a function publish to the topic it was granted, and refuses it the queue it was not', async () => {
+    const post = async (to: string) => {
+      const response = await fetch(`${app.cloud.url}/messages/${to}`, { method: 'POST', body: '{"hello":1}' });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    expect(await post('topic')).toEqual({ status: 202, body: {} });
+    const refused = await post('queue');
+    expect(refused.status).toBe(500);
+    expect(refused.body.message).toMatch(
+      /Messenger.* is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:[^:]+:000000000000:IamChecks-Jobs/,
+    );
+    expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
+  });
 
   it('answers a parameter the role was granted, and refuses the other', async () => {
     const read = async (name: string) => {

@@ -19,13 +19,19 @@ export interface SnsSqsEmulator {
  * configured by `AWS_ENDPOINT_URL_SQS` alone sends to the queue URL's host, and fauxqs's own form,
  * `sqs.<region>.localhost`, resolves only where the resolver maps `*.localhost` to loopback.
  */
-export async function startSnsSqs(options: { port?: number; dataDir?: string; region: string }): Promise<SnsSqsEmulator> {
+export async function startSnsSqs(options: {
+  port?: number;
+  /** The port clients reach it on, if not its own (a proxy's in front of it): queue URLs name that one. */
+  publicPort?: number;
+  dataDir?: string;
+  region: string;
+}): Promise<SnsSqsEmulator> {
   let port = options.port ?? 0;
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     // Queues kept from an earlier run carry that run's URLs: the port is chosen first so they can be moved to it.
     if (port === 0) port = await freePort();
-    moveQueueUrls(options.dataDir, `http://127.0.0.1:${port}`);
+    moveQueueUrls(options.dataDir, `http://127.0.0.1:${options.publicPort || port}`);
   }
   await queueUrlsOnLoopback();
   const server = await onLoopbackOnly(() =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessKeyIdOf, accessKeyIdOfRequest, IamAuthorizer } from '../iam/authorizer.ts';
 import { dynamoDbAuthorizations } from '../iam/dynamodb-requests.ts';
+import { snsAuthorizations, sqsAuthorizations } from '../iam/messaging-requests.ts';
 import { callersOf, rolesOf } from '../iam/roles.ts';
 
 const ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table';
@@ -173,5 +174,28 @@ describe('roles from the template', () => {
       ),
     ).toBe('ASIA0123456789ABCDEF');
     expect(accessKeyIdOfRequest(undefined)).toBeUndefined();
+  });
+});
+
+describe('what SNS and SQS requests ask IAM for', () => {
+  it('reads SNS’s action and topic from its form, a batch as its single action', () => {
+    const topic = 'arn:aws:sns:us-east-1:000000000000:alerts';
+    expect(snsAuthorizations(new URLSearchParams({ Action: 'PublishBatch', TopicArn: topic }))).toEqual([
+      { action: 'sns:Publish', resource: topic, context: {} },
+    ]);
+    expect(snsAuthorizations(new URLSearchParams({ Action: 'ListTopics' }))).toEqual([
+      { action: 'sns:ListTopics', resource: '*', context: {} },
+    ]);
+  });
+
+  it('reads SQS’s action from its target and the queue from its URL or name', () => {
+    const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
+    expect(sqsAuthorizations('AmazonSQS.DeleteMessageBatch', { QueueUrl: 'http://127.0.0.1:4702/000000000000/jobs' }, arnOf)).toEqual([
+      { action: 'sqs:DeleteMessage', resource: arnOf('jobs'), context: {} },
+    ]);
+    expect(sqsAuthorizations('AmazonSQS.GetQueueUrl', { QueueName: 'jobs' }, arnOf)).toEqual([
+      { action: 'sqs:GetQueueUrl', resource: arnOf('jobs'), context: {} },
+    ]);
+    expect(sqsAuthorizations('AmazonSQS.ListQueues', {}, arnOf)).toEqual([{ action: 'sqs:ListQueues', resource: '*', context: {} }]);
   });
 });
