@@ -21,6 +21,8 @@ export interface ServiceEndpoints {
   readonly cloudformation?: string;
   /** EventBridge's PutEvents and read calls (the local cloud's own emulation). */
   readonly eventbridge?: string;
+  /** The local cloud's IAM report (`GET /unused-grants`); not AWS's IAM API, so no SDK variable points here. */
+  readonly iamReport?: string;
 }
 
 /** The variables that point the AWS SDK v3 and AWS CLI v2 at the local services. */

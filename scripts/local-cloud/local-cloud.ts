@@ -23,6 +23,7 @@ import { LocalLogs } from './services/logs.ts';
 import { assertPortsFree, freePort, reservePort, SERVICE_NAMES, type ServiceName } from './services/ports.ts';
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { LocalEventBridge } from './services/eventbridge.ts';
+import { LocalIamReport } from './services/iam.ts';
 import { callAwsService } from './api-gateway/aws-services.ts';
 import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
 import { authorizeDynamoDb, type TableInfo } from './iam/dynamodb-requests.ts';
@@ -161,6 +162,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const eventbridge = new LocalEventBridge(() => current?.eventBuses);
     await eventbridge.start(ports.eventbridge);
     cleanups.push(() => eventbridge.stop());
+    const iamReport = new LocalIamReport(iam);
+    await iamReport.start(ports.iam);
+    cleanups.push(() => iamReport.stop());
     // The emulated services judge each function's call by its role too.
     if (iam.mode !== 'off') for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {
@@ -173,6 +177,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       logs: logs.endpoint,
       cloudformation: cloudformation.endpoint,
       eventbridge: eventbridge.endpoint,
+      iamReport: iamReport.endpoint,
     };
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const services: LocalServices = {
@@ -292,6 +297,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return current!.pollers;
       },
       iam: iam.mode,
+      unusedGrants: () => iam.unusedGrants(),
       get scheduler() {
         return current!.scheduler;
       },

@@ -137,6 +137,11 @@ async function shutdown(signal: string): Promise<void> {
   shuttingDown = true;
   process.stdout.write(`\n${signal}: stopping the local cloud…\n`);
   await restarting;
+  // What the run showed of too-wide grants, before the cloud (and what it knows) goes.
+  const unused = cloud && cloud.iam !== 'off' ? cloud.unusedGrants() : [];
+  if (unused.length) {
+    process.stdout.write(`IAM grants no call used this run:\n${unused.map((g) => `  ${g.role}: ${g.actions.join(', ')}`).join('\n')}\n`);
+  }
   await cloud?.stop();
   rmSync(envFile, { force: true });
   await new Promise<void>((resolveEnd) => (logFile ? logFile.end(resolveEnd) : resolveEnd()));

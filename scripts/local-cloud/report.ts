@@ -33,6 +33,7 @@ export function startupReport(cloud: LocalCloud): string {
         ["CloudWatch Logs: the functions' logs (local)", cloud.endpoints.logs ?? ''],
         ['CloudFormation stack outputs (local)', cloud.endpoints.cloudformation ?? ''],
         ['EventBridge PutEvents (local)', cloud.endpoints.eventbridge ?? ''],
+        ['IAM: grants unused so far (GET /unused-grants)', cloud.endpoints.iamReport ?? ''],
       ].filter(([, url]) => url),
     ),
   );

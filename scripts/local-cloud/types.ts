@@ -6,7 +6,7 @@ import { FunctionRuntime, type InvocationRecord, type InvokeOutcome } from './la
 import type { Poller } from './pollers/types.ts';
 import { type ResourceKind } from './resources/catalog.ts';
 import { Scheduler } from './scheduler.ts';
-import type { IamMode } from './iam/authorizer.ts';
+import type { IamMode, UnusedGrants } from './iam/authorizer.ts';
 import type { EventBuses } from './eventbridge/event-buses.ts';
 import type { ServiceName } from './services/ports.ts';
 
@@ -126,6 +126,8 @@ export interface LocalCloud {
   readonly scheduler: Scheduler;
   /** The IAM mode this cloud runs in. */
   readonly iam: IamMode;
+  /** Each role's grants no call of this run used (also `GET {endpoints.iamReport}/unused-grants`). */
+  unusedGrants(): UnusedGrants[];
   /** The deployed event buses and rules (each target's deliveries in `stats`). */
   readonly eventBuses: EventBuses;
   readonly gateway: LocalApiGateway;

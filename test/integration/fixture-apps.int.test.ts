@@ -436,6 +436,17 @@ describe('iam-checks: IAM enforced on DynamoDB (the default, --iam on)', () => {
     const { Count } = await app.dynamodb.send(new ScanCommand({ TableName: table.physicalId }));
     expect(Count).toBe(0);
     expect(startupReport(app.cloud)).toContain('IAM: on.');
+
+    // Of what grantReadData gave, the run used GetItem alone: the rest is listed as unused.
+    const report = (await (await fetch(`${app.cloud.endpoints.iamReport}/unused-grants`)).json()) as {
+      mode: string;
+      unusedGrants: { role: string; actions: string[] }[];
+    };
+    const counterRole = report.unusedGrants.find((g) => g.role.includes('CounterServiceRole'))!;
+    expect(report.mode).toBe('on');
+    expect(counterRole.actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem']));
+    expect(counterRole.actions).not.toContain('dynamodb:GetItem');
+    expect(app.cloud.unusedGrants()).toEqual(report.unusedGrants);
   });
 
   it('holds a role to the partitions its dynamodb:LeadingKeys condition names', async () => {

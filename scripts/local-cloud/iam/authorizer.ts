@@ -44,8 +44,31 @@ export function accessKeyIdOfRequest(authorization: string | undefined): string 
 
 type Simulate = (typeof import('@cloud-copilot/iam-simulate'))['runUnsafeSimulation'];
 
+/** The services whose calls the local cloud judges: only their grants can be told unused. */
+const JUDGED_SERVICES = new Set(['dynamodb', 'sqs', 'sns', 'ssm', 'secretsmanager', 'lambda', 'events']);
+
+/** Does an action pattern of a policy (`dynamodb:Get*`, `sqs:*`) name the action? IAM reads actions case-insensitively. */
+function actionMatches(pattern: string, action: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+  return regex.test(action);
+}
+
+/** A role's grants no call of this run used: actions its Allow statements name, of the services judged here. */
+export interface UnusedGrants {
+  readonly role: string;
+  readonly actions: string[];
+}
+
 export class IamAuthorizer {
   readonly mode: IamMode;
+  /** The actions each role (by ARN) was allowed during the run. */
+  private readonly used = new Map<string, Set<string>>();
   private callers = new Map<string, Caller>();
   private readonly decisions = new Map<string, 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'>();
   private readonly simulate: Simulate | undefined;
@@ -97,7 +120,12 @@ export class IamAuthorizer {
     if (!caller || caller.role.unknownManagedPolicies.length) return undefined;
     for (const request of requests) {
       const decision = this.decide(caller.role, request);
-      if (decision === 'Allowed') continue;
+      if (decision === 'Allowed') {
+        let actions = this.used.get(caller.role.arn);
+        if (!actions) this.used.set(caller.role.arn, (actions = new Set()));
+        actions.add(request.action);
+        continue;
+      }
       const principal = `arn:aws:sts::${this.accountId}:assumed-role/${caller.role.name}/${caller.sessionName}`;
       const why =
         decision === 'ExplicitlyDenied'
@@ -115,6 +143,33 @@ export class IamAuthorizer {
       return denial;
     }
     return undefined;
+  }
+
+  /**
+   * Each role's grants that no call of the run used, so a grant wider than the code needs shows: the
+   * actions (patterns as written) of its Allow statements, of the services the local cloud judges.
+   */
+  unusedGrants(): UnusedGrants[] {
+    const roles = new Map([...this.callers.values()].map((caller) => [caller.role.arn, caller.role]));
+    return [...roles.values()]
+      .map((role) => {
+        const used = [...(this.used.get(role.arn) ?? [])];
+        const granted = role.policies.flatMap((policy) =>
+          [policy.document.Statement]
+            .flat()
+            .filter(
+              (statement): statement is { Effect: string; Action?: string | string[] } => !!statement && typeof statement === 'object',
+            )
+            .filter((statement) => statement.Effect === 'Allow')
+            .flatMap((statement) => [statement.Action ?? []].flat()),
+        );
+        const unused = [...new Set(granted)].filter(
+          (pattern) => JUDGED_SERVICES.has(pattern.split(':')[0]!.toLowerCase()) && !used.some((action) => actionMatches(pattern, action)),
+        );
+        return { role: role.name, actions: unused.sort() };
+      })
+      .filter((grants) => grants.actions.length > 0)
+      .sort((a, b) => a.role.localeCompare(b.role));
   }
 
   private decide(role: LocalRole, request: AuthorizationRequest): 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' {

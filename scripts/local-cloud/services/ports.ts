@@ -59,6 +59,7 @@ export const SERVICE_NAMES = [
   'cloudformation',
   'identity',
   'eventbridge',
+  'iam',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -77,6 +78,7 @@ export const DEFAULT_SERVICE_PORTS: Readonly<Record<ServiceName, number>> = {
   cloudformation: 4708,
   identity: 4709,
   eventbridge: 4710,
+  iam: 4711,
 };
 
 /** Ports something else already listens on, by what the local cloud wanted them for. */
