@@ -41,6 +41,7 @@ import { paymentFigures } from './payments.ts';
 import { calibrate, calibrationLine } from './calibration.ts';
 import { scaleFigures } from './scale.ts';
 import { consecutiveRunsTable, lastFullRuns } from './consecutive.ts';
+import { iamFigures } from './iam.ts';
 
 /** Time from spawning `npm start`'s program to the first 200 on /health. */
 async function bootToHealth(): Promise<number> {
@@ -231,6 +232,7 @@ const sections: Record<string, (rows: Row[]) => Promise<void>> = {
   load: loadFigures,
   cpu: cpuFigures,
   scale: scaleFigures,
+  iam: iamFigures,
 };
 // BENCH_ONLY=event-store,projection-lag runs a subset (results saved; docs/benchmarks.md keeps the full table).
 const only = process.env.BENCH_ONLY?.split(',');

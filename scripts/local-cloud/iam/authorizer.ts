@@ -172,8 +172,19 @@ export class IamAuthorizer {
       .sort((a, b) => a.role.localeCompare(b.role));
   }
 
+  private readonly hasConditions = new WeakMap<LocalRole, boolean>();
+
+  private conditional(role: LocalRole): boolean {
+    let known = this.hasConditions.get(role);
+    if (known === undefined)
+      this.hasConditions.set(role, (known = role.policies.some((p) => JSON.stringify(p.document).includes('"Condition"'))));
+    return known;
+  }
+
   private decide(role: LocalRole, request: AuthorizationRequest): 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' {
-    const key = `${role.arn}\n${request.action}\n${request.resource}\n${JSON.stringify(request.context)}`;
+    // A role without conditions decides alike whatever the keys: one decision per action and resource.
+    const context = this.conditional(role) ? JSON.stringify(request.context) : '';
+    const key = `${role.arn}\n${request.action}\n${request.resource}\n${context}`;
     const known = this.decisions.get(key);
     if (known) return known;
     let decision: 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
