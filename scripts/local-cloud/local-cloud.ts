@@ -29,6 +29,7 @@ import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
 import { authorizeDynamoDb, type TableInfo } from './iam/dynamodb-requests.ts';
 import { authorizeSns, authorizeSqs } from './iam/messaging-requests.ts';
 import { callersOf, rolesOf, tablesOf } from './iam/roles.ts';
+import { lambdaResourcePolicies } from './iam/resource-policies.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
 import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type LocalResource, type ReloadSummary } from './types.ts';
@@ -209,7 +210,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const onProvisioned = (resources: readonly LocalResource[]) => {
       tables = tablesOf(resources);
       iam.setCallers(callersOf(resources, rolesOf(resources), accessKeyIdOf));
+      iam.setLambdaPolicies(lambdaResourcePolicies(resources));
     };
+    const serviceMayInvoke = (service: string, functionArn: string, sourceArn: string) =>
+      iam.serviceMayInvoke(service, functionArn, sourceArn);
     const context: DeployContext = {
       apiBaseUrl: url,
       services,
@@ -221,6 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functionLog,
       invoke,
       onProvisioned,
+      serviceMayInvoke,
     };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
@@ -232,6 +237,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       accountId: LOCAL_ACCOUNT_ID,
       invokeFunction: invoke,
       callAwsService: (request) => callAwsService(services, request),
+      mayInvoke: (functionArn, sourceArn) => serviceMayInvoke('apigateway.amazonaws.com', functionKey(functionArn), sourceArn),
       defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
       onMethodServed: ({ apiName, stage, method, resource, status, latencyMs }) => {

@@ -497,6 +497,21 @@ describe('iam-checks: IAM enforced on SSM, SNS and SQS', () => {
   });
 });
 
+describe('iam-checks: the functions’ resource policies (Lambda permissions)', () => {
+  const lines: string[] = [];
+  const app = runApp('iam-checks', 'IamChecks', { onLog: (source, line) => lines.push(`[${source}] ${line}`) });
+
+  it('lets API Gateway invoke a function only for the methods its permissions name', async () => {
+    expect((await fetch(`${app.cloud.url}/visits/home`)).status).toBe(200);
+    const refused = await fetch(`${app.cloud.url}/unpermitted`);
+    expect([refused.status, await refused.json()]).toEqual([500, { message: 'Internal server error' }]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[api-gateway\] Execution failed due to configuration error: Invalid permissions on Lambda function /),
+    );
+    expect(app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!.stats.invocations).toBe(1);
+  });
+});
+
 describe('iam-checks under --iam report', () => {
   const lines: string[] = [];
   const app = runApp('iam-checks', 'IamChecks', { iam: 'report', onLog: (source, line) => lines.push(`[${source}] ${line}`) });

@@ -51,6 +51,11 @@ export interface GatewayDependencies {
   readonly invokeFunction: (functionArn: string, event: unknown, onStream?: (reply: StreamReply) => void) => Promise<InvokeOutcome>;
   /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
   readonly defaultApiId?: string;
+  /**
+   * Whether API Gateway may invoke the function for the method (`arn:aws:execute-api:…/{stage}/{METHOD}{path}`):
+   * the function's resource policy decides. @default always
+   */
+  readonly mayInvoke?: (functionArn: string, sourceArn: string) => Promise<boolean>;
   /** Calls an AWS service for an `AWS` integration (SQS, SNS, DynamoDB). */
   readonly callAwsService?: (request: ServiceRequest) => Promise<ServiceAnswer>;
   /** What API Gateway would write to its execution log. */
@@ -256,6 +261,7 @@ export class LocalApiGateway {
     const functionArn = invokedFunction(apiMethod.integration.Uri);
     const streaming = /response-streaming-invocations$/.test(apiMethod.integration.Uri ?? '');
     if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
+    if (!(await this.permitted(call, functionArn))) return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
     const binary = isBinary(api.binaryMediaTypes, lowerCaseLookup(request.headers, 'content-type'));
     const now = new Date();
     const event = {
@@ -327,6 +333,18 @@ export class LocalApiGateway {
     this.sendGatewayResponse(res, api, 'INTEGRATION_FAILURE', requestId);
   }
 
+  /**
+   * Whether API Gateway may invoke the function for this method, by the function's resource policy (an
+   * integration with its own credentials calls as that role instead). A refusal is API Gateway's 500.
+   */
+  private async permitted({ api, stage, request, apiMethod }: MethodCall, functionArn: string): Promise<boolean> {
+    if (!this.deps.mayInvoke || apiMethod.integration.Credentials) return true;
+    const sourceArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${request.method}${request.path}`;
+    if (await this.deps.mayInvoke(functionArn, sourceArn)) return true;
+    this.deps.log(`Execution failed due to configuration error: Invalid permissions on Lambda function ${functionArn}`);
+    return false;
+  }
+
   /** The request's context, as a proxy event's `requestContext` and a mapping template's `$context` carry it. */
   private requestContext({ api, stage, match, request, apiKey, authorizer }: MethodCall, now = new Date()) {
     return {
@@ -367,6 +385,10 @@ export class LocalApiGateway {
   private async nonProxy(res: ServerResponse, call: MethodCall): Promise<void> {
     const { api, stage, apiMethod, match, request } = call;
     const callAwsService = this.deps.callAwsService ?? (() => Promise.reject(new Error('no AWS services to call')));
+    const functionArn = invokedFunction(apiMethod.integration.Uri);
+    if (functionArn && !(await this.permitted(call, functionArn))) {
+      return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
+    }
     const outcome = await withTimeout(
       runNonProxyIntegration(
         apiMethod.integration,

@@ -61,6 +61,8 @@ export interface Integration {
   readonly Uri?: string;
   readonly IntegrationHttpMethod?: string;
   readonly TimeoutInMillis?: number;
+  /** A role the integration calls as, instead of the function's resource policy letting API Gateway in. */
+  readonly Credentials?: string;
   readonly RequestParameters?: Record<string, string>;
   readonly RequestTemplates?: Record<string, string>;
   /** What a request whose content type has no template gets: `WHEN_NO_MATCH` (the default) passes its body through. */

@@ -34,8 +34,11 @@ export interface EventBusesDeps {
   readonly accountId: string;
   /** Retries wait this many times less (as schedules run faster). @default 1 */
   readonly timeScale?: number;
-  /** Rejects with `name: 'ResourceNotFoundException'` for a function that is not there. */
-  invokeFunction(functionArn: string, payload: unknown): Promise<InvokeOutcome>;
+  /**
+   * Invokes the function for the rule `ruleArn`. Rejects with `name: 'ResourceNotFoundException'` for a
+   * function that is not there, `AccessDeniedException` for one whose resource policy does not let the rule in.
+   */
+  invokeFunction(functionArn: string, payload: unknown, ruleArn: string): Promise<InvokeOutcome>;
   sendToQueue(
     queueArn: string,
     body: string,
@@ -281,7 +284,7 @@ export class EventBuses {
       });
     }
     for (let attempt = 0; attempt <= LAMBDA_ASYNC_RETRIES; attempt++) {
-      const outcome = await this.deps.invokeFunction(functionArn, payload);
+      const outcome = await this.deps.invokeFunction(functionArn, payload, rule.arn);
       if (outcome.ok) return;
       this.deps.log(`rule ${rule.name}: ${functionArn} attempt ${attempt + 1} failed (${outcome.error.errorMessage})`);
       if (attempt < LAMBDA_ASYNC_RETRIES && !this.stopped) await new Promise((r) => setTimeout(r, 1000));

@@ -5,6 +5,7 @@
  * it, and loads it only when enforcement is on (`--iam on`, the default, or `report`).
  */
 import { createHash } from 'node:crypto';
+import type { PolicyDocument } from './roles.ts';
 import type { LocalRole } from './roles.ts';
 
 /** One authorization a request needs: an action on a resource, with the request's condition keys. */
@@ -42,7 +43,8 @@ export function accessKeyIdOfRequest(authorization: string | undefined): string 
   return /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
 }
 
-type Simulate = (typeof import('@cloud-copilot/iam-simulate'))['runUnsafeSimulation'];
+type Simulator = typeof import('@cloud-copilot/iam-simulate');
+type Simulate = Simulator['runUnsafeSimulation'];
 
 /** The services whose calls the local cloud judges: only their grants can be told unused. */
 const JUDGED_SERVICES = new Set(['dynamodb', 'sqs', 'sns', 'ssm', 'secretsmanager', 'lambda', 'events']);
@@ -72,27 +74,31 @@ export class IamAuthorizer {
   private callers = new Map<string, Caller>();
   private readonly decisions = new Map<string, 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'>();
   private readonly simulate: Simulate | undefined;
+  private readonly simulator: Simulator | undefined;
+  private lambdaPolicies: ReadonlyMap<string, PolicyDocument> = new Map();
+  private readonly serviceDecisions = new Map<string, Promise<boolean>>();
   private readonly log: (line: string) => void;
   private readonly accountId: string;
 
-  private constructor(mode: IamMode, simulate: Simulate | undefined, accountId: string, log: (line: string) => void) {
+  private constructor(mode: IamMode, simulator: Simulator | undefined, accountId: string, log: (line: string) => void) {
     this.mode = mode;
-    this.simulate = simulate;
+    this.simulator = simulator;
+    this.simulate = simulator?.runUnsafeSimulation;
     this.accountId = accountId;
     this.log = log;
   }
 
   static async create(mode: IamMode, accountId: string, log: (line: string) => void): Promise<IamAuthorizer> {
     if (mode === 'off') return new IamAuthorizer(mode, undefined, accountId, log);
-    let simulate: Simulate;
+    let simulator: Simulator;
     try {
-      ({ runUnsafeSimulation: simulate } = await import('@cloud-copilot/iam-simulate'));
+      simulator = await import('@cloud-copilot/iam-simulate');
     } catch {
       throw new Error(
         'IAM enforcement needs npm @cloud-copilot/iam-simulate (AGPL-3.0, not a dependency of the local cloud): install it beside, or start with --iam off',
       );
     }
-    return new IamAuthorizer(mode, simulate, accountId, log);
+    return new IamAuthorizer(mode, simulator, accountId, log);
   }
 
   /** The deployed functions' callers, by their access key ids (after each deploy). */
@@ -105,6 +111,53 @@ export class IamAuthorizer {
           `iam: role ${role.name} has AWS managed policies the local cloud does not know (${role.unknownManagedPolicies.join(', ')}): its calls are not refused`,
         );
     }
+  }
+
+  /** The functions' resource policies (by function ARN), from the template's Lambda permissions (after each deploy). */
+  setLambdaPolicies(policies: ReadonlyMap<string, PolicyDocument>): void {
+    this.lambdaPolicies = policies;
+    this.serviceDecisions.clear();
+  }
+
+  /**
+   * Whether a service (`apigateway.amazonaws.com`, `events.amazonaws.com`) may invoke the function for the
+   * source (the API method's or the rule's ARN): the function's resource policy decides, as on AWS.
+   */
+  serviceMayInvoke(service: string, functionArn: string, sourceArn: string): Promise<boolean> {
+    if (this.mode === 'off') return Promise.resolve(true);
+    const key = `${service}\n${functionArn}\n${sourceArn}`;
+    let decision = this.serviceDecisions.get(key);
+    if (!decision) {
+      decision = this.judgeService(service, functionArn, sourceArn);
+      this.serviceDecisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  private async judgeService(service: string, functionArn: string, sourceArn: string): Promise<boolean> {
+    const policy = this.lambdaPolicies.get(functionArn);
+    const result = policy
+      ? await this.simulator!.runSimulation(
+          {
+            request: {
+              principal: service,
+              action: 'lambda:InvokeFunction',
+              resource: { resource: functionArn, accountId: this.accountId },
+              contextVariables: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': this.accountId },
+            },
+            identityPolicies: [],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: policy,
+          } as Parameters<Simulator['runSimulation']>[0],
+          {},
+        )
+      : undefined;
+    const allowed = (result as { overallResult?: string } | undefined)?.overallResult === 'Allowed';
+    if (allowed) return true;
+    const message = `${service} may not invoke ${functionArn} for ${sourceArn}: no statement of the function's resource policy (its Lambda permissions) allows it`;
+    this.log(this.mode === 'report' ? `iam (report): would deny: ${message}` : message);
+    return this.mode === 'report';
   }
 
   /** Whether calls with this access key are checked: a function's, with enforcement on or reporting. */
