@@ -5,8 +5,7 @@
  * it, and loads it only when enforcement is on (`--iam on`, the default, or `report`).
  */
 import { createHash } from 'node:crypto';
-import type { PolicyDocument } from './roles.ts';
-import type { LocalRole } from './roles.ts';
+import type { LocalRole, PolicyDocument } from './roles.ts';
 
 /** One authorization a request needs: an action on a resource, with the request's condition keys. */
 export interface AuthorizationRequest {
@@ -261,6 +260,8 @@ export class IamAuthorizer {
       this.log(`iam: could not evaluate ${request.action} on ${request.resource} for ${role.name} (${String(error)}): denied`);
       decision = 'ImplicitlyDenied';
     }
+    // Keys make decisions many (a partition each): the cache starts over rather than grow without end.
+    if (this.decisions.size >= 100_000) this.decisions.clear();
     this.decisions.set(key, decision);
     return decision;
   }
