@@ -28,7 +28,7 @@ import { callAwsService } from './api-gateway/aws-services.ts';
 import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
 import { authorizeDynamoDb, type TableInfo } from './iam/dynamodb-requests.ts';
 import { authorizeSns, authorizeSqs } from './iam/messaging-requests.ts';
-import { callersOf, rolesOf, tablesOf } from './iam/roles.ts';
+import { callersOf, mappingActionsOf, rolesOf, tablesOf } from './iam/roles.ts';
 import { lambdaResourcePolicies } from './iam/resource-policies.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
@@ -211,6 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       tables = tablesOf(resources);
       iam.setCallers(callersOf(resources, rolesOf(resources), accessKeyIdOf));
       iam.setLambdaPolicies(lambdaResourcePolicies(resources));
+      iam.setMappingActions(mappingActionsOf(resources));
     };
     const serviceMayInvoke = (service: string, functionArn: string, sourceArn: string) =>
       iam.serviceMayInvoke(service, functionArn, sourceArn);

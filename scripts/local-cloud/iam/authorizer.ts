@@ -75,6 +75,7 @@ export class IamAuthorizer {
   private readonly simulate: Simulate | undefined;
   private readonly simulator: Simulator | undefined;
   private lambdaPolicies: ReadonlyMap<string, PolicyDocument> = new Map();
+  private mappingActions: ReadonlyMap<string, ReadonlySet<string>> = new Map();
   private readonly serviceDecisions = new Map<string, Promise<boolean>>();
   private readonly log: (line: string) => void;
   private readonly accountId: string;
@@ -110,6 +111,11 @@ export class IamAuthorizer {
           `iam: role ${role.name} has AWS managed policies the local cloud does not know (${role.unknownManagedPolicies.join(', ')}): its calls are not refused`,
         );
     }
+  }
+
+  /** What each role's event source mappings use it for (by role ARN): counted as used, as Lambda's pollers use them. */
+  setMappingActions(actions: ReadonlyMap<string, ReadonlySet<string>>): void {
+    this.mappingActions = actions;
   }
 
   /** The functions' resource policies (by function ARN), from the template's Lambda permissions (after each deploy). */
@@ -205,7 +211,7 @@ export class IamAuthorizer {
     const roles = new Map([...this.callers.values()].map((caller) => [caller.role.arn, caller.role]));
     return [...roles.values()]
       .map((role) => {
-        const used = [...(this.used.get(role.arn) ?? [])];
+        const used = [...(this.used.get(role.arn) ?? []), ...(this.mappingActions.get(role.arn) ?? [])];
         const granted = role.policies.flatMap((policy) =>
           [policy.document.Statement]
             .flat()

@@ -124,3 +124,38 @@ export function tablesOf(resources: readonly RoleSource[]): Map<string, { arn: s
       ]),
   );
 }
+
+/** What Lambda's pollers do with a function's role for its event source mappings (and stream mappings' on-failure destinations). */
+const MAPPING_ACTIONS = {
+  sqs: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+  stream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+};
+
+/**
+ * The actions each role (by ARN) is used for by its functions' event source mappings: the local cloud's
+ * pollers read with their own credentials, where Lambda's read with the function's role.
+ */
+export function mappingActionsOf(resources: readonly RoleSource[]): Map<string, Set<string>> {
+  const roleOf = new Map<string, string>();
+  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
+    roleOf.set(r.physicalId, String(r.properties.Role));
+    roleOf.set(String(r.attributes.Arn), String(r.properties.Role));
+  }
+  const used = new Map<string, Set<string>>();
+  for (const m of resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')) {
+    const role = roleOf.get(String(m.properties.FunctionName).replace(/:(\$LATEST|\d+)$/, ''));
+    if (!role) continue;
+    const source = String(m.properties.EventSourceArn);
+    const actions = source.startsWith('arn:aws:sqs:') ? MAPPING_ACTIONS.sqs : MAPPING_ACTIONS.stream;
+    const onFailure = String(m.properties.DestinationConfig?.OnFailure?.Destination ?? '');
+    const destination = onFailure.startsWith('arn:aws:sqs:')
+      ? ['sqs:SendMessage']
+      : onFailure.startsWith('arn:aws:sns:')
+        ? ['sns:Publish']
+        : [];
+    let set = used.get(role);
+    if (!set) used.set(role, (set = new Set()));
+    for (const action of [...actions, ...destination]) set.add(action);
+  }
+  return used;
+}
