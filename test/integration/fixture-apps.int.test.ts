@@ -503,12 +503,14 @@ describe('iam-checks: the functions’ resource policies (Lambda permissions)', 
 
   it('lets API Gateway invoke a function only for the methods its permissions name', async () => {
     expect((await fetch(`${app.cloud.url}/visits/home`)).status).toBe(200);
+    // The permission names the method's resource, whatever trailing slash the request carries.
+    expect((await fetch(`${app.cloud.url}/visits/home/`)).status).toBe(200);
     const refused = await fetch(`${app.cloud.url}/unpermitted`);
     expect([refused.status, await refused.json()]).toEqual([500, { message: 'Internal server error' }]);
     expect(lines).toContainEqual(
       expect.stringMatching(/^\[api-gateway\] Execution failed due to configuration error: Invalid permissions on Lambda function /),
     );
-    expect(app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!.stats.invocations).toBe(1);
+    expect(app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!.stats.invocations).toBe(2);
   });
 });
 

@@ -337,9 +337,11 @@ export class LocalApiGateway {
    * Whether API Gateway may invoke the function for this method, by the function's resource policy (an
    * integration with its own credentials calls as that role instead). A refusal is API Gateway's 500.
    */
-  private async permitted({ api, stage, request, apiMethod }: MethodCall, functionArn: string): Promise<boolean> {
+  private async permitted({ api, stage, request, apiMethod, match }: MethodCall, functionArn: string): Promise<boolean> {
     if (!this.deps.mayInvoke || apiMethod.integration.Credentials) return true;
-    const sourceArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${request.method}${request.path}`;
+    // The method's resource with the request's values in it (`/orders/o-1` for `/orders/{orderId}`): a trailing slash is not part of it.
+    const path = match.node.path.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => match.pathParameters?.[name] ?? '');
+    const sourceArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${request.method}${path}`;
     if (await this.deps.mayInvoke(functionArn, sourceArn)) return true;
     this.deps.log(`Execution failed due to configuration error: Invalid permissions on Lambda function ${functionArn}`);
     return false;
