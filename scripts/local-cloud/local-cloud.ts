@@ -76,20 +76,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let apiPortHeld = true;
     cleanups.push(() => (apiPortHeld ? apiPort.release() : undefined));
 
+    // Before anything starts: enforcement without its evaluator installed is refused at once.
+    const iam = await IamAuthorizer.create(options.iam ?? 'on', LOCAL_ACCOUNT_ID, (line) => log('iam', line));
+    const enforced = iam.mode !== 'off';
+
     // Java start-up and synthesis are the slow parts: run them side by side.
     const servicesStarted = performance.now();
     // With a proxy in front (IAM, or counting), the proxy takes DynamoDB's port and DynamoDB Local a free one.
-    const dynamodbProxied = options.countDynamoDbRequests || (options.iam ?? 'on') !== 'off';
+    const dynamodbProxied = options.countDynamoDbRequests || enforced;
     const dynamoPromise = startDynamoDbLocal({ port: dynamodbProxied ? 0 : ports.dynamodb, dataDir: persist && join(persist, 'dynamodb') });
     dynamoPromise.then(
       (d) => cleanups.push(() => d.stop()),
       () => undefined,
     );
     // With IAM, SQS is reached through a proxy on its port (queue URLs name it) and fauxqs listens on a free one.
-    const sqsProxied = (options.iam ?? 'on') !== 'off';
-    const sqsPort = sqsProxied ? ports['sns-sqs'] || (await freePort()) : ports['sns-sqs'];
+    const sqsPort = enforced ? ports['sns-sqs'] || (await freePort()) : ports['sns-sqs'];
     const snsSqsPromise = startSnsSqs({
-      port: sqsProxied ? 0 : sqsPort,
+      port: enforced ? 0 : sqsPort,
       publicPort: sqsPort,
       dataDir: persist && join(persist, 'sns-sqs'),
       region,
@@ -113,8 +116,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const provisionStarted = performance.now();
-    const iam = await IamAuthorizer.create(options.iam ?? 'on', LOCAL_ACCOUNT_ID, (line) => log('iam', line));
-    const enforced = iam.mode !== 'off';
     const snsProxy = await startServiceProxy(snsSqs.endpoint, {
       service: 'SNS',
       port: ports.sns,
@@ -122,7 +123,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     cleanups.push(() => snsProxy.stop());
     const queueArnOf = (name: string) => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`;
-    const sqsProxy = sqsProxied
+    const sqsProxy = enforced
       ? await startServiceProxy(snsSqs.endpoint, { service: 'SQS', port: sqsPort, authorize: authorizeSqs(iam, queueArnOf) })
       : undefined;
     if (sqsProxy) cleanups.push(() => sqsProxy.stop());
@@ -133,7 +134,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           service: 'DynamoDB',
           port: ports.dynamodb,
           countRequests: options.countDynamoDbRequests,
-          authorize: iam.mode === 'off' ? undefined : authorizeDynamoDb(iam, () => tables),
+          authorize: enforced ? authorizeDynamoDb(iam, () => tables) : undefined,
         })
       : undefined;
     if (dynamodbProxy) cleanups.push(() => dynamodbProxy.stop());
@@ -167,7 +168,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await iamReport.start(ports.iam);
     cleanups.push(() => iamReport.stop());
     // The emulated services judge each function's call by its role too.
-    if (iam.mode !== 'off') for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
+    if (enforced) for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
       snsSqs: sqsProxy?.endpoint ?? snsSqs.endpoint,
