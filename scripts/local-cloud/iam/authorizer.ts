@@ -5,7 +5,8 @@
  * it, and loads it only when enforcement is on (`--iam on`, the default, or `report`).
  */
 import { createHash } from 'node:crypto';
-import type { LocalRole, PolicyDocument } from './roles.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Caller, LocalRole, PolicyDocument } from './roles.ts';
 
 /** One authorization a request needs: an action on a resource, with the request's condition keys. */
 export interface AuthorizationRequest {
@@ -18,12 +19,6 @@ export interface AuthorizationRequest {
 export type IamMode = 'on' | 'report' | 'off';
 
 export const IAM_MODES: readonly IamMode[] = ['on', 'report', 'off'];
-
-/** Who a function calls as: its role, and the session name Lambda gives it (the function's name). */
-export interface Caller {
-  readonly role: LocalRole;
-  readonly sessionName: string;
-}
 
 export interface Denial {
   readonly action: string;
@@ -168,6 +163,12 @@ export class IamAuthorizer {
   /** Whether calls with this access key are checked: a function's, with enforcement on or reporting. */
   checks(accessKeyId: string | undefined): boolean {
     return this.mode !== 'off' && accessKeyId !== undefined && this.callers.has(accessKeyId);
+  }
+
+  /** The access key a request is signed with, if its calls are checked; undefined for one that is not judged. */
+  checkedKeyOf(req: IncomingMessage): string | undefined {
+    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
+    return this.checks(accessKeyId) ? accessKeyId : undefined;
   }
 
   /** The first of `requests` the caller's role does not allow; undefined if all are (or it is no function's caller). */

@@ -6,13 +6,8 @@
  */
 
 import type { IncomingMessage } from 'node:http';
-import { accessKeyIdOfRequest, type AuthorizationRequest, type IamAuthorizer } from './authorizer.ts';
-
-export interface TableInfo {
-  readonly arn: string;
-  /** The partition key's attribute name. */
-  readonly hashKey: string;
-}
+import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
+import type { TableInfo } from './roles.ts';
 
 type AttributeValue = Record<string, unknown>;
 
@@ -117,10 +112,10 @@ export function dynamoDbAuthorizations(
  */
 export function authorizeDynamoDb(authorizer: IamAuthorizer, tables: () => ReadonlyMap<string, TableInfo>) {
   return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
+    const accessKeyId = authorizer.checkedKeyOf(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     // Streams are read by the local cloud's own pollers, as Lambda's event source mappings read them.
-    if (!authorizer.checks(accessKeyId) || !target.startsWith('DynamoDB_')) return undefined;
+    if (!accessKeyId || !target.startsWith('DynamoDB_')) return undefined;
     let input: Record<string, any>;
     try {
       input = JSON.parse(body.toString('utf8') || '{}') as Record<string, any>;

@@ -4,7 +4,7 @@
  * answered, when refused, as the service answers it.
  */
 import type { IncomingMessage } from 'node:http';
-import { accessKeyIdOfRequest, type AuthorizationRequest, type IamAuthorizer } from './authorizer.ts';
+import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
 
 /** A batch call is authorized as its single action. */
 const SQS_ACTIONS: Record<string, string> = {
@@ -39,15 +39,10 @@ export function sqsAuthorizations(
   return [{ action: `sqs:${SQS_ACTIONS[operation] ?? operation}`, resource: name ? queueArnOf(name) : '*', context: {} }];
 }
 
-function readRequest(req: IncomingMessage, authorizer: IamAuthorizer): string | undefined {
-  const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
-  return authorizer.checks(accessKeyId) ? accessKeyId : undefined;
-}
-
 /** SNS's endpoint check: a refused call is 403 `AuthorizationError`, in SNS's XML. */
 export function authorizeSns(authorizer: IamAuthorizer) {
   return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = readRequest(req, authorizer);
+    const accessKeyId = authorizer.checkedKeyOf(req);
     if (!accessKeyId || !String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) return undefined;
     const denial = authorizer.authorize(accessKeyId, snsAuthorizations(new URLSearchParams(body.toString('utf8'))));
     if (!denial) return undefined;
@@ -62,7 +57,7 @@ export function authorizeSns(authorizer: IamAuthorizer) {
 /** SQS's endpoint check: a refused call is 403 `AccessDenied`, in SQS's JSON protocol. */
 export function authorizeSqs(authorizer: IamAuthorizer, queueArnOf: (name: string) => string) {
   return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = readRequest(req, authorizer);
+    const accessKeyId = authorizer.checkedKeyOf(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     if (!accessKeyId || !target.startsWith('AmazonSQS.')) return undefined;
     let input: Record<string, any>;

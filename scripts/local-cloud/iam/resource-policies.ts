@@ -3,27 +3,15 @@
  * and EventBridge invoke a function. A service invoking a function its policy does not name is refused, as
  * on AWS (API Gateway answers 500, "Invalid permissions on Lambda function"; EventBridge cannot deliver).
  */
-import type { PolicyDocument } from './roles.ts';
-
-interface PermissionSource {
-  readonly type: string;
-  readonly physicalId: string;
-  readonly properties: Record<string, any>;
-  readonly attributes: Record<string, unknown>;
-}
+import { functionsByReference, type PolicyDocument, type RoleSource } from './roles.ts';
 
 /** Each function's resource policy (by its ARN), one statement per permission. */
-export function lambdaResourcePolicies(resources: readonly PermissionSource[]): Map<string, PolicyDocument> {
-  const arnOf = new Map<string, string>();
-  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
-    const arn = String(r.attributes.Arn);
-    arnOf.set(arn, arn);
-    arnOf.set(r.physicalId, arn);
-  }
+export function lambdaResourcePolicies(resources: readonly RoleSource[]): Map<string, PolicyDocument> {
+  const functionOf = functionsByReference(resources);
   const statements = new Map<string, Record<string, unknown>[]>();
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Permission')) {
     const p = r.properties;
-    const functionArn = arnOf.get(String(p.FunctionName).replace(/:(\$LATEST|\d+)$/, ''));
+    const functionArn = functionOf(p.FunctionName)?.arn;
     if (!functionArn) continue;
     const principal = String(p.Principal);
     const condition: Record<string, Record<string, string>> = {};

@@ -19,8 +19,20 @@ export interface LocalRole {
   readonly unknownManagedPolicies: string[];
 }
 
-/** A deployed resource, as much of it as reading roles needs. */
-interface RoleSource {
+/** Who calls with an access key: a role, and the session name it acts under (a function's name for Lambda). */
+export interface Caller {
+  readonly role: LocalRole;
+  readonly sessionName: string;
+}
+
+/** A table as IAM sees it: its ARN, and the partition key whose values are `dynamodb:LeadingKeys`. */
+export interface TableInfo {
+  readonly arn: string;
+  readonly hashKey: string;
+}
+
+/** A deployed resource, as much of it as reading IAM from the template needs. */
+export interface RoleSource {
   readonly type: string;
   readonly logicalId: string;
   readonly physicalId: string;
@@ -97,8 +109,8 @@ export function callersOf(
   resources: readonly RoleSource[],
   roles: ReadonlyMap<string, LocalRole>,
   accessKeyIdOf: (arn: string) => string,
-): Map<string, { role: LocalRole; sessionName: string }> {
-  const callers = new Map<string, { role: LocalRole; sessionName: string }>();
+): Map<string, Caller> {
+  const callers = new Map<string, Caller>();
   for (const role of roles.values()) callers.set(accessKeyIdOf(role.arn), { role, sessionName: 'local' });
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
     // A role from outside the template (an imported ARN) is not known here: that function's calls are not checked.
@@ -109,7 +121,7 @@ export function callersOf(
 }
 
 /** Each table's ARN and partition key, by its name: what DynamoDB's resources and `dynamodb:LeadingKeys` need. */
-export function tablesOf(resources: readonly RoleSource[]): Map<string, { arn: string; hashKey: string }> {
+export function tablesOf(resources: readonly RoleSource[]): Map<string, TableInfo> {
   return new Map(
     resources
       .filter((r) => r.type === 'AWS::DynamoDB::Table')
@@ -132,18 +144,28 @@ const MAPPING_ACTIONS = {
 };
 
 /**
+ * The template's functions by what refers to them (a permission's or mapping's `FunctionName`: a name or an
+ * ARN, with or without a version): each one's ARN and role ARN.
+ */
+export function functionsByReference(resources: readonly RoleSource[]): (reference: unknown) => { arn: string; role: string } | undefined {
+  const byReference = new Map<string, { arn: string; role: string }>();
+  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
+    const fn = { arn: String(r.attributes.Arn), role: String(r.properties.Role) };
+    byReference.set(fn.arn, fn);
+    byReference.set(r.physicalId, fn);
+  }
+  return (reference) => byReference.get(String(reference).replace(/:(\$LATEST|\d+)$/, ''));
+}
+
+/**
  * The actions each role (by ARN) is used for by its functions' event source mappings: the local cloud's
  * pollers read with their own credentials, where Lambda's read with the function's role.
  */
 export function mappingActionsOf(resources: readonly RoleSource[]): Map<string, Set<string>> {
-  const roleOf = new Map<string, string>();
-  for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
-    roleOf.set(r.physicalId, String(r.properties.Role));
-    roleOf.set(String(r.attributes.Arn), String(r.properties.Role));
-  }
+  const functionOf = functionsByReference(resources);
   const used = new Map<string, Set<string>>();
   for (const m of resources.filter((x) => x.type === 'AWS::Lambda::EventSourceMapping')) {
-    const role = roleOf.get(String(m.properties.FunctionName).replace(/:(\$LATEST|\d+)$/, ''));
+    const role = functionOf(m.properties.FunctionName)?.role;
     if (!role) continue;
     const source = String(m.properties.EventSourceArn);
     const actions = source.startsWith('arn:aws:sqs:') ? MAPPING_ACTIONS.sqs : MAPPING_ACTIONS.stream;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { accessKeyIdOfRequest, type AuthorizationRequest, type Denial, type IamAuthorizer } from '../iam/authorizer.ts';
+import type { AuthorizationRequest, Denial, IamAuthorizer } from '../iam/authorizer.ts';
 
 /** One of the local cloud's own service emulations: an HTTP endpoint on a free loopback port. */
 export abstract class LocalService {
@@ -15,8 +15,8 @@ export abstract class LocalService {
 
   /** IAM's answer to a call: the denial to refuse it with, if the caller's role does not allow all it asks. */
   protected denied(req: IncomingMessage, requests: () => AuthorizationRequest[]): Denial | undefined {
-    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
-    return this.iam?.checks(accessKeyId) ? this.iam.authorize(accessKeyId, requests()) : undefined;
+    const accessKeyId = this.iam?.checkedKeyOf(req);
+    return accessKeyId ? this.iam!.authorize(accessKeyId, requests()) : undefined;
   }
 
   /** Listens on `port` (a free one by default). */

@@ -57,6 +57,11 @@ export class LocalParameterStore extends RegionalService {
     replyJson(res, result.status, result.body);
   }
 
+  /** A secret by its name or ARN, as `SecretId` names one. */
+  private findSecret(id: string) {
+    return [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
+  }
+
   /** What a call asks IAM for: the action on each parameter or secret it names. */
   private authorizations(service: string, action: string, input: Record<string, any>): AuthorizationRequest[] {
     const parameterArn = (name: string) => `arn:aws:ssm:${this.region}:${this.accountId}:parameter/${name.replace(/^\//, '')}`;
@@ -65,7 +70,7 @@ export class LocalParameterStore extends RegionalService {
       return names.map((name) => ({ action: `ssm:${action}`, resource: parameterArn(name), context: {} }));
     }
     const id = String(input.SecretId ?? input.Name ?? '');
-    const secret = [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
+    const secret = this.findSecret(id);
     const resource = secret?.arn ?? (id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${id}`);
     return [{ action: `secretsmanager:${action}`, resource, context: {} }];
   }
@@ -131,7 +136,7 @@ export class LocalParameterStore extends RegionalService {
 
   private secretsManager(action: string, input: Record<string, any>): { status: number; body: unknown } | undefined {
     const id = String(input.SecretId);
-    const secret = [...this.secrets.values()].find((s) => s.name === id || s.arn === id);
+    const secret = this.findSecret(id);
     switch (action) {
       case 'GetSecretValue':
         if (!secret)
