@@ -59,8 +59,8 @@ export interface DeployContext {
   /** A line a function printed, in its sandbox's log stream. */
   readonly functionLog: (functionName: string, line: string, logStream: string) => void;
   readonly invoke: (functionId: string, event: unknown) => Promise<InvokeOutcome>;
-  /** Whether a service may invoke the function for the source ARN, by the function's resource policy (IAM). @default always */
-  readonly serviceMayInvoke?: (service: string, functionArn: string, sourceArn: string) => Promise<boolean>;
+  /** Whether a service may do an action on a resource for the source ARN, by the resource's policy (IAM). @default always */
+  readonly serviceMay?: (service: string, action: string, resourceArn: string, sourceArn: string) => boolean;
   /** Told of the resources once they are provisioned, before any function or poller starts (IAM's roles and tables). */
   readonly onProvisioned?: (resources: readonly LocalResource[]) => void;
 }
@@ -166,16 +166,13 @@ export async function deploy(stacks: StackArtifact[], ctx: DeployContext, previo
     region: services.region,
     accountId: services.accountId,
     timeScale: options.timeScale,
-    invokeFunction: async (functionArn, payload, ruleArn) => {
+    invokeFunction: async (functionArn, payload) => {
       if (!functionsByKey.has(functionKey(functionArn))) throw functionNotFound(functionArn);
-      if (ctx.serviceMayInvoke && !(await ctx.serviceMayInvoke('events.amazonaws.com', functionKey(functionArn), ruleArn))) {
-        throw Object.assign(new Error(`events.amazonaws.com may not invoke ${functionArn} for ${ruleArn}`), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        });
-      }
       return ctx.invoke(functionArn, payload);
     },
+    mayDeliver: ctx.serviceMay
+      ? (action, resourceArn, ruleArn) => ctx.serviceMay!('events.amazonaws.com', action, functionKey(resourceArn), ruleArn)
+      : undefined,
     sendToQueue: (queueArn, body, sendOptions) => sendToQueue(services, queueArn, body, sendOptions),
     publishToTopic: async (topicArn, message) => {
       await services.sns.send(new PublishCommand({ TopicArn: topicArn, Message: message }));

@@ -24,12 +24,12 @@ import { assertPortsFree, freePort, reservePort, SERVICE_NAMES, type ServiceName
 import { startSnsSqs, type SnsSqsEmulator } from './services/sns-sqs.ts';
 import { LocalEventBridge } from './services/eventbridge.ts';
 import { LocalIamReport } from './services/iam.ts';
-import { callAwsService } from './api-gateway/aws-services.ts';
+import { callAwsService, type AwsServiceClients } from './api-gateway/aws-services.ts';
 import { accessKeyIdOf, IamAuthorizer } from './iam/authorizer.ts';
 import { authorizeDynamoDb } from './iam/dynamodb-requests.ts';
 import { authorizeSns, authorizeSqs } from './iam/messaging-requests.ts';
 import { callersOf, mappingActionsOf, rolesOf, tablesOf, type TableInfo } from './iam/roles.ts';
-import { lambdaResourcePolicies } from './iam/resource-policies.ts';
+import { resourcePoliciesOf } from './iam/resource-policies.ts';
 import { deploy, functionKey, undeploy, type Deployment, type DeployContext } from './deployment.ts';
 import { findResource } from './provisioning.ts';
 import { TIME_SCALE_CONTEXT, type LocalCloud, type LocalCloudOptions, type LocalResource, type ReloadSummary } from './types.ts';
@@ -96,6 +96,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       publicPort: sqsPort,
       dataDir: persist && join(persist, 'sns-sqs'),
       region,
+      // SNS delivers to a queue only as the queue's policy lets it, as on AWS.
+      mayDeliver: enforced ? (topicArn, queueArn) => iam.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn, topicArn) : undefined,
     });
     snsSqsPromise.then(
       (s) => cleanups.push(() => s.stop()),
@@ -194,6 +196,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
     cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));
+    // An API's AWS integration calls as its role (`Credentials`), so the services judge it by that role's policies.
+    const clientsAsRole = new Map<string, AwsServiceClients>();
+    const clientsAs = (roleArn: string): AwsServiceClients => {
+      let clients = clientsAsRole.get(roleArn);
+      if (!clients) {
+        const config = { region, credentials: { ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(roleArn) } };
+        clients = {
+          dynamodb: new DynamoDBClient({ ...config, endpoint: endpoints.dynamodb }),
+          sqs: new SQSClient({ ...config, endpoint: endpoints.snsSqs }),
+          sns: new SNSClient({ ...config, endpoint: endpoints.sns }),
+        };
+        clientsAsRole.set(roleArn, clients);
+      }
+      return clients;
+    };
+    cleanups.push(() => [...clientsAsRole.values()].forEach((c) => [c.dynamodb, c.sqs, c.sns].forEach((client) => client.destroy())));
     const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
     cleanups.push(() => checkpoints.flush());
 
@@ -211,11 +229,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const onProvisioned = (resources: readonly LocalResource[]) => {
       tables = tablesOf(resources);
       iam.setCallers(callersOf(resources, rolesOf(resources), accessKeyIdOf));
-      iam.setLambdaPolicies(lambdaResourcePolicies(resources));
+      iam.setResourcePolicies(resourcePoliciesOf(resources));
       iam.setMappingActions(mappingActionsOf(resources));
     };
-    const serviceMayInvoke = (service: string, functionArn: string, sourceArn: string) =>
-      iam.serviceMayInvoke(service, functionArn, sourceArn);
+    const serviceMay = (service: string, action: string, resourceArn: string, sourceArn: string) =>
+      iam.serviceMay(service, action, resourceArn, sourceArn);
     const context: DeployContext = {
       apiBaseUrl: url,
       services,
@@ -227,7 +245,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functionLog,
       invoke,
       onProvisioned,
-      serviceMayInvoke,
+      serviceMay,
     };
 
     current = await deploy(readAssembly(synth.outDir), context, undefined);
@@ -238,8 +256,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       accountId: LOCAL_ACCOUNT_ID,
       invokeFunction: invoke,
-      callAwsService: (request) => callAwsService(services, request),
-      mayInvoke: (functionArn, sourceArn) => serviceMayInvoke('apigateway.amazonaws.com', functionKey(functionArn), sourceArn),
+      callAwsService: (request) => callAwsService(request.credentials ? clientsAs(request.credentials) : services, request),
+      mayInvoke: (functionArn, sourceArn, credentials) =>
+        credentials
+          ? iam.roleMay(credentials, 'lambda:InvokeFunction', functionKey(functionArn))
+          : serviceMay('apigateway.amazonaws.com', 'lambda:InvokeFunction', functionKey(functionArn), sourceArn),
       defaultApiId: current.defaultApiId,
       log: (line) => log('api-gateway', line),
       onMethodServed: ({ apiName, stage, method, resource, status, latencyMs }) => {

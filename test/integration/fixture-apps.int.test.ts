@@ -497,7 +497,7 @@ describe('iam-checks: IAM enforced on SSM, SNS and SQS', () => {
   });
 });
 
-describe('iam-checks: the functions’ resource policies (Lambda permissions)', () => {
+describe('iam-checks: resource policies (Lambda permissions, queue policies)', () => {
   const lines: string[] = [];
   const app = runApp('iam-checks', 'IamChecks', { onLog: (source, line) => lines.push(`[${source}] ${line}`) });
 
@@ -511,6 +511,68 @@ describe('iam-checks: the functions’ resource policies (Lambda permissions)', 
       expect.stringMatching(/^\[api-gateway\] Execution failed due to configuration error: Invalid permissions on Lambda function /),
     );
     expect(app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!.stats.invocations).toBe(2);
+  });
+
+  it('lets API Gateway invoke an authorizer only as its permission names it, and call a service only as the integration’s role may', async () => {
+    const get = async (path: string) => {
+      const response = await fetch(`${app.cloud.url}${path}`, { headers: { authorization: 'token-1' } });
+      return [response.status, await response.json()];
+    };
+    expect(await get('/guarded/home')).toEqual([200, { visits: 0 }]);
+    // The authorizer's permission was removed: API Gateway cannot invoke it, and the method's function is never reached.
+    const gatekeeper = app.cloud.functions.get(app.cloud.resource('Gatekeeper').physicalId)!;
+    expect(await get('/closed/home')).toEqual([500, { message: 'Internal server error' }]);
+    expect(gatekeeper.stats.invocations).toBe(1);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[api-gateway\] Authorizer \w*ClosedGate\w* failed: Invalid permissions on Lambda function$/),
+    );
+
+    // The integration's role was granted the topic, not the queue: SQS refuses the call it makes as that role.
+    const queued = await fetch(`${app.cloud.url}/jobs`, { method: 'POST', body: '{"job":1}' });
+    expect([queued.status, await queued.json()]).toEqual([403, { message: 'refused' }]);
+    expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
+  });
+
+  it('lets SNS deliver only to the queue whose policy lets the topic in; the other subscription gets nothing, and the log names it', async () => {
+    const [inbox, unpermitted] = ['Inbox', 'UnpermittedInbox'].map((id) => app.cloud.resource(id));
+    expect((await fetch(`${app.cloud.url}/messages/topic`, { method: 'POST', body: '{"hello":2}' })).status).toBe(202);
+    const [delivered] = await eventually(async () => {
+      const messages = await receive(app, inbox!.physicalId);
+      expect(messages).toHaveLength(1);
+      return messages;
+    });
+    expect(JSON.parse(delivered!.Body!)).toMatchObject({ TopicArn: app.cloud.resource('Alerts').physicalId, Message: '{"hello":2}' });
+    expect(await receive(app, unpermitted!.physicalId, 0)).toEqual([]);
+    expect(lines).toContainEqual(
+      `[iam] sns.amazonaws.com may not sqs:SendMessage on ${unpermitted!.attributes.Arn} for ${app.cloud.resource('Alerts').physicalId}: no statement of the resource's policy allows it`,
+    );
+  });
+
+  it('lets a rule deliver only to targets whose policies let it in; a refused one is not retried, and lands in its dead-letter queue', async () => {
+    const events = new EventBridgeClient({
+      region: app.cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: app.cloud.endpoints.eventbridge,
+    });
+    try {
+      const put = await events.send(new PutEventsCommand({ Entries: [{ Source: 'iam-checks', DetailType: 'ping', Detail: '{"n":1}' }] }));
+      expect(put.FailedEntryCount).toBe(0);
+    } finally {
+      events.destroy();
+    }
+    const [deadLetter] = await eventually(async () => {
+      const messages = await receive(app, app.cloud.resource('EventDeadLetters').physicalId);
+      expect(messages).toHaveLength(1);
+      return messages;
+    });
+    expect(deadLetter!.MessageAttributes).toMatchObject({
+      ERROR_CODE: { StringValue: 'AccessDeniedException' },
+      RETRY_ATTEMPTS: { StringValue: '0' },
+      TARGET_ARN: { StringValue: app.cloud.resource('UnpermittedInbox').attributes.Arn },
+    });
+    const [forwarded] = await receive(app, app.cloud.resource('Inbox').physicalId);
+    expect(JSON.parse(forwarded!.Body!)).toMatchObject({ source: 'iam-checks', 'detail-type': 'ping', detail: { n: 1 } });
+    expect(await receive(app, app.cloud.resource('UnpermittedInbox').physicalId, 0)).toEqual([]);
   });
 });
 

@@ -67,13 +67,19 @@ function identityValue(source: string, request: AuthorizerRequest): string | und
   return undefined;
 }
 
+export interface LambdaAuthorizersDeps {
+  invoke(functionArn: string, event: unknown): Promise<InvokeOutcome>;
+  /** Whether API Gateway may invoke the authorizer's function (its permissions, or its credentials' role). @default always */
+  mayInvoke?(authorizer: LambdaAuthorizer): boolean;
+}
+
 export class LambdaAuthorizers {
   private readonly cache = new Map<string, CachedResult>();
 
-  private readonly invoke: (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
+  private readonly deps: LambdaAuthorizersDeps;
 
-  constructor(invoke: (functionArn: string, event: unknown) => Promise<InvokeOutcome>) {
-    this.invoke = invoke;
+  constructor(deps: LambdaAuthorizersDeps) {
+    this.deps = deps;
   }
 
   async authorize(authorizer: LambdaAuthorizer, methodArn: string, request: AuthorizerRequest): Promise<AuthorizerVerdict> {
@@ -90,7 +96,9 @@ export class LambdaAuthorizers {
         authorizer.type === 'TOKEN'
           ? { type: 'TOKEN', authorizationToken: token, methodArn }
           : { type: 'REQUEST', methodArn, ...request.requestEvent };
-      const outcome = await this.invoke(authorizer.functionArn, event);
+      if (this.deps.mayInvoke && !this.deps.mayInvoke(authorizer))
+        return { kind: 'failed', reason: 'Invalid permissions on Lambda function' };
+      const outcome = await this.deps.invoke(authorizer.functionArn, event);
       if (!outcome.ok) {
         // A Lambda authorizer refuses a caller by failing with the message "Unauthorized".
         const message = outcome.error.errorMessage;

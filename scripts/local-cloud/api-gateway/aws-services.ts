@@ -18,6 +18,8 @@ export interface ServiceRequest {
   readonly body: string;
   readonly query: Record<string, string>;
   readonly headers: Record<string, string>;
+  /** The integration's execution role (`Credentials`): the call is made as it, and judged by its policies. */
+  readonly credentials?: string;
 }
 
 export interface ServiceAnswer {

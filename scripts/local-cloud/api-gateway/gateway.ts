@@ -52,10 +52,10 @@ export interface GatewayDependencies {
   /** The API served on bare paths (others under `/restapis/{id}/{stage}/_user_request_/`). */
   readonly defaultApiId?: string;
   /**
-   * Whether API Gateway may invoke the function for the method (`arn:aws:execute-api:…/{stage}/{METHOD}{path}`):
-   * the function's resource policy decides. @default always
+   * Whether API Gateway may invoke the function for the method or authorizer (`arn:aws:execute-api:…/{stage}/{METHOD}{path}`,
+   * `…/authorizers/{id}`): the function's resource policy decides, or with `credentials` that role's policies. @default always
    */
-  readonly mayInvoke?: (functionArn: string, sourceArn: string) => Promise<boolean>;
+  readonly mayInvoke?: (functionArn: string, sourceArn: string, credentials?: string) => boolean;
   /** Calls an AWS service for an `AWS` integration (SQS, SNS, DynamoDB). */
   readonly callAwsService?: (request: ServiceRequest) => Promise<ServiceAnswer>;
   /** What API Gateway would write to its execution log. */
@@ -111,7 +111,16 @@ export class LocalApiGateway {
 
   constructor(deps: GatewayDependencies) {
     this.deps = deps;
-    this.authorizers = new LambdaAuthorizers((functionArn, event) => deps.invokeFunction(functionArn, event));
+    this.authorizers = new LambdaAuthorizers({
+      invoke: (functionArn, event) => deps.invokeFunction(functionArn, event),
+      // Its permission names the authorizer, not a method: `…:{apiId}/authorizers/{authorizerId}`.
+      mayInvoke: (authorizer) =>
+        this.mayInvoke(
+          authorizer.functionArn,
+          `arn:aws:execute-api:${deps.region}:${deps.accountId}:${authorizer.restApiId}/authorizers/${authorizer.id}`,
+          authorizer.credentials,
+        ),
+    });
     this.model = deps.model;
     this.defaultApiId = deps.defaultApiId;
   }
@@ -261,7 +270,7 @@ export class LocalApiGateway {
     const functionArn = invokedFunction(apiMethod.integration.Uri);
     const streaming = /response-streaming-invocations$/.test(apiMethod.integration.Uri ?? '');
     if (!functionArn) throw new Error(`Lambda integration URI not understood: ${apiMethod.integration.Uri}`);
-    if (!(await this.permitted(call, functionArn))) return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
+    if (!this.permitted(call, functionArn)) return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
     const binary = isBinary(api.binaryMediaTypes, lowerCaseLookup(request.headers, 'content-type'));
     const now = new Date();
     const event = {
@@ -334,15 +343,18 @@ export class LocalApiGateway {
   }
 
   /**
-   * Whether API Gateway may invoke the function for this method, by the function's resource policy (an
-   * integration with its own credentials calls as that role instead). A refusal is API Gateway's 500.
+   * Whether API Gateway may invoke the function for this method: by the function's resource policy, or as
+   * the integration's own role (`Credentials`). A refusal is API Gateway's 500.
    */
-  private async permitted({ api, stage, request, apiMethod, match }: MethodCall, functionArn: string): Promise<boolean> {
-    if (!this.deps.mayInvoke || apiMethod.integration.Credentials) return true;
+  private permitted({ api, stage, request, apiMethod, match }: MethodCall, functionArn: string): boolean {
     // The method's resource with the request's values in it (`/orders/o-1` for `/orders/{orderId}`): a trailing slash is not part of it.
     const path = match.node.path.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => match.pathParameters?.[name] ?? '');
     const sourceArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${request.method}${path}`;
-    if (await this.deps.mayInvoke(functionArn, sourceArn)) return true;
+    return this.mayInvoke(functionArn, sourceArn, apiMethod.integration.Credentials);
+  }
+
+  private mayInvoke(functionArn: string, sourceArn: string, credentials: string | undefined): boolean {
+    if (!this.deps.mayInvoke || this.deps.mayInvoke(functionArn, sourceArn, credentials)) return true;
     this.deps.log(`Execution failed due to configuration error: Invalid permissions on Lambda function ${functionArn}`);
     return false;
   }
@@ -388,7 +400,7 @@ export class LocalApiGateway {
     const { api, stage, apiMethod, match, request } = call;
     const callAwsService = this.deps.callAwsService ?? (() => Promise.reject(new Error('no AWS services to call')));
     const functionArn = invokedFunction(apiMethod.integration.Uri);
-    if (functionArn && !(await this.permitted(call, functionArn))) {
+    if (functionArn && !this.permitted(call, functionArn)) {
       return this.sendGatewayResponse(res, api, 'API_CONFIGURATION_ERROR', request.requestId);
     }
     const outcome = await withTimeout(

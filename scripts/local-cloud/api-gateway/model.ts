@@ -46,6 +46,10 @@ export interface ApiMethod {
 export interface LambdaAuthorizer {
   readonly id: string;
   readonly name: string;
+  /** The API it belongs to: its permission's source ARN is `…:{restApiId}/authorizers/{id}`. */
+  readonly restApiId: string;
+  /** The role API Gateway invokes the function as (`AuthorizerCredentials`), instead of by the function's permissions. */
+  readonly credentials?: string;
   readonly type: 'TOKEN' | 'REQUEST';
   readonly functionArn: string;
   /** Where the identity is read, e.g. `method.request.header.Authorization` (REQUEST: each, comma-separated in the template). */
@@ -195,6 +199,8 @@ export function buildApiGatewayModel(resources: Provisioned[], generateKey: (key
     authorizers.set(a.physicalId, {
       id: a.physicalId,
       name: String(p.Name ?? a.logicalId),
+      restApiId: String(p.RestApiId),
+      ...(p.AuthorizerCredentials ? { credentials: String(p.AuthorizerCredentials) } : {}),
       type: p.Type,
       functionArn,
       identitySources: String(p.IdentitySource ?? (p.Type === 'TOKEN' ? 'method.request.header.Authorization' : ''))

@@ -107,7 +107,13 @@ async function callIntegration(
   }
   const target = awsIntegrationTarget(integration.Uri);
   if (!target) throw new Error(`AWS integration URI not understood: ${integration.Uri}`);
-  return backends.callAwsService({ ...target, body, query: params.querystring, headers: params.header });
+  return backends.callAwsService({
+    ...target,
+    body,
+    query: params.querystring,
+    headers: params.header,
+    ...(integration.Credentials ? { credentials: integration.Credentials } : {}),
+  });
 }
 
 /** Runs a non-proxy integration for a method request, and maps its answer to the method response. */

@@ -34,11 +34,13 @@ export interface EventBusesDeps {
   readonly accountId: string;
   /** Retries wait this many times less (as schedules run faster). @default 1 */
   readonly timeScale?: number;
+  /** Invokes the function. Rejects with `name: 'ResourceNotFoundException'` for a function that is not there. */
+  invokeFunction(functionArn: string, payload: unknown): Promise<InvokeOutcome>;
   /**
-   * Invokes the function for the rule `ruleArn`. Rejects with `name: 'ResourceNotFoundException'` for a
-   * function that is not there, `AccessDeniedException` for one whose resource policy does not let the rule in.
+   * Whether the rule may do `action` (`lambda:InvokeFunction`, `sqs:SendMessage`, `sns:Publish`) on a target or
+   * dead-letter queue, by that resource's policy, as on AWS. @default always
    */
-  invokeFunction(functionArn: string, payload: unknown, ruleArn: string): Promise<InvokeOutcome>;
+  mayDeliver?(action: string, resourceArn: string, ruleArn: string): boolean;
   sendToQueue(
     queueArn: string,
     body: string,
@@ -90,6 +92,9 @@ function deliveryFailure(error: unknown): DeliveryFailure {
   const retryable = status === undefined || status >= 500 || status === 429 || /Throttl/i.test(e.name ?? '');
   return { code: e.name ?? 'Error', message: e.message ?? String(error), retryable };
 }
+
+/** What a delivery to each kind of target asks of the target's resource policy. */
+const DELIVERY_ACTIONS: Record<string, string> = { sqs: 'sqs:SendMessage', sns: 'sns:Publish', lambda: 'lambda:InvokeFunction' };
 
 /** What `invokeFunction` rejects with for a function that is not there: a delivery EventBridge does not retry. */
 export const functionNotFound = (functionArn: string) =>
@@ -255,8 +260,23 @@ export class EventBuses {
     }
   }
 
+  /** Refuses, as AWS does, a delivery the resource's policy does not let the rule make: not retried. */
+  private checkAccess(rule: BusRule, action: string, resourceArn: string): void {
+    if (this.deps.mayDeliver && !this.deps.mayDeliver(action, resourceArn, rule.arn)) {
+      throw Object.assign(
+        new Error(`events.amazonaws.com may not ${action} on ${resourceArn} for ${rule.arn}: its resource policy does not allow it`),
+        {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        },
+      );
+    }
+  }
+
   private async send(rule: BusRule, target: BusTarget, input: string, event: BusEvent): Promise<void> {
     const [, , service] = target.Arn.split(':');
+    const action = DELIVERY_ACTIONS[service ?? ''];
+    if (action) this.checkAccess(rule, action, target.Arn);
     if (service === 'sqs') {
       const groupId = target.SqsParameters?.MessageGroupId;
       return this.deps.sendToQueue(target.Arn, input, groupId ? { groupId, deduplicationId: event.id } : {});
@@ -284,7 +304,7 @@ export class EventBuses {
       });
     }
     for (let attempt = 0; attempt <= LAMBDA_ASYNC_RETRIES; attempt++) {
-      const outcome = await this.deps.invokeFunction(functionArn, payload, rule.arn);
+      const outcome = await this.deps.invokeFunction(functionArn, payload);
       if (outcome.ok) return;
       this.deps.log(`rule ${rule.name}: ${functionArn} attempt ${attempt + 1} failed (${outcome.error.errorMessage})`);
       if (attempt < LAMBDA_ASYNC_RETRIES && !this.stopped) await new Promise((r) => setTimeout(r, 1000));
@@ -305,6 +325,7 @@ export class EventBuses {
     const why = `${failure.code}: ${failure.message}`;
     if (dlq) {
       try {
+        this.checkAccess(rule, 'sqs:SendMessage', dlq);
         await this.deps.sendToQueue(dlq, JSON.stringify(event), {
           attributes: {
             RULE_ARN: rule.arn,

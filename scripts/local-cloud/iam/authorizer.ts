@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Caller, LocalRole, PolicyDocument } from './roles.ts';
+import type { ResourcePolicies } from './resource-policies.ts';
+import type { Caller, LocalRole } from './roles.ts';
 
 /** One authorization a request needs: an action on a resource, with the request's condition keys. */
 export interface AuthorizationRequest {
@@ -68,16 +69,14 @@ export class IamAuthorizer {
   private callers = new Map<string, Caller>();
   private readonly decisions = new Map<string, 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'>();
   private readonly simulate: Simulate | undefined;
-  private readonly simulator: Simulator | undefined;
-  private lambdaPolicies: ReadonlyMap<string, PolicyDocument> = new Map();
+  private resourcePolicies: ResourcePolicies = { policies: new Map(), judged: new Set() };
   private mappingActions: ReadonlyMap<string, ReadonlySet<string>> = new Map();
-  private readonly serviceDecisions = new Map<string, Promise<boolean>>();
+  private readonly serviceDecisions = new Map<string, boolean>();
   private readonly log: (line: string) => void;
   private readonly accountId: string;
 
   private constructor(mode: IamMode, simulator: Simulator | undefined, accountId: string, log: (line: string) => void) {
     this.mode = mode;
-    this.simulator = simulator;
     this.simulate = simulator?.runUnsafeSimulation;
     this.accountId = accountId;
     this.log = log;
@@ -113,51 +112,63 @@ export class IamAuthorizer {
     this.mappingActions = actions;
   }
 
-  /** The functions' resource policies (by function ARN), from the template's Lambda permissions (after each deploy). */
-  setLambdaPolicies(policies: ReadonlyMap<string, PolicyDocument>): void {
-    this.lambdaPolicies = policies;
+  /** The template's resource policies: its functions' (Lambda permissions), queues' and topics' (after each deploy). */
+  setResourcePolicies(resourcePolicies: ResourcePolicies): void {
+    this.resourcePolicies = resourcePolicies;
     this.serviceDecisions.clear();
   }
 
   /**
-   * Whether a service (`apigateway.amazonaws.com`, `events.amazonaws.com`) may invoke the function for the
-   * source (the API method's or the rule's ARN): the function's resource policy decides, as on AWS.
+   * Whether an AWS service (`apigateway.amazonaws.com`, `events.amazonaws.com`, `sns.amazonaws.com`) may do
+   * `action` on a resource of the template for the source (an API method's ARN, a rule's, a topic's): the
+   * resource's policy decides, as on AWS. A resource the template does not declare (made at run time) is not judged.
    */
-  serviceMayInvoke(service: string, functionArn: string, sourceArn: string): Promise<boolean> {
-    if (this.mode === 'off') return Promise.resolve(true);
-    const key = `${service}\n${functionArn}\n${sourceArn}`;
-    let decision = this.serviceDecisions.get(key);
-    if (!decision) {
-      decision = this.judgeService(service, functionArn, sourceArn);
-      this.serviceDecisions.set(key, decision);
+  serviceMay(service: string, action: string, resourceArn: string, sourceArn: string): boolean {
+    if (this.mode === 'off' || !this.resourcePolicies.judged.has(resourceArn)) return true;
+    const key = `${service}\n${action}\n${resourceArn}\n${sourceArn}`;
+    let allowed = this.serviceDecisions.get(key);
+    if (allowed === undefined) {
+      allowed = this.judgeService(service, action, resourceArn, sourceArn);
+      this.serviceDecisions.set(key, allowed);
     }
-    return decision;
+    if (allowed) return true;
+    const message = `${service} may not ${action} on ${resourceArn} for ${sourceArn}: no statement of the resource's policy allows it`;
+    this.log(this.mode === 'report' ? `iam (report): would deny: ${message}` : message);
+    return this.mode === 'report';
   }
 
-  private async judgeService(service: string, functionArn: string, sourceArn: string): Promise<boolean> {
-    const policy = this.lambdaPolicies.get(functionArn);
-    const result = policy
-      ? await this.simulator!.runSimulation(
+  private judgeService(service: string, action: string, resourceArn: string, sourceArn: string): boolean {
+    const policy = this.resourcePolicies.policies.get(resourceArn);
+    if (!policy) return false;
+    try {
+      return (
+        this.simulate!(
           {
             request: {
               principal: service,
-              action: 'lambda:InvokeFunction',
-              resource: { resource: functionArn, accountId: this.accountId },
+              action,
+              resource: { resource: resourceArn, accountId: this.accountId },
               contextVariables: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': this.accountId },
             },
             identityPolicies: [],
             serviceControlPolicies: [],
             resourceControlPolicies: [],
-            resourcePolicy: policy,
-          } as Parameters<Simulator['runSimulation']>[0],
+            // As a ValidatedPolicy (npm iam-policy's plain-value form): the unsafe engine loads a bare
+            // resource policy without the name it then reads.
+            resourcePolicy: { __validated: true, policyDocument: policy, metadata: { name: 'resource policy' }, errors: [] },
+          } as Parameters<Simulate>[0],
           {},
-        )
-      : undefined;
-    const allowed = (result as { overallResult?: string } | undefined)?.overallResult === 'Allowed';
-    if (allowed) return true;
-    const message = `${service} may not invoke ${functionArn} for ${sourceArn}: no statement of the function's resource policy (its Lambda permissions) allows it`;
-    this.log(this.mode === 'report' ? `iam (report): would deny: ${message}` : message);
-    return this.mode === 'report';
+        ) === 'Allowed'
+      );
+    } catch (error) {
+      this.log(`iam: could not evaluate ${action} on ${resourceArn} for ${service} (${String(error)}): denied`);
+      return false;
+    }
+  }
+
+  /** Whether a role of the template may do `action` on `resource`: a service acting as it (an API integration's `Credentials`). */
+  roleMay(roleArn: string, action: string, resource: string): boolean {
+    return this.authorize(accessKeyIdOf(roleArn), [{ action, resource, context: {} }]) === undefined;
   }
 
   /** Whether calls with this access key are checked: a function's, with enforcement on or reporting. */

@@ -25,6 +25,8 @@ export async function startSnsSqs(options: {
   publicPort?: number;
   dataDir?: string;
   region: string;
+  /** Whether SNS may deliver from the topic to the queue (its queue policy, with IAM): a refused delivery is not made. @default always */
+  mayDeliver?: DeliveryJudge;
 }): Promise<SnsSqsEmulator> {
   let port = options.port ?? 0;
   if (options.dataDir) {
@@ -34,6 +36,7 @@ export async function startSnsSqs(options: {
     moveQueueUrls(options.dataDir, `http://127.0.0.1:${options.publicPort || port}`);
   }
   await queueUrlsOnLoopback();
+  await judgedDeliveries();
   const server = await onLoopbackOnly(() =>
     startFauxqs({
       port,
@@ -42,7 +45,72 @@ export async function startSnsSqs(options: {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     }),
   );
-  return { endpoint: `http://127.0.0.1:${server.port}`, port: server.port, stop: () => server.stop() };
+  if (options.mayDeliver) deliveryJudges.set(server.port, options.mayDeliver);
+  return {
+    endpoint: `http://127.0.0.1:${server.port}`,
+    port: server.port,
+    stop: () => {
+      deliveryJudges.delete(server.port);
+      return server.stop();
+    },
+  };
+}
+
+type DeliveryJudge = (topicArn: string, queueArn: string) => boolean;
+
+/** Each running fauxqs's judge of deliveries, by the port it listens on (several clouds may share a process). */
+const deliveryJudges = new Map<number, DeliveryJudge>();
+
+interface FauxqsSubscription {
+  protocol: string;
+  endpoint: string;
+  confirmed: boolean;
+}
+interface FauxqsSnsStore {
+  getTopic(arn: string): { subscriptionArns: string[] } | undefined;
+  getSubscription(arn: string): FauxqsSubscription | undefined;
+}
+type SnsHandler = (
+  body: Record<string, string>,
+  snsStore: FauxqsSnsStore,
+  sqsStore: unknown,
+  request?: { socket?: { localPort?: number } },
+) => unknown;
+
+/**
+ * Makes fauxqs's `Publish` and `PublishBatch` leave out the subscriptions whose queue's policy refuses the
+ * topic (fauxqs 2.4.1, pinned, delivers to every SQS subscription). Its fan-out is synchronous within the
+ * action, so a refused subscription is marked unconfirmed for that call alone, which fauxqs's fan-out skips.
+ */
+async function judgedDeliveries(): Promise<void> {
+  const router = (await import(new URL('./sns/snsRouter.js', import.meta.resolve('fauxqs')).href)) as {
+    SnsRouter?: { prototype: { register?: (action: string, handler: SnsHandler) => void; judged?: boolean } };
+  };
+  const prototype = router.SnsRouter?.prototype;
+  if (typeof prototype?.register !== 'function') {
+    throw new Error('fauxqs has no SnsRouter.register to judge SNS deliveries by: use the fauxqs version the local cloud pins');
+  }
+  if (prototype.judged) return;
+  const register = prototype.register;
+  prototype.judged = true;
+  prototype.register = function (this: unknown, action, handler) {
+    if (action !== 'Publish' && action !== 'PublishBatch') return register.call(this, action, handler);
+    register.call(this, action, (body, snsStore, sqsStore, request) => {
+      const judge = deliveryJudges.get(request?.socket?.localPort ?? -1);
+      const topicArn = String(body.TopicArn);
+      const refused = judge
+        ? (snsStore.getTopic(topicArn)?.subscriptionArns ?? [])
+            .map((arn) => snsStore.getSubscription(arn))
+            .filter((sub): sub is FauxqsSubscription => !!sub?.confirmed && sub.protocol === 'sqs' && !judge(topicArn, sub.endpoint))
+        : [];
+      for (const sub of refused) sub.confirmed = false;
+      try {
+        return handler(body, snsStore, sqsStore, request);
+      } finally {
+        for (const sub of refused) sub.confirmed = true;
+      }
+    });
+  };
 }
 
 /**

@@ -256,6 +256,41 @@ describe('a delivery that fails', () => {
     expect(bus.stats.get('r/gone-too')).toEqual({ delivered: 0, failedAttempts: 1, deadLettered: 0, dropped: 1 });
   });
 
+  it('is refused by a resource policy that does not let the rule in: not retried, the dead-letter queue only if its own policy lets the rule in', async () => {
+    const asked: string[] = [];
+    const { bus, sent, invoked } = buses(
+      [
+        rule('r', 'orders', { source: ['shop.orders'] }, [
+          { Id: 'closed', Arn: queue('closed'), DeadLetterConfig: { Arn: queue('dlq') } },
+          { Id: 'closed-dlq', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', DeadLetterConfig: { Arn: queue('closed-dlq') } },
+          { Id: 'open', Arn: 'arn:aws:sns:us-east-1:000000000000:open' },
+        ]),
+      ],
+      {
+        mayDeliver: (action, resourceArn, ruleArn) => {
+          asked.push(`${action} ${resourceArn.split(':').at(-1)} ${ruleArn.split('/').at(-1)}`);
+          return resourceArn.endsWith(':open') || resourceArn.endsWith(':dlq');
+        },
+      },
+    );
+    bus.putEvents([placed(1, 'orders')]);
+    await bus.settled();
+    expect(asked.sort()).toEqual([
+      'lambda:InvokeFunction f r',
+      'sns:Publish open r',
+      'sqs:SendMessage closed r',
+      'sqs:SendMessage closed-dlq r',
+      'sqs:SendMessage dlq r',
+    ]);
+    expect(invoked).toEqual([]);
+    expect(sent.map((s) => [s.to, s.options?.attributes?.ERROR_CODE, s.options?.attributes?.RETRY_ATTEMPTS]).sort()).toEqual([
+      ['arn:aws:sns:us-east-1:000000000000:open', undefined, undefined],
+      [queue('dlq'), 'AccessDeniedException', '0'],
+    ]);
+    expect(bus.stats.get('r/closed')).toEqual({ delivered: 0, failedAttempts: 1, deadLettered: 1, dropped: 0 });
+    expect(bus.stats.get('r/closed-dlq')).toEqual({ delivered: 0, failedAttempts: 1, deadLettered: 0, dropped: 1 });
+  });
+
   it('to a function that throws is Lambda’s to retry: three attempts, a second apart, then nothing more', async () => {
     vi.useFakeTimers();
     const attempts: number[] = [];

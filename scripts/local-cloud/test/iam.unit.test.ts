@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessKeyIdOf, accessKeyIdOfRequest, IamAuthorizer } from '../iam/authorizer.ts';
 import { dynamoDbAuthorizations } from '../iam/dynamodb-requests.ts';
 import { snsAuthorizations, sqsAuthorizations } from '../iam/messaging-requests.ts';
+import { resourcePoliciesOf } from '../iam/resource-policies.ts';
 import { callersOf, rolesOf } from '../iam/roles.ts';
 
 const ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table';
@@ -174,6 +175,71 @@ describe('roles from the template', () => {
       ),
     ).toBe('ASIA0123456789ABCDEF');
     expect(accessKeyIdOfRequest(undefined)).toBeUndefined();
+  });
+});
+
+describe('resource policies from the template', () => {
+  const topic = 'arn:aws:sns:us-east-1:000000000000:Alerts';
+  const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
+  const fnArn = 'arn:aws:lambda:us-east-1:000000000000:function:Stack-Fn';
+  const resource = (type: string, physicalId: string, properties: Record<string, any> = {}, attributes: Record<string, unknown> = {}) => ({
+    type,
+    logicalId: physicalId.replace(/\W/g, ''),
+    physicalId,
+    properties,
+    attributes,
+  });
+  const resources = [
+    resource('AWS::SNS::Topic', topic),
+    ...['Inbox', 'Closed'].map((name) =>
+      resource('AWS::SQS::Queue', `http://127.0.0.1:4702/000000000000/${name}`, {}, { Arn: queueArn(name) }),
+    ),
+    resource('AWS::Lambda::Function', 'Stack-Fn', {}, { Arn: fnArn }),
+    // As SqsSubscription writes it: the topic may send, and only the topic.
+    resource('AWS::SQS::QueuePolicy', 'qp', {
+      Queues: ['http://127.0.0.1:4702/000000000000/Inbox'],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn('Inbox'),
+            Condition: { ArnEquals: { 'aws:SourceArn': topic } },
+          },
+        ],
+      },
+    }),
+    resource('AWS::Lambda::Permission', 'perm', {
+      FunctionName: fnArn,
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: 'arn:aws:events:us-east-1:000000000000:rule/Nightly',
+    }),
+  ];
+
+  it('lets a service in only as the queue’s policy or the function’s permissions say; resources made at run time are not judged', async () => {
+    const logs: string[] = [];
+    const iam = await IamAuthorizer.create('on', '000000000000', (line) => logs.push(line));
+    iam.setResourcePolicies(resourcePoliciesOf(resources));
+    expect(iam.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn('Inbox'), topic)).toBe(true);
+    expect(iam.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn('Inbox'), `${topic}-other`)).toBe(false);
+    expect(iam.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn('Closed'), topic)).toBe(false);
+    expect(
+      iam.serviceMay('events.amazonaws.com', 'lambda:InvokeFunction', fnArn, 'arn:aws:events:us-east-1:000000000000:rule/Nightly'),
+    ).toBe(true);
+    expect(iam.serviceMay('events.amazonaws.com', 'lambda:InvokeFunction', fnArn, 'arn:aws:events:us-east-1:000000000000:rule/Other')).toBe(
+      false,
+    );
+    expect(iam.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn('MadeByATest'), topic)).toBe(true);
+    expect(logs).toContain(
+      `sns.amazonaws.com may not sqs:SendMessage on ${queueArn('Closed')} for ${topic}: no statement of the resource's policy allows it`,
+    );
+    expect(logs.filter((line) => line.startsWith('iam: could not evaluate'))).toEqual([]);
+
+    const report = await IamAuthorizer.create('report', '000000000000', () => undefined);
+    report.setResourcePolicies(resourcePoliciesOf(resources));
+    expect(report.serviceMay('sns.amazonaws.com', 'sqs:SendMessage', queueArn('Closed'), topic)).toBe(true);
   });
 });
 
