@@ -170,7 +170,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await iamReport.start(ports.iam);
     cleanups.push(() => iamReport.stop());
     // The emulated services judge each function's call by its role too.
-    if (enforced) for (const service of [parameterStore, lambdaApi, eventbridge]) service.guardWith(iam);
+    if (enforced) for (const service of [parameterStore, lambdaApi, eventbridge, metrics, logs]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {
       dynamodb: dynamodbProxy?.endpoint ?? dynamo.endpoint,
       snsSqs: sqsProxy?.endpoint ?? snsSqs.endpoint,

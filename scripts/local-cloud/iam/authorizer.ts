@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ResourcePolicies } from './resource-policies.ts';
-import type { Caller, LocalRole } from './roles.ts';
+import { ROLE_SESSION, type Caller, type LocalRole } from './roles.ts';
 
 /** One authorization a request needs: an action on a resource, with the request's condition keys. */
 export interface AuthorizationRequest {
@@ -42,7 +42,10 @@ type Simulator = typeof import('@cloud-copilot/iam-simulate');
 type Simulate = Simulator['runUnsafeSimulation'];
 
 /** The services whose calls the local cloud judges: only their grants can be told unused. */
-const JUDGED_SERVICES = new Set(['dynamodb', 'sqs', 'sns', 'ssm', 'secretsmanager', 'lambda', 'events']);
+const JUDGED_SERVICES = new Set(['dynamodb', 'sqs', 'sns', 'ssm', 'secretsmanager', 'lambda', 'events', 'cloudwatch', 'logs']);
+
+/** What Lambda does with a function's role to write its logs: used by every function, though no call of its code makes it. */
+const LAMBDA_LOGGING_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
 
 /** Does an action pattern of a policy (`dynamodb:Get*`, `sqs:*`) name the action? IAM reads actions case-insensitively. */
 function actionMatches(pattern: string, action: string): boolean {
@@ -221,9 +224,14 @@ export class IamAuthorizer {
    */
   unusedGrants(): UnusedGrants[] {
     const roles = new Map([...this.callers.values()].map((caller) => [caller.role.arn, caller.role]));
+    const functionRoles = new Set([...this.callers.values()].filter((c) => c.sessionName !== ROLE_SESSION).map((c) => c.role.arn));
     return [...roles.values()]
       .map((role) => {
-        const used = [...(this.used.get(role.arn) ?? []), ...(this.mappingActions.get(role.arn) ?? [])];
+        const used = [
+          ...(this.used.get(role.arn) ?? []),
+          ...(this.mappingActions.get(role.arn) ?? []),
+          ...(functionRoles.has(role.arn) ? LAMBDA_LOGGING_ACTIONS : []),
+        ];
         const granted = role.policies.flatMap((policy) =>
           [policy.document.Statement]
             .flat()

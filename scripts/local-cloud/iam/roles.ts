@@ -101,6 +101,9 @@ export function rolesOf(resources: readonly RoleSource[]): Map<string, LocalRole
   return roles;
 }
 
+/** The session name of a role's own credentials (not a function's). */
+export const ROLE_SESSION = 'local';
+
 /**
  * Who calls with which access key: each function as its role (its name the session name), and each role as
  * itself (session `local`: what `sts assume-role` would give a person or a tool acting in it).
@@ -111,7 +114,7 @@ export function callersOf(
   accessKeyIdOf: (arn: string) => string,
 ): Map<string, Caller> {
   const callers = new Map<string, Caller>();
-  for (const role of roles.values()) callers.set(accessKeyIdOf(role.arn), { role, sessionName: 'local' });
+  for (const role of roles.values()) callers.set(accessKeyIdOf(role.arn), { role, sessionName: ROLE_SESSION });
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
     // A role from outside the template (an imported ARN) is not known here: that function's calls are not checked.
     const role = roles.get(String(r.properties.Role));

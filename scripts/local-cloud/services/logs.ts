@@ -44,6 +44,8 @@ export class LocalLogs extends RegionalService {
     const input = await readJsonInput(req);
     if (!input) return reply(res, 400, NOT_JSON);
     const action = target.startsWith('Logs_20140328.') ? target.slice('Logs_20140328.'.length) : '';
+    const denial = this.denied(req, () => [{ action: `logs:${action}`, resource: this.resourceOf(input), context: {} }]);
+    if (denial) return reply(res, 400, { __type: 'AccessDeniedException', message: denial.message });
     try {
       switch (action) {
         case 'DescribeLogGroups':
@@ -63,12 +65,21 @@ export class LocalLogs extends RegionalService {
     }
   }
 
+  /** The log group a call names: by `logGroupName`, or `logGroupIdentifier` (a name or an ARN, `…:log-group:NAME[:*]`). */
+  private groupName(input: Record<string, any>): string {
+    return String(input.logGroupName ?? input.logGroupIdentifier ?? '').replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:([^:]+).*$/, '$1');
+  }
+
+  /**
+   * The resource a call is authorized on, as CloudWatch Logs names it in its refusals: the log stream's ARN,
+   * with an empty stream for a call on the whole group (`…:log-group:NAME:log-stream:`), so grants on `…:log-group:NAME:*` match.
+   */
+  private resourceOf(input: Record<string, any>): string {
+    return `${this.arn(this.groupName(input))}:log-stream:${typeof input.logStreamName === 'string' ? input.logStreamName : ''}`;
+  }
+
   private group(input: Record<string, any>): [string, LogGroup] {
-    // logGroupIdentifier is a name or an ARN (arn:aws:logs:region:account:log-group:NAME[:*]).
-    const name = String(input.logGroupName ?? input.logGroupIdentifier ?? '').replace(
-      /^arn:[^:]+:logs:[^:]*:\d*:log-group:([^:]+).*$/,
-      '$1',
-    );
+    const name = this.groupName(input);
     const group = this.groups.get(name);
     if (!group) throw new LogsError('ResourceNotFoundException', 'The specified log group does not exist.');
     return [name, group];

@@ -80,6 +80,12 @@ export class LocalMetrics extends LocalService {
     const action = String(req.headers['x-amz-target'] ?? '').split('.')[1];
     const input = await readJsonInput(req);
     if (!input) return reply(res, 400, NOT_JSON);
+    // CloudWatch's metric actions take no resource; PutMetricData's namespace is a condition key.
+    const denial = this.denied(req, () => {
+      const context: Record<string, string> = action === 'PutMetricData' ? { 'cloudwatch:namespace': String(input.Namespace ?? '') } : {};
+      return [{ action: `cloudwatch:${action}`, resource: '*', context }];
+    });
+    if (denial) return reply(res, 400, { __type: 'AccessDeniedException', message: denial.message });
     if (action === 'GetMetricData') return reply(res, 200, this.getMetricData(input));
     if (action === 'ListMetrics') return reply(res, 200, this.listMetrics(input));
     if (action === 'PutMetricData') {

@@ -26,6 +26,8 @@ import {
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../environment.ts';
+import { accessKeyIdOf, IamAuthorizer } from '../iam/authorizer.ts';
+import { callersOf, rolesOf } from '../iam/roles.ts';
 import type { FunctionDefinition, InvokeOutcome } from '../lambda/function-runtime.ts';
 import { LocalLambdaApi } from '../services/lambda-api.ts';
 import { LocalLogs } from '../services/logs.ts';
@@ -260,5 +262,96 @@ describe('local Lambda API', () => {
     expect(queued.StatusCode).toBe(202);
     expect(performance.now() - started).toBeLessThan(250);
     await eventually(() => expect(invoked.slice(before)).toEqual([{ b: 2 }]));
+  });
+});
+
+describe('CloudWatch calls judged by the caller’s role (IAM on)', () => {
+  const fnArn = 'arn:aws:lambda:us-east-1:000000000000:function:Shop-Reporter';
+  const group = (name: string) => `arn:aws:logs:us-east-1:000000000000:log-group:${name}`;
+  const resources = [
+    {
+      type: 'AWS::IAM::Role',
+      logicalId: 'ReporterRole',
+      physicalId: 'Shop-ReporterRole',
+      attributes: { Arn: 'arn:aws:iam::000000000000:role/Shop-ReporterRole' },
+      properties: {
+        Policies: [
+          {
+            PolicyName: 'reporting',
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'cloudwatch:PutMetricData',
+                  Resource: '*',
+                  Condition: { StringEquals: { 'cloudwatch:namespace': 'Shop' } },
+                },
+                // As CDK's logGroup.grantRead writes the group's ARN: with `:*`.
+                { Effect: 'Allow', Action: ['logs:FilterLogEvents', 'logs:GetLogEvents'], Resource: `${group('/aws/lambda/orders')}:*` },
+                { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      type: 'AWS::Lambda::Function',
+      logicalId: 'Reporter',
+      physicalId: 'Shop-Reporter',
+      attributes: { Arn: fnArn },
+      properties: { Role: 'arn:aws:iam::000000000000:role/Shop-ReporterRole' },
+    },
+  ];
+  const metrics = new LocalMetrics();
+  const logs = new LocalLogs('us-east-1', '000000000000');
+  const asReporter = { region: 'us-east-1', credentials: { ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(fnArn) } };
+  let cloudwatch: CloudWatchClient;
+  let logsClient: CloudWatchLogsClient;
+  beforeAll(async () => {
+    const iam = await IamAuthorizer.create('on', '000000000000', () => undefined);
+    iam.setCallers(callersOf(resources, rolesOf(resources), accessKeyIdOf));
+    for (const service of [metrics, logs]) service.guardWith(iam);
+    cloudwatch = new CloudWatchClient({ ...asReporter, endpoint: await metrics.start() });
+    logsClient = new CloudWatchLogsClient({ ...asReporter, endpoint: await logs.start() });
+    for (const name of ['/aws/lambda/orders', '/aws/lambda/payments']) logs.put(name, 's1', 'hello');
+  });
+  afterAll(async () => {
+    cloudwatch?.destroy();
+    logsClient?.destroy();
+    await Promise.all([metrics.stop(), logs.stop()]);
+  });
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => 'allowed',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+  const principal = 'User: arn:aws:sts::000000000000:assumed-role/Shop-ReporterRole/Shop-Reporter is not authorized to perform:';
+
+  it('holds PutMetricData to the namespaces its cloudwatch:namespace condition names; other metric calls need their own grant', async () => {
+    const put = (Namespace: string) =>
+      cloudwatch.send(new PutMetricDataCommand({ Namespace, MetricData: [{ MetricName: 'Orders', Value: 1 }] }));
+    expect(await refusal(put('Shop'))).toBe('allowed');
+    expect(await refusal(put('Other'))).toBe(
+      `AccessDeniedException: ${principal} cloudwatch:PutMetricData on resource: * because no identity-based policy allows the cloudwatch:PutMetricData action`,
+    );
+    expect(await refusal(cloudwatch.send(new ListMetricsCommand({})))).toMatch(
+      /^AccessDeniedException: .* cloudwatch:ListMetrics on resource: \*/,
+    );
+  });
+
+  it('reads only the log groups it was granted, by the ARN form CloudWatch Logs authorizes (`…:log-stream:…`)', async () => {
+    const read = (logGroupName: string) => logsClient.send(new FilterLogEventsCommand({ logGroupName }));
+    expect(await refusal(read('/aws/lambda/orders'))).toBe('allowed');
+    expect(await refusal(logsClient.send(new GetLogEventsCommand({ logGroupName: '/aws/lambda/orders', logStreamName: 's1' })))).toBe(
+      'allowed',
+    );
+    expect(await refusal(read('/aws/lambda/payments'))).toBe(
+      `AccessDeniedException: ${principal} logs:FilterLogEvents on resource: ${group('/aws/lambda/payments')}:log-stream: because no identity-based policy allows the logs:FilterLogEvents action`,
+    );
+    expect(await refusal(logsClient.send(new DescribeLogGroupsCommand({})))).toBe('allowed');
+    expect(await refusal(logsClient.send(new DescribeLogStreamsCommand({ logGroupName: '/aws/lambda/orders' })))).toMatch(
+      /^AccessDeniedException: .* logs:DescribeLogStreams on resource: .*log-group:\/aws\/lambda\/orders:log-stream: /,
+    );
   });
 });
