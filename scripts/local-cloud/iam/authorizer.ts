@@ -5,7 +5,7 @@
  * it, and loads it only when enforcement is on (`--iam on`, the default, or `report`).
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ResourcePolicies } from './resource-policies.ts';
 import { ROLE_SESSION, type Caller, type LocalRole } from './roles.ts';
 
@@ -180,8 +180,8 @@ export class IamAuthorizer {
   }
 
   /** The access key a request is signed with, if its calls are checked; undefined for one that is not judged. */
-  checkedKeyOf(req: IncomingMessage): string | undefined {
-    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
+  checkedKeyOf(headers: IncomingHttpHeaders): string | undefined {
+    const accessKeyId = accessKeyIdOfRequest(headers.authorization);
     return this.checks(accessKeyId) ? accessKeyId : undefined;
   }
 

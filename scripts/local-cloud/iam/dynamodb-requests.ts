@@ -5,7 +5,7 @@
  * transaction asks for each of its parts' actions; a batch for its own action on each table.
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
 import type { TableInfo } from './roles.ts';
 
@@ -111,9 +111,9 @@ export function dynamoDbAuthorizations(
  * role does not allow is answered 400 `AccessDeniedException`, as DynamoDB answers it.
  */
 export function authorizeDynamoDb(authorizer: IamAuthorizer, tables: () => ReadonlyMap<string, TableInfo>) {
-  return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(req);
-    const target = String(req.headers['x-amz-target'] ?? '');
+  return (headers: IncomingHttpHeaders, body: Buffer) => {
+    const accessKeyId = authorizer.checkedKeyOf(headers);
+    const target = String(headers['x-amz-target'] ?? '');
     // Streams are read by the local cloud's own pollers, as Lambda's event source mappings read them.
     if (!accessKeyId || !target.startsWith('DynamoDB_')) return undefined;
     let input: Record<string, any>;

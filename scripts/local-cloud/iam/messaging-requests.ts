@@ -3,7 +3,7 @@
  * in its query protocol (form parameters), SQS in its JSON protocol (`X-Amz-Target: AmazonSQS.*`), each
  * answered, when refused, as the service answers it.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
 
 /** A batch call is authorized as its single action. */
@@ -41,9 +41,9 @@ export function sqsAuthorizations(
 
 /** SNS's endpoint check: a refused call is 403 `AuthorizationError`, in SNS's XML. */
 export function authorizeSns(authorizer: IamAuthorizer) {
-  return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(req);
-    if (!accessKeyId || !String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) return undefined;
+  return (headers: IncomingHttpHeaders, body: Buffer) => {
+    const accessKeyId = authorizer.checkedKeyOf(headers);
+    if (!accessKeyId || !String(headers['content-type'] ?? '').includes('x-www-form-urlencoded')) return undefined;
     const denial = authorizer.authorize(accessKeyId, snsAuthorizations(new URLSearchParams(body.toString('utf8'))));
     if (!denial) return undefined;
     return {
@@ -56,9 +56,9 @@ export function authorizeSns(authorizer: IamAuthorizer) {
 
 /** SQS's endpoint check: a refused call is 403 `AccessDenied`, in SQS's JSON protocol. */
 export function authorizeSqs(authorizer: IamAuthorizer, queueArnOf: (name: string) => string) {
-  return (req: IncomingMessage, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(req);
-    const target = String(req.headers['x-amz-target'] ?? '');
+  return (headers: IncomingHttpHeaders, body: Buffer) => {
+    const accessKeyId = authorizer.checkedKeyOf(headers);
+    const target = String(headers['x-amz-target'] ?? '');
     if (!accessKeyId || !target.startsWith('AmazonSQS.')) return undefined;
     let input: Record<string, any>;
     try {

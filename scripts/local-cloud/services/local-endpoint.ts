@@ -15,7 +15,7 @@ export abstract class LocalService {
 
   /** IAM's answer to a call: the denial to refuse it with, if the caller's role does not allow all it asks. */
   protected denied(req: IncomingMessage, requests: () => AuthorizationRequest[]): Denial | undefined {
-    const accessKeyId = this.iam?.checkedKeyOf(req);
+    const accessKeyId = this.iam?.checkedKeyOf(req.headers);
     return accessKeyId ? this.iam!.authorize(accessKeyId, requests()) : undefined;
   }
 
