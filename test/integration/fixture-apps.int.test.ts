@@ -409,170 +409,172 @@ describe('api-integrations: API Gateway calling services through mapping templat
   });
 });
 
-describe('iam-checks: IAM enforced on DynamoDB (the default, --iam on)', () => {
-  const app = runApp('iam-checks', 'IamChecks');
-  const call = async (method: string, path: string) => {
-    const response = await fetch(`${app.cloud.url}${path}`, { method });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
-
-  it('refuses a write the function’s role was not granted, as AWS does, naming the role, the action and the table; reads go on', async () => {
-    const table = app.cloud.resource('Visits');
-    const refused = await call('POST', '/visits/home');
-    expect(refused).toEqual({
-      status: 500,
-      body: {
-        error: 'AccessDeniedException',
-        message: expect.stringMatching(
-          new RegExp(
-            `^User: arn:aws:sts::000000000000:assumed-role/[\\w-]+/${app.cloud.resource('Counter').physicalId} is not authorized to perform: ` +
-              `dynamodb:UpdateItem on resource: ${table.attributes.Arn} because no identity-based policy allows the dynamodb:UpdateItem action$`,
-          ),
-        ),
-      },
-    });
-    expect(await call('GET', '/visits/home')).toEqual({ status: 200, body: { visits: 0 } });
-    // Nothing was written.
-    const { Count } = await app.dynamodb.send(new ScanCommand({ TableName: table.physicalId }));
-    expect(Count).toBe(0);
-    expect(startupReport(app.cloud)).toContain('IAM: on.');
-
-    // Of what grantReadData gave, the run used GetItem alone: the rest is listed as unused.
-    const report = (await (await fetch(`${app.cloud.endpoints.iamReport}/unused-grants`)).json()) as {
-      mode: string;
-      unusedGrants: { role: string; actions: string[] }[];
-    };
-    const counterRole = report.unusedGrants.find((g) => g.role.includes('CounterServiceRole'))!;
-    expect(report.mode).toBe('on');
-    expect(counterRole.actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem']));
-    expect(counterRole.actions).not.toContain('dynamodb:GetItem');
-    expect(app.cloud.unusedGrants()).toEqual(report.unusedGrants);
-  });
-
-  it('holds a role to the partitions its dynamodb:LeadingKeys condition names', async () => {
-    const TableName = app.cloud.resource('Tenants').physicalId;
-    for (const tenant of ['tenant-a', 'tenant-b']) {
-      await app.dynamodb.send(new PutItemCommand({ TableName, Item: { tenant: { S: tenant }, plan: { S: 'pro' } } }));
-    }
-    expect(await call('GET', '/tenants/tenant-a')).toMatchObject({ status: 200, body: { tenant: { S: 'tenant-a' } } });
-    expect(await call('GET', '/tenants/tenant-b')).toMatchObject({
-      status: 500,
-      body: { error: 'AccessDeniedException', message: expect.stringContaining('dynamodb:GetItem on resource') },
-    });
-  });
-});
-
-describe('iam-checks: IAM enforced on SSM, SNS and SQS', () => {
-  const app = runApp('iam-checks', 'IamChecks');
-
-  it('lets a function publish to the topic it was granted, and refuses it the queue it was not', async () => {
-    const post = async (to: string) => {
-      const response = await fetch(`${app.cloud.url}/messages/${to}`, { method: 'POST', body: '{"hello":1}' });
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
-    };
-    expect(await post('topic')).toEqual({ status: 202, body: {} });
-    const refused = await post('queue');
-    expect(refused.status).toBe(500);
-    expect(refused.body.message).toMatch(
-      /Messenger.* is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:[^:]+:000000000000:IamChecks-Jobs/,
-    );
-    expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
-  });
-
-  it('answers a parameter the role was granted, and refuses the other', async () => {
-    const read = async (name: string) => {
-      const response = await fetch(`${app.cloud.url}/config/${name}`);
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
-    };
-    expect(await read('shared')).toEqual({ status: 200, body: { value: 'for everyone' } });
-    expect(await read('private')).toEqual({
-      status: 500,
-      body: {
-        error: 'AccessDeniedException',
-        message: expect.stringMatching(
-          /ConfigReader.* is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:[^:]+:000000000000:parameter\/iam-checks\/private /,
-        ),
-      },
-    });
-  });
-});
-
-describe('iam-checks: resource policies (Lambda permissions, queue policies)', () => {
+describe('iam-checks: IAM enforced (the default, --iam on)', () => {
   const lines: string[] = [];
   const app = runApp('iam-checks', 'IamChecks', { onLog: (source, line) => lines.push(`[${source}] ${line}`) });
 
-  it('lets API Gateway invoke a function only for the methods its permissions name', async () => {
-    expect((await fetch(`${app.cloud.url}/visits/home`)).status).toBe(200);
-    // The permission names the method's resource, whatever trailing slash the request carries.
-    expect((await fetch(`${app.cloud.url}/visits/home/`)).status).toBe(200);
-    const refused = await fetch(`${app.cloud.url}/unpermitted`);
-    expect([refused.status, await refused.json()]).toEqual([500, { message: 'Internal server error' }]);
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^\[api-gateway\] Execution failed due to configuration error: Invalid permissions on Lambda function /),
-    );
-    expect(app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!.stats.invocations).toBe(2);
-  });
-
-  it('lets API Gateway invoke an authorizer only as its permission names it, and call a service only as the integration’s role may', async () => {
-    const get = async (path: string) => {
-      const response = await fetch(`${app.cloud.url}${path}`, { headers: { authorization: 'token-1' } });
-      return [response.status, await response.json()];
+  describe('on DynamoDB', () => {
+    const call = async (method: string, path: string) => {
+      const response = await fetch(`${app.cloud.url}${path}`, { method });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
     };
-    expect(await get('/guarded/home')).toEqual([200, { visits: 0 }]);
-    // The authorizer's permission was removed: API Gateway cannot invoke it, and the method's function is never reached.
-    const gatekeeper = app.cloud.functions.get(app.cloud.resource('Gatekeeper').physicalId)!;
-    expect(await get('/closed/home')).toEqual([500, { message: 'Internal server error' }]);
-    expect(gatekeeper.stats.invocations).toBe(1);
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^\[api-gateway\] Authorizer \w*ClosedGate\w* failed: Invalid permissions on Lambda function$/),
-    );
 
-    // The integration's role was granted the topic, not the queue: SQS refuses the call it makes as that role.
-    const queued = await fetch(`${app.cloud.url}/jobs`, { method: 'POST', body: '{"job":1}' });
-    expect([queued.status, await queued.json()]).toEqual([403, { message: 'refused' }]);
-    expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
+    it('refuses a write the function’s role was not granted, as AWS does, naming the role, the action and the table; reads go on', async () => {
+      const table = app.cloud.resource('Visits');
+      const refused = await call('POST', '/visits/home');
+      expect(refused).toEqual({
+        status: 500,
+        body: {
+          error: 'AccessDeniedException',
+          message: expect.stringMatching(
+            new RegExp(
+              `^User: arn:aws:sts::000000000000:assumed-role/[\\w-]+/${app.cloud.resource('Counter').physicalId} is not authorized to perform: ` +
+                `dynamodb:UpdateItem on resource: ${table.attributes.Arn} because no identity-based policy allows the dynamodb:UpdateItem action$`,
+            ),
+          ),
+        },
+      });
+      expect(await call('GET', '/visits/home')).toEqual({ status: 200, body: { visits: 0 } });
+      // Nothing was written.
+      const { Count } = await app.dynamodb.send(new ScanCommand({ TableName: table.physicalId }));
+      expect(Count).toBe(0);
+      expect(startupReport(app.cloud)).toContain('IAM: on.');
+
+      // Of what grantReadData gave, the run used GetItem alone: the rest is listed as unused.
+      const report = (await (await fetch(`${app.cloud.endpoints.iamReport}/unused-grants`)).json()) as {
+        mode: string;
+        unusedGrants: { role: string; actions: string[] }[];
+      };
+      const counterRole = report.unusedGrants.find((g) => g.role.includes('CounterServiceRole'))!;
+      expect(report.mode).toBe('on');
+      expect(counterRole.actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem']));
+      expect(counterRole.actions).not.toContain('dynamodb:GetItem');
+      expect(app.cloud.unusedGrants()).toEqual(report.unusedGrants);
+    });
+
+    it('holds a role to the partitions its dynamodb:LeadingKeys condition names', async () => {
+      const TableName = app.cloud.resource('Tenants').physicalId;
+      for (const tenant of ['tenant-a', 'tenant-b']) {
+        await app.dynamodb.send(new PutItemCommand({ TableName, Item: { tenant: { S: tenant }, plan: { S: 'pro' } } }));
+      }
+      expect(await call('GET', '/tenants/tenant-a')).toMatchObject({ status: 200, body: { tenant: { S: 'tenant-a' } } });
+      expect(await call('GET', '/tenants/tenant-b')).toMatchObject({
+        status: 500,
+        body: { error: 'AccessDeniedException', message: expect.stringContaining('dynamodb:GetItem on resource') },
+      });
+    });
   });
 
-  it('lets SNS deliver only to the queue whose policy lets the topic in; the other subscription gets nothing, and the log names it', async () => {
-    const [inbox, unpermitted] = ['Inbox', 'UnpermittedInbox'].map((id) => app.cloud.resource(id));
-    expect((await fetch(`${app.cloud.url}/messages/topic`, { method: 'POST', body: '{"hello":2}' })).status).toBe(202);
-    const [delivered] = await eventually(async () => {
-      const messages = await receive(app, inbox!.physicalId);
-      expect(messages).toHaveLength(1);
-      return messages;
+  describe('on SSM, SNS and SQS', () => {
+    it('lets a function publish to the topic it was granted, and refuses it the queue it was not', async () => {
+      const post = async (to: string) => {
+        const response = await fetch(`${app.cloud.url}/messages/${to}`, { method: 'POST', body: '{"hello":1}' });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      expect(await post('topic')).toEqual({ status: 202, body: {} });
+      const refused = await post('queue');
+      expect(refused.status).toBe(500);
+      expect(refused.body.message).toMatch(
+        /Messenger.* is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:[^:]+:000000000000:IamChecks-Jobs/,
+      );
+      expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
     });
-    expect(JSON.parse(delivered!.Body!)).toMatchObject({ TopicArn: app.cloud.resource('Alerts').physicalId, Message: '{"hello":2}' });
-    expect(await receive(app, unpermitted!.physicalId, 0)).toEqual([]);
-    expect(lines).toContainEqual(
-      `[iam] sns.amazonaws.com may not sqs:SendMessage on ${unpermitted!.attributes.Arn} for ${app.cloud.resource('Alerts').physicalId}: no statement of the resource's policy allows it`,
-    );
+
+    it('answers a parameter the role was granted, and refuses the other', async () => {
+      const read = async (name: string) => {
+        const response = await fetch(`${app.cloud.url}/config/${name}`);
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      expect(await read('shared')).toEqual({ status: 200, body: { value: 'for everyone' } });
+      expect(await read('private')).toEqual({
+        status: 500,
+        body: {
+          error: 'AccessDeniedException',
+          message: expect.stringMatching(
+            /ConfigReader.* is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:[^:]+:000000000000:parameter\/iam-checks\/private /,
+          ),
+        },
+      });
+    });
   });
 
-  it('lets a rule deliver only to targets whose policies let it in; a refused one is not retried, and lands in its dead-letter queue', async () => {
-    const events = new EventBridgeClient({
-      region: app.cloud.region,
-      credentials: LOCAL_CREDENTIALS,
-      endpoint: app.cloud.endpoints.eventbridge,
+  describe('resource policies (Lambda permissions, queue policies)', () => {
+    it('lets API Gateway invoke a function only for the methods its permissions name', async () => {
+      const counter = app.cloud.functions.get(app.cloud.resource('Counter').physicalId)!;
+      const invocationsBefore = counter.stats.invocations;
+      expect((await fetch(`${app.cloud.url}/visits/home`)).status).toBe(200);
+      // The permission names the method's resource, whatever trailing slash the request carries.
+      expect((await fetch(`${app.cloud.url}/visits/home/`)).status).toBe(200);
+      const refused = await fetch(`${app.cloud.url}/unpermitted`);
+      expect([refused.status, await refused.json()]).toEqual([500, { message: 'Internal server error' }]);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^\[api-gateway\] Execution failed due to configuration error: Invalid permissions on Lambda function /),
+      );
+      expect(counter.stats.invocations - invocationsBefore).toBe(2);
     });
-    try {
-      const put = await events.send(new PutEventsCommand({ Entries: [{ Source: 'iam-checks', DetailType: 'ping', Detail: '{"n":1}' }] }));
-      expect(put.FailedEntryCount).toBe(0);
-    } finally {
-      events.destroy();
-    }
-    const [deadLetter] = await eventually(async () => {
-      const messages = await receive(app, app.cloud.resource('EventDeadLetters').physicalId);
-      expect(messages).toHaveLength(1);
-      return messages;
+
+    it('lets API Gateway invoke an authorizer only as its permission names it, and call a service only as the integration’s role may', async () => {
+      const get = async (path: string) => {
+        const response = await fetch(`${app.cloud.url}${path}`, { headers: { authorization: 'token-1' } });
+        return [response.status, await response.json()];
+      };
+      expect(await get('/guarded/home')).toEqual([200, { visits: 0 }]);
+      // The authorizer's permission was removed: API Gateway cannot invoke it, and the method's function is never reached.
+      const gatekeeper = app.cloud.functions.get(app.cloud.resource('Gatekeeper').physicalId)!;
+      expect(await get('/closed/home')).toEqual([500, { message: 'Internal server error' }]);
+      expect(gatekeeper.stats.invocations).toBe(1);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^\[api-gateway\] Authorizer \w*ClosedGate\w* failed: Invalid permissions on Lambda function$/),
+      );
+
+      // The integration's role was granted the topic, not the queue: SQS refuses the call it makes as that role.
+      const queued = await fetch(`${app.cloud.url}/jobs`, { method: 'POST', body: '{"job":1}' });
+      expect([queued.status, await queued.json()]).toEqual([403, { message: 'refused' }]);
+      expect(await receive(app, app.cloud.resource('Jobs').physicalId, 0)).toEqual([]);
     });
-    expect(deadLetter!.MessageAttributes).toMatchObject({
-      ERROR_CODE: { StringValue: 'AccessDeniedException' },
-      RETRY_ATTEMPTS: { StringValue: '0' },
-      TARGET_ARN: { StringValue: app.cloud.resource('UnpermittedInbox').attributes.Arn },
+
+    it('lets SNS deliver only to the queue whose policy lets the topic in; the other subscription gets nothing, and the log names it', async () => {
+      const [inbox, unpermitted] = ['Inbox', 'UnpermittedInbox'].map((id) => app.cloud.resource(id));
+      expect((await fetch(`${app.cloud.url}/messages/topic`, { method: 'POST', body: '{"hello":2}' })).status).toBe(202);
+      // Inbox has what the earlier test published too: each message is read once (it stays invisible after).
+      const delivered: Record<string, unknown>[] = [];
+      await eventually(async () => {
+        delivered.push(...(await receive(app, inbox!.physicalId)).map((m) => JSON.parse(m.Body!) as Record<string, unknown>));
+        expect(delivered).toContainEqual(expect.objectContaining({ Message: '{"hello":2}' }));
+      });
+      expect(delivered.every((message) => message.TopicArn === app.cloud.resource('Alerts').physicalId)).toBe(true);
+      expect(await receive(app, unpermitted!.physicalId, 0)).toEqual([]);
+      expect(lines).toContainEqual(
+        `[iam] sns.amazonaws.com may not sqs:SendMessage on ${unpermitted!.attributes.Arn} for ${app.cloud.resource('Alerts').physicalId}: no statement of the resource's policy allows it`,
+      );
     });
-    const [forwarded] = await receive(app, app.cloud.resource('Inbox').physicalId);
-    expect(JSON.parse(forwarded!.Body!)).toMatchObject({ source: 'iam-checks', 'detail-type': 'ping', detail: { n: 1 } });
-    expect(await receive(app, app.cloud.resource('UnpermittedInbox').physicalId, 0)).toEqual([]);
+
+    it('lets a rule deliver only to targets whose policies let it in; a refused one is not retried, and lands in its dead-letter queue', async () => {
+      const events = new EventBridgeClient({
+        region: app.cloud.region,
+        credentials: LOCAL_CREDENTIALS,
+        endpoint: app.cloud.endpoints.eventbridge,
+      });
+      try {
+        const put = await events.send(new PutEventsCommand({ Entries: [{ Source: 'iam-checks', DetailType: 'ping', Detail: '{"n":1}' }] }));
+        expect(put.FailedEntryCount).toBe(0);
+      } finally {
+        events.destroy();
+      }
+      const [deadLetter] = await eventually(async () => {
+        const messages = await receive(app, app.cloud.resource('EventDeadLetters').physicalId);
+        expect(messages).toHaveLength(1);
+        return messages;
+      });
+      expect(deadLetter!.MessageAttributes).toMatchObject({
+        ERROR_CODE: { StringValue: 'AccessDeniedException' },
+        RETRY_ATTEMPTS: { StringValue: '0' },
+        TARGET_ARN: { StringValue: app.cloud.resource('UnpermittedInbox').attributes.Arn },
+      });
+      const [forwarded] = await receive(app, app.cloud.resource('Inbox').physicalId);
+      expect(JSON.parse(forwarded!.Body!)).toMatchObject({ source: 'iam-checks', 'detail-type': 'ping', detail: { n: 1 } });
+      expect(await receive(app, app.cloud.resource('UnpermittedInbox').physicalId, 0)).toEqual([]);
+    });
   });
 });
 
