@@ -183,35 +183,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       eventbridge: eventbridge.endpoint,
       iamReport: iamReport.endpoint,
     };
-    const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
+    /** Clients of the services that calls as `credentials` go through, each by its endpoint (the IAM proxies, with IAM on). */
+    const clientsOf = (credentials: { accessKeyId: string; secretAccessKey: string }): AwsServiceClients => ({
+      dynamodb: new DynamoDBClient({ region, credentials, endpoint: endpoints.dynamodb }),
+      sqs: new SQSClient({ region, credentials, endpoint: endpoints.snsSqs }),
+      // Through the proxy, as functions' calls go: an SNS outage reaches what the cloud itself publishes (EventBridge's deliveries, on-failure destinations).
+      sns: new SNSClient({ region, credentials, endpoint: endpoints.sns }),
+    });
+    const destroy = (clients: AwsServiceClients) => [clients.dynamodb, clients.sqs, clients.sns].forEach((client) => client.destroy());
     const services: LocalServices = {
       region,
       accountId: LOCAL_ACCOUNT_ID,
-      dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
-      sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.snsSqs }),
-      // Through the proxy, as functions' calls go: an SNS outage reaches what the cloud itself publishes (EventBridge's deliveries, on-failure destinations).
-      sns: new SNSClient({ ...clientConfig, endpoint: endpoints.sns }),
+      ...clientsOf(LOCAL_CREDENTIALS),
       parameters: parameterStore,
       identity,
     };
-    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: endpoints.dynamodb });
-    cleanups.push(() => [services.dynamodb, services.sqs, services.sns, streams].forEach((c) => c.destroy()));
+    const streams = new DynamoDBStreamsClient({ region, credentials: LOCAL_CREDENTIALS, endpoint: endpoints.dynamodb });
+    cleanups.push(() => {
+      destroy(services);
+      streams.destroy();
+    });
     // An API's AWS integration calls as its role (`Credentials`), so the services judge it by that role's policies.
     const clientsAsRole = new Map<string, AwsServiceClients>();
     const clientsAs = (roleArn: string): AwsServiceClients => {
       let clients = clientsAsRole.get(roleArn);
-      if (!clients) {
-        const config = { region, credentials: { ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(roleArn) } };
-        clients = {
-          dynamodb: new DynamoDBClient({ ...config, endpoint: endpoints.dynamodb }),
-          sqs: new SQSClient({ ...config, endpoint: endpoints.snsSqs }),
-          sns: new SNSClient({ ...config, endpoint: endpoints.sns }),
-        };
-        clientsAsRole.set(roleArn, clients);
-      }
+      if (!clients) clientsAsRole.set(roleArn, (clients = clientsOf({ ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(roleArn) })));
       return clients;
     };
-    cleanups.push(() => [...clientsAsRole.values()].forEach((c) => [c.dynamodb, c.sqs, c.sns].forEach((client) => client.destroy())));
+    cleanups.push(() => clientsAsRole.forEach(destroy));
     const checkpoints = new CheckpointStore(persist && join(persist, 'stream-checkpoints.json'));
     cleanups.push(() => checkpoints.flush());
 
@@ -232,8 +231,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       iam.setResourcePolicies(resourcePoliciesOf(resources));
       iam.setMappingActions(mappingActionsOf(resources));
     };
-    const serviceMay = (service: string, action: string, resourceArn: string, sourceArn: string) =>
-      iam.serviceMay(service, action, resourceArn, sourceArn);
+    const serviceMay = iam.serviceMay.bind(iam);
     const context: DeployContext = {
       apiBaseUrl: url,
       services,

@@ -5,7 +5,7 @@
  *   sends to it as a target or dead-letter queue, only as it allows.
  * - A topic's is its `AWS::SNS::TopicPolicy` (or `TopicInlinePolicy`): EventBridge publishes to it only as it allows.
  */
-import { functionsByReference, type PolicyDocument, type RoleSource } from './roles.ts';
+import { functionsByReference, list, type PolicyDocument, type RoleSource } from './roles.ts';
 
 export interface ResourcePolicies {
   /** Each resource's policy, by its ARN; a resource of the template without one has none (services are refused). */
@@ -13,8 +13,6 @@ export interface ResourcePolicies {
   /** The ARNs of the template's functions, queues and topics: those a service's access to is judged. */
   readonly judged: Set<string>;
 }
-
-const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** A Lambda permission as a policy statement, as Lambda writes it into the function's policy. */
 function permissionStatement(r: RoleSource, functionArn: string): Record<string, unknown> {

@@ -53,7 +53,8 @@ const MANAGED_POLICIES_WITHOUT_ENFORCED_ACTIONS = new Set([
   'CloudWatchLambdaInsightsExecutionRolePolicy',
 ]);
 
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+/** A template property that is one value or a list of them, as a list. */
+export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 export function rolesOf(resources: readonly RoleSource[]): Map<string, LocalRole> {
   const roles = new Map<string, LocalRole>();
