@@ -14,7 +14,8 @@ const GATEWAY_RESPONSES = {
   INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   UNAUTHORIZED: { status: 401, message: 'Unauthorized', errorType: 'UnauthorizedException' },
   ACCESS_DENIED: { status: 403, message: 'User is not authorized to access this resource', errorType: 'AccessDeniedException' },
-  AUTHORIZER_FAILURE: { status: 500, message: 'Internal server error', errorType: 'AuthorizerConfigurationException' },
+  /** An authorizer that fails (throws, answers no policy, may not be invoked): AWS's body is `{"message":null}`. */
+  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: null, errorType: 'AuthorizerConfigurationException' },
   /** Not a gateway response of the API's: what an execute-api URL of a stage that does not exist answers. */
   UNKNOWN_STAGE: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
@@ -220,7 +221,7 @@ export class LocalApiGateway {
       if (verdict.kind === 'denied') return this.sendGatewayResponse(res, api, 'ACCESS_DENIED', requestId);
       if (verdict.kind === 'failed') {
         this.deps.log(`Authorizer ${apiMethod.authorizer.name} failed: ${verdict.reason}`);
-        return this.sendGatewayResponse(res, api, 'AUTHORIZER_FAILURE', requestId);
+        return this.sendGatewayResponse(res, api, 'AUTHORIZER_CONFIGURATION_ERROR', requestId);
       }
       authorizer = { principalId: verdict.principalId, ...verdict.context };
     }
@@ -513,7 +514,7 @@ export class LocalApiGateway {
     const body = template
       ? template
           .replaceAll('$context.error.messageString', JSON.stringify(builtIn.message))
-          .replaceAll('$context.error.message', builtIn.message)
+          .replaceAll('$context.error.message', builtIn.message ?? '')
           .replaceAll('$context.error.responseType', type)
       : JSON.stringify({ message: builtIn.message });
     this.count(status);
