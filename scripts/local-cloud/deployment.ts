@@ -9,6 +9,7 @@ import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { functionReference } from './lambda/function-reference.ts';
 import { buildApiGatewayModel, type ApiGatewayModel } from './api-gateway/model.ts';
 import { type StackArtifact } from './assembly.ts';
 import { endpointEnvironment, type ServiceEndpoints } from './environment.ts';
@@ -44,7 +45,7 @@ export interface Deployment {
 }
 
 /** A function's key in `functionsByKey`, from its name or ARN: an ARN's version or alias qualifier dropped. */
-export const functionKey = (id: string) => id.replace(/^(arn:aws:lambda:[^:]+:\d+:function:[^:]+):.*$/, '$1');
+export const functionKey = (id: string) => functionReference(id).arn ?? id;
 
 /** What deploying needs from the running local cloud. */
 export interface DeployContext {
@@ -197,7 +198,7 @@ function createPoller(
   functionsByKey: Map<string, FunctionRuntime>,
   ctx: DeployContext,
 ): Poller {
-  const target = functionsByKey.get(String(r.properties.FunctionName).replace(/^arn:aws:lambda:[^:]+:\d+:function:([^:]+).*$/, '$1'));
+  const target = functionsByKey.get(functionReference(String(r.properties.FunctionName)).name);
   if (!target) throw new Error(`${r.logicalId}: function ${r.properties.FunctionName} is not part of this app`);
   const config = eventSourceMappingConfig(r, target);
   const deps = {

@@ -3,6 +3,8 @@
  * inline `Policies`, every `AWS::IAM::Policy` and customer `AWS::IAM::ManagedPolicy` attached to it, and
  * the managed policies its `ManagedPolicyArns` names.
  */
+import { functionReference } from '../lambda/function-reference.ts';
+
 export interface PolicyDocument {
   readonly Version?: string;
   readonly Statement: unknown;
@@ -152,13 +154,11 @@ const MAPPING_ACTIONS = {
  * ARN, with or without a version): each one's ARN and role ARN.
  */
 export function functionsByReference(resources: readonly RoleSource[]): (reference: unknown) => { arn: string; role: string } | undefined {
-  const byReference = new Map<string, { arn: string; role: string }>();
+  const byName = new Map<string, { arn: string; role: string }>();
   for (const r of resources.filter((x) => x.type === 'AWS::Lambda::Function')) {
-    const fn = { arn: String(r.attributes.Arn), role: String(r.properties.Role) };
-    byReference.set(fn.arn, fn);
-    byReference.set(r.physicalId, fn);
+    byName.set(r.physicalId, { arn: String(r.attributes.Arn), role: String(r.properties.Role) });
   }
-  return (reference) => byReference.get(String(reference).replace(/:(\$LATEST|\d+)$/, ''));
+  return (reference) => byName.get(functionReference(String(reference)).name);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { LocalService, readBody } from './local-endpoint.ts';
+import { functionReference } from '../lambda/function-reference.ts';
 import type { FunctionDefinition, InvokeOutcome } from '../lambda/function-runtime.ts';
 
 export interface LocalLambdaApiOptions {
@@ -110,7 +111,7 @@ export class LocalLambdaApi extends LocalService {
 
   /** A function's ARN from its name or ARN (a name the app does not have is given the ARN it would have). */
   private functionArn(nameOrArn: string): string {
-    const name = nameOrArn.replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+).*$/, '$1');
+    const { name } = functionReference(nameOrArn);
     return this.options.functions().find((f) => f.functionName === name)?.arn ?? `arn:aws:lambda:::function:${name}`;
   }
 

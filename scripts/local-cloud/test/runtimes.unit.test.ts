@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { olderRuntimeWarning } from '../deployment.ts';
+import { functionReference } from '../lambda/function-reference.ts';
 import { packageOf, RUNTIME_SDK_PACKAGES } from '../lambda/runtime-sdk.ts';
 
 describe('a function on an older Node.js runtime', () => {
@@ -32,5 +33,16 @@ describe('the runtime’s AWS SDK', () => {
     expect(packageOf('@aws-sdk/client-sqs')).toBe('@aws-sdk/client-sqs');
     expect(packageOf('@aws-sdk/lib-dynamodb/dist-cjs/index.js')).toBe('@aws-sdk/lib-dynamodb');
     expect(packageOf('uuid/v4')).toBe('uuid');
+  });
+});
+
+describe('a reference to a function', () => {
+  it('is read as Lambda reads one: by name, name and qualifier, or ARN with or without a version or alias', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:000000000000:function:Shop-Orders';
+    expect(functionReference('Shop-Orders')).toEqual({ name: 'Shop-Orders' });
+    expect(functionReference('Shop-Orders:live')).toEqual({ name: 'Shop-Orders', qualifier: 'live' });
+    expect(functionReference(arn)).toEqual({ name: 'Shop-Orders', arn });
+    expect(functionReference(`${arn}:$LATEST`)).toEqual({ name: 'Shop-Orders', arn, qualifier: '$LATEST' });
+    expect(functionReference(`${arn}:7`)).toEqual({ name: 'Shop-Orders', arn, qualifier: '7' });
   });
 });
