@@ -34,11 +34,15 @@ export class EventStore extends Construct {
     });
   }
 
-  /** Load and append: Query for the stream, conditional PutItem (alone or in a transaction). No reads of other tables, no updates or deletes. */
+  /**
+   * Load and append: Query for the stream, conditional PutItem (alone or in a transaction). No reads of other
+   * tables, no updates or deletes. A transaction's conditional Put needs PutItem alone: ConditionCheckItem is
+   * for a transaction's ConditionCheck, which the store never makes (the local cloud's IAM holds it to that).
+   */
   grantAppend(fn: EightfoldFunction): Grant {
     fn.addEnvironment(ENV.eventStore.table, this.table.tableName);
     fn.addEnvironment(ENV.eventStore.snapshotEvery, String(this.snapshotEvery));
-    return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
+    return this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem');
   }
 
   /** Read streams (the audit trail, time travel, gap healing). */

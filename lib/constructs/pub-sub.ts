@@ -200,10 +200,11 @@ export class Subscriber extends Construct {
     });
     if (props.parksPoison) this.deadLetterQueue.grantSendMessages(this.consumer);
     if (props.checkpoints !== false) {
-      // Each subscriber reads and writes only its own partition of the checkpoints table (a batch's checkpoints in one BatchGetItem).
+      // Each subscriber reads and writes only its own partition of the checkpoints table (a batch's checkpoints in
+      // one BatchGetItem; a checkpoint's conditional Put, alone or in the effect's transaction, is PutItem's).
       this.consumer.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
           resources: [props.pubSub.checkpoints.tableArn],
           conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [name] } },
         }),

@@ -49,7 +49,7 @@ describe('EightfoldStack: event store and command side', () => {
       ).Properties.PolicyDocument.Statement.filter((s) => JSON.stringify(s.Resource).includes('EventStoreEvents')),
     );
     const eventActions = new Set(eventStatements.flatMap((s) => [s.Action].flat()));
-    expect(eventActions).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+    expect(eventActions).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem']));
   });
 });
 

@@ -65,9 +65,7 @@ describe('EightfoldStack: Leader Election', () => {
     expect(actionsOn('LeaderElectionCoordinator', 'LeaderElectionLeasesTable')).toEqual(
       new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem']),
     );
-    expect(actionsOn('LeaderElectionCoordinator', 'EventStoreEvents')).toEqual(
-      new Set(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']),
-    );
+    expect(actionsOn('LeaderElectionCoordinator', 'EventStoreEvents')).toEqual(new Set(['dynamodb:Query', 'dynamodb:PutItem']));
     // Scan on its two sparse indexes only (a small worklist is read whole): table-grants.infra holds the resources.
     expect(actionsOn('LeaderElectionCoordinator', 'ReadModelOrdersView')).toEqual(
       new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']),

@@ -9,11 +9,11 @@ import { eightfoldStack, grantedStatements } from '../helpers/stack.ts';
 /** Table → function → its actions (without the `dynamodb:` prefix); ids without CDK's hash suffix. */
 const EXPECTED: Record<string, Record<string, string[]>> = {
   EventStoreEvents: {
-    CommandsFunction: ['ConditionCheckItem', 'PutItem', 'Query'],
-    LeaderElectionCoordinator: ['ConditionCheckItem', 'PutItem', 'Query'],
-    LegacyCaptureCoordinator: ['ConditionCheckItem', 'PutItem', 'Query'],
+    CommandsFunction: ['PutItem', 'Query'],
+    LeaderElectionCoordinator: ['PutItem', 'Query'],
+    LegacyCaptureCoordinator: ['PutItem', 'Query'],
     PubSubPublisher: ['DescribeStream', 'GetRecords', 'GetShardIterator'],
-    PubSubRefundsConsumer: ['ConditionCheckItem', 'PutItem', 'Query'],
+    PubSubRefundsConsumer: ['PutItem', 'Query'],
     PubSubSalesConsumer: ['GetItem', 'Query'],
     QueriesFunction: ['GetItem', 'Query'],
     ReadModelProjector: ['DescribeStream', 'GetItem', 'GetRecords', 'GetShardIterator', 'Query'],
@@ -48,8 +48,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     QueriesFunction: ['Query'],
   },
   PubSubSubscriberCheckpoints: {
-    PubSubAuditConsumer: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem'],
-    PubSubNotificationsConsumer: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem'],
+    PubSubAuditConsumer: ['BatchGetItem', 'GetItem', 'PutItem'],
+    PubSubNotificationsConsumer: ['BatchGetItem', 'GetItem', 'PutItem'],
   },
   AuditLogTable: {
     OpsFunction: ['Query'],
