@@ -15,8 +15,10 @@
  * lane (`npm test -- -t breaker`).
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { javaOrExit } from '@eightfold/local-cloud';
+import { join, resolve } from 'node:path';
+import { javaOrExit, unusedGrantsIn } from '@eightfold/local-cloud';
 import synthesizeTestApps from '../test/global-setup.ts';
 
 // DynamoDB Local's Java first: found, installed where the machine allows (root, apt-get), or one line and exit 2.
@@ -82,6 +84,13 @@ function runLane(lane: Lane): Promise<{ code: number; output: string }> {
   });
 }
 
+// Every local cloud the lanes start writes, on stop, what its roles were granted and used: together they show
+// the grants of Eightfold's roles that no test used, the leads for least privilege (a report, never a failure).
+const GRANT_USE_DIR = resolve('test/artifacts/grant-use');
+rmSync(GRANT_USE_DIR, { recursive: true, force: true });
+mkdirSync(GRANT_USE_DIR, { recursive: true });
+process.env.LOCAL_CLOUD_GRANT_USE_DIR = GRANT_USE_DIR;
+
 const synthesis = synthesizeTestApps().then(
   () => ({ code: 0, output: '' }),
   (error: unknown) => {
@@ -123,5 +132,20 @@ for (const [lane, { code, output }] of lanes) {
     totals.failed += 1;
   }
 }
+const { runs, unused } = unusedGrantsIn(GRANT_USE_DIR);
+const eightfoldUnused = unused.filter((grants) => grants.role.startsWith('Eightfold'));
+const unusedReport = join(GRANT_USE_DIR, '..', 'unused-grants.md');
+writeFileSync(
+  unusedReport,
+  [
+    `# Grants of Eightfold's roles that no test used (over ${runs} local clouds of one \`npm test\`)`,
+    '',
+    ...eightfoldUnused.map((grants) => `- ${grants.role}: ${grants.actions.join(', ')}`),
+    '',
+  ].join('\n'),
+);
+process.stdout.write(
+  `\nIAM: ${eightfoldUnused.reduce((n, grants) => n + grants.actions.length, 0)} grants of ${eightfoldUnused.length} Eightfold roles no test used, over ${runs} local clouds (${unusedReport})\n`,
+);
 process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exitCode = lanes.some(([, result]) => result.code !== 0) ? 1 : 0;

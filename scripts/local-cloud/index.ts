@@ -28,3 +28,4 @@ export type { InvocationRecord, InvokeOutcome } from './lambda/function-runtime.
 export { eventually } from './eventually.ts';
 export { SqsPoller } from './pollers/sqs-poller.ts';
 export { IAM_MODES, type IamMode } from './iam/authorizer.ts';
+export { unusedGrantsIn, unusedOverRuns, type GrantUse, type UnusedGrants } from './iam/grant-use.ts';

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
@@ -169,6 +170,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const iamReport = new LocalIamReport(iam);
     await iamReport.start(ports.iam);
     cleanups.push(() => iamReport.stop());
+    // Each run's grants and their use, written on stop where LOCAL_CLOUD_GRANT_USE_DIR says: a test suite's
+    // runs together show the grants no run used (scripts/test.ts reports them).
+    const grantUseDir = process.env.LOCAL_CLOUD_GRANT_USE_DIR;
+    if (grantUseDir && enforced) {
+      cleanups.push(() => writeFileSync(join(grantUseDir, `${process.pid}-${randomUUID()}.json`), JSON.stringify(iam.grantUse())));
+    }
     // The emulated services judge each function's call by its role too.
     if (enforced) for (const service of [parameterStore, lambdaApi, eventbridge, metrics, logs]) service.guardWith(iam);
     const endpoints: ServiceEndpoints = {

@@ -6,7 +6,8 @@ import { FunctionRuntime, type InvocationRecord, type InvokeOutcome } from './la
 import type { Poller } from './pollers/types.ts';
 import { type ResourceKind } from './resources/catalog.ts';
 import { Scheduler } from './scheduler.ts';
-import type { IamMode, UnusedGrants } from './iam/authorizer.ts';
+import type { IamMode } from './iam/authorizer.ts';
+import type { UnusedGrants } from './iam/grant-use.ts';
 import type { EventBuses } from './eventbridge/event-buses.ts';
 import type { ServiceName } from './services/ports.ts';
 

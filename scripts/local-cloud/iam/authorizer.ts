@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { unusedOverRuns, type GrantUse, type UnusedGrants } from './grant-use.ts';
 import type { ResourcePolicies } from './resource-policies.ts';
 import { ROLE_SESSION, type Caller, type LocalRole } from './roles.ts';
 
@@ -46,24 +47,6 @@ const JUDGED_SERVICES = new Set(['dynamodb', 'sqs', 'sns', 'ssm', 'secretsmanage
 
 /** What Lambda does with a function's role to write its logs: used by every function, though no call of its code makes it. */
 const LAMBDA_LOGGING_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
-
-/** Does an action pattern of a policy (`dynamodb:Get*`, `sqs:*`) name the action? IAM reads actions case-insensitively. */
-function actionMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-    'i',
-  );
-  return regex.test(action);
-}
-
-/** A role's grants no call of this run used: actions its Allow statements name, of the services judged here. */
-export interface UnusedGrants {
-  readonly role: string;
-  readonly actions: string[];
-}
 
 export class IamAuthorizer {
   readonly mode: IamMode;
@@ -218,36 +201,40 @@ export class IamAuthorizer {
     return undefined;
   }
 
+  /** What each role was granted, of the services judged here, and what this run's calls (and Lambda on their behalf) used. */
+  grantUse(): GrantUse[] {
+    const roles = new Map([...this.callers.values()].map((caller) => [caller.role.arn, caller.role]));
+    const functionRoles = new Set([...this.callers.values()].filter((c) => c.sessionName !== ROLE_SESSION).map((c) => c.role.arn));
+    return [...roles.values()].map((role) => ({
+      role: role.name,
+      granted: [
+        ...new Set(
+          role.policies.flatMap((policy) =>
+            [policy.document.Statement]
+              .flat()
+              .filter(
+                (statement): statement is { Effect: string; Action?: string | string[] } => !!statement && typeof statement === 'object',
+              )
+              .filter((statement) => statement.Effect === 'Allow')
+              .flatMap((statement) => [statement.Action ?? []].flat())
+              .filter((pattern) => JUDGED_SERVICES.has(pattern.split(':')[0]!.toLowerCase())),
+          ),
+        ),
+      ],
+      used: [
+        ...(this.used.get(role.arn) ?? []),
+        ...(this.mappingActions.get(role.arn) ?? []),
+        ...(functionRoles.has(role.arn) ? LAMBDA_LOGGING_ACTIONS : []),
+      ],
+    }));
+  }
+
   /**
    * Each role's grants that no call of the run used, so a grant wider than the code needs shows: the
    * actions (patterns as written) of its Allow statements, of the services the local cloud judges.
    */
   unusedGrants(): UnusedGrants[] {
-    const roles = new Map([...this.callers.values()].map((caller) => [caller.role.arn, caller.role]));
-    const functionRoles = new Set([...this.callers.values()].filter((c) => c.sessionName !== ROLE_SESSION).map((c) => c.role.arn));
-    return [...roles.values()]
-      .map((role) => {
-        const used = [
-          ...(this.used.get(role.arn) ?? []),
-          ...(this.mappingActions.get(role.arn) ?? []),
-          ...(functionRoles.has(role.arn) ? LAMBDA_LOGGING_ACTIONS : []),
-        ];
-        const granted = role.policies.flatMap((policy) =>
-          [policy.document.Statement]
-            .flat()
-            .filter(
-              (statement): statement is { Effect: string; Action?: string | string[] } => !!statement && typeof statement === 'object',
-            )
-            .filter((statement) => statement.Effect === 'Allow')
-            .flatMap((statement) => [statement.Action ?? []].flat()),
-        );
-        const unused = [...new Set(granted)].filter(
-          (pattern) => JUDGED_SERVICES.has(pattern.split(':')[0]!.toLowerCase()) && !used.some((action) => actionMatches(pattern, action)),
-        );
-        return { role: role.name, actions: unused.sort() };
-      })
-      .filter((grants) => grants.actions.length > 0)
-      .sort((a, b) => a.role.localeCompare(b.role));
+    return unusedOverRuns([this.grantUse()]);
   }
 
   private readonly hasConditions = new WeakMap<LocalRole, boolean>();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessKeyIdOf, accessKeyIdOfRequest, IamAuthorizer } from '../iam/authorizer.ts';
 import { dynamoDbAuthorizations } from '../iam/dynamodb-requests.ts';
 import { snsAuthorizations, sqsAuthorizations } from '../iam/messaging-requests.ts';
+import { unusedOverRuns } from '../iam/grant-use.ts';
 import { resourcePoliciesOf } from '../iam/resource-policies.ts';
 import { callersOf, rolesOf } from '../iam/roles.ts';
 
@@ -263,5 +264,33 @@ describe('what SNS and SQS requests ask IAM for', () => {
       { action: 'sqs:GetQueueUrl', resource: arnOf('jobs'), context: {} },
     ]);
     expect(sqsAuthorizations('AmazonSQS.ListQueues', {}, arnOf)).toEqual([{ action: 'sqs:ListQueues', resource: '*', context: {} }]);
+  });
+});
+
+describe('grants against their use, over many runs', () => {
+  it('names, per role, the granted patterns no run used any action of; a role in several runs pools its uses', () => {
+    const runs = [
+      [
+        {
+          role: 'Shop-Orders',
+          granted: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          used: ['dynamodb:GetItem'],
+        },
+        { role: 'Shop-Idle', granted: ['sqs:SendMessage'], used: [] },
+      ],
+      [
+        {
+          role: 'Shop-Orders',
+          granted: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          used: ['dynamodb:PutItem'],
+        },
+      ],
+      [{ role: 'Shop-Reader', granted: ['dynamodb:Get*', 'dynamodb:Query'], used: ['dynamodb:getitem', 'dynamodb:Query'] }],
+    ];
+    expect(unusedOverRuns(runs)).toEqual([
+      { role: 'Shop-Idle', actions: ['sqs:SendMessage'] },
+      { role: 'Shop-Orders', actions: ['dynamodb:ConditionCheckItem'] },
+    ]);
+    expect(unusedOverRuns([])).toEqual([]);
   });
 });
