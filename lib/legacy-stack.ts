@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
-import { grantOnTable } from './constructs/grants.ts';
+import { grantOnTable, grantSecretValue } from './constructs/grants.ts';
 import { faultsTable } from './payment-provider-stack.ts';
 import { ENV } from '../lambdas/platform/environment.ts';
 
@@ -76,7 +76,7 @@ export class LegacyStack extends Stack {
     customers.grant(monolith, 'dynamodb:GetItem', 'dynamodb:PutItem');
     grantOnTable(monolith, orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan']);
     grantOnTable(monolith, orders, ['dynamodb:Query'], [LEGACY_CHANGES_INDEX, LEGACY_BY_CUSTOMER_INDEX]);
-    this.integrationToken.grantRead(monolith);
+    grantSecretValue(monolith, this.integrationToken);
     this.faults.grant(monolith, 'dynamodb:GetItem');
     const api = new ServiceApi(this, 'Api', {
       ...STAND_IN_API,

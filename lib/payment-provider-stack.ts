@@ -6,7 +6,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.ts';
 import { EightfoldFunction } from './constructs/eightfold-function.ts';
-import { grantOnTable } from './constructs/grants.ts';
+import { grantOnTable, grantSecretValue } from './constructs/grants.ts';
 import { ServiceApi, STAND_IN_API, STAND_IN_DATA } from './constructs/service-api.ts';
 import { ENV } from '../lambdas/platform/environment.ts';
 
@@ -56,7 +56,7 @@ export class PaymentProviderStack extends Stack {
     grantOnTable(provider, charges, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     grantOnTable(provider, charges, ['dynamodb:Query'], [CHARGES_BY_ORDER_INDEX]);
     this.faults.grant(provider, 'dynamodb:GetItem');
-    this.apiToken.grantRead(provider);
+    grantSecretValue(provider, this.apiToken);
     acknowledge(this.apiToken, {
       'AwsSolutions-SMG4': 'The stand-in’s own token, made at deploy time: a real provider issues and rotates its tokens itself.',
     });

@@ -4,6 +4,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
+import { grantParameterValue, grantSecretValue } from './grants.ts';
 import { ENV } from '../../lambdas/platform/environment.ts';
 
 /** One outbound target's policy, as the ambassador reads it (see lambdas/patterns/ambassador/policy.ts). */
@@ -61,14 +62,14 @@ export class Ambassador extends Construct {
    */
   useFrom(fn: EightfoldFunction, ...targets: string[]): void {
     this.breakers.useFrom(fn);
-    this.policy.grantRead(fn);
+    grantParameterValue(fn, this.policy);
     fn.addEnvironment(ENV.ambassador.policyParameter, this.policy.parameterName);
     const pinned: Record<string, string> = {};
     for (const name of targets) {
       const target = this.targets[name];
       if (!target) throw new Error(`The ambassador has no target ${name} (it has ${Object.keys(this.targets).join(', ')})`);
       if (!target.authSecret) continue;
-      target.authSecret.grantRead(fn);
+      grantSecretValue(fn, target.authSecret);
       // scheme://host[:port]/…: the third part of the URL split at its slashes, resolved at deploy time.
       pinned[name] = Fn.select(2, Fn.split('/', target.baseUrl));
     }

@@ -3,6 +3,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance.ts';
 import type { EightfoldFunction } from './eightfold-function.ts';
+import { grantSecretValue } from './grants.ts';
 import { ENV } from '../../lambdas/platform/environment.ts';
 
 /**
@@ -29,7 +30,7 @@ export class CursorKey extends Construct {
 
   /** A function that issues and reads cursors. */
   grantUse(fn: EightfoldFunction): void {
-    this.secret.grantRead(fn);
+    grantSecretValue(fn, this.secret);
     fn.addEnvironment(ENV.api.cursorKeySecret, this.secret.secretArn);
   }
 }
