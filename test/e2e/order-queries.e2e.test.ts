@@ -73,6 +73,17 @@ describe('GET /orders/{orderId}', () => {
     expect(cancelled).toMatchObject({ status: 'CANCELLED', version: 2 });
   });
 
+  it('heals a lost view row from the event store when the order next changes: the projector reads the missing events back', async () => {
+    const orderId = await placeOrder('reader-heal');
+    expect((await fetch(`${target.url}/orders/${orderId}?minVersion=1`)).status).toBe(200);
+    // The row is lost (a hand-made fix gone wrong, a partial restore): the next event finds the view behind.
+    const TableName = target.outputs.eightfold.OrdersViewTableName!;
+    await target.documents.send(new DeleteCommand({ TableName, Key: { orderId } }));
+    expect((await fetch(`${target.url}/orders/${orderId}/cancel`, { method: 'POST' })).status).toBe(200);
+    const healed = await json<Record<string, unknown>>(await fetch(`${target.url}/orders/${orderId}?minVersion=2`));
+    expect(healed).toMatchObject({ orderId, customerId: 'reader-heal', status: 'CANCELLED', version: 2, totalCents: 1998 });
+  });
+
   it('answers 503 VIEW_BEHIND after a bounded wait when the view cannot reach minVersion', async () => {
     const orderId = await placeOrder('reader-2');
     const started = Date.now();
