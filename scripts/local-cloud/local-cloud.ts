@@ -210,11 +210,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       destroy(services);
       streams.destroy();
     });
+    /** The local credentials of a function or role, by its ARN: what it calls with, so the services know who calls. */
+    const credentialsOf = (arn: string) => ({ ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(arn) });
     // An API's AWS integration calls as its role (`Credentials`), so the services judge it by that role's policies.
     const clientsAsRole = new Map<string, AwsServiceClients>();
     const clientsAs = (roleArn: string): AwsServiceClients => {
       let clients = clientsAsRole.get(roleArn);
-      if (!clients) clientsAsRole.set(roleArn, (clients = clientsOf({ ...LOCAL_CREDENTIALS, accessKeyId: accessKeyIdOf(roleArn) })));
+      if (!clients) clientsAsRole.set(roleArn, (clients = clientsOf(credentialsOf(roleArn))));
       return clients;
     };
     cleanups.push(() => clientsAsRole.forEach(destroy));
@@ -354,7 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       credentialsFor(id, stackName) {
         const found = findResource(current!.resources, id, stackName);
         if (found?.type !== 'AWS::Lambda::Function' && found?.type !== 'AWS::IAM::Role') throw new Error(`No function or role ${id}`);
-        return { accessKeyId: accessKeyIdOf(String(found.attributes.Arn)), secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey };
+        return credentialsOf(String(found.attributes.Arn));
       },
       resource(logicalId, stackName) {
         const found = findResource(current!.resources, logicalId, stackName);

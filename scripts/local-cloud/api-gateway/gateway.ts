@@ -29,6 +29,9 @@ const GATEWAY_RESPONSES = {
 } as const;
 type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 
+/** The stage of the API a request names (undefined for one the API does not have). */
+const stageOf = (api: RestApiModel, stage: string) => api.stages.find((s) => s.name === stage);
+
 function isDecodable(path: string): boolean {
   try {
     decodeURIComponent(path);
@@ -118,7 +121,7 @@ export class LocalApiGateway {
       mayInvoke: (authorizer) =>
         this.mayInvoke(
           authorizer.functionArn,
-          `arn:aws:execute-api:${deps.region}:${deps.accountId}:${authorizer.restApiId}/authorizers/${authorizer.id}`,
+          this.executeApiArn(authorizer.restApiId, `authorizers/${authorizer.id}`),
           authorizer.credentials,
         ),
     });
@@ -165,7 +168,7 @@ export class LocalApiGateway {
     const apiMethod = match?.node.methods.get(method) ?? match?.node.methods.get('ANY');
     if (!match || !apiMethod) return this.sendGatewayResponse(res, api, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
-    const stageThrottle = api.stages.find((s) => s.name === stage)?.throttle;
+    const stageThrottle = stageOf(api, stage)?.throttle;
     if (stageThrottle && !this.take(`stage/${api.id}/${stage}`, stageThrottle))
       return this.sendGatewayResponse(res, api, 'THROTTLED', requestId);
     const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
@@ -195,7 +198,7 @@ export class LocalApiGateway {
     }
     let authorizer: Record<string, unknown> | null = null;
     if (apiMethod.authorizer) {
-      const methodArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${method}${path === '/' ? '/' : path}`;
+      const methodArn = this.executeApiArn(api.id, `${stage}/${method}${path}`);
       const verdict = await this.authorizers.authorize(apiMethod.authorizer, methodArn, {
         headers,
         query: url.searchParams,
@@ -206,7 +209,7 @@ export class LocalApiGateway {
           headers,
           queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
           pathParameters: match.pathParameters,
-          stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
+          stageVariables: stageOf(api, stage)?.variables ?? null,
           requestContext: {
             accountId: this.deps.accountId,
             apiId: api.id,
@@ -283,7 +286,7 @@ export class LocalApiGateway {
       queryStringParameters: request.query.size ? Object.fromEntries(request.query) : null,
       multiValueQueryStringParameters: request.query.size ? groupQuery(request.query) : null,
       pathParameters: match.pathParameters,
-      stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? null,
+      stageVariables: stageOf(api, stage)?.variables ?? null,
       requestContext: this.requestContext(call, now),
       body: request.body.length === 0 ? null : binary ? request.body.toString('base64') : request.body.toString('utf8'),
       isBase64Encoded: binary && request.body.length > 0,
@@ -350,8 +353,13 @@ export class LocalApiGateway {
   private permitted({ api, stage, request, apiMethod, match }: MethodCall, functionArn: string): boolean {
     // The method's resource with the request's values in it (`/orders/o-1` for `/orders/{orderId}`): a trailing slash is not part of it.
     const path = match.node.path.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => match.pathParameters?.[name] ?? '');
-    const sourceArn = `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${api.id}/${stage}/${request.method}${path}`;
+    const sourceArn = this.executeApiArn(api.id, `${stage}/${request.method}${path}`);
     return this.mayInvoke(functionArn, sourceArn, apiMethod.integration.Credentials);
+  }
+
+  /** An API's `execute-api` ARN for what follows its id: `{stage}/{METHOD}{path}` (a method), `authorizers/{id}`. */
+  private executeApiArn(apiId: string, resource: string): string {
+    return `arn:aws:execute-api:${this.deps.region}:${this.deps.accountId}:${apiId}/${resource}`;
   }
 
   private mayInvoke(functionArn: string, sourceArn: string, credentials: string | undefined): boolean {
@@ -412,7 +420,7 @@ export class LocalApiGateway {
           contentType: lowerCaseLookup(request.headers, 'content-type'),
           params: { path: match.pathParameters ?? {}, querystring: Object.fromEntries(request.query), header: request.headers },
           context: this.requestContext(call),
-          stageVariables: api.stages.find((s) => s.name === stage)?.variables ?? {},
+          stageVariables: stageOf(api, stage)?.variables ?? {},
         },
         { invokeFunction: (functionArn, event) => this.deps.invokeFunction(functionArn, event), callAwsService },
       ),

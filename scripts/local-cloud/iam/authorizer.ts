@@ -157,15 +157,17 @@ export class IamAuthorizer {
     return this.authorize(accessKeyIdOf(roleArn), [{ action, resource, context: {} }]) === undefined;
   }
 
-  /** Whether calls with this access key are checked: a function's, with enforcement on or reporting. */
-  checks(accessKeyId: string | undefined): boolean {
-    return this.mode !== 'off' && accessKeyId !== undefined && this.callers.has(accessKeyId);
-  }
-
-  /** The access key a request is signed with, if its calls are checked; undefined for one that is not judged. */
-  checkedKeyOf(headers: IncomingHttpHeaders): string | undefined {
+  /**
+   * IAM's answer to a request: the denial to refuse it with, if it is signed as a function or role of the
+   * template and its role does not allow all `requests` asks. The requests are read only for such a caller
+   * (not for the developer's own calls, nor the local cloud's), and none (undefined) is nothing to judge.
+   */
+  deny(headers: IncomingHttpHeaders, requests: () => readonly AuthorizationRequest[] | undefined): Denial | undefined {
+    if (this.mode === 'off') return undefined;
     const accessKeyId = accessKeyIdOfRequest(headers.authorization);
-    return this.checks(accessKeyId) ? accessKeyId : undefined;
+    if (accessKeyId === undefined || !this.callers.has(accessKeyId)) return undefined;
+    const asked = requests();
+    return asked ? this.authorize(accessKeyId, asked) : undefined;
   }
 
   /** The first of `requests` the caller's role does not allow; undefined if all are (or it is no function's caller). */

@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
 import type { TableInfo } from './roles.ts';
+import { jsonInputOf } from '../json-input.ts';
 
 type AttributeValue = Record<string, unknown>;
 
@@ -112,17 +113,14 @@ export function dynamoDbAuthorizations(
  */
 export function authorizeDynamoDb(authorizer: IamAuthorizer, tables: () => ReadonlyMap<string, TableInfo>) {
   return (headers: IncomingHttpHeaders, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(headers);
     const target = String(headers['x-amz-target'] ?? '');
-    // Streams are read by the local cloud's own pollers, as Lambda's event source mappings read them.
-    if (!accessKeyId || !target.startsWith('DynamoDB_')) return undefined;
-    let input: Record<string, any>;
-    try {
-      input = JSON.parse(body.toString('utf8') || '{}') as Record<string, any>;
-    } catch {
-      return undefined; // DynamoDB answers a body that is not JSON itself
-    }
-    const denial = authorizer.authorize(accessKeyId, dynamoDbAuthorizations(target, input, tables()));
+    const denial = authorizer.deny(headers, () => {
+      // Streams are read by the local cloud's own pollers, as Lambda's event source mappings read them.
+      if (!target.startsWith('DynamoDB_')) return undefined;
+      // DynamoDB answers a body that is not JSON itself.
+      const input = jsonInputOf(body);
+      return input && dynamoDbAuthorizations(target, input, tables());
+    });
     if (!denial) return undefined;
     return {
       status: 400,

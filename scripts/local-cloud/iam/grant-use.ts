@@ -20,16 +20,15 @@ export interface UnusedGrants {
   readonly actions: string[];
 }
 
-/** Does an action pattern of a policy (`dynamodb:Get*`, `sqs:*`) name the action? IAM reads actions case-insensitively. */
-function actionMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
+/** An action pattern of a policy (`dynamodb:Get*`, `sqs:*`) as a test of actions: IAM reads actions case-insensitively. */
+function actionPattern(pattern: string): RegExp {
+  return new RegExp(
     `^${pattern
       .split('*')
       .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
       .join('.*')}$`,
     'i',
   );
-  return regex.test(action);
 }
 
 /** Each role's grants that no run used, by role name (a role in several runs is one role, its uses pooled). */
@@ -44,7 +43,12 @@ export function unusedOverRuns(runs: readonly (readonly GrantUse[])[]): UnusedGr
   return [...roles]
     .map(([role, { granted, used }]) => ({
       role,
-      actions: [...granted].filter((pattern) => ![...used].some((action) => actionMatches(pattern, action))).sort(),
+      actions: [...granted]
+        .filter((pattern) => {
+          const names = actionPattern(pattern);
+          return ![...used].some((action) => names.test(action));
+        })
+        .sort(),
     }))
     .filter((grants) => grants.actions.length > 0)
     .sort((a, b) => a.role.localeCompare(b.role));

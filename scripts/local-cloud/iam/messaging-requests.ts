@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthorizationRequest, IamAuthorizer } from './authorizer.ts';
+import { jsonInputOf } from '../json-input.ts';
 
 /** A batch call is authorized as its single action. */
 const SQS_ACTIONS: Record<string, string> = {
@@ -42,9 +43,11 @@ export function sqsAuthorizations(
 /** SNS's endpoint check: a refused call is 403 `AuthorizationError`, in SNS's XML. */
 export function authorizeSns(authorizer: IamAuthorizer) {
   return (headers: IncomingHttpHeaders, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(headers);
-    if (!accessKeyId || !String(headers['content-type'] ?? '').includes('x-www-form-urlencoded')) return undefined;
-    const denial = authorizer.authorize(accessKeyId, snsAuthorizations(new URLSearchParams(body.toString('utf8'))));
+    const denial = authorizer.deny(headers, () =>
+      String(headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+        ? snsAuthorizations(new URLSearchParams(body.toString('utf8')))
+        : undefined,
+    );
     if (!denial) return undefined;
     return {
       status: 403,
@@ -57,16 +60,12 @@ export function authorizeSns(authorizer: IamAuthorizer) {
 /** SQS's endpoint check: a refused call is 403 `AccessDenied`, in SQS's JSON protocol. */
 export function authorizeSqs(authorizer: IamAuthorizer, queueArnOf: (name: string) => string) {
   return (headers: IncomingHttpHeaders, body: Buffer) => {
-    const accessKeyId = authorizer.checkedKeyOf(headers);
     const target = String(headers['x-amz-target'] ?? '');
-    if (!accessKeyId || !target.startsWith('AmazonSQS.')) return undefined;
-    let input: Record<string, any>;
-    try {
-      input = JSON.parse(body.toString('utf8') || '{}') as Record<string, any>;
-    } catch {
-      return undefined;
-    }
-    const denial = authorizer.authorize(accessKeyId, sqsAuthorizations(target, input, queueArnOf));
+    const denial = authorizer.deny(headers, () => {
+      if (!target.startsWith('AmazonSQS.')) return undefined;
+      const input = jsonInputOf(body);
+      return input && sqsAuthorizations(target, input, queueArnOf);
+    });
     if (!denial) return undefined;
     return {
       status: 403,

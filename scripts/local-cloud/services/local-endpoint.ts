@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthorizationRequest, Denial, IamAuthorizer } from '../iam/authorizer.ts';
+import { jsonInputOf } from '../json-input.ts';
 
 /** One of the local cloud's own service emulations: an HTTP endpoint on a free loopback port. */
 export abstract class LocalService {
@@ -15,8 +16,7 @@ export abstract class LocalService {
 
   /** IAM's answer to a call: the denial to refuse it with, if the caller's role does not allow all it asks. */
   protected denied(req: IncomingMessage, requests: () => AuthorizationRequest[]): Denial | undefined {
-    const accessKeyId = this.iam?.checkedKeyOf(req.headers);
-    return accessKeyId ? this.iam!.authorize(accessKeyId, requests()) : undefined;
+    return this.iam?.deny(req.headers, requests);
   }
 
   /** Listens on `port` (a free one by default). */
@@ -64,11 +64,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** A JSON-protocol request's input: `{}` for an empty body, undefined for one that is not JSON. */
 export async function readJsonInput(req: IncomingMessage): Promise<Record<string, any> | undefined> {
-  try {
-    return JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, any>;
-  } catch {
-    return undefined;
-  }
+  return jsonInputOf(await readBody(req));
 }
 
 /**
