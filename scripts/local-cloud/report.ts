@@ -111,7 +111,7 @@ export function startupReport(cloud: LocalCloud): string {
     }[cloud.iam],
   );
   sections.push(
-    'Not emulated: IAM queue and topic policies, and for CloudWatch; Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n' +
+    "Not emulated: IAM's SCPs, permission boundaries and policies set at run time; Lambda layers and non-Node.js runtimes, SNS delivery to Lambda/HTTP,\n" +
       'EventBridge archives and pipes, AWS integrations beyond SQS/SNS/DynamoDB/Lambda, ParallelizationFactor.',
   );
   sections.push(
