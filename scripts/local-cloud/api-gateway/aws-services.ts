@@ -8,6 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type MessageAttributeValue as SnsAttribute, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SendMessageCommand, type MessageAttributeValue as SqsAttribute, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import { escapeXml } from '../xml.ts';
 
 /** A request to a service, as API Gateway sends it after the integration's templates and parameters. */
 export interface ServiceRequest {
@@ -38,9 +39,6 @@ export interface AwsServiceClients {
 export const INTEGRATION_SERVICES = ['sqs', 'sns', 'dynamodb'] as const;
 
 const XMLNS = { sqs: 'http://queue.amazonaws.com/doc/2012-11-05/', sns: 'http://sns.amazonaws.com/doc/2010-03-31/' } as const;
-
-const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' }[c]};`);
 
 /** A query-protocol answer: `<{Action}Response><{Action}Result>…`, or its JSON form. */
 function queryAnswer(service: 'sqs' | 'sns', action: string, result: Record<string, string | undefined>, json: boolean): ServiceAnswer {

@@ -11,12 +11,9 @@ import { renderMappingTemplate, type MethodRequestParams, type TemplateInput } f
 import { awsIntegrationTarget, invokedFunction, literal, lowerCaseLookup, type Integration } from './model.ts';
 import { atJsonPath } from '../json-path.ts';
 
-export interface NonProxyRequest {
-  readonly body: string;
+/** A method request, as its templates read it, with the content type that picks its request template. */
+export interface NonProxyRequest extends TemplateInput {
   readonly contentType?: string;
-  readonly params: MethodRequestParams;
-  readonly context: Record<string, unknown>;
-  readonly stageVariables: Record<string, string>;
 }
 
 export interface NonProxyBackends {

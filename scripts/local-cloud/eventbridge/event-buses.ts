@@ -96,9 +96,13 @@ function deliveryFailure(error: unknown): DeliveryFailure {
 /** What a delivery to each kind of target asks of the target's resource policy. */
 const DELIVERY_ACTIONS: Record<string, string> = { sqs: 'sqs:SendMessage', sns: 'sns:Publish', lambda: 'lambda:InvokeFunction' };
 
+/** An error as an AWS SDK call rejects with: its code as its name, the answer's status (which decides a retry). */
+const serviceError = (name: string, status: number, message: string) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+
 /** What `invokeFunction` rejects with for a function that is not there: a delivery EventBridge does not retry. */
 export const functionNotFound = (functionArn: string) =>
-  Object.assign(new Error(`Function not found: ${functionArn}`), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+  serviceError('ResourceNotFoundException', 404, `Function not found: ${functionArn}`);
 
 /** An ISO time without milliseconds, as events carry it. */
 const eventTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -263,12 +267,10 @@ export class EventBuses {
   /** Refuses, as AWS does, a delivery the resource's policy does not let the rule make: not retried. */
   private checkAccess(rule: BusRule, action: string, resourceArn: string): void {
     if (this.deps.mayDeliver && !this.deps.mayDeliver(action, resourceArn, rule.arn)) {
-      throw Object.assign(
-        new Error(`events.amazonaws.com may not ${action} on ${resourceArn} for ${rule.arn}: its resource policy does not allow it`),
-        {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        },
+      throw serviceError(
+        'AccessDeniedException',
+        403,
+        `events.amazonaws.com may not ${action} on ${resourceArn} for ${rule.arn}: its resource policy does not allow it`,
       );
     }
   }
@@ -283,10 +285,7 @@ export class EventBuses {
     }
     if (service === 'sns') return this.deps.publishToTopic(target.Arn, input);
     if (service === 'lambda') return this.invokeAsynchronously(rule, target.Arn, input);
-    throw Object.assign(new Error(`targets of ${service} are not emulated (Lambda, SQS and SNS are)`), {
-      name: 'NotEmulated',
-      $metadata: { httpStatusCode: 400 },
-    });
+    throw serviceError('NotEmulated', 400, `targets of ${service} are not emulated (Lambda, SQS and SNS are)`);
   }
 
   /**
@@ -298,10 +297,7 @@ export class EventBuses {
     try {
       payload = JSON.parse(input);
     } catch {
-      throw Object.assign(new Error('the input is not JSON'), {
-        name: 'InvalidRequestContentException',
-        $metadata: { httpStatusCode: 400 },
-      });
+      throw serviceError('InvalidRequestContentException', 400, 'the input is not JSON');
     }
     for (let attempt = 0; attempt <= LAMBDA_ASYNC_RETRIES; attempt++) {
       const outcome = await this.deps.invokeFunction(functionArn, payload);

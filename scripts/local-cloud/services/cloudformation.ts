@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeXml } from '../xml.ts';
 import { RegionalService } from './local-endpoint.ts';
 
 /** A deployed stack as `DescribeStacks` tells of it. */
@@ -35,13 +36,13 @@ export class LocalCloudFormation extends RegionalService {
     if (name && stacks.length === 0) return replyError(res, 400, 'ValidationError', `Stack with id ${name} does not exist`);
     const members = stacks.map(
       (s) =>
-        `<member><StackName>${xml(s.stackName)}</StackName><StackId>${xml(this.stackId(s.stackName))}</StackId>` +
-        (s.description ? `<Description>${xml(s.description)}</Description>` : '') +
+        `<member><StackName>${escapeXml(s.stackName)}</StackName><StackId>${escapeXml(this.stackId(s.stackName))}</StackId>` +
+        (s.description ? `<Description>${escapeXml(s.description)}</Description>` : '') +
         `<CreationTime>${this.created.toISOString()}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>` +
         s.outputs
           .map(
             (o) =>
-              `<member><OutputKey>${xml(o.key)}</OutputKey><OutputValue>${xml(o.value)}</OutputValue>${o.description ? `<Description>${xml(o.description)}</Description>` : ''}</member>`,
+              `<member><OutputKey>${escapeXml(o.key)}</OutputKey><OutputValue>${escapeXml(o.value)}</OutputValue>${o.description ? `<Description>${escapeXml(o.description)}</Description>` : ''}</member>`,
           )
           .join('') +
         '</Outputs></member>',
@@ -60,7 +61,6 @@ export class LocalCloudFormation extends RegionalService {
 
 const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 const metadata = () => `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
-const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function reply(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/xml' });
@@ -71,6 +71,6 @@ function replyError(res: ServerResponse, status: number, code: string, message: 
   reply(
     res,
     status,
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error>${metadata()}</ErrorResponse>`,
+    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>${metadata()}</ErrorResponse>`,
   );
 }

@@ -42,7 +42,7 @@ export class LocalEventBridge extends LocalService {
     if (denial) return replyJson(res, 400, { __type: 'AccessDeniedException', message: denial.message });
     try {
       if (!buses) throw new EventBridgeError('ServiceUnavailableException', 'nothing is deployed yet');
-      return replyJson(res, 200, this.call(buses, target.startsWith('AWSEvents.') ? target.slice(10) : '', input));
+      return replyJson(res, 200, this.call(buses, action, input));
     } catch (error) {
       if (error instanceof PutEventsValidationError) return replyJson(res, 400, { __type: error.name, message: error.message });
       if (error instanceof EventBridgeError) return replyJson(res, 400, { __type: error.type, message: error.message });
