@@ -74,7 +74,7 @@ interface Framed {
 
 const HEAD_LIMIT = 64 * 1024;
 
-function parseHead(buffer: Buffer): { headers: IncomingHttpHeaders; startLine: string; headEnd: number } | undefined {
+function parseHead(buffer: Buffer): Omit<Framed, 'length'> | undefined {
   const end = buffer.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [startLine = '', ...lines] = buffer.toString('latin1', 0, end).split('\r\n');
